@@ -1,0 +1,59 @@
+# svipc: build, run, test.  `make run` is the main job, `make check` the
+# project's own tests; both install missing Debian packages first.
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
+JOBS    ?= 2
+BUILD   := build
+
+HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
+HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
+TESTS   := test_parse test_outcome test_trace test_engine
+TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
+DEPS_STAMP := $(BUILD)/.deps-installed
+
+.PHONY: all run check unit suites-check bench clean deps
+
+all: $(BUILD)/svipc
+
+# Debian packages: ci/install-deps.sh is idempotent; the stamp keeps it to
+# one call per build tree, and `make deps` forces it.
+$(DEPS_STAMP): ci/install-deps.sh
+	@mkdir -p $(BUILD)
+	./ci/install-deps.sh
+	@touch $@
+
+deps:
+	./ci/install-deps.sh
+	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+
+$(BUILD)/harness/%.o: harness/%.c harness/*.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness -c $< -o $@
+
+$(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ -ljansson
+
+$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(BUILD)/svipc
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness -o $@ $< $(HARNESS_OBJ) -ljansson -lcriterion
+
+# The main job: every suite on every backend (ref is reported as skipped
+# until the reference runtime is built in).
+run: $(BUILD)/svipc
+	./$(BUILD)/svipc run suites --backend both -j $(JOBS)
+
+unit: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; SVIPC=./$(BUILD)/svipc ./$$t; done
+
+suites-check: $(BUILD)/svipc
+	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS)
+
+check: unit suites-check
+
+bench: $(BUILD)/svipc-bench
+	./$(BUILD)/svipc-bench
+
+clean:
+	rm -rf $(BUILD) .svipc

@@ -1,0 +1,32 @@
+#!/bin/sh
+# ci/install-deps.sh: install the Debian packages svipc needs to build, run and test.
+# Idempotent: installs only what is missing, so Make targets may call it freely.
+# Must not: use pip, download anything outside Debian's archive, or touch IPC state.
+set -eu
+
+# Build:   libjansson-dev (trace JSON), pkgconf.
+# Tests:   libcriterion-dev (the project's own unit tests).
+# Tools:   util-linux (ipcs, used to check for leaks).
+packages="pkgconf libjansson-dev libcriterion-dev util-linux"
+
+missing=""
+for p in $packages; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+        "install ok installed") ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    sudo=sudo
+else
+    sudo=
+fi
+echo "svipc: installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# An update failure (no network) should not hide a cached package list.
+$sudo apt-get update -qq >&2 || echo "svipc: apt-get update failed; trying the cached package lists" >&2
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >&2

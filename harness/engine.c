@@ -1,0 +1,1072 @@
+/* engine.c: the coordinator of one scenario instance.
+ *
+ * Isolation: the runner enters a fresh PID namespace (and the backend's own
+ * isolation, a fresh IPC namespace for the kernel) before forking the
+ * scenario's processes.  The namespace's init is a tiny CLONE_VM child with
+ * PR_SET_PDEATHSIG, so if the runner dies, for any reason, the kernel kills
+ * every process of the scenario and the IPC namespace goes with them.
+ *
+ * Synchronisation: a step is sent to one puppet; the engine then knows it
+ * completed (a reply), blocked (the backend sees it asleep inside the call)
+ * or died (end of file on its channel).  After every step, every blocked
+ * puppet is settled the same way, so "B's send woke A" is decided before the
+ * next step.  No sleep decides an outcome; waits only poll for those facts,
+ * each bounded by the step's and the scenario's deadline.
+ * Must not: print, or leave a process, namespace or file behind. */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include "names.h"
+#include "outcome.h"
+#include "puppet.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_FD 3         /* a top-level puppet's channel */
+#define EXE_FD     4         /* this program, for exec steps */
+
+const char *scenario_status_name(enum scenario_status status)
+{
+    static const char *const names[] = {
+        [SC_PASS] = "pass", [SC_FAIL] = "fail", [SC_TIMEOUT] = "timeout",
+        [SC_SKIP] = "skip", [SC_ERROR] = "error",
+    };
+    return names[status];
+}
+
+/* ---------- the runner's environment ---------- */
+
+int runner_env_init(struct runner_env *env, char *why, size_t size)
+{
+    memset(env, 0, sizeof(*env));
+    env->pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (env->pidns_fd < 0) {
+        snprintf(why, size, "no PID namespaces (/proc/self/ns/pid: %s)", strerror(errno));
+        return -1;
+    }
+    env->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (env->exe_fd < 0) {
+        snprintf(why, size, "/proc/self/exe: %s", strerror(errno));
+        return -1;
+    }
+    /* A window for shmat at known addresses: reserved here, released by
+     * each puppet, so every puppet forked from this runner has it free. */
+    size_t align = 2u << 20;
+    env->base_span = 256u << 20;
+    char *area = mmap(NULL, env->base_span + align, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (area == MAP_FAILED) {
+        snprintf(why, size, "cannot reserve an address window: %s", strerror(errno));
+        return -1;
+    }
+    env->base = ((uintptr_t)area + align - 1) & ~(uintptr_t)(align - 1);
+    env->init_stack_size = 64 * 1024;
+    env->init_stack = mmap(NULL, env->init_stack_size, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (env->init_stack == MAP_FAILED) {
+        snprintf(why, size, "cannot map a stack: %s", strerror(errno));
+        return -1;
+    }
+    env->step_deadline_ms = 5000;
+    env->scenario_deadline_ms = 30000;
+    return 0;
+}
+
+/* ---------- the per-scenario runtime object ---------- */
+
+enum proc_state { P_ABSENT, P_IDLE, P_BLOCKED, P_WOKEN, P_GONE };
+
+struct proc {
+    enum proc_state state;
+    int channel;
+    pid_t outer;             /* as the runner sees it */
+    pid_t inner;             /* as the scenario's processes see it */
+    int parent;              /* -1: forked by the runner */
+    int step;                /* the step it is blocked in, or woke from */
+    enum op op;
+    int64_t args[WIRE_ARGS];
+    int may_time_out;        /* the blocked call has a timeout of its own */
+    struct outcome woke;     /* P_WOKEN: the outcome to hand to 'resumes' */
+    int reaped;
+    int status;              /* wait status once reaped */
+};
+
+struct run {
+    const struct scenario *s;
+    const struct backend *be;
+    const struct runner_env *env;
+    struct scenario_result *res;
+    struct proc proc[MAX_PROCS];
+    long vars[MAX_VARS];
+    char *paths[MAX_VARS];
+    int file_fd[MAX_VARS];
+    struct normaliser norm;
+    pid_t init;
+    double scenario_deadline;
+    long step_ms;
+    unsigned char *buf;      /* reply buffer */
+    int failed;              /* stop after the first failure */
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double step_deadline(const struct run *r)
+{
+    double d = now() + (double)r->step_ms / 1000.0;
+    return d < r->scenario_deadline ? d : r->scenario_deadline;
+}
+
+/* Record the scenario's failure (the first one only). */
+static void fail(struct run *r, enum scenario_status status, int step, const char *fmt, ...)
+{
+    if (r->failed)
+        return;
+    r->failed = 1;
+    r->res->status = status;
+    r->res->step = step;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* ---------- trace ---------- */
+
+static json_t *outcome_json(const struct outcome *o)
+{
+    json_t *fields = json_object();
+    for (int i = 0; i < o->nfields; i++)
+        json_object_set_new(fields, o->field[i].name, json_string(o->field[i].norm));
+    json_t *raw = json_object();
+    json_object_set_new(raw, "ret", json_integer(o->ret));
+    if (o->status == OUT_DONE && o->ret == -1)
+        json_object_set_new(raw, "errno", json_integer(o->err));
+    for (int i = 0; i < o->nfields; i++)
+        if (o->field[i].type != F_WORD && o->field[i].type != F_BYTES)
+            json_object_set_new(raw, o->field[i].name, json_integer(o->field[i].raw));
+    return json_pack("{s:s, s:s, s:o, s:o}", "status", outcome_status_name(o->status),
+                     "ret", o->ret_norm, "fields", fields, "raw", raw);
+}
+
+static void trace_step(struct run *r, int index, const char *event, int proc, const struct outcome *o)
+{
+    const struct step *st = &r->s->steps[index];
+    json_t *e = outcome_json(o);
+    json_object_set_new(e, "step", json_integer(index));
+    json_object_set_new(e, "line", json_integer(st->line));
+    json_object_set_new(e, "proc", proc >= 0 ? json_string(r->s->proc_name[proc]) : json_null());
+    json_object_set_new(e, "op", json_string(event));
+    if (o->status != OUT_DONE && *o->detail)
+        json_object_set_new(e, "detail", json_string(o->detail));
+    json_array_append_new(r->res->trace, e);
+}
+
+/* ---------- talking to puppets ---------- */
+
+static void normalise(struct run *r, struct outcome *o, enum op op, const int64_t *args)
+{
+    r->norm.nprocs = r->s->nprocs;
+    for (int i = 0; i < r->s->nprocs; i++)
+        r->norm.pid[i] = r->proc[i].state == P_ABSENT ? 0 : r->proc[i].inner;
+    outcome_normalise(o, op, args, &r->norm);
+}
+
+/* Take one reply from P's channel into O.  1 reply, 0 end of file, -1 error. */
+static int take_reply(struct run *r, struct proc *p, enum op op, const int64_t *args, struct outcome *o)
+{
+    ssize_t n = wire_recv(p->channel, r->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, NULL);
+    if (n <= 0)
+        return n < 0 ? -1 : 0;
+    struct wire_reply rep;
+    memcpy(&rep, r->buf, sizeof(rep));
+    memset(o, 0, sizeof(*o));
+    if (rep.kind == REPLY_FAULT) {
+        o->status = OUT_FAULT;
+        o->sig = (int)rep.ret;
+        o->ret = -1;
+    } else {
+        o->status = OUT_DONE;
+        o->ret = rep.ret;
+        o->err = rep.err;
+        outcome_decode(o, op, args, r->buf + sizeof(rep), rep.data_len, &r->norm);
+    }
+    return 1;
+}
+
+/* The process behind P has closed its channel: it has exited or died.
+ * For a process the runner forked, its status is collected here too. */
+static void mark_gone(struct run *r, struct proc *p)
+{
+    (void)r;
+    p->state = P_GONE;
+    close(p->channel);
+    p->channel = -1;
+}
+
+static int wait_readable(int fd, double deadline, double max_wait)
+{
+    double left = deadline - now();
+    if (left < 0)
+        left = 0;
+    if (max_wait >= 0 && left > max_wait)
+        left = max_wait;
+    struct timespec ts = { .tv_sec = (time_t)left, .tv_nsec = (long)((left - (double)(time_t)left) * 1e9) };
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    int n = ppoll(&pfd, 1, &ts, NULL);
+    return n > 0;
+}
+
+static int op_can_block(enum op op)
+{
+    return op == OP_MSGSND || op == OP_MSGRCV || op == OP_SEMOP || op == OP_SEMTIMEDOP || op == OP_WAIT;
+}
+
+enum wait_result { W_REPLY, W_BLOCKED, W_EOF, W_TIMEOUT };
+
+/* Wait until P replies, is seen asleep inside the blocking call of OP
+ * (unless UNTIL_REPLY), or closes its channel. */
+static enum wait_result await_puppet(struct run *r, struct proc *p, enum op op, const int64_t *args,
+                                     struct outcome *o, int until_reply, double deadline)
+{
+    double backoff = 30e-6;
+    int watch = op_can_block(op) && !until_reply;
+    for (;;) {
+        if (wait_readable(p->channel, deadline, watch ? backoff : -1)) {
+            int got = take_reply(r, p, op, args, o);
+            if (got > 0)
+                return W_REPLY;
+            return W_EOF;
+        }
+        if (watch) {
+            int b = r->be->blocked_in(p->outer, op);
+            if (b == 1)
+                return W_BLOCKED;
+        }
+        if (now() >= deadline)
+            return W_TIMEOUT;
+        backoff = backoff * 2 < 5e-3 ? backoff * 2 : 5e-3;
+    }
+}
+
+static pid_t wait_child(pid_t pid, int *status)
+{
+    pid_t got;
+    do
+        got = waitpid(pid, status, __WALL);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
+
+/* Describe how P ended, for a step that did not expect it. */
+static void describe_death(struct run *r, struct proc *p, struct outcome *o)
+{
+    o->status = OUT_DIED;
+    if (p->parent < 0 && !p->reaped && wait_child(p->outer, &p->status) == p->outer) {
+        p->reaped = 1;
+        if (WIFSIGNALED(p->status)) {
+            o->sig = WTERMSIG(p->status);
+            snprintf(o->detail, sizeof(o->detail), "killed by %s", signal_name(o->sig));
+        } else {
+            snprintf(o->detail, sizeof(o->detail), "exited with %d", WEXITSTATUS(p->status));
+        }
+    } else {
+        snprintf(o->detail, sizeof(o->detail), "the process is gone");
+    }
+    (void)r;
+}
+
+/* A fresh puppet has sent HELLO on P's channel: learn its pids. */
+static int take_hello(struct run *r, struct proc *p, double deadline)
+{
+    if (!wait_readable(p->channel, deadline, -1))
+        return -1;
+    pid_t outer = 0;
+    ssize_t n = wire_recv(p->channel, r->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, &outer);
+    if (n < (ssize_t)sizeof(struct wire_reply))
+        return -1;
+    struct wire_reply rep;
+    memcpy(&rep, r->buf, sizeof(rep));
+    if (rep.kind != REPLY_HELLO)
+        return -1;
+    p->inner = rep.pid;
+    if (outer > 0)
+        p->outer = outer;
+    return 0;
+}
+
+static int new_channel(int pair[2])
+{
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+        return -1;
+    int on = 1, size = 2 * WIRE_MAX_DATA;
+    setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+    for (int i = 0; i < 2; i++)
+        if (setsockopt(pair[i], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+            setsockopt(pair[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    return 0;
+}
+
+/* ---------- scenario set-up and tear-down ---------- */
+
+static int init_main(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGCHLD, SIG_IGN);      /* orphans are reaped by the kernel */
+    for (;;)
+        pause();
+    return 0;
+}
+
+static int spawn_puppet(struct run *r, int index)
+{
+    struct proc *p = &r->proc[index];
+    int pair[2];
+    if (new_channel(pair) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /* keep only this puppet's channel and the executable */
+        dup2(pair[1], CHANNEL_FD);
+        dup2(r->env->exe_fd, EXE_FD);
+        syscall(SYS_close_range, EXE_FD + 1, ~0U, 0);
+        munmap((void *)r->env->base, r->env->base_span);
+        puppet_hello(CHANNEL_FD);
+        puppet_run(CHANNEL_FD, r->be);
+    }
+    close(pair[1]);
+    p->channel = pair[0];
+    p->outer = pid;
+    p->parent = -1;
+    p->state = P_IDLE;
+    return take_hello(r, p, step_deadline(r));
+}
+
+static int begin(struct run *r)
+{
+    char why[256];
+    if (setns(r->env->pidns_fd, CLONE_NEWPID) < 0 || unshare(CLONE_NEWPID) < 0) {
+        fail(r, SC_SKIP, -1, "cannot create a PID namespace: %s", strerror(errno));
+        return -1;
+    }
+    if (r->be->begin_scenario(why, sizeof(why)) < 0) {
+        fail(r, SC_SKIP, -1, "%s", why);
+        return -1;
+    }
+    r->init = clone(init_main, r->env->init_stack + r->env->init_stack_size,
+                    CLONE_VM | SIGCHLD, NULL);
+    if (r->init < 0) {
+        fail(r, SC_ERROR, -1, "cannot start the namespace's init: %s", strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < r->s->ninitial; i++)
+        if (spawn_puppet(r, i) < 0) {
+            fail(r, SC_ERROR, -1, "cannot start process %s: %s", r->s->proc_name[i], strerror(errno));
+            return -1;
+        }
+    return 0;
+}
+
+static void end(struct run *r)
+{
+    if (r->init > 0)
+        kill(r->init, SIGKILL);    /* the kernel kills the whole namespace */
+    for (int i = 0; i < r->s->nprocs; i++) {
+        if (r->proc[i].channel >= 0)
+            close(r->proc[i].channel);
+        outcome_clear(&r->proc[i].woke);
+    }
+    int status;
+    while (wait_child(-1, &status) > 0)
+        ;
+    for (int i = 0; i < r->s->nvars; i++) {
+        if (r->file_fd[i] >= 0)
+            close(r->file_fd[i]);
+        free(r->paths[i]);
+    }
+}
+
+/* ---------- settling ---------- */
+
+/* Whether SIG is still pending for process PID (not yet delivered). */
+static int signal_pending(pid_t pid, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    int pending = 0;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0) {
+            unsigned long long mask = strtoull(line + 7, NULL, 16);
+            if (mask & (1ULL << (sig - 1)))
+                pending = 1;
+        }
+    fclose(f);
+    return pending;
+}
+
+/* Bring a blocked process to a known state: still asleep in its call, or
+ * completed (its outcome kept for 'resumes'), or gone. */
+static void settle_blocked(struct run *r, int index, int after_step)
+{
+    struct proc *p = &r->proc[index];
+    if (p->state != P_BLOCKED)
+        return;
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    switch (await_puppet(r, p, p->op, p->args, &o, 0, step_deadline(r))) {
+    case W_BLOCKED:
+        return;
+    case W_REPLY:
+        normalise(r, &o, p->op, p->args);
+        p->woke = o;
+        p->state = P_WOKEN;
+        trace_step(r, after_step, "woke", index, &o);
+        return;
+    case W_EOF:
+        describe_death(r, p, &o);
+        mark_gone(r, p);
+        normalise(r, &o, p->op, p->args);
+        trace_step(r, after_step, "died", index, &o);
+        return;
+    case W_TIMEOUT:
+        fail(r, SC_TIMEOUT, after_step,
+             "process %s, blocked in step %d, neither stayed asleep in its call nor answered "
+             "within the deadline", r->s->proc_name[index], p->step);
+        return;
+    }
+}
+
+static void settle_all(struct run *r, int after_step)
+{
+    for (int i = 0; i < r->s->nprocs && !r->failed; i++)
+        settle_blocked(r, i, after_step);
+}
+
+static int signal_is_fatal(int sig)
+{
+    return sig != SIGUSR1 && sig != SIGUSR2 && sig != SIGCHLD && sig != SIGCONT &&
+           sig != SIGSTOP && sig != SIGTSTP && sig != SIGURG && sig != SIGWINCH;
+}
+
+/* After a signal to TARGET: wait until it was delivered, and, when it is
+ * fatal, until the process is gone (its SEM_UNDO and detaches done). */
+static void settle_signal(struct run *r, int target, int sig, int after_step)
+{
+    struct proc *p = &r->proc[target];
+    double deadline = step_deadline(r);
+    if (p->state == P_GONE || p->state == P_ABSENT)
+        return;
+    if (!signal_is_fatal(sig)) {
+        /* delivered once no longer pending; a reply or an end of file is
+         * left for settle_all to take */
+        while (signal_pending(p->outer, sig) && now() < deadline)
+            if (wait_readable(p->channel, deadline, 50e-6))
+                break;
+        return;
+    }
+    for (;;) {
+        if (!wait_readable(p->channel, deadline, -1)) {
+            fail(r, SC_TIMEOUT, after_step, "process %s did not end after %s",
+                 r->s->proc_name[target], signal_name(sig));
+            return;
+        }
+        struct outcome o;
+        int got = take_reply(r, p, p->op, p->args, &o);
+        if (got == 0) {
+            mark_gone(r, p);
+            memset(&o, 0, sizeof(o));
+            o.status = OUT_DIED;
+            snprintf(o.detail, sizeof(o.detail), "killed by %s", signal_name(sig));
+            normalise(r, &o, p->op, p->args);
+            trace_step(r, after_step, "died", target, &o);
+            return;
+        }
+        outcome_clear(&o);   /* a reply racing the signal: the process still ends */
+    }
+}
+
+/* ---------- building requests ---------- */
+
+struct request {
+    struct wire_request head;
+    unsigned char *data;
+    size_t len;
+    int pass_fd;
+};
+
+static long eval(const struct run *r, const struct expr *e)
+{
+    return expr_eval(e, r->vars, r->env->base);
+}
+
+static int set_mask_args(const struct run *r, const struct step *st, int64_t *a)
+{
+    static const char *const names[] = { "uid", "gid", "mode", "qbytes" };
+    a[0] = 0;
+    for (int i = 0; i < 4; i++) {
+        const struct keyword *k = step_keyword(st, names[i]);
+        if (k) {
+            a[0] |= 1 << i;
+            a[1 + i] = eval(r, &k->value);
+        }
+    }
+    return 0;
+}
+
+static int build_request(struct run *r, const struct step *st, struct request *rq, char *why, size_t size)
+{
+    int64_t *a = rq->head.arg;
+    memset(rq, 0, sizeof(*rq));
+    rq->pass_fd = -1;
+    rq->head.op = st->op;
+    for (int i = 0; i < st->nargs && i < WIRE_ARGS; i++)
+        a[i] = eval(r, &st->arg[i]);
+    switch (st->op) {
+    case OP_MSGSND: {
+        const struct keyword *k = step_keyword(st, "size");
+        long flags = a[3];
+        a[2] = flags;
+        a[3] = k ? eval(r, &k->value) : (long)st->data.len;
+        rq->data = st->data.ptr;
+        rq->len = st->data.len;
+        break;
+    }
+    case OP_MSGCTL:
+    case OP_SHMCTL:
+        set_mask_args(r, st, a + 2);
+        break;
+    case OP_SEMCTL:
+        if (st->nlist) {
+            a[3] = st->list[0];
+            if (a[2] == SETALL) {
+                unsigned short *vals = calloc(32768, sizeof(unsigned short));
+                for (int i = 0; i < st->nlist && i < 32768; i++)
+                    vals[i] = (unsigned short)st->list[i];
+                rq->data = (unsigned char *)vals;
+                rq->len = 32768 * sizeof(unsigned short);
+            }
+        }
+        set_mask_args(r, st, a + 4);
+        break;
+    case OP_SEMOP:
+    case OP_SEMTIMEDOP: {
+        const struct keyword *n = step_keyword(st, "nsops");
+        long nsops = n ? eval(r, &n->value) : st->nsops;
+        size_t room = (size_t)st->nsops;
+        if (nsops > (long)room && nsops <= 4096)
+            room = (size_t)nsops;
+        struct sembuf *sops = calloc(room ? room : 1, sizeof(struct sembuf));
+        for (int i = 0; i < st->nsops; i++) {
+            sops[i].sem_num = (unsigned short)eval(r, &st->sop[i].num);
+            sops[i].sem_op = (short)eval(r, &st->sop[i].op);
+            sops[i].sem_flg = (short)(st->sop[i].flg.nterms ? eval(r, &st->sop[i].flg) : 0);
+        }
+        rq->data = (unsigned char *)sops;
+        rq->len = room * sizeof(struct sembuf);
+        a[0] = eval(r, &st->arg[0]);
+        a[1] = nsops;
+        const struct keyword *t = step_keyword(st, "timeout");
+        if (t && !t->is_null) {
+            a[2] = 1;
+            a[3] = eval(r, &t->value);
+            a[4] = t->value2;
+        }
+        break;
+    }
+    case OP_FTOK:
+        a[0] = eval(r, &st->arg[0]);
+        if (st->data_var >= 0) {
+            rq->data = (unsigned char *)r->paths[st->data_var];
+            rq->len = strlen(r->paths[st->data_var]) + 1;
+        } else {
+            rq->data = st->data.ptr;
+            rq->len = st->data.len + 1;     /* the parser leaves a NUL after the bytes */
+        }
+        break;
+    case OP_WRITE:
+        rq->data = st->data.ptr;
+        rq->len = st->data.len;
+        break;
+    case OP_READ:
+        if (a[1] < 0 || a[1] > WIRE_MAX_DATA) {
+            snprintf(why, size, "read length %ld outside 0..%d", (long)a[1], WIRE_MAX_DATA);
+            return -1;
+        }
+        break;
+    case OP_KILL:
+    case OP_WAIT: {
+        const struct proc *t = &r->proc[st->target];
+        if (t->state == P_ABSENT) {
+            snprintf(why, size, "process %s does not exist yet", r->s->proc_name[st->target]);
+            return -1;
+        }
+        a[1] = st->op == OP_KILL ? a[0] : 0;
+        a[0] = t->inner;
+        break;
+    }
+    case OP_SETGROUPS: {
+        gid_t *g = calloc((size_t)st->nlist + 1, sizeof(gid_t));
+        for (int i = 0; i < st->nlist; i++)
+            g[i] = (gid_t)st->list[i];
+        rq->data = (unsigned char *)g;
+        rq->len = (size_t)st->nlist * sizeof(gid_t);
+        break;
+    }
+    case OP_CAPDROP: {
+        char buf[256];
+        snprintf(buf, sizeof(buf), "%s", st->word);
+        char *save = NULL;
+        uint64_t mask = 0;
+        for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
+            mask |= strcmp(c, "all") == 0 ? ~0ULL : 1ULL << name_capability(c);
+        a[0] = (int64_t)mask;
+        break;
+    }
+    case OP_SYSCTL: {
+        size_t nl = strlen(st->word), vl = st->word_value ? strlen(st->word_value) : 0;
+        char *d = calloc(nl + vl + 2, 1);
+        memcpy(d, st->word, nl);
+        if (vl)
+            memcpy(d + nl + 1, st->word_value, vl);
+        a[0] = st->word_value != NULL;
+        rq->data = (unsigned char *)d;
+        rq->len = nl + vl + 2;
+        break;
+    }
+    case OP_SYSVIPC:
+        a[0] = eval(r, &st->arg[0]);
+        rq->data = (unsigned char *)st->word;
+        rq->len = strlen(st->word) + 1;
+        break;
+    case OP_EXEC:
+        a[0] = EXE_FD;
+        rq->data = (unsigned char *)r->be->name;
+        rq->len = strlen(r->be->name) + 1;
+        break;
+    default:
+        break;
+    }
+    if (rq->len > WIRE_MAX_DATA) {
+        snprintf(why, size, "the step's data (%zu bytes) exceeds the harness limit of %d",
+                 rq->len, WIRE_MAX_DATA);
+        return -1;
+    }
+    rq->head.data_len = (uint32_t)rq->len;
+    return 0;
+}
+
+static void free_request(const struct step *st, struct request *rq)
+{
+    int owned = st->op == OP_SEMOP || st->op == OP_SEMTIMEDOP || st->op == OP_SETGROUPS ||
+                st->op == OP_SYSCTL || (st->op == OP_SEMCTL && rq->data);
+    if (owned)
+        free(rq->data);
+}
+
+/* ---------- steps ---------- */
+
+static void check(struct run *r, int index, const struct outcome *o)
+{
+    const struct step *st = &r->s->steps[index];
+    char why[512], actual[1024];
+    if (expect_holds(st, o, r->vars, r->env->base, why, sizeof(why)))
+        return;
+    outcome_format(o, actual, sizeof(actual));
+    enum scenario_status status = o->status == OUT_TIMEOUT || o->status == OUT_HANG ? SC_TIMEOUT : SC_FAIL;
+    fail(r, status, index,
+         "%s:%d: step %d: %s\n    expected: %s\n    actual:   %s\n    (%s)",
+         r->s->file, st->line, index + 1, st->source,
+         st->expect.text ? st->expect.text : "success", actual, why);
+}
+
+/* A step of one process. */
+static void run_proc_step(struct run *r, int index)
+{
+    const struct step *st = &r->s->steps[index];
+    struct proc *p = &r->proc[st->proc];
+    const char *who = r->s->proc_name[st->proc];
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+
+    if (p->state == P_ABSENT || p->state == P_GONE) {
+        fail(r, SC_ERROR, index, "%s:%d: step %d: process %s %s", r->s->file, st->line, index + 1,
+             who, p->state == P_GONE ? "has already ended" : "does not exist yet");
+        return;
+    }
+    if (p->state != P_IDLE) {
+        fail(r, SC_ERROR, index, "%s:%d: step %d: process %s is %s in step %d; write '%s: resumes' first",
+             r->s->file, st->line, index + 1, who, p->state == P_BLOCKED ? "blocked" : "done",
+             p->step + 1, who);
+        return;
+    }
+
+    struct request rq;
+    char why[256];
+    if (build_request(r, st, &rq, why, sizeof(why)) < 0) {
+        fail(r, SC_ERROR, index, "%s:%d: step %d: %s", r->s->file, st->line, index + 1, why);
+        return;
+    }
+    int child[2] = { -1, -1 };
+    if (st->op == OP_FORK) {
+        if (new_channel(child) < 0) {
+            fail(r, SC_ERROR, index, "socketpair: %s", strerror(errno));
+            free_request(st, &rq);
+            return;
+        }
+        rq.pass_fd = child[1];
+    }
+    int sent = wire_send(p->channel, &rq.head, sizeof(rq.head), rq.data, rq.len, rq.pass_fd);
+    int send_errno = errno;
+    if (child[1] >= 0)
+        close(child[1]);
+    if (sent < 0) {
+        free_request(st, &rq);
+        if (child[0] >= 0)
+            close(child[0]);
+        fail(r, SC_ERROR, index, "%s:%d: step %d: cannot reach process %s: %s", r->s->file,
+             st->line, index + 1, who, strerror(send_errno));
+        return;
+    }
+
+    const struct keyword *timeout = step_keyword(st, "timeout");
+    int may_time_out = st->op == OP_SEMTIMEDOP && timeout && !timeout->is_null;
+    int expects_block = st->expect.kind == EXPECT_BLOCKS || st->expect.kind == EXPECT_ANY;
+    double deadline = step_deadline(r);
+    enum wait_result w = await_puppet(r, p, st->op, rq.head.arg, &o, 0, deadline);
+    if (w == W_BLOCKED && may_time_out && !expects_block)
+        w = await_puppet(r, p, st->op, rq.head.arg, &o, 1, deadline);
+    switch (w) {
+    case W_REPLY:
+        break;
+    case W_BLOCKED:
+        o.status = expects_block ? OUT_BLOCKED : OUT_HANG;
+        if (!expects_block)
+            snprintf(o.detail, sizeof(o.detail),
+                     "%s is asleep inside %s; the step was expected to complete", who, op_name(st->op));
+        p->state = P_BLOCKED;
+        p->step = index;
+        p->op = st->op;
+        p->may_time_out = may_time_out;
+        memcpy(p->args, rq.head.arg, sizeof(p->args));
+        break;
+    case W_EOF:
+        if (st->op == OP_EXIT) {
+            o.status = OUT_EXITED;
+            mark_gone(r, p);
+        } else if (st->op == OP_EXEC) {
+            o.status = OUT_DONE;   /* not reached: exec keeps the channel */
+        } else {
+            describe_death(r, p, &o);
+            mark_gone(r, p);
+        }
+        break;
+    case W_TIMEOUT:
+        o.status = OUT_TIMEOUT;
+        snprintf(o.detail, sizeof(o.detail), "no answer from %s within %.0f ms", who,
+                 (double)r->step_ms);
+        break;
+    }
+
+    /* the new process of a fork, and the new image of an exec, say hello */
+    if (st->op == OP_FORK && o.status == OUT_DONE && o.ret > 0) {
+        struct proc *c = &r->proc[st->target];
+        c->channel = child[0];
+        c->parent = st->proc;
+        c->state = P_IDLE;
+        child[0] = -1;
+        if (take_hello(r, c, step_deadline(r)) < 0) {
+            o.status = OUT_ERROR;
+            snprintf(o.detail, sizeof(o.detail), "the forked process %s did not start",
+                     r->s->proc_name[st->target]);
+        }
+    }
+    if (child[0] >= 0)
+        close(child[0]);
+    if (st->op == OP_EXEC && o.status == OUT_DONE && o.ret != -1)
+        o.status = OUT_ERROR;
+    if (st->op == OP_EXEC && o.status == OUT_ERROR) {
+        o.status = OUT_ERROR;
+        snprintf(o.detail, sizeof(o.detail), "unexpected reply to exec");
+    }
+    free_request(st, &rq);
+
+    normalise(r, &o, st->op, rq.head.arg);
+    trace_step(r, index, op_name(st->op), st->proc, &o);
+    if (st->bind >= 0 && o.status == OUT_DONE)
+        r->vars[st->bind] = o.ret;
+    check(r, index, &o);
+    if (st->op == OP_KILL && o.status == OUT_DONE && o.ret == 0)
+        settle_signal(r, st->target, (int)eval(r, &st->arg[0]), index);
+    outcome_clear(&o);
+}
+
+static void run_exec_step(struct run *r, int index)
+{
+    /* exec: the reply is a HELLO from the new image on the same channel */
+    const struct step *st = &r->s->steps[index];
+    struct proc *p = &r->proc[st->proc];
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    if (p->state != P_IDLE) {
+        run_proc_step(r, index);   /* reports the state error */
+        return;
+    }
+    struct request rq;
+    char why[256];
+    build_request(r, st, &rq, why, sizeof(why));
+    if (wire_send(p->channel, &rq.head, sizeof(rq.head), rq.data, rq.len, -1) < 0 ||
+        !wait_readable(p->channel, step_deadline(r), -1)) {
+        o.status = OUT_TIMEOUT;
+        snprintf(o.detail, sizeof(o.detail), "no answer to exec");
+    } else {
+        ssize_t n = wire_recv(p->channel, r->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, NULL);
+        struct wire_reply rep;
+        if (n >= (ssize_t)sizeof(rep)) {
+            memcpy(&rep, r->buf, sizeof(rep));
+            o.status = OUT_DONE;
+            o.ret = rep.kind == REPLY_HELLO ? 0 : -1;
+            o.err = rep.kind == REPLY_HELLO ? 0 : rep.err;
+        } else {
+            describe_death(r, p, &o);
+            mark_gone(r, p);
+        }
+    }
+    normalise(r, &o, st->op, rq.head.arg);
+    trace_step(r, index, "exec", st->proc, &o);
+    check(r, index, &o);
+    outcome_clear(&o);
+}
+
+static void run_resumes(struct run *r, int index)
+{
+    const struct step *st = &r->s->steps[index];
+    struct proc *p = &r->proc[st->proc];
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    if (p->state == P_BLOCKED && p->may_time_out) {
+        /* its own timeout ends the wait: take the reply when it comes */
+        switch (await_puppet(r, p, p->op, p->args, &o, 1, step_deadline(r))) {
+        case W_REPLY:
+            normalise(r, &o, p->op, p->args);
+            p->woke = o;
+            p->state = P_WOKEN;
+            memset(&o, 0, sizeof(o));
+            break;
+        case W_EOF:
+            describe_death(r, p, &o);
+            mark_gone(r, p);
+            break;
+        default:
+            o.status = OUT_TIMEOUT;
+            snprintf(o.detail, sizeof(o.detail), "the call's own timeout did not end it");
+            break;
+        }
+    } else if (p->state == P_BLOCKED) {
+        settle_blocked(r, st->proc, index);
+    }
+    if (p->state == P_WOKEN) {
+        o = p->woke;
+        memset(&p->woke, 0, sizeof(p->woke));
+        p->state = P_IDLE;
+        if (p->step >= 0 && r->s->steps[p->step].bind >= 0 && o.status == OUT_DONE)
+            r->vars[r->s->steps[p->step].bind] = o.ret;
+    } else if (p->state == P_BLOCKED) {
+        o.status = OUT_BLOCKED;
+        snprintf(o.detail, sizeof(o.detail), "%s is still asleep inside %s (step %d)",
+                 r->s->proc_name[st->proc], op_name(p->op), p->step + 1);
+    } else if (o.status == 0 && p->state != P_GONE) {
+        fail(r, SC_ERROR, index, "%s:%d: step %d: %s has no blocked step to resume", r->s->file,
+             st->line, index + 1, r->s->proc_name[st->proc]);
+        return;
+    } else if (p->state == P_GONE && o.status == 0) {
+        o.status = OUT_DIED;
+        snprintf(o.detail, sizeof(o.detail), "the process is gone");
+    }
+    trace_step(r, index, "resumes", st->proc, &o);
+    check(r, index, &o);
+    outcome_clear(&o);
+}
+
+static void run_blocked(struct run *r, int index)
+{
+    const struct step *st = &r->s->steps[index];
+    struct proc *p = &r->proc[st->proc];
+    settle_blocked(r, st->proc, index);
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    o.status = p->state == P_BLOCKED ? OUT_BLOCKED : OUT_DONE;
+    normalise(r, &o, st->op, p->args);
+    trace_step(r, index, "blocked", st->proc, &o);
+    if (p->state != P_BLOCKED)
+        fail(r, SC_FAIL, index, "%s:%d: step %d: %s\n    expected: %s still blocked\n    actual:   %s",
+             r->s->file, st->line, index + 1, st->source, r->s->proc_name[st->proc],
+             p->state == P_WOKEN ? "it completed" : p->state == P_GONE ? "it is gone" : "it is not blocked");
+}
+
+static void run_signal(struct run *r, int index)
+{
+    const struct step *st = &r->s->steps[index];
+    struct proc *p = &r->proc[st->target];
+    int sig = (int)eval(r, &st->arg[0]);
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    if (p->state == P_ABSENT || p->state == P_GONE) {
+        fail(r, SC_ERROR, index, "%s:%d: step %d: process %s is not running", r->s->file, st->line,
+             index + 1, r->s->proc_name[st->target]);
+        return;
+    }
+    o.ret = kill(p->outer, sig);
+    o.err = errno;
+    normalise(r, &o, st->op, NULL);
+    trace_step(r, index, "signal", -1, &o);
+    check(r, index, &o);
+    if (o.ret == 0)
+        settle_signal(r, st->target, sig, index);
+}
+
+static void run_reap(struct run *r, int index)
+{
+    const struct step *st = &r->s->steps[index];
+    struct proc *p = &r->proc[st->target];
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    if (p->parent >= 0) {
+        fail(r, SC_ERROR, index, "%s:%d: step %d: %s was forked by %s: write '%s: wait %s'",
+             r->s->file, st->line, index + 1, r->s->proc_name[st->target],
+             r->s->proc_name[p->parent], r->s->proc_name[p->parent], r->s->proc_name[st->target]);
+        return;
+    }
+    if (p->state != P_GONE) {
+        /* its channel closes when it ends: wait for that, within the deadline */
+        double deadline = step_deadline(r);
+        for (;;) {
+            if (!wait_readable(p->channel, deadline, -1)) {
+                o.status = OUT_TIMEOUT;
+                snprintf(o.detail, sizeof(o.detail), "%s is still running", r->s->proc_name[st->target]);
+                break;
+            }
+            struct outcome ignored;
+            if (take_reply(r, p, p->op, p->args, &ignored) <= 0) {
+                mark_gone(r, p);
+                break;
+            }
+            outcome_clear(&ignored);
+        }
+    }
+    if (p->state == P_GONE) {
+        if (!p->reaped && wait_child(p->outer, &p->status) == p->outer)
+            p->reaped = 1;
+        o.status = OUT_DONE;
+        o.ret = p->outer;
+        outcome_decode(&o, OP_REAP, NULL, (const unsigned char *)&p->status, sizeof(int), &r->norm);
+        o.ret = 0;
+    }
+    normalise(r, &o, OP_REAP, NULL);
+    trace_step(r, index, "wait", -1, &o);
+    check(r, index, &o);
+    outcome_clear(&o);
+}
+
+static void run_file(struct run *r, int index)
+{
+    const struct step *st = &r->s->steps[index];
+    int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0)
+        fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fail(r, SC_SKIP, index, "cannot create an unnamed scratch file: %s", strerror(errno));
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
+    r->file_fd[st->bind] = fd;
+    r->paths[st->bind] = strdup(path);
+}
+
+void engine_run(const struct scenario *s, const struct backend *be,
+                const struct runner_env *env, struct scenario_result *res)
+{
+    double start = now();
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    memset(res, 0, sizeof(*res));
+    res->status = SC_PASS;
+    res->step = -1;
+    res->trace = json_array();
+    r.s = s;
+    r.be = be;
+    r.env = env;
+    r.res = res;
+    r.step_ms = s->step_deadline_ms ? s->step_deadline_ms : env->step_deadline_ms;
+    long scenario_ms = s->scenario_deadline_ms ? s->scenario_deadline_ms : env->scenario_deadline_ms;
+    r.scenario_deadline = start + (double)scenario_ms / 1000.0;
+    r.norm.name = (const char *const *)s->proc_name;
+    r.norm.base = env->base;
+    r.norm.base_span = env->base_span;
+    for (int i = 0; i < MAX_PROCS; i++)
+        r.proc[i].channel = -1;
+    for (int i = 0; i < MAX_VARS; i++)
+        r.file_fd[i] = -1;
+    r.buf = malloc(sizeof(struct wire_reply) + WIRE_MAX_DATA + 16);
+    if (!r.buf) {
+        fail(&r, SC_ERROR, -1, "out of memory");
+        return;
+    }
+
+    if (begin(&r) == 0) {
+        for (int i = 0; i < s->nsteps && !r.failed; i++) {
+            if (now() >= r.scenario_deadline) {
+                fail(&r, SC_TIMEOUT, i, "%s:%d: the scenario's deadline (%ld ms) passed before step %d",
+                     s->file, s->steps[i].line, scenario_ms, i + 1);
+                break;
+            }
+            switch (s->steps[i].op) {
+            case OP_RESUMES: run_resumes(&r, i); break;
+            case OP_BLOCKED: run_blocked(&r, i); break;
+            case OP_SIGNAL: run_signal(&r, i); break;
+            case OP_REAP: run_reap(&r, i); break;
+            case OP_FILE: run_file(&r, i); break;
+            case OP_EXEC: run_exec_step(&r, i); break;
+            default: run_proc_step(&r, i); break;
+            }
+            if (!r.failed)
+                settle_all(&r, i);
+        }
+    }
+    end(&r);
+    free(r.buf);
+    res->ms = (now() - start) * 1000.0;
+}

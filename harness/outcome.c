@@ -1,0 +1,556 @@
+/* outcome.c: decoding replies into fields, normalising them, checking
+ * expectations.  See outcome.h.
+ * Must not: perform any system call on IPC objects. */
+#define _GNU_SOURCE
+#include "outcome.h"
+
+#include "names.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
+
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+#ifndef SEM_STAT_ANY
+#define SEM_STAT_ANY 20
+#endif
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15
+#endif
+
+const char *outcome_status_name(enum outcome_status status)
+{
+    static const char *const names[] = {
+        [OUT_DONE] = "done", [OUT_BLOCKED] = "blocked", [OUT_FAULT] = "fault",
+        [OUT_EXITED] = "exited", [OUT_DIED] = "died", [OUT_TIMEOUT] = "timeout",
+        [OUT_HANG] = "hang", [OUT_ERROR] = "error",
+    };
+    return names[status];
+}
+
+static struct field *add(struct outcome *out, const char *name, enum field_type type, long raw)
+{
+    if (out->nfields == MAX_FIELDS)
+        return NULL;
+    struct field *f = &out->field[out->nfields++];
+    memset(f, 0, sizeof(*f));
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->type = type;
+    f->raw = raw;
+    return f;
+}
+
+static void add_bytes(struct outcome *out, const char *name, const unsigned char *data, size_t len)
+{
+    struct field *f = add(out, name, F_BYTES, (long)len);
+    if (!f)
+        return;
+    f->bytes = malloc(len ? len : 1);
+    if (f->bytes)
+        memcpy(f->bytes, data, len);
+    f->len = len;
+}
+
+static void add_word(struct outcome *out, const char *name, const char *word)
+{
+    struct field *f = add(out, name, F_WORD, 0);
+    if (f)
+        snprintf(f->norm, sizeof(f->norm), "%s", word);
+}
+
+static void add_perm(struct outcome *out, const struct ipc_perm *p)
+{
+    add(out, "key", F_KEY, (long)(int)p->__key);
+    add(out, "uid", F_INT, (long)p->uid);
+    add(out, "gid", F_INT, (long)p->gid);
+    add(out, "cuid", F_INT, (long)p->cuid);
+    add(out, "cgid", F_INT, (long)p->cgid);
+    add(out, "mode", F_MODE, (long)p->mode);
+    add(out, "seq", F_INT, (long)p->__seq);
+}
+
+static int is_stat_cmd(int cmd)
+{
+    return cmd == IPC_STAT || cmd == MSG_STAT || cmd == MSG_STAT_ANY || cmd == SEM_STAT ||
+           cmd == SEM_STAT_ANY || cmd == SHM_STAT || cmd == SHM_STAT_ANY;
+}
+
+static void decode_msgctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
+{
+    if (cmd == IPC_INFO || cmd == MSG_INFO) {
+        struct msginfo mi;
+        if (len < sizeof(mi))
+            return;
+        memcpy(&mi, data, sizeof(mi));
+        add(out, "msgpool", F_INT, mi.msgpool);
+        add(out, "msgmap", F_INT, mi.msgmap);
+        add(out, "msgmax", F_INT, mi.msgmax);
+        add(out, "msgmnb", F_INT, mi.msgmnb);
+        add(out, "msgmni", F_INT, mi.msgmni);
+        add(out, "msgssz", F_INT, mi.msgssz);
+        add(out, "msgtql", F_INT, mi.msgtql);
+        add(out, "msgseg", F_INT, mi.msgseg);
+    } else if (is_stat_cmd(cmd)) {
+        struct msqid_ds ds;
+        if (len < sizeof(ds))
+            return;
+        memcpy(&ds, data, sizeof(ds));
+        add_perm(out, &ds.msg_perm);
+        add(out, "msg_stime", F_TIME, (long)ds.msg_stime);
+        add(out, "msg_rtime", F_TIME, (long)ds.msg_rtime);
+        add(out, "msg_ctime", F_TIME, (long)ds.msg_ctime);
+        add(out, "msg_cbytes", F_INT, (long)ds.__msg_cbytes);
+        add(out, "msg_qnum", F_INT, (long)ds.msg_qnum);
+        add(out, "msg_qbytes", F_INT, (long)ds.msg_qbytes);
+        add(out, "msg_lspid", F_PID, (long)ds.msg_lspid);
+        add(out, "msg_lrpid", F_PID, (long)ds.msg_lrpid);
+    }
+}
+
+static void decode_semctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
+{
+    if (cmd == IPC_INFO || cmd == SEM_INFO) {
+        struct seminfo si;
+        if (len < sizeof(si))
+            return;
+        memcpy(&si, data, sizeof(si));
+        add(out, "semmap", F_INT, si.semmap);
+        add(out, "semmni", F_INT, si.semmni);
+        add(out, "semmns", F_INT, si.semmns);
+        add(out, "semmnu", F_INT, si.semmnu);
+        add(out, "semmsl", F_INT, si.semmsl);
+        add(out, "semopm", F_INT, si.semopm);
+        add(out, "semume", F_INT, si.semume);
+        add(out, "semusz", F_INT, si.semusz);
+        add(out, "semvmx", F_INT, si.semvmx);
+        add(out, "semaem", F_INT, si.semaem);
+    } else if (is_stat_cmd(cmd)) {
+        struct semid_ds ds;
+        if (len < sizeof(ds))
+            return;
+        memcpy(&ds, data, sizeof(ds));
+        add_perm(out, &ds.sem_perm);
+        add(out, "sem_otime", F_TIME, (long)ds.sem_otime);
+        add(out, "sem_ctime", F_TIME, (long)ds.sem_ctime);
+        add(out, "sem_nsems", F_INT, (long)ds.sem_nsems);
+    } else if (cmd == GETALL) {
+        char list[NORM_SIZE] = "";
+        size_t n = len / sizeof(unsigned short), used = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned short v;
+            memcpy(&v, data + i * sizeof(v), sizeof(v));
+            int w = snprintf(list + used, sizeof(list) - used, "%s%u", i ? "," : "", v);
+            if (w < 0 || (size_t)w >= sizeof(list) - used) {
+                snprintf(list + sizeof(list) - 4, 4, "...");
+                break;
+            }
+            used += (size_t)w;
+        }
+        add_word(out, "vals", list);
+    }
+}
+
+static void decode_shmctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
+{
+    if (cmd == IPC_INFO) {
+        struct shminfo si;
+        if (len < sizeof(si))
+            return;
+        memcpy(&si, data, sizeof(si));
+        add(out, "shmmax", F_INT, (long)si.shmmax);
+        add(out, "shmmin", F_INT, (long)si.shmmin);
+        add(out, "shmmni", F_INT, (long)si.shmmni);
+        add(out, "shmseg", F_INT, (long)si.shmseg);
+        add(out, "shmall", F_INT, (long)si.shmall);
+    } else if (cmd == SHM_INFO) {
+        struct shm_info si;
+        if (len < sizeof(si))
+            return;
+        memcpy(&si, data, sizeof(si));
+        add(out, "used_ids", F_INT, si.used_ids);
+        add(out, "shm_tot", F_INT, (long)si.shm_tot);
+        add(out, "shm_rss", F_INT, (long)si.shm_rss);
+        add(out, "shm_swp", F_INT, (long)si.shm_swp);
+    } else if (is_stat_cmd(cmd)) {
+        struct shmid_ds ds;
+        if (len < sizeof(ds))
+            return;
+        memcpy(&ds, data, sizeof(ds));
+        add_perm(out, &ds.shm_perm);
+        add(out, "shm_segsz", F_INT, (long)ds.shm_segsz);
+        add(out, "shm_atime", F_TIME, (long)ds.shm_atime);
+        add(out, "shm_dtime", F_TIME, (long)ds.shm_dtime);
+        add(out, "shm_ctime", F_TIME, (long)ds.shm_ctime);
+        add(out, "shm_cpid", F_PID, (long)ds.shm_cpid);
+        add(out, "shm_lpid", F_PID, (long)ds.shm_lpid);
+        add(out, "shm_nattch", F_INT, (long)ds.shm_nattch);
+    }
+}
+
+/* /proc/sysvipc/TABLE: a header line naming the columns, then the line. */
+static void decode_sysvipc(struct outcome *out, const unsigned char *data, size_t len)
+{
+    char text[2048];
+    if (len >= sizeof(text))
+        len = sizeof(text) - 1;
+    memcpy(text, data, len);
+    text[len] = '\0';
+    char *nl = strchr(text, '\n');
+    if (!nl)
+        return;
+    *nl = '\0';
+    char *names[32], *values[32];
+    int nn = 0, nv = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(text, " \t", &save); t && nn < 32; t = strtok_r(NULL, " \t", &save))
+        names[nn++] = t;
+    for (char *t = strtok_r(nl + 1, " \t\n", &save); t && nv < 32; t = strtok_r(NULL, " \t\n", &save))
+        values[nv++] = t;
+    for (int i = 0; i < nn && i < nv; i++) {
+        const char *n = names[i];
+        size_t l = strlen(n);
+        enum field_type type = F_INT;
+        long raw = strtol(values[i], NULL, 10);
+        if (strcmp(n, "perms") == 0) {
+            type = F_MODE;
+            raw = strtol(values[i], NULL, 8);
+        } else if (strcmp(n, "key") == 0)
+            type = F_KEY;
+        else if (strcmp(n, "msqid") == 0)
+            type = F_ID_MSG;
+        else if (strcmp(n, "semid") == 0)
+            type = F_ID_SEM;
+        else if (strcmp(n, "shmid") == 0)
+            type = F_ID_SHM;
+        else if (l > 3 && strcmp(n + l - 3, "pid") == 0)
+            type = F_PID;
+        else if (l > 4 && strcmp(n + l - 4, "time") == 0)
+            type = F_TIME;
+        else
+            raw = (long)strtoul(values[i], NULL, 10);
+        add(out, n, type, raw);
+    }
+}
+
+void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
+                    const unsigned char *data, size_t len, struct normaliser *norm)
+{
+    (void)norm;
+    out->ret_type = F_INT;
+    switch (op) {
+    case OP_MSGGET: out->ret_type = F_ID_MSG; break;
+    case OP_SEMGET: out->ret_type = F_ID_SEM; break;
+    case OP_SHMGET: out->ret_type = F_ID_SHM; break;
+    case OP_SHMAT: out->ret_type = F_ADDR; break;
+    case OP_FTOK: out->ret_type = F_KEY; break;
+    case OP_FORK: out->ret_type = F_PID; break;
+    case OP_MSGRCV:
+        if (len >= sizeof(long)) {
+            long mtype;
+            memcpy(&mtype, data, sizeof(long));
+            add(out, "mtype", F_INT, mtype);
+            add_bytes(out, "text", data + sizeof(long), len - sizeof(long));
+        }
+        break;
+    case OP_MSGCTL:
+        if (args[1] == MSG_STAT || args[1] == MSG_STAT_ANY)
+            out->ret_type = F_ID_MSG;
+        decode_msgctl(out, (int)args[1], data, len);
+        break;
+    case OP_SEMCTL:
+        if (args[2] == SEM_STAT || args[2] == SEM_STAT_ANY)
+            out->ret_type = F_ID_SEM;
+        if (args[2] == GETPID)
+            out->ret_type = F_PID;
+        decode_semctl(out, (int)args[2], data, len);
+        break;
+    case OP_SHMCTL:
+        if (args[1] == SHM_STAT || args[1] == SHM_STAT_ANY)
+            out->ret_type = F_ID_SHM;
+        decode_shmctl(out, (int)args[1], data, len);
+        break;
+    case OP_READ:
+        add_bytes(out, "data", data, len);
+        break;
+    case OP_WAIT:
+    case OP_REAP: {
+        int status;
+        if (len < sizeof(status))
+            break;
+        memcpy(&status, data, sizeof(status));
+        if (WIFEXITED(status))
+            add(out, "exit", F_INT, WEXITSTATUS(status));
+        else if (WIFSIGNALED(status))
+            add_word(out, "signal", signal_name(WTERMSIG(status)));
+        break;
+    }
+    case OP_SYSCTL: {
+        char value[NORM_SIZE];
+        size_t n = len < sizeof(value) - 1 ? len : sizeof(value) - 1;
+        memcpy(value, data, n);
+        value[n] = '\0';
+        for (char *c = value; *c; c++)
+            if (*c == '\t')
+                *c = ' ';
+        while (n && isspace((unsigned char)value[n - 1]))
+            value[--n] = '\0';
+        if (len)
+            add_word(out, "value", value);
+        break;
+    }
+    case OP_SYSVIPC:
+        decode_sysvipc(out, data, len);
+        break;
+    default:
+        break;
+    }
+    if (op == OP_FTOK && len >= 2 * sizeof(uint64_t) && out->ret != -1) {
+        uint64_t ids[2];
+        memcpy(ids, data, sizeof(ids));
+        /* ftok(3): low 16 bits of the inode, low 8 of the device, low 8 of proj */
+        long expect = (long)(int)((ids[1] & 0xffff) | ((ids[0] & 0xff) << 16) |
+                                  (((uint64_t)args[0] & 0xff) << 24));
+        add_word(out, "matches_stat", expect == out->ret ? "yes" : "no");
+    }
+}
+
+/* ---------- normalisation ---------- */
+
+static void norm_bytes(const unsigned char *b, size_t len, char *buf, size_t size)
+{
+    int printable = len <= 40;
+    for (size_t i = 0; i < len && printable; i++)
+        printable = b[i] >= 0x20 && b[i] < 0x7f && b[i] != '"' && b[i] != '\\';
+    if (printable) {
+        snprintf(buf, size, "\"%.*s\"", (int)len, (const char *)b);
+        return;
+    }
+    uint32_t h = 2166136261u;          /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 16777619u;
+    snprintf(buf, size, "len=%zu,fnv=%08x", len, h);
+}
+
+static int kind_of(enum field_type t)
+{
+    return t == F_ID_MSG ? 0 : t == F_ID_SEM ? 1 : 2;
+}
+
+static void norm_value(enum field_type type, long raw, struct normaliser *n, char *buf, size_t size)
+{
+    static const char *const id_prefix[] = { "msq", "sem", "shm" };
+    switch (type) {
+    case F_PID:
+        if (raw == 0) {
+            snprintf(buf, size, "0");
+            return;
+        }
+        for (int i = 0; i < n->nprocs; i++)
+            if (n->pid[i] == raw && n->name && n->name[i]) {
+                snprintf(buf, size, "%s", n->name[i]);
+                return;
+            }
+        snprintf(buf, size, "pid?");
+        return;
+    case F_TIME:
+        snprintf(buf, size, "%s", raw ? "set" : "0");
+        return;
+    case F_ID_MSG: case F_ID_SEM: case F_ID_SHM: {
+        int k = kind_of(type), i;
+        for (i = 0; i < n->nids[k]; i++)
+            if (n->ids[k][i] == raw)
+                break;
+        if (i == n->nids[k] && i < 128)
+            n->ids[k][n->nids[k]++] = raw;
+        snprintf(buf, size, "%s#%d", id_prefix[k], i);
+        return;
+    }
+    case F_ADDR: {
+        uintptr_t a = (uintptr_t)raw;
+        if (raw == -1) {
+            snprintf(buf, size, "-1");
+            return;
+        }
+        if (n->base && a >= n->base && a < n->base + n->base_span) {
+            snprintf(buf, size, "base+0x%lx", (unsigned long)(a - n->base));
+            return;
+        }
+        int i;
+        for (i = 0; i < n->naddrs; i++)
+            if (n->addrs[i] == a)
+                break;
+        if (i == n->naddrs && i < 64)
+            n->addrs[n->naddrs++] = a;
+        snprintf(buf, size, "addr#%d", i);
+        return;
+    }
+    case F_KEY:
+        snprintf(buf, size, "0x%08x", (unsigned)raw);
+        return;
+    case F_MODE:
+        snprintf(buf, size, "0%lo", (unsigned long)raw);
+        return;
+    default:
+        snprintf(buf, size, "%ld", raw);
+        return;
+    }
+}
+
+void outcome_normalise(struct outcome *out, enum op op, const int64_t *args, struct normaliser *n)
+{
+    (void)args;
+    if (out->status == OUT_DONE) {
+        if (out->ret == -1 && out->ret_type != F_ADDR)
+            snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", errno_name(out->err));
+        else if (out->ret == -1)
+            snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", errno_name(out->err));
+        else if (op == OP_FTOK)
+            snprintf(out->ret_norm, sizeof(out->ret_norm), "key");   /* depends on the inode */
+        else
+            norm_value(out->ret_type, out->ret, n, out->ret_norm, sizeof(out->ret_norm));
+    } else if (out->status == OUT_FAULT) {
+        snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", signal_name(out->sig));
+    } else {
+        snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", outcome_status_name(out->status));
+    }
+    for (int i = 0; i < out->nfields; i++) {
+        struct field *f = &out->field[i];
+        if (f->type == F_WORD)
+            continue;
+        if (f->type == F_BYTES)
+            norm_bytes(f->bytes, f->len, f->norm, sizeof(f->norm));
+        else
+            norm_value(f->type, f->raw, n, f->norm, sizeof(f->norm));
+    }
+}
+
+void outcome_clear(struct outcome *out)
+{
+    for (int i = 0; i < out->nfields; i++)
+        free(out->field[i].bytes);
+    memset(out, 0, sizeof(*out));
+}
+
+void outcome_format(const struct outcome *out, char *buf, size_t size)
+{
+    size_t used = 0;
+    int w;
+    switch (out->status) {
+    case OUT_DONE:
+    case OUT_FAULT:
+        w = snprintf(buf, size, "%s", out->ret_norm);
+        break;
+    case OUT_BLOCKED:
+        w = snprintf(buf, size, "blocks");
+        break;
+    default:
+        w = snprintf(buf, size, "%s%s%s", outcome_status_name(out->status),
+                     *out->detail ? ": " : "", out->detail);
+        break;
+    }
+    used = w > 0 ? (size_t)w : 0;
+    for (int i = 0; i < out->nfields && used < size; i++) {
+        w = snprintf(buf + used, size - used, " %s=%s", out->field[i].name, out->field[i].norm);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* ---------- expectations ---------- */
+
+long expr_eval(const struct expr *e, const long *vars, uintptr_t base)
+{
+    long v = 0;
+    for (int i = 0; i < e->nterms; i++) {
+        const struct term *t = &e->term[i];
+        long x = t->kind == TERM_LITERAL ? t->value : t->kind == TERM_VAR ? vars[t->var] : (long)base;
+        switch (t->op) {
+        case '|': v |= x; break;
+        case '-': v -= x; break;
+        default:  v += x; break;
+        }
+    }
+    return v;
+}
+
+static int why(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static const struct field *find_field(const struct outcome *out, const char *name)
+{
+    for (int i = 0; i < out->nfields; i++)
+        if (strcmp(out->field[i].name, name) == 0)
+            return &out->field[i];
+    return NULL;
+}
+
+int expect_holds(const struct step *step, const struct outcome *out,
+                 const long *vars, uintptr_t base, char *buf, size_t size)
+{
+    const struct expect *e = &step->expect;
+    int failed = out->status == OUT_DONE && out->ret == -1;
+    switch (e->kind) {
+    case EXPECT_ANY:
+        if (out->status >= OUT_DIED && step->op != OP_EXIT)
+            return why(buf, size, "the step did not complete");
+        return 1;
+    case EXPECT_BLOCKS:
+        if (out->status != OUT_BLOCKED)
+            return why(buf, size, "expected the call to block");
+        return 1;
+    case EXPECT_FAULT:
+        if (out->status != OUT_FAULT || out->sig != e->value)
+            return why(buf, size, "expected a %s fault", signal_name(e->value));
+        return 1;
+    case EXPECT_ERRNO:
+        if (out->status != OUT_DONE || !failed || out->err != e->value)
+            return why(buf, size, "expected failure with %s", errno_name(e->value));
+        return 1;
+    case EXPECT_SUCCESS:
+    case EXPECT_RET:
+        if (out->status == OUT_EXITED && step->op == OP_EXIT)
+            break;
+        if (out->status != OUT_DONE || failed)
+            return why(buf, size, "expected %s", e->kind == EXPECT_RET ? "a return value" : "success");
+        if (e->kind == EXPECT_RET) {
+            long want = expr_eval(&e->ret, vars, base);
+            if (out->ret != want)
+                return why(buf, size, "expected return value %ld, got %ld", want, out->ret);
+        }
+        break;
+    }
+    for (int i = 0; i < e->nfields; i++) {
+        const struct field_expect *fe = &e->field[i];
+        const struct field *f = find_field(out, fe->name);
+        if (!f)
+            return why(buf, size, "the outcome has no field '%s'", fe->name);
+        if (fe->is_bytes) {
+            if (f->type != F_BYTES || f->len != fe->bytes.len ||
+                memcmp(f->bytes, fe->bytes.ptr, f->len) != 0)
+                return why(buf, size, "%s differs: expected %s", fe->name, fe->text);
+        } else if (fe->is_number) {
+            long want = expr_eval(&fe->number, vars, base);
+            if (f->type == F_WORD || f->raw != want)
+                return why(buf, size, "%s: expected %ld, got %s", fe->name, want, f->norm);
+        } else if (strcmp(f->norm, fe->text) != 0) {
+            return why(buf, size, "%s: expected %s, got %s", fe->name, fe->text, f->norm);
+        }
+    }
+    return 1;
+}

@@ -1,0 +1,93 @@
+/* outcome.h: what a step did, as named fields in raw and normalised form,
+ * and whether that meets the step's expectation.
+ * Normalised form: processes by name, times as 0/set, ids by order of first
+ * appearance (msq#0), addresses as base+offset or by order (addr#0), so two
+ * systems' outcomes compare even where raw numbers legitimately differ.
+ * Must not: talk to processes or backends. */
+#ifndef SVIPC_OUTCOME_H
+#define SVIPC_OUTCOME_H
+
+#include "scenario.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MAX_FIELDS 24
+#define NORM_SIZE  64
+
+enum outcome_status {
+    OUT_DONE,      /* the call returned */
+    OUT_BLOCKED,   /* asleep inside the call */
+    OUT_FAULT,     /* a memory step raised SIGSEGV/SIGBUS */
+    OUT_EXITED,    /* an exit step: the process is gone */
+    OUT_DIED,      /* the process died during the step */
+    OUT_TIMEOUT,   /* no answer within the deadline */
+    OUT_HANG,      /* blocked where the scenario expects it to complete */
+    OUT_ERROR,     /* the harness could not perform the step */
+};
+
+enum field_type {
+    F_INT, F_PID, F_TIME, F_ID_MSG, F_ID_SEM, F_ID_SHM, F_KEY, F_MODE,
+    F_BYTES, F_WORD, F_ADDR,
+};
+
+struct field {
+    char name[24];
+    enum field_type type;
+    long raw;
+    char norm[NORM_SIZE];
+    unsigned char *bytes;      /* F_BYTES */
+    size_t len;
+};
+
+struct outcome {
+    enum outcome_status status;
+    long ret;
+    int err;
+    int sig;                   /* OUT_FAULT, OUT_DIED */
+    enum field_type ret_type;
+    char ret_norm[NORM_SIZE];
+    int nfields;
+    struct field field[MAX_FIELDS];
+    char detail[200];          /* OUT_DIED/TIMEOUT/HANG/ERROR: what happened */
+};
+
+/* Per-scenario normalisation state: who is who, and orders of appearance. */
+struct normaliser {
+    int nprocs;
+    pid_t pid[MAX_PROCS];      /* pids as the scenario's processes see them */
+    const char *const *name;
+    uintptr_t base;            /* the harness's address window */
+    uintptr_t base_span;
+    long ids[3][128];          /* msg, sem, shm */
+    int nids[3];
+    uintptr_t addrs[64];
+    int naddrs;
+};
+
+const char *outcome_status_name(enum outcome_status status);
+
+/* Build the fields of a completed call from the puppet's reply.
+ * ARGS are the resolved request arguments (cmd, proj, ...). */
+void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
+                    const unsigned char *data, size_t len, struct normaliser *norm);
+
+/* Fill the normalised forms of the return value and every field. */
+void outcome_normalise(struct outcome *out, enum op op, const int64_t *args,
+                       struct normaliser *norm);
+
+/* Free field buffers. */
+void outcome_clear(struct outcome *out);
+
+/* The outcome as one line: '5 mtype=5 text="hello"', 'EINVAL', 'blocks'. */
+void outcome_format(const struct outcome *out, char *buf, size_t size);
+
+/* Evaluate a value expression with the scenario's variables and base. */
+long expr_eval(const struct expr *e, const long *vars, uintptr_t base);
+
+/* 1 if OUT meets the step's expectation; else 0 and WHY says what differs. */
+int expect_holds(const struct step *step, const struct outcome *out,
+                 const long *vars, uintptr_t base, char *why, size_t size);
+
+#endif

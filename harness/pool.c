@@ -1,0 +1,268 @@
+/* pool.c: parallel runners; see pool.h.
+ * A runner is a child with PR_SET_PDEATHSIG: if svipc is killed, runners
+ * die, their scenarios' namespace inits die with them, and the kernel
+ * removes every scenario process and IPC object.
+ * Must not: share mutable state with runners other than through pipes. */
+#define _GNU_SOURCE
+#include "pool.h"
+
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RUNNERS 64
+
+struct runner {
+    pid_t pid;
+    int jobs_fd;                  /* parent writes job indexes */
+    int results_fd;               /* parent reads results */
+    int job;                      /* in flight, or -1 */
+    double started;
+};
+
+/* The pool's runtime object. */
+struct pool {
+    const struct catalog *cat;
+    const struct job *jobs;
+    int njobs;
+    const struct pool_options *opt;
+    struct runner runner[MAX_RUNNERS];
+    int nrunners;
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static json_t *skipped(const struct scenario *s, const struct backend *be, enum scenario_status st,
+                       const char *why)
+{
+    struct scenario_result res;
+    memset(&res, 0, sizeof(res));
+    res.status = st;
+    res.step = -1;
+    snprintf(res.reason, sizeof(res.reason), "%s", why);
+    res.trace = json_array();
+    json_t *r = result_json(s, be->name, &res);
+    json_decref(res.trace);
+    return r;
+}
+
+static _Noreturn void runner_main(struct pool *pool, int jobs_fd, int results_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        _exit(0);
+    signal(SIGPIPE, SIG_IGN);
+    struct runner_env env;
+    char env_why[256] = "";
+    int env_ok = geteuid() == 0 ? runner_env_init(&env, env_why, sizeof(env_why)) == 0 : 0;
+    if (geteuid() != 0)
+        snprintf(env_why, sizeof(env_why),
+                 "the kernel backend needs root (CAP_SYS_ADMIN) to give each scenario its own "
+                 "IPC and PID namespaces; run svipc as root");
+    if (env_ok) {
+        env.step_deadline_ms = pool->opt->step_deadline_ms;
+        env.scenario_deadline_ms = pool->opt->scenario_deadline_ms;
+    }
+    int32_t job;
+    while (read_all(jobs_fd, &job, sizeof(job)) == 0) {
+        const struct job *j = &pool->jobs[job];
+        const struct scenario *s = &pool->cat->items[j->scenario];
+        char why[256];
+        json_t *r;
+        if (!env_ok)
+            r = skipped(s, j->backend, SC_SKIP, env_why);
+        else if (j->backend->available(why, sizeof(why)) < 0)
+            r = skipped(s, j->backend, SC_SKIP, why);
+        else {
+            struct scenario_result res;
+            engine_run(s, j->backend, &env, &res);
+            r = result_json(s, j->backend->name, &res);
+            json_decref(res.trace);
+        }
+        char *text = json_dumps(r, JSON_COMPACT);
+        json_decref(r);
+        uint32_t len = (uint32_t)strlen(text);
+        if (write_all(results_fd, &len, sizeof(len)) < 0 || write_all(results_fd, text, len) < 0)
+            _exit(3);
+        free(text);
+    }
+    _exit(0);
+}
+
+static int start_runner(struct pool *pool, struct runner *r)
+{
+    int jobs[2], results[2];
+    if (pipe2(jobs, O_CLOEXEC) < 0)
+        return -1;
+    if (pipe2(results, O_CLOEXEC) < 0) {
+        close(jobs[0]);
+        close(jobs[1]);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        for (int i = 0; i < pool->nrunners; i++) {
+            if (pool->runner[i].pid > 0 && &pool->runner[i] != r) {
+                close(pool->runner[i].jobs_fd);
+                close(pool->runner[i].results_fd);
+            }
+        }
+        close(jobs[1]);
+        close(results[0]);
+        runner_main(pool, jobs[0], results[1]);
+    }
+    close(jobs[0]);
+    close(results[1]);
+    r->pid = pid;
+    r->jobs_fd = jobs[1];
+    r->results_fd = results[0];
+    r->job = -1;
+    return 0;
+}
+
+static void stop_runner(struct runner *r, int kill_it)
+{
+    close(r->jobs_fd);
+    close(r->results_fd);
+    if (kill_it)
+        kill(r->pid, SIGKILL);
+    while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    r->pid = 0;
+}
+
+static long job_budget_ms(const struct pool *pool, int job)
+{
+    const struct scenario *s = &pool->cat->items[pool->jobs[job].scenario];
+    long ms = s->scenario_deadline_ms ? s->scenario_deadline_ms : pool->opt->scenario_deadline_ms;
+    return ms + 10000;   /* the runner enforces the deadline; this catches a runner that cannot */
+}
+
+int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
+             const struct pool_options *opt, pool_result_fn done, void *ctx)
+{
+    struct pool pool = { .cat = cat, .jobs = jobs, .njobs = njobs, .opt = opt };
+    pool.nrunners = opt->parallel < 1 ? 1 : opt->parallel > MAX_RUNNERS ? MAX_RUNNERS : opt->parallel;
+    if (pool.nrunners > njobs)
+        pool.nrunners = njobs > 0 ? njobs : 1;
+    for (int i = 0; i < pool.nrunners; i++)
+        if (start_runner(&pool, &pool.runner[i]) < 0) {
+            perror("svipc: cannot start a runner");
+            return -1;
+        }
+    int next = 0, finished = 0;
+    while (finished < njobs) {
+        struct pollfd pfd[MAX_RUNNERS];
+        for (int i = 0; i < pool.nrunners; i++) {
+            struct runner *r = &pool.runner[i];
+            if (r->job < 0 && next < njobs) {
+                int32_t job = next++;
+                if (write_all(r->jobs_fd, &job, sizeof(job)) < 0) {
+                    next--;
+                    stop_runner(r, 1);
+                    if (start_runner(&pool, r) < 0)
+                        return -1;
+                    continue;
+                }
+                r->job = job;
+                r->started = now();
+            }
+            pfd[i].fd = r->job >= 0 ? r->results_fd : -1;
+            pfd[i].events = POLLIN;
+            pfd[i].revents = 0;
+        }
+        int n = poll(pfd, (nfds_t)pool.nrunners, 1000);
+        if (n < 0 && errno != EINTR)
+            return -1;
+        for (int i = 0; i < pool.nrunners; i++) {
+            struct runner *r = &pool.runner[i];
+            if (r->job < 0)
+                continue;
+            const struct job *j = &jobs[r->job];
+            const struct scenario *s = &cat->items[j->scenario];
+            json_t *result = NULL;
+            int restart = 0;
+            if (pfd[i].revents) {
+                uint32_t len;
+                char *text = NULL;
+                if (read_all(r->results_fd, &len, sizeof(len)) == 0 && (text = malloc(len + 1)) &&
+                    read_all(r->results_fd, text, len) == 0) {
+                    text[len] = '\0';
+                    result = json_loads(text, 0, NULL);
+                }
+                free(text);
+                if (!result) {
+                    result = skipped(s, j->backend, SC_ERROR, "the runner died during this scenario");
+                    restart = 1;
+                }
+            } else if ((now() - r->started) * 1000.0 > (double)job_budget_ms(&pool, r->job)) {
+                result = skipped(s, j->backend, SC_TIMEOUT,
+                                 "the runner stopped answering past the scenario's deadline; it was killed");
+                restart = 1;
+            }
+            if (!result)
+                continue;
+            int job = r->job;
+            r->job = -1;
+            finished++;
+            done(ctx, job, result);
+            if (restart) {
+                stop_runner(r, 1);
+                if (start_runner(&pool, r) < 0)
+                    return -1;
+            }
+        }
+    }
+    for (int i = 0; i < pool.nrunners; i++)
+        stop_runner(&pool.runner[i], 0);
+    return 0;
+}

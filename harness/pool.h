@@ -1,0 +1,34 @@
+/* pool.h: runs scenario jobs on N runner processes in parallel (-j N), one
+ * scenario at a time per runner, each in its own namespaces, and hands every
+ * result back to the caller as JSON.  A runner that dies or stops answering
+ * is replaced; its scenario is reported, not lost.
+ * Must not: print results or decide pass/fail; the caller does. */
+#ifndef SVIPC_POOL_H
+#define SVIPC_POOL_H
+
+#include "backend.h"
+#include "engine.h"
+#include "scenario.h"
+
+#include <jansson.h>
+
+struct job {
+    int scenario;                 /* index in the catalog */
+    const struct backend *backend;
+};
+
+struct pool_options {
+    int parallel;                 /* runners */
+    long step_deadline_ms;        /* defaults for scenarios that set none */
+    long scenario_deadline_ms;
+};
+
+/* Called in the parent, in no particular order, once per job; the callee
+ * owns RESULT. */
+typedef void (*pool_result_fn)(void *ctx, int job, json_t *result);
+
+/* 0, or -1 if runners could not be started at all. */
+int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
+             const struct pool_options *opt, pool_result_fn done, void *ctx);
+
+#endif

@@ -1,0 +1,492 @@
+/* svipc.c: the command line.  run, list, show, help; and the hidden
+ * '--puppet' entry an exec step re-enters through.
+ * Exit status: 0 every scenario passed (or was skipped with a reason),
+ * 1 something failed, 2 the run could not be done (bad option, bad file).
+ * Must not: run scenarios itself (pool.c and engine.c do) or hide a skip. */
+#define _GNU_SOURCE
+#include "backend.h"
+#include "engine.h"
+#include "parse.h"
+#include "pool.h"
+#include "puppet.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_SUITES "suites"
+
+static void usage(FILE *to)
+{
+    fputs("usage: svipc run [PATHS...] [options]   run scenarios and compare outcomes\n"
+          "       svipc list [PATHS...] [--filter GLOB]\n"
+          "       svipc show NAME [PATHS...]       a scenario and its last trace\n"
+          "       svipc --help\n"
+          "\n"
+          "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
+          "run options:\n"
+          "  --backend kernel|ref|both   the implementations to run (default: kernel)\n"
+          "  --filter GLOB               only scenarios whose name matches GLOB\n"
+          "  -j N                        N scenarios in parallel, one namespace each\n"
+          "  --json FILE                 write every result, with its trace, as JSON Lines\n"
+          "  --record FILE               write the traces of this run (a golden file)\n"
+          "  --golden FILE               compare each trace with a recorded one\n"
+          "  --step-deadline MS          per-step deadline when a scenario sets none (5000)\n"
+          "  --scenario-deadline MS      per-scenario deadline when it sets none (30000)\n"
+          "  -v                          print every scenario, not only failures\n"
+          "The last line is 'N passed, N failed, N skipped'.  Exit status: 0 all passed,\n"
+          "1 something failed, 2 the run could not be done.\n",
+          to);
+}
+
+struct options {
+    const char *command;
+    char *paths[256];
+    int npaths;
+    const char *filter;
+    const char *backend;
+    int parallel;
+    const char *json_path, *record_path, *golden_path;
+    long step_ms, scenario_ms;
+    int verbose;
+    const char *show_name;
+};
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "svipc: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(svipc --help lists the options)\n");
+    return 2;
+}
+
+static int parse_long(const char *text, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || *end || end == text || v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->backend = "kernel";
+    o->parallel = 1;
+    o->step_ms = 5000;
+    o->scenario_ms = 30000;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    o->command = argv[1];
+    if (strcmp(o->command, "--help") == 0 || strcmp(o->command, "-h") == 0 ||
+        strcmp(o->command, "help") == 0) {
+        usage(stdout);
+        return -1;
+    }
+    if (strcmp(o->command, "run") && strcmp(o->command, "list") && strcmp(o->command, "show"))
+        return bad_usage("unknown command '%s'", o->command);
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        long n;
+        if (strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return -1;
+        } else if (strcmp(a, "-v") == 0) {
+            o->verbose = 1;
+            takes = 0;
+        } else if (a[0] != '-') {
+            if (strcmp(o->command, "show") == 0 && !o->show_name)
+                o->show_name = a;
+            else if (o->npaths < 256)
+                o->paths[o->npaths++] = argv[i];
+            takes = 0;
+        } else if (!next) {
+            return bad_usage("option %s needs a value", a);
+        } else if (strcmp(a, "--filter") == 0) {
+            o->filter = next;
+        } else if (strcmp(a, "--backend") == 0) {
+            if (strcmp(next, "kernel") && strcmp(next, "ref") && strcmp(next, "both"))
+                return bad_usage("--backend is kernel, ref or both, not '%s'", next);
+            o->backend = next;
+        } else if (strcmp(a, "-j") == 0) {
+            if (parse_long(next, &n) < 0 || n > 64)
+                return bad_usage("-j takes a number from 1 to 64, not '%s'", next);
+            o->parallel = (int)n;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json_path = next;
+        } else if (strcmp(a, "--record") == 0) {
+            o->record_path = next;
+        } else if (strcmp(a, "--golden") == 0) {
+            o->golden_path = next;
+        } else if (strcmp(a, "--step-deadline") == 0) {
+            if (parse_long(next, &o->step_ms) < 0)
+                return bad_usage("--step-deadline takes milliseconds, not '%s'", next);
+        } else if (strcmp(a, "--scenario-deadline") == 0) {
+            if (parse_long(next, &o->scenario_ms) < 0)
+                return bad_usage("--scenario-deadline takes milliseconds, not '%s'", next);
+        } else {
+            return bad_usage("unknown option '%s'", a);
+        }
+        i += takes;
+    }
+    if (strcmp(o->command, "show") == 0 && !o->show_name)
+        return bad_usage("%s", "show needs a scenario NAME");
+    if (o->npaths == 0)
+        o->paths[o->npaths++] = DEFAULT_SUITES;
+    return 0;
+}
+
+static int load(const struct options *o, struct catalog *cat)
+{
+    struct parse_error err;
+    memset(cat, 0, sizeof(*cat));
+    if (catalog_load(cat, o->paths, o->npaths, &err) < 0) {
+        if (err.line)
+            fprintf(stderr, "%s:%d: %s\n", err.file, err.line, err.reason);
+        else
+            fprintf(stderr, "%s: %s\n", err.file, err.reason);
+        fprintf(stderr, "svipc: nothing was run\n");
+        return 2;
+    }
+    return 0;
+}
+
+static const char *state_dir(void)
+{
+    const char *d = getenv("SVIPC_STATE_DIR");
+    return d && *d ? d : ".svipc";
+}
+
+static FILE *open_output(const char *path)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        fprintf(stderr, "svipc: cannot write %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+/* ---------- run ---------- */
+
+struct run_state {
+    const struct options *o;
+    const struct catalog *cat;
+    struct job *jobs;
+    int njobs;
+    int per_scenario;              /* backends per scenario */
+    json_t **results;
+    int printed;                   /* results printed, in job order */
+    json_t *golden;
+    FILE *json, *record, *last;
+    int passed, failed, skipped, timeouts, errors, divergences;
+};
+
+static void set_failed(json_t *r, const char *status, const char *reason)
+{
+    json_object_set_new(r, "status", json_string(status));
+    json_object_set_new(r, "reason", json_string(reason));
+}
+
+/* Cross-checks that need more than one result: golden traces and, with
+ * two backends, their agreement.  Applied when a scenario's jobs are in. */
+static void cross_check(struct run_state *st, int first_job)
+{
+    for (int k = 0; k < st->per_scenario; k++) {
+        json_t *r = st->results[first_job + k];
+        const char *status = json_string_value(json_object_get(r, "status"));
+        if (!st->golden || strcmp(status, "pass") != 0)
+            continue;
+        const char *name = json_string_value(json_object_get(r, "name"));
+        json_t *want = json_object_get(st->golden, name);
+        char why[2048], reason[2200];
+        if (!want) {
+            set_failed(r, "fail", "no recorded trace for this scenario in the golden file");
+            st->divergences++;
+        } else if (trace_compare(want, json_object_get(r, "trace"), why, sizeof(why)) < 0) {
+            snprintf(reason, sizeof(reason), "differs from the golden trace (one: golden, other: this run): %s", why);
+            set_failed(r, "fail", reason);
+            st->divergences++;
+        }
+    }
+    if (st->per_scenario == 2) {
+        json_t *a = st->results[first_job], *b = st->results[first_job + 1];
+        const char *sa = json_string_value(json_object_get(a, "status"));
+        const char *sb = json_string_value(json_object_get(b, "status"));
+        char why[2048], reason[2200];
+        if (strcmp(sa, "skip") && strcmp(sb, "skip") &&
+            trace_compare(json_object_get(a, "trace"), json_object_get(b, "trace"), why, sizeof(why)) < 0) {
+            snprintf(reason, sizeof(reason), "diverges from the kernel (one: kernel, other: ref): %s", why);
+            set_failed(b, "fail", reason);
+            st->divergences++;
+        }
+    }
+}
+
+static void print_result(struct run_state *st, json_t *r)
+{
+    const char *status = json_string_value(json_object_get(r, "status"));
+    const char *name = json_string_value(json_object_get(r, "name"));
+    const char *backend = json_string_value(json_object_get(r, "backend"));
+    const char *reason = json_string_value(json_object_get(r, "reason"));
+    const char *file = json_string_value(json_object_get(r, "file"));
+    long line = (long)json_integer_value(json_object_get(r, "line"));
+    double ms = json_real_value(json_object_get(r, "ms"));
+    if (strcmp(status, "pass") == 0) {
+        st->passed++;
+        if (st->o->verbose)
+            printf("PASS %s [%s] %.1f ms\n", name, backend, ms);
+    } else if (strcmp(status, "skip") == 0) {
+        st->skipped++;
+        if (st->o->verbose)
+            printf("SKIP %s [%s]: %s\n", name, backend, reason ? reason : "");
+    } else {
+        st->failed++;
+        if (strcmp(status, "timeout") == 0)
+            st->timeouts++;
+        else if (strcmp(status, "error") == 0)
+            st->errors++;
+        char label[16];
+        snprintf(label, sizeof(label), "%s", status);
+        for (char *c = label; *c; c++)
+            *c = (char)(*c - 'a' + 'A');
+        printf("%s %s [%s] (%s:%ld)\n    %s\n", label, name, backend, file, line, reason ? reason : "");
+    }
+    char *text = json_dumps(r, JSON_COMPACT);
+    if (st->json)
+        fprintf(st->json, "%s\n", text);
+    if (st->last)
+        fprintf(st->last, "%s\n", text);
+    if (st->record && strcmp(backend, "kernel") == 0 && strcmp(status, "skip") != 0) {
+        json_t *rec = json_pack("{s:O, s:O, s:O}", "name", json_object_get(r, "name"),
+                                "backend", json_object_get(r, "backend"),
+                                "trace", json_object_get(r, "trace"));
+        char *rt = json_dumps(rec, JSON_COMPACT);
+        fprintf(st->record, "%s\n", rt);
+        free(rt);
+        json_decref(rec);
+    }
+    free(text);
+}
+
+static void on_result(void *ctx, int job, json_t *result)
+{
+    struct run_state *st = ctx;
+    st->results[job] = result;
+    /* print in job order: a scenario's jobs are adjacent */
+    while (st->printed < st->njobs) {
+        int first = st->printed;
+        for (int k = 0; k < st->per_scenario; k++)
+            if (!st->results[first + k])
+                return;
+        cross_check(st, first);
+        for (int k = 0; k < st->per_scenario; k++) {
+            print_result(st, st->results[first + k]);
+            json_decref(st->results[first + k]);
+            st->results[first + k] = NULL;
+        }
+        st->printed += st->per_scenario;
+        fflush(stdout);
+    }
+}
+
+/* The reference runtime plugs in here; until it is built, its jobs are
+ * skipped with this reason rather than passed. */
+static int ref_unavailable(char *why, size_t size)
+{
+    snprintf(why, size, "the reference runtime (impl/) is not built into this svipc yet");
+    return -1;
+}
+
+static const struct backend backend_ref_missing = {
+    .name = "ref",
+    .available = ref_unavailable,
+};
+
+static int command_run(const struct options *o, const struct catalog *cat)
+{
+    const struct backend *backends[2];
+    int nb = 0;
+    if (strcmp(o->backend, "ref") != 0)
+        backends[nb++] = &backend_kernel;
+    if (strcmp(o->backend, "kernel") != 0)
+        backends[nb++] = backend_by_name("ref") ? backend_by_name("ref") : &backend_ref_missing;
+
+    struct run_state st;
+    memset(&st, 0, sizeof(st));
+    st.o = o;
+    st.cat = cat;
+    st.per_scenario = nb;
+    st.jobs = calloc((size_t)cat->count * (size_t)nb + 1, sizeof(struct job));
+    for (int i = 0; i < cat->count; i++) {
+        if (o->filter && fnmatch(o->filter, cat->items[i].name, 0) != 0)
+            continue;
+        for (int b = 0; b < nb; b++)
+            st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = backends[b] };
+    }
+    if (st.njobs == 0) {
+        fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter ? " " : "", o->filter ? o->filter : "");
+        return 2;
+    }
+    st.results = calloc((size_t)st.njobs, sizeof(json_t *));
+    if (o->golden_path) {
+        char why[512];
+        st.golden = golden_load(o->golden_path, why, sizeof(why));
+        if (!st.golden) {
+            fprintf(stderr, "%s\nsvipc: nothing was run\n", why);
+            return 2;
+        }
+    }
+    if (o->json_path && !(st.json = open_output(o->json_path)))
+        return 2;
+    if (o->record_path && !(st.record = open_output(o->record_path)))
+        return 2;
+    mkdir(state_dir(), 0755);
+    char last_path[4096];
+    snprintf(last_path, sizeof(last_path), "%s/last-run.jsonl", state_dir());
+    st.last = fopen(last_path, "we");
+
+    struct pool_options popt = {
+        .parallel = o->parallel, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
+    };
+    if (pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
+        return 2;
+
+    if (st.json)
+        fclose(st.json);
+    if (st.record)
+        fclose(st.record);
+    if (st.last)
+        fclose(st.last);
+    json_decref(st.golden);
+    if (st.failed)
+        printf("failed: %d (%d timeouts, %d errors, %d divergences, %d other)\n", st.failed, st.timeouts,
+               st.errors, st.divergences, st.failed - st.timeouts - st.errors - st.divergences);
+    printf("%d passed, %d failed, %d skipped\n", st.passed, st.failed, st.skipped);
+    free(st.jobs);
+    free(st.results);
+    return st.failed ? 1 : 0;
+}
+
+/* ---------- list and show ---------- */
+
+static int command_list(const struct options *o, const struct catalog *cat)
+{
+    for (int i = 0; i < cat->count; i++) {
+        const struct scenario *s = &cat->items[i];
+        if (o->filter && fnmatch(o->filter, s->name, 0) != 0)
+            continue;
+        if (o->verbose)
+            printf("%s\t%s:%d\n", s->name, s->file, s->line);
+        else
+            printf("%s\n", s->name);
+    }
+    return 0;
+}
+
+static void show_trace(json_t *trace)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(trace, i, e) {
+        const char *proc = json_string_value(json_object_get(e, "proc"));
+        printf("  step %-3lld line %-4lld %-3s %-10s %-8s %s",
+               (long long)json_integer_value(json_object_get(e, "step")) + 1,
+               (long long)json_integer_value(json_object_get(e, "line")), proc ? proc : "-",
+               json_string_value(json_object_get(e, "op")),
+               json_string_value(json_object_get(e, "status")),
+               json_string_value(json_object_get(e, "ret")));
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(e, "fields"), key, v)
+            printf(" %s=%s", key, json_string_value(v));
+        const char *detail = json_string_value(json_object_get(e, "detail"));
+        printf("%s%s\n", detail ? "  -- " : "", detail ? detail : "");
+    }
+}
+
+static int command_show(const struct options *o, const struct catalog *cat)
+{
+    int i = catalog_find(cat, o->show_name);
+    if (i < 0) {
+        fprintf(stderr, "svipc: no scenario named '%s' (svipc list shows them)\n", o->show_name);
+        return 2;
+    }
+    const struct scenario *s = &cat->items[i];
+    printf("scenario %s\n  defined at %s:%d\n", s->name, s->file, s->line);
+    if (s->doc)
+        printf("  %s\n", s->doc);
+    printf("  procs");
+    for (int p = 0; p < s->ninitial; p++)
+        printf(" %s", s->proc_name[p]);
+    printf("\n");
+    for (int k = 0; k < s->nsteps; k++)
+        printf("  %3d  line %-4d %s\n", k + 1, s->steps[k].line, s->steps[k].source);
+
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/last-run.jsonl", state_dir());
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        printf("\nno run recorded yet (%s)\n", path);
+        return 0;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int shown = 0;
+    while (getline(&line, &cap, f) >= 0) {
+        json_t *r = json_loads(line, 0, NULL);
+        const char *name = r ? json_string_value(json_object_get(r, "name")) : NULL;
+        if (name && strcmp(name, s->name) == 0) {
+            const char *reason = json_string_value(json_object_get(r, "reason"));
+            printf("\nlast run [%s]: %s %.1f ms\n", json_string_value(json_object_get(r, "backend")),
+                   json_string_value(json_object_get(r, "status")),
+                   json_real_value(json_object_get(r, "ms")));
+            if (reason)
+                printf("  %s\n", reason);
+            show_trace(json_object_get(r, "trace"));
+            shown = 1;
+        }
+        json_decref(r);
+    }
+    free(line);
+    fclose(f);
+    if (!shown)
+        printf("\nthe last run (%s) did not include this scenario\n", path);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "--puppet") == 0) {
+        /* an exec step: this image carries on as the same scenario process */
+        const struct backend *be = backend_by_name(argv[3]);
+        int fd = atoi(argv[2]);
+        if (!be)
+            return 120;
+        puppet_hello(fd);
+        puppet_run(fd, be);
+    }
+    struct options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    struct catalog cat;
+    if ((rc = load(&o, &cat)))
+        return rc;
+    if (strcmp(o.command, "list") == 0)
+        return command_list(&o, &cat);
+    if (strcmp(o.command, "show") == 0)
+        return command_show(&o, &cat);
+    return command_run(&o, &cat);
+}

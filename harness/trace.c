@@ -1,0 +1,106 @@
+/* trace.c: result JSON, trace comparison, golden files.  See trace.h.
+ * Must not: depend on a backend; traces are compared as data. */
+#define _GNU_SOURCE
+#include "trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *result_json(const struct scenario *s, const char *backend, const struct scenario_result *res)
+{
+    json_t *r = json_pack("{s:s, s:s, s:i, s:s, s:s, s:f}", "name", s->name, "file", s->file,
+                          "line", s->line, "backend", backend,
+                          "status", scenario_status_name(res->status), "ms", res->ms);
+    if (res->status != SC_PASS)
+        json_object_set_new(r, "reason", json_string(res->reason));
+    if (res->step >= 0) {
+        json_object_set_new(r, "step", json_integer(res->step + 1));
+        json_object_set_new(r, "step_line", json_integer(s->steps[res->step].line));
+    }
+    json_object_set(r, "trace", res->trace ? res->trace : json_array());
+    return r;
+}
+
+static const char *const compared_keys[] = { "proc", "op", "status", "ret", "fields" };
+
+static void describe(json_t *entry, char *buf, size_t size)
+{
+    char *text = entry ? json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    snprintf(buf, size, "%s", text ? text : "(none)");
+    free(text);
+}
+
+static json_t *comparable(json_t *entry)
+{
+    json_t *c = json_object();
+    for (size_t k = 0; k < sizeof(compared_keys) / sizeof(compared_keys[0]); k++) {
+        json_t *v = json_object_get(entry, compared_keys[k]);
+        if (v)
+            json_object_set(c, compared_keys[k], v);
+    }
+    return c;
+}
+
+int trace_compare(json_t *a, json_t *b, char *why, size_t size)
+{
+    size_t na = json_array_size(a), nb = json_array_size(b);
+    size_t n = na > nb ? na : nb;
+    for (size_t i = 0; i < n; i++) {
+        json_t *ea = json_array_get(a, i), *eb = json_array_get(b, i);
+        json_t *ca = ea ? comparable(ea) : NULL, *cb = eb ? comparable(eb) : NULL;
+        int same = ca && cb && json_equal(ca, cb);
+        if (!same) {
+            char da[700], db[700];
+            describe(ca, da, sizeof(da));
+            describe(cb, db, sizeof(db));
+            json_t *where = ea ? ea : eb;
+            snprintf(why, size, "entry %zu (step %lld, line %lld) differs:\n    one:   %s\n    other: %s",
+                     i + 1, (long long)json_integer_value(json_object_get(where, "step")) + 1,
+                     (long long)json_integer_value(json_object_get(where, "line")), da, db);
+        }
+        json_decref(ca);
+        json_decref(cb);
+        if (!same)
+            return -1;
+    }
+    return 0;
+}
+
+json_t *golden_load(const char *path, char *why, size_t size)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(why, size, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    json_t *all = json_object();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (len <= 1)
+            continue;
+        json_error_t err;
+        json_t *r = json_loads(line, 0, &err);
+        const char *name = r ? json_string_value(json_object_get(r, "name")) : NULL;
+        json_t *trace = r ? json_object_get(r, "trace") : NULL;
+        if (!r || !name || !json_is_array(trace)) {
+            snprintf(why, size, "%s:%d: %s", path, lineno,
+                     r ? "a result needs \"name\" and a \"trace\" array" : err.text);
+            json_decref(r);
+            json_decref(all);
+            free(line);
+            fclose(f);
+            return NULL;
+        }
+        json_object_set(all, name, trace);
+        json_decref(r);
+    }
+    free(line);
+    fclose(f);
+    return all;
+}

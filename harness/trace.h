@@ -1,0 +1,24 @@
+/* trace.h: results and canonical traces as JSON (jansson), and their
+ * comparison: two traces agree when every entry's normalised content
+ * (process, operation, status, return value, fields) is the same.
+ * Must not: run scenarios or print. */
+#ifndef SVIPC_TRACE_H
+#define SVIPC_TRACE_H
+
+#include "engine.h"
+#include "scenario.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* One result line: scenario, backend, status, reason, timing, trace. */
+json_t *result_json(const struct scenario *s, const char *backend, const struct scenario_result *res);
+
+/* 0 when traces A and B agree; else -1 and WHY names the first difference. */
+int trace_compare(json_t *a, json_t *b, char *why, size_t size);
+
+/* Load recorded results (JSON Lines) into an object: name -> trace.
+ * NULL and WHY (file:line: reason) on a malformed file. */
+json_t *golden_load(const char *path, char *why, size_t size);
+
+#endif
