@@ -113,6 +113,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             else if (o->npaths < 256)
                 o->paths[o->npaths++] = argv[i];
             takes = 0;
+        } else if (strcmp(a, "--filter") && strcmp(a, "--backend") && strcmp(a, "-j") &&
+                   strcmp(a, "--json") && strcmp(a, "--record") && strcmp(a, "--golden") &&
+                   strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline")) {
+            return bad_usage("unknown option '%s'", a);
         } else if (!next) {
             return bad_usage("option %s needs a value", a);
         } else if (strcmp(a, "--filter") == 0) {
@@ -137,8 +141,6 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--scenario-deadline") == 0) {
             if (parse_long(next, &o->scenario_ms) < 0)
                 return bad_usage("--scenario-deadline takes milliseconds, not '%s'", next);
-        } else {
-            return bad_usage("unknown option '%s'", a);
         }
         i += takes;
     }

@@ -1,0 +1,148 @@
+/* test_parse.c: the scenario format: what it accepts, how it expands
+ * parameter matrices, and that every malformed input is refused with the
+ * file, the line and a reason, leaving the catalog untouched. */
+#include "parse.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static struct catalog cat;
+static struct parse_error err;
+
+static int parse(const char *text)
+{
+    memset(&cat, 0, sizeof(cat));
+    memset(&err, 0, sizeof(err));
+    return parse_text(&cat, "t.svipc", text, &err);
+}
+
+static void expect_error(const char *text, int line, const char *reason_part)
+{
+    cr_assert_eq(parse(text), -1, "accepted: %s", text);
+    cr_expect_str_eq(err.file, "t.svipc");
+    cr_expect_eq(err.line, line, "line %d, expected %d (%s)", err.line, line, err.reason);
+    cr_expect(strstr(err.reason, reason_part), "reason '%s' lacks '%s'", err.reason, reason_part);
+    cr_expect_eq(cat.count, 0);
+}
+
+Test(parse, a_scenario_with_steps_expectations_and_bindings)
+{
+    cr_assert_eq(parse("# comment\n"
+                       "scenario s1\n"
+                       "  doc  what it shows\n"
+                       "  procs A B\n"
+                       "  A: msgget IPC_PRIVATE IPC_CREAT|0600 => 0 -> $q\n"
+                       "  B: msgrcv $q 64 -3 MSG_NOERROR|IPC_NOWAIT => 5 mtype=2 text=\"hi\\n\"  # trailing\n"
+                       "  signal B SIGUSR1\n"
+                       "end\n"), 0, "%s", err.reason);
+    cr_assert_eq(cat.count, 1);
+    const struct scenario *s = &cat.items[0];
+    cr_expect_str_eq(s->name, "s1");
+    cr_expect_str_eq(s->doc, "what it shows");
+    cr_expect_eq(s->nprocs, 2);
+    cr_expect_eq(s->nsteps, 3);
+    const struct step *st = &s->steps[0];
+    cr_expect_eq(st->op, OP_MSGGET);
+    cr_expect_eq(st->line, 5);
+    cr_expect_eq(st->arg[1].nterms, 2);
+    cr_expect_eq(st->arg[1].term[1].op, '|');
+    cr_expect_eq(st->arg[1].term[1].value, 0600);
+    cr_expect_eq(st->expect.kind, EXPECT_RET);
+    cr_expect_eq(st->bind, 0);
+    st = &s->steps[1];
+    cr_expect_eq(st->proc, 1);
+    cr_expect_eq(st->arg[2].term[0].value, -3);
+    cr_expect_eq(st->expect.nfields, 2);
+    cr_expect(st->expect.field[1].is_bytes);
+    cr_expect_eq(st->expect.field[1].bytes.len, 3);
+    cr_expect_eq(st->expect.field[1].bytes.ptr[2], '\n');
+    cr_expect_eq(s->steps[2].op, OP_SIGNAL);
+    cr_expect_eq(s->steps[2].target, 1);
+}
+
+Test(parse, a_matrix_expands_to_stable_names)
+{
+    cr_assert_eq(parse("scenario m-{size}\n"
+                       "  for size in 0 1 2\n"
+                       "  for flags in 0 IPC_NOWAIT\n"
+                       "  procs A\n"
+                       "  A: msgsnd 0 1 fill({size}) {flags}\n"
+                       "end\n"
+                       "scenario z\n"
+                       "  for n e in (1 0) (9 EINVAL)\n"
+                       "  procs A\n"
+                       "  A: semget 0 {n} 0 => {e}\n"
+                       "end\n"), 0, "%s", err.reason);
+    cr_assert_eq(cat.count, 8);
+    cr_expect_str_eq(cat.items[0].name, "m-0[flags=0]");
+    cr_expect_str_eq(cat.items[1].name, "m-0[flags=IPC_NOWAIT]");
+    cr_expect_str_eq(cat.items[5].name, "m-2[flags=IPC_NOWAIT]");
+    cr_expect_eq(cat.items[4].steps[0].data.len, 2);
+    cr_expect_str_eq(cat.items[7].name, "z[n=9,e=EINVAL]");
+    cr_expect_eq(cat.items[7].steps[0].expect.kind, EXPECT_ERRNO);
+}
+
+Test(parse, semop_sembufs_keywords_and_fork)
+{
+    cr_assert_eq(parse("scenario s\n procs A\n"
+                       " A: semget 0 2 0 -> $s\n"
+                       " A: semtimedop $s 0:-1:SEM_UNDO|IPC_NOWAIT 1:+2 timeout=0:5000000 => blocks\n"
+                       " A: fork C\n"
+                       " C: semctl $s 0 SETALL 1,2\n"
+                       " C: msgctl 0 IPC_SET mode=0644 qbytes=100\n"
+                       "end\n"), 0, "%s", err.reason);
+    const struct step *st = &cat.items[0].steps[1];
+    cr_expect_eq(st->nsops, 2);
+    cr_expect_eq(st->sop[1].op.term[0].value, 2);
+    cr_expect_eq(step_keyword(st, "timeout")->value2, 5000000);
+    cr_expect_eq(cat.items[0].nprocs, 2);
+    cr_expect_eq(cat.items[0].steps[3].nlist, 2);
+    cr_expect_eq(cat.items[0].steps[4].nkeywords, 2);
+}
+
+Test(parse, errors_name_file_line_and_reason)
+{
+    expect_error("scenario a\n procs A\n A: msgfoo 1\nend\n", 3, "unknown operation 'msgfoo'");
+    expect_error("scenario a\n procs A\n Z: msgget 0 0\nend\n", 3, "unknown process 'Z'");
+    expect_error("scenario a\n procs A\n A: msgget 0 BOGUS\nend\n", 3, "'BOGUS' is not a number");
+    expect_error("scenario a\n procs A\n A: msgsnd $q 1 \"x\" 0\nend\n", 3, "$q is used before");
+    expect_error("scenario a\n procs A\n A: msgget 0 0\n", 1, "has no 'end'");
+    expect_error("scenario a\n A: msgget 0 0\nend\n", 1, "declares no processes");
+    expect_error("scenario a\n procs A\n A: msgget 0\nend\n", 3, "missing argument");
+    expect_error("scenario a\n procs A\n A: msgget 0 0 1\nend\n", 3, "unexpected argument");
+    expect_error("scenario a\n procs A\n A: sysctl hostname x\nend\n", 3, "not an IPC sysctl");
+    expect_error("scenario a\n procs A\n A: msgget 0 0 => 0 garbage\nend\n", 3, "name=value");
+    expect_error("scenario a\n procs A\n A: msgsnd 0 1 \"unterminated 0\nend\n", 3, "unterminated string");
+    expect_error("scenario a\n procs A\n A: msgctl 0 IPC_SET colour=3\nend\n", 3, "takes no argument 'colour'");
+    expect_error("scenario a-{x}\n for x in 1 1\n procs A\n A: msgget 0 0\nend\n", 1, "already used");
+    expect_error("scenario a\n for x y in (1 2) (3)\n procs A\nend\n", 2, "2 parameters");
+    expect_error("scenario a\n procs A\n A: msgget {nope} 0\nend\n", 3, "unknown parameter {nope}");
+    expect_error("hello\n", 1, "expected 'scenario NAME'");
+    expect_error("scenario a\n procs A\n A: resumes => 1\n signal A SIGNOPE\nend\n", 4, "not a signal");
+    expect_error("scenario a\n procs A\n msgget 0 0\nend\n", 3, "done by a process");
+    expect_error("scenario a\n procs A\n A: fork A\nend\n", 3, "already exists");
+    expect_error("scenario a\n procs A\n A: blocked => 0\nend\n", 3, "itself an expectation");
+}
+
+Test(parse, an_error_leaves_the_catalog_as_it_was)
+{
+    cr_assert_eq(parse("scenario good\n procs A\n A: msgget 0 0\nend\n"), 0);
+    cr_assert_eq(cat.count, 1);
+    struct scenario *before = cat.items;
+    cr_assert_eq(parse_text(&cat, "bad.svipc",
+                            "scenario more\n procs A\n A: msgget 0 0\nend\nscenario x\n procs A\n A: nope\nend\n",
+                            &err), -1);
+    cr_expect_eq(cat.count, 1, "a half-parsed file must add nothing");
+    cr_expect_eq(cat.items, before);
+    cr_expect_str_eq(err.file, "bad.svipc");
+    cr_expect_eq(err.line, 7);
+}
+
+Test(parse, catalog_load_reports_missing_paths)
+{
+    char *paths[] = { "/nonexistent/suite.svipc" };
+    memset(&cat, 0, sizeof(cat));
+    cr_assert_eq(catalog_load(&cat, paths, 1, &err), -1);
+    cr_expect_str_eq(err.file, "/nonexistent/suite.svipc");
+    cr_expect(strstr(err.reason, "No such file"));
+}

@@ -1,0 +1,65 @@
+/* test_trace.c: trace comparison (what counts as a difference) and golden
+ * files (malformed input named by file and line). */
+#include "trace.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static json_t *entry(const char *proc, const char *ret, const char *qnum, long raw_ret, int line)
+{
+    return json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:i}}", "step", 0, "line", line,
+                     "proc", proc, "op", "msgctl", "status", "done", "ret", ret, "fields",
+                     "msg_qnum", qnum, "raw", "ret", raw_ret);
+}
+
+Test(trace, raw_values_and_lines_do_not_count_normalised_ones_do)
+{
+    json_t *a = json_pack("[o]", entry("A", "msq#0", "1", 32768, 10));
+    json_t *b = json_pack("[o]", entry("A", "msq#0", "1", 99, 12));
+    json_t *c = json_pack("[o]", entry("A", "msq#0", "2", 32768, 10));
+    json_t *d = json_pack("[o, o]", entry("A", "msq#0", "1", 32768, 10), entry("B", "0", "0", 0, 11));
+    char why[1024];
+    cr_expect_eq(trace_compare(a, b, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(trace_compare(a, c, why, sizeof(why)), -1);
+    cr_expect(strstr(why, "msg_qnum"), "%s", why);
+    cr_expect_eq(trace_compare(a, d, why, sizeof(why)), -1, "a missing entry is a difference");
+    cr_expect(strstr(why, "(none)"), "%s", why);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    json_decref(d);
+}
+
+Test(trace, golden_files_load_and_malformed_lines_are_named)
+{
+    char path[] = "/tmp/svipc-golden-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "{\"name\":\"a\",\"trace\":[]}\n\n{\"name\":\"b\",\"trace\":[{\"op\":\"x\"}]}\n");
+    fclose(f);
+    char why[512];
+    json_t *g = golden_load(path, why, sizeof(why));
+    cr_assert(g, "%s", why);
+    cr_expect_eq(json_object_size(g), 2);
+    cr_expect_eq(json_array_size(json_object_get(g, "b")), 1);
+    json_decref(g);
+
+    f = fopen(path, "w");
+    fprintf(f, "{\"name\":\"a\",\"trace\":[]}\n{\"name\":\"b\"}\n");
+    fclose(f);
+    cr_expect_null(golden_load(path, why, sizeof(why)));
+    char want[600];
+    snprintf(want, sizeof(want), "%s:2:", path);
+    cr_expect(strstr(why, want), "%s", why);
+
+    f = fopen(path, "w");
+    fprintf(f, "not json\n");
+    fclose(f);
+    cr_expect_null(golden_load(path, why, sizeof(why)));
+    snprintf(want, sizeof(want), "%s:1:", path);
+    cr_expect(strstr(why, want), "%s", why);
+    unlink(path);
+}
