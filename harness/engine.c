@@ -555,9 +555,8 @@ static int build_request(struct run *r, const struct step *st, struct request *r
         a[i] = eval(r, &st->arg[i]);
     switch (st->op) {
     case OP_MSGSND: {
+        /* the data is not a value argument: a[2] already holds the flags */
         const struct keyword *k = step_keyword(st, "size");
-        long flags = a[3];
-        a[2] = flags;
         a[3] = k ? eval(r, &k->value) : (long)st->data.len;
         rq->data = st->data.ptr;
         rq->len = st->data.len;

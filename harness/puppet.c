@@ -102,16 +102,15 @@ static void fill_set(struct ipc_perm *perm, const int64_t *a, msglen_t *qbytes)
     if ((a[0] & 8) && qbytes) *qbytes = (msglen_t)a[4];
 }
 
-static size_t ctl_result_size(int cmd, long ret)
+/* Whether a msgctl/shmctl command fills the buffer.  Command numbers are
+ * per call: SHM_LOCK and SHM_UNLOCK share 11 and 12 with MSG_STAT and MSG_INFO. */
+static size_t ctl_result_size(int is_msg, int cmd, long ret)
 {
-    if (ret == -1)
+    if (ret == -1 || cmd == IPC_RMID || cmd == IPC_SET)
         return 0;
-    switch (cmd) {
-    case IPC_RMID: case IPC_SET: case SHM_LOCK: case SHM_UNLOCK:
+    if (!is_msg && (cmd == SHM_LOCK || cmd == SHM_UNLOCK))
         return 0;
-    default:
-        return CTL_BUF;
-    }
+    return CTL_BUF;
 }
 
 static long do_memory(struct puppet *p, const struct wire_request *rq, size_t *len, int *fault)
@@ -272,7 +271,7 @@ static void perform(struct puppet *p, int passed_fd)
             errno = 0;
         }
         ret = is_msg ? be->msgctl((int)a[0], (int)a[1], p->out) : be->shmctl((int)a[0], (int)a[1], p->out);
-        len = ctl_result_size((int)a[1], ret);
+        len = ctl_result_size(is_msg, (int)a[1], ret);
         break;
     }
     case OP_SEMGET:
