@@ -78,10 +78,16 @@ static void add_perm(struct outcome *out, const struct ipc_perm *p)
     add(out, "seq", F_INT, (long)p->__seq);
 }
 
-static int is_stat_cmd(int cmd)
+/* Commands that fill a *id_ds.  Numbers are per call (GETALL and
+ * MSG_STAT_ANY are both 13), so the call is part of the question. */
+static int is_stat_cmd(enum op op, int cmd)
 {
-    return cmd == IPC_STAT || cmd == MSG_STAT || cmd == MSG_STAT_ANY || cmd == SEM_STAT ||
-           cmd == SEM_STAT_ANY || cmd == SHM_STAT || cmd == SHM_STAT_ANY;
+    switch (op) {
+    case OP_MSGCTL: return cmd == IPC_STAT || cmd == MSG_STAT || cmd == MSG_STAT_ANY;
+    case OP_SEMCTL: return cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY;
+    case OP_SHMCTL: return cmd == IPC_STAT || cmd == SHM_STAT || cmd == SHM_STAT_ANY;
+    default: return 0;
+    }
 }
 
 static void decode_msgctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
@@ -99,7 +105,7 @@ static void decode_msgctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "msgssz", F_INT, mi.msgssz);
         add(out, "msgtql", F_INT, mi.msgtql);
         add(out, "msgseg", F_INT, mi.msgseg);
-    } else if (is_stat_cmd(cmd)) {
+    } else if (is_stat_cmd(OP_MSGCTL, cmd)) {
         struct msqid_ds ds;
         if (len < sizeof(ds))
             return;
@@ -133,7 +139,7 @@ static void decode_semctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "semusz", F_INT, si.semusz);
         add(out, "semvmx", F_INT, si.semvmx);
         add(out, "semaem", F_INT, si.semaem);
-    } else if (is_stat_cmd(cmd)) {
+    } else if (is_stat_cmd(OP_SEMCTL, cmd)) {
         struct semid_ds ds;
         if (len < sizeof(ds))
             return;
@@ -180,7 +186,7 @@ static void decode_shmctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "shm_tot", F_INT, (long)si.shm_tot);
         add(out, "shm_rss", F_INT, (long)si.shm_rss);
         add(out, "shm_swp", F_INT, (long)si.shm_swp);
-    } else if (is_stat_cmd(cmd)) {
+    } else if (is_stat_cmd(OP_SHMCTL, cmd)) {
         struct shmid_ds ds;
         if (len < sizeof(ds))
             return;
@@ -522,6 +528,10 @@ int expect_holds(const struct step *step, const struct outcome *out,
         if (out->status != OUT_DONE || !failed || out->err != e->value)
             return why(buf, size, "expected failure with %s", errno_name(e->value));
         return 1;
+    case EXPECT_RET_WORD:
+        if (out->status != OUT_DONE || failed || strcmp(out->ret_norm, e->word) != 0)
+            return why(buf, size, "expected %s", e->word);
+        break;
     case EXPECT_SUCCESS:
     case EXPECT_RET:
         if (out->status == OUT_EXITED && step->op == OP_EXIT)

@@ -91,9 +91,9 @@ static int tokenize(struct parser *p, char *line, char **tok, int max)
                     quoted = 0;
             } else if (*s == '"') {
                 quoted = 1;
-            } else if (*s == '(') {
+            } else if (*s == '(' || *s == '[') {
                 depth++;
-            } else if (*s == ')') {
+            } else if (*s == ')' || *s == ']') {
                 depth--;
             } else if (*s == '#' && !depth) {
                 break;
@@ -334,6 +334,7 @@ static int parse_list(struct parser *p, struct instance *in, const char *text, l
  *   E value expression   D data         P path ("..." or $file)
  *   p existing process   n new process  S signal name
  *   L constant list      W word         O sembufs (the rest)
+ *   R words (the rest, joined by spaces: a sysctl value like "250 32000 32 128")
  *   V new variable name  ? the rest is optional */
 struct op_spec {
     const char *name;
@@ -370,7 +371,7 @@ static const struct op_spec op_specs[] = {
     { "setegid", OP_SETEGID, 0, "E", "" },
     { "setgroups", OP_SETGROUPS, 0, "L", "" },
     { "capdrop", OP_CAPDROP, 0, "W", "" },
-    { "sysctl", OP_SYSCTL, 0, "W?W", "" },
+    { "sysctl", OP_SYSCTL, 0, "W?R", "" },
     { "sysvipc", OP_SYSVIPC, 0, "WE", "" },
     { "resumes", OP_RESUMES, 0, "", "" },
     { "blocked", OP_BLOCKED, 0, "", "" },
@@ -517,6 +518,20 @@ static int parse_field_expect(struct parser *p, struct instance *in, const char 
     return 0;   /* a word compared with the normalised value: B, set, 0 */
 }
 
+/* A number, a constant or $var (possibly combined), as opposed to a word. */
+static int looks_like_value(const char *t)
+{
+    long dummy;
+    char head[64];
+    size_t n = strcspn(t, "|+");
+    if (n >= sizeof(head))
+        return 1;
+    memcpy(head, t, n);
+    head[n] = '\0';
+    return t[0] == '$' || t[0] == '-' || isdigit((unsigned char)t[0]) || t[n] != '\0' ||
+           name_constant(head, &dummy) == 0 || parse_number(head, &dummy) == 0;
+}
+
 static int parse_expect(struct parser *p, struct instance *in, struct step *st,
                         char **tok, int n, const char *text)
 {
@@ -540,10 +555,13 @@ static int parse_expect(struct parser *p, struct instance *in, struct step *st,
         } else if (strncmp(t, "SIG", 3) == 0 && sig) {
             e->kind = EXPECT_FAULT;
             e->value = sig;
-        } else {
+        } else if (looks_like_value(t)) {
             e->kind = EXPECT_RET;
             if (parse_expr(p, in, t, &e->ret) < 0)
                 return -1;
+        } else {
+            e->kind = EXPECT_RET_WORD;     /* a process name, msq#0, ... */
+            e->word = xstrdup(t);
         }
         i = 1;
     }
@@ -714,6 +732,13 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
             a++;
             break;
         }
+        case 'R': {
+            size_t have = st->word_value ? strlen(st->word_value) : 0;
+            char *joined = xcalloc(have + strlen(t) + 2, 1);
+            sprintf(joined, "%s%s%s", have ? st->word_value : "", have ? " " : "", t);
+            st->word_value = joined;
+            break;          /* 'R' takes the rest */
+        }
         case 'O':
             if (st->nsops == MAX_SOPS)
                 return fail(p, "too many sembufs (at most %d)", MAX_SOPS);
@@ -724,7 +749,7 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     }
     if (*a == '?')
         optional = 1;
-    if (*a && *a != 'O' && !optional) {
+    if (*a && *a != 'O' && *a != 'R' && !optional) {
         static const char *what[128] = {
             ['E'] = "a value", ['D'] = "data", ['P'] = "a path", ['p'] = "a process",
             ['n'] = "a new process name", ['S'] = "a signal", ['L'] = "a list",
@@ -906,6 +931,10 @@ static int substitute(struct parser *p, const struct block *b, const int *pick,
             if (!value)
                 return fail(p, "unknown parameter {%.*s}", (int)len, c + 1);
             size_t vl = strlen(value);
+            if (vl >= 2 && value[0] == '[' && value[vl - 1] == ']') {
+                value++;            /* [a b]: several words */
+                vl -= 2;
+            }
             if (n + vl >= size)
                 return fail(p, "line too long after substitution");
             memcpy(out + n, value, vl);

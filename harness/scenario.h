@@ -66,6 +66,7 @@ enum expect_kind {
     EXPECT_SUCCESS,          /* default when no '=>' is written: must not fail */
     EXPECT_ANY,              /* '=> any': record only */
     EXPECT_RET,              /* '=> 5', '=> $q' */
+    EXPECT_RET_WORD,         /* '=> B', '=> msq#0': the normalised return value */
     EXPECT_ERRNO,            /* '=> EINVAL' */
     EXPECT_BLOCKS,           /* '=> blocks' */
     EXPECT_FAULT,            /* '=> SIGSEGV' on a memory step */
@@ -83,6 +84,7 @@ struct field_expect {
 struct expect {
     enum expect_kind kind;
     struct expr ret;         /* EXPECT_RET */
+    const char *word;        /* EXPECT_RET_WORD */
     int value;               /* errno for EXPECT_ERRNO, signal for EXPECT_FAULT */
     int nfields;
     struct field_expect field[MAX_FIELD_EXPECT];
