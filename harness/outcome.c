@@ -550,13 +550,20 @@ int expect_holds(const struct step *step, const struct outcome *out,
         const struct field *f = find_field(out, fe->name);
         if (!f)
             return why(buf, size, "the outcome has no field '%s'", fe->name);
-        if (fe->is_bytes) {
+        if (fe->is_bytes && f->type == F_WORD) {
+            /* a word with spaces, written as a string: value="250 32000 32 128" */
+            if (strlen(f->norm) != fe->bytes.len || memcmp(f->norm, fe->bytes.ptr, fe->bytes.len) != 0)
+                return why(buf, size, "%s: expected %s, got %s", fe->name, fe->text, f->norm);
+        } else if (fe->is_bytes) {
             if (f->type != F_BYTES || f->len != fe->bytes.len ||
                 memcmp(f->bytes, fe->bytes.ptr, f->len) != 0)
                 return why(buf, size, "%s differs: expected %s", fe->name, fe->text);
         } else if (fe->is_number) {
-            long want = expr_eval(&fe->number, vars, base);
-            if (f->type == F_WORD || f->raw != want)
+            long want = expr_eval(&fe->number, vars, base), have = f->raw;
+            char *end = NULL;
+            if (f->type == F_WORD)      /* a number read as text (a sysctl) */
+                have = strtol(f->norm, &end, 10);
+            if ((f->type == F_WORD && (end == f->norm || *end)) || have != want)
                 return why(buf, size, "%s: expected %ld, got %s", fe->name, want, f->norm);
         } else if (strcmp(f->norm, fe->text) != 0) {
             return why(buf, size, "%s: expected %s, got %s", fe->name, fe->text, f->norm);

@@ -69,7 +69,8 @@ static char *xstrdup(const char *s)
 /* ---------- tokens ---------- */
 
 /* Split LINE into tokens: runs of non-space, where "..." (with escapes) and
- * (...) groups may hold spaces.  '#' outside quotes starts a comment. */
+ * (...) and [...] groups may hold spaces.  A word starting with '#' starts
+ * a comment ('msq#0' is a word). */
 static int tokenize(struct parser *p, char *line, char **tok, int max)
 {
     int n = 0;
@@ -95,8 +96,6 @@ static int tokenize(struct parser *p, char *line, char **tok, int max)
                 depth++;
             } else if (*s == ')' || *s == ']') {
                 depth--;
-            } else if (*s == '#' && !depth) {
-                break;
             }
             s++;
         }
@@ -105,13 +104,10 @@ static int tokenize(struct parser *p, char *line, char **tok, int max)
         if (depth)
             return fail(p, "unbalanced parentheses");
         char *end = s;
-        int comment = (*s == '#');
-        if (*s && !comment)
+        if (*s)
             s++;
         *end = '\0';
         tok[n++] = start;
-        if (comment)
-            break;
     }
     return n;
 }
