@@ -101,6 +101,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = 1;
         long n;
+        if (strncmp(a, "-j", 2) == 0 && a[2]) {     /* -j2 */
+            if (parse_long(a + 2, &n) < 0 || n > 64)
+                return bad_usage("-j takes a number from 1 to 64, not '%s'", a + 2);
+            o->parallel = (int)n;
+            continue;
+        }
         if (strcmp(a, "--help") == 0) {
             usage(stdout);
             return -1;
