@@ -4,7 +4,9 @@ CC      ?= cc
 PYTHON  ?= /usr/bin/python3
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
-JOBS    ?= 2
+# -j1 is fastest on the 2-core VM this was measured on (1.04 s against 1.31 s
+# for the catalog): namespace set-up and tear-down contend in the kernel.
+JOBS    ?= 1
 BUILD   := build
 
 HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
@@ -52,8 +54,13 @@ suites-check: $(BUILD)/svipc
 
 check: unit suites-check
 
-bench: $(BUILD)/svipc-bench
-	./$(BUILD)/svipc-bench
+$(BUILD)/svipc-bench: bench/engine_bench.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# Engine speed beside the raw floor, side by side in one run (not a test).
+bench: $(BUILD)/svipc $(BUILD)/svipc-bench
+	./$(BUILD)/svipc-bench ./$(BUILD)/svipc
 
 clean:
 	rm -rf $(BUILD) .svipc

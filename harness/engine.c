@@ -86,6 +86,11 @@ int runner_env_init(struct runner_env *env, char *why, size_t size)
         snprintf(why, size, "cannot map a stack: %s", strerror(errno));
         return -1;
     }
+    env->reply_buf = malloc(sizeof(struct wire_reply) + WIRE_MAX_DATA + 16);
+    if (!env->reply_buf) {
+        snprintf(why, size, "out of memory");
+        return -1;
+    }
     env->step_deadline_ms = 5000;
     env->scenario_deadline_ms = 30000;
     return 0;
@@ -125,6 +130,7 @@ struct run {
     long step_ms;
     unsigned char *buf;      /* reply buffer */
     int failed;              /* stop after the first failure */
+    double step_start;       /* when the current step began, for its latency */
 };
 
 static double now(void)
@@ -176,6 +182,7 @@ static void trace_step(struct run *r, int index, const char *event, int proc, co
 {
     const struct step *st = &r->s->steps[index];
     json_t *e = outcome_json(o);
+    json_object_set_new(e, "us", json_integer((json_int_t)((now() - r->step_start) * 1e6)));
     json_object_set_new(e, "step", json_integer(index));
     json_object_set_new(e, "line", json_integer(st->line));
     json_object_set_new(e, "proc", proc >= 0 ? json_string(r->s->proc_name[proc]) : json_null());
@@ -368,7 +375,7 @@ static int spawn_puppet(struct run *r, int index)
     p->outer = pid;
     p->parent = -1;
     p->state = P_IDLE;
-    return take_hello(r, p, step_deadline(r));
+    return 0;
 }
 
 static int begin(struct run *r)
@@ -388,9 +395,15 @@ static int begin(struct run *r)
         fail(r, SC_ERROR, -1, "cannot start the namespace's init: %s", strerror(errno));
         return -1;
     }
+    /* fork them all, then hear from each: they start up in parallel */
     for (int i = 0; i < r->s->ninitial; i++)
         if (spawn_puppet(r, i) < 0) {
             fail(r, SC_ERROR, -1, "cannot start process %s: %s", r->s->proc_name[i], strerror(errno));
+            return -1;
+        }
+    for (int i = 0; i < r->s->ninitial; i++)
+        if (take_hello(r, &r->proc[i], step_deadline(r)) < 0) {
+            fail(r, SC_ERROR, -1, "process %s did not start", r->s->proc_name[i]);
             return -1;
         }
     return 0;
@@ -1039,19 +1052,19 @@ void engine_run(const struct scenario *s, const struct backend *be,
         r.proc[i].channel = -1;
     for (int i = 0; i < MAX_VARS; i++)
         r.file_fd[i] = -1;
-    r.buf = malloc(sizeof(struct wire_reply) + WIRE_MAX_DATA + 16);
-    if (!r.buf) {
-        fail(&r, SC_ERROR, -1, "out of memory");
-        return;
-    }
+    r.buf = env->reply_buf;
 
-    if (begin(&r) == 0) {
+    int began = begin(&r);
+    double steps_start = now();
+    res->setup_ms = (steps_start - start) * 1000.0;
+    if (began == 0) {
         for (int i = 0; i < s->nsteps && !r.failed; i++) {
             if (now() >= r.scenario_deadline) {
                 fail(&r, SC_TIMEOUT, i, "%s:%d: the scenario's deadline (%ld ms) passed before step %d",
                      s->file, s->steps[i].line, scenario_ms, i + 1);
                 break;
             }
+            r.step_start = now();
             switch (s->steps[i].op) {
             case OP_RESUMES: run_resumes(&r, i); break;
             case OP_BLOCKED: run_blocked(&r, i); break;
@@ -1065,7 +1078,10 @@ void engine_run(const struct scenario *s, const struct backend *be,
                 settle_all(&r, i);
         }
     }
+    double teardown_start = now();
+    res->steps_ms = (teardown_start - steps_start) * 1000.0;
     end(&r);
-    free(r.buf);
-    res->ms = (now() - start) * 1000.0;
+    double finish = now();
+    res->teardown_ms = (finish - teardown_start) * 1000.0;
+    res->ms = (finish - start) * 1000.0;
 }

@@ -23,6 +23,7 @@ struct runner_env {
     size_t base_span;
     char *init_stack;        /* stack of each scenario's PID-namespace init */
     size_t init_stack_size;
+    unsigned char *reply_buf;/* the largest reply, kept for the runner's life */
     long step_deadline_ms;   /* defaults when the scenario sets none */
     long scenario_deadline_ms;
 };
@@ -35,6 +36,7 @@ struct scenario_result {
     int step;                /* failing step index, or -1 */
     char reason[2048];       /* what failed, readable, with file:line */
     double ms;
+    double setup_ms, steps_ms, teardown_ms;   /* where the time went */
     json_t *trace;           /* array of step entries (owned) */
 };
 

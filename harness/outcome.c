@@ -290,6 +290,8 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
     case OP_WAIT:
     case OP_REAP: {
         int status;
+        if (op == OP_WAIT)
+            out->ret_type = F_PID;     /* wait4 returns the child's pid */
         if (len < sizeof(status))
             break;
         memcpy(&status, data, sizeof(status));

@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 #define MAX_DIMS    8
-#define MAX_VALUES  64
+#define MAX_VALUES  1024
 #define MAX_TOKENS  96
 #define MAX_LINE    4096
 
@@ -64,6 +64,18 @@ static char *xstrdup(const char *s)
         exit(2);
     }
     return d;
+}
+
+/* Grow *ARRAY of *COUNT elements of SIZE by one zeroed element. */
+static void *grow(void *array, int count, size_t size)
+{
+    char *a = realloc(array, (size_t)(count + 1) * size);
+    if (!a) {
+        perror("svipc: realloc");
+        exit(2);
+    }
+    memset(a + (size_t)count * size, 0, size);
+    return a;
 }
 
 /* ---------- tokens ---------- */
@@ -442,6 +454,7 @@ static int parse_keyword(struct parser *p, struct instance *in, const struct op_
                     *spec->keywords ? " (it takes: " : "", *spec->keywords ? spec->keywords : "");
     if (st->nkeywords == MAX_KEYWORDS)
         return fail(p, "too many name=value arguments");
+    st->keyword = grow(st->keyword, st->nkeywords, sizeof(struct keyword));
     struct keyword *k = &st->keyword[st->nkeywords++];
     k->name = xstrdup(name);
     const char *value = eq + 1;
@@ -566,6 +579,7 @@ static int parse_expect(struct parser *p, struct instance *in, struct step *st,
             return fail(p, "expected name=value after the outcome, not '%s'", tok[i]);
         if (e->nfields == MAX_FIELD_EXPECT)
             return fail(p, "too many expectations on one step");
+        e->field = grow(e->field, e->nfields, sizeof(struct field_expect));
         if (parse_field_expect(p, in, tok[i], &e->field[e->nfields++]) < 0)
             return -1;
     }
@@ -738,6 +752,7 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
         case 'O':
             if (st->nsops == MAX_SOPS)
                 return fail(p, "too many sembufs (at most %d)", MAX_SOPS);
+            st->sop = grow(st->sop, st->nsops, sizeof(struct sop_spec));
             if (parse_sop(p, in, t, &st->sop[st->nsops++]) < 0)
                 return -1;
             break;          /* 'O' takes the rest */
@@ -875,8 +890,29 @@ static int parse_for(struct parser *p, struct block *b, char **tok, int n)
     if (k + 1 == n)
         return fail(p, "'for' has no values");
     for (k++; k < n; k++) {
-        if (d->nvalues == MAX_VALUES)
+        if (d->nvalues >= MAX_VALUES)
             return fail(p, "too many values in one 'for' (at most %d)", MAX_VALUES);
+        long lo, hi;
+        char *dots = strstr(tok[k], "..");
+        if (d->nnames == 1 && dots && tok[k][0] != '"') {
+            /* a range of integers: 1..400 */
+            char first[64];
+            size_t fl = (size_t)(dots - tok[k]);
+            if (fl >= sizeof(first))
+                return fail(p, "malformed range '%s'", tok[k]);
+            memcpy(first, tok[k], fl);
+            first[fl] = '\0';
+            if (parse_number(first, &lo) < 0 || parse_number(dots + 2, &hi) < 0 || hi < lo)
+                return fail(p, "a range is FIRST..LAST with FIRST <= LAST, not '%s'", tok[k]);
+            if (hi - lo >= MAX_VALUES - d->nvalues)
+                return fail(p, "too many values in one 'for' (at most %d)", MAX_VALUES);
+            for (long v = lo; v <= hi; v++) {
+                char text[32];
+                snprintf(text, sizeof(text), "%ld", v);
+                d->values[d->nvalues++][0] = xstrdup(text);
+            }
+            continue;
+        }
         char **row = d->values[d->nvalues++];
         if (d->nnames == 1) {
             if (tok[k][0] == '(')

@@ -9,6 +9,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,12 +24,16 @@
 
 #define MAX_RUNNERS 64
 
+#define IN_FLIGHT 2             /* jobs queued per runner: it starts the next
+                                 * scenario while the parent reads a result */
+
 struct runner {
     pid_t pid;
     int jobs_fd;                  /* parent writes job indexes */
-    int results_fd;               /* parent reads results */
-    int job;                      /* in flight, or -1 */
-    double started;
+    int results_fd;               /* parent reads results, in job order */
+    int job[IN_FLIGHT];           /* queued jobs, oldest first */
+    int queued;
+    double started;               /* when the oldest job could have started */
 };
 
 /* The pool's runtime object. */
@@ -92,11 +97,31 @@ static json_t *skipped(const struct scenario *s, const struct backend *be, enum 
     return r;
 }
 
-static _Noreturn void runner_main(struct pool *pool, int jobs_fd, int results_fd)
+/* Pin the calling runner to the SLOT-th CPU it may use (round robin).  A
+ * scenario's processes then share that CPU: wake-ups across CPUs cost more
+ * than the steps themselves in a VM, and outcomes never depend on timing. */
+static void pin_to_cpu(int slot)
+{
+    cpu_set_t allowed, one;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+        return;
+    int count = CPU_COUNT(&allowed), want = slot % (count ? count : 1);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &allowed) && want-- == 0) {
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            sched_setaffinity(0, sizeof(one), &one);
+            return;
+        }
+}
+
+static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int results_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() == 1)
         _exit(0);
+    if (pool->opt->pin)
+        pin_to_cpu(slot);
     signal(SIGPIPE, SIG_IGN);
     struct runner_env env;
     char env_why[256] = "";
@@ -158,14 +183,14 @@ static int start_runner(struct pool *pool, struct runner *r)
         }
         close(jobs[1]);
         close(results[0]);
-        runner_main(pool, jobs[0], results[1]);
+        runner_main(pool, (int)(r - pool->runner), jobs[0], results[1]);
     }
     close(jobs[0]);
     close(results[1]);
     r->pid = pid;
     r->jobs_fd = jobs[1];
     r->results_fd = results[0];
-    r->job = -1;
+    r->queued = 0;
     return 0;
 }
 
@@ -187,6 +212,17 @@ static long job_budget_ms(const struct pool *pool, int job)
     return ms + 10000;   /* the runner enforces the deadline; this catches a runner that cannot */
 }
 
+/* Take the oldest job off R's queue. */
+static int dequeue(struct runner *r)
+{
+    int job = r->job[0];
+    for (int k = 1; k < r->queued; k++)
+        r->job[k - 1] = r->job[k];
+    r->queued--;
+    r->started = now();
+    return job;
+}
+
 int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
              const struct pool_options *opt, pool_result_fn done, void *ctx)
 {
@@ -200,34 +236,36 @@ int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
             return -1;
         }
     int next = 0, finished = 0;
+    int *requeue = calloc((size_t)njobs + 1, sizeof(int));   /* jobs of replaced runners */
+    int nrequeue = 0;
     while (finished < njobs) {
         struct pollfd pfd[MAX_RUNNERS];
         for (int i = 0; i < pool.nrunners; i++) {
             struct runner *r = &pool.runner[i];
-            if (r->job < 0 && next < njobs) {
-                int32_t job = next++;
+            while (r->queued < IN_FLIGHT && (nrequeue || next < njobs)) {
+                int32_t job = nrequeue ? requeue[--nrequeue] : next++;
                 if (write_all(r->jobs_fd, &job, sizeof(job)) < 0) {
-                    next--;
-                    stop_runner(r, 1);
-                    if (start_runner(&pool, r) < 0)
-                        return -1;
-                    continue;
+                    requeue[nrequeue++] = job;
+                    break;
                 }
-                r->job = job;
-                r->started = now();
+                if (r->queued == 0)
+                    r->started = now();
+                r->job[r->queued++] = job;
             }
-            pfd[i].fd = r->job >= 0 ? r->results_fd : -1;
+            pfd[i].fd = r->queued ? r->results_fd : -1;
             pfd[i].events = POLLIN;
             pfd[i].revents = 0;
         }
         int n = poll(pfd, (nfds_t)pool.nrunners, 1000);
-        if (n < 0 && errno != EINTR)
+        if (n < 0 && errno != EINTR) {
+            free(requeue);
             return -1;
+        }
         for (int i = 0; i < pool.nrunners; i++) {
             struct runner *r = &pool.runner[i];
-            if (r->job < 0)
+            if (!r->queued)
                 continue;
-            const struct job *j = &jobs[r->job];
+            const struct job *j = &jobs[r->job[0]];
             const struct scenario *s = &cat->items[j->scenario];
             json_t *result = NULL;
             int restart = 0;
@@ -244,24 +282,29 @@ int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
                     result = skipped(s, j->backend, SC_ERROR, "the runner died during this scenario");
                     restart = 1;
                 }
-            } else if ((now() - r->started) * 1000.0 > (double)job_budget_ms(&pool, r->job)) {
+            } else if ((now() - r->started) * 1000.0 > (double)job_budget_ms(&pool, r->job[0])) {
                 result = skipped(s, j->backend, SC_TIMEOUT,
                                  "the runner stopped answering past the scenario's deadline; it was killed");
                 restart = 1;
             }
             if (!result)
                 continue;
-            int job = r->job;
-            r->job = -1;
+            int job = dequeue(r);
             finished++;
             done(ctx, job, result);
             if (restart) {
+                /* the jobs queued behind the lost one go to the replacement */
+                while (r->queued)
+                    requeue[nrequeue++] = dequeue(r);
                 stop_runner(r, 1);
-                if (start_runner(&pool, r) < 0)
+                if (start_runner(&pool, r) < 0) {
+                    free(requeue);
                     return -1;
+                }
             }
         }
     }
+    free(requeue);
     for (int i = 0; i < pool.nrunners; i++)
         stop_runner(&pool.runner[i], 0);
     return 0;

@@ -19,6 +19,7 @@ struct job {
 
 struct pool_options {
     int parallel;                 /* runners */
+    int pin;                      /* pin runner i (and its scenarios) to one CPU */
     long step_deadline_ms;        /* defaults for scenarios that set none */
     long scenario_deadline_ms;
 };

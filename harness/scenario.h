@@ -87,7 +87,7 @@ struct expect {
     const char *word;        /* EXPECT_RET_WORD */
     int value;               /* errno for EXPECT_ERRNO, signal for EXPECT_FAULT */
     int nfields;
-    struct field_expect field[MAX_FIELD_EXPECT];
+    struct field_expect *field;  /* nfields, allocated to size */
     const char *text;        /* the expectation as written */
 };
 
@@ -103,11 +103,11 @@ struct step {
     int has_data;
     int data_var;            /* ftok $file: a string variable, or -1 */
     int nsops;
-    struct sop_spec sop[MAX_SOPS];
+    struct sop_spec *sop;    /* nsops, allocated to size */
     int nlist;               /* SETALL values, setgroups list */
     long *list;
     int nkeywords;
-    struct keyword keyword[MAX_KEYWORDS];
+    struct keyword *keyword; /* nkeywords, allocated to size */
     const char *word;        /* sysctl name, sysvipc table, capability list */
     const char *word_value;  /* sysctl value to write (NULL: read) */
     struct expect expect;

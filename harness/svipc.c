@@ -39,6 +39,7 @@ static void usage(FILE *to)
           "  --golden FILE               compare each trace with a recorded one\n"
           "  --step-deadline MS          per-step deadline when a scenario sets none (5000)\n"
           "  --scenario-deadline MS      per-scenario deadline when it sets none (30000)\n"
+          "  --no-pin                    do not pin each runner and its scenarios to one CPU\n"
           "  -v                          print every scenario, not only failures\n"
           "The last line is 'N passed, N failed, N skipped'.  Exit status: 0 all passed,\n"
           "1 something failed, 2 the run could not be done.\n",
@@ -55,6 +56,7 @@ struct options {
     const char *json_path, *record_path, *golden_path;
     long step_ms, scenario_ms;
     int verbose;
+    int no_pin;
     const char *show_name;
 };
 
@@ -112,6 +114,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             return -1;
         } else if (strcmp(a, "-v") == 0) {
             o->verbose = 1;
+            takes = 0;
+        } else if (strcmp(a, "--no-pin") == 0) {
+            o->no_pin = 1;
             takes = 0;
         } else if (a[0] != '-') {
             if (strcmp(o->command, "show") == 0 && !o->show_name)
@@ -366,7 +371,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     st.last = fopen(last_path, "we");
 
     struct pool_options popt = {
-        .parallel = o->parallel, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
+        .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
     };
     if (pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
         return 2;

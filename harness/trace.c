@@ -13,6 +13,8 @@ json_t *result_json(const struct scenario *s, const char *backend, const struct 
     json_t *r = json_pack("{s:s, s:s, s:i, s:s, s:s, s:f}", "name", s->name, "file", s->file,
                           "line", s->line, "backend", backend,
                           "status", scenario_status_name(res->status), "ms", res->ms);
+    json_object_set_new(r, "timing", json_pack("{s:f, s:f, s:f}", "setup_ms", res->setup_ms,
+                                               "steps_ms", res->steps_ms, "teardown_ms", res->teardown_ms));
     if (res->status != SC_PASS)
         json_object_set_new(r, "reason", json_string(res->reason));
     if (res->step >= 0) {
