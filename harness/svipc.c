@@ -204,6 +204,7 @@ struct run_state {
     json_t *golden;
     FILE *json, *record, *last;
     int passed, failed, skipped, timeouts, errors, divergences;
+    json_t *skip_reasons;          /* "backend: reason" -> count */
 };
 
 static void set_failed(json_t *r, const char *status, const char *reason)
@@ -262,6 +263,10 @@ static void print_result(struct run_state *st, json_t *r)
             printf("PASS %s [%s] %.1f ms\n", name, backend, ms);
     } else if (strcmp(status, "skip") == 0) {
         st->skipped++;
+        char key[2300];
+        snprintf(key, sizeof(key), "[%s] %s", backend, reason ? reason : "no reason given");
+        json_int_t seen = json_integer_value(json_object_get(st->skip_reasons, key));
+        json_object_set_new(st->skip_reasons, key, json_integer(seen + 1));
         if (st->o->verbose)
             printf("SKIP %s [%s]: %s\n", name, backend, reason ? reason : "");
     } else {
@@ -353,6 +358,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
         return 2;
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
+    st.skip_reasons = json_object();
     if (o->golden_path) {
         char why[512];
         st.golden = golden_load(o->golden_path, why, sizeof(why));
@@ -383,6 +389,11 @@ static int command_run(const struct options *o, const struct catalog *cat)
     if (st.last)
         fclose(st.last);
     json_decref(st.golden);
+    const char *reason;
+    json_t *count;
+    json_object_foreach(st.skip_reasons, reason, count)
+        printf("skipped: %lld %s\n", (long long)json_integer_value(count), reason);
+    json_decref(st.skip_reasons);
     if (st.failed)
         printf("failed: %d (%d timeouts, %d errors, %d divergences, %d other)\n", st.failed, st.timeouts,
                st.errors, st.divergences, st.failed - st.timeouts - st.errors - st.divergences);
