@@ -194,12 +194,12 @@ static void trace_step(struct run *r, int index, const char *event, int proc, co
 
 /* ---------- talking to puppets ---------- */
 
-static void normalise(struct run *r, struct outcome *o, enum op op, const int64_t *args)
+static void normalise(struct run *r, struct outcome *o, enum op op)
 {
     r->norm.nprocs = r->s->nprocs;
     for (int i = 0; i < r->s->nprocs; i++)
         r->norm.pid[i] = r->proc[i].state == P_ABSENT ? 0 : r->proc[i].inner;
-    outcome_normalise(o, op, args, &r->norm);
+    outcome_normalise(o, op, &r->norm);
 }
 
 /* Take one reply from P's channel into O.  1 reply, 0 end of file, -1 error. */
@@ -219,16 +219,15 @@ static int take_reply(struct run *r, struct proc *p, enum op op, const int64_t *
         o->status = OUT_DONE;
         o->ret = rep.ret;
         o->err = rep.err;
-        outcome_decode(o, op, args, r->buf + sizeof(rep), rep.data_len, &r->norm);
+        outcome_decode(o, op, args, r->buf + sizeof(rep), rep.data_len);
     }
     return 1;
 }
 
 /* The process behind P has closed its channel: it has exited or died.
  * For a process the runner forked, its status is collected here too. */
-static void mark_gone(struct run *r, struct proc *p)
+static void mark_gone(struct proc *p)
 {
-    (void)r;
     p->state = P_GONE;
     close(p->channel);
     p->channel = -1;
@@ -289,7 +288,7 @@ static pid_t wait_child(pid_t pid, int *status)
 }
 
 /* Describe how P ended, for a step that did not expect it. */
-static void describe_death(struct run *r, struct proc *p, struct outcome *o)
+static void describe_death(struct proc *p, struct outcome *o)
 {
     o->status = OUT_DIED;
     if (p->parent < 0 && !p->reaped && wait_child(p->outer, &p->status) == p->outer) {
@@ -303,7 +302,6 @@ static void describe_death(struct run *r, struct proc *p, struct outcome *o)
     } else {
         snprintf(o->detail, sizeof(o->detail), "the process is gone");
     }
-    (void)r;
 }
 
 /* A fresh puppet has sent HELLO on P's channel: learn its pids. */
@@ -462,15 +460,15 @@ static void settle_blocked(struct run *r, int index, int after_step)
     case W_BLOCKED:
         return;
     case W_REPLY:
-        normalise(r, &o, p->op, p->args);
+        normalise(r, &o, p->op);
         p->woke = o;
         p->state = P_WOKEN;
         trace_step(r, after_step, "woke", index, &o);
         return;
     case W_EOF:
-        describe_death(r, p, &o);
-        mark_gone(r, p);
-        normalise(r, &o, p->op, p->args);
+        describe_death(p, &o);
+        mark_gone(p);
+        normalise(r, &o, p->op);
         trace_step(r, after_step, "died", index, &o);
         return;
     case W_TIMEOUT:
@@ -518,11 +516,11 @@ static void settle_signal(struct run *r, int target, int sig, int after_step)
         struct outcome o;
         int got = take_reply(r, p, p->op, p->args, &o);
         if (got == 0) {
-            mark_gone(r, p);
+            mark_gone(p);
             memset(&o, 0, sizeof(o));
             o.status = OUT_DIED;
             snprintf(o.detail, sizeof(o.detail), "killed by %s", signal_name(sig));
-            normalise(r, &o, p->op, p->args);
+            normalise(r, &o, p->op);
             trace_step(r, after_step, "died", target, &o);
             return;
         }
@@ -796,12 +794,12 @@ static void run_proc_step(struct run *r, int index)
     case W_EOF:
         if (st->op == OP_EXIT) {
             o.status = OUT_EXITED;
-            mark_gone(r, p);
+            mark_gone(p);
         } else if (st->op == OP_EXEC) {
             o.status = OUT_DONE;   /* not reached: exec keeps the channel */
         } else {
-            describe_death(r, p, &o);
-            mark_gone(r, p);
+            describe_death(p, &o);
+            mark_gone(p);
         }
         break;
     case W_TIMEOUT:
@@ -834,7 +832,7 @@ static void run_proc_step(struct run *r, int index)
     }
     free_request(st, &rq);
 
-    normalise(r, &o, st->op, rq.head.arg);
+    normalise(r, &o, st->op);
     trace_step(r, index, op_name(st->op), st->proc, &o);
     if (st->bind >= 0 && o.status == OUT_DONE)
         r->vars[st->bind] = o.ret;
@@ -871,11 +869,11 @@ static void run_exec_step(struct run *r, int index)
             o.ret = rep.kind == REPLY_HELLO ? 0 : -1;
             o.err = rep.kind == REPLY_HELLO ? 0 : rep.err;
         } else {
-            describe_death(r, p, &o);
-            mark_gone(r, p);
+            describe_death(p, &o);
+            mark_gone(p);
         }
     }
-    normalise(r, &o, st->op, rq.head.arg);
+    normalise(r, &o, st->op);
     trace_step(r, index, "exec", st->proc, &o);
     check(r, index, &o);
     outcome_clear(&o);
@@ -891,14 +889,14 @@ static void run_resumes(struct run *r, int index)
         /* its own timeout ends the wait: take the reply when it comes */
         switch (await_puppet(r, p, p->op, p->args, &o, 1, step_deadline(r))) {
         case W_REPLY:
-            normalise(r, &o, p->op, p->args);
+            normalise(r, &o, p->op);
             p->woke = o;
             p->state = P_WOKEN;
             memset(&o, 0, sizeof(o));
             break;
         case W_EOF:
-            describe_death(r, p, &o);
-            mark_gone(r, p);
+            describe_death(p, &o);
+            mark_gone(p);
             break;
         default:
             o.status = OUT_TIMEOUT;
@@ -939,7 +937,7 @@ static void run_blocked(struct run *r, int index)
     struct outcome o;
     memset(&o, 0, sizeof(o));
     o.status = p->state == P_BLOCKED ? OUT_BLOCKED : OUT_DONE;
-    normalise(r, &o, st->op, p->args);
+    normalise(r, &o, st->op);
     trace_step(r, index, "blocked", st->proc, &o);
     if (p->state != P_BLOCKED)
         fail(r, SC_FAIL, index, "%s:%d: step %d: %s\n    expected: %s still blocked\n    actual:   %s",
@@ -962,7 +960,7 @@ static void run_signal(struct run *r, int index)
     }
     o.ret = kill(p->outer, sig);
     o.err = errno;
-    normalise(r, &o, st->op, NULL);
+    normalise(r, &o, st->op);
     trace_step(r, index, "signal", -1, &o);
     check(r, index, &o);
     if (o.ret == 0)
@@ -992,7 +990,7 @@ static void run_reap(struct run *r, int index)
             }
             struct outcome ignored;
             if (take_reply(r, p, p->op, p->args, &ignored) <= 0) {
-                mark_gone(r, p);
+                mark_gone(p);
                 break;
             }
             outcome_clear(&ignored);
@@ -1003,10 +1001,10 @@ static void run_reap(struct run *r, int index)
             p->reaped = 1;
         o.status = OUT_DONE;
         o.ret = p->outer;
-        outcome_decode(&o, OP_REAP, NULL, (const unsigned char *)&p->status, sizeof(int), &r->norm);
+        outcome_decode(&o, OP_REAP, NULL, (const unsigned char *)&p->status, sizeof(int));
         o.ret = 0;
     }
-    normalise(r, &o, OP_REAP, NULL);
+    normalise(r, &o, OP_REAP);
     trace_step(r, index, "wait", -1, &o);
     check(r, index, &o);
     outcome_clear(&o);

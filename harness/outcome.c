@@ -248,9 +248,8 @@ static void decode_sysvipc(struct outcome *out, const unsigned char *data, size_
 }
 
 void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
-                    const unsigned char *data, size_t len, struct normaliser *norm)
+                    const unsigned char *data, size_t len)
 {
-    (void)norm;
     out->ret_type = F_INT;
     switch (op) {
     case OP_MSGGET: out->ret_type = F_ID_MSG; break;
@@ -413,13 +412,10 @@ static void norm_value(enum field_type type, long raw, struct normaliser *n, cha
     }
 }
 
-void outcome_normalise(struct outcome *out, enum op op, const int64_t *args, struct normaliser *n)
+void outcome_normalise(struct outcome *out, enum op op, struct normaliser *n)
 {
-    (void)args;
     if (out->status == OUT_DONE) {
-        if (out->ret == -1 && out->ret_type != F_ADDR)
-            snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", errno_name(out->err));
-        else if (out->ret == -1)
+        if (out->ret == -1)
             snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", errno_name(out->err));
         else if (op == OP_FTOK)
             snprintf(out->ret_norm, sizeof(out->ret_norm), "key");   /* depends on the inode */

@@ -71,11 +71,10 @@ const char *outcome_status_name(enum outcome_status status);
 /* Build the fields of a completed call from the puppet's reply.
  * ARGS are the resolved request arguments (cmd, proj, ...). */
 void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
-                    const unsigned char *data, size_t len, struct normaliser *norm);
+                    const unsigned char *data, size_t len);
 
 /* Fill the normalised forms of the return value and every field. */
-void outcome_normalise(struct outcome *out, enum op op, const int64_t *args,
-                       struct normaliser *norm);
+void outcome_normalise(struct outcome *out, enum op op, struct normaliser *norm);
 
 /* Free field buffers. */
 void outcome_clear(struct outcome *out);

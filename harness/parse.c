@@ -1115,7 +1115,6 @@ int parse_text(struct catalog *cat, const char *file, const char *text, struct p
     char *copy = xstrdup(text);
     struct block b;
     int in_block = 0, steps_cap = 0, rc = 0;
-    char *save = NULL;
     int lineno = 0;
     for (char *cursor = copy; cursor; ) {
         char *nl = strchr(cursor, '\n');
@@ -1209,7 +1208,6 @@ int parse_text(struct catalog *cat, const char *file, const char *text, struct p
             b.step_line[b.nsteps++] = lineno;
         }
     }
-    (void)save;
     if (rc == 0 && in_block) {
         p.line = b.line;
         rc = fail(&p, "scenario '%s' has no 'end'", b.name);

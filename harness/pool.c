@@ -83,7 +83,8 @@ static int read_all(int fd, void *buf, size_t len)
     return 0;
 }
 
-static json_t *skipped(const struct scenario *s, const struct backend *be, enum scenario_status st,
+/* A result the runner could not produce itself: a skip, or a lost runner. */
+static json_t *synthetic_result(const struct scenario *s, const struct backend *be, enum scenario_status st,
                        const char *why)
 {
     struct scenario_result res;
@@ -141,9 +142,9 @@ static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int 
         char why[256];
         json_t *r;
         if (!env_ok)
-            r = skipped(s, j->backend, SC_SKIP, env_why);
+            r = synthetic_result(s, j->backend, SC_SKIP, env_why);
         else if (j->backend->available(why, sizeof(why)) < 0)
-            r = skipped(s, j->backend, SC_SKIP, why);
+            r = synthetic_result(s, j->backend, SC_SKIP, why);
         else {
             struct scenario_result res;
             engine_run(s, j->backend, &env, &res);
@@ -279,11 +280,11 @@ int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
                 }
                 free(text);
                 if (!result) {
-                    result = skipped(s, j->backend, SC_ERROR, "the runner died during this scenario");
+                    result = synthetic_result(s, j->backend, SC_ERROR, "the runner died during this scenario");
                     restart = 1;
                 }
             } else if ((now() - r->started) * 1000.0 > (double)job_budget_ms(&pool, r->job[0])) {
-                result = skipped(s, j->backend, SC_TIMEOUT,
+                result = synthetic_result(s, j->backend, SC_TIMEOUT,
                                  "the runner stopped answering past the scenario's deadline; it was killed");
                 restart = 1;
             }

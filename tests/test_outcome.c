@@ -48,8 +48,8 @@ Test(outcome, msqid_ds_fields_are_normalised)
     struct outcome o;
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGCTL, args, (const unsigned char *)&ds, sizeof(ds), &n);
-    outcome_normalise(&o, OP_MSGCTL, args, &n);
+    outcome_decode(&o, OP_MSGCTL, args, (const unsigned char *)&ds, sizeof(ds));
+    outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect_str_eq(field(&o, "mode"), "0600");
     cr_expect_str_eq(field(&o, "msg_stime"), "set");
     cr_expect_str_eq(field(&o, "msg_rtime"), "0");
@@ -71,22 +71,22 @@ Test(outcome, ids_and_addresses_by_order_of_appearance)
         memset(&o, 0, sizeof(o));
         o.status = OUT_DONE;
         o.ret = ids[i];
-        outcome_decode(&o, OP_MSGGET, args, NULL, 0, &n);
-        outcome_normalise(&o, OP_MSGGET, args, &n);
+        outcome_decode(&o, OP_MSGGET, args, NULL, 0);
+        outcome_normalise(&o, OP_MSGGET, &n);
         cr_expect_str_eq(o.ret_norm, want[i]);
     }
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
     o.ret = 0x10002000;
-    outcome_decode(&o, OP_SHMAT, args, NULL, 0, &n);
-    outcome_normalise(&o, OP_SHMAT, args, &n);
+    outcome_decode(&o, OP_SHMAT, args, NULL, 0);
+    outcome_normalise(&o, OP_SHMAT, &n);
     cr_expect_str_eq(o.ret_norm, "base+0x2000");
     o.ret = 0x7f0000000000;
-    outcome_normalise(&o, OP_SHMAT, args, &n);
+    outcome_normalise(&o, OP_SHMAT, &n);
     cr_expect_str_eq(o.ret_norm, "addr#0");
     o.ret = -1;
     o.err = EINVAL;
-    outcome_normalise(&o, OP_SHMAT, args, &n);
+    outcome_normalise(&o, OP_SHMAT, &n);
     cr_expect_str_eq(o.ret_norm, "EINVAL");
 }
 
@@ -102,16 +102,16 @@ Test(outcome, bytes_are_quoted_or_summarised)
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
     o.ret = 5;
-    outcome_decode(&o, OP_MSGRCV, args, msg, 8 + 5, &n);
-    outcome_normalise(&o, OP_MSGRCV, args, &n);
+    outcome_decode(&o, OP_MSGRCV, args, msg, 8 + 5);
+    outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect_str_eq(field(&o, "mtype"), "7");
     cr_expect_str_eq(field(&o, "text"), "\"hello\"");
     outcome_clear(&o);
     memset(msg + 8, 0, 300);
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGRCV, args, msg, 8 + 300, &n);
-    outcome_normalise(&o, OP_MSGRCV, args, &n);
+    outcome_decode(&o, OP_MSGRCV, args, msg, 8 + 300);
+    outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect(strncmp(field(&o, "text"), "len=300,fnv=", 12) == 0, "%s", field(&o, "text"));
     outcome_clear(&o);
 }
@@ -156,8 +156,8 @@ Test(outcome, expectations_hold_or_say_why)
     ds.msg_perm.mode = 0640;
     int64_t args[8] = { 0, IPC_STAT };
     o.ret = 0;
-    outcome_decode(&o, OP_MSGCTL, args, (const unsigned char *)&ds, sizeof(ds), &n);
-    outcome_normalise(&o, OP_MSGCTL, args, &n);
+    outcome_decode(&o, OP_MSGCTL, args, (const unsigned char *)&ds, sizeof(ds));
+    outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect(expect_holds(step_of(" A: msgctl $q IPC_STAT => 0 msg_lspid=A mode=0640 msg_stime=0"),
                            &o, vars, 0, why, sizeof(why)), "%s", why);
     cr_expect_not(expect_holds(step_of(" A: msgctl $q IPC_STAT => 0 msg_lspid=B"), &o, vars, 0, why, sizeof(why)));
