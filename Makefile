@@ -8,6 +8,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
 # for the catalog): namespace set-up and tear-down contend in the kernel.
 JOBS    ?= 1
 BUILD   := build
+BASELINE ?= ci/baseline/linux.txt
+RESULTS := $(BUILD)/results.jsonl
 
 HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
@@ -15,7 +17,7 @@ TESTS   := test_parse test_outcome test_trace test_engine
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit suites-check bench clean deps
+.PHONY: all run check unit pytest suites-check bench report gate clean deps
 
 all: $(BUILD)/svipc
 
@@ -42,25 +44,40 @@ $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(BUILD)/svipc
 	$(CC) $(CFLAGS) -Iharness -o $@ $< $(HARNESS_OBJ) -ljansson -lcriterion
 
 # The main job: every suite on every backend (ref is reported as skipped
-# until the reference runtime is built in).
+# until the reference runtime is built in), then the report; the exit status
+# is svipc's.
 run: $(BUILD)/svipc
-	./$(BUILD)/svipc run suites --backend both -j $(JOBS)
+	@status=0; ./$(BUILD)/svipc run suites --backend both -j $(JOBS) --json $(RESULTS) || status=$$?; \
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
+	  | sed 's|^|report: |' || status=2; exit $$status
+
+# The HTML report, JUnit XML and Markdown summary of the last `make run`.
+report: $(DEPS_STAMP)
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(RESULTS) $(wildcard $(BUILD)/bench.jsonl)
+
+# The CI gate: the last run against the target's baseline of known failures.
+gate: $(DEPS_STAMP)
+	$(PYTHON) ci/gate.py --baseline $(BASELINE) $(RESULTS)
 
 unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; SVIPC=./$(BUILD)/svipc ./$$t; done
 
+pytest: $(DEPS_STAMP)
+	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests
+
 suites-check: $(BUILD)/svipc
 	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS)
 
-check: unit suites-check
+check: unit pytest suites-check
 
 $(BUILD)/svipc-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< -ljansson
 
 # Engine speed beside the raw floor, side by side in one run (not a test).
 bench: $(BUILD)/svipc $(BUILD)/svipc-bench
-	./$(BUILD)/svipc-bench ./$(BUILD)/svipc
+	rm -f $(BUILD)/bench.jsonl
+	./$(BUILD)/svipc-bench ./$(BUILD)/svipc --json $(BUILD)/bench.jsonl
 
 clean:
 	rm -rf $(BUILD) .svipc

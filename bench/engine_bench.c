@@ -1,9 +1,11 @@
 /* engine_bench.c: the engine's speed beside the raw floor, in one run.
  *   floor:  per scenario, a fresh IPC namespace, 3 processes forked, exited, waited;
  *   engine: `svipc run` over N instances of a 3-process, 10-step scenario.
- * Both at 1 and 2 in parallel; prints scenarios per second and the ratio.
+ * Both at 1 and 2 in parallel; prints scenarios per second and the ratio,
+ * and with --json FILE appends them as {"kind":"bench",...} lines for reports.
  * Must not: be used as a test (it asserts nothing); `make bench` runs it. */
 #define _GNU_SOURCE
+#include <jansson.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,10 +67,35 @@ static double engine_rate(const char *svipc, const char *file, int n, int parall
     return n / took;
 }
 
+static void record(FILE *json, const char *name, double value, double floor)
+{
+    if (!json)
+        return;
+    json_t *r = json_pack("{s:s, s:s, s:f, s:s, s:f}", "kind", "bench", "name", name, "value", value,
+                          "unit", "scenarios/s", "floor", floor);
+    char *text = json_dumps(r, JSON_COMPACT);
+    fprintf(json, "%s\n", text);
+    free(text);
+    json_decref(r);
+}
+
 int main(int argc, char **argv)
 {
-    const char *svipc = argc > 1 ? argv[1] : "./build/svipc";
-    int n = argc > 2 ? atoi(argv[2]) : 400;
+    const char *svipc = "./build/svipc";
+    int n = 400;
+    FILE *json = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
+            if (!(json = fopen(argv[++i], "a"))) {
+                perror(argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+            n = atoi(argv[++i]);
+        } else {
+            svipc = argv[i];
+        }
+    }
     char file[] = "/tmp/svipc-bench-XXXXXX.svipc";
     int fd = mkstemps(file, 6);
     FILE *f = fdopen(fd, "w");
@@ -95,7 +122,12 @@ int main(int argc, char **argv)
         double en = engine_rate(svipc, file, n, parallel);
         printf("  -j%d  floor %7.1f scenarios/s   engine %7.1f scenarios/s   engine/floor %.2f\n",
                parallel, fl, en, en / fl);
+        char name[32];
+        snprintf(name, sizeof(name), "engine -j%d", parallel);
+        record(json, name, en, fl);
     }
     unlink(file);
+    if (json)
+        fclose(json);
     return 0;
 }

@@ -7,7 +7,8 @@ set -eu
 # Build:   libjansson-dev (trace JSON), pkgconf.
 # Tests:   libcriterion-dev (the project's own unit tests).
 # Tools:   util-linux (ipcs, used to check for leaks).
-packages="pkgconf libjansson-dev libcriterion-dev util-linux"
+# Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
+packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest"
 
 missing=""
 for p in $packages; do

@@ -33,6 +33,7 @@ static void usage(FILE *to)
           "run options:\n"
           "  --backend kernel|ref|both   the implementations to run (default: kernel)\n"
           "  --filter GLOB               only scenarios whose name matches GLOB\n"
+          "  --name NAME                 only the scenario called exactly NAME\n"
           "  -j N                        N scenarios in parallel, one namespace each\n"
           "  --json FILE                 write every result, with its trace, as JSON Lines\n"
           "  --record FILE               write the traces of this run (a golden file)\n"
@@ -51,6 +52,7 @@ struct options {
     char *paths[256];
     int npaths;
     const char *filter;
+    const char *exact_name;
     const char *backend;
     int parallel;
     const char *json_path, *record_path, *golden_path;
@@ -124,7 +126,7 @@ static int parse_options(int argc, char **argv, struct options *o)
             else if (o->npaths < 256)
                 o->paths[o->npaths++] = argv[i];
             takes = 0;
-        } else if (strcmp(a, "--filter") && strcmp(a, "--backend") && strcmp(a, "-j") &&
+        } else if (strcmp(a, "--filter") && strcmp(a, "--name") && strcmp(a, "--backend") && strcmp(a, "-j") &&
                    strcmp(a, "--json") && strcmp(a, "--record") && strcmp(a, "--golden") &&
                    strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline")) {
             return bad_usage("unknown option '%s'", a);
@@ -132,6 +134,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             return bad_usage("option %s needs a value", a);
         } else if (strcmp(a, "--filter") == 0) {
             o->filter = next;
+        } else if (strcmp(a, "--name") == 0) {
+            o->exact_name = next;
         } else if (strcmp(a, "--backend") == 0) {
             if (strcmp(next, "kernel") && strcmp(next, "ref") && strcmp(next, "both"))
                 return bad_usage("--backend is kernel, ref or both, not '%s'", next);
@@ -177,6 +181,14 @@ static int load(const struct options *o, struct catalog *cat)
     return 0;
 }
 
+/* Whether the options select the scenario called NAME. */
+static int selected(const struct options *o, const char *name)
+{
+    if (o->exact_name && strcmp(o->exact_name, name) != 0)
+        return 0;
+    return !o->filter || fnmatch(o->filter, name, 0) == 0;
+}
+
 static const char *state_dir(void)
 {
     const char *d = getenv("SVIPC_STATE_DIR");
@@ -207,10 +219,16 @@ struct run_state {
     json_t *skip_reasons;          /* "backend: reason" -> count */
 };
 
-static void set_failed(json_t *r, const char *status, const char *reason)
+/* Mark R as diverging from OTHER_TRACE (of OTHER_LABEL: "golden", "kernel")
+ * at entry AT; both traces stay in the result for reports. */
+static void set_divergent(json_t *r, const char *reason, const char *other_label,
+                          json_t *other_trace, size_t at)
 {
-    json_object_set_new(r, "status", json_string(status));
+    json_object_set_new(r, "status", json_string("fail"));
     json_object_set_new(r, "reason", json_string(reason));
+    json_object_set_new(r, "divergence", json_pack("{s:s, s:O, s:I}", "against", other_label,
+                                                   "trace", other_trace ? other_trace : json_null(),
+                                                   "entry", (json_int_t)at));
 }
 
 /* Cross-checks that need more than one result: golden traces and, with
@@ -225,12 +243,13 @@ static void cross_check(struct run_state *st, int first_job)
         const char *name = json_string_value(json_object_get(r, "name"));
         json_t *want = json_object_get(st->golden, name);
         char why[2048], reason[2200];
+        size_t at = 0;
         if (!want) {
-            set_failed(r, "fail", "no recorded trace for this scenario in the golden file");
+            set_divergent(r, "no recorded trace for this scenario in the golden file", "golden", NULL, 0);
             st->divergences++;
-        } else if (trace_compare(want, json_object_get(r, "trace"), why, sizeof(why)) < 0) {
+        } else if (trace_compare(want, json_object_get(r, "trace"), &at, why, sizeof(why)) < 0) {
             snprintf(reason, sizeof(reason), "differs from the golden trace (one: golden, other: this run): %s", why);
-            set_failed(r, "fail", reason);
+            set_divergent(r, reason, "golden", want, at);
             st->divergences++;
         }
     }
@@ -239,10 +258,11 @@ static void cross_check(struct run_state *st, int first_job)
         const char *sa = json_string_value(json_object_get(a, "status"));
         const char *sb = json_string_value(json_object_get(b, "status"));
         char why[2048], reason[2200];
+        size_t at = 0;
         if (strcmp(sa, "skip") && strcmp(sb, "skip") &&
-            trace_compare(json_object_get(a, "trace"), json_object_get(b, "trace"), why, sizeof(why)) < 0) {
+            trace_compare(json_object_get(a, "trace"), json_object_get(b, "trace"), &at, why, sizeof(why)) < 0) {
             snprintf(reason, sizeof(reason), "diverges from the kernel (one: kernel, other: ref): %s", why);
-            set_failed(b, "fail", reason);
+            set_divergent(b, reason, "kernel", json_object_get(a, "trace"), at);
             st->divergences++;
         }
     }
@@ -348,13 +368,14 @@ static int command_run(const struct options *o, const struct catalog *cat)
     st.per_scenario = nb;
     st.jobs = calloc((size_t)cat->count * (size_t)nb + 1, sizeof(struct job));
     for (int i = 0; i < cat->count; i++) {
-        if (o->filter && fnmatch(o->filter, cat->items[i].name, 0) != 0)
+        if (!selected(o, cat->items[i].name))
             continue;
         for (int b = 0; b < nb; b++)
             st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = backends[b] };
     }
     if (st.njobs == 0) {
-        fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter ? " " : "", o->filter ? o->filter : "");
+        fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter || o->exact_name ? " " : "",
+                o->exact_name ? o->exact_name : o->filter ? o->filter : "");
         return 2;
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
@@ -409,7 +430,7 @@ static int command_list(const struct options *o, const struct catalog *cat)
 {
     for (int i = 0; i < cat->count; i++) {
         const struct scenario *s = &cat->items[i];
-        if (o->filter && fnmatch(o->filter, s->name, 0) != 0)
+        if (!selected(o, s->name))
             continue;
         if (o->verbose)
             printf("%s\t%s:%d\n", s->name, s->file, s->line);

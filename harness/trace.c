@@ -34,6 +34,49 @@ static void describe(json_t *entry, char *buf, size_t size)
     free(text);
 }
 
+static const char *text_of(json_t *v, char *buf, size_t size)
+{
+    if (!v)
+        return "(absent)";
+    if (json_is_string(v))
+        return json_string_value(v);
+    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    snprintf(buf, size, "%s", t ? t : "?");
+    free(t);
+    return buf;
+}
+
+/* "ret: 5 against ENOMSG; msg_qnum: 7 against 1": what differs between two
+ * comparable entries, key by key and field by field. */
+static void describe_difference(json_t *a, json_t *b, char *buf, size_t size)
+{
+    size_t used = 0;
+    char x[256], y[256];
+    buf[0] = '\0';
+#define APPEND(...) do { int w_ = snprintf(buf + used, size - used, __VA_ARGS__); \
+                         if (w_ > 0) used = used + (size_t)w_ < size ? used + (size_t)w_ : size - 1; } while (0)
+    /* every key but "fields", the last, which is compared field by field below */
+    for (size_t k = 0; k < sizeof(compared_keys) / sizeof(compared_keys[0]) - 1; k++) {
+        json_t *va = json_object_get(a, compared_keys[k]), *vb = json_object_get(b, compared_keys[k]);
+        if (!json_equal(va, vb) && (va || vb))
+            APPEND("%s%s: %s against %s", used ? "; " : "", compared_keys[k],
+                   text_of(va, x, sizeof(x)), text_of(vb, y, sizeof(y)));
+    }
+    json_t *fa = json_object_get(a, "fields"), *fb = json_object_get(b, "fields");
+    const char *key;
+    json_t *va;
+    json_object_foreach(fa, key, va) {
+        json_t *vb = json_object_get(fb, key);
+        if (!json_equal(va, vb))
+            APPEND("%s%s: %s against %s", used ? "; " : "", key, text_of(va, x, sizeof(x)),
+                   text_of(vb, y, sizeof(y)));
+    }
+    json_object_foreach(fb, key, va)
+        if (!json_object_get(fa, key))
+            APPEND("%s%s: (absent) against %s", used ? "; " : "", key, text_of(va, y, sizeof(y)));
+#undef APPEND
+}
+
 static json_t *comparable(json_t *entry)
 {
     json_t *c = json_object();
@@ -45,7 +88,7 @@ static json_t *comparable(json_t *entry)
     return c;
 }
 
-int trace_compare(json_t *a, json_t *b, char *why, size_t size)
+int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size)
 {
     size_t na = json_array_size(a), nb = json_array_size(b);
     size_t n = na > nb ? na : nb;
@@ -54,18 +97,27 @@ int trace_compare(json_t *a, json_t *b, char *why, size_t size)
         json_t *ca = ea ? comparable(ea) : NULL, *cb = eb ? comparable(eb) : NULL;
         int same = ca && cb && json_equal(ca, cb);
         if (!same) {
-            char da[700], db[700];
-            describe(ca, da, sizeof(da));
-            describe(cb, db, sizeof(db));
+            char what[1400];
             json_t *where = ea ? ea : eb;
-            snprintf(why, size, "entry %zu (step %lld, line %lld) differs:\n    one:   %s\n    other: %s",
-                     i + 1, (long long)json_integer_value(json_object_get(where, "step")) + 1,
-                     (long long)json_integer_value(json_object_get(where, "line")), da, db);
+            if (ca && cb)
+                describe_difference(ca, cb, what, sizeof(what));
+            else {
+                char d[700];
+                describe(ca ? ca : cb, d, sizeof(d));
+                snprintf(what, sizeof(what), "only %s has it: %s", ca ? "one" : "the other", d);
+            }
+            snprintf(why, size, "entry %zu (step %lld, line %lld, %s %s): %s", i + 1,
+                     (long long)json_integer_value(json_object_get(where, "step")) + 1,
+                     (long long)json_integer_value(json_object_get(where, "line")),
+                     json_string_value(json_object_get(where, "proc")) ? json_string_value(json_object_get(where, "proc")) : "-",
+                     json_string_value(json_object_get(where, "op")), what);
         }
         json_decref(ca);
         json_decref(cb);
-        if (!same)
+        if (!same) {
+            *at = i;
             return -1;
+        }
     }
     return 0;
 }

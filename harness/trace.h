@@ -14,8 +14,9 @@
 /* One result line: scenario, backend, status, reason, timing, trace. */
 json_t *result_json(const struct scenario *s, const char *backend, const struct scenario_result *res);
 
-/* 0 when traces A and B agree; else -1 and WHY names the first difference. */
-int trace_compare(json_t *a, json_t *b, char *why, size_t size);
+/* 0 when traces A and B agree; else -1, *AT the index of the first entry
+ * that differs and WHY a description of it. */
+int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size);
 
 /* Load recorded results (JSON Lines) into an object: name -> trace.
  * NULL and WHY (file:line: reason) on a malformed file. */

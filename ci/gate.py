@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""svipc's CI gate: compare a run with a baseline of known failures.
+
+    ci/gate.py --baseline ci/baseline/linux.txt RESULTS.jsonl [MORE.jsonl ...]
+
+A baseline lists, one per line, the scenarios a target is known to fail:
+    BACKEND  SCENARIO-NAME  STATUS  REASON...
+(STATUS is fail, timeout or error; '#' starts a comment; REASON is required.)
+
+Exit status: 1 when a scenario fails that the baseline does not list (a new
+failure or divergence); 0 otherwise, also when baseline entries now pass (they
+are reported as fixed, so the baseline can be tightened; --strict makes that
+fail too); 2 when an input cannot be read (file:line: reason).
+The output names every scenario whose state differs from the baseline.
+Must not: run scenarios or change the baseline.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reports"))
+
+from results import FAILING, ResultsError, load_all  # noqa: E402
+
+
+def load_baseline(path):
+    """{(backend, name): (status, reason)}, or ResultsError naming file and line."""
+    entries = {}
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as e:
+        raise ResultsError(f"{path}: {e.strerror}") from e
+    with handle:
+        for lineno, text in enumerate(handle, 1):
+            line = text.split(" #", 1)[0].strip() if not text.lstrip().startswith("#") else ""
+            if not line:
+                continue
+            words = line.split(None, 3)
+            if len(words) < 4:
+                raise ResultsError(f"{path}:{lineno}: write BACKEND SCENARIO STATUS REASON")
+            backend, name, status, reason = words
+            if status not in FAILING:
+                raise ResultsError(f"{path}:{lineno}: status '{status}' is not one of {', '.join(FAILING)}")
+            if (backend, name) in entries:
+                raise ResultsError(f"{path}:{lineno}: {backend} {name} is listed twice")
+            entries[(backend, name)] = (status, reason)
+    return entries
+
+
+def compare(baseline, results):
+    """Sorted lists of (backend, name, detail): new, fixed, changed, known, not_run."""
+    new, fixed, changed, known = [], [], [], []
+    seen = set()
+    for r in results:
+        key = (r.backend, r.name)
+        seen.add(key)
+        listed = baseline.get(key)
+        first = r.reason.splitlines()[0] if r.reason else ""
+        if r.status in FAILING and not listed:
+            new.append((r.backend, r.name, f"{r.status}: {first}"))
+        elif r.status in FAILING and listed[0] != r.status:
+            changed.append((r.backend, r.name, f"listed as {listed[0]}, now {r.status}: {first}"))
+        elif r.status in FAILING:
+            known.append((r.backend, r.name, listed[1]))
+        elif r.status == "pass" and listed:
+            fixed.append((r.backend, r.name, f"passes now; baseline says: {listed[1]}"))
+    not_run = [(b, n, reason) for (b, n), (_, reason) in baseline.items() if (b, n) not in seen]
+    return [sorted(x) for x in (new, fixed, changed, known, not_run)]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Compare svipc results with a baseline of known failures.")
+    parser.add_argument("--baseline", required=True, help="the target's baseline file")
+    parser.add_argument("--strict", action="store_true", help="fail also when baseline entries now pass")
+    parser.add_argument("results", nargs="+", help="result files (svipc run --json)")
+    args = parser.parse_args(argv)
+    try:
+        baseline = load_baseline(args.baseline)
+        results, _ = load_all(args.results)
+    except ResultsError as e:
+        print(f"svipc gate: {e}", file=sys.stderr)
+        return 2
+    new, fixed, changed, known, not_run = compare(baseline, results)
+    for title, rows in (("NEW FAILURE", new), ("FIXED", fixed), ("CHANGED", changed),
+                        ("not run", not_run)):
+        for backend, name, detail in rows:
+            print(f"{title}: {name} [{backend}]: {detail}")
+    skipped = sum(1 for r in results if r.status == "skip")
+    print(f"gate: {len(results)} results, {len(new)} new failures, {len(fixed)} fixed, "
+          f"{len(changed)} changed, {len(known)} known failures, {skipped} skipped, "
+          f"{len(not_run)} baseline entries not run")
+    if new:
+        print("gate: FAILED: failures the baseline does not list")
+        return 1
+    if fixed and args.strict:
+        print("gate: FAILED (--strict): remove the fixed entries from the baseline")
+        return 1
+    print("gate: passed" + (" (tighten the baseline: some entries are fixed)" if fixed else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The CI gate: passes on the baseline, fails on a new failure or divergence,
+reports fixed entries, refuses malformed baselines with file and line."""
+
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "reports", "tests"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+from conftest import entry, result, write_results  # noqa: E402
+
+import gate  # noqa: E402
+
+BASELINE = """# known failures
+kernel  known-bad  fail     the kernel returns EINVAL here (bug 123)
+ref     slow-one   timeout  the model does not time out yet   # trailing comment
+"""
+
+
+def run_gate(tmp_path, records, baseline=BASELINE, extra=()):
+    b = tmp_path / "baseline.txt"
+    b.write_text(baseline)
+    r = write_results(tmp_path / "run.jsonl", records)
+    return gate.main(["--baseline", str(b), *extra, r])
+
+
+def test_passes_on_the_baseline(tmp_path, capsys):
+    records = [result("good", "pass"), result("known-bad", "fail", reason="EINVAL"),
+               result("slow-one", "timeout", backend="ref", reason="deadline")]
+    assert run_gate(tmp_path, records) == 0
+    out = capsys.readouterr().out
+    assert "0 new failures" in out and "2 known failures" in out and "gate: passed" in out
+
+
+def test_fails_on_an_injected_divergence(tmp_path, capsys):
+    records = [result("good", "pass"), result("known-bad", "fail", reason="EINVAL"),
+               result("slow-one", "timeout", backend="ref"),
+               result("good", "fail", backend="ref", reason="diverges from the kernel: entry 1 differs",
+                      trace=[entry(0, "A", "msgget", "done", "msq#1")],
+                      divergence={"against": "kernel", "trace": [entry(0, "A", "msgget", "done", "msq#0")],
+                                  "entry": 0})]
+    assert run_gate(tmp_path, records) == 1
+    out = capsys.readouterr().out
+    assert "NEW FAILURE: good [ref]: fail: diverges from the kernel" in out
+    assert "gate: FAILED" in out
+
+
+def test_reports_fixed_entries_and_strict_fails_on_them(tmp_path, capsys):
+    records = [result("known-bad", "pass"), result("slow-one", "timeout", backend="ref")]
+    assert run_gate(tmp_path, records) == 0
+    out = capsys.readouterr().out
+    assert "FIXED: known-bad [kernel]: passes now; baseline says: the kernel returns EINVAL here (bug 123)" in out
+    assert "tighten the baseline" in out
+    assert run_gate(tmp_path, records, extra=["--strict"]) == 1
+
+
+def test_changed_and_not_run_are_named(tmp_path, capsys):
+    records = [result("known-bad", "timeout", reason="hang")]
+    assert run_gate(tmp_path, records) == 0
+    out = capsys.readouterr().out
+    assert "CHANGED: known-bad [kernel]: listed as fail, now timeout: hang" in out
+    assert "not run: slow-one [ref]" in out
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("kernel only-two\n", "write BACKEND SCENARIO STATUS REASON"),
+    ("kernel x passed because\n", "status 'passed' is not one of"),
+    ("kernel x fail a\nkernel x fail b\n", "kernel x is listed twice"),
+])
+def test_malformed_baseline_names_file_and_line(tmp_path, capsys, text, reason):
+    assert run_gate(tmp_path, [result("x", "pass")], baseline="# header\n" + text) == 2
+    err = capsys.readouterr().err
+    assert f"baseline.txt:{2 if 'twice' not in reason else 3}: " in err and reason in err

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""svipc report: HTML, JUnit XML and a Markdown summary from result files.
+
+    reports/report.py [--out DIR] RESULTS.jsonl [MORE.jsonl ...]
+
+RESULTS are `svipc run --json` files, one per run (backends, machines,
+kernels), and optionally `svipc-bench --json` files.  Writes DIR/report.html,
+DIR/junit.xml and DIR/summary.md and prints the HTML report's path.
+Exit status: 0 written, 2 unreadable input (file:line: reason; nothing written).
+Must not: decide whether a run is acceptable (ci/gate.py does).
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import html_report  # noqa: E402
+import junit  # noqa: E402
+import markdown  # noqa: E402
+from results import ResultsError, load_all  # noqa: E402
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Build svipc's HTML report, JUnit XML and Markdown summary.")
+    parser.add_argument("results", nargs="+", help="result files (JSON Lines)")
+    parser.add_argument("--out", default="build/report", help="output folder (default: build/report)")
+    args = parser.parse_args(argv)
+    try:
+        results, benches = load_all(args.results)
+    except ResultsError as e:
+        print(f"svipc report: {e}", file=sys.stderr)
+        print("svipc report: nothing was written", file=sys.stderr)
+        return 2
+    os.makedirs(args.out, exist_ok=True)
+    outputs = {
+        "report.html": html_report.build(results, benches, args.results),
+        "junit.xml": junit.build(results),
+        "summary.md": markdown.build(results),
+    }
+    for name, text in outputs.items():
+        with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    print(os.path.abspath(os.path.join(args.out, "report.html")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

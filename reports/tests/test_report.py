@@ -1,0 +1,114 @@
+"""The report generator on small result files: the HTML shows the summary,
+the matrix, plots and divergences side by side; the JUnit file parses and
+counts right; malformed input is refused with file and line."""
+
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import entry, result, write_results
+
+import html_report
+import junit
+import markdown
+import report
+from results import ResultsError, divergences, load, load_all
+
+KERNEL_TRACE = [entry(0, "A", "msgget", "done", "msq#0"),
+                entry(1, "A", "msgrcv", "done", "5", mtype="5", text='"hello"')]
+REF_TRACE = [entry(0, "A", "msgget", "done", "msq#0"),
+             entry(1, "A", "msgrcv", "done", "ENOMSG")]
+
+
+def sample(tmp_path):
+    records = [
+        result("ok-1", "pass", file="suites/sem/semop.svipc"),
+        result("ok-2", "pass", file="suites/msg/msgsnd.svipc"),
+        result("broken", "fail", reason="suites/msg/msgrcv.svipc:7: step 2: A: msgrcv\n"
+                                        "    expected: 5\n    actual:   ENOMSG"),
+        result("slow", "timeout", reason="no answer from A within 300 ms"),
+        result("later", "skip", backend="ref", reason="the reference runtime is not built"),
+        result("diverges", "pass", trace=KERNEL_TRACE),
+        result("diverges", "fail", backend="ref", trace=REF_TRACE,
+               reason="diverges from the kernel (one: kernel, other: ref): entry 2 differs",
+               divergence={"against": "kernel", "trace": KERNEL_TRACE, "entry": 1}),
+        {"kind": "bench", "name": "engine -j1", "value": 150.0, "unit": "scenarios/s", "floor": 260.0},
+    ]
+    return write_results(tmp_path / "run.jsonl", records)
+
+
+def test_html_has_summary_matrix_plots_and_both_traces(tmp_path):
+    path = sample(tmp_path)
+    results, benches = load_all([path])
+    page = html_report.build(results, benches, [path])
+    assert "<h2>Summary</h2>" in page and "<h2>Areas and themes</h2>" in page
+    assert page.count("data:image/png;base64,") == 3          # results, timing, throughput
+    assert "http://" not in page and "https://" not in page     # opens without network
+    # the divergence: both traces, labelled, the differing entry marked
+    assert "diverges: kernel against run:ref" in page
+    assert page.count("<tr class=differs>") == 2               # entry 2, on both sides
+    assert "<mark>ENOMSG</mark>" in page and "<mark>text=&quot;hello&quot;</mark>" in page
+    assert "<mark>msq#0</mark>" not in page                      # what agrees is not marked
+    assert "build/svipc run suites/msg/msgrcv.svipc --name &#x27;diverges&#x27; --backend ref -v" in page
+    # the matrix has areas and themes
+    assert "<td>msg</td><td>msgrcv</td>" in page and "<td>sem</td><td>semop</td>" in page
+
+
+def test_junit_parses_and_counts(tmp_path):
+    results, _ = load(sample(tmp_path))
+    root = ET.fromstring(junit.build(results))
+    cases = root.findall(".//testcase")
+    assert len(cases) == len(results) == 7
+    kernel = root.find("testsuite[@name='svipc.run:kernel']")
+    assert kernel.get("tests") == "5" and kernel.get("failures") == "2"
+    broken = root.find(".//testcase[@name='broken']/failure")
+    assert "expected: 5" in broken.text and "actual:   ENOMSG" in broken.text
+    assert root.find(".//testcase[@name='slow']/failure").get("type") == "timeout"
+    assert root.find(".//testcase[@name='later']/skipped") is not None
+
+
+def test_markdown_summary(tmp_path):
+    results, _ = load(sample(tmp_path))
+    text = markdown.build(results)
+    assert "| run:kernel | 3 | 1 | 1 | 0 | 0 |" in text
+    assert "Divergences: 1." in text
+    assert "- `broken` [run:kernel] fail:" in text
+    assert "- 1 [run:ref] the reference runtime is not built" in text
+
+
+def test_runs_of_two_machines_are_compared(tmp_path):
+    a = write_results(tmp_path / "linux.jsonl", [result("s", "pass", trace=KERNEL_TRACE)])
+    b = write_results(tmp_path / "emulator.jsonl", [result("s", "pass", trace=REF_TRACE)])
+    results, _ = load_all([a, b])
+    found = divergences(results)
+    assert len(found) == 1
+    assert (found[0].left_label, found[0].right_label, found[0].differing) == \
+        ("linux:kernel", "emulator:kernel", [1])
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("not json", "not JSON"),
+    ('{"name": "x", "backend": "kernel"}', 'needs a string "status"'),
+    ('{"name": "x", "backend": "kernel", "status": "maybe"}', 'unknown status "maybe"'),
+    ('[1, 2]', "a result is a JSON object"),
+    ('{"name": "x", "backend": "kernel", "status": "pass", "trace": 3}', '"trace" must be a list'),
+])
+def test_malformed_input_names_file_and_line(tmp_path, line, reason):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"name": "ok", "backend": "kernel", "status": "pass"}\n' + line + "\n")
+    with pytest.raises(ResultsError) as e:
+        load(str(path))
+    assert str(e.value).startswith(f"{path}:2: ") and reason in str(e.value)
+
+
+def test_cli_writes_all_three_or_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert report.main(["--out", str(out), sample(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == str(out / "report.html")
+    assert sorted(os.listdir(out)) == ["junit.xml", "report.html", "summary.md"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{\n")
+    empty = tmp_path / "empty"
+    assert report.main(["--out", str(empty), str(bad)]) == 2
+    assert f"{bad}:1: not JSON" in capsys.readouterr().err
+    assert not empty.exists()
