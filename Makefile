@@ -13,7 +13,9 @@ RESULTS := $(BUILD)/results.jsonl
 
 HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-TESTS   := test_parse test_outcome test_trace test_engine
+IMPL    := ids perm msg
+IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
+TESTS   := test_parse test_outcome test_trace test_engine test_model_msg
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
@@ -36,12 +38,16 @@ $(BUILD)/harness/%.o: harness/%.c harness/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -c $< -o $@
 
+$(BUILD)/impl/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iimpl -c $< -o $@
+
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ -ljansson
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(BUILD)/svipc
+$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness -o $@ $< $(HARNESS_OBJ) -ljansson -lcriterion
+	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion
 
 # The main job: every suite on every backend (ref is reported as skipped
 # until the reference runtime is built in), then the report; the exit status

@@ -1,0 +1,163 @@
+/* model.h: the sequential model of one System V IPC namespace, the
+ * executable specification of the reference implementation.
+ *
+ * State is plain data; one function per operation takes the state, the
+ * caller, the arguments and the current time, and returns what the system
+ * call would: a result >= 0, or -ERRNO, or MODEL_BLOCKED when the caller
+ * must wait (its waiter record then says for what).  Later operations
+ * complete waiters in Linux's order; model_*_resume collects the outcome.
+ * Must not: do I/O, take locks, read a clock, or call the kernel's IPC.
+ *
+ * So far: ids (ipc/util.c), permissions, message queues (ipc/msg.c).
+ * Semaphores and shared memory follow the same shape. */
+#ifndef SVIPC_MODEL_H
+#define SVIPC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MODEL_IPCMNI        32768      /* ipc_mni: index space of a table */
+#define MODEL_SEQ_SHIFT     15         /* id = seq << 15 | index */
+#define MODEL_MIN_CYCLE     64         /* ipc_min_cycle (RADIX_TREE_MAP_SIZE) */
+#define MODEL_MAX_GROUPS    32
+#define MODEL_BLOCKED       (-1000)    /* not an errno: the caller waits */
+
+/* The kernel's mode groups (include/linux/stat.h). */
+#define MODEL_S_IRWXUGO     0777
+#define MODEL_S_IRUGO       0444
+#define MODEL_S_IWUGO       0222
+
+/* Capabilities the model knows, as bits of model_caller.caps. */
+enum {
+    MODEL_CAP_IPC_OWNER = 1 << 0,
+    MODEL_CAP_SYS_ADMIN = 1 << 1,
+    MODEL_CAP_SYS_RESOURCE = 1 << 2,
+    MODEL_CAP_IPC_LOCK = 1 << 3,
+};
+
+struct model_caller {
+    pid_t pid;                         /* as the namespace's processes see it */
+    uid_t euid;
+    gid_t egid;
+    int ngroups;
+    gid_t groups[MODEL_MAX_GROUPS];
+    unsigned caps;
+};
+
+/* kern_ipc_perm */
+struct model_perm {
+    int id;
+    int32_t key;
+    uid_t uid, cuid;
+    gid_t gid, cgid;
+    unsigned mode;                     /* S_IRWXUGO plus SHM_DEST, SHM_LOCKED */
+    unsigned seq;
+    int deleted;
+};
+
+/* struct ipc_ids: one table (messages, semaphores or segments). */
+struct model_ids {
+    int in_use;
+    int seq;                           /* the sequence counter */
+    int last_idx;                      /* last index given by the cyclic allocator */
+    int max_idx;                       /* highest index in use, or -1 */
+    int next_id;                       /* *_next_id sysctl, -1 when unset */
+    int cursor;                        /* idr_alloc_cyclic's next start */
+    void *slot[MODEL_IPCMNI];          /* the object at each index, or NULL */
+};
+
+struct model_msg {
+    struct model_msg *next;
+    long type;
+    size_t size;
+    unsigned char text[];
+};
+
+/* A process blocked in msgsnd or msgrcv on a queue. */
+struct model_msg_waiter {
+    struct model_msg_waiter *next;     /* the namespace's list of waiters */
+    struct model_msg_waiter *qnext;    /* its queue's receivers or senders */
+    pid_t pid;
+    int is_receiver;
+    /* receiver */
+    long type;
+    int mode;                          /* SEARCH_* of msg.c */
+    size_t max_size;                   /* INT_MAX with MSG_NOERROR */
+    /* sender */
+    size_t size;
+    /* the outcome, once decided: a message handed over, an error, or
+     * "retry" (the waiter must run its loop again) */
+    enum { WAIT_PENDING, WAIT_GOT_MESSAGE, WAIT_ERROR, WAIT_RETRY } state;
+    int error;
+    struct model_msg *msg;
+};
+
+struct model_msq {
+    struct model_perm perm;
+    long stime, rtime, ctime;
+    size_t cbytes, qnum, qbytes;
+    pid_t lspid, lrpid;
+    struct model_msg *messages;        /* in arrival order */
+    struct model_msg_waiter *receivers;/* in arrival order, through qnext */
+    struct model_msg_waiter *senders;  /* in arrival order, through qnext */
+};
+
+struct model_limits {
+    long msgmax, msgmnb, msgmni;
+};
+
+struct model_ns {
+    struct model_limits limits;
+    struct model_ids msg_ids;
+    long msg_bytes, msg_hdrs;          /* totals for MSG_INFO */
+    struct model_msg_waiter *waiting;  /* waiters by pid, for resume and signals */
+};
+
+/* A fresh namespace with Linux's default limits. */
+struct model_ns *model_ns_new(void);
+void model_ns_free(struct model_ns *ns);
+
+/* The IPC sysctls of the namespace: 0, or -EINVAL for a bad value / name. */
+int model_sysctl_write(struct model_ns *ns, const char *name, const char *value);
+int model_sysctl_read(const struct model_ns *ns, const char *name, char *buf, size_t size);
+
+/* Message queues: msgget(2), msgop(2), msgctl(2).  BUF is struct msgbuf
+ * (a long type, then the text); msgctl's BUF is a struct msqid_ds or a
+ * struct msginfo, as the system call's. */
+long model_msgget(struct model_ns *ns, const struct model_caller *c, int32_t key, int flags, long now);
+long model_msgsnd(struct model_ns *ns, const struct model_caller *c, int id, const void *buf,
+                  long size, int flags, long now);
+long model_msgrcv(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
+                  long size, long type, int flags, long now);
+long model_msgctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now);
+
+/* After MODEL_BLOCKED: the outcome of the caller's waiting msgsnd/msgrcv,
+ * with the same arguments as the first call; MODEL_BLOCKED while it waits. */
+long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
+                      long size, long type, int flags, long now);
+/* A signal interrupts the caller's wait: its call returns -EINTR. */
+void model_interrupt(struct model_ns *ns, pid_t pid);
+
+/* ---- shared by the model's files (ids.c, perm.c) ---- */
+
+/* ipc_addid: place OBJ (whose perm is PERM) in the table; the id, or -ENOSPC. */
+int model_ids_add(struct model_ids *ids, struct model_perm *perm, void *obj, long limit,
+                  const struct model_caller *c);
+/* ipc_obtain_object_check: the object with that exact id, or NULL (EINVAL). */
+void *model_ids_find(const struct model_ids *ids, int id);
+/* ipc_obtain_object_idr: the object at index IDX, or NULL. */
+void *model_ids_at(const struct model_ids *ids, int idx);
+/* the object with KEY, or NULL */
+void *model_ids_find_key(const struct model_ids *ids, int32_t key);
+/* ipc_rmid */
+void model_ids_remove(struct model_ids *ids, struct model_perm *perm);
+/* ipc_get_maxidx */
+int model_ids_max_index(const struct model_ids *ids);
+
+/* ipcperms: 0 if the caller may access with the rwx bits of FLAG, else -1. */
+int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);
+/* ipcctl_obtain_check's rights: owner, creator, or CAP_SYS_ADMIN. */
+int model_may_change(const struct model_caller *c, const struct model_perm *perm);
+
+#endif

@@ -1,0 +1,609 @@
+/* msg.c: message queues as ipc/msg.c implements them.
+ * Order of checks follows do_msgsnd, do_msgrcv and ksys_msgctl; the Linux
+ * function each rule comes from is named where the man page is silent.
+ * Must not: block, sleep or read a clock: a call that must wait leaves a
+ * waiter record and returns MODEL_BLOCKED. */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+
+#ifndef MSG_COPY
+#define MSG_COPY 040000
+#endif
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+
+#define MSGSSZ 16                      /* msginfo constants of ipc/msg.c */
+#define MSGSEG 0xffff
+#define MSGPOOL_KB (32000 * 16384 / 1024)
+#define MSGMAP 16384
+#define MSGTQL 16384
+
+enum search { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL, SEARCH_NUMBER };
+
+/* ---------- namespace ---------- */
+
+struct model_ns *model_ns_new(void)
+{
+    struct model_ns *ns = calloc(1, sizeof(*ns));
+    if (!ns)
+        return NULL;
+    ns->limits.msgmax = 8192;          /* MSGMAX */
+    ns->limits.msgmnb = 16384;         /* MSGMNB */
+    ns->limits.msgmni = 32000;         /* MSGMNI */
+    ns->msg_ids.last_idx = -1;
+    ns->msg_ids.max_idx = -1;
+    ns->msg_ids.next_id = -1;
+    return ns;
+}
+
+static void free_messages(struct model_msg *m)
+{
+    while (m) {
+        struct model_msg *next = m->next;
+        free(m);
+        m = next;
+    }
+}
+
+void model_ns_free(struct model_ns *ns)
+{
+    for (int i = 0; i < MODEL_IPCMNI; i++) {
+        struct model_msq *q = ns->msg_ids.slot[i];
+        if (q)
+            free_messages(q->messages);
+        free(q);
+    }
+    for (struct model_msg_waiter *w = ns->waiting, *next; w; w = next) {
+        next = w->next;
+        if (w->msg)
+            free(w->msg);
+        free(w);
+    }
+    free(ns);
+}
+
+/* ---------- waiters ---------- */
+
+static struct model_msg_waiter *waiter_of(const struct model_ns *ns, pid_t pid)
+{
+    for (struct model_msg_waiter *w = ns->waiting; w; w = w->next)
+        if (w->pid == pid)
+            return w;
+    return NULL;
+}
+
+/* The receivers or the senders of Q. */
+static struct model_msg_waiter **queue_of(struct model_msq *q, int receivers)
+{
+    return receivers ? &q->receivers : &q->senders;
+}
+
+/* Append W to its queue: waiters are served in arrival order. */
+static void enqueue(struct model_msq *q, struct model_msg_waiter *w)
+{
+    struct model_msg_waiter **tail = queue_of(q, w->is_receiver);
+    while (*tail)
+        tail = &(*tail)->qnext;
+    w->qnext = NULL;
+    *tail = w;
+}
+
+static void dequeue(struct model_msq *q, struct model_msg_waiter *w)
+{
+    for (struct model_msg_waiter **p = queue_of(q, w->is_receiver); *p; p = &(*p)->qnext)
+        if (*p == w) {
+            *p = w->qnext;
+            return;
+        }
+}
+
+static void forget_waiter(struct model_ns *ns, struct model_msg_waiter *w)
+{
+    for (struct model_msg_waiter **p = &ns->waiting; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    free(w->msg);
+    free(w);
+}
+
+/* ---------- messages ---------- */
+
+static int fits(const struct model_msq *q, size_t size)
+{
+    /* msg_fits_inqueue: bytes and the number of messages, both against qbytes */
+    return q->cbytes + size <= q->qbytes && 1 + q->qnum <= q->qbytes;
+}
+
+static int matches(const struct model_msg *m, long type, int mode)
+{
+    switch (mode) {
+    case SEARCH_ANY:
+    case SEARCH_NUMBER: return 1;
+    case SEARCH_LESSEQUAL: return m->type <= type;
+    case SEARCH_EQUAL: return m->type == type;
+    case SEARCH_NOTEQUAL: return m->type != type;
+    }
+    return 0;
+}
+
+/* find_msg: the message msgrcv selects, or NULL.  For SEARCH_LESSEQUAL the
+ * first message of the lowest type wins: each candidate of a lower type
+ * narrows the search (type - 1). */
+static struct model_msg *find_msg(struct model_msq *q, long type, int mode)
+{
+    struct model_msg *found = NULL;
+    long count = 0;
+    for (struct model_msg *m = q->messages; m; m = m->next) {
+        if (matches(m, type, mode)) {
+            if (mode == SEARCH_LESSEQUAL && m->type != 1) {
+                type = m->type - 1;
+                found = m;
+            } else if (mode == SEARCH_NUMBER) {
+                if (type == count)
+                    return m;
+            } else {
+                return m;
+            }
+        }
+        count++;
+    }
+    return found;
+}
+
+static void unlink_msg(struct model_msq *q, struct model_msg *m)
+{
+    for (struct model_msg **p = &q->messages; *p; p = &(*p)->next)
+        if (*p == m) {
+            *p = m->next;
+            return;
+        }
+}
+
+/* ss_wakeup (not killing): senders whose message now fits retry, in order;
+ * the others keep waiting.  Woken senders run their loop again on resume. */
+static void wake_senders(struct model_msq *q, int kill)
+{
+    for (struct model_msg_waiter *w = q->senders; w; w = w->qnext) {
+        if (w->state != WAIT_PENDING)
+            continue;
+        if (kill) {
+            w->state = WAIT_ERROR;
+            w->error = EIDRM;
+        } else if (fits(q, w->size)) {
+            w->state = WAIT_RETRY;
+        }
+    }
+}
+
+/* expunge_all: every waiting receiver gets RES (EIDRM at removal; EAGAIN,
+ * meaning "retry", after IPC_SET). */
+static void expunge_receivers(struct model_msq *q, int res)
+{
+    for (struct model_msg_waiter *w = q->receivers; w; w = w->qnext) {
+        if (w->state != WAIT_PENDING)
+            continue;
+        if (res == EAGAIN)
+            w->state = WAIT_RETRY;
+        else {
+            w->state = WAIT_ERROR;
+            w->error = res;
+        }
+    }
+}
+
+/* pipelined_send: hand the message to the first waiting receiver that
+ * wants it; one whose buffer is too small gets E2BIG and the next is tried. */
+static int pipelined_send(struct model_msq *q, struct model_msg *m, long now)
+{
+    for (struct model_msg_waiter *w = q->receivers; w; w = w->qnext) {
+        if (w->state != WAIT_PENDING || !matches(m, w->type, w->mode))
+            continue;
+        if (w->max_size < m->size) {
+            w->state = WAIT_ERROR;
+            w->error = E2BIG;
+            continue;
+        }
+        q->lrpid = w->pid;
+        q->rtime = now;
+        w->state = WAIT_GOT_MESSAGE;
+        w->msg = m;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---------- msgget ---------- */
+
+static long newque(struct model_ns *ns, const struct model_caller *c, int32_t key, int flags, long now)
+{
+    struct model_msq *q = calloc(1, sizeof(*q));
+    if (!q)
+        return -ENOMEM;
+    q->perm.key = key;
+    q->perm.mode = (unsigned)flags & MODEL_S_IRWXUGO;
+    q->ctime = now;
+    q->qbytes = (size_t)ns->limits.msgmnb;
+    int id = model_ids_add(&ns->msg_ids, &q->perm, q, ns->limits.msgmni, c);
+    if (id < 0)
+        free(q);
+    return id;
+}
+
+long model_msgget(struct model_ns *ns, const struct model_caller *c, int32_t key, int flags, long now)
+{
+    if (key == IPC_PRIVATE)
+        return newque(ns, c, key, flags, now);
+    struct model_msq *q = model_ids_find_key(&ns->msg_ids, key);
+    if (!q)
+        return (flags & IPC_CREAT) ? newque(ns, c, key, flags, now) : -ENOENT;
+    if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
+        return -EEXIST;
+    if (model_ipcperms(c, &q->perm, flags))          /* ipc_check_perms */
+        return -EACCES;
+    return q->perm.id;
+}
+
+/* ---------- msgsnd ---------- */
+
+/* The body of do_msgsnd's loop, for a first call and for a retry. */
+static long send_loop(struct model_ns *ns, const struct model_caller *c, int id, long type,
+                      const unsigned char *text, size_t size, int flags, long now)
+{
+    struct model_msq *q = model_ids_find(&ns->msg_ids, id);
+    if (!q)
+        return -EINVAL;
+    if (model_ipcperms(c, &q->perm, MODEL_S_IWUGO))
+        return -EACCES;
+    if (!fits(q, size)) {
+        if (flags & IPC_NOWAIT)
+            return -EAGAIN;
+        struct model_msg_waiter *w = calloc(1, sizeof(*w));
+        if (!w)
+            return -ENOMEM;
+        w->pid = c->pid;
+        w->size = size;
+        w->next = ns->waiting;
+        ns->waiting = w;
+        enqueue(q, w);
+        return MODEL_BLOCKED;
+    }
+    struct model_msg *m = malloc(sizeof(*m) + size);
+    if (!m)
+        return -ENOMEM;
+    m->next = NULL;
+    m->type = type;
+    m->size = size;
+    memcpy(m->text, text, size);
+    q->lspid = c->pid;
+    q->stime = now;
+    if (!pipelined_send(q, m, now)) {
+        struct model_msg **tail = &q->messages;
+        while (*tail)
+            tail = &(*tail)->next;
+        *tail = m;
+        q->cbytes += size;
+        q->qnum++;
+        ns->msg_bytes += (long)size;
+        ns->msg_hdrs++;
+    }
+    return 0;
+}
+
+long model_msgsnd(struct model_ns *ns, const struct model_caller *c, int id, const void *buf,
+                  long size, int flags, long now)
+{
+    if (size > ns->limits.msgmax || size < 0 || id < 0)
+        return -EINVAL;
+    long type;
+    memcpy(&type, buf, sizeof(type));
+    if (type < 1)
+        return -EINVAL;
+    return send_loop(ns, c, id, type, (const unsigned char *)buf + sizeof(long), (size_t)size, flags, now);
+}
+
+/* ---------- msgrcv ---------- */
+
+static int convert_mode(long *type, int flags)
+{
+    if (flags & MSG_COPY)
+        return SEARCH_NUMBER;
+    if (*type == 0)
+        return SEARCH_ANY;
+    if (*type < 0) {
+        *type = *type == LONG_MIN ? LONG_MAX : -*type;
+        return SEARCH_LESSEQUAL;
+    }
+    return (flags & MSG_EXCEPT) ? SEARCH_NOTEQUAL : SEARCH_EQUAL;
+}
+
+/* msg_handler: copy the message out; the bytes copied. */
+static long deliver(void *buf, const struct model_msg *m, size_t size)
+{
+    size_t n = m->size < size ? m->size : size;
+    memcpy(buf, &m->type, sizeof(long));
+    memcpy((unsigned char *)buf + sizeof(long), m->text, n);
+    return (long)n;
+}
+
+static long receive_loop(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
+                         size_t size, long type, int mode, int flags, long now)
+{
+    struct model_msq *q = model_ids_find(&ns->msg_ids, id);
+    if (!q)
+        return -EINVAL;
+    if (model_ipcperms(c, &q->perm, MODEL_S_IRUGO))
+        return -EACCES;
+    struct model_msg *m = find_msg(q, type, mode);
+    if (m) {
+        if (size < m->size && !(flags & MSG_NOERROR))
+            return -E2BIG;                         /* the message stays */
+        if (flags & MSG_COPY) {
+            /* copy_msg: the copy buffer holds min(size, msgmax) bytes */
+            size_t room = size < (size_t)ns->limits.msgmax ? size : (size_t)ns->limits.msgmax;
+            if (m->size > room)
+                return -EINVAL;
+            return deliver(buf, m, size);
+        }
+        unlink_msg(q, m);
+        q->qnum--;
+        q->rtime = now;
+        q->lrpid = c->pid;
+        q->cbytes -= m->size;
+        ns->msg_bytes -= (long)m->size;
+        ns->msg_hdrs--;
+        wake_senders(q, 0);
+        long n = deliver(buf, m, size);
+        free(m);
+        return n;
+    }
+    if (flags & IPC_NOWAIT)
+        return -ENOMSG;
+    struct model_msg_waiter *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    w->pid = c->pid;
+    w->is_receiver = 1;
+    w->type = type;
+    w->mode = mode;
+    w->max_size = (flags & MSG_NOERROR) ? INT_MAX : size;
+    w->next = ns->waiting;
+    ns->waiting = w;
+    enqueue(q, w);
+    return MODEL_BLOCKED;
+}
+
+long model_msgrcv(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
+                  long size, long type, int flags, long now)
+{
+    if (id < 0 || size < 0)
+        return -EINVAL;
+    if ((flags & MSG_COPY) && ((flags & MSG_EXCEPT) || !(flags & IPC_NOWAIT)))
+        return -EINVAL;
+    int mode = convert_mode(&type, flags);
+    return receive_loop(ns, c, id, buf, (size_t)size, type, mode, flags, now);
+}
+
+long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
+                      long size, long type, int flags, long now)
+{
+    struct model_msg_waiter *w = waiter_of(ns, c->pid);
+    if (!w)
+        return -EINVAL;
+    if (w->state == WAIT_PENDING)
+        return MODEL_BLOCKED;
+    struct model_msq *q = model_ids_find(&ns->msg_ids, id);
+    if (q && !q->perm.deleted)
+        dequeue(q, w);
+    long ret;
+    if (w->state == WAIT_GOT_MESSAGE) {
+        ret = deliver(buf, w->msg, (size_t)size);
+    } else if (w->state == WAIT_ERROR) {
+        ret = -w->error;
+    } else {                                           /* WAIT_RETRY: run the loop again */
+        int is_receiver = w->is_receiver;
+        forget_waiter(ns, w);
+        if (is_receiver) {
+            int mode = convert_mode(&type, flags);
+            return receive_loop(ns, c, id, buf, (size_t)size, type, mode, flags, now);
+        }
+        long mtype;
+        memcpy(&mtype, buf, sizeof(mtype));
+        return send_loop(ns, c, id, mtype, (const unsigned char *)buf + sizeof(long), (size_t)size,
+                         flags, now);
+    }
+    forget_waiter(ns, w);
+    return ret;
+}
+
+void model_interrupt(struct model_ns *ns, pid_t pid)
+{
+    struct model_msg_waiter *w = waiter_of(ns, pid);
+    if (w && w->state == WAIT_PENDING) {
+        w->state = WAIT_ERROR;
+        w->error = EINTR;
+    }
+}
+
+/* ---------- msgctl ---------- */
+
+static void fill_perm(struct ipc_perm *out, const struct model_perm *p)
+{
+    out->__key = p->key;
+    out->uid = p->uid;
+    out->gid = p->gid;
+    out->cuid = p->cuid;
+    out->cgid = p->cgid;
+    out->mode = (unsigned short)p->mode;
+    out->__seq = (unsigned short)p->seq;
+}
+
+static long msgctl_info(struct model_ns *ns, int cmd, struct msginfo *mi)
+{
+    memset(mi, 0, sizeof(*mi));
+    mi->msgmni = (int)ns->limits.msgmni;
+    mi->msgmax = (int)ns->limits.msgmax;
+    mi->msgmnb = (int)ns->limits.msgmnb;
+    mi->msgssz = MSGSSZ;
+    mi->msgseg = MSGSEG;
+    if (cmd == MSG_INFO) {
+        mi->msgpool = ns->msg_ids.in_use;
+        mi->msgmap = ns->msg_hdrs > INT_MAX ? INT_MAX : (int)ns->msg_hdrs;
+        mi->msgtql = ns->msg_bytes > INT_MAX ? INT_MAX : (int)ns->msg_bytes;
+    } else {
+        mi->msgmap = MSGMAP;
+        mi->msgpool = MSGPOOL_KB;
+        mi->msgtql = MSGTQL;
+    }
+    int max = model_ids_max_index(&ns->msg_ids);
+    return max < 0 ? 0 : max;
+}
+
+static long msgctl_stat(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
+                        struct msqid_ds *ds)
+{
+    memset(ds, 0, sizeof(*ds));
+    /* MSG_STAT and MSG_STAT_ANY take an index (msq_obtain_object) */
+    struct model_msq *q = cmd == IPC_STAT ? model_ids_find(&ns->msg_ids, id)
+                                          : model_ids_at(&ns->msg_ids, id & (MODEL_IPCMNI - 1));
+    if (!q)
+        return -EINVAL;
+    if (cmd != MSG_STAT_ANY && model_ipcperms(c, &q->perm, MODEL_S_IRUGO))
+        return -EACCES;
+    fill_perm(&ds->msg_perm, &q->perm);
+    ds->msg_stime = q->stime;
+    ds->msg_rtime = q->rtime;
+    ds->msg_ctime = q->ctime;
+    ds->__msg_cbytes = q->cbytes;
+    ds->msg_qnum = q->qnum;
+    ds->msg_qbytes = q->qbytes;
+    ds->msg_lspid = q->lspid;
+    ds->msg_lrpid = q->lrpid;
+    return cmd == IPC_STAT ? 0 : q->perm.id;
+}
+
+/* freeque */
+static void remove_queue(struct model_ns *ns, struct model_msq *q)
+{
+    expunge_receivers(q, EIDRM);
+    wake_senders(q, 1);
+    model_ids_remove(&ns->msg_ids, &q->perm);
+    for (struct model_msg *m = q->messages; m; m = m->next) {
+        ns->msg_bytes -= (long)m->size;
+        ns->msg_hdrs--;
+    }
+    free_messages(q->messages);
+    free(q);        /* its waiters stay in the namespace's list until they resume */
+}
+
+static long msgctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
+                        const struct msqid_ds *ds, long now)
+{
+    struct model_msq *q = model_ids_find(&ns->msg_ids, id);
+    if (!q)
+        return -EINVAL;
+    if (!model_may_change(c, &q->perm))
+        return -EPERM;
+    if (cmd == IPC_RMID) {
+        remove_queue(ns, q);
+        return 0;
+    }
+    if (ds->msg_qbytes > (msglen_t)ns->limits.msgmnb && !(c->caps & MODEL_CAP_SYS_RESOURCE))
+        return -EPERM;
+    if (ds->msg_perm.uid == (uid_t)-1 || ds->msg_perm.gid == (gid_t)-1)
+        return -EINVAL;                                 /* ipc_update_perm */
+    q->perm.uid = ds->msg_perm.uid;
+    q->perm.gid = ds->msg_perm.gid;
+    q->perm.mode = (q->perm.mode & ~MODEL_S_IRWXUGO) | (ds->msg_perm.mode & MODEL_S_IRWXUGO);
+    q->qbytes = ds->msg_qbytes;
+    q->ctime = now;
+    expunge_receivers(q, EAGAIN);    /* receivers re-check their rights */
+    wake_senders(q, 0);
+    return 0;
+}
+
+long model_msgctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now)
+{
+    if (id < 0 || cmd < 0)
+        return -EINVAL;
+    switch (cmd) {
+    case IPC_INFO:
+    case MSG_INFO:
+        return msgctl_info(ns, cmd, buf);
+    case IPC_STAT:
+    case MSG_STAT:
+    case MSG_STAT_ANY:
+        return msgctl_stat(ns, c, id, cmd, buf);
+    case IPC_SET:
+    case IPC_RMID:
+        return msgctl_down(ns, c, id, cmd, buf, now);
+    default:
+        return -EINVAL;
+    }
+}
+
+/* ---------- sysctls ---------- */
+
+static int parse_int(const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    while (*end == ' ' || *end == '\n' || *end == '\t')
+        end++;
+    if (end == text || *end || v < lo || v > hi)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int model_sysctl_write(struct model_ns *ns, const char *name, const char *value)
+{
+    long v;
+    if (strcmp(name, "msgmax") == 0 || strcmp(name, "msgmnb") == 0) {
+        if (parse_int(value, 0, INT_MAX, &v) < 0)
+            return -EINVAL;
+        *(strcmp(name, "msgmax") == 0 ? &ns->limits.msgmax : &ns->limits.msgmnb) = v;
+        return 0;
+    }
+    if (strcmp(name, "msgmni") == 0) {
+        if (parse_int(value, 0, MODEL_IPCMNI, &v) < 0)
+            return -EINVAL;
+        ns->limits.msgmni = v;
+        return 0;
+    }
+    if (strcmp(name, "msg_next_id") == 0) {
+        /* reads -1 when unset, but a write takes 0..INT_MAX (ipc_sysctl.c) */
+        if (parse_int(value, 0, INT_MAX, &v) < 0)
+            return -EINVAL;
+        ns->msg_ids.next_id = (int)v;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int model_sysctl_read(const struct model_ns *ns, const char *name, char *buf, size_t size)
+{
+    long v;
+    if (strcmp(name, "msgmax") == 0)
+        v = ns->limits.msgmax;
+    else if (strcmp(name, "msgmnb") == 0)
+        v = ns->limits.msgmnb;
+    else if (strcmp(name, "msgmni") == 0)
+        v = ns->limits.msgmni;
+    else if (strcmp(name, "msg_next_id") == 0)
+        v = ns->msg_ids.next_id;
+    else
+        return -EINVAL;
+    snprintf(buf, size, "%ld", v);
+    return 0;
+}

@@ -1,0 +1,524 @@
+/* test_model_msg.c: the model's message queues against the kernel, by a
+ * differential property test.  Seeded random sequences of msgget, msgsnd,
+ * msgrcv, msgctl (every command), sysctl writes and credential changes run
+ * in a fresh IPC namespace on the kernel (raw system calls) and on the
+ * model, side by side; every outcome is compared: return value, errno,
+ * message, every field of every structure (times as zero / not zero).
+ * A divergence prints the seed, the step and both outcomes, after shrinking
+ * the sequence to the shortest one that still diverges.
+ * Calls that would block are not made here (IPC_NOWAIT): blocking and
+ * wake-ups are compared by the scenarios of the multi-process runtime. */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MSG_COPY
+#define MSG_COPY 040000
+#endif
+#ifndef MSG_STAT_ANY
+#define MSG_STAT_ANY 13
+#endif
+
+#define SEQUENCES     1000
+#define OPS_PER_SEQ   120
+#define MAX_TEXT      20000
+
+enum kind { K_MSGGET, K_MSGSND, K_MSGRCV, K_MSGCTL, K_SYSCTL, K_CRED, K_COUNT };
+
+struct op {
+    enum kind kind;
+    long a[6];
+    int id_pick;        /* >= 0: a[0] is the id_pick-th id returned so far (modulo); -1: literal */
+};
+
+/* Credentials the sequences switch between (effective ids; root keeps its
+ * saved uid, so it can come back). */
+struct cred { uid_t euid; gid_t egid; int ngroups; gid_t groups[2]; };
+static const struct cred creds[] = {
+    { 0, 0, 0, { 0 } },
+    { 1000, 1000, 0, { 0 } },
+    { 2000, 1000, 0, { 0 } },          /* the group of queues chowned to gid 1000 */
+    { 3000, 3000, 1, { 1000 } },       /* group 1000 as a supplementary group */
+    { 4000, 4000, 0, { 0 } },          /* nobody in particular */
+};
+#define NCREDS ((int)(sizeof(creds) / sizeof(creds[0])))
+
+static const char *const sysctl_names[] = { "msgmax", "msgmnb", "msgmni", "msg_next_id" };
+
+/* ---------- generation ---------- */
+
+static unsigned long long rng;
+
+static unsigned pick(unsigned n)
+{
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)((rng >> 33) % n);
+}
+
+static long one_of(const long *v, unsigned n)
+{
+    return v[pick(n)];
+}
+
+#define ONE_OF(...) one_of((const long[]){ __VA_ARGS__ }, sizeof((const long[]){ __VA_ARGS__ }) / sizeof(long))
+
+/* An id: usually one a msgget returned (chosen when the step runs), else a
+ * removed, stale or junk one. */
+static void some_id(struct op *o)
+{
+    o->id_pick = -1;
+    if (pick(10) < 8)
+        o->id_pick = (int)pick(64);
+    else
+        o->a[0] = ONE_OF(-1, 0, 1, 2, 32768, 32769, 65536, 0x7fffffff);
+}
+
+static void generate(unsigned long long seed, struct op *ops, int n)
+{
+    rng = seed * 2654435761ULL + 12345;
+    for (int i = 0; i < n; i++) {
+        struct op *o = &ops[i];
+        memset(o, 0, sizeof(*o));
+        o->id_pick = -1;
+        unsigned r = pick(100);
+        o->kind = r < 15 ? K_MSGGET : r < 45 ? K_MSGSND : r < 70 ? K_MSGRCV : r < 88 ? K_MSGCTL
+                : r < 93 ? K_SYSCTL : K_CRED;
+        switch (o->kind) {
+        case K_MSGGET:
+            o->a[0] = ONE_OF(IPC_PRIVATE, 1, 2, 3, 0x7fffffff);
+            o->a[1] = ONE_OF(0, IPC_CREAT, IPC_CREAT | IPC_EXCL, IPC_EXCL) |
+                      ONE_OF(0600, 0666, 0640, 0604, 0602, 0400, 0, 0777) | (pick(4) == 0 ? 0400 : 0);
+            break;
+        case K_MSGSND:
+            some_id(o);
+            o->a[1] = ONE_OF(1, 1, 2, 3, 5, 0, -1, 0x7fffffff);
+            o->a[2] = ONE_OF(0, 1, 2, 7, 100, 1000, 8191, 8192, 8193, 16384, -1);
+            o->a[3] = IPC_NOWAIT;
+            break;
+        case K_MSGRCV:
+            some_id(o);
+            o->a[1] = ONE_OF(0, 1, 2, 7, 100, 8192, 20000, -1);
+            o->a[2] = ONE_OF(0, 1, 2, 3, 5, -1, -2, -3, -6, 7, 0x7fffffff);
+            o->a[3] = IPC_NOWAIT | ONE_OF(0, 0, MSG_NOERROR, MSG_EXCEPT, MSG_COPY, MSG_COPY | MSG_NOERROR,
+                                          MSG_COPY | MSG_EXCEPT, MSG_EXCEPT | MSG_NOERROR);
+            if (pick(20) == 0)
+                o->a[3] = MSG_COPY;            /* without IPC_NOWAIT: EINVAL, never blocks */
+            if ((o->a[3] & MSG_COPY) && pick(2))
+                o->a[2] = ONE_OF(0, 1, 2, 3, 4, -1);
+            break;
+        case K_MSGCTL:
+            o->a[1] = ONE_OF(IPC_STAT, IPC_STAT, IPC_SET, IPC_SET, IPC_RMID, IPC_INFO, MSG_INFO, MSG_STAT,
+                             MSG_STAT_ANY, 99, -1);
+            if (o->a[1] == MSG_STAT || o->a[1] == MSG_STAT_ANY)
+                o->a[0] = ONE_OF(0, 1, 2, 3, 32768, -1);        /* an index */
+            else
+                some_id(o);
+            o->a[2] = ONE_OF(0, 1000, 2000, -1);                       /* uid */
+            o->a[3] = ONE_OF(0, 1000, 3000);                           /* gid */
+            o->a[4] = ONE_OF(0600, 0660, 0644, 0606, 0, 0777, 01600);  /* mode */
+            o->a[5] = ONE_OF(0, 1, 3, 100, 8192, 16384, 16385, 20000); /* qbytes */
+            break;
+        case K_SYSCTL:
+            o->a[0] = pick(4);
+            o->a[1] = o->a[0] == 0 ? ONE_OF(100, 8192, 16384, -1)
+                    : o->a[0] == 1 ? ONE_OF(100, 16384, 20000, -1)
+                    : o->a[0] == 2 ? ONE_OF(2, 3, 32000, 40000)
+                                   : ONE_OF(-1, 5, 32770, 98309, 63);
+            break;
+        case K_CRED:
+            o->a[0] = pick(NCREDS);
+            break;
+        case K_COUNT:
+            break;
+        }
+    }
+}
+
+static void describe(const struct op *o, char *buf, size_t size)
+{
+    switch (o->kind) {
+    case K_MSGGET: snprintf(buf, size, "msgget key=%ld flags=0%lo", o->a[0], o->a[1]); break;
+    case K_MSGSND: snprintf(buf, size, "msgsnd id=%ld type=%ld size=%ld flags=0%lo", o->a[0], o->a[1], o->a[2], o->a[3]); break;
+    case K_MSGRCV: snprintf(buf, size, "msgrcv id=%ld size=%ld type=%ld flags=0%lo", o->a[0], o->a[1], o->a[2], o->a[3]); break;
+    case K_MSGCTL: snprintf(buf, size, "msgctl id=%ld cmd=%ld uid=%ld gid=%ld mode=0%lo qbytes=%ld", o->a[0], o->a[1], o->a[2], o->a[3], o->a[4], o->a[5]); break;
+    case K_SYSCTL: snprintf(buf, size, "sysctl %s=%ld", sysctl_names[o->a[0]], o->a[1]); break;
+    case K_CRED: snprintf(buf, size, "credentials euid=%d egid=%d", creds[o->a[0]].euid, creds[o->a[0]].egid); break;
+    default: snprintf(buf, size, "?"); break;
+    }
+}
+
+/* ---------- execution ---------- */
+
+/* What one call did: its return value, errno, and bytes out. */
+struct outcome {
+    long ret;
+    int err;
+    size_t len;
+    unsigned char out[8 + MAX_TEXT];
+};
+
+/* Coverage: per call and command, how many outcomes of each errno (0: success). */
+struct coverage {
+    long count[K_COUNT][16][64];
+};
+static int cmd_slot(const struct op *o)
+{
+    if (o->kind != K_MSGCTL)
+        return 0;
+    switch (o->a[1]) {
+    case IPC_STAT: return 1; case IPC_SET: return 2; case IPC_RMID: return 3; case IPC_INFO: return 4;
+    case MSG_INFO: return 5; case MSG_STAT: return 6; case MSG_STAT_ANY: return 7; default: return 8;
+    }
+}
+
+static unsigned caps_now(void)
+{
+    struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &head, data) < 0)
+        return 0;
+    unsigned caps = 0;
+    if (data[0].effective & (1u << CAP_IPC_OWNER)) caps |= MODEL_CAP_IPC_OWNER;
+    if (data[0].effective & (1u << CAP_SYS_ADMIN)) caps |= MODEL_CAP_SYS_ADMIN;
+    if (data[0].effective & (1u << CAP_SYS_RESOURCE)) caps |= MODEL_CAP_SYS_RESOURCE;
+    if (data[0].effective & (1u << CAP_IPC_LOCK)) caps |= MODEL_CAP_IPC_LOCK;
+    return caps;
+}
+
+static void become(const struct cred *cr, struct model_caller *c)
+{
+    syscall(SYS_setresuid, -1, 0, -1);             /* back to root first */
+    syscall(SYS_setresgid, -1, cr->egid, -1);
+    syscall(SYS_setgroups, cr->ngroups, cr->groups);
+    syscall(SYS_setresuid, -1, cr->euid, -1);
+    c->euid = cr->euid;
+    c->egid = cr->egid;
+    c->ngroups = cr->ngroups;
+    memcpy(c->groups, cr->groups, sizeof(cr->groups));
+    c->caps = caps_now();                          /* an effective uid other than 0 has none */
+}
+
+static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgbuf)
+{
+    errno = 0;
+    k->len = 0;
+    switch (o->kind) {
+    case K_MSGGET:
+        k->ret = syscall(SYS_msgget, (key_t)o->a[0], (int)o->a[1]);
+        break;
+    case K_MSGSND:
+        k->ret = syscall(SYS_msgsnd, (int)o->a[0], msgbuf, (size_t)o->a[2], (int)o->a[3]);
+        break;
+    case K_MSGRCV:
+        memset(k->out, 0, sizeof(k->out));
+        k->ret = syscall(SYS_msgrcv, (int)o->a[0], k->out, (size_t)o->a[1], o->a[2], (int)o->a[3]);
+        k->len = k->ret >= 0 ? sizeof(long) + (size_t)k->ret : 0;
+        break;
+    case K_MSGCTL: {
+        struct msqid_ds ds;
+        memset(&ds, 0, sizeof(ds));
+        ds.msg_perm.uid = (uid_t)o->a[2];
+        ds.msg_perm.gid = (gid_t)o->a[3];
+        ds.msg_perm.mode = (unsigned short)o->a[4];
+        ds.msg_qbytes = (msglen_t)o->a[5];
+        memcpy(k->out, &ds, sizeof(ds));
+        k->ret = syscall(SYS_msgctl, (int)o->a[0], (int)o->a[1], k->out);
+        k->len = k->ret >= 0 && o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(ds) : 0;
+        break;
+    }
+    case K_SYSCTL: {
+        char path[64], value[32];
+        snprintf(path, sizeof(path), "/proc/sys/kernel/%s", sysctl_names[o->a[0]]);
+        snprintf(value, sizeof(value), "%ld", o->a[1]);
+        FILE *f = fopen(path, "w");
+        k->ret = f ? 0 : -1;
+        if (f) {
+            setvbuf(f, NULL, _IONBF, 0);
+            if (fputs(value, f) < 0)
+                k->ret = -1;
+            fclose(f);
+        }
+        break;
+    }
+    default:
+        k->ret = 0;
+        break;
+    }
+    k->err = k->ret == -1 ? errno : 0;
+}
+
+static void model_op(struct model_ns *ns, const struct model_caller *c, const struct op *o,
+                     struct outcome *m, const unsigned char *msgbuf, long now)
+{
+    long r = 0;
+    m->len = 0;
+    switch (o->kind) {
+    case K_MSGGET:
+        r = model_msgget(ns, c, (int32_t)o->a[0], (int)o->a[1], now);
+        break;
+    case K_MSGSND:
+        r = model_msgsnd(ns, c, (int)o->a[0], msgbuf, o->a[2], (int)o->a[3], now);
+        break;
+    case K_MSGRCV:
+        memset(m->out, 0, sizeof(m->out));
+        r = model_msgrcv(ns, c, (int)o->a[0], m->out, o->a[1], o->a[2], (int)o->a[3], now);
+        m->len = r >= 0 ? sizeof(long) + (size_t)r : 0;
+        break;
+    case K_MSGCTL: {
+        struct msqid_ds ds;
+        memset(&ds, 0, sizeof(ds));
+        ds.msg_perm.uid = (uid_t)o->a[2];
+        ds.msg_perm.gid = (gid_t)o->a[3];
+        ds.msg_perm.mode = (unsigned short)o->a[4];
+        ds.msg_qbytes = (msglen_t)o->a[5];
+        memcpy(m->out, &ds, sizeof(ds));
+        r = model_msgctl(ns, c, (int)o->a[0], (int)o->a[1], m->out, now);
+        m->len = r >= 0 && o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(ds) : 0;
+        break;
+    }
+    case K_SYSCTL: {
+        char value[32];
+        snprintf(value, sizeof(value), "%ld", o->a[1]);
+        r = c->euid == 0 ? model_sysctl_write(ns, sysctl_names[o->a[0]], value) : -EACCES;
+        break;
+    }
+    default:
+        break;
+    }
+    m->ret = r < 0 ? -1 : r;
+    m->err = r < 0 ? (int)-r : 0;
+}
+
+/* Times compare as relations: both zero, or both set. */
+static void normalise_times(const struct op *o, struct outcome *x)
+{
+    if (o->kind != K_MSGCTL || x->len != sizeof(struct msqid_ds) ||
+        o->a[1] == IPC_INFO || o->a[1] == MSG_INFO)
+        return;
+    struct msqid_ds ds;
+    memcpy(&ds, x->out, sizeof(ds));
+    ds.msg_stime = ds.msg_stime != 0;
+    ds.msg_rtime = ds.msg_rtime != 0;
+    ds.msg_ctime = ds.msg_ctime != 0;
+    memcpy(x->out, &ds, sizeof(ds));
+}
+
+static int same(const struct op *o, struct outcome *k, struct outcome *m)
+{
+    normalise_times(o, k);
+    normalise_times(o, m);
+    if (k->ret != m->ret || k->err != m->err || k->len != m->len)
+        return 0;
+    if (o->kind == K_MSGCTL && (o->a[1] == IPC_INFO || o->a[1] == MSG_INFO))
+        return memcmp(k->out, m->out, sizeof(struct msginfo)) == 0;
+    return memcmp(k->out, m->out, k->len) == 0;
+}
+
+static void format_outcome(const struct op *o, const struct outcome *x, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "ret=%ld errno=%s", x->ret, x->err ? strerrorname_np(x->err) : "0");
+    if (o->kind == K_MSGCTL && x->len) {
+        struct msqid_ds ds;
+        memcpy(&ds, x->out, sizeof(ds));
+        if (o->a[1] == IPC_INFO || o->a[1] == MSG_INFO) {
+            struct msginfo mi;
+            memcpy(&mi, x->out, sizeof(mi));
+            snprintf(buf + n, size - (size_t)n, " msgpool=%d msgmap=%d msgmax=%d msgmnb=%d msgmni=%d msgtql=%d",
+                     mi.msgpool, mi.msgmap, mi.msgmax, mi.msgmnb, mi.msgmni, mi.msgtql);
+        } else {
+            snprintf(buf + n, size - (size_t)n,
+                     " key=%d uid=%d gid=%d cuid=%d cgid=%d mode=0%o seq=%d qnum=%lu cbytes=%lu qbytes=%lu "
+                     "lspid=%d lrpid=%d stime=%ld rtime=%ld ctime=%ld",
+                     ds.msg_perm.__key, ds.msg_perm.uid, ds.msg_perm.gid, ds.msg_perm.cuid, ds.msg_perm.cgid,
+                     ds.msg_perm.mode, ds.msg_perm.__seq, ds.msg_qnum, ds.__msg_cbytes, ds.msg_qbytes,
+                     ds.msg_lspid, ds.msg_lrpid, (long)ds.msg_stime, (long)ds.msg_rtime, (long)ds.msg_ctime);
+        }
+    } else if (o->kind == K_MSGRCV && x->len) {
+        long type;
+        memcpy(&type, x->out, sizeof(type));
+        snprintf(buf + n, size - (size_t)n, " mtype=%ld text=%zu bytes", type, x->len - sizeof(long));
+    }
+}
+
+/* The report of a divergence, written by the child into shared memory. */
+struct verdict {
+    int diverged;
+    int step;
+    char text[4096];
+    struct coverage cov;
+};
+
+/* Run OPS (those with keep[i]) in a fresh IPC namespace, on kernel and
+ * model; fill V.  Runs in a child so credentials and namespace go with it. */
+static void run_sequence(const struct op *ops, const int *keep, int n, unsigned long long seed,
+                         struct verdict *v)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (unshare(CLONE_NEWIPC) < 0)
+            _exit(3);
+        struct model_ns *ns = model_ns_new();
+        struct model_caller c = { .pid = getpid() };
+        become(&creds[0], &c);
+        static unsigned char msgbuf[sizeof(long) + MAX_TEXT];
+        static struct outcome k, m;
+        long ids[256];
+        int nids = 0;
+        for (int i = 0; i < n; i++) {
+            if (!keep[i])
+                continue;
+            struct op resolved = ops[i];
+            const struct op *o = &resolved;
+            if (resolved.id_pick >= 0)
+                resolved.a[0] = nids ? ids[resolved.id_pick % nids] : 0;
+            if (o->kind == K_CRED) {
+                become(&creds[o->a[0]], &c);
+                continue;
+            }
+            if (o->kind == K_MSGSND) {
+                memcpy(msgbuf, &o->a[1], sizeof(long));
+                for (int b = 0; b < MAX_TEXT; b++)
+                    msgbuf[sizeof(long) + b] = (unsigned char)(b * 7 + i);
+            }
+            long now = time(NULL);
+            kernel_op(o, &k, msgbuf);
+            model_op(ns, &c, o, &m, msgbuf, now);
+            if (o->kind == K_MSGGET && k.ret >= 0 && nids < 256)
+                ids[nids++] = k.ret;
+            int slot = cmd_slot(o), e = k.err < 64 ? k.err : 63;
+            v->cov.count[o->kind][slot][e]++;
+            if (!same(o, &k, &m)) {
+                char what[256], ko[1500], mo[1500];
+                describe(o, what, sizeof(what));
+                format_outcome(o, &k, ko, sizeof(ko));
+                format_outcome(o, &m, mo, sizeof(mo));
+                v->diverged = 1;
+                v->step = i;
+                snprintf(v->text, sizeof(v->text), "seed %llu, step %d: %s (as euid %d)\n  kernel: %s\n  model:  %s",
+                         seed, i, what, c.euid, ko, mo);
+                _exit(1);
+            }
+        }
+        model_ns_free(ns);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1)) {
+        v->diverged = 1;
+        snprintf(v->text, sizeof(v->text), "seed %llu: the sequence's process ended with status 0x%x", seed, status);
+    }
+}
+
+/* Shrink a diverging sequence: drop chunks, then single steps, as long as it
+ * still diverges (at any step). */
+static int shrink(const struct op *ops, int *keep, int n, unsigned long long seed, struct verdict *v)
+{
+    for (int chunk = n / 2; chunk >= 1; chunk /= 2) {
+        for (int start = 0; start < n; start += chunk) {
+            int saved[OPS_PER_SEQ];
+            memcpy(saved, keep, sizeof(int) * (size_t)n);
+            int removed = 0;
+            for (int i = start; i < start + chunk && i < n; i++)
+                if (keep[i]) {
+                    keep[i] = 0;
+                    removed = 1;
+                }
+            if (!removed)
+                continue;
+            memset(v, 0, sizeof(*v));
+            run_sequence(ops, keep, n, seed, v);
+            if (!v->diverged)
+                memcpy(keep, saved, sizeof(int) * (size_t)n);
+        }
+    }
+    memset(v, 0, sizeof(*v));
+    run_sequence(ops, keep, n, seed, v);
+    int left = 0;
+    for (int i = 0; i < n; i++)
+        left += keep[i];
+    return left;
+}
+
+static void print_coverage(const struct coverage *cov)
+{
+    static const char *const kinds[] = { "msgget", "msgsnd", "msgrcv", "msgctl", "sysctl" };
+    static const char *const cmds[] = { "", "IPC_STAT", "IPC_SET", "IPC_RMID", "IPC_INFO", "MSG_INFO",
+                                        "MSG_STAT", "MSG_STAT_ANY", "invalid" };
+    printf("coverage (outcomes compared, by call and command):\n");
+    for (int k = 0; k < K_CRED; k++)
+        for (int s = 0; s < 9; s++) {
+            long total = 0;
+            char line[1024] = "";
+            for (int e = 0; e < 64; e++) {
+                if (!cov->count[k][s][e])
+                    continue;
+                total += cov->count[k][s][e];
+                size_t l = strlen(line);
+                snprintf(line + l, sizeof(line) - l, " %s=%ld", e ? strerrorname_np(e) : "ok", cov->count[k][s][e]);
+            }
+            if (total)
+                printf("  %-7s %-12s %6ld:%s\n", kinds[k], cmds[s], total, line);
+        }
+}
+
+Test(model_msg, agrees_with_the_kernel_on_random_sequences, .timeout = 240)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root for IPC namespaces and credential changes");
+    const char *env = getenv("SVIPC_MODEL_SEQUENCES");
+    int sequences = env ? atoi(env) : SEQUENCES;
+    struct verdict *v = mmap(NULL, sizeof(*v), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert(v != MAP_FAILED);
+    struct coverage total;
+    memset(&total, 0, sizeof(total));
+    static struct op ops[OPS_PER_SEQ];
+    long compared = 0;
+    for (int s = 0; s < sequences; s++) {
+        unsigned long long seed = (unsigned long long)s + 1;
+        generate(seed, ops, OPS_PER_SEQ);
+        int keep[OPS_PER_SEQ];
+        for (int i = 0; i < OPS_PER_SEQ; i++)
+            keep[i] = 1;
+        memset(v, 0, sizeof(*v));
+        run_sequence(ops, keep, OPS_PER_SEQ, seed, v);
+        for (int k = 0; k < K_COUNT; k++)
+            for (int c = 0; c < 16; c++)
+                for (int e = 0; e < 64; e++) {
+                    total.count[k][c][e] += v->cov.count[k][c][e];
+                    compared += v->cov.count[k][c][e];
+                }
+        if (v->diverged) {
+            char first[4096];
+            snprintf(first, sizeof(first), "%s", v->text);
+            int left = shrink(ops, keep, OPS_PER_SEQ, seed, v);
+            char steps[8192] = "";
+            for (int i = 0; i < OPS_PER_SEQ; i++)
+                if (keep[i]) {
+                    char d[256];
+                    describe(&ops[i], d, sizeof(d));
+                    size_t l = strlen(steps);
+                    snprintf(steps + l, sizeof(steps) - l, "    %3d  %s\n", i, d);
+                }
+            cr_assert_fail("the model diverges from the kernel\n%s\nshrunk to %d steps:\n%s%s", first, left, steps, v->text);
+            return;
+        }
+    }
+    print_coverage(&total);
+    printf("%d sequences, %ld operations compared, no divergence\n", sequences, compared);
+}
