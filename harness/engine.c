@@ -224,13 +224,35 @@ static int take_reply(struct run *r, struct proc *p, enum op op, const int64_t *
     return 1;
 }
 
-/* The process behind P has closed its channel: it has exited or died.
- * For a process the runner forked, its status is collected here too. */
-static void mark_gone(struct proc *p)
+/* Whether process PID has finished exiting: a zombie, or already reaped. */
+static int is_dead(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');        /* the state follows the command name */
+    return !paren || paren[1] == '\0' || paren[2] == 'Z' || paren[2] == 'X';
+}
+
+/* The process behind P has closed its channel: it is exiting.  Its channel
+ * closes (exit_files) before it becomes a zombie (exit_notify), so wait for
+ * that too: a 'wait' step after it must find it dead, not still exiting. */
+static void mark_gone(struct run *r, struct proc *p)
 {
     p->state = P_GONE;
     close(p->channel);
     p->channel = -1;
+    double deadline = step_deadline(r);
+    struct timespec pause = { 0, 20000 };
+    while (!is_dead(p->outer) && now() < deadline)
+        nanosleep(&pause, NULL);
 }
 
 static int wait_readable(int fd, double deadline, double max_wait)
@@ -467,7 +489,7 @@ static void settle_blocked(struct run *r, int index, int after_step)
         return;
     case W_EOF:
         describe_death(p, &o);
-        mark_gone(p);
+        mark_gone(r, p);
         normalise(r, &o, p->op);
         trace_step(r, after_step, "died", index, &o);
         return;
@@ -516,7 +538,7 @@ static void settle_signal(struct run *r, int target, int sig, int after_step)
         struct outcome o;
         int got = take_reply(r, p, p->op, p->args, &o);
         if (got == 0) {
-            mark_gone(p);
+            mark_gone(r, p);
             memset(&o, 0, sizeof(o));
             o.status = OUT_DIED;
             snprintf(o.detail, sizeof(o.detail), "killed by %s", signal_name(sig));
@@ -794,12 +816,12 @@ static void run_proc_step(struct run *r, int index)
     case W_EOF:
         if (st->op == OP_EXIT) {
             o.status = OUT_EXITED;
-            mark_gone(p);
+            mark_gone(r, p);
         } else if (st->op == OP_EXEC) {
             o.status = OUT_DONE;   /* not reached: exec keeps the channel */
         } else {
             describe_death(p, &o);
-            mark_gone(p);
+            mark_gone(r, p);
         }
         break;
     case W_TIMEOUT:
@@ -870,7 +892,7 @@ static void run_exec_step(struct run *r, int index)
             o.err = rep.kind == REPLY_HELLO ? 0 : rep.err;
         } else {
             describe_death(p, &o);
-            mark_gone(p);
+            mark_gone(r, p);
         }
     }
     normalise(r, &o, st->op);
@@ -896,7 +918,7 @@ static void run_resumes(struct run *r, int index)
             break;
         case W_EOF:
             describe_death(p, &o);
-            mark_gone(p);
+            mark_gone(r, p);
             break;
         default:
             o.status = OUT_TIMEOUT;
@@ -990,7 +1012,7 @@ static void run_reap(struct run *r, int index)
             }
             struct outcome ignored;
             if (take_reply(r, p, p->op, p->args, &ignored) <= 0) {
-                mark_gone(p);
+                mark_gone(r, p);
                 break;
             }
             outcome_clear(&ignored);
