@@ -13,9 +13,9 @@ RESULTS := $(BUILD)/results.jsonl
 
 HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := ids perm msg
+IMPL    := ns ids perm msg sem
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
-TESTS   := test_parse test_outcome test_trace test_engine test_model_msg
+TESTS   := test_parse test_outcome test_trace test_engine test_model
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 

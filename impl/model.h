@@ -8,13 +8,15 @@
  * complete waiters in Linux's order; model_*_resume collects the outcome.
  * Must not: do I/O, take locks, read a clock, or call the kernel's IPC.
  *
- * So far: ids (ipc/util.c), permissions, message queues (ipc/msg.c).
- * Semaphores and shared memory follow the same shape. */
+ * So far: ids (ipc/util.c), permissions, message queues (ipc/msg.c),
+ * semaphore sets with SEM_UNDO (ipc/sem.c).  Shared memory follows the
+ * same shape. */
 #ifndef SVIPC_MODEL_H
 #define SVIPC_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/sem.h>
 #include <sys/types.h>
 
 #define MODEL_IPCMNI        32768      /* ipc_mni: index space of a table */
@@ -103,15 +105,65 @@ struct model_msq {
     struct model_msg_waiter *senders;  /* in arrival order, through qnext */
 };
 
+/* A process blocked in semop (struct sem_queue). */
+struct model_sem_waiter {
+    struct model_sem_waiter *next;     /* the namespace's list of semaphore waiters */
+    struct model_sem_waiter *qnext;    /* the pending list it is on */
+    int list_sem;                      /* that list: a semaphore's, or -1 the set's */
+    int list_alter;                    /* pending_alter (1) or pending_const (0) */
+    pid_t pid;
+    int semid;
+    int nsops;
+    struct sembuf *sops;
+    int alter;
+    int blocking;                      /* index of the sop that blocks */
+    struct model_undo *undo;           /* SEM_UNDO adjustments, or NULL */
+    int done;                          /* completed by another operation ... */
+    int result;                        /* ... with 0 or -ERRNO */
+};
+
+struct model_sem {
+    int semval;
+    pid_t sempid;
+    long otime;
+    struct model_sem_waiter *pending_alter;   /* single-sop waiters, arrival order */
+    struct model_sem_waiter *pending_const;
+};
+
+struct model_sem_array {
+    struct model_perm perm;
+    long ctime;
+    int nsems;
+    int complex_count;                 /* multi-sop waiters */
+    int use_global_lock;               /* complex mode's hysteresis counter */
+    struct model_sem_waiter *pending_alter;   /* the set's lists */
+    struct model_sem_waiter *pending_const;
+    struct model_sem sems[];
+};
+
+/* A process's SEM_UNDO adjustments for one set (struct sem_undo). */
+struct model_undo {
+    struct model_undo *next;
+    pid_t pid;
+    int semid;                         /* -1 once the set is removed */
+    int nsems;
+    short semadj[];
+};
+
 struct model_limits {
     long msgmax, msgmnb, msgmni;
+    long semmsl, semmns, semopm, semmni;
 };
 
 struct model_ns {
     struct model_limits limits;
     struct model_ids msg_ids;
     long msg_bytes, msg_hdrs;          /* totals for MSG_INFO */
-    struct model_msg_waiter *waiting;  /* waiters by pid, for resume and signals */
+    struct model_msg_waiter *waiting;  /* message waiters by pid */
+    struct model_ids sem_ids;
+    long used_sems;
+    struct model_sem_waiter *sem_waiting;
+    struct model_undo *undos;          /* every process's, most recent first */
 };
 
 /* A fresh namespace with Linux's default limits. */
@@ -120,7 +172,7 @@ void model_ns_free(struct model_ns *ns);
 
 /* The IPC sysctls of the namespace: 0, or -EINVAL for a bad value / name. */
 int model_sysctl_write(struct model_ns *ns, const char *name, const char *value);
-int model_sysctl_read(const struct model_ns *ns, const char *name, char *buf, size_t size);
+int model_sysctl_read(struct model_ns *ns, const char *name, char *buf, size_t size);
 
 /* Message queues: msgget(2), msgop(2), msgctl(2).  BUF is struct msgbuf
  * (a long type, then the text); msgctl's BUF is a struct msqid_ds or a
@@ -136,8 +188,26 @@ long model_msgctl(struct model_ns *ns, const struct model_caller *c, int id, int
  * with the same arguments as the first call; MODEL_BLOCKED while it waits. */
 long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
                       long size, long type, int flags, long now);
+/* Semaphore sets: semget(2), semop(2)/semtimedop(2), semctl(2).  ARG is
+ * semctl's union argument: a value for SETVAL, else a pointer to a
+ * struct semid_ds, a struct seminfo or an array of unsigned short. */
+long model_semget(struct model_ns *ns, const struct model_caller *c, int32_t key, int nsems, int flags,
+                  long now);
+/* HAS_TIMEOUT/TIMEOUT: semtimedop's; the model only validates it: when it
+ * expires is the runtime's to say (model_timeout). */
+long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id, const struct sembuf *sops,
+                      long nsops, int has_timeout, long sec, long nsec, long now);
+long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int num, int cmd,
+                  unsigned long arg, long now);
+/* After MODEL_BLOCKED from semtimedop: 0, -ERRNO, or MODEL_BLOCKED. */
+long model_sem_resume(struct model_ns *ns, const struct model_caller *c);
+
 /* A signal interrupts the caller's wait: its call returns -EINTR. */
 void model_interrupt(struct model_ns *ns, pid_t pid);
+/* The caller's semtimedop timeout expired: its call returns -EAGAIN. */
+void model_timeout(struct model_ns *ns, pid_t pid);
+/* Process PID ends: its waits end, its SEM_UNDO adjustments are applied. */
+void model_exit(struct model_ns *ns, pid_t pid, long now);
 
 /* ---- shared by the model's files (ids.c, perm.c) ---- */
 
@@ -154,6 +224,14 @@ void *model_ids_find_key(const struct model_ids *ids, int32_t key);
 void model_ids_remove(struct model_ids *ids, struct model_perm *perm);
 /* ipc_get_maxidx */
 int model_ids_max_index(const struct model_ids *ids);
+
+/* the parts of the namespace each kind of object keeps (ns.c calls them) */
+void model_msg_free_all(struct model_ns *ns);
+void model_sem_free_all(struct model_ns *ns);
+int model_msg_sysctl(struct model_ns *ns, const char *name, long **value, long *lo, long *hi);
+void model_msg_abandon(struct model_ns *ns, pid_t pid, int error);
+void model_sem_abandon(struct model_ns *ns, pid_t pid, int error);
+void model_sem_exit(struct model_ns *ns, pid_t pid, long now);
 
 /* ipcperms: 0 if the caller may access with the rwx bits of FLAG, else -1. */
 int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);

@@ -29,21 +29,7 @@
 
 enum search { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL, SEARCH_NUMBER };
 
-/* ---------- namespace ---------- */
-
-struct model_ns *model_ns_new(void)
-{
-    struct model_ns *ns = calloc(1, sizeof(*ns));
-    if (!ns)
-        return NULL;
-    ns->limits.msgmax = 8192;          /* MSGMAX */
-    ns->limits.msgmnb = 16384;         /* MSGMNB */
-    ns->limits.msgmni = 32000;         /* MSGMNI */
-    ns->msg_ids.last_idx = -1;
-    ns->msg_ids.max_idx = -1;
-    ns->msg_ids.next_id = -1;
-    return ns;
-}
+/* ---------- namespace parts ---------- */
 
 static void free_messages(struct model_msg *m)
 {
@@ -54,7 +40,7 @@ static void free_messages(struct model_msg *m)
     }
 }
 
-void model_ns_free(struct model_ns *ns)
+void model_msg_free_all(struct model_ns *ns)
 {
     for (int i = 0; i < MODEL_IPCMNI; i++) {
         struct model_msq *q = ns->msg_ids.slot[i];
@@ -64,11 +50,9 @@ void model_ns_free(struct model_ns *ns)
     }
     for (struct model_msg_waiter *w = ns->waiting, *next; w; w = next) {
         next = w->next;
-        if (w->msg)
-            free(w->msg);
+        free(w->msg);
         free(w);
     }
-    free(ns);
 }
 
 /* ---------- waiters ---------- */
@@ -426,12 +410,25 @@ long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id,
     return ret;
 }
 
-void model_interrupt(struct model_ns *ns, pid_t pid)
+/* The caller gives up waiting with ERROR (a signal), unless its call was
+ * already decided; at exit (ERROR 0) its record goes too. */
+void model_msg_abandon(struct model_ns *ns, pid_t pid, int error)
 {
     struct model_msg_waiter *w = waiter_of(ns, pid);
-    if (w && w->state == WAIT_PENDING) {
+    if (!w)
+        return;
+    if (error && w->state == WAIT_PENDING) {
         w->state = WAIT_ERROR;
-        w->error = EINTR;
+        w->error = error;
+        return;
+    }
+    if (!error) {
+        for (int i = 0; i <= ns->msg_ids.max_idx; i++) {
+            struct model_msq *q = ns->msg_ids.slot[i];
+            if (q)
+                dequeue(q, w);
+        }
+        forget_waiter(ns, w);
     }
 }
 
@@ -554,56 +551,18 @@ long model_msgctl(struct model_ns *ns, const struct model_caller *c, int id, int
 
 /* ---------- sysctls ---------- */
 
-static int parse_int(const char *text, long lo, long hi, long *out)
+int model_msg_sysctl(struct model_ns *ns, const char *name, long **value, long *lo, long *hi)
 {
-    char *end;
-    long v = strtol(text, &end, 10);
-    while (*end == ' ' || *end == '\n' || *end == '\t')
-        end++;
-    if (end == text || *end || v < lo || v > hi)
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
-int model_sysctl_write(struct model_ns *ns, const char *name, const char *value)
-{
-    long v;
-    if (strcmp(name, "msgmax") == 0 || strcmp(name, "msgmnb") == 0) {
-        if (parse_int(value, 0, INT_MAX, &v) < 0)
-            return -EINVAL;
-        *(strcmp(name, "msgmax") == 0 ? &ns->limits.msgmax : &ns->limits.msgmnb) = v;
-        return 0;
-    }
-    if (strcmp(name, "msgmni") == 0) {
-        if (parse_int(value, 0, MODEL_IPCMNI, &v) < 0)
-            return -EINVAL;
-        ns->limits.msgmni = v;
-        return 0;
-    }
-    if (strcmp(name, "msg_next_id") == 0) {
-        /* reads -1 when unset, but a write takes 0..INT_MAX (ipc_sysctl.c) */
-        if (parse_int(value, 0, INT_MAX, &v) < 0)
-            return -EINVAL;
-        ns->msg_ids.next_id = (int)v;
-        return 0;
-    }
-    return -EINVAL;
-}
-
-int model_sysctl_read(const struct model_ns *ns, const char *name, char *buf, size_t size)
-{
-    long v;
+    *lo = 0;
+    *hi = INT_MAX;
     if (strcmp(name, "msgmax") == 0)
-        v = ns->limits.msgmax;
+        *value = &ns->limits.msgmax;
     else if (strcmp(name, "msgmnb") == 0)
-        v = ns->limits.msgmnb;
-    else if (strcmp(name, "msgmni") == 0)
-        v = ns->limits.msgmni;
-    else if (strcmp(name, "msg_next_id") == 0)
-        v = ns->msg_ids.next_id;
-    else
+        *value = &ns->limits.msgmnb;
+    else if (strcmp(name, "msgmni") == 0) {
+        *value = &ns->limits.msgmni;
+        *hi = MODEL_IPCMNI;
+    } else
         return -EINVAL;
-    snprintf(buf, size, "%ld", v);
     return 0;
 }

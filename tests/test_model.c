@@ -1,6 +1,7 @@
-/* test_model_msg.c: the model's message queues against the kernel, by a
- * differential property test.  Seeded random sequences of msgget, msgsnd,
- * msgrcv, msgctl (every command), sysctl writes and credential changes run
+/* test_model.c: the model against the kernel, by a differential property
+ * test.  Seeded random sequences of msgget, msgsnd, msgrcv, msgctl, semget,
+ * semop, semtimedop, semctl (every command), SEM_UNDO applied by a child's
+ * exit, sysctl writes and credential changes run
  * in a fresh IPC namespace on the kernel (raw system calls) and on the
  * model, side by side; every outcome is compared: return value, errno,
  * message, every field of every structure (times as zero / not zero).
@@ -22,6 +23,7 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,16 +35,25 @@
 #ifndef MSG_STAT_ANY
 #define MSG_STAT_ANY 13
 #endif
+#ifndef SEM_STAT_ANY
+#define SEM_STAT_ANY 20
+#endif
 
 #define SEQUENCES     1000
 #define OPS_PER_SEQ   120
 #define MAX_TEXT      20000
 
-enum kind { K_MSGGET, K_MSGSND, K_MSGRCV, K_MSGCTL, K_SYSCTL, K_CRED, K_COUNT };
+enum kind { K_MSGGET, K_MSGSND, K_MSGRCV, K_MSGCTL, K_SEMGET, K_SEMOP, K_SEMCTL, K_UNDO_CHILD,
+            K_SYSCTL, K_CRED, K_COUNT };
+
+#define MAX_SOPS 4
 
 struct op {
     enum kind kind;
     long a[6];
+    int nsops;                          /* K_SEMOP, K_UNDO_CHILD */
+    struct sembuf sops[MAX_SOPS];
+    unsigned short vals[5];             /* SETALL */
     int id_pick;        /* >= 0: a[0] is the id_pick-th id returned so far (modulo); -1: literal */
 };
 
@@ -58,7 +69,9 @@ static const struct cred creds[] = {
 };
 #define NCREDS ((int)(sizeof(creds) / sizeof(creds[0])))
 
-static const char *const sysctl_names[] = { "msgmax", "msgmnb", "msgmni", "msg_next_id" };
+static const char *const sysctl_names[] = { "msgmax", "msgmnb", "msgmni", "msg_next_id", "sem", "sem_next_id" };
+static const char *const sem_settings[] = { "250 32000 32 128", "5 100 4 3", "32000 1024000000 500 32000",
+                                            "3 7 2 2" };
 
 /* ---------- generation ---------- */
 
@@ -95,9 +108,14 @@ static void generate(unsigned long long seed, struct op *ops, int n)
         struct op *o = &ops[i];
         memset(o, 0, sizeof(*o));
         o->id_pick = -1;
+        /* half the sequences are about queues, half about semaphores */
         unsigned r = pick(100);
-        o->kind = r < 15 ? K_MSGGET : r < 45 ? K_MSGSND : r < 70 ? K_MSGRCV : r < 88 ? K_MSGCTL
-                : r < 93 ? K_SYSCTL : K_CRED;
+        if (seed % 2)
+            o->kind = r < 15 ? K_MSGGET : r < 45 ? K_MSGSND : r < 70 ? K_MSGRCV : r < 88 ? K_MSGCTL
+                    : r < 93 ? K_SYSCTL : K_CRED;
+        else
+            o->kind = r < 15 ? K_SEMGET : r < 50 ? K_SEMOP : r < 82 ? K_SEMCTL : r < 88 ? K_UNDO_CHILD
+                    : r < 93 ? K_SYSCTL : K_CRED;
         switch (o->kind) {
         case K_MSGGET:
             o->a[0] = ONE_OF(IPC_PRIVATE, 1, 2, 3, 0x7fffffff);
@@ -133,11 +151,54 @@ static void generate(unsigned long long seed, struct op *ops, int n)
             o->a[4] = ONE_OF(0600, 0660, 0644, 0606, 0, 0777, 01600);  /* mode */
             o->a[5] = ONE_OF(0, 1, 3, 100, 8192, 16384, 16385, 20000); /* qbytes */
             break;
+        case K_SEMGET:
+            o->a[0] = ONE_OF(IPC_PRIVATE, 11, 12, 0x7fffffff);
+            o->a[1] = ONE_OF(1, 1, 2, 3, 5, 0, -1, 32001);
+            o->a[2] = ONE_OF(0, IPC_CREAT, IPC_CREAT | IPC_EXCL, IPC_EXCL) |
+                      ONE_OF(0600, 0666, 0640, 0604, 0602, 0400, 0, 0777);
+            break;
+        case K_UNDO_CHILD:
+        case K_SEMOP:
+            some_id(o);
+            o->nsops = 1 + (int)pick(o->kind == K_UNDO_CHILD ? 2 : MAX_SOPS);
+            for (int k = 0; k < o->nsops; k++) {
+                o->sops[k].sem_num = (unsigned short)ONE_OF(0, 0, 1, 1, 2, 4, 65535);
+                o->sops[k].sem_op = (short)ONE_OF(-2, -1, -1, 0, 1, 1, 2, 32767, -32767);
+                /* every sop IPC_NOWAIT: whichever one blocks, nothing sleeps */
+                o->sops[k].sem_flg = (short)(IPC_NOWAIT | (o->kind == K_UNDO_CHILD || pick(3) == 0 ? SEM_UNDO : 0));
+            }
+            o->a[1] = pick(12) == 0 ? ONE_OF(0, 501) : o->nsops;     /* nsops passed */
+            if (o->kind == K_UNDO_CHILD) {
+                o->a[1] = o->nsops;
+                o->a[5] = pick(5);             /* between semop and exit: nothing, SETVAL, SETALL, -, + */
+                o->a[3] = ONE_OF(0, 1, 3);
+                for (int k = 0; k < 5; k++)
+                    o->vals[k] = (unsigned short)pick(4);
+            }
+            o->a[2] = pick(4) == 0;                                   /* semtimedop */
+            o->a[3] = ONE_OF(0, 0, 1, -1);                            /* timeout */
+            o->a[4] = ONE_OF(0, 5, 999999999, 1000000000, -1);
+            break;
+        case K_SEMCTL:
+            o->a[2] = ONE_OF(GETVAL, SETVAL, SETVAL, GETALL, SETALL, GETPID, GETNCNT, GETZCNT, IPC_STAT,
+                             IPC_SET, IPC_RMID, IPC_INFO, SEM_INFO, SEM_STAT, SEM_STAT_ANY, 99);
+            if (o->a[2] == SEM_STAT || o->a[2] == SEM_STAT_ANY)
+                o->a[0] = ONE_OF(0, 1, 2, 32768, -1);
+            else
+                some_id(o);
+            o->a[1] = ONE_OF(0, 0, 1, 2, 4, -1);                       /* semnum */
+            o->a[3] = ONE_OF(0, 1, 2, 5, 32767, 32768, -1);            /* SETVAL */
+            for (int k = 0; k < 5; k++)
+                o->vals[k] = (unsigned short)(pick(16) == 0 ? 32768 : pick(4));
+            o->a[4] = ONE_OF(0, 1000, -1);                             /* IPC_SET uid */
+            o->a[5] = ONE_OF(0600, 0660, 0644, 0606, 0, 0777);         /* IPC_SET mode */
+            break;
         case K_SYSCTL:
-            o->a[0] = pick(4);
+            o->a[0] = seed % 2 ? pick(4) : 4 + pick(2);
             o->a[1] = o->a[0] == 0 ? ONE_OF(100, 8192, 16384, -1)
                     : o->a[0] == 1 ? ONE_OF(100, 16384, 20000, -1)
                     : o->a[0] == 2 ? ONE_OF(2, 3, 32000, 40000)
+                    : o->a[0] == 4 ? (long)pick(4)
                                    : ONE_OF(-1, 5, 32770, 98309, 63);
             break;
         case K_CRED:
@@ -156,7 +217,29 @@ static void describe(const struct op *o, char *buf, size_t size)
     case K_MSGSND: snprintf(buf, size, "msgsnd id=%ld type=%ld size=%ld flags=0%lo", o->a[0], o->a[1], o->a[2], o->a[3]); break;
     case K_MSGRCV: snprintf(buf, size, "msgrcv id=%ld size=%ld type=%ld flags=0%lo", o->a[0], o->a[1], o->a[2], o->a[3]); break;
     case K_MSGCTL: snprintf(buf, size, "msgctl id=%ld cmd=%ld uid=%ld gid=%ld mode=0%lo qbytes=%ld", o->a[0], o->a[1], o->a[2], o->a[3], o->a[4], o->a[5]); break;
-    case K_SYSCTL: snprintf(buf, size, "sysctl %s=%ld", sysctl_names[o->a[0]], o->a[1]); break;
+    case K_SEMGET: snprintf(buf, size, "semget key=%ld nsems=%ld flags=0%lo", o->a[0], o->a[1], o->a[2]); break;
+    case K_SEMOP:
+    case K_UNDO_CHILD: {
+        static const char *const between[] = { "exit", "SETVAL 0 then exit", "SETALL then exit",
+                                                "a decrement of 0 then exit", "+32767 on 0 then exit" };
+        int n = snprintf(buf, size, "%s%s id=%ld nsops=%ld%s", o->kind == K_SEMOP ? "semop" : "child semop, ",
+                         o->kind == K_SEMOP ? "" : between[o->a[5]], o->a[0], o->a[1],
+                         o->kind == K_SEMOP && o->a[2] ? " (semtimedop)" : "");
+        for (int k = 0; k < o->nsops && n > 0 && (size_t)n < size; k++)
+            n += snprintf(buf + n, size - (size_t)n, " %u:%d:0%o", o->sops[k].sem_num, o->sops[k].sem_op,
+                          (unsigned short)o->sops[k].sem_flg);
+        if (o->kind == K_SEMOP && o->a[2] && n > 0 && (size_t)n < size)
+            snprintf(buf + n, size - (size_t)n, " timeout=%ld:%ld", o->a[3], o->a[4]);
+        break;
+    }
+    case K_SEMCTL: snprintf(buf, size, "semctl id=%ld num=%ld cmd=%ld val=%ld vals=%u,%u,%u uid=%ld mode=0%lo",
+                            o->a[0], o->a[1], o->a[2], o->a[3], o->vals[0], o->vals[1], o->vals[2], o->a[4], o->a[5]); break;
+    case K_SYSCTL:
+        if (o->a[0] == 4)
+            snprintf(buf, size, "sysctl sem=%s", sem_settings[o->a[1]]);
+        else
+            snprintf(buf, size, "sysctl %s=%ld", sysctl_names[o->a[0]], o->a[1]);
+        break;
     case K_CRED: snprintf(buf, size, "credentials euid=%d egid=%d", creds[o->a[0]].euid, creds[o->a[0]].egid); break;
     default: snprintf(buf, size, "?"); break;
     }
@@ -168,6 +251,7 @@ static void describe(const struct op *o, char *buf, size_t size)
 struct outcome {
     long ret;
     int err;
+    pid_t child;                        /* K_UNDO_CHILD: the child that did the semop */
     size_t len;
     unsigned char out[8 + MAX_TEXT];
 };
@@ -176,13 +260,30 @@ struct outcome {
 struct coverage {
     long count[K_COUNT][16][64];
 };
+static const char *const msg_cmds[] = { "", "IPC_STAT", "IPC_SET", "IPC_RMID", "IPC_INFO", "MSG_INFO",
+                                         "MSG_STAT", "MSG_STAT_ANY", "invalid" };
+static const char *const sem_cmds[] = { "", "IPC_STAT", "IPC_SET", "IPC_RMID", "IPC_INFO", "SEM_INFO",
+                                         "SEM_STAT", "SEM_STAT_ANY", "invalid", "GETVAL", "SETVAL",
+                                         "GETALL", "SETALL", "GETPID", "GETNCNT", "GETZCNT" };
+
 static int cmd_slot(const struct op *o)
 {
-    if (o->kind != K_MSGCTL)
+    if (o->kind == K_SEMOP)
+        return o->a[2] ? 1 : 0;        /* semtimedop / semop */
+    if (o->kind != K_MSGCTL && o->kind != K_SEMCTL)
         return 0;
-    switch (o->a[1]) {
+    /* one switch per call: command numbers collide across calls */
+    if (o->kind == K_MSGCTL)
+        switch (o->a[1]) {
+        case IPC_STAT: return 1; case IPC_SET: return 2; case IPC_RMID: return 3; case IPC_INFO: return 4;
+        case MSG_INFO: return 5; case MSG_STAT: return 6; case MSG_STAT_ANY: return 7; default: return 8;
+        }
+    switch (o->a[2]) {
     case IPC_STAT: return 1; case IPC_SET: return 2; case IPC_RMID: return 3; case IPC_INFO: return 4;
-    case MSG_INFO: return 5; case MSG_STAT: return 6; case MSG_STAT_ANY: return 7; default: return 8;
+    case SEM_INFO: return 5; case SEM_STAT: return 6; case SEM_STAT_ANY: return 7;
+    case GETVAL: return 9; case SETVAL: return 10; case GETALL: return 11; case SETALL: return 12;
+    case GETPID: return 13; case GETNCNT: return 14; case GETZCNT: return 15;
+    default: return 8;
     }
 }
 
@@ -241,10 +342,88 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
         k->len = k->ret >= 0 && o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(ds) : 0;
         break;
     }
+    case K_SEMGET:
+        k->ret = syscall(SYS_semget, (key_t)o->a[0], (int)o->a[1], (int)o->a[2]);
+        break;
+    case K_SEMOP: {
+        struct sembuf sops[512];
+        memset(sops, 0, sizeof(sops));
+        memcpy(sops, o->sops, sizeof(struct sembuf) * (size_t)o->nsops);
+        struct timespec ts = { o->a[3], o->a[4] };
+        k->ret = o->a[2] ? syscall(SYS_semtimedop, (int)o->a[0], sops, (size_t)o->a[1], &ts)
+                         : syscall(SYS_semop, (int)o->a[0], sops, (size_t)o->a[1]);
+        break;
+    }
+    case K_UNDO_CHILD: {
+        /* a child does the semop; the parent may change the set; the child
+         * ends, its adjustments are applied; the values are the outcome */
+        int result_pipe[2], go_pipe[2];
+        if (pipe(result_pipe) < 0 || pipe(go_pipe) < 0)
+            break;
+        pid_t child = fork();
+        if (child == 0) {
+            close(go_pipe[1]);          /* or the read below never sees the end */
+            close(result_pipe[0]);
+            long ret = syscall(SYS_semop, (int)o->a[0], o->sops, (size_t)o->nsops);
+            long result[2] = { ret, ret == -1 ? errno : 0 };
+            char go;
+            if (write(result_pipe[1], result, sizeof(result)) < 0 || read(go_pipe[0], &go, 1) < 0)
+                _exit(2);
+            _exit(0);
+        }
+        long result[2] = { -1, EIO };
+        close(result_pipe[1]);
+        close(go_pipe[0]);
+        if (read(result_pipe[0], result, sizeof(result)) != sizeof(result))
+            result[1] = EIO;
+        unsigned short vals[5];
+        memcpy(vals, o->vals, sizeof(vals));
+        struct sembuf move = { 0, (short)(o->a[5] == 3 ? -o->a[3] - 1 : 32767), IPC_NOWAIT };
+        if (o->a[5] == 1)
+            syscall(SYS_semctl, (int)o->a[0], 0, SETVAL, (unsigned long)o->a[3]);
+        else if (o->a[5] == 2)
+            syscall(SYS_semctl, (int)o->a[0], 0, SETALL, vals);
+        else if (o->a[5] >= 3)                  /* moves the value, keeps the adjustments */
+            syscall(SYS_semop, (int)o->a[0], &move, 1);
+        close(go_pipe[1]);
+        close(result_pipe[0]);
+        waitpid(child, NULL, 0);
+        k->ret = result[0];
+        k->child = child;
+        memset(k->out, 0, 5 * sizeof(unsigned short));
+        syscall(SYS_semctl, (int)o->a[0], 0, GETALL, k->out);
+        k->len = 5 * sizeof(unsigned short);
+        errno = (int)result[1];
+        break;
+    }
+    case K_SEMCTL: {
+        int cmd = (int)o->a[2];
+        unsigned long arg = (unsigned long)(uintptr_t)k->out;
+        memset(k->out, 0, sizeof(k->out));
+        if (cmd == SETVAL)
+            arg = (unsigned long)o->a[3];
+        else if (cmd == SETALL)
+            memcpy(k->out, o->vals, sizeof(o->vals));
+        else if (cmd == IPC_SET) {
+            struct semid_ds ds;
+            memset(&ds, 0, sizeof(ds));
+            ds.sem_perm.uid = (uid_t)o->a[4];
+            ds.sem_perm.gid = 0;
+            ds.sem_perm.mode = (unsigned short)o->a[5];
+            memcpy(k->out, &ds, sizeof(ds));
+        }
+        k->ret = syscall(SYS_semctl, (int)o->a[0], (int)o->a[1], cmd, arg);
+        k->len = k->ret >= 0 && (cmd == GETALL || cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY ||
+                                 cmd == IPC_INFO || cmd == SEM_INFO) ? 256 : 0;
+        break;
+    }
     case K_SYSCTL: {
-        char path[64], value[32];
+        char path[64], value[64];
         snprintf(path, sizeof(path), "/proc/sys/kernel/%s", sysctl_names[o->a[0]]);
-        snprintf(value, sizeof(value), "%ld", o->a[1]);
+        if (o->a[0] == 4)
+            snprintf(value, sizeof(value), "%s", sem_settings[o->a[1]]);
+        else
+            snprintf(value, sizeof(value), "%ld", o->a[1]);
         FILE *f = fopen(path, "w");
         k->ret = f ? 0 : -1;
         if (f) {
@@ -263,7 +442,7 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
 }
 
 static void model_op(struct model_ns *ns, const struct model_caller *c, const struct op *o,
-                     struct outcome *m, const unsigned char *msgbuf, long now)
+                     struct outcome *m, const unsigned char *msgbuf, const struct outcome *kernel, long now)
 {
     long r = 0;
     m->len = 0;
@@ -291,9 +470,62 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
         m->len = r >= 0 && o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(ds) : 0;
         break;
     }
+    case K_SEMGET:
+        r = model_semget(ns, c, (int32_t)o->a[0], (int)o->a[1], (int)o->a[2], now);
+        break;
+    case K_SEMOP: {
+        struct sembuf sops[512];
+        memset(sops, 0, sizeof(sops));
+        memcpy(sops, o->sops, sizeof(struct sembuf) * (size_t)o->nsops);
+        r = model_semtimedop(ns, c, (int)o->a[0], sops, o->a[1], (int)o->a[2], o->a[3], o->a[4], now);
+        break;
+    }
+    case K_UNDO_CHILD: {
+        struct model_caller child = *c;
+        child.pid = kernel->child;
+        r = model_semtimedop(ns, &child, (int)o->a[0], o->sops, o->nsops, 0, 0, 0, now);
+        unsigned short vals[5];
+        memcpy(vals, o->vals, sizeof(vals));
+        struct sembuf move = { 0, (short)(o->a[5] == 3 ? -o->a[3] - 1 : 32767), IPC_NOWAIT };
+        if (o->a[5] == 1)
+            model_semctl(ns, c, (int)o->a[0], 0, SETVAL, (unsigned long)o->a[3], now);
+        else if (o->a[5] == 2)
+            model_semctl(ns, c, (int)o->a[0], 0, SETALL, (unsigned long)(uintptr_t)vals, now);
+        else if (o->a[5] >= 3)
+            model_semtimedop(ns, c, (int)o->a[0], &move, 1, 0, 0, 0, now);
+        model_exit(ns, child.pid, now);
+        memset(m->out, 0, 5 * sizeof(unsigned short));
+        model_semctl(ns, c, (int)o->a[0], 0, GETALL, (unsigned long)(uintptr_t)m->out, now);
+        m->len = 5 * sizeof(unsigned short);
+        break;
+    }
+    case K_SEMCTL: {
+        int cmd = (int)o->a[2];
+        unsigned long arg = (unsigned long)(uintptr_t)m->out;
+        memset(m->out, 0, sizeof(m->out));
+        if (cmd == SETVAL)
+            arg = (unsigned long)o->a[3];
+        else if (cmd == SETALL)
+            memcpy(m->out, o->vals, sizeof(o->vals));
+        else if (cmd == IPC_SET) {
+            struct semid_ds ds;
+            memset(&ds, 0, sizeof(ds));
+            ds.sem_perm.uid = (uid_t)o->a[4];
+            ds.sem_perm.gid = 0;
+            ds.sem_perm.mode = (unsigned short)o->a[5];
+            memcpy(m->out, &ds, sizeof(ds));
+        }
+        r = model_semctl(ns, c, (int)o->a[0], (int)o->a[1], cmd, arg, now);
+        m->len = r >= 0 && (cmd == GETALL || cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY ||
+                            cmd == IPC_INFO || cmd == SEM_INFO) ? 256 : 0;
+        break;
+    }
     case K_SYSCTL: {
-        char value[32];
-        snprintf(value, sizeof(value), "%ld", o->a[1]);
+        char value[64];
+        if (o->a[0] == 4)
+            snprintf(value, sizeof(value), "%s", sem_settings[o->a[1]]);
+        else
+            snprintf(value, sizeof(value), "%ld", o->a[1]);
         r = c->euid == 0 ? model_sysctl_write(ns, sysctl_names[o->a[0]], value) : -EACCES;
         break;
     }
@@ -307,6 +539,14 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
 /* Times compare as relations: both zero, or both set. */
 static void normalise_times(const struct op *o, struct outcome *x)
 {
+    if (o->kind == K_SEMCTL && x->len && (o->a[2] == IPC_STAT || o->a[2] == SEM_STAT || o->a[2] == SEM_STAT_ANY)) {
+        struct semid_ds ds;
+        memcpy(&ds, x->out, sizeof(ds));
+        ds.sem_otime = ds.sem_otime != 0;
+        ds.sem_ctime = ds.sem_ctime != 0;
+        memcpy(x->out, &ds, sizeof(ds));
+        return;
+    }
     if (o->kind != K_MSGCTL || x->len != sizeof(struct msqid_ds) ||
         o->a[1] == IPC_INFO || o->a[1] == MSG_INFO)
         return;
@@ -326,6 +566,10 @@ static int same(const struct op *o, struct outcome *k, struct outcome *m)
         return 0;
     if (o->kind == K_MSGCTL && (o->a[1] == IPC_INFO || o->a[1] == MSG_INFO))
         return memcmp(k->out, m->out, sizeof(struct msginfo)) == 0;
+    if (o->kind == K_SEMCTL && (o->a[2] == IPC_INFO || o->a[2] == SEM_INFO))
+        return memcmp(k->out, m->out, sizeof(struct seminfo)) == 0;
+    if (o->kind == K_SEMCTL && k->len)
+        return memcmp(k->out, m->out, o->a[2] == GETALL ? 5 * sizeof(unsigned short) : sizeof(struct semid_ds)) == 0;
     return memcmp(k->out, m->out, k->len) == 0;
 }
 
@@ -347,6 +591,22 @@ static void format_outcome(const struct op *o, const struct outcome *x, char *bu
                      ds.msg_perm.__key, ds.msg_perm.uid, ds.msg_perm.gid, ds.msg_perm.cuid, ds.msg_perm.cgid,
                      ds.msg_perm.mode, ds.msg_perm.__seq, ds.msg_qnum, ds.__msg_cbytes, ds.msg_qbytes,
                      ds.msg_lspid, ds.msg_lrpid, (long)ds.msg_stime, (long)ds.msg_rtime, (long)ds.msg_ctime);
+        }
+    } else if ((o->kind == K_SEMCTL || o->kind == K_UNDO_CHILD) && x->len) {
+        if (o->kind == K_UNDO_CHILD || o->a[2] == GETALL) {
+            const unsigned short *v = (const unsigned short *)x->out;
+            snprintf(buf + n, size - (size_t)n, " vals=%u,%u,%u,%u,%u", v[0], v[1], v[2], v[3], v[4]);
+        } else if (o->a[2] == IPC_INFO || o->a[2] == SEM_INFO) {
+            struct seminfo si;
+            memcpy(&si, x->out, sizeof(si));
+            snprintf(buf + n, size - (size_t)n, " semmni=%d semmns=%d semmsl=%d semopm=%d semusz=%d semaem=%d",
+                     si.semmni, si.semmns, si.semmsl, si.semopm, si.semusz, si.semaem);
+        } else {
+            struct semid_ds ds;
+            memcpy(&ds, x->out, sizeof(ds));
+            snprintf(buf + n, size - (size_t)n, " key=%d uid=%d gid=%d cuid=%d mode=0%o seq=%d nsems=%lu otime=%ld ctime=%ld",
+                     ds.sem_perm.__key, ds.sem_perm.uid, ds.sem_perm.gid, ds.sem_perm.cuid, ds.sem_perm.mode,
+                     ds.sem_perm.__seq, ds.sem_nsems, (long)ds.sem_otime, (long)ds.sem_ctime);
         }
     } else if (o->kind == K_MSGRCV && x->len) {
         long type;
@@ -385,7 +645,7 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
             struct op resolved = ops[i];
             const struct op *o = &resolved;
             if (resolved.id_pick >= 0)
-                resolved.a[0] = nids ? ids[resolved.id_pick % nids] : 0;
+                resolved.a[0] = nids ? ids[resolved.id_pick % nids] : 0;   /* sequences use one kind */
             if (o->kind == K_CRED) {
                 become(&creds[o->a[0]], &c);
                 continue;
@@ -397,8 +657,8 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
             }
             long now = time(NULL);
             kernel_op(o, &k, msgbuf);
-            model_op(ns, &c, o, &m, msgbuf, now);
-            if (o->kind == K_MSGGET && k.ret >= 0 && nids < 256)
+            model_op(ns, &c, o, &m, msgbuf, &k, now);
+            if ((o->kind == K_MSGGET || o->kind == K_SEMGET) && k.ret >= 0 && nids < 256)
                 ids[nids++] = k.ret;
             int slot = cmd_slot(o), e = k.err < 64 ? k.err : 63;
             v->cov.count[o->kind][slot][e]++;
@@ -457,12 +717,11 @@ static int shrink(const struct op *ops, int *keep, int n, unsigned long long see
 
 static void print_coverage(const struct coverage *cov)
 {
-    static const char *const kinds[] = { "msgget", "msgsnd", "msgrcv", "msgctl", "sysctl" };
-    static const char *const cmds[] = { "", "IPC_STAT", "IPC_SET", "IPC_RMID", "IPC_INFO", "MSG_INFO",
-                                        "MSG_STAT", "MSG_STAT_ANY", "invalid" };
+    static const char *const kinds[] = { "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+                                         "semctl", "undo+exit", "sysctl" };
     printf("coverage (outcomes compared, by call and command):\n");
     for (int k = 0; k < K_CRED; k++)
-        for (int s = 0; s < 9; s++) {
+        for (int s = 0; s < 16; s++) {
             long total = 0;
             char line[1024] = "";
             for (int e = 0; e < 64; e++) {
@@ -472,12 +731,14 @@ static void print_coverage(const struct coverage *cov)
                 size_t l = strlen(line);
                 snprintf(line + l, sizeof(line) - l, " %s=%ld", e ? strerrorname_np(e) : "ok", cov->count[k][s][e]);
             }
+            const char *cmd = k == K_MSGCTL ? msg_cmds[s < 9 ? s : 0] : k == K_SEMCTL ? sem_cmds[s]
+                            : k == K_SEMOP ? (s ? "semtimedop" : "semop") : "";
             if (total)
-                printf("  %-7s %-12s %6ld:%s\n", kinds[k], cmds[s], total, line);
+                printf("  %-9s %-12s %6ld:%s\n", kinds[k], cmd, total, line);
         }
 }
 
-Test(model_msg, agrees_with_the_kernel_on_random_sequences, .timeout = 240)
+Test(model, agrees_with_the_kernel_on_random_sequences, .timeout = 240)
 {
     if (geteuid() != 0)
         cr_skip_test("needs root for IPC namespaces and credential changes");
