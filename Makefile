@@ -13,7 +13,7 @@ RESULTS := $(BUILD)/results.jsonl
 
 HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := ns ids perm msg sem
+IMPL    := ns ids perm msg sem shm
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 TESTS   := test_parse test_outcome test_trace test_engine test_model
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)

@@ -8,9 +8,9 @@
  * complete waiters in Linux's order; model_*_resume collects the outcome.
  * Must not: do I/O, take locks, read a clock, or call the kernel's IPC.
  *
- * So far: ids (ipc/util.c), permissions, message queues (ipc/msg.c),
- * semaphore sets with SEM_UNDO (ipc/sem.c).  Shared memory follows the
- * same shape. */
+ * Ids (ipc/util.c), permissions, message queues (ipc/msg.c), semaphore
+ * sets with SEM_UNDO (ipc/sem.c), shared memory segments and attachments
+ * (ipc/shm.c), and the process events fork, exec and exit. */
 #ifndef SVIPC_MODEL_H
 #define SVIPC_MODEL_H
 
@@ -150,9 +150,31 @@ struct model_undo {
     short semadj[];
 };
 
+/* A shared memory segment (struct shmid_kernel); its memory is the
+ * runtime's, the model keeps the bookkeeping. */
+struct model_shm {
+    struct model_perm perm;            /* mode holds SHM_DEST and SHM_LOCKED too */
+    unsigned long segsz;
+    long atime, dtime, ctime;
+    pid_t cpid, lpid;
+    unsigned long nattch;
+    pid_t creator;                     /* 0 once the creator has exited */
+};
+
+/* One attachment of a segment in a process. */
+struct model_attach {
+    struct model_attach *next;
+    pid_t pid;
+    uintptr_t addr;
+    unsigned long size;                /* the segment's size, page aligned */
+    struct model_shm *shm;
+};
+
 struct model_limits {
     long msgmax, msgmnb, msgmni;
     long semmsl, semmns, semopm, semmni;
+    unsigned long shmmax, shmall;
+    long shmmni, shm_rmid_forced;
 };
 
 struct model_ns {
@@ -164,6 +186,9 @@ struct model_ns {
     long used_sems;
     struct model_sem_waiter *sem_waiting;
     struct model_undo *undos;          /* every process's, most recent first */
+    struct model_ids shm_ids;
+    unsigned long shm_tot;             /* pages of all segments */
+    struct model_attach *attaches;     /* every process's */
 };
 
 /* A fresh namespace with Linux's default limits. */
@@ -202,6 +227,20 @@ long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int
 /* After MODEL_BLOCKED from semtimedop: 0, -ERRNO, or MODEL_BLOCKED. */
 long model_sem_resume(struct model_ns *ns, const struct model_caller *c);
 
+/* Shared memory: shmget(2), shmat(2)/shmdt(2), shmctl(2).  AUTO_ADDR is
+ * where the runtime maps an attachment requested at address 0. */
+long model_shmget(struct model_ns *ns, const struct model_caller *c, int32_t key, unsigned long size,
+                  int flags, long now);
+long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uintptr_t addr, int flags,
+                 uintptr_t auto_addr, long now);
+long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now);
+long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now);
+
+/* Process events: fork duplicates attachments (not SEM_UNDO adjustments),
+ * exec drops attachments (keeps adjustments), exit drops both. */
+void model_fork(struct model_ns *ns, pid_t parent, pid_t child, long now);
+void model_exec(struct model_ns *ns, pid_t pid, long now);
+
 /* A signal interrupts the caller's wait: its call returns -EINTR. */
 void model_interrupt(struct model_ns *ns, pid_t pid);
 /* The caller's semtimedop timeout expired: its call returns -EAGAIN. */
@@ -232,6 +271,10 @@ int model_msg_sysctl(struct model_ns *ns, const char *name, long **value, long *
 void model_msg_abandon(struct model_ns *ns, pid_t pid, int error);
 void model_sem_abandon(struct model_ns *ns, pid_t pid, int error);
 void model_sem_exit(struct model_ns *ns, pid_t pid, long now);
+void model_shm_free_all(struct model_ns *ns);
+void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now);
+void model_shm_exit(struct model_ns *ns, pid_t pid);
+void model_shm_destroy_orphans(struct model_ns *ns);
 
 /* ipcperms: 0 if the caller may access with the rwx bits of FLAG, else -1. */
 int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);

@@ -30,8 +30,12 @@ struct model_ns *model_ns_new(void)
     ns->limits.semmns = 32000L * 32000; /* SEMMNS */
     ns->limits.semopm = 500;           /* SEMOPM */
     ns->limits.semmni = 32000;         /* SEMMNI */
+    ns->limits.shmmax = ~0UL - (1UL << 24);   /* SHMMAX */
+    ns->limits.shmall = ~0UL - (1UL << 24);   /* SHMALL */
+    ns->limits.shmmni = 4096;          /* SHMMNI */
     init_ids(&ns->msg_ids);
     init_ids(&ns->sem_ids);
+    init_ids(&ns->shm_ids);
     return ns;
 }
 
@@ -39,6 +43,7 @@ void model_ns_free(struct model_ns *ns)
 {
     model_msg_free_all(ns);
     model_sem_free_all(ns);
+    model_shm_free_all(ns);
     free(ns);
 }
 
@@ -60,6 +65,8 @@ static int *next_id_of(struct model_ns *ns, const char *name)
         return &ns->msg_ids.next_id;
     if (strcmp(name, "sem_next_id") == 0)
         return &ns->sem_ids.next_id;
+    if (strcmp(name, "shm_next_id") == 0)
+        return &ns->shm_ids.next_id;
     return NULL;
 }
 
@@ -93,6 +100,30 @@ int model_sysctl_write(struct model_ns *ns, const char *name, const char *value)
         ns->limits.semmni = vals[3];
         return 0;
     }
+    if (strcmp(name, "shmmax") == 0 || strcmp(name, "shmall") == 0) {
+        char *end;
+        unsigned long u = strtoul(value, &end, 10);
+        while (*end == ' ' || *end == '\n')
+            end++;
+        if (end == value || *end || strchr(value, '-'))   /* proc_doulongvec_minmax */
+            return -EINVAL;
+        *(strcmp(name, "shmmax") == 0 ? &ns->limits.shmmax : &ns->limits.shmall) = u;
+        return 0;
+    }
+    if (strcmp(name, "shmmni") == 0) {
+        if (parse_long(value, 0, MODEL_IPCMNI, &v) < 0)
+            return -EINVAL;
+        ns->limits.shmmni = v;
+        return 0;
+    }
+    if (strcmp(name, "shm_rmid_forced") == 0) {
+        if (parse_long(value, 0, 1, &v) < 0)
+            return -EINVAL;
+        ns->limits.shm_rmid_forced = v;
+        if (v)
+            model_shm_destroy_orphans(ns);
+        return 0;
+    }
     if (model_msg_sysctl(ns, name, &slot, &lo, &hi) < 0 || parse_long(value, lo, hi, &v) < 0)
         return -EINVAL;
     *slot = v;
@@ -108,6 +139,10 @@ int model_sysctl_read(struct model_ns *ns, const char *name, char *buf, size_t s
     else if (strcmp(name, "sem") == 0)
         snprintf(buf, size, "%ld\t%ld\t%ld\t%ld", ns->limits.semmsl, ns->limits.semmns,
                  ns->limits.semopm, ns->limits.semmni);
+    else if (strcmp(name, "shmmax") == 0 || strcmp(name, "shmall") == 0)
+        snprintf(buf, size, "%lu", strcmp(name, "shmmax") == 0 ? ns->limits.shmmax : ns->limits.shmall);
+    else if (strcmp(name, "shmmni") == 0 || strcmp(name, "shm_rmid_forced") == 0)
+        snprintf(buf, size, "%ld", strcmp(name, "shmmni") == 0 ? ns->limits.shmmni : ns->limits.shm_rmid_forced);
     else if (model_msg_sysctl(ns, name, &slot, &lo, &hi) == 0)
         snprintf(buf, size, "%ld", *slot);
     else
@@ -126,8 +161,17 @@ void model_timeout(struct model_ns *ns, pid_t pid)
     model_sem_abandon(ns, pid, -EAGAIN);
 }
 
+/* do_exit's order: the address space goes (detaches), then SEM_UNDO, then
+ * the segments the process created. */
 void model_exit(struct model_ns *ns, pid_t pid, long now)
 {
     model_msg_abandon(ns, pid, 0);
+    model_shm_detach_all(ns, pid, now);
     model_sem_exit(ns, pid, now);
+    model_shm_exit(ns, pid);
+}
+
+void model_exec(struct model_ns *ns, pid_t pid, long now)
+{
+    model_shm_detach_all(ns, pid, now);
 }

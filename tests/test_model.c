@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,13 +39,22 @@
 #ifndef SEM_STAT_ANY
 #define SEM_STAT_ANY 20
 #endif
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15
+#endif
+#ifndef SHM_EXEC
+#define SHM_EXEC 0100000
+#endif
 
-#define SEQUENCES     1000
+#define SLOT (1UL << 20)                /* explicit shmat addresses: a slot each */
+#define SLOTS 256
+
+#define SEQUENCES     1500
 #define OPS_PER_SEQ   120
 #define MAX_TEXT      20000
 
 enum kind { K_MSGGET, K_MSGSND, K_MSGRCV, K_MSGCTL, K_SEMGET, K_SEMOP, K_SEMCTL, K_UNDO_CHILD,
-            K_SYSCTL, K_CRED, K_COUNT };
+            K_SHMGET, K_SHMAT, K_SHMDT, K_SHMCTL, K_SHM_CHILD, K_SYSCTL, K_CRED, K_COUNT };
 
 #define MAX_SOPS 4
 
@@ -55,6 +65,7 @@ struct op {
     struct sembuf sops[MAX_SOPS];
     unsigned short vals[5];             /* SETALL */
     int id_pick;        /* >= 0: a[0] is the id_pick-th id returned so far (modulo); -1: literal */
+    int addr_pick;      /* shmdt: >= 0: the addr_pick-th address shmat returned (modulo) */
 };
 
 /* Credentials the sequences switch between (effective ids; root keeps its
@@ -69,7 +80,8 @@ static const struct cred creds[] = {
 };
 #define NCREDS ((int)(sizeof(creds) / sizeof(creds[0])))
 
-static const char *const sysctl_names[] = { "msgmax", "msgmnb", "msgmni", "msg_next_id", "sem", "sem_next_id" };
+static const char *const sysctl_names[] = { "msgmax", "msgmnb", "msgmni", "msg_next_id", "sem", "sem_next_id",
+                                            "shmmax", "shmall", "shmmni", "shm_rmid_forced", "shm_next_id" };
 static const char *const sem_settings[] = { "250 32000 32 128", "5 100 4 3", "32000 1024000000 500 32000",
                                             "3 7 2 2" };
 
@@ -108,9 +120,13 @@ static void generate(unsigned long long seed, struct op *ops, int n)
         struct op *o = &ops[i];
         memset(o, 0, sizeof(*o));
         o->id_pick = -1;
-        /* half the sequences are about queues, half about semaphores */
+        /* a third of the sequences each: queues, semaphores, shared memory */
         unsigned r = pick(100);
-        if (seed % 2)
+        o->addr_pick = -1;
+        if (seed % 3 == 2)
+            o->kind = r < 15 ? K_SHMGET : r < 45 ? K_SHMAT : r < 58 ? K_SHMDT : r < 82 ? K_SHMCTL
+                    : r < 87 ? K_SHM_CHILD : r < 93 ? K_SYSCTL : K_CRED;
+        else if (seed % 3 == 1)
             o->kind = r < 15 ? K_MSGGET : r < 45 ? K_MSGSND : r < 70 ? K_MSGRCV : r < 88 ? K_MSGCTL
                     : r < 93 ? K_SYSCTL : K_CRED;
         else
@@ -193,8 +209,52 @@ static void generate(unsigned long long seed, struct op *ops, int n)
             o->a[4] = ONE_OF(0, 1000, -1);                             /* IPC_SET uid */
             o->a[5] = ONE_OF(0600, 0660, 0644, 0606, 0, 0777);         /* IPC_SET mode */
             break;
+        case K_SHMGET:
+            o->a[0] = ONE_OF(IPC_PRIVATE, 21, 22, 0x7fffffff);
+            o->a[1] = ONE_OF(1, 4096, 4096, 4097, 8192, 0, 100000, -1);
+            o->a[2] = ONE_OF(0, IPC_CREAT, IPC_CREAT | IPC_EXCL, IPC_EXCL) |
+                      ONE_OF(0600, 0666, 0640, 0604, 0602, 0400, 0, 0777) | (pick(6) == 0 ? SHM_NORESERVE : 0);
+            break;
+        case K_SHMAT:
+            some_id(o);
+            o->a[1] = ONE_OF(0, 0, 1, 1, 2, 3, 4);   /* 0 NULL, 1 a fresh slot, 2 fresh+0x10, 3 an earlier slot, 4 fresh+0x10 SHM_RND */
+            o->a[2] = ONE_OF(0, 0, SHM_RDONLY, SHM_EXEC, SHM_RDONLY | SHM_EXEC) |
+                      (pick(8) == 0 && o->a[1] != 3 ? SHM_REMAP : 0) | (o->a[1] == 4 ? SHM_RND : 0);
+            o->a[3] = pick(SLOTS / 2);                /* the earlier slot */
+            break;
+        case K_SHMDT:
+            if (pick(6)) {
+                o->addr_pick = (int)pick(64);
+                o->a[1] = ONE_OF(0, 0, 0, 1, 4096);
+            } else {
+                o->a[0] = ONE_OF(0, 4096, 1);
+            }
+            break;
+        case K_SHMCTL:
+            o->a[1] = ONE_OF(IPC_STAT, IPC_STAT, IPC_SET, IPC_RMID, IPC_RMID, IPC_INFO, SHM_INFO, SHM_STAT,
+                             SHM_STAT_ANY, SHM_LOCK, SHM_UNLOCK, 99, -1);
+            if (o->a[1] == SHM_STAT || o->a[1] == SHM_STAT_ANY)
+                o->a[0] = ONE_OF(0, 1, 2, 3, 32768, -1);
+            else
+                some_id(o);
+            o->a[2] = ONE_OF(0, 1000, 2000, -1);
+            o->a[3] = ONE_OF(0, 1000, 3000);
+            o->a[4] = ONE_OF(0600, 0660, 0644, 0606, 0, 0777);
+            break;
+        case K_SHM_CHILD:
+            some_id(o);                        /* the segment whose state is compared after */
+            break;
         case K_SYSCTL:
-            o->a[0] = seed % 2 ? pick(4) : 4 + pick(2);
+            if (seed % 3 == 2) {
+                o->a[0] = 6 + pick(5);
+                o->a[1] = o->a[0] == 6 ? ONE_OF(4096, 8192, 100000, -1)
+                        : o->a[0] == 7 ? ONE_OF(1, 2, 3, 100000)
+                        : o->a[0] == 8 ? ONE_OF(1, 2, 4096, 40000)
+                        : o->a[0] == 9 ? ONE_OF(0, 1, 2)
+                                       : ONE_OF(-1, 5, 32770, 98309);
+                break;
+            }
+            o->a[0] = seed % 3 == 1 ? pick(4) : 4 + pick(2);
             o->a[1] = o->a[0] == 0 ? ONE_OF(100, 8192, 16384, -1)
                     : o->a[0] == 1 ? ONE_OF(100, 16384, 20000, -1)
                     : o->a[0] == 2 ? ONE_OF(2, 3, 32000, 40000)
@@ -234,6 +294,18 @@ static void describe(const struct op *o, char *buf, size_t size)
     }
     case K_SEMCTL: snprintf(buf, size, "semctl id=%ld num=%ld cmd=%ld val=%ld vals=%u,%u,%u uid=%ld mode=0%lo",
                             o->a[0], o->a[1], o->a[2], o->a[3], o->vals[0], o->vals[1], o->vals[2], o->a[4], o->a[5]); break;
+    case K_SHMGET: snprintf(buf, size, "shmget key=%ld size=%ld flags=0%lo", o->a[0], o->a[1], o->a[2]); break;
+    case K_SHMAT: {
+        static const char *const where[] = { "NULL", "a fresh slot", "a fresh slot+0x10", "an earlier slot",
+                                             "a fresh slot+0x10" };
+        snprintf(buf, size, "shmat id=%ld at %s (slot %ld) flags=0%lo", o->a[0], where[o->a[1]], o->a[3], o->a[2]);
+        break;
+    }
+    case K_SHMDT: snprintf(buf, size, "shmdt %s%+ld", o->addr_pick >= 0 ? "an attach address" : "address",
+                           o->addr_pick >= 0 ? o->a[1] : o->a[0]); break;
+    case K_SHMCTL: snprintf(buf, size, "shmctl id=%ld cmd=%ld uid=%ld gid=%ld mode=0%lo", o->a[0], o->a[1], o->a[2],
+                            o->a[3], o->a[4]); break;
+    case K_SHM_CHILD: snprintf(buf, size, "fork a child; IPC_STAT of id=%ld while it lives and after it exits", o->a[0]); break;
     case K_SYSCTL:
         if (o->a[0] == 4)
             snprintf(buf, size, "sysctl sem=%s", sem_settings[o->a[1]]);
@@ -266,8 +338,17 @@ static const char *const sem_cmds[] = { "", "IPC_STAT", "IPC_SET", "IPC_RMID", "
                                          "SEM_STAT", "SEM_STAT_ANY", "invalid", "GETVAL", "SETVAL",
                                          "GETALL", "SETALL", "GETPID", "GETNCNT", "GETZCNT" };
 
+static const char *const shm_cmds[] = { "", "IPC_STAT", "IPC_SET", "IPC_RMID", "IPC_INFO", "SHM_INFO",
+                                         "SHM_STAT", "SHM_STAT_ANY", "invalid", "SHM_LOCK", "SHM_UNLOCK" };
+
 static int cmd_slot(const struct op *o)
 {
+    if (o->kind == K_SHMCTL)
+        switch (o->a[1]) {
+        case IPC_STAT: return 1; case IPC_SET: return 2; case IPC_RMID: return 3; case IPC_INFO: return 4;
+        case SHM_INFO: return 5; case SHM_STAT: return 6; case SHM_STAT_ANY: return 7;
+        case SHM_LOCK: return 9; case SHM_UNLOCK: return 10; default: return 8;
+        }
     if (o->kind == K_SEMOP)
         return o->a[2] ? 1 : 0;        /* semtimedop / semop */
     if (o->kind != K_MSGCTL && o->kind != K_SEMCTL)
@@ -396,6 +477,52 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
         errno = (int)result[1];
         break;
     }
+    case K_SHMGET:
+        k->ret = syscall(SYS_shmget, (key_t)o->a[0], (size_t)o->a[1], (int)o->a[2]);
+        break;
+    case K_SHMAT:
+        k->ret = syscall(SYS_shmat, (int)o->a[0], (void *)(uintptr_t)o->a[5], (int)o->a[2]);
+        break;
+    case K_SHMDT:
+        k->ret = syscall(SYS_shmdt, (void *)(uintptr_t)o->a[0]);
+        break;
+    case K_SHMCTL: {
+        struct shmid_ds ds;
+        memset(&ds, 0, sizeof(ds));
+        ds.shm_perm.uid = (uid_t)o->a[2];
+        ds.shm_perm.gid = (gid_t)o->a[3];
+        ds.shm_perm.mode = (unsigned short)o->a[4];
+        memset(k->out, 0, 512);
+        memcpy(k->out, &ds, sizeof(ds));
+        k->ret = syscall(SYS_shmctl, (int)o->a[0], (int)o->a[1], k->out);
+        k->len = k->ret >= 0 && (o->a[1] == IPC_STAT || o->a[1] == SHM_STAT || o->a[1] == SHM_STAT_ANY ||
+                                 o->a[1] == IPC_INFO || o->a[1] == SHM_INFO) ? 256 : 0;
+        break;
+    }
+    case K_SHM_CHILD: {
+        /* the segment's state while the child lives (its attachments copied
+         * by the parent), then after it exits */
+        int go[2];
+        if (pipe(go) < 0)
+            break;
+        pid_t child = fork();
+        if (child == 0) {
+            char c;
+            close(go[1]);
+            if (read(go[0], &c, 1) < 0)
+                _exit(2);
+            _exit(0);
+        }
+        close(go[0]);
+        memset(k->out, 0, 2 * sizeof(struct shmid_ds));
+        syscall(SYS_shmctl, (int)o->a[0], IPC_STAT, k->out);
+        close(go[1]);
+        waitpid(child, NULL, 0);
+        k->child = child;
+        k->ret = syscall(SYS_shmctl, (int)o->a[0], IPC_STAT, k->out + sizeof(struct shmid_ds));
+        k->len = k->ret >= 0 ? 2 * sizeof(struct shmid_ds) : 0;
+        break;
+    }
     case K_SEMCTL: {
         int cmd = (int)o->a[2];
         unsigned long arg = (unsigned long)(uintptr_t)k->out;
@@ -499,6 +626,38 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
         m->len = 5 * sizeof(unsigned short);
         break;
     }
+    case K_SHMGET:
+        r = model_shmget(ns, c, (int32_t)o->a[0], (unsigned long)o->a[1], (int)o->a[2], now);
+        break;
+    case K_SHMAT:
+        /* where the kernel put a NULL-address attachment is the runtime's choice */
+        r = model_shmat(ns, c, (int)o->a[0], (uintptr_t)o->a[5], (int)o->a[2],
+                        kernel->ret != -1 ? (uintptr_t)kernel->ret : 0, now);
+        break;
+    case K_SHMDT:
+        r = model_shmdt(ns, c, (uintptr_t)o->a[0], now);
+        break;
+    case K_SHMCTL: {
+        struct shmid_ds ds;
+        memset(&ds, 0, sizeof(ds));
+        ds.shm_perm.uid = (uid_t)o->a[2];
+        ds.shm_perm.gid = (gid_t)o->a[3];
+        ds.shm_perm.mode = (unsigned short)o->a[4];
+        memset(m->out, 0, 512);
+        memcpy(m->out, &ds, sizeof(ds));
+        r = model_shmctl(ns, c, (int)o->a[0], (int)o->a[1], m->out, now);
+        m->len = r >= 0 && (o->a[1] == IPC_STAT || o->a[1] == SHM_STAT || o->a[1] == SHM_STAT_ANY ||
+                            o->a[1] == IPC_INFO || o->a[1] == SHM_INFO) ? 256 : 0;
+        break;
+    }
+    case K_SHM_CHILD:
+        model_fork(ns, c->pid, kernel->child, now);
+        memset(m->out, 0, 2 * sizeof(struct shmid_ds));
+        model_shmctl(ns, c, (int)o->a[0], IPC_STAT, m->out, now);
+        model_exit(ns, kernel->child, now);
+        r = model_shmctl(ns, c, (int)o->a[0], IPC_STAT, m->out + sizeof(struct shmid_ds), now);
+        m->len = r >= 0 ? 2 * sizeof(struct shmid_ds) : 0;
+        break;
     case K_SEMCTL: {
         int cmd = (int)o->a[2];
         unsigned long arg = (unsigned long)(uintptr_t)m->out;
@@ -539,6 +698,18 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
 /* Times compare as relations: both zero, or both set. */
 static void normalise_times(const struct op *o, struct outcome *x)
 {
+    if ((o->kind == K_SHM_CHILD || (o->kind == K_SHMCTL && (o->a[1] == IPC_STAT || o->a[1] == SHM_STAT ||
+                                                           o->a[1] == SHM_STAT_ANY))) && x->len) {
+        for (size_t at = 0; at < x->len; at += sizeof(struct shmid_ds)) {
+            struct shmid_ds ds;
+            memcpy(&ds, x->out + at, sizeof(ds));
+            ds.shm_atime = ds.shm_atime != 0;
+            ds.shm_dtime = ds.shm_dtime != 0;
+            ds.shm_ctime = ds.shm_ctime != 0;
+            memcpy(x->out + at, &ds, sizeof(ds));
+        }
+        return;
+    }
     if (o->kind == K_SEMCTL && x->len && (o->a[2] == IPC_STAT || o->a[2] == SEM_STAT || o->a[2] == SEM_STAT_ANY)) {
         struct semid_ds ds;
         memcpy(&ds, x->out, sizeof(ds));
@@ -566,6 +737,12 @@ static int same(const struct op *o, struct outcome *k, struct outcome *m)
         return 0;
     if (o->kind == K_MSGCTL && (o->a[1] == IPC_INFO || o->a[1] == MSG_INFO))
         return memcmp(k->out, m->out, sizeof(struct msginfo)) == 0;
+    if (o->kind == K_SHMCTL && o->a[1] == IPC_INFO)
+        return memcmp(k->out, m->out, sizeof(struct shminfo)) == 0;
+    if (o->kind == K_SHMCTL && o->a[1] == SHM_INFO)
+        return memcmp(k->out, m->out, sizeof(struct shm_info)) == 0;
+    if ((o->kind == K_SHMCTL || o->kind == K_SHM_CHILD) && k->len)
+        return memcmp(k->out, m->out, k->len) == 0;
     if (o->kind == K_SEMCTL && (o->a[2] == IPC_INFO || o->a[2] == SEM_INFO))
         return memcmp(k->out, m->out, sizeof(struct seminfo)) == 0;
     if (o->kind == K_SEMCTL && k->len)
@@ -608,6 +785,26 @@ static void format_outcome(const struct op *o, const struct outcome *x, char *bu
                      ds.sem_perm.__key, ds.sem_perm.uid, ds.sem_perm.gid, ds.sem_perm.cuid, ds.sem_perm.mode,
                      ds.sem_perm.__seq, ds.sem_nsems, (long)ds.sem_otime, (long)ds.sem_ctime);
         }
+    } else if ((o->kind == K_SHMCTL || o->kind == K_SHM_CHILD) && x->len) {
+        if (o->kind == K_SHMCTL && o->a[1] == IPC_INFO) {
+            struct shminfo si;
+            memcpy(&si, x->out, sizeof(si));
+            snprintf(buf + n, size - (size_t)n, " shmmax=%lu shmmin=%lu shmmni=%lu shmseg=%lu shmall=%lu",
+                     si.shmmax, si.shmmin, si.shmmni, si.shmseg, si.shmall);
+        } else if (o->kind == K_SHMCTL && o->a[1] == SHM_INFO) {
+            struct shm_info si;
+            memcpy(&si, x->out, sizeof(si));
+            snprintf(buf + n, size - (size_t)n, " used_ids=%d shm_tot=%lu shm_rss=%lu shm_swp=%lu",
+                     si.used_ids, si.shm_tot, si.shm_rss, si.shm_swp);
+        } else {
+            struct shmid_ds ds;
+            memcpy(&ds, x->out, sizeof(ds));
+            snprintf(buf + n, size - (size_t)n,
+                     " key=%d uid=%d gid=%d cuid=%d mode=0%o seq=%d segsz=%zu nattch=%lu cpid=%d lpid=%d"
+                     " atime=%ld dtime=%ld ctime=%ld", ds.shm_perm.__key, ds.shm_perm.uid, ds.shm_perm.gid,
+                     ds.shm_perm.cuid, ds.shm_perm.mode, ds.shm_perm.__seq, ds.shm_segsz, ds.shm_nattch,
+                     ds.shm_cpid, ds.shm_lpid, (long)ds.shm_atime, (long)ds.shm_dtime, (long)ds.shm_ctime);
+        }
     } else if (o->kind == K_MSGRCV && x->len) {
         long type;
         memcpy(&type, x->out, sizeof(type));
@@ -639,6 +836,14 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
         static struct outcome k, m;
         long ids[256];
         int nids = 0;
+        uintptr_t addrs[256];
+        int naddrs = 0;
+        /* explicit shmat addresses: slots of a reserved window, freed one by one */
+        unsigned char *window = mmap(NULL, SLOT * (SLOTS + 1), PROT_NONE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        uintptr_t base = ((uintptr_t)window + SLOT - 1) & ~(SLOT - 1);
+        static unsigned char slot_freed[SLOTS];
+        memset(slot_freed, 0, sizeof(slot_freed));
         for (int i = 0; i < n; i++) {
             if (!keep[i])
                 continue;
@@ -646,6 +851,17 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
             const struct op *o = &resolved;
             if (resolved.id_pick >= 0)
                 resolved.a[0] = nids ? ids[resolved.id_pick % nids] : 0;   /* sequences use one kind */
+            if (o->kind == K_SHMDT && resolved.addr_pick >= 0)
+                resolved.a[0] = (long)(naddrs ? addrs[resolved.addr_pick % naddrs] : 0) + resolved.a[1];
+            if (o->kind == K_SHMAT) {
+                long slot = resolved.a[1] == 0 ? -1 : resolved.a[1] == 3 ? 1 + resolved.a[3] % (i + 1) : 1 + i;
+                resolved.a[5] = slot < 0 ? 0 : (long)(base + (uintptr_t)slot * SLOT) +
+                                               (resolved.a[1] == 2 || resolved.a[1] == 4 ? 0x10 : 0);
+                if (slot >= 0 && !slot_freed[slot]) {
+                    munmap((void *)(base + (uintptr_t)slot * SLOT), SLOT);
+                    slot_freed[slot] = 1;
+                }
+            }
             if (o->kind == K_CRED) {
                 become(&creds[o->a[0]], &c);
                 continue;
@@ -658,8 +874,10 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
             long now = time(NULL);
             kernel_op(o, &k, msgbuf);
             model_op(ns, &c, o, &m, msgbuf, &k, now);
-            if ((o->kind == K_MSGGET || o->kind == K_SEMGET) && k.ret >= 0 && nids < 256)
+            if ((o->kind == K_MSGGET || o->kind == K_SEMGET || o->kind == K_SHMGET) && k.ret >= 0 && nids < 256)
                 ids[nids++] = k.ret;
+            if (o->kind == K_SHMAT && k.ret != -1 && naddrs < 256)
+                addrs[naddrs++] = (uintptr_t)k.ret;
             int slot = cmd_slot(o), e = k.err < 64 ? k.err : 63;
             v->cov.count[o->kind][slot][e]++;
             if (!same(o, &k, &m)) {
@@ -718,7 +936,8 @@ static int shrink(const struct op *ops, int *keep, int n, unsigned long long see
 static void print_coverage(const struct coverage *cov)
 {
     static const char *const kinds[] = { "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
-                                         "semctl", "undo+exit", "sysctl" };
+                                         "semctl", "undo+exit", "shmget", "shmat", "shmdt", "shmctl",
+                                         "fork+exit", "sysctl" };
     printf("coverage (outcomes compared, by call and command):\n");
     for (int k = 0; k < K_CRED; k++)
         for (int s = 0; s < 16; s++) {
@@ -732,6 +951,7 @@ static void print_coverage(const struct coverage *cov)
                 snprintf(line + l, sizeof(line) - l, " %s=%ld", e ? strerrorname_np(e) : "ok", cov->count[k][s][e]);
             }
             const char *cmd = k == K_MSGCTL ? msg_cmds[s < 9 ? s : 0] : k == K_SEMCTL ? sem_cmds[s]
+                            : k == K_SHMCTL ? shm_cmds[s < 11 ? s : 0]
                             : k == K_SEMOP ? (s ? "semtimedop" : "semop") : "";
             if (total)
                 printf("  %-9s %-12s %6ld:%s\n", kinds[k], cmd, total, line);

@@ -1,0 +1,366 @@
+/* shm.c: shared memory segments as ipc/shm.c keeps them: sizes and limits,
+ * attachments and nattch, removal (SHM_DEST, the key made private, the
+ * segment destroyed at the last detach), shm_rmid_forced, SHM_LOCK.
+ * The memory itself and where an attachment lands are the runtime's.
+ * Must not: map memory or read a clock. */
+#define _GNU_SOURCE
+#include "model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+#ifndef SHM_STAT_ANY
+#define SHM_STAT_ANY 15
+#endif
+#ifndef SHM_EXEC
+#define SHM_EXEC 0100000
+#endif
+
+#define PAGE 4096UL                    /* PAGE_SIZE and SHMLBA on x86_64 */
+#define SHMMIN 1
+#define SHM_DEST_BIT 01000
+#define SHM_LOCKED_BIT 02000
+
+static unsigned long pages(unsigned long size)
+{
+    return (size + PAGE - 1) / PAGE;
+}
+
+/* shm_destroy */
+static void shm_destroy(struct model_ns *ns, struct model_shm *shp)
+{
+    ns->shm_tot -= pages(shp->segsz);
+    model_ids_remove(&ns->shm_ids, &shp->perm);
+    free(shp);
+}
+
+/* shm_may_destroy */
+static int may_destroy(const struct model_ns *ns, const struct model_shm *shp)
+{
+    return shp->nattch == 0 && (ns->limits.shm_rmid_forced || (shp->perm.mode & SHM_DEST_BIT));
+}
+
+/* shm_open: an attachment appears (shmat, or a fork copying one). */
+static void shm_open(struct model_shm *shp, pid_t pid, long now)
+{
+    shp->atime = now;
+    shp->lpid = pid;
+    shp->nattch++;
+}
+
+/* shm_close: an attachment goes (shmdt, exec, exit). */
+static void shm_close(struct model_ns *ns, struct model_shm *shp, pid_t pid, long now)
+{
+    shp->lpid = pid;
+    shp->dtime = now;
+    shp->nattch--;
+    if (may_destroy(ns, shp))
+        shm_destroy(ns, shp);
+}
+
+static void add_attach(struct model_ns *ns, pid_t pid, uintptr_t addr, struct model_shm *shp)
+{
+    struct model_attach *a = calloc(1, sizeof(*a));
+    if (!a)
+        return;
+    a->pid = pid;
+    a->addr = addr;
+    a->size = pages(shp->segsz) * PAGE;
+    a->shm = shp;
+    a->next = ns->attaches;
+    ns->attaches = a;
+}
+
+/* ---------- shmget ---------- */
+
+static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t key, unsigned long size,
+                   int flags, long now)
+{
+    unsigned long numpages = pages(size);
+    if (size < SHMMIN || size > ns->limits.shmmax)
+        return -EINVAL;
+    if (numpages * PAGE < size)
+        return -ENOSPC;
+    if (ns->shm_tot + numpages < ns->shm_tot || ns->shm_tot + numpages > ns->limits.shmall)
+        return -ENOSPC;
+    struct model_shm *shp = calloc(1, sizeof(*shp));
+    if (!shp)
+        return -ENOMEM;
+    shp->perm.key = key;
+    shp->perm.mode = (unsigned)flags & MODEL_S_IRWXUGO;
+    shp->cpid = c->pid;
+    shp->creator = c->pid;
+    shp->ctime = now;
+    shp->segsz = size;
+    int id = model_ids_add(&ns->shm_ids, &shp->perm, shp, ns->limits.shmmni, c);
+    if (id < 0) {
+        free(shp);
+        return id;
+    }
+    ns->shm_tot += numpages;
+    return id;
+}
+
+long model_shmget(struct model_ns *ns, const struct model_caller *c, int32_t key, unsigned long size,
+                  int flags, long now)
+{
+    if (key == IPC_PRIVATE)
+        return newseg(ns, c, key, size, flags, now);
+    struct model_shm *shp = model_ids_find_key(&ns->shm_ids, key);
+    if (!shp)
+        return (flags & IPC_CREAT) ? newseg(ns, c, key, size, flags, now) : -ENOENT;
+    if ((flags & IPC_CREAT) && (flags & IPC_EXCL))
+        return -EEXIST;
+    if (shp->segsz < size)                         /* shm_more_checks */
+        return -EINVAL;
+    if (model_ipcperms(c, &shp->perm, flags))
+        return -EACCES;
+    return shp->perm.id;
+}
+
+/* ---------- shmat / shmdt ---------- */
+
+static int overlaps(const struct model_ns *ns, pid_t pid, uintptr_t addr, unsigned long size)
+{
+    for (const struct model_attach *a = ns->attaches; a; a = a->next)
+        if (a->pid == pid && addr < a->addr + a->size && a->addr < addr + size)
+            return 1;
+    return 0;
+}
+
+long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uintptr_t addr, int flags,
+                 uintptr_t auto_addr, long now)
+{
+    if (id < 0)
+        return -EINVAL;
+    if (addr) {
+        if (addr & (PAGE - 1)) {
+            if (!(flags & SHM_RND))
+                return -EINVAL;
+            addr &= ~(PAGE - 1);
+            if (!addr && (flags & SHM_REMAP))
+                return -EINVAL;
+        }
+    } else if (flags & SHM_REMAP) {
+        return -EINVAL;
+    }
+    int acc = (flags & SHM_RDONLY) ? MODEL_S_IRUGO : MODEL_S_IRUGO | MODEL_S_IWUGO;
+    if (flags & SHM_EXEC)
+        acc |= 0111;
+    struct model_shm *shp = model_ids_find(&ns->shm_ids, id);
+    if (!shp)
+        return -EINVAL;
+    if (model_ipcperms(c, &shp->perm, acc))
+        return -EACCES;
+    unsigned long size = pages(shp->segsz) * PAGE;
+    if (addr && !(flags & SHM_REMAP)) {
+        if (addr + size < addr || overlaps(ns, c->pid, addr, size))
+            return -EINVAL;
+    }
+    if (!addr)
+        addr = auto_addr;
+    shm_open(shp, c->pid, now);
+    add_attach(ns, c->pid, addr, shp);
+    return (long)addr;
+}
+
+long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now)
+{
+    if (addr & (PAGE - 1))
+        return -EINVAL;
+    for (struct model_attach **p = &ns->attaches; *p; p = &(*p)->next) {
+        struct model_attach *a = *p;
+        if (a->pid == c->pid && a->addr == addr) {
+            *p = a->next;
+            shm_close(ns, a->shm, c->pid, now);
+            free(a);
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* ---------- shmctl ---------- */
+
+static void fill_perm(struct ipc_perm *out, const struct model_perm *p)
+{
+    out->__key = p->key;
+    out->uid = p->uid;
+    out->gid = p->gid;
+    out->cuid = p->cuid;
+    out->cgid = p->cgid;
+    out->mode = (unsigned short)p->mode;
+    out->__seq = (unsigned short)p->seq;
+}
+
+static long shmctl_stat(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
+                        struct shmid_ds *ds)
+{
+    memset(ds, 0, sizeof(*ds));
+    struct model_shm *shp = cmd == IPC_STAT ? model_ids_find(&ns->shm_ids, id)
+                                            : model_ids_at(&ns->shm_ids, id & (MODEL_IPCMNI - 1));
+    if (!shp)
+        return -EINVAL;
+    if (cmd != SHM_STAT_ANY && model_ipcperms(c, &shp->perm, MODEL_S_IRUGO))
+        return -EACCES;
+    fill_perm(&ds->shm_perm, &shp->perm);
+    ds->shm_segsz = shp->segsz;
+    ds->shm_atime = shp->atime;
+    ds->shm_dtime = shp->dtime;
+    ds->shm_ctime = shp->ctime;
+    ds->shm_cpid = shp->cpid;
+    ds->shm_lpid = shp->lpid;
+    ds->shm_nattch = shp->nattch;
+    return cmd == IPC_STAT ? 0 : shp->perm.id;
+}
+
+static long shmctl_info(struct model_ns *ns, int cmd, void *buf)
+{
+    if (cmd == IPC_INFO) {
+        struct shminfo *si = buf;
+        memset(si, 0, sizeof(*si));
+        si->shmmax = ns->limits.shmmax;
+        si->shmmin = SHMMIN;
+        si->shmmni = (unsigned long)ns->limits.shmmni;
+        si->shmseg = (unsigned long)ns->limits.shmmni;  /* shmctl_ipc_info reports shmmni here */
+        si->shmall = ns->limits.shmall;
+    } else {
+        struct shm_info *si = buf;
+        memset(si, 0, sizeof(*si));
+        si->used_ids = ns->shm_ids.in_use;
+        si->shm_tot = ns->shm_tot;
+        /* shm_rss/shm_swp: resident pages are the runtime's; untouched, 0 */
+    }
+    int max = model_ids_max_index(&ns->shm_ids);
+    return max < 0 ? 0 : max;
+}
+
+/* shmctl_do_lock */
+static long shmctl_lock(struct model_ns *ns, const struct model_caller *c, int id, int cmd)
+{
+    struct model_shm *shp = model_ids_find(&ns->shm_ids, id);
+    if (!shp)
+        return -EINVAL;
+    if (!(c->caps & MODEL_CAP_IPC_LOCK) && c->euid != shp->perm.uid && c->euid != shp->perm.cuid)
+        return -EPERM;
+    if (cmd == SHM_LOCK)
+        shp->perm.mode |= SHM_LOCKED_BIT;
+    else
+        shp->perm.mode &= ~(unsigned)SHM_LOCKED_BIT;
+    return 0;
+}
+
+static long shmctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
+                        const struct shmid_ds *ds, long now)
+{
+    struct model_shm *shp = model_ids_find(&ns->shm_ids, id);
+    if (!shp)
+        return -EINVAL;
+    if (!model_may_change(c, &shp->perm))
+        return -EPERM;
+    if (cmd == IPC_RMID) {
+        /* do_shm_rmid: with attachments, marked and hidden from its key */
+        if (shp->nattch) {
+            shp->perm.mode |= SHM_DEST_BIT;
+            shp->perm.key = IPC_PRIVATE;
+        } else {
+            shm_destroy(ns, shp);
+        }
+        return 0;
+    }
+    if (ds->shm_perm.uid == (uid_t)-1 || ds->shm_perm.gid == (gid_t)-1)
+        return -EINVAL;                                 /* ipc_update_perm */
+    shp->perm.uid = ds->shm_perm.uid;
+    shp->perm.gid = ds->shm_perm.gid;
+    shp->perm.mode = (shp->perm.mode & ~MODEL_S_IRWXUGO) | (ds->shm_perm.mode & MODEL_S_IRWXUGO);
+    shp->ctime = now;
+    return 0;
+}
+
+long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now)
+{
+    if (cmd < 0 || id < 0)
+        return -EINVAL;
+    switch (cmd) {
+    case IPC_INFO:
+    case SHM_INFO:
+        return shmctl_info(ns, cmd, buf);
+    case IPC_STAT:
+    case SHM_STAT:
+    case SHM_STAT_ANY:
+        return shmctl_stat(ns, c, id, cmd, buf);
+    case IPC_SET:
+    case IPC_RMID:
+        return shmctl_down(ns, c, id, cmd, buf, now);
+    case SHM_LOCK:
+    case SHM_UNLOCK:
+        return shmctl_lock(ns, c, id, cmd);
+    default:
+        return -EINVAL;
+    }
+}
+
+/* ---------- process events ---------- */
+
+/* dup_mmap copies the attachments; it runs in the parent, so shm_open
+ * records the parent as the last process. */
+void model_fork(struct model_ns *ns, pid_t parent, pid_t child, long now)
+{
+    for (struct model_attach *a = ns->attaches; a; a = a->next)
+        if (a->pid == parent && a->shm) {
+            shm_open(a->shm, parent, now);
+            add_attach(ns, child, a->addr, a->shm);
+        }
+}
+
+void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now)
+{
+    for (struct model_attach **p = &ns->attaches; *p;) {
+        struct model_attach *a = *p;
+        if (a->pid != pid) {
+            p = &a->next;
+            continue;
+        }
+        *p = a->next;
+        shm_close(ns, a->shm, pid, now);
+        free(a);
+    }
+}
+
+/* exit_shm: segments the process created become orphans, or with
+ * shm_rmid_forced are destroyed when nothing is attached. */
+void model_shm_exit(struct model_ns *ns, pid_t pid)
+{
+    for (int i = 0; i <= ns->shm_ids.max_idx; i++) {
+        struct model_shm *shp = ns->shm_ids.slot[i];
+        if (!shp || shp->creator != pid)
+            continue;
+        shp->creator = 0;
+        if (ns->limits.shm_rmid_forced && may_destroy(ns, shp))
+            shm_destroy(ns, shp);
+    }
+}
+
+/* shm_destroy_orphaned: writing shm_rmid_forced = 1 */
+void model_shm_destroy_orphans(struct model_ns *ns)
+{
+    for (int i = 0; i <= ns->shm_ids.max_idx; i++) {
+        struct model_shm *shp = ns->shm_ids.slot[i];
+        if (shp && !shp->creator && may_destroy(ns, shp))
+            shm_destroy(ns, shp);
+    }
+}
+
+void model_shm_free_all(struct model_ns *ns)
+{
+    for (int i = 0; i < MODEL_IPCMNI; i++)
+        free(ns->shm_ids.slot[i]);
+    while (ns->attaches) {
+        struct model_attach *next = ns->attaches->next;
+        free(ns->attaches);
+        ns->attaches = next;
+    }
+}
