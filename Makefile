@@ -11,7 +11,7 @@ BUILD   := build
 BASELINE ?= ci/baseline/linux.txt
 RESULTS := $(BUILD)/results.jsonl
 
-HARNESS := names parse outcome wire puppet backend_kernel engine trace pool
+HARNESS := names parse outcome args wire puppet backend_kernel engine trace pool
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := ns ids perm msg sem shm
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)

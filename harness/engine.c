@@ -16,6 +16,8 @@
 #define _GNU_SOURCE
 #include "engine.h"
 
+#include "args.h"
+
 #include "names.h"
 #include "outcome.h"
 #include "puppet.h"
@@ -564,61 +566,43 @@ static long eval(const struct run *r, const struct expr *e)
     return expr_eval(e, r->vars, r->env->base);
 }
 
-static int set_mask_args(const struct run *r, const struct step *st, int64_t *a)
-{
-    static const char *const names[] = { "uid", "gid", "mode", "qbytes" };
-    a[0] = 0;
-    for (int i = 0; i < 4; i++) {
-        const struct keyword *k = step_keyword(st, names[i]);
-        if (k) {
-            a[0] |= 1 << i;
-            a[1 + i] = eval(r, &k->value);
-        }
-    }
-    return 0;
-}
-
 static int build_request(struct run *r, const struct step *st, struct request *rq, char *why, size_t size)
 {
     int64_t *a = rq->head.arg;
     memset(rq, 0, sizeof(*rq));
     rq->pass_fd = -1;
     rq->head.op = st->op;
-    for (int i = 0; i < st->nargs && i < WIRE_ARGS; i++)
-        a[i] = eval(r, &st->arg[i]);
+    pid_t target = 0;
+    if (st->op == OP_KILL || st->op == OP_WAIT) {
+        const struct proc *t = &r->proc[st->target];
+        if (t->state == P_ABSENT) {
+            snprintf(why, size, "process %s does not exist yet", r->s->proc_name[st->target]);
+            return -1;
+        }
+        target = t->inner;
+    }
+    step_resolve_args(st, r->vars, r->env->base, target, a);
+    /* the data each call carries */
     switch (st->op) {
-    case OP_MSGSND: {
-        /* the data is not a value argument: a[2] already holds the flags */
-        const struct keyword *k = step_keyword(st, "size");
-        a[3] = k ? eval(r, &k->value) : (long)st->data.len;
+    case OP_MSGSND:
+    case OP_WRITE:
         rq->data = st->data.ptr;
         rq->len = st->data.len;
         break;
-    }
-    case OP_MSGCTL:
-    case OP_SHMCTL:
-        set_mask_args(r, st, a + 2);
-        break;
     case OP_SEMCTL:
-        if (st->nlist) {
-            a[3] = st->list[0];
-            if (a[2] == SETALL) {
-                unsigned short *vals = calloc(32768, sizeof(unsigned short));
-                for (int i = 0; i < st->nlist && i < 32768; i++)
-                    vals[i] = (unsigned short)st->list[i];
-                rq->data = (unsigned char *)vals;
-                rq->len = 32768 * sizeof(unsigned short);
-            }
+        if (st->nlist && a[2] == SETALL) {
+            unsigned short *vals = calloc(32768, sizeof(unsigned short));
+            for (int i = 0; i < st->nlist && i < 32768; i++)
+                vals[i] = (unsigned short)st->list[i];
+            rq->data = (unsigned char *)vals;
+            rq->len = 32768 * sizeof(unsigned short);
         }
-        set_mask_args(r, st, a + 4);
         break;
     case OP_SEMOP:
     case OP_SEMTIMEDOP: {
-        const struct keyword *n = step_keyword(st, "nsops");
-        long nsops = n ? eval(r, &n->value) : st->nsops;
         size_t room = (size_t)st->nsops;
-        if (nsops > (long)room && nsops <= 4096)
-            room = (size_t)nsops;
+        if (a[1] > (long)room && a[1] <= 4096)
+            room = (size_t)a[1];
         struct sembuf *sops = calloc(room ? room : 1, sizeof(struct sembuf));
         for (int i = 0; i < st->nsops; i++) {
             sops[i].sem_num = (unsigned short)eval(r, &st->sop[i].num);
@@ -627,18 +611,9 @@ static int build_request(struct run *r, const struct step *st, struct request *r
         }
         rq->data = (unsigned char *)sops;
         rq->len = room * sizeof(struct sembuf);
-        a[0] = eval(r, &st->arg[0]);
-        a[1] = nsops;
-        const struct keyword *t = step_keyword(st, "timeout");
-        if (t && !t->is_null) {
-            a[2] = 1;
-            a[3] = eval(r, &t->value);
-            a[4] = t->value2;
-        }
         break;
     }
     case OP_FTOK:
-        a[0] = eval(r, &st->arg[0]);
         if (st->data_var >= 0) {
             rq->data = (unsigned char *)r->paths[st->data_var];
             rq->len = strlen(r->paths[st->data_var]) + 1;
@@ -647,27 +622,12 @@ static int build_request(struct run *r, const struct step *st, struct request *r
             rq->len = st->data.len + 1;     /* the parser leaves a NUL after the bytes */
         }
         break;
-    case OP_WRITE:
-        rq->data = st->data.ptr;
-        rq->len = st->data.len;
-        break;
     case OP_READ:
         if (a[1] < 0 || a[1] > WIRE_MAX_DATA) {
             snprintf(why, size, "read length %ld outside 0..%d", (long)a[1], WIRE_MAX_DATA);
             return -1;
         }
         break;
-    case OP_KILL:
-    case OP_WAIT: {
-        const struct proc *t = &r->proc[st->target];
-        if (t->state == P_ABSENT) {
-            snprintf(why, size, "process %s does not exist yet", r->s->proc_name[st->target]);
-            return -1;
-        }
-        a[1] = st->op == OP_KILL ? a[0] : 0;
-        a[0] = t->inner;
-        break;
-    }
     case OP_SETGROUPS: {
         gid_t *g = calloc((size_t)st->nlist + 1, sizeof(gid_t));
         for (int i = 0; i < st->nlist; i++)
@@ -676,29 +636,17 @@ static int build_request(struct run *r, const struct step *st, struct request *r
         rq->len = (size_t)st->nlist * sizeof(gid_t);
         break;
     }
-    case OP_CAPDROP: {
-        char buf[256];
-        snprintf(buf, sizeof(buf), "%s", st->word);
-        char *save = NULL;
-        uint64_t mask = 0;
-        for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
-            mask |= strcmp(c, "all") == 0 ? ~0ULL : 1ULL << name_capability(c);
-        a[0] = (int64_t)mask;
-        break;
-    }
     case OP_SYSCTL: {
         size_t nl = strlen(st->word), vl = st->word_value ? strlen(st->word_value) : 0;
         char *d = calloc(nl + vl + 2, 1);
         memcpy(d, st->word, nl);
         if (vl)
             memcpy(d + nl + 1, st->word_value, vl);
-        a[0] = st->word_value != NULL;
         rq->data = (unsigned char *)d;
         rq->len = nl + vl + 2;
         break;
     }
     case OP_SYSVIPC:
-        a[0] = eval(r, &st->arg[0]);
         rq->data = (unsigned char *)st->word;
         rq->len = strlen(st->word) + 1;
         break;
