@@ -11,7 +11,7 @@ BUILD   := build
 BASELINE ?= ci/baseline/linux.txt
 RESULTS := $(BUILD)/results.jsonl
 
-HARNESS := names parse outcome args wire puppet backend_kernel engine trace pool
+HARNESS := names parse outcome args wire puppet backend_kernel engine trace pool model_run
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := ns ids perm msg sem shm
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -34,26 +34,26 @@ deps:
 	./ci/install-deps.sh
 	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
 
-$(BUILD)/harness/%.o: harness/%.c harness/*.h $(DEPS_STAMP)
+$(BUILD)/harness/%.o: harness/%.c harness/*.h impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness -c $< -o $@
+	$(CC) $(CFLAGS) -Iharness -Iimpl -c $< -o $@
 
 $(BUILD)/impl/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iimpl -c $< -o $@
 
-$(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ)
+$(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ -ljansson
 
 $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion
 
-# The main job: every suite on every backend (ref is reported as skipped
-# until the reference runtime is built in), then the report; the exit status
-# is svipc's.
+# The main job: every suite on every backend, each trace compared with the
+# kernel's (ref is reported as skipped until the reference runtime is built
+# in), then the report; the exit status is svipc's.
 run: $(BUILD)/svipc
-	@status=0; ./$(BUILD)/svipc run suites --backend both -j $(JOBS) --json $(RESULTS) || status=$$?; \
+	@status=0; ./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --json $(RESULTS) || status=$$?; \
 	$(PYTHON) reports/report.py --out $(BUILD)/report $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
 	  | sed 's|^|report: |' || status=2; exit $$status
 
@@ -71,8 +71,10 @@ unit: $(TEST_BIN)
 pytest: $(DEPS_STAMP)
 	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests
 
+# The catalog on the kernel, and on the model with every trace compared
+# with the kernel's entry by entry.
 suites-check: $(BUILD)/svipc
-	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS)
+	./$(BUILD)/svipc run suites --backend kernel,model -j $(JOBS)
 
 check: unit pytest suites-check
 

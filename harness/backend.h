@@ -12,9 +12,17 @@
 #include <time.h>
 
 struct sembuf;
+struct scenario;
+struct runner_env;
+struct scenario_result;
 
 struct backend {
     const char *name;
+
+    /* A backend without processes (the sequential model) runs whole
+     * scenarios itself; the others leave this NULL and the engine drives
+     * their calls through puppets. */
+    void (*run_scenario)(const struct scenario *s, const struct runner_env *env, struct scenario_result *res);
 
     /* Coordinator side. */
     /* 0 if the backend can run on this system, else -1 and WHY filled. */
@@ -43,6 +51,7 @@ struct backend {
 };
 
 extern const struct backend backend_kernel;
+extern const struct backend backend_model;
 
 /* The backend called NAME, or NULL. */
 const struct backend *backend_by_name(const char *name);

@@ -97,5 +97,7 @@ const struct backend *backend_by_name(const char *name)
 {
     if (strcmp(name, "kernel") == 0)
         return &backend_kernel;
+    if (strcmp(name, "model") == 0)
+        return &backend_model;
     return NULL;
 }

@@ -31,7 +31,9 @@ static void usage(FILE *to)
           "\n"
           "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
           "run options:\n"
-          "  --backend kernel|ref|both   the implementations to run (default: kernel)\n"
+          "  --backend LIST              kernel, ref, model (the sequential model, no processes),\n"
+          "                              both (= kernel,ref), or a comma list; traces of every\n"
+          "                              backend are compared with the first's (default: kernel)\n"
           "  --filter GLOB               only scenarios whose name matches GLOB\n"
           "  --name NAME                 only the scenario called exactly NAME\n"
           "  -j N                        N scenarios in parallel, one namespace each\n"
@@ -137,8 +139,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--name") == 0) {
             o->exact_name = next;
         } else if (strcmp(a, "--backend") == 0) {
-            if (strcmp(next, "kernel") && strcmp(next, "ref") && strcmp(next, "both"))
-                return bad_usage("--backend is kernel, ref or both, not '%s'", next);
+            char list[256];
+            snprintf(list, sizeof(list), "%s", next);
+            char *save = NULL;
+            for (char *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save))
+                if (strcmp(b, "kernel") && strcmp(b, "ref") && strcmp(b, "model") && strcmp(b, "both"))
+                    return bad_usage("--backend takes kernel, ref, model, both or a comma list, not '%s'", next);
             o->backend = next;
         } else if (strcmp(a, "-j") == 0) {
             if (parse_long(next, &n) < 0 || n > 64)
@@ -253,16 +259,20 @@ static void cross_check(struct run_state *st, int first_job)
             st->divergences++;
         }
     }
-    if (st->per_scenario == 2) {
-        json_t *a = st->results[first_job], *b = st->results[first_job + 1];
+    /* every other backend against the first */
+    json_t *a = st->results[first_job];
+    const char *first = json_string_value(json_object_get(a, "backend"));
+    for (int k = 1; k < st->per_scenario; k++) {
+        json_t *b = st->results[first_job + k];
         const char *sa = json_string_value(json_object_get(a, "status"));
         const char *sb = json_string_value(json_object_get(b, "status"));
         char why[2048], reason[2200];
         size_t at = 0;
         if (strcmp(sa, "skip") && strcmp(sb, "skip") &&
             trace_compare(json_object_get(a, "trace"), json_object_get(b, "trace"), &at, why, sizeof(why)) < 0) {
-            snprintf(reason, sizeof(reason), "diverges from the kernel (one: kernel, other: ref): %s", why);
-            set_divergent(b, reason, "kernel", json_object_get(a, "trace"), at);
+            snprintf(reason, sizeof(reason), "diverges from the %s (one: %s, other: %s): %s", first, first,
+                     json_string_value(json_object_get(b, "backend")), why);
+            set_divergent(b, reason, first, json_object_get(a, "trace"), at);
             st->divergences++;
         }
     }
@@ -354,12 +364,19 @@ static const struct backend backend_ref_missing = {
 
 static int command_run(const struct options *o, const struct catalog *cat)
 {
-    const struct backend *backends[2];
+    const struct backend *backends[8];
     int nb = 0;
-    if (strcmp(o->backend, "ref") != 0)
-        backends[nb++] = &backend_kernel;
-    if (strcmp(o->backend, "kernel") != 0)
-        backends[nb++] = backend_by_name("ref") ? backend_by_name("ref") : &backend_ref_missing;
+    char list[256];
+    snprintf(list, sizeof(list), "%s", strcmp(o->backend, "both") == 0 ? "kernel,ref" : o->backend);
+    char *save = NULL;
+    for (char *b = strtok_r(list, ",", &save); b && nb < 8; b = strtok_r(NULL, ",", &save)) {
+        if (strcmp(b, "both") == 0) {
+            backends[nb++] = &backend_kernel;
+            b = "ref";
+        }
+        const struct backend *be = backend_by_name(b);
+        backends[nb++] = be ? be : &backend_ref_missing;
+    }
 
     struct run_state st;
     memset(&st, 0, sizeof(st));
