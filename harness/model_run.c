@@ -226,6 +226,20 @@ static long sysvipc_line(struct mrun *r, const char *table, int id, unsigned cha
     return n > 0 ? 1 : 0;
 }
 
+/* HugePages_Free of /proc/meminfo: the model's SHM_HUGETLB pool. */
+static unsigned long hugepages_free(void)
+{
+    FILE *f = fopen("/proc/meminfo", "re");
+    char line[256];
+    unsigned long n = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
 /* ---------- processes ---------- */
 
 static const unsigned ALL_CAPS = MODEL_CAP_IPC_OWNER | MODEL_CAP_SYS_ADMIN | MODEL_CAP_IPC_LOCK;
@@ -377,7 +391,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
         break;
     case OP_SHMAT: {
         struct model_shm *shp = model_ids_find(&ns->shm_ids, (int)a[0]);
-        unsigned long size = shp ? (shp->segsz + PAGE - 1) / PAGE * PAGE : PAGE;
+        unsigned long size = shp ? shp->map_size : PAGE;
         ret = model_shmat(ns, &p->c, (int)a[0], (uintptr_t)a[1], (int)a[2], place(p, size), t);
         if ((ret >= 0 || ret <= -4096) && shp && p->nmaps < MAX_MAPS) {
             p->map[p->nmaps++] = (struct mapping){ (uintptr_t)ret, size, (int)a[0], (a[2] & SHM_RDONLY) != 0 };
@@ -799,6 +813,8 @@ void model_run(const struct scenario *s, const struct runner_env *env, struct sc
     r.env = env;
     r.res = res;
     r.ns = model_ns_new();
+    if (r.ns)
+        r.ns->limits.hugepages_free = hugepages_free();
     r.next_pid = 2;                        /* pid 1 is the namespace's init */
     r.norm.name = (const char *const *)s->proc_name;
     r.norm.base = env->base;

@@ -155,6 +155,8 @@ struct model_undo {
 struct model_shm {
     struct model_perm perm;            /* mode holds SHM_DEST and SHM_LOCKED too */
     unsigned long segsz;
+    unsigned long map_size;            /* an attachment's size: pages, or 2 MiB huge pages */
+    int huge;                          /* SHM_HUGETLB */
     long atime, dtime, ctime;
     pid_t cpid, lpid;
     unsigned long nattch;
@@ -175,6 +177,10 @@ struct model_limits {
     long semmsl, semmns, semopm, semmni;
     unsigned long shmmax, shmall;
     long shmmni, shm_rmid_forced;
+    /* the system's, not the namespace's: huge pages free for SHM_HUGETLB
+     * (2 MiB pages, the only size the model knows); its user sets it */
+    unsigned long hugepages_free;
+    gid_t hugetlb_shm_group;           /* vm.hugetlb_shm_group, 0 by default */
 };
 
 struct model_ns {
@@ -276,6 +282,8 @@ void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now);
 void model_shm_exit(struct model_ns *ns, pid_t pid);
 void model_shm_destroy_orphans(struct model_ns *ns);
 
+/* in_group_p: the caller's effective or a supplementary group is GID. */
+int model_in_group(const struct model_caller *c, gid_t gid);
 /* ipcperms: 0 if the caller may access with the rwx bits of FLAG, else -1. */
 int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);
 /* ipcctl_obtain_check's rights: owner, creator, or CAP_SYS_ADMIN. */

@@ -5,7 +5,7 @@
  * Must not: look anything up; the caller passes the object. */
 #include "model.h"
 
-static int in_group(const struct model_caller *c, gid_t gid)
+int model_in_group(const struct model_caller *c, gid_t gid)
 {
     if (c->egid == gid)
         return 1;
@@ -21,7 +21,7 @@ int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, 
     int granted = (int)perm->mode;
     if (c->euid == perm->cuid || c->euid == perm->uid)
         granted >>= 6;
-    else if (in_group(c, perm->cgid) || in_group(c, perm->gid))
+    else if (model_in_group(c, perm->cgid) || model_in_group(c, perm->gid))
         granted >>= 3;
     if ((requested & ~granted & 0007) && !(c->caps & MODEL_CAP_IPC_OWNER))
         return -1;

@@ -15,11 +15,18 @@
 #ifndef SHM_STAT_ANY
 #define SHM_STAT_ANY 15
 #endif
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB 04000
+#endif
+#ifndef SHM_NORESERVE
+#define SHM_NORESERVE 010000
+#endif
 #ifndef SHM_EXEC
 #define SHM_EXEC 0100000
 #endif
 
 #define PAGE 4096UL                    /* PAGE_SIZE and SHMLBA on x86_64 */
+#define HUGE (2UL << 20)               /* the huge page size */
 #define SHMMIN 1
 #define SHM_DEST_BIT 01000
 #define SHM_LOCKED_BIT 02000
@@ -68,7 +75,7 @@ static void add_attach(struct model_ns *ns, pid_t pid, uintptr_t addr, struct mo
         return;
     a->pid = pid;
     a->addr = addr;
-    a->size = pages(shp->segsz) * PAGE;
+    a->size = shp->map_size;
     a->shm = shp;
     a->next = ns->attaches;
     ns->attaches = a;
@@ -86,6 +93,19 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
         return -ENOSPC;
     if (ns->shm_tot + numpages < ns->shm_tot || ns->shm_tot + numpages > ns->limits.shmall)
         return -ENOSPC;
+    if (flags & SHM_HUGETLB) {
+        /* hstate_sizelog: the size in bits 26..31, 0 for the default (2 MiB) */
+        int log = (flags >> 26) & 0x3f;
+        if (log && log != 21)
+            return -EINVAL;
+        /* hugetlb_file_setup: can_do_hugetlb_shm, then the reservation
+         * of the pages unless SHM_NORESERVE */
+        if (!(c->caps & MODEL_CAP_IPC_LOCK) && !model_in_group(c, ns->limits.hugetlb_shm_group))
+            return -EPERM;
+        unsigned long need = (size + HUGE - 1) / HUGE;
+        if (!(flags & SHM_NORESERVE) && need > ns->limits.hugepages_free)
+            return -ENOMEM;
+    }
     struct model_shm *shp = calloc(1, sizeof(*shp));
     if (!shp)
         return -ENOMEM;
@@ -95,6 +115,8 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
     shp->creator = c->pid;
     shp->ctime = now;
     shp->segsz = size;
+    shp->huge = (flags & SHM_HUGETLB) != 0;
+    shp->map_size = shp->huge ? (size + HUGE - 1) / HUGE * HUGE : pages(size) * PAGE;
     int id = model_ids_add(&ns->shm_ids, &shp->perm, shp, ns->limits.shmmni, c);
     if (id < 0) {
         free(shp);
@@ -155,10 +177,16 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
         return -EINVAL;
     if (model_ipcperms(c, &shp->perm, acc))
         return -EACCES;
-    unsigned long size = pages(shp->segsz) * PAGE;
-    if (addr && !(flags & SHM_REMAP)) {
-        if (addr + size < addr || overlaps(ns, c->pid, addr, size))
-            return -EINVAL;
+    /* From here do_shmat holds a count on nattch; a failure drops it through
+     * shm_may_destroy, which with shm_rmid_forced destroys an unattached
+     * segment: even a failed shmat can remove one. */
+    unsigned long size = shp->map_size;
+    int bad = (addr && !(flags & SHM_REMAP) && (addr + size < addr || overlaps(ns, c->pid, addr, size))) ||
+              (addr && shp->huge && (addr & (HUGE - 1)));     /* prepare_hugepage_range, from do_mmap */
+    if (bad) {
+        if (may_destroy(ns, shp))
+            shm_destroy(ns, shp);
+        return -EINVAL;
     }
     if (!addr)
         addr = auto_addr;

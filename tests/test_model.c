@@ -46,7 +46,7 @@
 #define SHM_EXEC 0100000
 #endif
 
-#define SLOT (1UL << 20)                /* explicit shmat addresses: a slot each */
+#define SLOT (4UL << 20)                /* explicit shmat addresses: a slot each, room for a huge page */
 #define SLOTS 256
 
 #define SEQUENCES     1500
@@ -213,7 +213,8 @@ static void generate(unsigned long long seed, struct op *ops, int n)
             o->a[0] = ONE_OF(IPC_PRIVATE, 21, 22, 0x7fffffff);
             o->a[1] = ONE_OF(1, 4096, 4096, 4097, 8192, 0, 100000, -1);
             o->a[2] = ONE_OF(0, IPC_CREAT, IPC_CREAT | IPC_EXCL, IPC_EXCL) |
-                      ONE_OF(0600, 0666, 0640, 0604, 0602, 0400, 0, 0777) | (pick(6) == 0 ? SHM_NORESERVE : 0);
+                      ONE_OF(0600, 0666, 0640, 0604, 0602, 0400, 0, 0777) | (pick(6) == 0 ? SHM_NORESERVE : 0) |
+                      (pick(8) == 0 ? ONE_OF(SHM_HUGETLB, SHM_HUGETLB | (21 << 26), SHM_HUGETLB | (30 << 26)) : 0);
             break;
         case K_SHMAT:
             some_id(o);
@@ -830,6 +831,13 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
         if (unshare(CLONE_NEWIPC) < 0)
             _exit(3);
         struct model_ns *ns = model_ns_new();
+        FILE *meminfo = fopen("/proc/meminfo", "r");
+        char line[256];
+        while (meminfo && fgets(line, sizeof(line), meminfo))
+            if (sscanf(line, "HugePages_Free: %lu", &ns->limits.hugepages_free) == 1)
+                break;
+        if (meminfo)
+            fclose(meminfo);
         struct model_caller c = { .pid = getpid() };
         become(&creds[0], &c);
         static unsigned char msgbuf[sizeof(long) + MAX_TEXT];
