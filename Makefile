@@ -15,7 +15,7 @@ HARNESS := names parse outcome args wire puppet backend_kernel engine trace pool
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := ns ids perm msg sem shm
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
-TESTS   := test_parse test_outcome test_trace test_engine test_model
+TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_blocking
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
