@@ -11,7 +11,7 @@ BUILD   := build
 BASELINE ?= ci/baseline/linux.txt
 RESULTS := $(BUILD)/results.jsonl
 
-HARNESS := names parse outcome args wire puppet backend_kernel engine trace pool model_run
+HARNESS := names parse outcome args verdict wire puppet backend_kernel engine trace pool model_run
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := ns ids perm msg sem shm
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)

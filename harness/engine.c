@@ -17,6 +17,7 @@
 #include "engine.h"
 
 #include "args.h"
+#include "verdict.h"
 
 #include "names.h"
 #include "outcome.h"
@@ -148,50 +149,11 @@ static double step_deadline(const struct run *r)
     return d < r->scenario_deadline ? d : r->scenario_deadline;
 }
 
-/* Record the scenario's failure (the first one only). */
-static void fail(struct run *r, enum scenario_status status, int step, const char *fmt, ...)
-{
-    if (r->failed)
-        return;
-    r->failed = 1;
-    r->res->status = status;
-    r->res->step = step;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
-    va_end(ap);
-}
-
-/* ---------- trace ---------- */
-
-static json_t *outcome_json(const struct outcome *o)
-{
-    json_t *fields = json_object();
-    for (int i = 0; i < o->nfields; i++)
-        json_object_set_new(fields, o->field[i].name, json_string(o->field[i].norm));
-    json_t *raw = json_object();
-    json_object_set_new(raw, "ret", json_integer(o->ret));
-    if (o->status == OUT_DONE && o->ret == -1)
-        json_object_set_new(raw, "errno", json_integer(o->err));
-    for (int i = 0; i < o->nfields; i++)
-        if (o->field[i].type != F_WORD && o->field[i].type != F_BYTES)
-            json_object_set_new(raw, o->field[i].name, json_integer(o->field[i].raw));
-    return json_pack("{s:s, s:s, s:o, s:o}", "status", outcome_status_name(o->status),
-                     "ret", o->ret_norm, "fields", fields, "raw", raw);
-}
+#define fail(r, status, step, ...) verdict_fail((r)->res, &(r)->failed, status, step, __VA_ARGS__)
 
 static void trace_step(struct run *r, int index, const char *event, int proc, const struct outcome *o)
 {
-    const struct step *st = &r->s->steps[index];
-    json_t *e = outcome_json(o);
-    json_object_set_new(e, "us", json_integer((json_int_t)((now() - r->step_start) * 1e6)));
-    json_object_set_new(e, "step", json_integer(index));
-    json_object_set_new(e, "line", json_integer(st->line));
-    json_object_set_new(e, "proc", proc >= 0 ? json_string(r->s->proc_name[proc]) : json_null());
-    json_object_set_new(e, "op", json_string(event));
-    if (o->status != OUT_DONE && *o->detail)
-        json_object_set_new(e, "detail", json_string(o->detail));
-    json_array_append_new(r->res->trace, e);
+    verdict_trace(r->res, r->s, index, event, proc, o, (long)((now() - r->step_start) * 1e6));
 }
 
 /* ---------- talking to puppets ---------- */
@@ -679,16 +641,7 @@ static void free_request(const struct step *st, struct request *rq)
 
 static void check(struct run *r, int index, const struct outcome *o)
 {
-    const struct step *st = &r->s->steps[index];
-    char why[512], actual[1024];
-    if (expect_holds(st, o, r->vars, r->env->base, why, sizeof(why)))
-        return;
-    outcome_format(o, actual, sizeof(actual));
-    enum scenario_status status = o->status == OUT_TIMEOUT || o->status == OUT_HANG ? SC_TIMEOUT : SC_FAIL;
-    fail(r, status, index,
-         "%s:%d: step %d: %s\n    expected: %s\n    actual:   %s\n    (%s)",
-         r->s->file, st->line, index + 1, st->source,
-         st->expect.text ? st->expect.text : "success", actual, why);
+    verdict_check(r->res, &r->failed, r->s, index, o, r->vars, r->env->base);
 }
 
 /* A step of one process. */
@@ -983,15 +936,12 @@ static void run_reap(struct run *r, int index)
 static void run_file(struct run *r, int index)
 {
     const struct step *st = &r->s->steps[index];
-    int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0)
-        fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    char path[64];
+    int fd = verdict_scratch_file(path, sizeof(path));
     if (fd < 0) {
         fail(r, SC_SKIP, index, "cannot create an unnamed scratch file: %s", strerror(errno));
         return;
     }
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
     r->file_fd[st->bind] = fd;
     r->paths[st->bind] = strdup(path);
 }

@@ -13,6 +13,7 @@
 #include "model.h"
 #include "names.h"
 #include "outcome.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,18 +82,7 @@ struct mrun {
     int failed;
 };
 
-static void fail(struct mrun *r, enum scenario_status st, int step, const char *fmt, ...)
-{
-    if (r->failed)
-        return;
-    r->failed = 1;
-    r->res->status = st;
-    r->res->step = step;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->res->reason, sizeof(r->res->reason), fmt, ap);
-    va_end(ap);
-}
+#define fail(r, status, step, ...) verdict_fail((r)->res, &(r)->failed, status, step, __VA_ARGS__)
 
 static long now(void)
 {
@@ -111,31 +101,12 @@ static void normalise(struct mrun *r, struct outcome *o, enum op op)
 
 static void trace(struct mrun *r, int index, const char *event, int proc, const struct outcome *o)
 {
-    const struct step *st = &r->s->steps[index];
-    json_t *fields = json_object();
-    for (int i = 0; i < o->nfields; i++)
-        json_object_set_new(fields, o->field[i].name, json_string(o->field[i].norm));
-    json_t *e = json_pack("{s:s, s:s, s:o, s:{s:I}}", "status", outcome_status_name(o->status),
-                          "ret", o->ret_norm, "fields", fields, "raw", "ret", (json_int_t)o->ret);
-    json_object_set_new(e, "step", json_integer(index));
-    json_object_set_new(e, "line", json_integer(st->line));
-    json_object_set_new(e, "proc", proc >= 0 ? json_string(r->s->proc_name[proc]) : json_null());
-    json_object_set_new(e, "op", json_string(event));
-    if (o->status != OUT_DONE && *o->detail)
-        json_object_set_new(e, "detail", json_string(o->detail));
-    json_array_append_new(r->res->trace, e);
+    verdict_trace(r->res, r->s, index, event, proc, o, -1);
 }
 
 static void check(struct mrun *r, int index, const struct outcome *o)
 {
-    const struct step *st = &r->s->steps[index];
-    char why[512], actual[1024];
-    if (expect_holds(st, o, r->vars, r->env->base, why, sizeof(why)))
-        return;
-    outcome_format(o, actual, sizeof(actual));
-    fail(r, o->status == OUT_HANG ? SC_TIMEOUT : SC_FAIL, index,
-         "%s:%d: step %d: %s\n    expected: %s\n    actual:   %s\n    (%s)", r->s->file, st->line, index + 1,
-         st->source, st->expect.text ? st->expect.text : "success", actual, why);
+    verdict_check(r->res, &r->failed, r->s, index, o, r->vars, r->env->base);
 }
 
 /* ---------- memory ---------- */
@@ -788,13 +759,12 @@ static void reap_step(struct mrun *r, int index)
 static void file_step(struct mrun *r, int index)
 {
     const struct step *st = &r->s->steps[index];
-    int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    char path[64];
+    int fd = verdict_scratch_file(path, sizeof(path));
     if (fd < 0) {
         fail(r, SC_SKIP, index, "cannot create an unnamed scratch file: %s", strerror(errno));
         return;
     }
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
     r->file_fd[st->bind] = fd;
     r->paths[st->bind] = strdup(path);
 }

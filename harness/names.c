@@ -2,6 +2,7 @@
  * Must not: hold mutable state or depend on a backend. */
 #define _GNU_SOURCE
 #include "names.h"
+#include "linux_ipc.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -10,28 +11,6 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
-
-#ifndef MSG_COPY
-#define MSG_COPY 040000
-#endif
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY 13
-#endif
-#ifndef SEM_STAT_ANY
-#define SEM_STAT_ANY 20
-#endif
-#ifndef SHM_STAT_ANY
-#define SHM_STAT_ANY 15
-#endif
-#ifndef SHM_EXEC
-#define SHM_EXEC 0100000
-#endif
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
-#ifndef SHM_NORESERVE
-#define SHM_NORESERVE 010000
-#endif
 
 struct named { const char *name; long value; };
 

@@ -3,6 +3,7 @@
  * Must not: perform any system call on IPC objects. */
 #define _GNU_SOURCE
 #include "outcome.h"
+#include "linux_ipc.h"
 
 #include "names.h"
 
@@ -16,16 +17,6 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
-
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY 13
-#endif
-#ifndef SEM_STAT_ANY
-#define SEM_STAT_ANY 20
-#endif
-#ifndef SHM_STAT_ANY
-#define SHM_STAT_ANY 15
-#endif
 
 const char *outcome_status_name(enum outcome_status status)
 {

@@ -284,6 +284,9 @@ void model_shm_destroy_orphans(struct model_ns *ns);
 
 /* in_group_p: the caller's effective or a supplementary group is GID. */
 int model_in_group(const struct model_caller *c, gid_t gid);
+/* kernel_to_ipc64_perm */
+struct ipc_perm;
+void model_fill_perm(struct ipc_perm *out, const struct model_perm *p);
 /* ipcperms: 0 if the caller may access with the rwx bits of FLAG, else -1. */
 int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);
 /* ipcctl_obtain_check's rights: owner, creator, or CAP_SYS_ADMIN. */

@@ -5,6 +5,7 @@
  * waiter record and returns MODEL_BLOCKED. */
 #define _GNU_SOURCE
 #include "model.h"
+#include "linux_ipc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,13 +14,6 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
-
-#ifndef MSG_COPY
-#define MSG_COPY 040000
-#endif
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY 13
-#endif
 
 #define MSGSSZ 16                      /* msginfo constants of ipc/msg.c */
 #define MSGSEG 0xffff
@@ -434,17 +428,6 @@ void model_msg_abandon(struct model_ns *ns, pid_t pid, int error)
 
 /* ---------- msgctl ---------- */
 
-static void fill_perm(struct ipc_perm *out, const struct model_perm *p)
-{
-    out->__key = p->key;
-    out->uid = p->uid;
-    out->gid = p->gid;
-    out->cuid = p->cuid;
-    out->cgid = p->cgid;
-    out->mode = (unsigned short)p->mode;
-    out->__seq = (unsigned short)p->seq;
-}
-
 static long msgctl_info(struct model_ns *ns, int cmd, struct msginfo *mi)
 {
     memset(mi, 0, sizeof(*mi));
@@ -477,7 +460,7 @@ static long msgctl_stat(struct model_ns *ns, const struct model_caller *c, int i
         return -EINVAL;
     if (cmd != MSG_STAT_ANY && model_ipcperms(c, &q->perm, MODEL_S_IRUGO))
         return -EACCES;
-    fill_perm(&ds->msg_perm, &q->perm);
+    model_fill_perm(&ds->msg_perm, &q->perm);
     ds->msg_stime = q->stime;
     ds->msg_rtime = q->rtime;
     ds->msg_ctime = q->ctime;

@@ -5,6 +5,8 @@
  * Must not: look anything up; the caller passes the object. */
 #include "model.h"
 
+#include <sys/ipc.h>
+
 int model_in_group(const struct model_caller *c, gid_t gid)
 {
     if (c->egid == gid)
@@ -31,4 +33,16 @@ int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, 
 int model_may_change(const struct model_caller *c, const struct model_perm *perm)
 {
     return c->euid == perm->cuid || c->euid == perm->uid || (c->caps & MODEL_CAP_SYS_ADMIN);
+}
+
+/* kernel_to_ipc64_perm: the ipc_perm an IPC_STAT reports. */
+void model_fill_perm(struct ipc_perm *out, const struct model_perm *p)
+{
+    out->__key = p->key;
+    out->uid = p->uid;
+    out->gid = p->gid;
+    out->cuid = p->cuid;
+    out->cgid = p->cgid;
+    out->mode = (unsigned short)p->mode;
+    out->__seq = (unsigned short)p->seq;
 }

@@ -5,6 +5,7 @@
  * waiter record and returns MODEL_BLOCKED. */
 #define _GNU_SOURCE
 #include "model.h"
+#include "linux_ipc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,10 +14,6 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
-
-#ifndef SEM_STAT_ANY
-#define SEM_STAT_ANY 20
-#endif
 
 #define SEMVMX 32767                   /* include/uapi/linux/sem.h */
 #define SEMAEM SEMVMX
@@ -518,17 +515,6 @@ void model_sem_exit(struct model_ns *ns, pid_t pid, long now)
 
 /* ---------- semctl ---------- */
 
-static void fill_perm(struct ipc_perm *out, const struct model_perm *p)
-{
-    out->__key = p->key;
-    out->uid = p->uid;
-    out->gid = p->gid;
-    out->cuid = p->cuid;
-    out->cgid = p->cgid;
-    out->mode = (unsigned short)p->mode;
-    out->__seq = (unsigned short)p->seq;
-}
-
 static long semctl_info(struct model_ns *ns, int cmd, struct seminfo *si)
 {
     memset(si, 0, sizeof(*si));
@@ -570,7 +556,7 @@ static long semctl_stat(struct model_ns *ns, const struct model_caller *c, int i
         return -EINVAL;
     if (cmd != SEM_STAT_ANY && model_ipcperms(c, &sma->perm, MODEL_S_IRUGO))
         return -EACCES;
-    fill_perm(&ds->sem_perm, &sma->perm);
+    model_fill_perm(&ds->sem_perm, &sma->perm);
     ds->sem_otime = get_semotime(sma);
     ds->sem_ctime = sma->ctime;
     ds->sem_nsems = (unsigned long)sma->nsems;

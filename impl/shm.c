@@ -5,25 +5,13 @@
  * Must not: map memory or read a clock. */
 #define _GNU_SOURCE
 #include "model.h"
+#include "linux_ipc.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
-
-#ifndef SHM_STAT_ANY
-#define SHM_STAT_ANY 15
-#endif
-#ifndef SHM_HUGETLB
-#define SHM_HUGETLB 04000
-#endif
-#ifndef SHM_NORESERVE
-#define SHM_NORESERVE 010000
-#endif
-#ifndef SHM_EXEC
-#define SHM_EXEC 0100000
-#endif
 
 #define PAGE 4096UL                    /* PAGE_SIZE and SHMLBA on x86_64 */
 #define HUGE (2UL << 20)               /* the huge page size */
@@ -213,17 +201,6 @@ long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t ad
 
 /* ---------- shmctl ---------- */
 
-static void fill_perm(struct ipc_perm *out, const struct model_perm *p)
-{
-    out->__key = p->key;
-    out->uid = p->uid;
-    out->gid = p->gid;
-    out->cuid = p->cuid;
-    out->cgid = p->cgid;
-    out->mode = (unsigned short)p->mode;
-    out->__seq = (unsigned short)p->seq;
-}
-
 static long shmctl_stat(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
                         struct shmid_ds *ds)
 {
@@ -234,7 +211,7 @@ static long shmctl_stat(struct model_ns *ns, const struct model_caller *c, int i
         return -EINVAL;
     if (cmd != SHM_STAT_ANY && model_ipcperms(c, &shp->perm, MODEL_S_IRUGO))
         return -EACCES;
-    fill_perm(&ds->shm_perm, &shp->perm);
+    model_fill_perm(&ds->shm_perm, &shp->perm);
     ds->shm_segsz = shp->segsz;
     ds->shm_atime = shp->atime;
     ds->shm_dtime = shp->dtime;

@@ -11,6 +11,7 @@
  * wake-ups are compared by the scenarios of the multi-process runtime. */
 #define _GNU_SOURCE
 #include "model.h"
+#include "linux_ipc.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -29,22 +30,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef MSG_COPY
-#define MSG_COPY 040000
-#endif
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY 13
-#endif
-#ifndef SEM_STAT_ANY
-#define SEM_STAT_ANY 20
-#endif
-#ifndef SHM_STAT_ANY
-#define SHM_STAT_ANY 15
-#endif
-#ifndef SHM_EXEC
-#define SHM_EXEC 0100000
-#endif
 
 #define SLOT (4UL << 20)                /* explicit shmat addresses: a slot each, room for a huge page */
 #define SLOTS 256

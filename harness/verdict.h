@@ -1,0 +1,33 @@
+/* verdict.h: what every scenario runner records the same way: trace
+ * entries, the check of a step's expectation, the first failure, scratch
+ * files.  Shared by the engine (real processes) and the model executor.
+ * Must not: run steps or know how processes are made. */
+#ifndef SVIPC_VERDICT_H
+#define SVIPC_VERDICT_H
+
+#include "engine.h"
+#include "outcome.h"
+#include "scenario.h"
+
+#include <stdint.h>
+
+/* Append the entry of step INDEX (EVENT: "msgrcv", "woke", "died" ...) by
+ * process PROC (-1: the coordinator) to RES's trace; US is its latency in
+ * microseconds, or -1. */
+void verdict_trace(struct scenario_result *res, const struct scenario *s, int index, const char *event,
+                   int proc, const struct outcome *o, long us);
+
+/* Record the run's first failure; later ones are ignored.  *FAILED is set. */
+void verdict_fail(struct scenario_result *res, int *failed, enum scenario_status status, int step,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Check step INDEX's expectation against O; on a mismatch, the failure
+ * names file, line, step, expected and actual. */
+void verdict_check(struct scenario_result *res, int *failed, const struct scenario *s, int index,
+                   const struct outcome *o, const long *vars, uintptr_t base);
+
+/* An unnamed scratch file for 'file NAME': its descriptor and a path to it
+ * (/proc/PID/fd/N) that goes away with the descriptor. */
+int verdict_scratch_file(char *path, size_t size);
+
+#endif
