@@ -80,6 +80,7 @@ struct mrun {
     int nsegs;
     struct segment_bytes seg[256];
     int failed;
+    unsigned char scratch[1 << 20];    /* a call's bytes out, as a puppet's reply */
 };
 
 #define fail(r, status, step, ...) verdict_fail((r)->res, &(r)->failed, status, step, __VA_ARGS__)
@@ -258,7 +259,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
 {
     struct mproc *p = &r->proc[index];
     struct model_ns *ns = r->ns;
-    static unsigned char buf[1 << 20];
+    unsigned char *buf = r->scratch;
     size_t len = 0;
     long ret = 0, t = now();
     memset(o, 0, sizeof(*o));
@@ -773,52 +774,60 @@ void model_run(const struct scenario *s, const struct runner_env *env, struct sc
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    static struct mrun r;
-    memset(&r, 0, sizeof(r));
     memset(res, 0, sizeof(*res));
+    struct mrun *r = calloc(1, sizeof(*r));    /* the run's runtime object */
+    if (!r) {
+        res->status = SC_ERROR;
+        res->step = -1;
+        snprintf(res->reason, sizeof(res->reason), "out of memory");
+        res->trace = json_array();
+        return;
+    }
     res->status = SC_PASS;
     res->step = -1;
     res->trace = json_array();
-    r.s = s;
-    r.env = env;
-    r.res = res;
-    r.ns = model_ns_new();
-    if (r.ns)
-        r.ns->limits.hugepages_free = hugepages_free();
-    r.next_pid = 2;                        /* pid 1 is the namespace's init */
-    r.norm.name = (const char *const *)s->proc_name;
-    r.norm.base = env->base;
-    r.norm.base_span = env->base_span;
+    r->s = s;
+    r->env = env;
+    r->res = res;
+    r->ns = model_ns_new();
+    if (r->ns)
+        r->ns->limits.hugepages_free = hugepages_free();
+    r->next_pid = 2;                        /* pid 1 is the namespace's init */
+    r->norm.name = (const char *const *)s->proc_name;
+    r->norm.base = env->base;
+    r->norm.base_span = env->base_span;
     for (int i = 0; i < MAX_VARS; i++)
-        r.file_fd[i] = -1;
-    if (!r.ns) {
-        fail(&r, SC_ERROR, -1, "out of memory");
+        r->file_fd[i] = -1;
+    if (!r->ns) {
+        fail(r, SC_ERROR, -1, "out of memory");
+        free(r);
         return;
     }
     for (int i = 0; i < s->ninitial; i++)
-        spawn(&r, i, -1);
-    for (int i = 0; i < s->nsteps && !r.failed; i++) {
+        spawn(r, i, -1);
+    for (int i = 0; i < s->nsteps && !r->failed; i++) {
         switch (s->steps[i].op) {
-        case OP_RESUMES: resumes_step(&r, i); break;
-        case OP_BLOCKED: blocked_step(&r, i); break;
-        case OP_SIGNAL: signal_step(&r, i); break;
-        case OP_REAP: reap_step(&r, i); break;
-        case OP_FILE: file_step(&r, i); break;
-        default: proc_step(&r, i); break;
+        case OP_RESUMES: resumes_step(r, i); break;
+        case OP_BLOCKED: blocked_step(r, i); break;
+        case OP_SIGNAL: signal_step(r, i); break;
+        case OP_REAP: reap_step(r, i); break;
+        case OP_FILE: file_step(r, i); break;
+        default: proc_step(r, i); break;
         }
-        if (!r.failed)
-            settle_all(&r, i);
+        if (!r->failed)
+            settle_all(r, i);
     }
     for (int i = 0; i < s->nprocs; i++)
-        outcome_clear(&r.proc[i].woke);
-    for (int i = 0; i < r.nsegs; i++)
-        free(r.seg[i].bytes);
+        outcome_clear(&r->proc[i].woke);
+    for (int i = 0; i < r->nsegs; i++)
+        free(r->seg[i].bytes);
     for (int i = 0; i < s->nvars; i++) {
-        if (r.file_fd[i] >= 0)
-            close(r.file_fd[i]);
-        free(r.paths[i]);
+        if (r->file_fd[i] >= 0)
+            close(r->file_fd[i]);
+        free(r->paths[i]);
     }
-    model_ns_free(r.ns);
+    model_ns_free(r->ns);
+    free(r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     res->steps_ms = res->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 }
