@@ -21,17 +21,13 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reports"))
 
-from results import FAILING, ResultsError, load_all  # noqa: E402
+from results import FAILING, ResultsError, load_all, open_input  # noqa: E402
 
 
 def load_baseline(path):
     """{(backend, name): (status, reason)}, or ResultsError naming file and line."""
     entries = {}
-    try:
-        handle = open(path, encoding="utf-8")
-    except OSError as e:
-        raise ResultsError(f"{path}: {e.strerror}") from e
-    with handle:
+    with open_input(path) as handle:
         for lineno, text in enumerate(handle, 1):
             line = text.split(" #", 1)[0].strip() if not text.lstrip().startswith("#") else ""
             if not line:

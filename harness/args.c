@@ -7,6 +7,7 @@
 #include "outcome.h"
 
 #include <stdio.h>
+#include <sys/ipc.h>
 #include <string.h>
 
 /* IPC_SET's fields: a mask (1 uid, 2 gid, 4 mode, 8 qbytes), then values. */
@@ -78,4 +79,16 @@ void step_resolve_args(const struct step *st, const long *vars, uintptr_t base, 
     default:
         break;
     }
+}
+
+void step_apply_set(struct ipc_perm *perm, unsigned long *qbytes, const int64_t *set)
+{
+    if (set[0] & 1)
+        perm->uid = (uid_t)set[1];
+    if (set[0] & 2)
+        perm->gid = (gid_t)set[2];
+    if (set[0] & 4)
+        perm->mode = (unsigned short)set[3];
+    if ((set[0] & 8) && qbytes)
+        *qbytes = (unsigned long)set[4];
 }

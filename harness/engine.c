@@ -125,8 +125,7 @@ struct run {
     struct scenario_result *res;
     struct proc proc[MAX_PROCS];
     long vars[MAX_VARS];
-    char *paths[MAX_VARS];
-    int file_fd[MAX_VARS];
+    struct scratch_files files;        /* 'file NAME' steps */
     struct normaliser norm;
     pid_t init;
     double scenario_deadline;
@@ -405,11 +404,7 @@ static void end(struct run *r)
     int status;
     while (wait_child(-1, &status) > 0)
         ;
-    for (int i = 0; i < r->s->nvars; i++) {
-        if (r->file_fd[i] >= 0)
-            close(r->file_fd[i]);
-        free(r->paths[i]);
-    }
+    scratch_free(&r->files);
 }
 
 /* ---------- settling ---------- */
@@ -577,8 +572,8 @@ static int build_request(struct run *r, const struct step *st, struct request *r
     }
     case OP_FTOK:
         if (st->data_var >= 0) {
-            rq->data = (unsigned char *)r->paths[st->data_var];
-            rq->len = strlen(r->paths[st->data_var]) + 1;
+            rq->data = (unsigned char *)r->files.path[st->data_var];
+            rq->len = strlen(r->files.path[st->data_var]) + 1;
         } else {
             rq->data = st->data.ptr;
             rq->len = st->data.len + 1;     /* the parser leaves a NUL after the bytes */
@@ -933,19 +928,6 @@ static void run_reap(struct run *r, int index)
     outcome_clear(&o);
 }
 
-static void run_file(struct run *r, int index)
-{
-    const struct step *st = &r->s->steps[index];
-    char path[64];
-    int fd = verdict_scratch_file(path, sizeof(path));
-    if (fd < 0) {
-        fail(r, SC_SKIP, index, "cannot create an unnamed scratch file: %s", strerror(errno));
-        return;
-    }
-    r->file_fd[st->bind] = fd;
-    r->paths[st->bind] = strdup(path);
-}
-
 void engine_run(const struct scenario *s, const struct backend *be,
                 const struct runner_env *env, struct scenario_result *res)
 {
@@ -968,8 +950,7 @@ void engine_run(const struct scenario *s, const struct backend *be,
     r.norm.base_span = env->base_span;
     for (int i = 0; i < MAX_PROCS; i++)
         r.proc[i].channel = -1;
-    for (int i = 0; i < MAX_VARS; i++)
-        r.file_fd[i] = -1;
+    scratch_init(&r.files);
     r.buf = env->reply_buf;
 
     int began = begin(&r);
@@ -988,7 +969,7 @@ void engine_run(const struct scenario *s, const struct backend *be,
             case OP_BLOCKED: run_blocked(&r, i); break;
             case OP_SIGNAL: run_signal(&r, i); break;
             case OP_REAP: run_reap(&r, i); break;
-            case OP_FILE: run_file(&r, i); break;
+            case OP_FILE: scratch_file_step(&r.files, r.res, &r.failed, s, i); break;
             case OP_EXEC: run_exec_step(&r, i); break;
             default: run_proc_step(&r, i); break;
             }

@@ -74,8 +74,7 @@ struct mrun {
     struct mproc proc[MAX_PROCS];
     pid_t next_pid;
     long vars[MAX_VARS];
-    char *paths[MAX_VARS];
-    int file_fd[MAX_VARS];
+    struct scratch_files files;        /* 'file NAME' steps */
     struct normaliser norm;
     int nsegs;
     struct segment_bytes seg[256];
@@ -294,12 +293,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
                 model_msgctl(ns, &p->c, (int)a[0], IPC_STAT, buf, t);
             else
                 model_shmctl(ns, &p->c, (int)a[0], IPC_STAT, buf, t);
-            struct ipc_perm *perm = (struct ipc_perm *)buf;
-            if (a[2] & 1) perm->uid = (uid_t)a[3];
-            if (a[2] & 2) perm->gid = (gid_t)a[4];
-            if (a[2] & 4) perm->mode = (unsigned short)a[5];
-            if ((a[2] & 8) && is_msg)
-                ((struct msqid_ds *)buf)->msg_qbytes = (msglen_t)a[6];
+            step_apply_set((struct ipc_perm *)buf, is_msg ? &((struct msqid_ds *)buf)->msg_qbytes : NULL, a + 2);
         }
         ret = is_msg ? model_msgctl(ns, &p->c, (int)a[0], (int)a[1], buf, t)
                      : model_shmctl(ns, &p->c, (int)a[0], (int)a[1], buf, t);
@@ -342,11 +336,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
                 ((unsigned short *)buf)[i] = (unsigned short)st->list[i];
         else if (cmd == IPC_SET) {
             model_semctl(ns, &p->c, (int)a[0], 0, IPC_STAT, arg, t);
-            struct ipc_perm *perm = (struct ipc_perm *)buf;
-            const struct keyword *kw;
-            if ((kw = step_keyword(st, "uid"))) perm->uid = (uid_t)eval(r, &kw->value);
-            if ((kw = step_keyword(st, "gid"))) perm->gid = (gid_t)eval(r, &kw->value);
-            if ((kw = step_keyword(st, "mode"))) perm->mode = (unsigned short)eval(r, &kw->value);
+            step_apply_set((struct ipc_perm *)buf, NULL, a + 4);
         }
         ret = model_semctl(ns, &p->c, (int)a[0], (int)a[1], cmd, arg, t);
         if (ret >= 0 && cmd == GETALL) {
@@ -365,7 +355,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
         struct model_shm *shp = model_ids_find(&ns->shm_ids, (int)a[0]);
         unsigned long size = shp ? shp->map_size : PAGE;
         ret = model_shmat(ns, &p->c, (int)a[0], (uintptr_t)a[1], (int)a[2], place(p, size), t);
-        if ((ret >= 0 || ret <= -4096) && shp && p->nmaps < MAX_MAPS) {
+        if (ret >= 0 && shp && p->nmaps < MAX_MAPS) {     /* user addresses are positive */
             p->map[p->nmaps++] = (struct mapping){ (uintptr_t)ret, size, (int)a[0], (a[2] & SHM_RDONLY) != 0 };
             segment(r, (int)a[0], size);
         }
@@ -401,7 +391,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
         break;
     }
     case OP_FTOK: {
-        const char *path = st->data_var >= 0 ? r->paths[st->data_var] : (const char *)st->data.ptr;
+        const char *path = st->data_var >= 0 ? r->files.path[st->data_var] : (const char *)st->data.ptr;
         ret = ftok(path, (int)a[0]);
         if (ret == -1)
             ret = -errno;
@@ -473,10 +463,8 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     if (ret == MODEL_BLOCKED)
         return MODEL_BLOCKED;
     o->status = OUT_DONE;
-    o->ret = ret < 0 && ret > -4096 && st->op != OP_SHMAT ? -1 : ret;
-    if (st->op == OP_SHMAT && ret < 0 && ret > -4096)
-        o->ret = -1;
-    o->err = o->ret == -1 ? (int)-ret : 0;
+    o->ret = ret < 0 ? -1 : ret;            /* the model returns -ERRNO */
+    o->err = ret < 0 ? (int)-ret : 0;
     outcome_decode(o, st->op, a, buf, len);
     return 0;
 }
@@ -757,19 +745,6 @@ static void reap_step(struct mrun *r, int index)
     outcome_clear(&o);
 }
 
-static void file_step(struct mrun *r, int index)
-{
-    const struct step *st = &r->s->steps[index];
-    char path[64];
-    int fd = verdict_scratch_file(path, sizeof(path));
-    if (fd < 0) {
-        fail(r, SC_SKIP, index, "cannot create an unnamed scratch file: %s", strerror(errno));
-        return;
-    }
-    r->file_fd[st->bind] = fd;
-    r->paths[st->bind] = strdup(path);
-}
-
 void model_run(const struct scenario *s, const struct runner_env *env, struct scenario_result *res)
 {
     struct timespec t0, t1;
@@ -796,8 +771,7 @@ void model_run(const struct scenario *s, const struct runner_env *env, struct sc
     r->norm.name = (const char *const *)s->proc_name;
     r->norm.base = env->base;
     r->norm.base_span = env->base_span;
-    for (int i = 0; i < MAX_VARS; i++)
-        r->file_fd[i] = -1;
+    scratch_init(&r->files);
     if (!r->ns) {
         fail(r, SC_ERROR, -1, "out of memory");
         free(r);
@@ -811,7 +785,7 @@ void model_run(const struct scenario *s, const struct runner_env *env, struct sc
         case OP_BLOCKED: blocked_step(r, i); break;
         case OP_SIGNAL: signal_step(r, i); break;
         case OP_REAP: reap_step(r, i); break;
-        case OP_FILE: file_step(r, i); break;
+        case OP_FILE: scratch_file_step(&r->files, r->res, &r->failed, s, i); break;
         default: proc_step(r, i); break;
         }
         if (!r->failed)
@@ -821,11 +795,7 @@ void model_run(const struct scenario *s, const struct runner_env *env, struct sc
         outcome_clear(&r->proc[i].woke);
     for (int i = 0; i < r->nsegs; i++)
         free(r->seg[i].bytes);
-    for (int i = 0; i < s->nvars; i++) {
-        if (r->file_fd[i] >= 0)
-            close(r->file_fd[i]);
-        free(r->paths[i]);
-    }
+    scratch_free(&r->files);
     model_ns_free(r->ns);
     free(r);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "puppet.h"
 
+#include "args.h"
+
 #include "scenario.h"
 #include "wire.h"
 
@@ -90,16 +92,6 @@ int puppet_hello(int channel)
 {
     struct wire_reply r = { .kind = REPLY_HELLO, .pid = getpid() };
     return wire_send(channel, &r, sizeof(r), NULL, 0, -1);
-}
-
-/* IPC_SET: fields not given come from an IPC_STAT by this process, as a
- * program would do it; mask bits: 1 uid, 2 gid, 4 mode, 8 qbytes. */
-static void fill_set(struct ipc_perm *perm, const int64_t *a, msglen_t *qbytes)
-{
-    if (a[0] & 1) perm->uid = (uid_t)a[1];
-    if (a[0] & 2) perm->gid = (gid_t)a[2];
-    if (a[0] & 4) perm->mode = (unsigned short)a[3];
-    if ((a[0] & 8) && qbytes) *qbytes = (msglen_t)a[4];
 }
 
 /* Whether a msgctl/shmctl command fills the buffer.  Command numbers are
@@ -262,11 +254,11 @@ static void perform(struct puppet *p, int passed_fd)
             if (is_msg) {
                 struct msqid_ds *ds = (struct msqid_ds *)p->out;
                 be->msgctl((int)a[0], IPC_STAT, ds);
-                fill_set(&ds->msg_perm, a + 2, &ds->msg_qbytes);
+                step_apply_set(&ds->msg_perm, &ds->msg_qbytes, a + 2);
             } else {
                 struct shmid_ds *ds = (struct shmid_ds *)p->out;
                 be->shmctl((int)a[0], IPC_STAT, ds);
-                fill_set(&ds->shm_perm, a + 2, NULL);
+                step_apply_set(&ds->shm_perm, NULL, a + 2);
             }
             errno = 0;
         }
@@ -304,7 +296,7 @@ static void perform(struct puppet *p, int passed_fd)
             if (cmd == IPC_SET) {
                 struct semid_ds *ds = (struct semid_ds *)p->out;
                 be->semctl((int)a[0], 0, IPC_STAT, (unsigned long)(uintptr_t)ds);
-                fill_set(&ds->sem_perm, a + 4, NULL);
+                step_apply_set(&ds->sem_perm, NULL, a + 4);
                 errno = 0;
             }
             arg = (unsigned long)(uintptr_t)p->out;

@@ -3,9 +3,12 @@
 #define _GNU_SOURCE
 #include "verdict.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 void verdict_trace(struct scenario_result *res, const struct scenario *s, int index, const char *event,
@@ -62,12 +65,37 @@ void verdict_check(struct scenario_result *res, int *failed, const struct scenar
                  why);
 }
 
-int verdict_scratch_file(char *path, size_t size)
+void scratch_init(struct scratch_files *sf)
 {
+    for (int i = 0; i < MAX_VARS; i++) {
+        sf->fd[i] = -1;
+        sf->path[i] = NULL;
+    }
+}
+
+void scratch_file_step(struct scratch_files *sf, struct scenario_result *res, int *failed,
+                       const struct scenario *s, int index)
+{
+    int var = s->steps[index].bind;
     int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
     if (fd < 0)
         fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-    if (fd >= 0)
-        snprintf(path, size, "/proc/%d/fd/%d", (int)getpid(), fd);
-    return fd;
+    if (fd < 0) {
+        verdict_fail(res, failed, SC_SKIP, index, "cannot create an unnamed scratch file: %s", strerror(errno));
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)getpid(), fd);
+    sf->fd[var] = fd;
+    sf->path[var] = strdup(path);
+}
+
+void scratch_free(struct scratch_files *sf)
+{
+    for (int i = 0; i < MAX_VARS; i++) {
+        if (sf->fd[i] >= 0)
+            close(sf->fd[i]);
+        free(sf->path[i]);
+    }
+    scratch_init(sf);
 }

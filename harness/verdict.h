@@ -26,8 +26,17 @@ void verdict_fail(struct scenario_result *res, int *failed, enum scenario_status
 void verdict_check(struct scenario_result *res, int *failed, const struct scenario *s, int index,
                    const struct outcome *o, const long *vars, uintptr_t base);
 
-/* An unnamed scratch file for 'file NAME': its descriptor and a path to it
- * (/proc/PID/fd/N) that goes away with the descriptor. */
-int verdict_scratch_file(char *path, size_t size);
+/* The scratch files of a run ('file NAME' steps): unnamed files whose
+ * paths (/proc/PID/fd/N) go away with the run, even a killed one. */
+struct scratch_files {
+    int fd[MAX_VARS];
+    char *path[MAX_VARS];              /* by variable: $NAME's path */
+};
+
+void scratch_init(struct scratch_files *sf);
+/* The 'file NAME' step INDEX; a file that cannot be made skips the run. */
+void scratch_file_step(struct scratch_files *sf, struct scenario_result *res, int *failed,
+                       const struct scenario *s, int index);
+void scratch_free(struct scratch_files *sf);
 
 #endif

@@ -291,5 +291,15 @@ void model_fill_perm(struct ipc_perm *out, const struct model_perm *p);
 int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);
 /* ipcctl_obtain_check's rights: owner, creator, or CAP_SYS_ADMIN. */
 int model_may_change(const struct model_caller *c, const struct model_perm *perm);
+/* ipcctl_obtain_check: the object IPC_SET / IPC_RMID act on, or NULL with
+ * *ERR -EINVAL (no such id) or -EPERM (not the caller's to change). */
+void *model_ctl_obtain(const struct model_ids *ids, const struct model_caller *c, int id, int *err);
+/* The object of IPC_STAT (by id) or *_STAT / *_STAT_ANY (BY_INDEX), read
+ * permission checked unless ANY; or NULL with *ERR -EINVAL or -EACCES. */
+void *model_stat_obtain(const struct model_ids *ids, const struct model_caller *c, int id, int by_index,
+                        int any, int *err);
+/* ipc_update_perm: IPC_SET's uid, gid and mode bits; -EINVAL for an id
+ * that does not map. */
+int model_update_perm(struct model_perm *perm, const struct ipc_perm *in);
 
 #endif

@@ -454,12 +454,10 @@ static long msgctl_stat(struct model_ns *ns, const struct model_caller *c, int i
 {
     memset(ds, 0, sizeof(*ds));
     /* MSG_STAT and MSG_STAT_ANY take an index (msq_obtain_object) */
-    struct model_msq *q = cmd == IPC_STAT ? model_ids_find(&ns->msg_ids, id)
-                                          : model_ids_at(&ns->msg_ids, id & (MODEL_IPCMNI - 1));
+    int err;
+    struct model_msq *q = model_stat_obtain(&ns->msg_ids, c, id, cmd != IPC_STAT, cmd == MSG_STAT_ANY, &err);
     if (!q)
-        return -EINVAL;
-    if (cmd != MSG_STAT_ANY && model_ipcperms(c, &q->perm, MODEL_S_IRUGO))
-        return -EACCES;
+        return err;
     model_fill_perm(&ds->msg_perm, &q->perm);
     ds->msg_stime = q->stime;
     ds->msg_rtime = q->rtime;
@@ -489,22 +487,18 @@ static void remove_queue(struct model_ns *ns, struct model_msq *q)
 static long msgctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
                         const struct msqid_ds *ds, long now)
 {
-    struct model_msq *q = model_ids_find(&ns->msg_ids, id);
+    int err;
+    struct model_msq *q = model_ctl_obtain(&ns->msg_ids, c, id, &err);
     if (!q)
-        return -EINVAL;
-    if (!model_may_change(c, &q->perm))
-        return -EPERM;
+        return err;
     if (cmd == IPC_RMID) {
         remove_queue(ns, q);
         return 0;
     }
     if (ds->msg_qbytes > (msglen_t)ns->limits.msgmnb && !(c->caps & MODEL_CAP_SYS_RESOURCE))
         return -EPERM;
-    if (ds->msg_perm.uid == (uid_t)-1 || ds->msg_perm.gid == (gid_t)-1)
-        return -EINVAL;                                 /* ipc_update_perm */
-    q->perm.uid = ds->msg_perm.uid;
-    q->perm.gid = ds->msg_perm.gid;
-    q->perm.mode = (q->perm.mode & ~MODEL_S_IRWXUGO) | (ds->msg_perm.mode & MODEL_S_IRWXUGO);
+    if ((err = model_update_perm(&q->perm, &ds->msg_perm)) < 0)
+        return err;
     q->qbytes = ds->msg_qbytes;
     q->ctime = now;
     expunge_receivers(q, EAGAIN);    /* receivers re-check their rights */

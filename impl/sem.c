@@ -550,12 +550,11 @@ static long semctl_stat(struct model_ns *ns, const struct model_caller *c, int i
                         struct semid_ds *ds)
 {
     memset(ds, 0, sizeof(*ds));
-    struct model_sem_array *sma = cmd == IPC_STAT ? model_ids_find(&ns->sem_ids, id)
-                                                  : model_ids_at(&ns->sem_ids, id & (MODEL_IPCMNI - 1));
+    int err;
+    struct model_sem_array *sma = model_stat_obtain(&ns->sem_ids, c, id, cmd != IPC_STAT, cmd == SEM_STAT_ANY,
+                                                    &err);
     if (!sma)
-        return -EINVAL;
-    if (cmd != SEM_STAT_ANY && model_ipcperms(c, &sma->perm, MODEL_S_IRUGO))
-        return -EACCES;
+        return err;
     model_fill_perm(&ds->sem_perm, &sma->perm);
     ds->sem_otime = get_semotime(sma);
     ds->sem_ctime = sma->ctime;
@@ -675,20 +674,16 @@ static void freeary(struct model_ns *ns, struct model_sem_array *sma)
 static long semctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
                         const struct semid_ds *ds, long now)
 {
-    struct model_sem_array *sma = model_ids_find(&ns->sem_ids, id);
+    int err;
+    struct model_sem_array *sma = model_ctl_obtain(&ns->sem_ids, c, id, &err);
     if (!sma)
-        return -EINVAL;
-    if (!model_may_change(c, &sma->perm))
-        return -EPERM;
+        return err;
     if (cmd == IPC_RMID) {
         freeary(ns, sma);
         return 0;
     }
-    if (ds->sem_perm.uid == (uid_t)-1 || ds->sem_perm.gid == (gid_t)-1)
-        return -EINVAL;                                 /* ipc_update_perm */
-    sma->perm.uid = ds->sem_perm.uid;
-    sma->perm.gid = ds->sem_perm.gid;
-    sma->perm.mode = (sma->perm.mode & ~MODEL_S_IRWXUGO) | (ds->sem_perm.mode & MODEL_S_IRWXUGO);
+    if ((err = model_update_perm(&sma->perm, &ds->sem_perm)) < 0)
+        return err;
     sma->ctime = now;
     return 0;
 }

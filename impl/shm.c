@@ -205,12 +205,10 @@ static long shmctl_stat(struct model_ns *ns, const struct model_caller *c, int i
                         struct shmid_ds *ds)
 {
     memset(ds, 0, sizeof(*ds));
-    struct model_shm *shp = cmd == IPC_STAT ? model_ids_find(&ns->shm_ids, id)
-                                            : model_ids_at(&ns->shm_ids, id & (MODEL_IPCMNI - 1));
+    int err;
+    struct model_shm *shp = model_stat_obtain(&ns->shm_ids, c, id, cmd != IPC_STAT, cmd == SHM_STAT_ANY, &err);
     if (!shp)
-        return -EINVAL;
-    if (cmd != SHM_STAT_ANY && model_ipcperms(c, &shp->perm, MODEL_S_IRUGO))
-        return -EACCES;
+        return err;
     model_fill_perm(&ds->shm_perm, &shp->perm);
     ds->shm_segsz = shp->segsz;
     ds->shm_atime = shp->atime;
@@ -261,11 +259,10 @@ static long shmctl_lock(struct model_ns *ns, const struct model_caller *c, int i
 static long shmctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
                         const struct shmid_ds *ds, long now)
 {
-    struct model_shm *shp = model_ids_find(&ns->shm_ids, id);
+    int err;
+    struct model_shm *shp = model_ctl_obtain(&ns->shm_ids, c, id, &err);
     if (!shp)
-        return -EINVAL;
-    if (!model_may_change(c, &shp->perm))
-        return -EPERM;
+        return err;
     if (cmd == IPC_RMID) {
         /* do_shm_rmid: with attachments, marked and hidden from its key */
         if (shp->nattch) {
@@ -276,11 +273,8 @@ static long shmctl_down(struct model_ns *ns, const struct model_caller *c, int i
         }
         return 0;
     }
-    if (ds->shm_perm.uid == (uid_t)-1 || ds->shm_perm.gid == (gid_t)-1)
-        return -EINVAL;                                 /* ipc_update_perm */
-    shp->perm.uid = ds->shm_perm.uid;
-    shp->perm.gid = ds->shm_perm.gid;
-    shp->perm.mode = (shp->perm.mode & ~MODEL_S_IRWXUGO) | (ds->shm_perm.mode & MODEL_S_IRWXUGO);
+    if ((err = model_update_perm(&shp->perm, &ds->shm_perm)) < 0)
+        return err;
     shp->ctime = now;
     return 0;
 }

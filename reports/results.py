@@ -72,6 +72,14 @@ def differing_entries(a, b):
     return out
 
 
+def open_input(path):
+    """A result or baseline file opened for reading, or ResultsError naming it."""
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as e:
+        raise ResultsError(f"{path}: {e.strerror}") from e
+
+
 def _fail(path, lineno, reason):
     raise ResultsError(f"{path}:{lineno}: {reason}")
 
@@ -80,11 +88,7 @@ def load(path, run=None):
     """Results and benchmark records of one file; RUN labels it (default: its name)."""
     run = run or os.path.splitext(os.path.basename(path))[0]
     results, benches = [], []
-    try:
-        handle = open(path, encoding="utf-8")
-    except OSError as e:
-        raise ResultsError(f"{path}: {e.strerror}") from e
-    with handle:
+    with open_input(path) as handle:
         for lineno, text in enumerate(handle, 1):
             if not text.strip():
                 continue

@@ -381,8 +381,52 @@ static void become(const struct cred *cr, struct model_caller *c)
     c->caps = caps_now();                          /* an effective uid other than 0 has none */
 }
 
+/* The input buffer of a msgctl, semctl or shmctl step (the IPC_SET
+ * structure, SETALL's values), and semctl's union argument in *ARG; the
+ * same for kernel and model. */
+static void ctl_input(const struct op *o, unsigned char *buf, unsigned long *arg)
+{
+    memset(buf, 0, 2 * sizeof(struct shmid_ds) + 512);
+    *arg = (unsigned long)(uintptr_t)buf;
+    if (o->kind == K_MSGCTL) {
+        struct msqid_ds *ds = (struct msqid_ds *)buf;
+        ds->msg_perm.uid = (uid_t)o->a[2];
+        ds->msg_perm.gid = (gid_t)o->a[3];
+        ds->msg_perm.mode = (unsigned short)o->a[4];
+        ds->msg_qbytes = (msglen_t)o->a[5];
+    } else if (o->kind == K_SHMCTL) {
+        struct shmid_ds *ds = (struct shmid_ds *)buf;
+        ds->shm_perm.uid = (uid_t)o->a[2];
+        ds->shm_perm.gid = (gid_t)o->a[3];
+        ds->shm_perm.mode = (unsigned short)o->a[4];
+    } else if (o->a[2] == SETVAL) {
+        *arg = (unsigned long)o->a[3];
+    } else if (o->a[2] == SETALL) {
+        memcpy(buf, o->vals, sizeof(o->vals));
+    } else if (o->a[2] == IPC_SET) {
+        struct semid_ds *ds = (struct semid_ds *)buf;
+        ds->sem_perm.uid = (uid_t)o->a[4];
+        ds->sem_perm.mode = (unsigned short)o->a[5];
+    }
+}
+
+/* How many bytes a successful ctl step leaves to compare. */
+static size_t ctl_output_len(const struct op *o, long ret)
+{
+    if (ret < 0)
+        return 0;
+    if (o->kind == K_MSGCTL)
+        return o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(struct msqid_ds) : 0;
+    long cmd = o->a[o->kind == K_SHMCTL ? 1 : 2];
+    int fills = cmd == IPC_STAT || cmd == IPC_INFO ||
+                (o->kind == K_SHMCTL ? cmd == SHM_STAT || cmd == SHM_STAT_ANY || cmd == SHM_INFO
+                                     : cmd == GETALL || cmd == SEM_STAT || cmd == SEM_STAT_ANY || cmd == SEM_INFO);
+    return fills ? 256 : 0;
+}
+
 static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgbuf)
 {
+    unsigned long arg;
     errno = 0;
     k->len = 0;
     switch (o->kind) {
@@ -397,18 +441,11 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
         k->ret = syscall(SYS_msgrcv, (int)o->a[0], k->out, (size_t)o->a[1], o->a[2], (int)o->a[3]);
         k->len = k->ret >= 0 ? sizeof(long) + (size_t)k->ret : 0;
         break;
-    case K_MSGCTL: {
-        struct msqid_ds ds;
-        memset(&ds, 0, sizeof(ds));
-        ds.msg_perm.uid = (uid_t)o->a[2];
-        ds.msg_perm.gid = (gid_t)o->a[3];
-        ds.msg_perm.mode = (unsigned short)o->a[4];
-        ds.msg_qbytes = (msglen_t)o->a[5];
-        memcpy(k->out, &ds, sizeof(ds));
+    case K_MSGCTL:
+        ctl_input(o, k->out, &arg);
         k->ret = syscall(SYS_msgctl, (int)o->a[0], (int)o->a[1], k->out);
-        k->len = k->ret >= 0 && o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(ds) : 0;
+        k->len = ctl_output_len(o, k->ret);
         break;
-    }
     case K_SEMGET:
         k->ret = syscall(SYS_semget, (key_t)o->a[0], (int)o->a[1], (int)o->a[2]);
         break;
@@ -472,19 +509,11 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
     case K_SHMDT:
         k->ret = syscall(SYS_shmdt, (void *)(uintptr_t)o->a[0]);
         break;
-    case K_SHMCTL: {
-        struct shmid_ds ds;
-        memset(&ds, 0, sizeof(ds));
-        ds.shm_perm.uid = (uid_t)o->a[2];
-        ds.shm_perm.gid = (gid_t)o->a[3];
-        ds.shm_perm.mode = (unsigned short)o->a[4];
-        memset(k->out, 0, 512);
-        memcpy(k->out, &ds, sizeof(ds));
+    case K_SHMCTL:
+        ctl_input(o, k->out, &arg);
         k->ret = syscall(SYS_shmctl, (int)o->a[0], (int)o->a[1], k->out);
-        k->len = k->ret >= 0 && (o->a[1] == IPC_STAT || o->a[1] == SHM_STAT || o->a[1] == SHM_STAT_ANY ||
-                                 o->a[1] == IPC_INFO || o->a[1] == SHM_INFO) ? 256 : 0;
+        k->len = ctl_output_len(o, k->ret);
         break;
-    }
     case K_SHM_CHILD: {
         /* the segment's state while the child lives (its attachments copied
          * by the parent), then after it exits */
@@ -509,27 +538,11 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
         k->len = k->ret >= 0 ? 2 * sizeof(struct shmid_ds) : 0;
         break;
     }
-    case K_SEMCTL: {
-        int cmd = (int)o->a[2];
-        unsigned long arg = (unsigned long)(uintptr_t)k->out;
-        memset(k->out, 0, sizeof(k->out));
-        if (cmd == SETVAL)
-            arg = (unsigned long)o->a[3];
-        else if (cmd == SETALL)
-            memcpy(k->out, o->vals, sizeof(o->vals));
-        else if (cmd == IPC_SET) {
-            struct semid_ds ds;
-            memset(&ds, 0, sizeof(ds));
-            ds.sem_perm.uid = (uid_t)o->a[4];
-            ds.sem_perm.gid = 0;
-            ds.sem_perm.mode = (unsigned short)o->a[5];
-            memcpy(k->out, &ds, sizeof(ds));
-        }
-        k->ret = syscall(SYS_semctl, (int)o->a[0], (int)o->a[1], cmd, arg);
-        k->len = k->ret >= 0 && (cmd == GETALL || cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY ||
-                                 cmd == IPC_INFO || cmd == SEM_INFO) ? 256 : 0;
+    case K_SEMCTL:
+        ctl_input(o, k->out, &arg);
+        k->ret = syscall(SYS_semctl, (int)o->a[0], (int)o->a[1], (int)o->a[2], arg);
+        k->len = ctl_output_len(o, k->ret);
         break;
-    }
     case K_SYSCTL: {
         char path[64], value[64];
         snprintf(path, sizeof(path), "/proc/sys/kernel/%s", sysctl_names[o->a[0]]);
@@ -557,6 +570,7 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
 static void model_op(struct model_ns *ns, const struct model_caller *c, const struct op *o,
                      struct outcome *m, const unsigned char *msgbuf, const struct outcome *kernel, long now)
 {
+    unsigned long arg;
     long r = 0;
     m->len = 0;
     switch (o->kind) {
@@ -571,18 +585,11 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
         r = model_msgrcv(ns, c, (int)o->a[0], m->out, o->a[1], o->a[2], (int)o->a[3], now);
         m->len = r >= 0 ? sizeof(long) + (size_t)r : 0;
         break;
-    case K_MSGCTL: {
-        struct msqid_ds ds;
-        memset(&ds, 0, sizeof(ds));
-        ds.msg_perm.uid = (uid_t)o->a[2];
-        ds.msg_perm.gid = (gid_t)o->a[3];
-        ds.msg_perm.mode = (unsigned short)o->a[4];
-        ds.msg_qbytes = (msglen_t)o->a[5];
-        memcpy(m->out, &ds, sizeof(ds));
+    case K_MSGCTL:
+        ctl_input(o, m->out, &arg);
         r = model_msgctl(ns, c, (int)o->a[0], (int)o->a[1], m->out, now);
-        m->len = r >= 0 && o->a[1] != IPC_SET && o->a[1] != IPC_RMID ? sizeof(ds) : 0;
+        m->len = ctl_output_len(o, r);
         break;
-    }
     case K_SEMGET:
         r = model_semget(ns, c, (int32_t)o->a[0], (int)o->a[1], (int)o->a[2], now);
         break;
@@ -623,19 +630,11 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
     case K_SHMDT:
         r = model_shmdt(ns, c, (uintptr_t)o->a[0], now);
         break;
-    case K_SHMCTL: {
-        struct shmid_ds ds;
-        memset(&ds, 0, sizeof(ds));
-        ds.shm_perm.uid = (uid_t)o->a[2];
-        ds.shm_perm.gid = (gid_t)o->a[3];
-        ds.shm_perm.mode = (unsigned short)o->a[4];
-        memset(m->out, 0, 512);
-        memcpy(m->out, &ds, sizeof(ds));
+    case K_SHMCTL:
+        ctl_input(o, m->out, &arg);
         r = model_shmctl(ns, c, (int)o->a[0], (int)o->a[1], m->out, now);
-        m->len = r >= 0 && (o->a[1] == IPC_STAT || o->a[1] == SHM_STAT || o->a[1] == SHM_STAT_ANY ||
-                            o->a[1] == IPC_INFO || o->a[1] == SHM_INFO) ? 256 : 0;
+        m->len = ctl_output_len(o, r);
         break;
-    }
     case K_SHM_CHILD:
         model_fork(ns, c->pid, kernel->child, now);
         memset(m->out, 0, 2 * sizeof(struct shmid_ds));
@@ -644,27 +643,11 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
         r = model_shmctl(ns, c, (int)o->a[0], IPC_STAT, m->out + sizeof(struct shmid_ds), now);
         m->len = r >= 0 ? 2 * sizeof(struct shmid_ds) : 0;
         break;
-    case K_SEMCTL: {
-        int cmd = (int)o->a[2];
-        unsigned long arg = (unsigned long)(uintptr_t)m->out;
-        memset(m->out, 0, sizeof(m->out));
-        if (cmd == SETVAL)
-            arg = (unsigned long)o->a[3];
-        else if (cmd == SETALL)
-            memcpy(m->out, o->vals, sizeof(o->vals));
-        else if (cmd == IPC_SET) {
-            struct semid_ds ds;
-            memset(&ds, 0, sizeof(ds));
-            ds.sem_perm.uid = (uid_t)o->a[4];
-            ds.sem_perm.gid = 0;
-            ds.sem_perm.mode = (unsigned short)o->a[5];
-            memcpy(m->out, &ds, sizeof(ds));
-        }
-        r = model_semctl(ns, c, (int)o->a[0], (int)o->a[1], cmd, arg, now);
-        m->len = r >= 0 && (cmd == GETALL || cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY ||
-                            cmd == IPC_INFO || cmd == SEM_INFO) ? 256 : 0;
+    case K_SEMCTL:
+        ctl_input(o, m->out, &arg);
+        r = model_semctl(ns, c, (int)o->a[0], (int)o->a[1], (int)o->a[2], arg, now);
+        m->len = ctl_output_len(o, r);
         break;
-    }
     case K_SYSCTL: {
         char value[64];
         if (o->a[0] == 4)
