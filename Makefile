@@ -11,17 +11,20 @@ BUILD   := build
 BASELINE ?= ci/baseline/linux.txt
 RESULTS := $(BUILD)/results.jsonl
 
-HARNESS := names parse outcome args verdict wire puppet backend_kernel engine trace pool model_run
+HARNESS := names parse outcome args verdict wire puppet backend_kernel backend_ref engine trace pool model_run
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := ns ids perm msg sem shm
+IMPL    := heap ns ids perm msg sem shm proc ref_ops ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
+# the same, position-independent, for the preload library
+PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
+PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_blocking
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all run check unit pytest suites-check bench report gate clean deps
 
-all: $(BUILD)/svipc
+all: $(BUILD)/svipc $(PRELOAD)
 
 # Debian packages: ci/install-deps.sh is idempotent; the stamp keeps it to
 # one call per build tree, and `make deps` forces it.
@@ -42,12 +45,20 @@ $(BUILD)/impl/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iimpl -c $< -o $@
 
+$(BUILD)/pic/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Iimpl -c $< -o $@
+
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ -ljansson
+	$(CC) $(CFLAGS) -o $@ $^ -ljansson -ldl
+
+# The reference runtime as a drop-in for the C library's IPC calls.
+$(PRELOAD): $(PIC_OBJ)
+	$(CC) $(CFLAGS) -shared -o $@ $^ -ldl
 
 $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion
+	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion -ldl
 
 # The main job: every suite on every backend, each trace compared with the
 # kernel's (ref is reported as skipped until the reference runtime is built

@@ -8,7 +8,8 @@ set -eu
 # Tests:   libcriterion-dev (the project's own unit tests).
 # Tools:   util-linux (ipcs, used to check for leaks).
 # Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
-packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest"
+# Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
+packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc"
 
 missing=""
 for p in $packages; do

@@ -34,6 +34,23 @@ struct backend {
      * blocking IPC call of OP (an enum op value): 1 yes, 0 no (running, or
      * asleep elsewhere), -1 it cannot be told (the process is gone). */
     int (*blocked_in)(pid_t pid, int op);
+    /* Optional: a descriptor every puppet must hold (at BACKEND_FD), or -1. */
+    int (*scenario_fd)(void);
+    /* Optional: process PID (as the scenario's processes see it) is dead
+     * and reaped or about to be: its exit is applied before the next step,
+     * as the kernel's is before anyone can see it dead. */
+    void (*process_gone)(pid_t pid);
+
+    /* Puppet side, optional: set-up in every puppet (forked or exec'd),
+     * 0 or -1 with WHY; fork; a change of ids, groups or capabilities;
+     * kernel.NAME (write VALUE, or read into BUF when VALUE is NULL); the
+     * /proc/sysvipc/TABLE header and line of ID (1, or 0 for none).
+     * Left NULL, the puppet uses the plain system call or file. */
+    int (*puppet_start)(char *why, size_t size);
+    pid_t (*fork)(void);
+    void (*credentials_changed)(void);
+    int (*sysctl)(const char *name, const char *value, char *buf, size_t size);
+    int (*sysvipc_line)(const char *table, int id, char *out, size_t size);
 
     /* Puppet side: the calls, as a program makes them. */
     long (*msgget)(key_t key, int flags);
@@ -52,6 +69,14 @@ struct backend {
 
 extern const struct backend backend_kernel;
 extern const struct backend backend_model;
+extern const struct backend backend_ref;
+
+/* The descriptor a puppet finds its backend's scenario_fd at. */
+#define BACKEND_FD 5
+
+/* /proc/PID/syscall into BUF: 1 when the process sleeps in a call (BUF
+ * then holds "NR arg0 ..."), 0 when it runs, -1 when it is gone. */
+int read_proc_syscall(pid_t pid, char *buf, size_t size);
 
 /* The backend called NAME, or NULL. */
 const struct backend *backend_by_name(const char *name);

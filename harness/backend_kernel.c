@@ -48,22 +48,29 @@ static long blocking_syscall(int op)
     }
 }
 
-static int kernel_blocked_in(pid_t pid, int op)
+int read_proc_syscall(pid_t pid, char *buf, size_t size)
 {
-    char path[64], buf[128];
-    long want = blocking_syscall(op);
+    char path[64];
     snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    ssize_t n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
         return -1;
     buf[n] = '\0';
     /* "running", or "NR args... sp pc" for a task that is not on a CPU */
-    if (buf[0] < '0' || buf[0] > '9')
-        return 0;
+    return buf[0] >= '0' && buf[0] <= '9';
+}
+
+static int kernel_blocked_in(pid_t pid, int op)
+{
+    char buf[256];
+    long want = blocking_syscall(op);
+    int asleep = read_proc_syscall(pid, buf, sizeof(buf));
+    if (asleep <= 0)
+        return asleep;
     return want >= 0 && strtol(buf, NULL, 10) == want;
 }
 
@@ -99,5 +106,7 @@ const struct backend *backend_by_name(const char *name)
         return &backend_kernel;
     if (strcmp(name, "model") == 0)
         return &backend_model;
+    if (strcmp(name, "ref") == 0)
+        return &backend_ref;
     return NULL;
 }

@@ -216,6 +216,8 @@ static void mark_gone(struct run *r, struct proc *p)
     struct timespec pause = { 0, 20000 };
     while (!is_dead(p->outer) && now() < deadline)
         nanosleep(&pause, NULL);
+    if (r->be->process_gone)
+        r->be->process_gone(p->inner);
 }
 
 static int wait_readable(int fd, double deadline, double max_wait)
@@ -345,12 +347,19 @@ static int spawn_puppet(struct run *r, int index)
         return -1;
     }
     if (pid == 0) {
-        /* keep only this puppet's channel and the executable */
-        dup2(pair[1], CHANNEL_FD);
-        dup2(r->env->exe_fd, EXE_FD);
-        syscall(SYS_close_range, EXE_FD + 1, ~0U, 0);
+        /* keep only this puppet's channel, the executable and the
+         * backend's descriptor, each at its known number */
+        int keep[3] = { pair[1], r->env->exe_fd, r->be->scenario_fd ? r->be->scenario_fd() : -1 };
+        const int at[3] = { CHANNEL_FD, EXE_FD, BACKEND_FD };
+        for (int i = 0; i < 3; i++)
+            if (keep[i] >= 0)
+                keep[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, BACKEND_FD + 1);
+        for (int i = 0; i < 3; i++)
+            if (keep[i] >= 0)
+                dup2(keep[i], at[i]);
+        syscall(SYS_close_range, BACKEND_FD + 1, ~0U, 0);
         munmap((void *)r->env->base, r->env->base_span);
-        puppet_hello(CHANNEL_FD);
+        puppet_start(CHANNEL_FD, r->be);
         puppet_run(CHANNEL_FD, r->be);
     }
     close(pair[1]);

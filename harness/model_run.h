@@ -8,6 +8,9 @@
 #include "engine.h"
 #include "scenario.h"
 
+/* HugePages_Free of /proc/meminfo: the pool SHM_HUGETLB segments draw on. */
+unsigned long host_hugepages_free(void);
+
 void model_run(const struct scenario *s, const struct runner_env *env, struct scenario_result *res);
 
 #endif

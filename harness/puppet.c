@@ -94,6 +94,16 @@ int puppet_hello(int channel)
     return wire_send(channel, &r, sizeof(r), NULL, 0, -1);
 }
 
+void puppet_start(int channel, const struct backend *backend)
+{
+    char why[256] = "";
+    if (backend->puppet_start && backend->puppet_start(why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc: %s: %s\n", backend->name, why);
+        _exit(122);
+    }
+    puppet_hello(channel);
+}
+
 /* Whether a msgctl/shmctl command fills the buffer.  Command numbers are
  * per call: SHM_LOCK and SHM_UNLOCK share 11 and 12 with MSG_STAT and MSG_INFO. */
 static size_t ctl_result_size(int is_msg, int cmd, long ret)
@@ -133,6 +143,14 @@ static long do_sysctl(struct puppet *p, const struct wire_request *rq, size_t *l
 {
     const char *name = (const char *)p->in + sizeof(*rq);
     const char *value = name + strlen(name) + 1;
+    if (p->backend->sysctl) {
+        if (rq->arg[0])
+            return p->backend->sysctl(name, value, NULL, 0);
+        int r = p->backend->sysctl(name, NULL, (char *)p->out, 4096);
+        if (r == 0)
+            *len = strlen((char *)p->out);
+        return r;
+    }
     char path[128];
     snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
     int fd = open(path, (rq->arg[0] ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
@@ -155,6 +173,14 @@ static long do_sysctl(struct puppet *p, const struct wire_request *rq, size_t *l
 /* The header and the line of /proc/sysvipc/TABLE whose id column is ID. */
 static long do_sysvipc(struct puppet *p, const struct wire_request *rq, size_t *len)
 {
+    *len = 0;
+    if (p->backend->sysvipc_line) {
+        int found = p->backend->sysvipc_line((const char *)p->in + sizeof(*rq), (int)rq->arg[0], (char *)p->out,
+                                             WIRE_MAX_DATA);
+        if (found == 1)
+            *len = strlen((char *)p->out);
+        return found;
+    }
     char path[64];
     snprintf(path, sizeof(path), "/proc/sysvipc/%s", (const char *)p->in + sizeof(*rq));
     FILE *f = fopen(path, "re");
@@ -345,7 +371,7 @@ static void perform(struct puppet *p, int passed_fd)
         break;
     }
     case OP_FORK: {
-        pid_t child = fork();
+        pid_t child = be->fork ? be->fork() : fork();
         if (child == 0) {
             close(p->channel);
             p->channel = passed_fd;
@@ -369,6 +395,8 @@ static void perform(struct puppet *p, int passed_fd)
     case OP_WAIT: {
         int status = 0;
         ret = syscall(SYS_wait4, (pid_t)a[0], &status, 0, NULL);
+        if (ret > 0 && be->process_gone)
+            be->process_gone((pid_t)ret);
         if (ret != -1) {
             memcpy(p->out, &status, sizeof(status));
             len = sizeof(status);
@@ -395,6 +423,11 @@ static void perform(struct puppet *p, int passed_fd)
         ret = -1;
         errno = ENOSYS;
         break;
+    }
+    if (be->credentials_changed && rq->op >= OP_SETUID && rq->op <= OP_CAPDROP) {
+        int err = errno;
+        be->credentials_changed();
+        errno = err;
     }
     reply(p, REPLY_DONE, ret, errno, len);
 }

@@ -349,19 +349,6 @@ static void on_result(void *ctx, int job, json_t *result)
     }
 }
 
-/* The reference runtime plugs in here; until it is built, its jobs are
- * skipped with this reason rather than passed. */
-static int ref_unavailable(char *why, size_t size)
-{
-    snprintf(why, size, "the reference runtime (impl/) is not built into this svipc yet");
-    return -1;
-}
-
-static const struct backend backend_ref_missing = {
-    .name = "ref",
-    .available = ref_unavailable,
-};
-
 static int command_run(const struct options *o, const struct catalog *cat)
 {
     const struct backend *backends[8];
@@ -375,7 +362,11 @@ static int command_run(const struct options *o, const struct catalog *cat)
             b = "ref";
         }
         const struct backend *be = backend_by_name(b);
-        backends[nb++] = be ? be : &backend_ref_missing;
+        if (!be) {
+            fprintf(stderr, "svipc: unknown backend '%s' (kernel, ref, model or both)\n", b);
+            return 2;
+        }
+        backends[nb++] = be;
     }
 
     struct run_state st;
@@ -536,7 +527,7 @@ int main(int argc, char **argv)
         int fd = atoi(argv[2]);
         if (!be)
             return 120;
-        puppet_hello(fd);
+        puppet_start(fd, be);
         puppet_run(fd, be);
     }
     struct options o;

@@ -183,7 +183,10 @@ struct model_limits {
     gid_t hugetlb_shm_group;           /* vm.hugetlb_shm_group, 0 by default */
 };
 
+struct model_heap;
+
 struct model_ns {
+    struct model_heap *heap;           /* where objects live: NULL for the C heap */
     struct model_limits limits;
     struct model_ids msg_ids;
     long msg_bytes, msg_hdrs;          /* totals for MSG_INFO */
@@ -200,6 +203,17 @@ struct model_ns {
 /* A fresh namespace with Linux's default limits. */
 struct model_ns *model_ns_new(void);
 void model_ns_free(struct model_ns *ns);
+/* The same in place: NS is zeroed memory, its objects come from HEAP (the
+ * reference runtime's arena); nothing to free but the memory. */
+void model_ns_init(struct model_ns *ns, struct model_heap *heap);
+
+/* The memory of the namespace's objects: zeroed; NULL when exhausted. */
+void *model_alloc(struct model_ns *ns, size_t size);
+void model_free(struct model_ns *ns, void *p);
+
+/* Whether PID, blocked in msgsnd, msgrcv or semop, has an outcome waiting
+ * for its resume (a message, an error, a retry): the runtime wakes it. */
+int model_wait_resolved(const struct model_ns *ns, pid_t pid);
 
 /* The IPC sysctls of the namespace: 0, or -EINVAL for a bad value / name. */
 int model_sysctl_write(struct model_ns *ns, const char *name, const char *value);
@@ -242,6 +256,10 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
 long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now);
 long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now);
 
+/* /proc/sysvipc/TABLE (msg, sem or shm): its header and the line of ID
+ * into OUT; 1, or 0 when there is no such object. */
+int model_sysvipc_line(const struct model_ns *ns, const char *table, int id, unsigned char *out, size_t size);
+
 /* Process events: fork duplicates attachments (not SEM_UNDO adjustments),
  * exec drops attachments (keeps adjustments), exit drops both. */
 void model_fork(struct model_ns *ns, pid_t parent, pid_t child, long now);
@@ -277,6 +295,8 @@ int model_msg_sysctl(struct model_ns *ns, const char *name, long **value, long *
 void model_msg_abandon(struct model_ns *ns, pid_t pid, int error);
 void model_sem_abandon(struct model_ns *ns, pid_t pid, int error);
 void model_sem_exit(struct model_ns *ns, pid_t pid, long now);
+int model_msg_wait_resolved(const struct model_ns *ns, pid_t pid);
+int model_sem_wait_resolved(const struct model_ns *ns, pid_t pid);
 void model_shm_free_all(struct model_ns *ns);
 void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now);
 void model_shm_exit(struct model_ns *ns, pid_t pid);

@@ -25,11 +25,11 @@ enum search { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL, SEARC
 
 /* ---------- namespace parts ---------- */
 
-static void free_messages(struct model_msg *m)
+static void free_messages(struct model_ns *ns, struct model_msg *m)
 {
     while (m) {
         struct model_msg *next = m->next;
-        free(m);
+        model_free(ns, m);
         m = next;
     }
 }
@@ -39,13 +39,13 @@ void model_msg_free_all(struct model_ns *ns)
     for (int i = 0; i < MODEL_IPCMNI; i++) {
         struct model_msq *q = ns->msg_ids.slot[i];
         if (q)
-            free_messages(q->messages);
-        free(q);
+            free_messages(ns, q->messages);
+        model_free(ns, q);
     }
     for (struct model_msg_waiter *w = ns->waiting, *next; w; w = next) {
         next = w->next;
-        free(w->msg);
-        free(w);
+        model_free(ns, w->msg);
+        model_free(ns, w);
     }
 }
 
@@ -84,6 +84,12 @@ static void dequeue(struct model_msq *q, struct model_msg_waiter *w)
         }
 }
 
+int model_msg_wait_resolved(const struct model_ns *ns, pid_t pid)
+{
+    const struct model_msg_waiter *w = waiter_of(ns, pid);
+    return w && w->state != WAIT_PENDING;
+}
+
 static void forget_waiter(struct model_ns *ns, struct model_msg_waiter *w)
 {
     for (struct model_msg_waiter **p = &ns->waiting; *p; p = &(*p)->next)
@@ -91,8 +97,8 @@ static void forget_waiter(struct model_ns *ns, struct model_msg_waiter *w)
             *p = w->next;
             break;
         }
-    free(w->msg);
-    free(w);
+    model_free(ns, w->msg);
+    model_free(ns, w);
 }
 
 /* ---------- messages ---------- */
@@ -205,7 +211,7 @@ static int pipelined_send(struct model_msq *q, struct model_msg *m, long now)
 
 static long newque(struct model_ns *ns, const struct model_caller *c, int32_t key, int flags, long now)
 {
-    struct model_msq *q = calloc(1, sizeof(*q));
+    struct model_msq *q = model_alloc(ns, sizeof(*q));
     if (!q)
         return -ENOMEM;
     q->perm.key = key;
@@ -214,7 +220,7 @@ static long newque(struct model_ns *ns, const struct model_caller *c, int32_t ke
     q->qbytes = (size_t)ns->limits.msgmnb;
     int id = model_ids_add(&ns->msg_ids, &q->perm, q, ns->limits.msgmni, c);
     if (id < 0)
-        free(q);
+        model_free(ns, q);
     return id;
 }
 
@@ -246,7 +252,7 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
     if (!fits(q, size)) {
         if (flags & IPC_NOWAIT)
             return -EAGAIN;
-        struct model_msg_waiter *w = calloc(1, sizeof(*w));
+        struct model_msg_waiter *w = model_alloc(ns, sizeof(*w));
         if (!w)
             return -ENOMEM;
         w->pid = c->pid;
@@ -256,7 +262,7 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
         enqueue(q, w);
         return MODEL_BLOCKED;
     }
-    struct model_msg *m = malloc(sizeof(*m) + size);
+    struct model_msg *m = model_alloc(ns, sizeof(*m) + size);
     if (!m)
         return -ENOMEM;
     m->next = NULL;
@@ -342,12 +348,12 @@ static long receive_loop(struct model_ns *ns, const struct model_caller *c, int 
         ns->msg_hdrs--;
         wake_senders(q, 0);
         long n = deliver(buf, m, size);
-        free(m);
+        model_free(ns, m);
         return n;
     }
     if (flags & IPC_NOWAIT)
         return -ENOMSG;
-    struct model_msg_waiter *w = calloc(1, sizeof(*w));
+    struct model_msg_waiter *w = model_alloc(ns, sizeof(*w));
     if (!w)
         return -ENOMEM;
     w->pid = c->pid;
@@ -480,8 +486,8 @@ static void remove_queue(struct model_ns *ns, struct model_msq *q)
         ns->msg_bytes -= (long)m->size;
         ns->msg_hdrs--;
     }
-    free_messages(q->messages);
-    free(q);        /* its waiters stay in the namespace's list until they resume */
+    free_messages(ns, q->messages);
+    model_free(ns, q);        /* its waiters stay in the namespace's list until they resume */
 }
 
 static long msgctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,

@@ -4,6 +4,7 @@
  * Must not: implement an operation of one kind (msg.c, sem.c do). */
 #define _GNU_SOURCE
 #include "model.h"
+#include "heap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -21,8 +22,14 @@ static void init_ids(struct model_ids *ids)
 struct model_ns *model_ns_new(void)
 {
     struct model_ns *ns = calloc(1, sizeof(*ns));
-    if (!ns)
-        return NULL;
+    if (ns)
+        model_ns_init(ns, NULL);
+    return ns;
+}
+
+void model_ns_init(struct model_ns *ns, struct model_heap *heap)
+{
+    ns->heap = heap;
     ns->limits.msgmax = 8192;          /* MSGMAX */
     ns->limits.msgmnb = 16384;         /* MSGMNB */
     ns->limits.msgmni = 32000;         /* MSGMNI */
@@ -36,7 +43,19 @@ struct model_ns *model_ns_new(void)
     init_ids(&ns->msg_ids);
     init_ids(&ns->sem_ids);
     init_ids(&ns->shm_ids);
-    return ns;
+}
+
+void *model_alloc(struct model_ns *ns, size_t size)
+{
+    return ns->heap ? model_heap_alloc(ns->heap, size) : calloc(1, size);
+}
+
+void model_free(struct model_ns *ns, void *p)
+{
+    if (ns->heap)
+        model_heap_free(ns->heap, p);
+    else
+        free(p);
 }
 
 void model_ns_free(struct model_ns *ns)
@@ -154,6 +173,11 @@ void model_interrupt(struct model_ns *ns, pid_t pid)
 {
     model_msg_abandon(ns, pid, EINTR);
     model_sem_abandon(ns, pid, -EINTR);
+}
+
+int model_wait_resolved(const struct model_ns *ns, pid_t pid)
+{
+    return model_msg_wait_resolved(ns, pid) || model_sem_wait_resolved(ns, pid);
 }
 
 void model_timeout(struct model_ns *ns, pid_t pid)

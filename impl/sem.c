@@ -128,7 +128,7 @@ static struct model_undo *find_alloc_undo(struct model_ns *ns, pid_t pid, int se
         *err = -EINVAL;
         return NULL;
     }
-    un = calloc(1, sizeof(*un) + sizeof(short) * (size_t)sma->nsems);
+    un = model_alloc(ns, sizeof(*un) + sizeof(short) * (size_t)sma->nsems);
     if (!un) {
         *err = -ENOMEM;
         return NULL;
@@ -309,7 +309,7 @@ static long newary(struct model_ns *ns, const struct model_caller *c, int32_t ke
         return -EINVAL;
     if (ns->used_sems + nsems > ns->limits.semmns)
         return -ENOSPC;
-    struct model_sem_array *sma = calloc(1, sizeof(*sma) + sizeof(struct model_sem) * (size_t)nsems);
+    struct model_sem_array *sma = model_alloc(ns, sizeof(*sma) + sizeof(struct model_sem) * (size_t)nsems);
     if (!sma)
         return -ENOMEM;
     sma->perm.key = key;
@@ -318,7 +318,7 @@ static long newary(struct model_ns *ns, const struct model_caller *c, int32_t ke
     sma->ctime = now;
     int id = model_ids_add(&ns->sem_ids, &sma->perm, sma, ns->limits.semmni, c);
     if (id < 0) {
-        free(sma);
+        model_free(ns, sma);
         return id;
     }
     ns->used_sems += nsems;
@@ -383,12 +383,12 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
         return -EACCES;
     int locknum = sem_lock(sma, (int)nsops);
 
-    struct model_sem_waiter *q = calloc(1, sizeof(*q));
+    struct model_sem_waiter *q = model_alloc(ns, sizeof(*q));
     if (!q)
         return -ENOMEM;
-    q->sops = malloc(sizeof(struct sembuf) * (size_t)nsops);
+    q->sops = model_alloc(ns, sizeof(struct sembuf) * (size_t)nsops);
     if (!q->sops) {
-        free(q);
+        model_free(ns, q);
         return -ENOMEM;
     }
     memcpy(q->sops, sops, sizeof(struct sembuf) * (size_t)nsops);
@@ -406,8 +406,8 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
                 set_semotime(sma, q->sops, now);
         }
         sem_unlock(sma, locknum);
-        free(q->sops);
-        free(q);
+        model_free(ns, q->sops);
+        model_free(ns, q);
         return error;
     }
     /* it must wait: on the semaphore's list, or the set's when complex */
@@ -443,8 +443,16 @@ static void forget_sem_waiter(struct model_ns *ns, struct model_sem_waiter *q)
             *p = q->next;
             break;
         }
-    free(q->sops);
-    free(q);
+    model_free(ns, q->sops);
+    model_free(ns, q);
+}
+
+int model_sem_wait_resolved(const struct model_ns *ns, pid_t pid)
+{
+    for (const struct model_sem_waiter *q = ns->sem_waiting; q; q = q->next)
+        if (q->pid == pid)
+            return q->done;
+    return 0;
 }
 
 long model_sem_resume(struct model_ns *ns, const struct model_caller *c)
@@ -509,7 +517,7 @@ void model_sem_exit(struct model_ns *ns, pid_t pid, long now)
             do_smart_update(sma, NULL, 0, 1, now);
             sem_unlock(sma, locknum);
         }
-        free(un);
+        model_free(ns, un);
     }
 }
 
@@ -668,7 +676,7 @@ static void freeary(struct model_ns *ns, struct model_sem_array *sma)
             }
     model_ids_remove(&ns->sem_ids, &sma->perm);
     ns->used_sems -= sma->nsems;
-    free(sma);
+    model_free(ns, sma);
 }
 
 static long semctl_down(struct model_ns *ns, const struct model_caller *c, int id, int cmd,
@@ -724,12 +732,12 @@ long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int
 void model_sem_free_all(struct model_ns *ns)
 {
     for (int i = 0; i < MODEL_IPCMNI; i++)
-        free(ns->sem_ids.slot[i]);
+        model_free(ns, ns->sem_ids.slot[i]);
     while (ns->sem_waiting)
         forget_sem_waiter(ns, ns->sem_waiting);
     while (ns->undos) {
         struct model_undo *next = ns->undos->next;
-        free(ns->undos);
+        model_free(ns, ns->undos);
         ns->undos = next;
     }
 }

@@ -29,7 +29,7 @@ static void shm_destroy(struct model_ns *ns, struct model_shm *shp)
 {
     ns->shm_tot -= pages(shp->segsz);
     model_ids_remove(&ns->shm_ids, &shp->perm);
-    free(shp);
+    model_free(ns, shp);
 }
 
 /* shm_may_destroy */
@@ -58,7 +58,7 @@ static void shm_close(struct model_ns *ns, struct model_shm *shp, pid_t pid, lon
 
 static void add_attach(struct model_ns *ns, pid_t pid, uintptr_t addr, struct model_shm *shp)
 {
-    struct model_attach *a = calloc(1, sizeof(*a));
+    struct model_attach *a = model_alloc(ns, sizeof(*a));
     if (!a)
         return;
     a->pid = pid;
@@ -94,7 +94,7 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
         if (!(flags & SHM_NORESERVE) && need > ns->limits.hugepages_free)
             return -ENOMEM;
     }
-    struct model_shm *shp = calloc(1, sizeof(*shp));
+    struct model_shm *shp = model_alloc(ns, sizeof(*shp));
     if (!shp)
         return -ENOMEM;
     shp->perm.key = key;
@@ -107,7 +107,7 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
     shp->map_size = shp->huge ? (size + HUGE - 1) / HUGE * HUGE : pages(size) * PAGE;
     int id = model_ids_add(&ns->shm_ids, &shp->perm, shp, ns->limits.shmmni, c);
     if (id < 0) {
-        free(shp);
+        model_free(ns, shp);
         return id;
     }
     ns->shm_tot += numpages;
@@ -192,7 +192,7 @@ long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t ad
         if (a->pid == c->pid && a->addr == addr) {
             *p = a->next;
             shm_close(ns, a->shm, c->pid, now);
-            free(a);
+            model_free(ns, a);
             return 0;
         }
     }
@@ -325,7 +325,7 @@ void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now)
         }
         *p = a->next;
         shm_close(ns, a->shm, pid, now);
-        free(a);
+        model_free(ns, a);
     }
 }
 
@@ -356,10 +356,10 @@ void model_shm_destroy_orphans(struct model_ns *ns)
 void model_shm_free_all(struct model_ns *ns)
 {
     for (int i = 0; i < MODEL_IPCMNI; i++)
-        free(ns->shm_ids.slot[i]);
+        model_free(ns, ns->shm_ids.slot[i]);
     while (ns->attaches) {
         struct model_attach *next = ns->attaches->next;
-        free(ns->attaches);
+        model_free(ns, ns->attaches);
         ns->attaches = next;
     }
 }

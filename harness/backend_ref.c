@@ -1,0 +1,98 @@
+/* backend_ref.c: the reference runtime (impl/ref.h) as a backend.  Each
+ * scenario gets a fresh arena in a memfd, created by the runner and held
+ * by every puppet at BACKEND_FD; each puppet registers with the arena's
+ * keeper when it starts (and again after an exec).  A process is blocked
+ * when it sleeps on its own futex word in the arena with no wake since.
+ * Must not: reach the kernel's System V IPC. */
+#define _GNU_SOURCE
+#include "backend.h"
+
+#include "model_run.h"
+#include "ref.h"
+#include "scenario.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The runner's current arena: the backend's per-scenario runtime object. */
+static int scenario_arena_fd = -1;
+
+static int ref_available(char *why, size_t size)
+{
+    if (syscall(SYS_pidfd_open, getpid(), 0) < 0) {
+        snprintf(why, size, "no pidfd_open (%s): the keeper cannot watch processes", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int ref_begin_scenario(char *why, size_t size)
+{
+    if (scenario_arena_fd >= 0)
+        close(scenario_arena_fd);
+    scenario_arena_fd = ref_arena_new_fd(why, size);
+    if (scenario_arena_fd < 0)
+        return -1;
+    ref_set_hugepages_free(host_hugepages_free());
+    return 0;
+}
+
+static int ref_scenario_fd(void)
+{
+    return scenario_arena_fd;
+}
+
+static int ref_puppet_start(char *why, size_t size)
+{
+    char path[32];
+    snprintf(path, sizeof(path), "fd:%d", BACKEND_FD);
+    return ref_join(path, why, size);
+}
+
+static int ref_blocked_in(pid_t pid, int op)
+{
+    char line[256];
+    int asleep = read_proc_syscall(pid, line, sizeof(line));
+    if (asleep <= 0)
+        return asleep;
+    if (op == OP_WAIT)
+        return strtol(line, NULL, 10) == SYS_wait4;
+    return ref_blocked(line);
+}
+
+static long r_msgget(key_t key, int flags) { return ref_msgget(key, flags); }
+static long r_msgsnd(int id, const void *m, size_t n, int f) { return ref_msgsnd(id, m, n, f); }
+static long r_msgrcv(int id, void *m, size_t n, long t, int f) { return ref_msgrcv(id, m, n, t, f); }
+static long r_msgctl(int id, int cmd, void *buf) { return ref_msgctl(id, cmd, buf); }
+static long r_semget(key_t key, int n, int f) { return ref_semget(key, n, f); }
+static long r_semop(int id, struct sembuf *s, size_t n) { return ref_semtimedop(id, s, n, NULL); }
+static long r_semtimedop(int id, struct sembuf *s, size_t n, const struct timespec *t)
+{
+    return ref_semtimedop(id, s, n, t);
+}
+static long r_semctl(int id, int num, int cmd, unsigned long arg) { return ref_semctl(id, num, cmd, arg); }
+static long r_shmget(key_t key, size_t size, int f) { return ref_shmget(key, size, f); }
+static long r_shmat(int id, const void *addr, int f) { return (long)ref_shmat(id, addr, f); }
+static long r_shmdt(const void *addr) { return ref_shmdt(addr); }
+static long r_shmctl(int id, int cmd, void *buf) { return ref_shmctl(id, cmd, buf); }
+
+const struct backend backend_ref = {
+    .name = "ref",
+    .available = ref_available,
+    .begin_scenario = ref_begin_scenario,
+    .blocked_in = ref_blocked_in,
+    .scenario_fd = ref_scenario_fd,
+    .process_gone = ref_process_gone,
+    .puppet_start = ref_puppet_start,
+    .fork = ref_fork,
+    .credentials_changed = ref_credentials_changed,
+    .sysctl = ref_sysctl,
+    .sysvipc_line = ref_sysvipc_line,
+    .msgget = r_msgget, .msgsnd = r_msgsnd, .msgrcv = r_msgrcv, .msgctl = r_msgctl,
+    .semget = r_semget, .semop = r_semop, .semtimedop = r_semtimedop, .semctl = r_semctl,
+    .shmget = r_shmget, .shmat = r_shmat, .shmdt = r_shmdt, .shmctl = r_shmctl,
+};

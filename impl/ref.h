@@ -1,0 +1,75 @@
+/* ref.h: the reference runtime, System V IPC for real processes on top of
+ * the model: the calls with the system calls' prototypes and conventions
+ * (-1 and errno), plus what a process's life means to them (fork, exec,
+ * credential changes) and what a harness needs (sysctls, /proc/sysvipc,
+ * whether a process is blocked, an exit made synchronous).
+ *
+ * The process's runtime object attaches on first use to the arena named by
+ * $SVIPC_REF_ARENA (a path, or "fd:N" for an inherited descriptor), else
+ * /dev/shm/svipc-ref-<euid>.  Each process registers with the arena's
+ * keeper, a process that watches every participant through a pidfd and
+ * applies its exit (SEM_UNDO, detaches, abandoned waits) when it dies,
+ * however it dies.
+ * Must not: use the kernel's System V IPC. */
+#ifndef SVIPC_REF_H
+#define SVIPC_REF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct sembuf;
+
+/* Attach this process to an arena: PATH, "fd:N", or NULL for the default.
+ * 0, or -1 with WHY filled. */
+int ref_attach(const char *path, char *why, size_t size);
+
+int ref_msgget(key_t key, int flags);
+int ref_msgsnd(int id, const void *msgp, size_t size, int flags);
+ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags);
+int ref_msgctl(int id, int cmd, void *buf);
+int ref_semget(key_t key, int nsems, int flags);
+int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout);
+int ref_semctl(int id, int num, int cmd, unsigned long arg);
+int ref_shmget(key_t key, size_t size, int flags);
+void *ref_shmat(int id, const void *addr, int flags);
+int ref_shmdt(const void *addr);
+int ref_shmctl(int id, int cmd, void *buf);
+
+/* fork(2) that gives the child the parent's attachments in the model at
+ * the instant of the fork. */
+pid_t ref_fork(void);
+/* The process changed its ids, groups or capabilities. */
+void ref_credentials_changed(void);
+/* Process PID (as the arena's processes see it) has ended: apply its exit
+ * now if the keeper has not yet (a parent's wait, a harness). */
+void ref_process_gone(pid_t pid);
+
+/* kernel.NAME of the arena's namespace: write VALUE, or read into BUF
+ * when VALUE is NULL.  0, or -1 and errno. */
+int ref_sysctl(const char *name, const char *value, char *buf, size_t size);
+/* /proc/sysvipc/TABLE's header and the line of ID: 1, 0 for none. */
+int ref_sysvipc_line(const char *table, int id, char *out, size_t size);
+
+/* Attach (as ref_attach) and register now, as a new process or, when its
+ * slot says so, the same process after an exec (its attachments go). */
+int ref_join(const char *path, char *why, size_t size);
+/* Under LD_PRELOAD, at start: if this process was registered before an
+ * exec, register again now so the exec drops its attachments at once. */
+void ref_after_exec(void);
+
+/* Harness side (a process that maps the arena, without registering). */
+/* Create a fresh arena in a memfd for one scenario; its descriptor, or -1. */
+int ref_arena_new_fd(char *why, size_t size);
+/* The host's free huge pages, which SHM_HUGETLB segments draw on. */
+void ref_set_hugepages_free(unsigned long n);
+/* Whether the process whose /proc/PID/syscall is SYSCALL_LINE sleeps in the
+ * runtime waiting for an IPC outcome: 1 yes, 0 no. */
+int ref_blocked(const char *syscall_line);
+/* Tests: rebuild the state from the checkpoint and the log and compare
+ * (ref_arena_verify_replay); 0 when identical.  Counters for reports. */
+long ref_verify_replay(void);
+struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; };
+void ref_stats(struct ref_stats *out);
+
+#endif

@@ -1,0 +1,267 @@
+/* ref_arena.c: mapping, formatting, the robust lock, and the log with its
+ * checkpoints and replay (see ref_arena.h for the scheme).
+ * Must not: interpret operations (ref_apply does) or wake processes. */
+#define _GNU_SOURCE
+#include "ref_arena.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+
+static size_t round_page(size_t n)
+{
+    return (n + PAGE - 1) & ~(PAGE - 1);
+}
+
+static size_t header_span(void) { return round_page(sizeof(struct ref_header)); }
+static size_t state_span(void) { return round_page(sizeof(struct ref_state) + REF_HEAP_SIZE); }
+static size_t map_span(void) { return header_span() + 3 * state_span() + 2 * REF_LOG_SIZE; }
+static uint64_t file_span(void) { return ref_segment_offset(MODEL_IPCMNI); }
+
+static void set_view(struct ref_arena *a, int fd, void *base)
+{
+    unsigned char *p = base;
+    a->fd = fd;
+    a->hdr = base;
+    a->state = (struct ref_state *)(p + header_span());
+    a->checkpoint[0] = p + header_span() + state_span();
+    a->checkpoint[1] = a->checkpoint[0] + state_span();
+    a->log[0] = a->checkpoint[1] + state_span();
+    a->log[1] = a->log[0] + REF_LOG_SIZE;
+}
+
+int ref_arena_map(struct ref_arena *a, int fd, char *why, size_t size)
+{
+    void *want = (void *)REF_ARENA_ADDR;
+    void *p = mmap(want, map_span(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+    if (p == MAP_FAILED && errno == EEXIST) {
+        /* mapped already (inherited across fork): it must be this file */
+        struct stat mine, there;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", REF_ARENA_ADDR, REF_ARENA_ADDR + map_span());
+        if (fstat(fd, &mine) == 0 && stat(path, &there) == 0 && mine.st_dev == there.st_dev &&
+            mine.st_ino == there.st_ino) {
+            set_view(a, fd, want);
+            return 0;
+        }
+        snprintf(why, size, "the address %#lx the reference arena needs is taken", REF_ARENA_ADDR);
+        return -1;
+    }
+    if (p == MAP_FAILED) {
+        snprintf(why, size, "cannot map the reference arena: %s", strerror(errno));
+        return -1;
+    }
+    if (p != want) {               /* a kernel without MAP_FIXED_NOREPLACE */
+        munmap(p, map_span());
+        snprintf(why, size, "the address %#lx the reference arena needs is taken", REF_ARENA_ADDR);
+        return -1;
+    }
+    set_view(a, fd, p);
+    return 0;
+}
+
+void ref_arena_unmap(struct ref_arena *a)
+{
+    if (a->hdr)
+        munmap(a->hdr, map_span());
+    memset(a, 0, sizeof(*a));
+    a->fd = -1;
+}
+
+/* The fresh state: an empty namespace with Linux's defaults. */
+static void fresh_state(struct ref_state *s)
+{
+    memset(s, 0, sizeof(*s));
+    model_heap_init(&s->heap, s->heap_bytes, REF_HEAP_SIZE);
+    model_ns_init(&s->ns, &s->heap);
+}
+
+int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size)
+{
+    if (ftruncate(fd, (off_t)file_span()) < 0) {
+        snprintf(why, size, "cannot size the reference arena: %s", strerror(errno));
+        return -1;
+    }
+    if (ref_arena_map(a, fd, why, size) < 0)
+        return -1;
+    struct ref_header *h = a->hdr;
+    memset(h, 0, sizeof(*h));
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&h->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    if (getrandom(&h->arena_id, sizeof(h->arena_id), 0) != sizeof(h->arena_id))
+        h->arena_id = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+    h->file_size = file_span();
+    h->version = REF_VERSION;
+    h->seg_high = -1;
+    h->proc_high = -1;
+    h->checkpoint_kind[0] = h->checkpoint_kind[1] = REF_CK_FRESH;
+    fresh_state(a->state);
+    __atomic_store_n(&h->magic, REF_MAGIC, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int ref_arena_open_path(struct ref_arena *a, const char *path, char *why, size_t size)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(why, size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX) < 0) {
+        snprintf(why, size, "%s: flock: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    struct stat st;
+    uint64_t magic = 0;
+    int rc;
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == file_span() &&
+        pread(fd, &magic, sizeof(magic), 0) == sizeof(magic) && magic == REF_MAGIC) {
+        rc = ref_arena_map(a, fd, why, size);
+        if (rc == 0 && a->hdr->version != REF_VERSION) {
+            snprintf(why, size, "%s: an arena of another version (%u)", path, a->hdr->version);
+            rc = -1;
+        }
+    } else {
+        rc = ftruncate(fd, 0) == 0 ? ref_arena_format(a, fd, why, size) : -1;
+        if (rc < 0 && !*why)
+            snprintf(why, size, "%s: %s", path, strerror(errno));
+    }
+    flock(fd, LOCK_UN);
+    if (rc < 0)
+        close(fd);
+    return rc;
+}
+
+/* ---------- checkpoints and replay ---------- */
+
+static size_t state_used(const struct ref_state *s)
+{
+    return (size_t)(s->heap.top - (uintptr_t)s);
+}
+
+/* A new checkpoint of the live state, with an empty log; the switch is one
+ * store, so a death half-way leaves the old checkpoint and log in force. */
+static void checkpoint(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    uint32_t next = 1 - h->current;
+    size_t used = state_used(a->state);
+    memcpy(a->checkpoint[next], a->state, used);
+    h->checkpoint_size[next] = used;
+    h->checkpoint_kind[next] = REF_CK_COPY;
+    h->log_end[next] = 0;
+    __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
+    h->checkpoints++;
+}
+
+/* Rebuild the live state: the checkpoint, then every committed record. */
+static void rebuild(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    uint32_t k = h->current;
+    if (h->checkpoint_kind[k] == REF_CK_FRESH)
+        fresh_state(a->state);
+    else
+        memcpy(a->state, a->checkpoint[k], h->checkpoint_size[k]);
+    size_t scratch_size = 0;
+    void *scratch = NULL;
+    for (uint64_t off = 0; off < h->log_end[k];) {
+        const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
+        if (rec->out_len > scratch_size) {
+            free(scratch);
+            scratch_size = rec->out_len;
+            scratch = malloc(scratch_size);
+            if (!scratch)
+                abort();               /* cannot rebuild: never carry on corrupt */
+        }
+        ref_apply(&a->state->ns, rec, scratch);
+        off += rec->size;
+    }
+    free(scratch);
+}
+
+void ref_lock(struct ref_arena *a)
+{
+    int rc = pthread_mutex_lock(&a->hdr->lock);
+    if (rc == EOWNERDEAD) {
+        rebuild(a);
+        a->hdr->recoveries++;
+        pthread_mutex_consistent(&a->hdr->lock);
+    } else if (rc != 0) {
+        abort();                       /* ENOTRECOVERABLE: a bug, not a state */
+    }
+}
+
+void ref_unlock(struct ref_arena *a)
+{
+    pthread_mutex_unlock(&a->hdr->lock);
+}
+
+long ref_txn(struct ref_arena *a, struct ref_record *rec, const void *user_in, void *out)
+{
+    struct ref_header *h = a->hdr;
+    size_t in_len = ref_input_size(&a->state->ns, rec);
+    rec->in_len = (uint32_t)in_len;
+    rec->size = (uint32_t)ref_record_size(in_len);
+    h->transactions++;
+    if (rec->size > REF_LOG_SIZE - h->log_end[h->current])
+        checkpoint(a);
+    if (rec->size <= REF_LOG_SIZE) {
+        uint32_t k = h->current;
+        struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
+        memcpy(logged, rec, sizeof(*rec));
+        if (in_len)
+            memcpy(logged->in, user_in, in_len);
+        long ret = ref_apply(&a->state->ns, logged, out);
+        __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
+        return ret;
+    }
+    /* too big to log: applied right after a checkpoint and made durable by
+     * the next one, so a death in between undoes it */
+    struct ref_record *big = malloc(rec->size);
+    if (!big)
+        return -ENOMEM;
+    memcpy(big, rec, sizeof(*rec));
+    memcpy(big->in, user_in, in_len);
+    long ret = ref_apply(&a->state->ns, big, out);
+    free(big);
+    checkpoint(a);
+    return ret;
+}
+
+long ref_arena_verify_replay(struct ref_arena *a)
+{
+    size_t used = state_used(a->state);
+    unsigned char *live = malloc(used);
+    if (!live)
+        return -1;
+    memcpy(live, a->state, used);
+    rebuild(a);
+    size_t rebuilt = state_used(a->state);
+    long diff = 0;
+    if (rebuilt != used)
+        diff = (long)(rebuilt < used ? rebuilt : used) + 1;
+    for (size_t i = 0; !diff && i < used; i++)
+        if (((unsigned char *)a->state)[i] != live[i])
+            diff = (long)i + 1;
+    memcpy(a->state, live, used);
+    free(live);
+    return diff;
+}

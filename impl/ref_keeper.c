@@ -1,0 +1,184 @@
+/* ref_keeper.c: the arena's keeper, the process that notices deaths.
+ * Every process of an arena is watched through a pidfd by one keeper; when
+ * the pidfd says the process ended (exit, a signal, SIGKILL), the keeper
+ * applies its exit to the model: SEM_UNDO, detaches, abandoned waits, and
+ * wakes whom that unblocks.  The dying process takes no part.
+ *
+ * The keeper listens on an abstract unix socket named by the arena's id; a
+ * process asks to be watched by sending its pid and start time, and goes on
+ * once the keeper has its pidfd.  The first process that finds no keeper
+ * starts one (detached, in its own session); the keeper leaves when it has
+ * nobody left to watch.
+ * Must not: keep arena state of its own, or run in a process that itself
+ * uses the arena's IPC. */
+#define _GNU_SOURCE
+#include "ref_runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_WATCHED REF_MAX_PROCS
+
+struct watch_request {
+    int32_t pid;
+    int32_t pad;
+    uint64_t start_time;
+};
+
+/* The keeper's runtime object. */
+struct keeper {
+    struct ref_arena *arena;
+    int listen_fd;
+    int n;
+    struct pollfd pfd[MAX_WATCHED + 1];     /* [0] the socket, then pidfds */
+    struct watch_request who[MAX_WATCHED + 1];
+};
+
+static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
+{
+    memset(sun, 0, sizeof(*sun));
+    sun->sun_family = AF_UNIX;
+    int n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "svipc-ref-%016llx",
+                     (unsigned long long)a->hdr->arena_id);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+static void keeper_gone(struct keeper *k, int i)
+{
+    ref_apply_exit(k->arena, k->who[i].pid, k->who[i].start_time);
+    close(k->pfd[i].fd);
+    k->pfd[i] = k->pfd[k->n];
+    k->who[i] = k->who[k->n];
+    k->n--;
+}
+
+static void keeper_accept(struct keeper *k)
+{
+    int c = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0)
+        return;
+    struct watch_request rq;
+    if (recv(c, &rq, sizeof(rq), 0) == sizeof(rq)) {
+        int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
+        if (pidfd < 0) {
+            ref_apply_exit(k->arena, rq.pid, rq.start_time);      /* gone already */
+        } else if (k->n < MAX_WATCHED) {
+            k->n++;
+            k->pfd[k->n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+            k->who[k->n] = rq;
+        } else {
+            close(pidfd);
+        }
+        char ack = 'w';
+        send(c, &ack, 1, MSG_NOSIGNAL);
+    }
+    close(c);
+}
+
+static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_fd)
+{
+    static struct keeper k;
+    k.arena = a;
+    k.listen_fd = listen_fd;
+    k.pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+    char ok = 'k';
+    if (write(ready_fd, &ok, 1) != 1)
+        _exit(1);
+    close(ready_fd);
+    for (;;) {
+        if (poll(k.pfd, (nfds_t)k.n + 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        for (int i = k.n; i >= 1; i--)
+            if (k.pfd[i].revents)
+                keeper_gone(&k, i);
+        if (k.pfd[0].revents & POLLIN)
+            keeper_accept(&k);
+        if (k.n == 0) {
+            /* nobody left: the next process starts a new keeper; one that
+             * connected meanwhile sees the socket close and does so */
+            close(listen_fd);
+            _exit(0);
+        }
+    }
+}
+
+/* Start a keeper unless one is listening; returns once one is. */
+static void spawn_keeper(struct ref_arena *a)
+{
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        return;
+    pid_t mid = ref_real_fork();
+    if (mid == 0) {
+        if (ref_real_fork() != 0)
+            _exit(0);
+        setsid();
+        signal(SIGINT, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        signal(SIGPIPE, SIG_IGN);
+        struct sockaddr_un sun;
+        socklen_t len = socket_name(a, &sun);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0)
+            _exit(0);                  /* another keeper won the race */
+        close(ready[0]);
+        /* keep only what the keeper uses */
+        for (int i = 0; i < 1024; i++)
+            if (i != fd && i != ready[1] && i != a->fd)
+                close(i);
+        keeper_main(a, fd, ready[1]);
+    }
+    close(ready[1]);
+    if (mid > 0) {
+        int status;
+        while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+            ;
+        char c;
+        while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+            ;
+    }
+    close(ready[0]);
+}
+
+static int ask_keeper(struct ref_arena *a, const struct watch_request *rq)
+{
+    struct sockaddr_un sun;
+    socklen_t len = socket_name(a, &sun);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    if (connect(fd, (struct sockaddr *)&sun, len) == 0 && send(fd, rq, sizeof(*rq), MSG_NOSIGNAL) == sizeof(*rq)) {
+        char ack;
+        ssize_t n;
+        while ((n = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR)
+            ;
+        rc = n == 1 ? 0 : -1;
+    }
+    close(fd);
+    return rc;
+}
+
+int ref_keeper_watch(struct ref_arena *a, pid_t pid, uint64_t start)
+{
+    struct watch_request rq = { .pid = pid, .start_time = start };
+    for (int attempt = 0; attempt < 8; attempt++) {
+        if (ask_keeper(a, &rq) == 0)
+            return 0;
+        spawn_keeper(a);
+    }
+    return -1;
+}

@@ -1,0 +1,938 @@
+/* ref_runtime.c: the reference runtime's calls.  Each call takes the
+ * arena's lock, runs the model through a logged transaction (ref_txn), and
+ * when the model says "blocked" sleeps on its own futex word until an
+ * operation by another process resolves its wait; every operation ends by
+ * waking the processes whose waits it resolved.  Shared memory is real: a
+ * segment's memory is a range of the arena file, mapped by shmat.
+ * Must not: sleep anywhere but in futex_wait on its slot (and the lock),
+ * or decide an outcome itself: the model decides, in Linux's order. */
+#define _GNU_SOURCE
+#include "ref.h"
+#include "ref_runtime.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/futex.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHM_DATA_SPAN (1UL << REF_DATA_SHIFT)
+#define HUGE_PAGE (2UL << 20)
+#define MAX_WAKE 64
+
+/* The process's runtime object: its arena, identity and credentials. */
+struct ref_runtime {
+    int attached;
+    int registered;
+    struct ref_arena arena;
+    pid_t pid;
+    int slot;                          /* its index in the process table */
+    uint64_t start_time;
+    struct model_caller caller;
+    int caller_valid;
+    /* processes to wake once the lock is dropped */
+    int nwake;
+    uint32_t *wake[MAX_WAKE];
+    int wake_all;
+};
+
+static struct ref_runtime ref_process = { .slot = -1 };
+
+/* ---------- identity ---------- */
+
+uint64_t ref_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    if (pid)
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    else
+        snprintf(path, sizeof(path), "/proc/self/stat");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    /* after the name: state is field 3, starttime field 22 */
+    unsigned long long start = 0;
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " "))
+        if (++field == 22) {
+            start = strtoull(tok, NULL, 10);
+            break;
+        }
+    return start;
+}
+
+static unsigned read_caps(void)
+{
+    struct __user_cap_header_struct head = { .version = _LINUX_CAPABILITY_VERSION_3 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &head, data) < 0)
+        return 0;
+    uint64_t eff = data[0].effective | (uint64_t)data[1].effective << 32;
+    unsigned caps = 0;
+    if (eff & (1ULL << CAP_IPC_OWNER))
+        caps |= MODEL_CAP_IPC_OWNER;
+    if (eff & (1ULL << CAP_SYS_ADMIN))
+        caps |= MODEL_CAP_SYS_ADMIN;
+    if (eff & (1ULL << CAP_SYS_RESOURCE))
+        caps |= MODEL_CAP_SYS_RESOURCE;
+    if (eff & (1ULL << CAP_IPC_LOCK))
+        caps |= MODEL_CAP_IPC_LOCK;
+    return caps;
+}
+
+static const struct model_caller *caller_of(struct ref_runtime *rt)
+{
+    if (!rt->caller_valid) {
+        struct model_caller *c = &rt->caller;
+        c->euid = geteuid();
+        c->egid = getegid();
+        int n = getgroups(MODEL_MAX_GROUPS, c->groups);
+        c->ngroups = n < 0 ? 0 : n;
+        c->caps = read_caps();
+        rt->caller_valid = 1;
+    }
+    rt->caller.pid = rt->pid;
+    return &rt->caller;
+}
+
+void ref_credentials_changed(void)
+{
+    ref_process.caller_valid = 0;
+}
+
+/* ---------- the process table ---------- */
+
+static int slot_of(const struct ref_header *h, pid_t pid)
+{
+    for (int i = 0; i <= h->proc_high; i++)
+        if (h->procs[i].pid == pid)
+            return i;
+    return -1;
+}
+
+static int new_slot(struct ref_header *h, pid_t pid, uint64_t start)
+{
+    for (int i = 0; i < REF_MAX_PROCS; i++)
+        if (h->procs[i].pid == 0) {
+            struct ref_proc_slot *s = &h->procs[i];
+            s->waiting = 0;
+            s->notified = 0;
+            s->start_time = start;
+            __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
+            if (i > h->proc_high)
+                h->proc_high = i;
+            return i;
+        }
+    return -1;
+}
+
+static void free_slot(struct ref_header *h, int i)
+{
+    struct ref_proc_slot *s = &h->procs[i];
+    if (s->waiting) {
+        s->waiting = 0;
+        h->nwaiting--;
+    }
+    __atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
+}
+
+/* ---------- waking ---------- */
+
+static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
+{
+    s->notified = 1;
+    __atomic_add_fetch(&s->wake, 1, __ATOMIC_RELEASE);
+    if (rt->nwake < MAX_WAKE)
+        rt->wake[rt->nwake++] = &s->wake;
+    else
+        rt->wake_all = 1;
+}
+
+/* Under the lock: mark every waiter whose wait the model has resolved. */
+static void collect_wakes(struct ref_runtime *rt, struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    if (!h->nwaiting)
+        return;
+    for (int i = 0; i <= h->proc_high; i++) {
+        struct ref_proc_slot *s = &h->procs[i];
+        if (s->pid && s->waiting && !s->notified && model_wait_resolved(&a->state->ns, s->pid))
+            queue_wake(rt, s);
+    }
+}
+
+static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+/* Drop the lock, then wake whom the operation resolved. */
+static void unlock_and_wake(struct ref_runtime *rt, struct ref_arena *a)
+{
+    collect_wakes(rt, a);
+    int n = rt->nwake, all = rt->wake_all;
+    uint32_t *words[MAX_WAKE];
+    memcpy(words, rt->wake, sizeof(uint32_t *) * (size_t)n);
+    rt->nwake = 0;
+    rt->wake_all = 0;
+    int high = a->hdr->proc_high;
+    ref_unlock(a);
+    for (int i = 0; i < n; i++)
+        futex(words[i], FUTEX_WAKE, INT_MAX, NULL);
+    if (all)
+        for (int i = 0; i <= high; i++)
+            futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+/* After a recovery nobody knows whom the lost operation would have woken:
+ * everyone waiting looks again. */
+static void lock(struct ref_runtime *rt, struct ref_arena *a)
+{
+    uint64_t before = __atomic_load_n(&a->hdr->recoveries, __ATOMIC_RELAXED);
+    ref_lock(a);
+    if (a->hdr->recoveries != before)
+        for (int i = 0; i <= a->hdr->proc_high; i++)
+            if (a->hdr->procs[i].waiting)
+                queue_wake(rt, &a->hdr->procs[i]);
+}
+
+/* ---------- attaching and registering ---------- */
+
+static long now_seconds(void)
+{
+    return (long)time(NULL);
+}
+
+static void fill_record(struct ref_runtime *rt, struct ref_record *rec, enum ref_op op)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->op = op;
+    rec->now = now_seconds();
+    rec->caller = *caller_of(rt);
+}
+
+/* A process event with no caller (fork, exec, exit, interrupt, timeout). */
+static long txn_event(struct ref_runtime *rt, struct ref_arena *a, enum ref_op op, pid_t pid, pid_t other)
+{
+    struct ref_record rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.op = op;
+    rec.now = now_seconds();
+    rec.arg[0] = pid;
+    rec.arg[1] = other;
+    (void)rt;
+    return ref_txn(a, &rec, NULL, NULL);
+}
+
+static void on_fork_child(void)
+{
+    /* a child made by a plain fork(2) starts as a new process; ref_fork
+     * sets up its children itself */
+    ref_process.registered = 0;
+    ref_process.slot = -1;
+    ref_process.nwake = 0;
+}
+
+/* $SVIPC_REF_ARENA, else the default (written into BUF). */
+static const char *arena_path(char *buf, size_t size)
+{
+    const char *path = getenv("SVIPC_REF_ARENA");
+    if (path && *path)
+        return path;
+    snprintf(buf, size, "/dev/shm/svipc-ref-%u", (unsigned)geteuid());
+    return buf;
+}
+
+int ref_attach(const char *path, char *why, size_t size)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (rt->attached && !(path && strncmp(path, "fd:", 3) == 0))
+        return 0;
+    /* "fd:N" again after a fork: the same mapping, seen through N */
+    char fallback[64];
+    if (!path)
+        path = arena_path(fallback, sizeof(fallback));
+    *why = '\0';
+    int rc;
+    if (strncmp(path, "fd:", 3) == 0)
+        rc = ref_arena_map(&rt->arena, atoi(path + 3), why, size);
+    else
+        rc = ref_arena_open_path(&rt->arena, path, why, size);
+    if (rc < 0)
+        return -1;
+    if (rt->arena.hdr->magic != REF_MAGIC) {
+        snprintf(why, size, "%s is not a reference arena", path);
+        return -1;
+    }
+    if (!rt->attached)
+        pthread_atfork(NULL, NULL, on_fork_child);
+    rt->attached = 1;
+    return 0;
+}
+
+/* Register this process: a new one, or the same one after an exec (its
+ * slot is there with its start time), whose attachments the exec drops. */
+static int register_self(struct ref_runtime *rt)
+{
+    struct ref_arena *a = &rt->arena;
+    rt->pid = getpid();
+    rt->start_time = ref_start_time(0);
+    rt->caller_valid = 0;
+    lock(rt, a);
+    int i = slot_of(a->hdr, rt->pid);
+    int is_new = 1;
+    if (i >= 0 && a->hdr->procs[i].start_time == rt->start_time) {
+        txn_event(rt, a, REF_OP_EXEC, rt->pid, 0);
+        is_new = 0;
+    } else {
+        if (i >= 0) {
+            /* a dead process with our pid whose end is not applied yet */
+            txn_event(rt, a, REF_OP_EXIT, rt->pid, 0);
+            free_slot(a->hdr, i);
+        }
+        i = new_slot(a->hdr, rt->pid, rt->start_time);
+    }
+    unlock_and_wake(rt, a);
+    if (i < 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    rt->slot = i;
+    if (is_new && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
+        errno = ENOLCK;
+        return -1;
+    }
+    rt->registered = 1;
+    return 0;
+}
+
+/* The runtime, attached and registered; NULL with errno set if it cannot be. */
+static struct ref_runtime *self(void)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (!rt->attached) {
+        char why[256];
+        if (ref_attach(NULL, why, sizeof(why)) < 0) {
+            fprintf(stderr, "svipc-ref: %s\n", why);
+            errno = ENOSYS;
+            return NULL;
+        }
+    }
+    if (!rt->registered && register_self(rt) < 0)
+        return NULL;
+    return rt;
+}
+
+static long result(long r)
+{
+    if (r < 0) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+
+/* ---------- blocking ---------- */
+
+/* Sleep until the model resolves this process's wait; RESUME is the
+ * record that collects the outcome (the call's arguments again).  DEADLINE
+ * (CLOCK_MONOTONIC) ends a semtimedop's wait.  Lock held on entry and exit. */
+static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref_record *resume, const void *in,
+                         void *out, const struct timespec *deadline)
+{
+    struct ref_header *h = a->hdr;
+    /* with a deadline a signal handler makes the futex wait return EINTR
+     * even under SA_RESTART, as semop and msgrcv do */
+    static const struct timespec forever = { .tv_sec = 1L << 40 };
+    const struct timespec *until = deadline ? deadline : &forever;
+    int i = rt->slot;
+    struct ref_proc_slot *s = &h->procs[i];
+    s->notified = 0;
+    s->waiting = 1;
+    h->nwaiting++;
+    long r;
+    for (;;) {
+        uint32_t seen = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
+        int resolved = model_wait_resolved(&a->state->ns, rt->pid);
+        int err = 0;
+        if (!resolved) {
+            unlock_and_wake(rt, a);
+            long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
+            err = w < 0 ? errno : 0;
+            lock(rt, a);
+            s = &h->procs[rt->slot];
+        }
+        if (err == EINTR)
+            txn_event(rt, a, REF_OP_INTERRUPT, rt->pid, 0);
+        else if (err == ETIMEDOUT && deadline)
+            txn_event(rt, a, REF_OP_TIMEOUT, rt->pid, 0);
+        resume->now = now_seconds();
+        r = ref_txn(a, resume, in, out);
+        if (r != MODEL_BLOCKED)
+            break;
+        s->notified = 0;
+    }
+    s->waiting = 0;
+    h->nwaiting--;
+    return r;
+}
+
+/* ---------- message queues ---------- */
+
+int ref_msgget(key_t key, int flags)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_MSGGET);
+    rec.arg[0] = key;
+    rec.arg[1] = flags;
+    lock(rt, &rt->arena);
+    long r = ref_txn(&rt->arena, &rec, NULL, NULL);
+    unlock_and_wake(rt, &rt->arena);
+    return (int)result(r);
+}
+
+int ref_msgsnd(int id, const void *msgp, size_t size, int flags)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_MSGSND);
+    rec.arg[0] = id;
+    rec.arg[2] = (long)size;
+    rec.arg[3] = flags;
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    long r = ref_txn(a, &rec, msgp, NULL);
+    if (r == MODEL_BLOCKED) {
+        rec.op = REF_OP_MSGSND_RESUME;
+        r = wait_outcome(rt, a, &rec, msgp, NULL, NULL);
+    }
+    unlock_and_wake(rt, a);
+    return (int)result(r);
+}
+
+ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_MSGRCV);
+    rec.arg[0] = id;
+    rec.arg[2] = (long)size;
+    rec.arg[3] = type;
+    rec.arg[4] = flags;
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    long r = ref_txn(a, &rec, NULL, msgp);
+    if (r == MODEL_BLOCKED) {
+        rec.op = REF_OP_MSGRCV_RESUME;
+        r = wait_outcome(rt, a, &rec, NULL, msgp, NULL);
+    }
+    unlock_and_wake(rt, a);
+    return result(r);
+}
+
+/* msgctl, shmctl and semctl: one record, no waiting. */
+static long ctl_call(struct ref_runtime *rt, struct ref_record *rec, const void *in, void *out)
+{
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    long r = ref_txn(a, rec, in, out);
+    unlock_and_wake(rt, a);
+    return result(r);
+}
+
+int ref_msgctl(int id, int cmd, void *buf)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_MSGCTL);
+    rec.arg[0] = id;
+    rec.arg[1] = cmd;
+    return (int)ctl_call(rt, &rec, buf, buf);
+}
+
+/* ---------- semaphores ---------- */
+
+int ref_semget(key_t key, int nsems, int flags)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SEMGET);
+    rec.arg[0] = key;
+    rec.arg[1] = nsems;
+    rec.arg[2] = flags;
+    return (int)ctl_call(rt, &rec, NULL, NULL);
+}
+
+int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct timespec deadline;
+    if (timeout) {
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        if (timeout->tv_sec >= 0 && timeout->tv_nsec >= 0 && timeout->tv_nsec < 1000000000L) {
+            deadline.tv_sec += timeout->tv_sec;
+            deadline.tv_nsec += timeout->tv_nsec;
+            if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+            }
+        }
+    }
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SEMTIMEDOP);
+    rec.arg[0] = id;
+    rec.arg[2] = (long)nsops;
+    rec.arg[3] = timeout != NULL;
+    rec.arg[4] = timeout ? timeout->tv_sec : 0;
+    rec.arg[5] = timeout ? timeout->tv_nsec : 0;
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    long r = ref_txn(a, &rec, sops, NULL);
+    if (r == MODEL_BLOCKED) {
+        struct ref_record resume;
+        fill_record(rt, &resume, REF_OP_SEM_RESUME);
+        r = wait_outcome(rt, a, &resume, NULL, NULL, timeout ? &deadline : NULL);
+    }
+    unlock_and_wake(rt, a);
+    return (int)result(r);
+}
+
+int ref_semctl(int id, int num, int cmd, unsigned long arg)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SEMCTL);
+    rec.arg[0] = id;
+    rec.arg[1] = num;
+    rec.arg[2] = cmd;
+    rec.arg[3] = (long)arg;
+    void *ptr = (void *)(uintptr_t)arg;
+    return (int)ctl_call(rt, &rec, ptr, ptr);
+}
+
+/* ---------- shared memory ---------- */
+
+static void punch(struct ref_arena *a, int idx)
+{
+    fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)ref_segment_offset(idx),
+              (off_t)SHM_DATA_SPAN);
+}
+
+/* Under the lock: give back the memory of segments the model destroyed. */
+static void release_dead_segments(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    int high = -1;
+    for (int i = 0; i <= h->seg_high; i++) {
+        int id = h->seg_data_id[i];
+        if (!id)
+            continue;
+        if (!model_ids_find(&a->state->ns.shm_ids, id - 1)) {
+            punch(a, i);
+            h->seg_data_id[i] = 0;
+        } else {
+            high = i;
+        }
+    }
+    h->seg_high = high;
+}
+
+int ref_shmget(key_t key, size_t size, int flags)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_arena *a = &rt->arena;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SHMGET);
+    rec.arg[0] = key;
+    rec.arg[1] = (long)size;
+    rec.arg[2] = flags;
+    lock(rt, a);
+    long r = ref_txn(a, &rec, NULL, NULL);
+    if (r >= 0) {
+        const struct model_shm *shp = model_ids_find(&a->state->ns.shm_ids, (int)r);
+        int idx = (int)(r & (MODEL_IPCMNI - 1));
+        if (shp && shp->map_size > SHM_DATA_SPAN) {
+            /* more than the arena gives one segment: undone, as if refused */
+            struct ref_record rm;
+            fill_record(rt, &rm, REF_OP_SHMCTL);
+            rm.caller.caps |= MODEL_CAP_SYS_ADMIN;
+            rm.arg[0] = r;
+            rm.arg[1] = IPC_RMID;
+            ref_txn(a, &rm, NULL, NULL);
+            r = -ENOMEM;
+        } else if (a->hdr->seg_data_id[idx] != r + 1) {
+            /* a new segment: its memory starts zeroed */
+            punch(a, idx);
+            a->hdr->seg_data_id[idx] = (int32_t)r + 1;
+            if (idx > a->hdr->seg_high)
+                a->hdr->seg_high = idx;
+        }
+    }
+    release_dead_segments(a);
+    unlock_and_wake(rt, a);
+    return (int)result(r);
+}
+
+void *ref_shmat(int id, const void *addr, int flags)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return (void *)-1;
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    const struct model_shm *shp = id >= 0 ? model_ids_find(&a->state->ns.shm_ids, id) : NULL;
+    size_t size = shp ? shp->map_size : 0;
+    void *reserve = NULL;
+    if (!addr && size) {
+        /* where an attachment at 0 lands: a hole the kernel picks for us */
+        size_t align = shp->huge ? HUGE_PAGE : 0;
+        unsigned char *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p != MAP_FAILED) {
+            unsigned char *at = align ? (unsigned char *)(((uintptr_t)p + align - 1) & ~(align - 1)) : p;
+            if (at > p)
+                munmap(p, (size_t)(at - p));
+            if (align)
+                munmap(at + size, (size_t)(p + size + align - (at + size)));
+            reserve = at;
+        }
+    }
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SHMAT);
+    rec.arg[0] = id;
+    rec.arg[1] = (long)(uintptr_t)addr;
+    rec.arg[2] = flags;
+    rec.arg[3] = (long)(uintptr_t)reserve;
+    long r = ref_txn(a, &rec, NULL, NULL);
+    if (r >= 0 || r < -4095) {
+        int prot = PROT_READ | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flags & SHM_EXEC) ? PROT_EXEC : 0);
+        int fixed = (reserve || (flags & SHM_REMAP)) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+        void *at = mmap((void *)(uintptr_t)r, size, prot, MAP_SHARED | fixed, a->fd,
+                        (off_t)ref_segment_offset(id & (MODEL_IPCMNI - 1)));
+        if (at == MAP_FAILED || at != (void *)(uintptr_t)r) {
+            /* the range holds another mapping: shmat's EINVAL, the
+             * attachment taken back as a detach would */
+            if (at != MAP_FAILED)
+                munmap(at, size);
+            struct ref_record dt;
+            fill_record(rt, &dt, REF_OP_SHMDT);
+            dt.arg[0] = r;
+            ref_txn(a, &dt, NULL, NULL);
+            r = -EINVAL;
+        }
+        reserve = NULL;
+    }
+    if (reserve)
+        munmap(reserve, size);
+    release_dead_segments(a);
+    unlock_and_wake(rt, a);
+    if (r < 0 && r >= -4095) {
+        errno = (int)-r;
+        return (void *)-1;
+    }
+    return (void *)(uintptr_t)r;
+}
+
+int ref_shmdt(const void *addr)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    unsigned long size = 0;
+    for (const struct model_attach *at = a->state->ns.attaches; at; at = at->next)
+        if (at->pid == rt->pid && at->addr == (uintptr_t)addr)
+            size = at->size;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SHMDT);
+    rec.arg[0] = (long)(uintptr_t)addr;
+    long r = ref_txn(a, &rec, NULL, NULL);
+    if (r == 0 && size)
+        munmap((void *)addr, size);
+    release_dead_segments(a);
+    unlock_and_wake(rt, a);
+    return (int)result(r);
+}
+
+int ref_shmctl(int id, int cmd, void *buf)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_record rec;
+    fill_record(rt, &rec, REF_OP_SHMCTL);
+    rec.arg[0] = id;
+    rec.arg[1] = cmd;
+    struct ref_arena *a = &rt->arena;
+    lock(rt, a);
+    long r = ref_txn(a, &rec, buf, buf);
+    release_dead_segments(a);
+    unlock_and_wake(rt, a);
+    return (int)result(r);
+}
+
+/* ---------- processes ---------- */
+
+static pid_t (*libc_fork)(void);
+
+pid_t ref_real_fork(void)
+{
+    if (!libc_fork) {
+        libc_fork = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
+        if (!libc_fork)
+            libc_fork = fork;
+    }
+    return libc_fork();
+}
+
+pid_t ref_fork(void)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return ref_real_fork();
+    struct ref_arena *a = &rt->arena;
+    /* the lock is held across the fork so that the child's attachments in
+     * the model are the parent's at that instant */
+    lock(rt, a);
+    pid_t child = ref_real_fork();
+    if (child == 0) {
+        rt->pid = getpid();
+        rt->start_time = ref_start_time(0);
+        rt->registered = 1;            /* the parent registers us */
+        rt->slot = -1;
+        rt->nwake = 0;
+        lock(rt, a);                   /* waits for the parent's unlock */
+        rt->slot = slot_of(a->hdr, rt->pid);
+        unlock_and_wake(rt, a);
+        if (rt->slot < 0)
+            rt->registered = 0;
+        return 0;
+    }
+    uint64_t start = 0;
+    if (child > 0) {
+        txn_event(rt, a, REF_OP_FORK, rt->pid, child);
+        start = ref_start_time(child);
+        new_slot(a->hdr, child, start);
+    }
+    unlock_and_wake(rt, a);
+    if (child > 0)
+        ref_keeper_watch(a, child, start);
+    return child;
+}
+
+void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
+{
+    struct ref_runtime *rt = &ref_process;
+    lock(rt, a);
+    int i = slot_of(a->hdr, pid);
+    if (i >= 0 && (!start || a->hdr->procs[i].start_time == start)) {
+        txn_event(rt, a, REF_OP_EXIT, pid, 0);
+        free_slot(a->hdr, i);
+        release_dead_segments(a);
+    }
+    unlock_and_wake(rt, a);
+}
+
+void ref_process_gone(pid_t pid)
+{
+    if (ref_process.attached)
+        ref_apply_exit(&ref_process.arena, pid, 0);
+}
+
+/* ---------- the namespace's files ---------- */
+
+int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    struct ref_arena *a = &rt->arena;
+    long r;
+    lock(rt, a);
+    if (value) {
+        size_t n = strlen(name) + 1, m = strlen(value) + 1;
+        char *in = malloc(n + m);
+        if (!in) {
+            r = -ENOMEM;
+        } else {
+            memcpy(in, name, n);
+            memcpy(in + n, value, m);
+            struct ref_record rec;
+            fill_record(rt, &rec, REF_OP_SYSCTL_WRITE);
+            rec.arg[0] = (long)(n + m);
+            r = ref_txn(a, &rec, in, NULL);
+            free(in);
+        }
+        release_dead_segments(a);      /* shm_rmid_forced destroys orphans */
+    } else {
+        r = model_sysctl_read(&a->state->ns, name, buf, size);
+    }
+    unlock_and_wake(rt, a);
+    return (int)result(r);
+}
+
+int ref_sysvipc_line(const char *table, int id, char *out, size_t size)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    lock(rt, &rt->arena);
+    int r = model_sysvipc_line(&rt->arena.state->ns, table, id, (unsigned char *)out, size);
+    unlock_and_wake(rt, &rt->arena);
+    return r;
+}
+
+/* ---------- harness and tests ---------- */
+
+int ref_join(const char *path, char *why, size_t size)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (ref_attach(path, why, size) < 0)
+        return -1;
+    rt->registered = 0;                /* what a fork copied is the parent's */
+    if (register_self(rt) < 0) {
+        snprintf(why, size, "cannot register with the arena's keeper: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void ref_after_exec(void)
+{
+    struct ref_runtime *rt = &ref_process;
+    char fallback[64];
+    const char *path = arena_path(fallback, sizeof(fallback));
+    if (strncmp(path, "fd:", 3) != 0 && access(path, F_OK) < 0)
+        return;                        /* no arena yet: nobody to tell */
+    char why[256];
+    if (ref_attach(path, why, sizeof(why)) < 0)
+        return;
+    pid_t pid = getpid();
+    uint64_t start = ref_start_time(0);
+    ref_lock(&rt->arena);
+    int i = slot_of(rt->arena.hdr, pid);
+    int mine = i >= 0 && rt->arena.hdr->procs[i].start_time == start;
+    ref_unlock(&rt->arena);
+    if (mine)
+        register_self(rt);
+}
+
+void ref_set_hugepages_free(unsigned long n)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (!rt->attached)
+        return;
+    struct ref_record rec;
+    memset(&rec, 0, sizeof(rec));
+    rec.op = REF_OP_SET_HUGEPAGES;
+    rec.arg[0] = (long)n;
+    ref_lock(&rt->arena);
+    ref_txn(&rt->arena, &rec, NULL, NULL);
+    ref_unlock(&rt->arena);
+}
+
+int ref_arena_new_fd(char *why, size_t size)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (rt->attached) {
+        ref_arena_unmap(&rt->arena);
+        rt->attached = 0;
+    }
+    int fd = memfd_create("svipc-ref", MFD_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, size, "memfd_create: %s", strerror(errno));
+        return -1;
+    }
+    if (ref_arena_format(&rt->arena, fd, why, size) < 0) {
+        close(fd);
+        return -1;
+    }
+    rt->attached = 1;
+    rt->registered = 1;                /* the coordinator only looks */
+    return fd;
+}
+
+int ref_blocked(const char *line)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (!rt->attached)
+        return 0;
+    unsigned long nr, uaddr, op, val;
+    if (sscanf(line, "%lu 0x%lx 0x%lx 0x%lx", &nr, &uaddr, &op, &val) != 4 || nr != SYS_futex)
+        return 0;
+    const struct ref_header *h = rt->arena.hdr;
+    uintptr_t first = (uintptr_t)&h->procs[0].wake;
+    if (uaddr < first || uaddr >= first + sizeof(h->procs))
+        return 0;
+    size_t i = (uaddr - first) / sizeof(struct ref_proc_slot);
+    const struct ref_proc_slot *s = &h->procs[i];
+    if ((uintptr_t)&s->wake != uaddr)
+        return 0;
+    /* asleep on its word, and nobody has woken it since it looked */
+    return __atomic_load_n(&s->waiting, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE) == (uint32_t)val;
+}
+
+long ref_verify_replay(void)
+{
+    struct ref_runtime *rt = self();
+    if (!rt)
+        return -1;
+    ref_lock(&rt->arena);
+    long r = ref_arena_verify_replay(&rt->arena);
+    ref_unlock(&rt->arena);
+    return r;
+}
+
+void ref_stats(struct ref_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct ref_runtime *rt = &ref_process;
+    if (!rt->attached)
+        return;
+    const struct ref_header *h = rt->arena.hdr;
+    out->transactions = h->transactions;
+    out->checkpoints = h->checkpoints;
+    out->recoveries = h->recoveries;
+    out->nwaiting = h->nwaiting;
+    for (int i = 0; i <= h->proc_high; i++)
+        out->nprocs += h->procs[i].pid != 0;
+}

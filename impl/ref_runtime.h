@@ -1,0 +1,28 @@
+/* ref_runtime.h: what the runtime's files share among themselves (not an
+ * interface for users: ref.h is).  The keeper calls back into the runtime
+ * to apply an exit; the runtime asks the keeper to watch a process.
+ * Must not: be included outside impl/ref_*.c. */
+#ifndef SVIPC_REF_RUNTIME_H
+#define SVIPC_REF_RUNTIME_H
+
+#include "ref_arena.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The start time of process PID (field 22 of /proc/PID/stat; PID 0: this
+ * process), 0 if it is gone. */
+uint64_t ref_start_time(pid_t pid);
+
+/* Apply the exit of PID if its slot still holds that process (START), wake
+ * whom it unblocks; idempotent.  Takes the lock. */
+void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start);
+
+/* Have the arena's keeper watch PID (starting the keeper if there is none);
+ * 0, or -1 when no keeper could be reached. */
+int ref_keeper_watch(struct ref_arena *a, pid_t pid, uint64_t start);
+
+/* The C library's fork, even when the preload library exports its own. */
+pid_t ref_real_fork(void);
+
+#endif
