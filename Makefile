@@ -18,7 +18,7 @@ IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
-TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_blocking
+TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_blocking test_ref test_ref_killstorm
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 

@@ -69,6 +69,9 @@ int ref_blocked(const char *syscall_line);
 /* Tests: rebuild the state from the checkpoint and the log and compare
  * (ref_arena_verify_replay); 0 when identical.  Counters for reports. */
 long ref_verify_replay(void);
+/* Tests: this process kills itself (SIGKILL) inside its Nth transaction
+ * from now, holding the lock, after applying and before committing. */
+void ref_inject_crash(unsigned long n);
 struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; };
 void ref_stats(struct ref_stats *out);
 

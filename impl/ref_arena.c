@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -230,6 +231,8 @@ long ref_txn(struct ref_arena *a, struct ref_record *rec, const void *user_in, v
         if (in_len)
             memcpy(logged->in, user_in, in_len);
         long ret = ref_apply(&a->state->ns, logged, out);
+        if (a->crash_countdown && --a->crash_countdown == 0)
+            kill(getpid(), SIGKILL);
         __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
         return ret;
     }

@@ -80,6 +80,10 @@ struct ref_arena {
     struct ref_state *state;
     unsigned char *checkpoint[2];
     unsigned char *log[2];
+    /* fault injection for tests ($SVIPC_REF_CRASH_AT=N): the process
+     * kills itself inside its Nth transaction, after applying it and before
+     * committing it, while it holds the lock */
+    unsigned long crash_countdown;
 };
 
 /* Format FD (an empty memfd or tmpfs file) as a fresh arena and map it. */

@@ -287,6 +287,8 @@ int ref_attach(const char *path, char *why, size_t size)
     }
     if (!rt->attached)
         pthread_atfork(NULL, NULL, on_fork_child);
+    const char *crash = getenv("SVIPC_REF_CRASH_AT");
+    rt->arena.crash_countdown = crash ? strtoul(crash, NULL, 10) : 0;
     rt->attached = 1;
     return 0;
 }
@@ -920,6 +922,11 @@ long ref_verify_replay(void)
     long r = ref_arena_verify_replay(&rt->arena);
     ref_unlock(&rt->arena);
     return r;
+}
+
+void ref_inject_crash(unsigned long n)
+{
+    ref_process.arena.crash_countdown = n;
 }
 
 void ref_stats(struct ref_stats *out)
