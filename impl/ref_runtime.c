@@ -217,6 +217,8 @@ static void lock(struct ref_runtime *rt, struct ref_arena *a)
                 queue_wake(rt, &a->hdr->procs[i]);
 }
 
+static void release_dead_segments(struct ref_arena *a);
+
 /* ---------- attaching and registering ---------- */
 
 static long now_seconds(void)
@@ -294,7 +296,9 @@ int ref_attach(const char *path, char *why, size_t size)
 }
 
 /* Register this process: a new one, or the same one after an exec (its
- * slot is there with its start time), whose attachments the exec drops. */
+ * slot is there with its start time), whose attachments the exec drops.
+ * A new process is watched by the keeper before it has a slot, so that a
+ * death at any instant of the registration leaves no slot unwatched. */
 static int register_self(struct ref_runtime *rt)
 {
     struct ref_arena *a = &rt->arena;
@@ -303,10 +307,17 @@ static int register_self(struct ref_runtime *rt)
     rt->caller_valid = 0;
     lock(rt, a);
     int i = slot_of(a->hdr, rt->pid);
-    int is_new = 1;
-    if (i >= 0 && a->hdr->procs[i].start_time == rt->start_time) {
+    int exec = i >= 0 && a->hdr->procs[i].start_time == rt->start_time;
+    unlock_and_wake(rt, a);
+    if (!exec && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
+        errno = ENOLCK;
+        return -1;
+    }
+    lock(rt, a);
+    i = slot_of(a->hdr, rt->pid);
+    if (exec && i >= 0) {
         txn_event(rt, a, REF_OP_EXEC, rt->pid, 0);
-        is_new = 0;
+        release_dead_segments(a);
     } else {
         if (i >= 0) {
             /* a dead process with our pid whose end is not applied yet */
@@ -321,10 +332,6 @@ static int register_self(struct ref_runtime *rt)
         return -1;
     }
     rt->slot = i;
-    if (is_new && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
-        errno = ENOLCK;
-        return -1;
-    }
     rt->registered = 1;
     return 0;
 }
@@ -746,6 +753,8 @@ pid_t ref_fork(void)
         unlock_and_wake(rt, a);
         if (rt->slot < 0)
             rt->registered = 0;
+        else
+            ref_keeper_watch(a, rt->pid, rt->start_time);   /* in case the parent dies first */
         return 0;
     }
     uint64_t start = 0;
