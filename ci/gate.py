@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """svipc's CI gate: compare a run with a baseline of known failures.
 
-    ci/gate.py --baseline ci/baseline/linux.txt RESULTS.jsonl [MORE.jsonl ...]
+    ci/gate.py --baseline ci/baseline/linux.txt [--baseline MORE.txt] RESULTS.jsonl [...]
 
 A baseline lists, one per line, the scenarios a target is known to fail:
     BACKEND  SCENARIO-NAME  STATUS  REASON...
@@ -67,12 +67,15 @@ def compare(baseline, results):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Compare svipc results with a baseline of known failures.")
-    parser.add_argument("--baseline", required=True, help="the target's baseline file")
+    parser.add_argument("--baseline", required=True, action="append",
+                        help="a baseline file (repeat to combine, e.g. the reference runtime's known divergences)")
     parser.add_argument("--strict", action="store_true", help="fail also when baseline entries now pass")
     parser.add_argument("results", nargs="+", help="result files (svipc run --json)")
     args = parser.parse_args(argv)
     try:
-        baseline = load_baseline(args.baseline)
+        baseline = {}
+        for path in args.baseline:
+            baseline.update(load_baseline(path))
         results, _ = load_all(args.results)
     except ResultsError as e:
         print(f"svipc gate: {e}", file=sys.stderr)

@@ -42,6 +42,8 @@ struct ref_proc_slot {
     uint32_t wake;                     /* futex word: bumped to wake it */
     uint32_t waiting;                  /* 1 while blocked in msgsnd/msgrcv/semop */
     uint32_t notified;                 /* wake bumped for its current outcome */
+    uint32_t sleeping;                 /* in futex_wait on wake (or about to be) */
+    uint32_t pad;
     uint64_t start_time;               /* tells an exec from a reused pid */
 };
 

@@ -162,7 +162,11 @@ static void free_slot(struct ref_header *h, int i)
 static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
 {
     s->notified = 1;
-    __atomic_add_fetch(&s->wake, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&s->wake, 1, __ATOMIC_SEQ_CST);
+    /* a waiter not yet asleep sees the new value and does not sleep (it
+     * announces itself before looking): no system call needed */
+    if (!__atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+        return;
     if (rt->nwake < MAX_WAKE)
         rt->wake[rt->nwake++] = &s->wake;
     else
@@ -387,8 +391,12 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref
         int err = 0;
         if (!resolved) {
             unlock_and_wake(rt, a);
-            long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
-            err = w < 0 ? errno : 0;
+            __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen) {
+                long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
+                err = w < 0 && errno != EAGAIN ? errno : 0;
+            }
+            __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
             lock(rt, a);
             s = &h->procs[rt->slot];
         }

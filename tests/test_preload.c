@@ -1,0 +1,70 @@
+/* test_preload.c: unmodified programs on the reference runtime through
+ * LD_PRELOAD=libsvipc-ref.so give the same output as on the kernel: a C
+ * program of ours (tests/programs/ipc_demo.c) and Debian's python3-sysv-ipc
+ * (tests/programs/sysv_ipc_demo.py).  The kernel runs happen in a private
+ * IPC namespace, the reference runs on a private arena, removed afterwards.
+ * Must not: run anything in the host's IPC namespace. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OUT_MAX 65536
+
+static char arena[64];
+
+static void enter_private_namespace(void)
+{
+    if (geteuid() != 0)
+        cr_skip_test("needs root for a private IPC namespace for the kernel's run");
+    cr_assert_eq(unshare(CLONE_NEWIPC), 0, "unshare(CLONE_NEWIPC)");
+    snprintf(arena, sizeof(arena), "/dev/shm/svipc-test-preload-%d", (int)getpid());
+    unlink(arena);
+}
+
+static void remove_arena(void)
+{
+    unlink(arena);
+}
+
+TestSuite(preload, .init = enter_private_namespace, .fini = remove_arena, .timeout = 60);
+
+/* Run COMMAND through the shell; its output (stdout and stderr) into OUT. */
+static int run(const char *command, char *out)
+{
+    FILE *p = popen(command, "r");
+    cr_assert(p, "popen %s", command);
+    size_t n = fread(out, 1, OUT_MAX - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void same_output(const char *program)
+{
+    static char kernel[OUT_MAX], ref[OUT_MAX];
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "%s 2>&1", program);
+    cr_assert_eq(run(cmd, kernel), 0, "on the kernel: %s", kernel);
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=%s/build/libsvipc-ref.so %s 2>&1", arena,
+             getenv("PWD") ? getenv("PWD") : ".", program);
+    cr_assert_eq(run(cmd, ref), 0, "on the reference runtime: %s", ref);
+    cr_assert_str_eq(ref, kernel, "%s differs:\n--- kernel\n%s--- ref\n%s", program, kernel, ref);
+    cr_assert(strlen(kernel) > 100, "%s printed too little to prove anything", program);
+}
+
+Test(preload, c_program_gives_the_kernels_output)
+{
+    same_output("./build/ipc_demo");
+}
+
+Test(preload, python_sysv_ipc_gives_the_kernels_output)
+{
+    if (system("/usr/bin/python3 -c 'import sysv_ipc' 2>/dev/null") != 0)
+        cr_skip_test("python3-sysv-ipc is not installed (ci/install-deps.sh installs it)");
+    same_output("/usr/bin/python3 tests/programs/sysv_ipc_demo.py");
+}
