@@ -415,108 +415,104 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref
     return r;
 }
 
-/* ---------- message queues ---------- */
+/* ---------- the calls that need no memory of their own ---------- */
 
-int ref_msgget(key_t key, int flags)
-{
-    struct ref_runtime *rt = self();
-    if (!rt)
-        return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_MSGGET);
-    rec.arg[0] = key;
-    rec.arg[1] = flags;
-    lock(rt, &rt->arena);
-    long r = ref_txn(&rt->arena, &rec, NULL, NULL);
-    unlock_and_wake(rt, &rt->arena);
-    return (int)result(r);
-}
-
-int ref_msgsnd(int id, const void *msgp, size_t size, int flags)
-{
-    struct ref_runtime *rt = self();
-    if (!rt)
-        return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_MSGSND);
-    rec.arg[0] = id;
-    rec.arg[2] = (long)size;
-    rec.arg[3] = flags;
-    struct ref_arena *a = &rt->arena;
-    lock(rt, a);
-    long r = ref_txn(a, &rec, msgp, NULL);
-    if (r == MODEL_BLOCKED) {
-        rec.op = REF_OP_MSGSND_RESUME;
-        r = wait_outcome(rt, a, &rec, msgp, NULL, NULL);
-    }
-    unlock_and_wake(rt, a);
-    return (int)result(r);
-}
-
-ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
-{
-    struct ref_runtime *rt = self();
-    if (!rt)
-        return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_MSGRCV);
-    rec.arg[0] = id;
-    rec.arg[2] = (long)size;
-    rec.arg[3] = type;
-    rec.arg[4] = flags;
-    struct ref_arena *a = &rt->arena;
-    lock(rt, a);
-    long r = ref_txn(a, &rec, NULL, msgp);
-    if (r == MODEL_BLOCKED) {
-        rec.op = REF_OP_MSGRCV_RESUME;
-        r = wait_outcome(rt, a, &rec, NULL, msgp, NULL);
-    }
-    unlock_and_wake(rt, a);
-    return result(r);
-}
-
-/* msgctl, shmctl and semctl: one record, no waiting. */
-static long ctl_call(struct ref_runtime *rt, struct ref_record *rec, const void *in, void *out)
+/* One call: REC applied and, when the model says blocked and RESUME names
+ * the record that collects the outcome, the wait for it (until DEADLINE,
+ * for semtimedop).  The call's result, errno style. */
+static long call(struct ref_runtime *rt, struct ref_record *rec, const void *in, void *out, enum ref_op resume,
+                 const struct timespec *deadline)
 {
     struct ref_arena *a = &rt->arena;
     lock(rt, a);
     long r = ref_txn(a, rec, in, out);
+    if (r == MODEL_BLOCKED && resume) {
+        /* msgsnd and msgrcv resume with their own arguments; semop's
+         * waiter record holds its operations */
+        if (resume == REF_OP_SEM_RESUME)
+            fill_record(rt, rec, resume);
+        rec->op = resume;
+        r = wait_outcome(rt, a, rec, in, out, deadline);
+    }
     unlock_and_wake(rt, a);
     return result(r);
 }
 
-int ref_msgctl(int id, int cmd, void *buf)
+/* The runtime and a record for OP, or NULL (errno set). */
+static struct ref_runtime *begin(struct ref_record *rec, enum ref_op op)
 {
     struct ref_runtime *rt = self();
-    if (!rt)
-        return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_MSGCTL);
-    rec.arg[0] = id;
-    rec.arg[1] = cmd;
-    return (int)ctl_call(rt, &rec, buf, buf);
+    if (rt)
+        fill_record(rt, rec, op);
+    return rt;
 }
 
-/* ---------- semaphores ---------- */
+int ref_msgget(key_t key, int flags)
+{
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_MSGGET);
+    if (!rt)
+        return -1;
+    rec.arg[0] = key;
+    rec.arg[1] = flags;
+    return (int)call(rt, &rec, NULL, NULL, 0, NULL);
+}
+
+int ref_msgsnd(int id, const void *msgp, size_t size, int flags)
+{
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_MSGSND);
+    if (!rt)
+        return -1;
+    rec.arg[0] = id;
+    rec.arg[2] = (long)size;
+    rec.arg[3] = flags;
+    return (int)call(rt, &rec, msgp, NULL, REF_OP_MSGSND_RESUME, NULL);
+}
+
+ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
+{
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_MSGRCV);
+    if (!rt)
+        return -1;
+    rec.arg[0] = id;
+    rec.arg[2] = (long)size;
+    rec.arg[3] = type;
+    rec.arg[4] = flags;
+    return call(rt, &rec, NULL, msgp, REF_OP_MSGRCV_RESUME, NULL);
+}
+
+int ref_msgctl(int id, int cmd, void *buf)
+{
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_MSGCTL);
+    if (!rt)
+        return -1;
+    rec.arg[0] = id;
+    rec.arg[1] = cmd;
+    return (int)call(rt, &rec, buf, buf, 0, NULL);
+}
 
 int ref_semget(key_t key, int nsems, int flags)
 {
-    struct ref_runtime *rt = self();
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_SEMGET);
     if (!rt)
         return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SEMGET);
     rec.arg[0] = key;
     rec.arg[1] = nsems;
     rec.arg[2] = flags;
-    return (int)ctl_call(rt, &rec, NULL, NULL);
+    return (int)call(rt, &rec, NULL, NULL, 0, NULL);
 }
 
 int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout)
 {
-    struct ref_runtime *rt = self();
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_SEMTIMEDOP);
     if (!rt)
         return -1;
+    /* the wait ends at a fixed instant, however often it is woken */
     struct timespec deadline;
     if (timeout) {
         clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -529,38 +525,26 @@ int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct times
             }
         }
     }
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SEMTIMEDOP);
     rec.arg[0] = id;
     rec.arg[2] = (long)nsops;
     rec.arg[3] = timeout != NULL;
     rec.arg[4] = timeout ? timeout->tv_sec : 0;
     rec.arg[5] = timeout ? timeout->tv_nsec : 0;
-    struct ref_arena *a = &rt->arena;
-    lock(rt, a);
-    long r = ref_txn(a, &rec, sops, NULL);
-    if (r == MODEL_BLOCKED) {
-        struct ref_record resume;
-        fill_record(rt, &resume, REF_OP_SEM_RESUME);
-        r = wait_outcome(rt, a, &resume, NULL, NULL, timeout ? &deadline : NULL);
-    }
-    unlock_and_wake(rt, a);
-    return (int)result(r);
+    return (int)call(rt, &rec, sops, NULL, REF_OP_SEM_RESUME, timeout ? &deadline : NULL);
 }
 
 int ref_semctl(int id, int num, int cmd, unsigned long arg)
 {
-    struct ref_runtime *rt = self();
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_SEMCTL);
     if (!rt)
         return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SEMCTL);
     rec.arg[0] = id;
     rec.arg[1] = num;
     rec.arg[2] = cmd;
     rec.arg[3] = (long)arg;
     void *ptr = (void *)(uintptr_t)arg;
-    return (int)ctl_call(rt, &rec, ptr, ptr);
+    return (int)call(rt, &rec, ptr, ptr, 0, NULL);
 }
 
 /* ---------- shared memory ---------- */
