@@ -72,7 +72,7 @@ long ref_verify_replay(void);
 /* Tests: this process kills itself (SIGKILL) inside its Nth transaction
  * from now, holding the lock, after applying and before committing. */
 void ref_inject_crash(unsigned long n);
-struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; };
+struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; int keeper_pid; };
 void ref_stats(struct ref_stats *out);
 
 #endif

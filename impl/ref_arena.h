@@ -29,7 +29,7 @@
 
 #define REF_ARENA_ADDR   0x2e0000000000UL   /* where every process maps it */
 #define REF_MAGIC        0x4645524350495653ULL   /* "SVIPCREF" */
-#define REF_VERSION      1
+#define REF_VERSION      2
 #define REF_MAX_PROCS    4096
 #define REF_HEAP_SIZE    (96UL << 20)
 #define REF_LOG_SIZE     (4UL << 20)
@@ -62,6 +62,7 @@ struct ref_header {
     uint64_t checkpoint_size[2];
     uint64_t log_end[2];               /* committed bytes of each log */
     uint64_t checkpoints, recoveries, transactions;   /* statistics */
+    int32_t keeper_pid;                /* the keeper listening, for diagnostics */
     uint32_t nwaiting;                 /* slots with waiting set */
     int32_t proc_high;                 /* highest slot index ever used, or -1 */
     int32_t seg_high;                  /* highest index in seg_data_id, or -1 */

@@ -35,13 +35,17 @@ struct watch_request {
     uint64_t start_time;
 };
 
-/* The keeper's runtime object. */
+/* The keeper's runtime object: what it polls.  Entry 0 is the listening
+ * socket; the others are pidfds of watched processes, or connections whose
+ * request has not arrived yet (never read before poll says so, so a client
+ * stopped half-way holds nothing up). */
 struct keeper {
     struct ref_arena *arena;
     int listen_fd;
     int n;
-    struct pollfd pfd[MAX_WATCHED + 1];     /* [0] the socket, then pidfds */
-    struct watch_request who[MAX_WATCHED + 1];
+    struct pollfd pfd[MAX_WATCHED + 1];
+    struct watch_request who[MAX_WATCHED + 1];   /* for pidfds */
+    int is_connection[MAX_WATCHED + 1];
 };
 
 static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
@@ -53,36 +57,50 @@ static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
-static void keeper_gone(struct keeper *k, int i)
+static void drop_entry(struct keeper *k, int i)
 {
-    ref_apply_exit(k->arena, k->who[i].pid, k->who[i].start_time);
     close(k->pfd[i].fd);
     k->pfd[i] = k->pfd[k->n];
     k->who[i] = k->who[k->n];
+    k->is_connection[i] = k->is_connection[k->n];
     k->n--;
 }
 
-static void keeper_accept(struct keeper *k)
+/* A request arrived on connection I: the entry becomes the pidfd of the
+ * process named, or the process's end is applied if it is gone already. */
+static void take_request(struct keeper *k, int i)
 {
-    int c = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (c < 0)
-        return;
+    int c = k->pfd[i].fd;
     struct watch_request rq;
-    if (recv(c, &rq, sizeof(rq), 0) == sizeof(rq)) {
-        int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
-        if (pidfd < 0) {
-            ref_apply_exit(k->arena, rq.pid, rq.start_time);      /* gone already */
-        } else if (k->n < MAX_WATCHED) {
-            k->n++;
-            k->pfd[k->n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-            k->who[k->n] = rq;
-        } else {
-            close(pidfd);
-        }
-        char ack = 'w';
-        send(c, &ack, 1, MSG_NOSIGNAL);
+    if (recv(c, &rq, sizeof(rq), MSG_DONTWAIT) != sizeof(rq)) {
+        drop_entry(k, i);                        /* the client died or misspoke */
+        return;
+    }
+    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
+    if (pidfd < 0)
+        ref_apply_exit(k->arena, rq.pid, rq.start_time);      /* gone already */
+    char ack = 'w';
+    send(c, &ack, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (pidfd < 0) {
+        drop_entry(k, i);                        /* closes the connection */
+        return;
     }
     close(c);
+    k->pfd[i] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+    k->who[i] = rq;
+    k->is_connection[i] = 0;
+}
+
+static void accept_all(struct keeper *k)
+{
+    while (k->n < MAX_WATCHED) {
+        int c = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (c < 0)
+            return;
+        k->n++;
+        k->pfd[k->n] = (struct pollfd){ .fd = c, .events = POLLIN };
+        k->is_connection[k->n] = 1;
+    }
 }
 
 static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_fd)
@@ -91,6 +109,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
     k.arena = a;
     k.listen_fd = listen_fd;
     k.pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+    __atomic_store_n(&a->hdr->keeper_pid, getpid(), __ATOMIC_RELEASE);
     char ok = 'k';
     if (write(ready_fd, &ok, 1) != 1)
         _exit(1);
@@ -101,11 +120,19 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
                 continue;
             _exit(1);
         }
-        for (int i = k.n; i >= 1; i--)
-            if (k.pfd[i].revents)
-                keeper_gone(&k, i);
+        /* from the end, so an entry moved into a freed place was seen */
+        for (int i = k.n; i >= 1; i--) {
+            if (!k.pfd[i].revents)
+                continue;
+            if (k.is_connection[i]) {
+                take_request(&k, i);
+            } else {
+                ref_apply_exit(k.arena, k.who[i].pid, k.who[i].start_time);
+                drop_entry(&k, i);
+            }
+        }
         if (k.pfd[0].revents & POLLIN)
-            keeper_accept(&k);
+            accept_all(&k);
         if (k.n == 0) {
             /* nobody left: the next process starts a new keeper; one that
              * connected meanwhile sees the socket close and does so */
@@ -131,7 +158,7 @@ static void spawn_keeper(struct ref_arena *a)
         signal(SIGPIPE, SIG_IGN);
         struct sockaddr_un sun;
         socklen_t len = socket_name(a, &sun);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0)
             _exit(0);                  /* another keeper won the race */
         close(ready[0]);

@@ -941,6 +941,7 @@ void ref_stats(struct ref_stats *out)
     out->checkpoints = h->checkpoints;
     out->recoveries = h->recoveries;
     out->nwaiting = h->nwaiting;
+    out->keeper_pid = h->keeper_pid;
     for (int i = 0; i <= h->proc_high; i++)
         out->nprocs += h->procs[i].pid != 0;
 }

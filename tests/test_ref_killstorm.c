@@ -204,6 +204,28 @@ static void kill_worker(struct storm *st, int slot)
     st->kills++;
 }
 
+/* What the keeper is doing, for a failure message. */
+static void keeper_state(int pid, char *out, size_t size)
+{
+    char path[64], sys[128] = "?", wchan[64] = "?";
+    snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+    FILE *f = fopen(path, "re");
+    if (f) {
+        if (!fgets(sys, sizeof(sys), f))
+            snprintf(sys, sizeof(sys), "?");
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+    f = fopen(path, "re");
+    if (f) {
+        if (!fgets(wchan, sizeof(wchan), f))
+            snprintf(wchan, sizeof(wchan), "?");
+        fclose(f);
+    }
+    sys[strcspn(sys, "\n")] = '\0';
+    snprintf(out, size, "keeper %d: syscall '%s', wchan '%s'", pid, sys, wchan);
+}
+
 /* Until the keeper has applied every worker's end (only we are left). */
 static void await_keeper(void)
 {
@@ -214,7 +236,10 @@ static void await_keeper(void)
             return;
         usleep(500);
     }
-    cr_assert_fail("the keeper did not apply the workers' ends: %u processes still registered (we are %d)", rs.nprocs, (int)getpid());
+    char state[256];
+    keeper_state(rs.keeper_pid, state, sizeof(state));
+    cr_assert_fail("the keeper did not apply the workers' ends: %u processes still registered (%s)", rs.nprocs,
+                   state);
 }
 
 static void check_invariants(struct storm *st)
