@@ -198,13 +198,31 @@ static void rebuild(struct ref_arena *a)
     free(scratch);
 }
 
+/* The lock is glibc's robust mutex, which makes a holder's death visible
+ * (EOWNERDEAD).  One hole is closed here: a holder killed inside unlock,
+ * after releasing the word and before waking a sleeper, loses that wake-up
+ * when another process takes and releases the lock meanwhile (the kernel
+ * wakes at the death only if the word is still free).  So whoever sleeps
+ * for the lock is counted, and every unlock wakes one sleeper while the
+ * count says there are any.  The count is exact after a contender's death
+ * too: the keeper takes the dead process's share back (its flag says). */
 void ref_lock(struct ref_arena *a)
 {
-    int rc = pthread_mutex_lock(&a->hdr->lock);
+    struct ref_header *h = a->hdr;
+    int rc = pthread_mutex_trylock(&h->lock);
+    if (rc == EBUSY) {
+        __atomic_add_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
+        if (a->contending)
+            __atomic_store_n(a->contending, 1, __ATOMIC_SEQ_CST);
+        rc = pthread_mutex_lock(&h->lock);
+        if (a->contending)
+            __atomic_store_n(a->contending, 0, __ATOMIC_SEQ_CST);
+        __atomic_sub_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
+    }
     if (rc == EOWNERDEAD) {
         rebuild(a);
-        a->hdr->recoveries++;
-        pthread_mutex_consistent(&a->hdr->lock);
+        h->recoveries++;
+        pthread_mutex_consistent(&h->lock);
     } else if (rc != 0) {
         abort();                       /* ENOTRECOVERABLE: a bug, not a state */
     }
@@ -212,7 +230,16 @@ void ref_lock(struct ref_arena *a)
 
 void ref_unlock(struct ref_arena *a)
 {
-    pthread_mutex_unlock(&a->hdr->lock);
+    struct ref_header *h = a->hdr;
+    pthread_mutex_unlock(&h->lock);
+    if (__atomic_load_n(&h->lock_contenders, __ATOMIC_SEQ_CST) > 0)
+        syscall(SYS_futex, &h->lock.__data.__lock, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
+{
+    if (__atomic_exchange_n(contending, 0, __ATOMIC_SEQ_CST))
+        __atomic_sub_fetch(&a->hdr->lock_contenders, 1, __ATOMIC_SEQ_CST);
 }
 
 long ref_txn(struct ref_arena *a, struct ref_record *rec, const void *user_in, void *out)

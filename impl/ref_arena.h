@@ -29,7 +29,7 @@
 
 #define REF_ARENA_ADDR   0x2e0000000000UL   /* where every process maps it */
 #define REF_MAGIC        0x4645524350495653ULL   /* "SVIPCREF" */
-#define REF_VERSION      2
+#define REF_VERSION      3
 #define REF_MAX_PROCS    4096
 #define REF_HEAP_SIZE    (96UL << 20)
 #define REF_LOG_SIZE     (4UL << 20)
@@ -43,7 +43,7 @@ struct ref_proc_slot {
     uint32_t waiting;                  /* 1 while blocked in msgsnd/msgrcv/semop */
     uint32_t notified;                 /* wake bumped for its current outcome */
     uint32_t sleeping;                 /* in futex_wait on wake (or about to be) */
-    uint32_t pad;
+    uint32_t contending;               /* asleep (or about to be) for the lock */
     uint64_t start_time;               /* tells an exec from a reused pid */
 };
 
@@ -56,6 +56,7 @@ struct ref_header {
     uint64_t arena_id;                 /* random: names the keeper's socket */
     uint64_t file_size;
     pthread_mutex_t lock;              /* robust, process-shared */
+    uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
     /* everything below is read and written under the lock */
     uint32_t current;                  /* the checkpoint and log in use */
     uint32_t checkpoint_kind[2];
@@ -87,6 +88,8 @@ struct ref_arena {
      * kills itself inside its Nth transaction, after applying it and before
      * committing it, while it holds the lock */
     unsigned long crash_countdown;
+    /* this process's slot flag while it contends for the lock, or NULL */
+    uint32_t *contending;
 };
 
 /* Format FD (an empty memfd or tmpfs file) as a fresh arena and map it. */
@@ -101,6 +104,9 @@ void ref_arena_unmap(struct ref_arena *a);
 /* Take the lock; recovers the state first if its holder died. */
 void ref_lock(struct ref_arena *a);
 void ref_unlock(struct ref_arena *a);
+/* A dead process was contending for the lock (its flag CONTENDING set):
+ * take its share of the count back. */
+void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 
 /* Under the lock: log REC (op, args, caller, now filled in; its input taken
  * from USER_IN) and apply it; the model's result.  OUT as for ref_apply. */

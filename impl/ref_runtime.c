@@ -147,9 +147,11 @@ static int new_slot(struct ref_header *h, pid_t pid, uint64_t start)
     return -1;
 }
 
-static void free_slot(struct ref_header *h, int i)
+static void free_slot(struct ref_arena *a, int i)
 {
+    struct ref_header *h = a->hdr;
     struct ref_proc_slot *s = &h->procs[i];
+    ref_forget_contender(a, &s->contending);
     if (s->waiting) {
         s->waiting = 0;
         h->nwaiting--;
@@ -209,16 +211,21 @@ static void unlock_and_wake(struct ref_runtime *rt, struct ref_arena *a)
             futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
 }
 
-/* After a recovery nobody knows whom the lost operation would have woken:
- * everyone waiting looks again. */
+/* Everyone waiting looks again (a spurious wake-up costs a look). */
+static void wake_all_waiters(struct ref_runtime *rt, struct ref_arena *a)
+{
+    for (int i = 0; i <= a->hdr->proc_high; i++)
+        if (a->hdr->procs[i].waiting)
+            queue_wake(rt, &a->hdr->procs[i]);
+}
+
+/* After a recovery nobody knows whom the lost operation would have woken. */
 static void lock(struct ref_runtime *rt, struct ref_arena *a)
 {
     uint64_t before = __atomic_load_n(&a->hdr->recoveries, __ATOMIC_RELAXED);
     ref_lock(a);
     if (a->hdr->recoveries != before)
-        for (int i = 0; i <= a->hdr->proc_high; i++)
-            if (a->hdr->procs[i].waiting)
-                queue_wake(rt, &a->hdr->procs[i]);
+        wake_all_waiters(rt, a);
 }
 
 static void release_dead_segments(struct ref_arena *a);
@@ -253,6 +260,7 @@ static long txn_event(struct ref_runtime *rt, struct ref_arena *a, enum ref_op o
 
 static void on_fork_child(void)
 {
+    ref_process.arena.contending = NULL;
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
     ref_process.registered = 0;
@@ -326,7 +334,7 @@ static int register_self(struct ref_runtime *rt)
         if (i >= 0) {
             /* a dead process with our pid whose end is not applied yet */
             txn_event(rt, a, REF_OP_EXIT, rt->pid, 0);
-            free_slot(a->hdr, i);
+            free_slot(a, i);
         }
         i = new_slot(a->hdr, rt->pid, rt->start_time);
     }
@@ -336,6 +344,7 @@ static int register_self(struct ref_runtime *rt)
         return -1;
     }
     rt->slot = i;
+    rt->arena.contending = &a->hdr->procs[i].contending;
     rt->registered = 1;
     return 0;
 }
@@ -739,9 +748,12 @@ pid_t ref_fork(void)
         rt->start_time = ref_start_time(0);
         rt->registered = 1;            /* the parent registers us */
         rt->slot = -1;
+        a->contending = NULL;
         rt->nwake = 0;
         lock(rt, a);                   /* waits for the parent's unlock */
         rt->slot = slot_of(a->hdr, rt->pid);
+        if (rt->slot >= 0)
+            a->contending = &a->hdr->procs[rt->slot].contending;
         unlock_and_wake(rt, a);
         if (rt->slot < 0)
             rt->registered = 0;
@@ -768,8 +780,10 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
     int i = slot_of(a->hdr, pid);
     if (i >= 0 && (!start || a->hdr->procs[i].start_time == start)) {
         txn_event(rt, a, REF_OP_EXIT, pid, 0);
-        free_slot(a->hdr, i);
+        free_slot(a, i);
         release_dead_segments(a);
+        /* it may have died between deciding a wake-up and making it */
+        wake_all_waiters(rt, a);
     }
     unlock_and_wake(rt, a);
 }
