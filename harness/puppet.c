@@ -97,6 +97,8 @@ int puppet_hello(int channel)
 void puppet_start(int channel, const struct backend *backend)
 {
     char why[256] = "";
+    /* handlers before the hello: from then on a signal step may come */
+    install_signals();
     if (backend->puppet_start && backend->puppet_start(why, sizeof(why)) < 0) {
         fprintf(stderr, "svipc: %s: %s\n", backend->name, why);
         _exit(122);
