@@ -81,10 +81,12 @@ void ref_arena_unmap(struct ref_arena *a)
     a->fd = -1;
 }
 
-/* The fresh state: an empty namespace with Linux's defaults. */
-static void fresh_state(struct ref_state *s)
+/* The fresh state: an empty namespace with Linux's defaults.  A new file
+ * reads as zeros already (ZEROED), and its pages stay untouched. */
+static void fresh_state(struct ref_state *s, int zeroed)
 {
-    memset(s, 0, sizeof(*s));
+    if (!zeroed)
+        memset(s, 0, sizeof(*s));
     model_heap_init(&s->heap, s->heap_bytes, REF_HEAP_SIZE);
     model_ns_init(&s->ns, &s->heap);
 }
@@ -97,8 +99,7 @@ int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size)
     }
     if (ref_arena_map(a, fd, why, size) < 0)
         return -1;
-    struct ref_header *h = a->hdr;
-    memset(h, 0, sizeof(*h));
+    struct ref_header *h = a->hdr;             /* zeros: the file was empty */
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
@@ -112,7 +113,7 @@ int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size)
     h->seg_high = -1;
     h->proc_high = -1;
     h->checkpoint_kind[0] = h->checkpoint_kind[1] = REF_CK_FRESH;
-    fresh_state(a->state);
+    fresh_state(a->state, 1);
     __atomic_store_n(&h->magic, REF_MAGIC, __ATOMIC_RELEASE);
     return 0;
 }
@@ -178,7 +179,7 @@ static void rebuild(struct ref_arena *a)
     struct ref_header *h = a->hdr;
     uint32_t k = h->current;
     if (h->checkpoint_kind[k] == REF_CK_FRESH)
-        fresh_state(a->state);
+        fresh_state(a->state, 0);
     else
         memcpy(a->state, a->checkpoint[k], h->checkpoint_size[k]);
     size_t scratch_size = 0;
