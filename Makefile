@@ -10,6 +10,8 @@ JOBS    ?= 1
 BUILD   := build
 BASELINE ?= ci/baseline/linux.txt
 RESULTS := $(BUILD)/results.jsonl
+# The whole catalog's traces recorded on Linux (make golden), for --golden.
+GOLDEN  := suites/golden/linux.jsonl
 
 HARNESS := names parse outcome args verdict wire puppet backend_kernel backend_ref engine trace pool model_run
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
@@ -23,7 +25,7 @@ TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit pytest suites-check bench report gate clean deps
+.PHONY: all run check unit pytest suites-check golden bench report gate clean deps
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -89,9 +91,15 @@ pytest: $(DEPS_STAMP)
 	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests
 
 # The catalog on the kernel, and on the model and the reference runtime with
-# every trace compared with the kernel's entry by entry.
+# every trace compared with the kernel's entry by entry, and each with the
+# traces recorded in the repository (a scenario added without `make golden`
+# fails: it has no recorded trace).
 suites-check: $(BUILD)/svipc
-	./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS)
+	./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --golden $(GOLDEN)
+
+# Record the catalog's traces on this kernel into the repository's golden file.
+golden: $(BUILD)/svipc
+	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS) --record $(GOLDEN)
 
 check: unit pytest suites-check
 
