@@ -50,8 +50,9 @@ static void same_output(const char *program)
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "%s 2>&1", program);
     cr_assert_eq(run(cmd, kernel), 0, "on the kernel: %s", kernel);
-    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=%s/build/libsvipc-ref.so %s 2>&1", arena,
-             getenv("PWD") ? getenv("PWD") : ".", program);
+    char here[256];
+    cr_assert(getcwd(here, sizeof(here)), "getcwd");
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=%s/build/libsvipc-ref.so %s 2>&1", arena, here, program);
     cr_assert_eq(run(cmd, ref), 0, "on the reference runtime: %s", ref);
     cr_assert_str_eq(ref, kernel, "%s differs:\n--- kernel\n%s--- ref\n%s", program, kernel, ref);
     cr_assert(strlen(kernel) > 100, "%s printed too little to prove anything", program);
