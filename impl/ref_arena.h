@@ -67,6 +67,7 @@ struct ref_header {
     uint32_t nwaiting;                 /* slots with waiting set */
     int32_t proc_high;                 /* highest slot index ever used, or -1 */
     int32_t seg_high;                  /* highest index in seg_data_id, or -1 */
+    int32_t seg_live;                  /* nonzero entries of seg_data_id */
     int32_t seg_data_id[MODEL_IPCMNI]; /* the segment whose memory is at index i */
     struct ref_proc_slot procs[REF_MAX_PROCS];
 };

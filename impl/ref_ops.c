@@ -35,9 +35,8 @@ int ref_ctl_writes_out(const struct ref_record *rec)
     }
 }
 
-size_t ref_input_size(const struct model_ns *ns, const struct ref_record *rec_in)
+size_t ref_input_size(const struct model_ns *ns, struct ref_record *rec)
 {
-    struct ref_record *rec = (struct ref_record *)rec_in;
     rec->out_len = 0;
     switch (rec->op) {
     case REF_OP_MSGSND:

@@ -42,7 +42,7 @@ size_t ref_record_size(size_t in_len);
  * sembuf array, an IPC_SET structure, a SETALL array, a sysctl's name and
  * value), read off the namespace where it depends on it (SETALL's nsems).
  * Fills REC->out_len too. */
-size_t ref_input_size(const struct model_ns *ns, const struct ref_record *rec);
+size_t ref_input_size(const struct model_ns *ns, struct ref_record *rec);
 
 /* Whether the command of a msgctl/semctl/shmctl record writes into OUT. */
 int ref_ctl_writes_out(const struct ref_record *rec);

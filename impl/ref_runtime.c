@@ -159,6 +159,14 @@ static void free_slot(struct ref_arena *a, int i)
     __atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
 }
 
+/* Whether PID has a slot that is this very process (started at START):
+ * the same process after an exec, not a dead one whose pid came back. */
+static int slot_is_mine(const struct ref_header *h, pid_t pid, uint64_t start)
+{
+    int i = slot_of(h, pid);
+    return i >= 0 && h->procs[i].start_time == start;
+}
+
 /* ---------- waking ---------- */
 
 static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
@@ -193,9 +201,17 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
     return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
-/* Drop the lock, then wake whom the operation resolved. */
+static void release_dead_segments(struct ref_arena *a);
+
+/* Drop the lock, then wake whom the operation resolved.  Every operation
+ * ends here, so here too the memory of segments it destroyed (shmdt,
+ * IPC_RMID, an exit, an exec, shm_rmid_forced, a failed shmat, a recovery
+ * undoing a creation) is given back: the model holds fewer segments than
+ * the arena has memory for. */
 static void unlock_and_wake(struct ref_runtime *rt, struct ref_arena *a)
 {
+    if (a->hdr->seg_live > a->state->ns.shm_ids.in_use)
+        release_dead_segments(a);
     collect_wakes(rt, a);
     int n = rt->nwake, all = rt->wake_all;
     uint32_t *words[MAX_WAKE];
@@ -228,8 +244,6 @@ static void lock(struct ref_runtime *rt, struct ref_arena *a)
         wake_all_waiters(rt, a);
 }
 
-static void release_dead_segments(struct ref_arena *a);
-
 /* ---------- attaching and registering ---------- */
 
 static long now_seconds(void)
@@ -245,16 +259,16 @@ static void fill_record(struct ref_runtime *rt, struct ref_record *rec, enum ref
     rec->caller = *caller_of(rt);
 }
 
-/* A process event with no caller (fork, exec, exit, interrupt, timeout). */
-static long txn_event(struct ref_runtime *rt, struct ref_arena *a, enum ref_op op, pid_t pid, pid_t other)
+/* An event with no caller (fork, exec, exit, interrupt, timeout, the
+ * host's huge pages): ARG0 and ARG1 are its arguments. */
+static long txn_event(struct ref_arena *a, enum ref_op op, long arg0, long arg1)
 {
     struct ref_record rec;
     memset(&rec, 0, sizeof(rec));
     rec.op = op;
     rec.now = now_seconds();
-    rec.arg[0] = pid;
-    rec.arg[1] = other;
-    (void)rt;
+    rec.arg[0] = arg0;
+    rec.arg[1] = arg1;
     return ref_txn(a, &rec, NULL, NULL);
 }
 
@@ -266,6 +280,13 @@ static void on_fork_child(void)
     ref_process.registered = 0;
     ref_process.slot = -1;
     ref_process.nwake = 0;
+}
+
+static pthread_once_t fork_handler_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, on_fork_child);
 }
 
 /* $SVIPC_REF_ARENA, else the default (written into BUF). */
@@ -299,8 +320,7 @@ int ref_attach(const char *path, char *why, size_t size)
         snprintf(why, size, "%s is not a reference arena", path);
         return -1;
     }
-    if (!rt->attached)
-        pthread_atfork(NULL, NULL, on_fork_child);
+    pthread_once(&fork_handler_once, install_fork_handler);
     const char *crash = getenv("SVIPC_REF_CRASH_AT");
     rt->arena.crash_countdown = crash ? strtoul(crash, NULL, 10) : 0;
     rt->attached = 1;
@@ -318,22 +338,20 @@ static int register_self(struct ref_runtime *rt)
     rt->start_time = ref_start_time(0);
     rt->caller_valid = 0;
     lock(rt, a);
-    int i = slot_of(a->hdr, rt->pid);
-    int exec = i >= 0 && a->hdr->procs[i].start_time == rt->start_time;
+    int exec = slot_is_mine(a->hdr, rt->pid, rt->start_time);
     unlock_and_wake(rt, a);
     if (!exec && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
         errno = ENOLCK;
         return -1;
     }
     lock(rt, a);
-    i = slot_of(a->hdr, rt->pid);
+    int i = slot_of(a->hdr, rt->pid);
     if (exec && i >= 0) {
-        txn_event(rt, a, REF_OP_EXEC, rt->pid, 0);
-        release_dead_segments(a);
+        txn_event(a, REF_OP_EXEC, rt->pid, 0);
     } else {
         if (i >= 0) {
             /* a dead process with our pid whose end is not applied yet */
-            txn_event(rt, a, REF_OP_EXIT, rt->pid, 0);
+            txn_event(a, REF_OP_EXIT, rt->pid, 0);
             free_slot(a, i);
         }
         i = new_slot(a->hdr, rt->pid, rt->start_time);
@@ -388,8 +406,7 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref
      * even under SA_RESTART, as semop and msgrcv do */
     static const struct timespec forever = { .tv_sec = 1L << 40 };
     const struct timespec *until = deadline ? deadline : &forever;
-    int i = rt->slot;
-    struct ref_proc_slot *s = &h->procs[i];
+    struct ref_proc_slot *s = &h->procs[rt->slot];
     s->notified = 0;
     s->waiting = 1;
     h->nwaiting++;
@@ -407,12 +424,11 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref
             }
             __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
             lock(rt, a);
-            s = &h->procs[rt->slot];
         }
         if (err == EINTR)
-            txn_event(rt, a, REF_OP_INTERRUPT, rt->pid, 0);
+            txn_event(a, REF_OP_INTERRUPT, rt->pid, 0);
         else if (err == ETIMEDOUT && deadline)
-            txn_event(rt, a, REF_OP_TIMEOUT, rt->pid, 0);
+            txn_event(a, REF_OP_TIMEOUT, rt->pid, 0);
         resume->now = now_seconds();
         r = ref_txn(a, resume, in, out);
         if (r != MODEL_BLOCKED)
@@ -576,6 +592,7 @@ static void release_dead_segments(struct ref_arena *a)
         if (!model_ids_find(&a->state->ns.shm_ids, id - 1)) {
             punch(a, i);
             h->seg_data_id[i] = 0;
+            h->seg_live--;
         } else {
             high = i;
         }
@@ -611,12 +628,13 @@ int ref_shmget(key_t key, size_t size, int flags)
         } else if (a->hdr->seg_data_id[idx] != r + 1) {
             /* a new segment: its memory starts zeroed */
             punch(a, idx);
+            if (!a->hdr->seg_data_id[idx])
+                a->hdr->seg_live++;
             a->hdr->seg_data_id[idx] = (int32_t)r + 1;
             if (idx > a->hdr->seg_high)
                 a->hdr->seg_high = idx;
         }
     }
-    release_dead_segments(a);
     unlock_and_wake(rt, a);
     return (int)result(r);
 }
@@ -671,7 +689,6 @@ void *ref_shmat(int id, const void *addr, int flags)
     }
     if (reserve)
         munmap(reserve, size);
-    release_dead_segments(a);
     unlock_and_wake(rt, a);
     if (r < 0 && r >= -4095) {
         errno = (int)-r;
@@ -697,26 +714,19 @@ int ref_shmdt(const void *addr)
     long r = ref_txn(a, &rec, NULL, NULL);
     if (r == 0 && size)
         munmap((void *)addr, size);
-    release_dead_segments(a);
     unlock_and_wake(rt, a);
     return (int)result(r);
 }
 
 int ref_shmctl(int id, int cmd, void *buf)
 {
-    struct ref_runtime *rt = self();
+    struct ref_record rec;
+    struct ref_runtime *rt = begin(&rec, REF_OP_SHMCTL);
     if (!rt)
         return -1;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SHMCTL);
     rec.arg[0] = id;
     rec.arg[1] = cmd;
-    struct ref_arena *a = &rt->arena;
-    lock(rt, a);
-    long r = ref_txn(a, &rec, buf, buf);
-    release_dead_segments(a);
-    unlock_and_wake(rt, a);
-    return (int)result(r);
+    return (int)call(rt, &rec, buf, buf, 0, NULL);
 }
 
 /* ---------- processes ---------- */
@@ -744,12 +754,10 @@ pid_t ref_fork(void)
     lock(rt, a);
     pid_t child = ref_real_fork();
     if (child == 0) {
+        /* on_fork_child has cleared what was the parent's */
         rt->pid = getpid();
         rt->start_time = ref_start_time(0);
         rt->registered = 1;            /* the parent registers us */
-        rt->slot = -1;
-        a->contending = NULL;
-        rt->nwake = 0;
         lock(rt, a);                   /* waits for the parent's unlock */
         rt->slot = slot_of(a->hdr, rt->pid);
         if (rt->slot >= 0)
@@ -763,7 +771,7 @@ pid_t ref_fork(void)
     }
     uint64_t start = 0;
     if (child > 0) {
-        txn_event(rt, a, REF_OP_FORK, rt->pid, child);
+        txn_event(a, REF_OP_FORK, rt->pid, child);
         start = ref_start_time(child);
         new_slot(a->hdr, child, start);
     }
@@ -778,10 +786,9 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
     struct ref_runtime *rt = &ref_process;
     lock(rt, a);
     int i = slot_of(a->hdr, pid);
-    if (i >= 0 && (!start || a->hdr->procs[i].start_time == start)) {
-        txn_event(rt, a, REF_OP_EXIT, pid, 0);
+    if (i >= 0 && (!start || slot_is_mine(a->hdr, pid, start))) {
+        txn_event(a, REF_OP_EXIT, pid, 0);
         free_slot(a, i);
-        release_dead_segments(a);
         /* it may have died between deciding a wake-up and making it */
         wake_all_waiters(rt, a);
     }
@@ -818,7 +825,6 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
             r = ref_txn(a, &rec, in, NULL);
             free(in);
         }
-        release_dead_segments(a);      /* shm_rmid_forced destroys orphans */
     } else {
         r = model_sysctl_read(&a->state->ns, name, buf, size);
     }
@@ -844,7 +850,6 @@ int ref_join(const char *path, char *why, size_t size)
     struct ref_runtime *rt = &ref_process;
     if (ref_attach(path, why, size) < 0)
         return -1;
-    rt->registered = 0;                /* what a fork copied is the parent's */
     if (register_self(rt) < 0) {
         snprintf(why, size, "cannot register with the arena's keeper: %s", strerror(errno));
         return -1;
@@ -862,11 +867,8 @@ void ref_after_exec(void)
     char why[256];
     if (ref_attach(path, why, sizeof(why)) < 0)
         return;
-    pid_t pid = getpid();
-    uint64_t start = ref_start_time(0);
     ref_lock(&rt->arena);
-    int i = slot_of(rt->arena.hdr, pid);
-    int mine = i >= 0 && rt->arena.hdr->procs[i].start_time == start;
+    int mine = slot_is_mine(rt->arena.hdr, getpid(), ref_start_time(0));
     ref_unlock(&rt->arena);
     if (mine)
         register_self(rt);
@@ -877,12 +879,8 @@ void ref_set_hugepages_free(unsigned long n)
     struct ref_runtime *rt = &ref_process;
     if (!rt->attached)
         return;
-    struct ref_record rec;
-    memset(&rec, 0, sizeof(rec));
-    rec.op = REF_OP_SET_HUGEPAGES;
-    rec.arg[0] = (long)n;
     ref_lock(&rt->arena);
-    ref_txn(&rt->arena, &rec, NULL, NULL);
+    txn_event(&rt->arena, REF_OP_SET_HUGEPAGES, (long)n, 0);
     ref_unlock(&rt->arena);
 }
 
@@ -902,6 +900,7 @@ int ref_arena_new_fd(char *why, size_t size)
         close(fd);
         return -1;
     }
+    pthread_once(&fork_handler_once, install_fork_handler);
     rt->attached = 1;
     rt->registered = 1;                /* the coordinator only looks */
     return fd;
