@@ -13,7 +13,7 @@ RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
 
-HARNESS := names parse outcome args verdict wire puppet backend_kernel backend_ref engine trace pool model_run
+HARNESS := names parse outcome args verdict wire puppet backend_kernel backend_ref engine trace pool model_run coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm msg sem shm proc ref_ops ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -52,8 +52,10 @@ $(BUILD)/pic/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -Iimpl -c $< -o $@
 
+# Symbols bound at start-up (-z now): every puppet, fork and keeper of a run
+# inherits them resolved instead of resolving each again lazily.
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ -ljansson -ldl
+	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
 
 # An ordinary program of System V IPC, run on the kernel and on the preload library.
 $(BUILD)/ipc_demo: tests/programs/ipc_demo.c $(DEPS_STAMP)

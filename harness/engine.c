@@ -548,6 +548,7 @@ static int build_request(struct run *r, const struct step *st, struct request *r
         target = t->inner;
     }
     step_resolve_args(st, r->vars, r->env->base, target, a);
+    rq->head.flags = step_keyword(st, "buf") ? WIRE_NULL_BUFFER : 0;
     /* the data each call carries */
     switch (st->op) {
     case OP_MSGSND:

@@ -125,11 +125,14 @@ static struct segment_bytes *segment(struct mrun *r, int shmid, unsigned long si
     return sb;
 }
 
-/* mmap's top-down placement: the highest gap below ADDR_TOP that fits. */
+/* mmap's top-down placement: the highest gap below ADDR_TOP that fits,
+ * or 0 when none does. */
 static uintptr_t place(const struct mproc *p, unsigned long size)
 {
     uintptr_t top = ADDR_TOP;
     for (;;) {
+        if (size > top - PAGE)
+            return 0;
         uintptr_t addr = top - size;
         int clash = -1;
         for (int i = 0; i < p->nmaps; i++)
@@ -219,6 +222,8 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     unsigned char *buf = r->scratch;
     size_t len = 0;
     long ret = 0, t = now();
+    long key_ret = 0;                  /* ftok: a key, which may be negative */
+    int has_key = 0;
     memset(o, 0, sizeof(*o));
     switch (st->op) {
     case OP_MSGGET:
@@ -314,6 +319,10 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
         unsigned long size = shp ? shp->map_size : PAGE;
         ret = model_shmat(ns, &p->c, (int)a[0], (uintptr_t)a[1], (int)a[2], place(p, size), t);
         if (ret >= 0 && shp && p->nmaps < MAX_MAPS) {     /* user addresses are positive */
+            /* SHM_REMAP: the new mapping replaces whatever it covers, as MAP_FIXED does */
+            for (int i = p->nmaps - 1; i >= 0; i--)
+                if (p->map[i].addr < (uintptr_t)ret + size && (uintptr_t)ret < p->map[i].addr + p->map[i].size)
+                    p->map[i] = p->map[--p->nmaps];
             p->map[p->nmaps++] = (struct mapping){ (uintptr_t)ret, size, (int)a[0], (a[2] & SHM_RDONLY) != 0 };
             segment(r, (int)a[0], size);
         }
@@ -350,10 +359,13 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     }
     case OP_FTOK: {
         const char *path = st->data_var >= 0 ? r->files.path[st->data_var] : (const char *)st->data.ptr;
-        ret = ftok(path, (int)a[0]);
-        if (ret == -1)
+        key_t key = ftok(path, (int)a[0]);
+        if (key == -1)
             ret = -errno;
         else {
+            /* a key may be negative (proj_id 0x80 and above): not an error */
+            key_ret = key;
+            has_key = 1;
             struct stat sst;
             if (stat(path, &sst) == 0) {
                 uint64_t ids[2] = { sst.st_dev, sst.st_ino };
@@ -423,6 +435,10 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     o->status = OUT_DONE;
     o->ret = ret < 0 ? -1 : ret;            /* the model returns -ERRNO */
     o->err = ret < 0 ? (int)-ret : 0;
+    if (has_key) {
+        o->ret = key_ret;
+        o->err = 0;
+    }
     outcome_decode(o, st->op, a, buf, len);
     return 0;
 }

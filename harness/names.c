@@ -34,6 +34,8 @@ static const struct named constants[] = {
     { "SHM_STAT", SHM_STAT },       { "SHM_INFO", SHM_INFO },
     { "SHM_STAT_ANY", SHM_STAT_ANY },
     { "SHM_HUGETLB", SHM_HUGETLB }, { "SHM_NORESERVE", SHM_NORESERVE },
+    { "SHM_DEST", 01000 },          { "SHM_LOCKED", 02000 },     /* shm_perm.mode status bits */
+    { "SHM_HUGE_2MB", 21L << 26 },  { "SHM_HUGE_1GB", 30L << 26 }, /* log2 of the size << SHM_HUGE_SHIFT */
     { "SHMLBA", 4096 },             { "PAGE_SIZE", 4096 },
     /* Linux's documented defaults, named so scenarios read like the man pages */
     { "MSGMAX", 8192 }, { "MSGMNB", 16384 }, { "MSGMNI", 32000 },

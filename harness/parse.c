@@ -194,6 +194,8 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
     if (strlen(text) >= sizeof(buf))
         return fail(p, "value too long: %.40s...", text);
     memset(e, 0, sizeof(*e));
+    struct term terms[MAX_TERMS];
+    e->term = terms;
     const char *s = text;
     char op = '+';
     if (!*s)
@@ -211,6 +213,7 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
         if (e->nterms == MAX_TERMS)
             return fail(p, "value '%s' has too many terms", text);
         struct term *t = &e->term[e->nterms++];
+        memset(t, 0, sizeof(*t));
         t->op = op;
         if (parse_term(p, in, buf, t) < 0)
             return -1;
@@ -220,6 +223,8 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
                 return fail(p, "value '%s' ends with an operator", text);
         }
     }
+    e->term = xcalloc((size_t)e->nterms, sizeof(struct term));
+    memcpy(e->term, terms, (size_t)e->nterms * sizeof(struct term));
     return 0;
 }
 
@@ -354,17 +359,17 @@ struct op_spec {
 
 static const struct op_spec op_specs[] = {
     { "msgget", OP_MSGGET, 0, "EE", "" },
-    { "msgsnd", OP_MSGSND, 0, "EEDE", "size" },
-    { "msgrcv", OP_MSGRCV, 0, "EEEE", "" },
-    { "msgctl", OP_MSGCTL, 0, "EE", "uid gid mode qbytes" },
+    { "msgsnd", OP_MSGSND, 0, "EEDE", "size buf" },
+    { "msgrcv", OP_MSGRCV, 0, "EEEE", "buf" },
+    { "msgctl", OP_MSGCTL, 0, "EE", "uid gid mode qbytes buf" },
     { "semget", OP_SEMGET, 0, "EEE", "" },
-    { "semop", OP_SEMOP, 0, "EO", "nsops" },
-    { "semtimedop", OP_SEMTIMEDOP, 0, "EO", "nsops timeout" },
-    { "semctl", OP_SEMCTL, 0, "EEE?L", "uid gid mode" },
+    { "semop", OP_SEMOP, 0, "EO", "nsops buf" },
+    { "semtimedop", OP_SEMTIMEDOP, 0, "EO", "nsops timeout buf" },
+    { "semctl", OP_SEMCTL, 0, "EEE?L", "uid gid mode buf" },
     { "shmget", OP_SHMGET, 0, "EEE", "" },
     { "shmat", OP_SHMAT, 0, "EEE", "" },
     { "shmdt", OP_SHMDT, 0, "E", "" },
-    { "shmctl", OP_SHMCTL, 0, "EE", "uid gid mode" },
+    { "shmctl", OP_SHMCTL, 0, "EE", "uid gid mode buf" },
     { "ftok", OP_FTOK, 0, "PE", "" },
     { "write", OP_WRITE, 0, "ED", "" },
     { "read", OP_READ, 0, "EE", "" },
@@ -458,6 +463,13 @@ static int parse_keyword(struct parser *p, struct instance *in, const struct op_
     struct keyword *k = &st->keyword[st->nkeywords++];
     k->name = xstrdup(name);
     const char *value = eq + 1;
+    if (strcmp(name, "buf") == 0) {
+        /* the call's buffer is NULL: the kernel's copy faults (EFAULT) */
+        if (strcmp(value, "null") != 0)
+            return fail(p, "buf takes only null, not '%s'", value);
+        k->is_null = 1;
+        return 0;
+    }
     if (strcmp(name, "timeout") == 0) {
         if (strcmp(value, "null") == 0) {
             k->is_null = 1;
@@ -711,6 +723,7 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
             if (sig <= 0 || sig >= 65)
                 return fail(p, "'%s' is not a signal", t);
             st->arg[st->nargs].nterms = 1;
+            st->arg[st->nargs].term = xcalloc(1, sizeof(struct term));
             st->arg[st->nargs].term[0] = (struct term){ .op = '+', .kind = TERM_LITERAL, .value = sig };
             st->nargs++;
             a++;
@@ -841,6 +854,8 @@ struct block {
     char *name;
     int line;
     char *doc;
+    char *only, *only_reason;            /* 'only BACKEND REASON' */
+    int only_line;
     char *procs_line;
     int procs_lineno;
     long step_deadline_ms, scenario_deadline_ms;
@@ -870,11 +885,17 @@ static int parse_duration(struct parser *p, const char *text, long *ms)
 
 static int parse_for(struct parser *p, struct block *b, char **tok, int n)
 {
-    if (b->ndims == MAX_DIMS)
+    /* a line naming exactly the previous line's parameters adds rows to it */
+    int k = 1, same = b->ndims > 0;
+    const struct dimension *last = same ? &b->dims[b->ndims - 1] : NULL;
+    for (; k < n && strcmp(tok[k], "in") != 0; k++)
+        same = same && k - 1 < last->nnames && strcmp(last->names[k - 1], tok[k]) == 0;
+    same = same && k - 1 == last->nnames;
+    int in_at = k;
+    if (!same && b->ndims == MAX_DIMS)
         return fail(p, "too many 'for' lines (at most %d)", MAX_DIMS);
-    struct dimension *d = &b->dims[b->ndims];
-    int k = 1;
-    for (; k < n && strcmp(tok[k], "in") != 0; k++) {
+    struct dimension *d = same ? &b->dims[b->ndims - 1] : &b->dims[b->ndims];
+    for (k = 1; !same && k < n && strcmp(tok[k], "in") != 0; k++) {
         if (d->nnames == MAX_DIMS)
             return fail(p, "too many names in one 'for'");
         if (!valid_name(tok[k]))
@@ -885,6 +906,7 @@ static int parse_for(struct parser *p, struct block *b, char **tok, int n)
                     return fail(p, "parameter '%s' is defined twice", tok[k]);
         d->names[d->nnames++] = xstrdup(tok[k]);
     }
+    k = in_at;
     if (k == n || d->nnames == 0)
         return fail(p, "write 'for NAME in V1 V2 ...' or 'for A B in (a1 b1) (a2 b2)'");
     if (k + 1 == n)
@@ -935,7 +957,8 @@ static int parse_for(struct parser *p, struct block *b, char **tok, int n)
         for (int j = 0; j < m; j++)
             row[j] = parts[j];
     }
-    b->ndims++;
+    if (!same)
+        b->ndims++;
     return 0;
 }
 
@@ -993,6 +1016,8 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
     s->step_deadline_ms = b->step_deadline_ms;
     s->scenario_deadline_ms = b->scenario_deadline_ms;
     s->doc = b->doc ? xstrdup(b->doc) : NULL;
+    s->only_backend = b->only ? xstrdup(b->only) : NULL;
+    s->only_reason = b->only_reason ? xstrdup(b->only_reason) : NULL;
 
     p->line = b->line;
     if (substitute(p, b, pick, b->name, buf, sizeof(buf), &used) < 0)
@@ -1046,6 +1071,9 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
             return -1;
         if (parse_step(p, &in, buf, &s->steps[s->nsteps]) < 0)
             return -1;
+        /* no other implementation has an address space to fault in */
+        if (step_keyword(&s->steps[s->nsteps], "buf") && (!b->only || strcmp(b->only, "kernel") != 0))
+            return fail(p, "buf=null faults only on the kernel: the scenario needs 'only kernel REASON'");
         s->nsteps++;
     }
     if (s->nsteps == 0) {
@@ -1070,8 +1098,31 @@ static int push_instance(struct catalog *cat, int *cap, const struct scenario *s
     return 0;
 }
 
+/* Whether TEXT writes {NAME}. */
+static int mentions(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *c = text; (c = strchr(c, '{')); c++)
+        if (strncmp(c + 1, name, n) == 0 && c[1 + n] == '}')
+            return 1;
+    return 0;
+}
+
 static int expand_block(struct parser *p, const struct block *b, struct catalog *cat, int *cap)
 {
+    /* a 'for' whose parameters no step uses makes instances that differ
+     * only by name (a label beside used parameters is fine) */
+    for (int d = 0; d < b->ndims; d++) {
+        int used = 0;
+        for (int m = 0; m < b->dims[d].nnames && !used; m++)
+            for (int i = 0; i < b->nsteps && !used; i++)
+                used = mentions(b->step_text[i], b->dims[d].names[m]);
+        if (!used) {
+            p->line = b->line;
+            return fail(p, "the parameters of 'for %s ...' in scenario '%s' are used by no step",
+                        b->dims[d].names[0], b->name);
+        }
+    }
     int pick[MAX_DIMS] = { 0 };
     for (;;) {
         struct scenario s;
@@ -1169,6 +1220,23 @@ int parse_text(struct catalog *cat, const char *file, const char *text, struct p
             while (isspace((unsigned char)*d))
                 d++;
             b.doc = xstrdup(d);
+        } else if (strcmp(tok[0], "only") == 0) {
+            const char *why = n >= 2 ? strstr(line, tok[1]) + strlen(tok[1]) : NULL;
+            while (why && isspace((unsigned char)*why))
+                why++;
+            int known = n >= 3;
+            char list[64];
+            snprintf(list, sizeof(list), "%s", n >= 2 ? tok[1] : "");
+            char *save = NULL;
+            for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save))
+                known = known && (!strcmp(w, "kernel") || !strcmp(w, "ref") || !strcmp(w, "model"));
+            if (!known) {
+                rc = fail(&p, "write 'only BACKEND[,BACKEND] REASON' with kernel, model, ref "
+                              "(and why the others cannot run it)");
+                break;
+            }
+            b.only = xstrdup(tok[1]);
+            b.only_reason = xstrdup(why);
         } else if (strcmp(tok[0], "procs") == 0) {
             if (b.procs_line) {
                 rc = fail(&p, "'procs' given twice");

@@ -247,6 +247,8 @@ static void perform(struct puppet *p, int passed_fd)
     const struct backend *be = p->backend;
     size_t len = 0;
     long ret = 0;
+    /* buf=null: the call gets NULL for its buffer, so the kernel's copy faults */
+    int null_buffer = (rq->flags & WIRE_NULL_BUFFER) != 0;
     errno = 0;
 
     switch (rq->op) {
@@ -260,7 +262,7 @@ static void perform(struct puppet *p, int passed_fd)
         long mtype = (long)a[1];
         memcpy(buf, &mtype, sizeof(long));
         memcpy(buf + sizeof(long), data, rq->data_len);
-        ret = be->msgsnd((int)a[0], buf, (size_t)a[3], (int)a[2]);
+        ret = be->msgsnd((int)a[0], null_buffer ? NULL : buf, (size_t)a[3], (int)a[2]);
         int saved = errno;
         free(buf);
         errno = saved;
@@ -270,7 +272,7 @@ static void perform(struct puppet *p, int passed_fd)
         /* a message longer than the buffer makes the call fail with
          * EFAULT at the guard page, as it would in a program */
         memset(p->out, 0, sizeof(long));
-        ret = be->msgrcv((int)a[0], p->out, (size_t)a[1], (long)a[2], (int)a[3]);
+        ret = be->msgrcv((int)a[0], null_buffer ? NULL : p->out, (size_t)a[1], (long)a[2], (int)a[3]);
         len = ret >= 0 ? sizeof(long) + (size_t)ret : 0;
         break;
     }
@@ -290,7 +292,8 @@ static void perform(struct puppet *p, int passed_fd)
             }
             errno = 0;
         }
-        ret = is_msg ? be->msgctl((int)a[0], (int)a[1], p->out) : be->shmctl((int)a[0], (int)a[1], p->out);
+        void *ds = null_buffer ? NULL : p->out;
+        ret = is_msg ? be->msgctl((int)a[0], (int)a[1], ds) : be->shmctl((int)a[0], (int)a[1], ds);
         len = ctl_result_size(is_msg, (int)a[1], ret);
         break;
     }
@@ -299,7 +302,7 @@ static void perform(struct puppet *p, int passed_fd)
         break;
     case OP_SEMOP:
     case OP_SEMTIMEDOP: {
-        struct sembuf *sops = (struct sembuf *)data;
+        struct sembuf *sops = null_buffer ? NULL : (struct sembuf *)data;
         if (rq->op == OP_SEMOP)
             ret = be->semop((int)a[0], sops, (size_t)a[1]);
         else {
@@ -329,6 +332,8 @@ static void perform(struct puppet *p, int passed_fd)
             }
             arg = (unsigned long)(uintptr_t)p->out;
         }
+        if (null_buffer)
+            arg = 0;
         ret = be->semctl((int)a[0], (int)a[1], cmd, arg);
         if (ret != -1 && cmd == GETALL) {
             unsigned short *v = (unsigned short *)p->out;

@@ -43,7 +43,7 @@ struct term {
 };
 struct expr {
     int nterms;              /* 0: argument absent */
-    struct term term[MAX_TERMS];
+    struct term *term;       /* nterms, allocated to size (catalogs are large, and forked often) */
 };
 
 struct bytes {
@@ -119,6 +119,8 @@ struct scenario {
     char *file;              /* source file */
     int line;                /* line of 'scenario' */
     char *doc;
+    char *only_backend;      /* 'only kernel,model REASON': the backends that can run it */
+    char *only_reason;
     int nprocs;              /* declared and forked processes */
     int ninitial;            /* processes present at the start */
     char *proc_name[MAX_PROCS];

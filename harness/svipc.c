@@ -5,6 +5,7 @@
  * Must not: run scenarios itself (pool.c and engine.c do) or hide a skip. */
 #define _GNU_SOURCE
 #include "backend.h"
+#include "coverage.h"
 #include "engine.h"
 #include "parse.h"
 #include "pool.h"
@@ -27,6 +28,9 @@ static void usage(FILE *to)
     fputs("usage: svipc run [PATHS...] [options]   run scenarios and compare outcomes\n"
           "       svipc list [PATHS...] [--filter GLOB]\n"
           "       svipc show NAME [PATHS...]       a scenario and its last trace\n"
+          "       svipc coverage [PATHS...] [--map FILE] [--results FILE] [-v]\n"
+          "                                        the coverage map checked against the catalog\n"
+          "                                        and a run's results (default: the last run)\n"
           "       svipc --help\n"
           "\n"
           "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
@@ -62,6 +66,7 @@ struct options {
     int verbose;
     int no_pin;
     const char *show_name;
+    const char *map_path, *results_path;
 };
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -100,7 +105,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         usage(stdout);
         return -1;
     }
-    if (strcmp(o->command, "run") && strcmp(o->command, "list") && strcmp(o->command, "show"))
+    if (strcmp(o->command, "run") && strcmp(o->command, "list") && strcmp(o->command, "show") &&
+        strcmp(o->command, "coverage"))
         return bad_usage("unknown command '%s'", o->command);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -130,12 +136,17 @@ static int parse_options(int argc, char **argv, struct options *o)
             takes = 0;
         } else if (strcmp(a, "--filter") && strcmp(a, "--name") && strcmp(a, "--backend") && strcmp(a, "-j") &&
                    strcmp(a, "--json") && strcmp(a, "--record") && strcmp(a, "--golden") &&
-                   strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline")) {
+                   strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline") && strcmp(a, "--map") &&
+                   strcmp(a, "--results")) {
             return bad_usage("unknown option '%s'", a);
         } else if (!next) {
             return bad_usage("option %s needs a value", a);
         } else if (strcmp(a, "--filter") == 0) {
             o->filter = next;
+        } else if (strcmp(a, "--map") == 0) {
+            o->map_path = next;
+        } else if (strcmp(a, "--results") == 0) {
+            o->results_path = next;
         } else if (strcmp(a, "--name") == 0) {
             o->exact_name = next;
         } else if (strcmp(a, "--backend") == 0) {
@@ -542,5 +553,11 @@ int main(int argc, char **argv)
         return command_list(&o, &cat);
     if (strcmp(o.command, "show") == 0)
         return command_show(&o, &cat);
+    if (strcmp(o.command, "coverage") == 0) {
+        char last[4096];
+        snprintf(last, sizeof(last), "%s/last-run.jsonl", state_dir());
+        return coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
+                              o.results_path ? o.results_path : last, o.verbose, stdout);
+    }
     return command_run(&o, &cat);
 }

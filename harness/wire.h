@@ -10,9 +10,13 @@
 #define WIRE_MAX_DATA  (256 * 1024)
 #define WIRE_ARGS      8
 
+#define WIRE_NULL_BUFFER 1   /* request flag: pass NULL as the call's buffer (buf=null) */
+
 struct wire_request {
     uint32_t op;              /* enum op */
     uint32_t data_len;
+    uint32_t flags;           /* WIRE_NULL_BUFFER */
+    uint32_t reserved;
     int64_t arg[WIRE_ARGS];   /* resolved positional and keyword values */
     /* then: data (message text, bytes to write, path, sembufs, list) */
 };

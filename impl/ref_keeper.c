@@ -142,6 +142,29 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
     }
 }
 
+/* Close every descriptor but the three given: the ranges between them in
+ * a few close_range calls rather than a close per possible descriptor. */
+static void close_all_but(int x, int y, int z)
+{
+    int keep[3] = { x, y, z };
+    for (int i = 0; i < 3; i++)          /* sort the three */
+        for (int j = i + 1; j < 3; j++)
+            if (keep[j] < keep[i]) {
+                int t = keep[i];
+                keep[i] = keep[j];
+                keep[j] = t;
+            }
+    unsigned int from = 0;
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < 0)
+            continue;
+        if ((unsigned int)keep[i] > from)
+            syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0);
+        from = (unsigned int)keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
+}
+
 /* Start a keeper unless one is listening; returns once one is. */
 static void spawn_keeper(struct ref_arena *a)
 {
@@ -162,10 +185,7 @@ static void spawn_keeper(struct ref_arena *a)
         if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0)
             _exit(0);                  /* another keeper won the race */
         close(ready[0]);
-        /* keep only what the keeper uses */
-        for (int i = 0; i < 1024; i++)
-            if (i != fd && i != ready[1] && i != a->fd)
-                close(i);
+        close_all_but(fd, ready[1], a->fd);
         keeper_main(a, fd, ready[1]);
     }
     close(ready[1]);
@@ -199,13 +219,28 @@ static int ask_keeper(struct ref_arena *a, const struct watch_request *rq)
     return rc;
 }
 
+/* The arena file's first byte, locked with a process-owned record lock: the
+ * processes that find no keeper start one at a time, so one is started. */
+static void spawn_lock(struct ref_arena *a, int type)
+{
+    struct flock l = { .l_type = (short)type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+    while (fcntl(a->fd, F_SETLKW, &l) < 0 && errno == EINTR)
+        ;
+}
+
 int ref_keeper_watch(struct ref_arena *a, pid_t pid, uint64_t start)
 {
     struct watch_request rq = { .pid = pid, .start_time = start };
     for (int attempt = 0; attempt < 8; attempt++) {
         if (ask_keeper(a, &rq) == 0)
             return 0;
-        spawn_keeper(a);
+        spawn_lock(a, F_WRLCK);
+        int done = ask_keeper(a, &rq) == 0;     /* another process may have started one */
+        if (!done)
+            spawn_keeper(a);
+        spawn_lock(a, F_UNLCK);
+        if (done)
+            return 0;
     }
     return -1;
 }

@@ -649,7 +649,9 @@ void *ref_shmat(int id, const void *addr, int flags)
     const struct model_shm *shp = id >= 0 ? model_ids_find(&a->state->ns.shm_ids, id) : NULL;
     size_t size = shp ? shp->map_size : 0;
     void *reserve = NULL;
-    if (!addr && size) {
+    /* an address that SHM_RND rounds down to 0 lets the kernel choose too */
+    uintptr_t wanted = (flags & SHM_RND) ? (uintptr_t)addr & ~(uintptr_t)(SHMLBA - 1) : (uintptr_t)addr;
+    if (!wanted && size) {
         /* where an attachment at 0 lands: a hole the kernel picks for us */
         size_t align = shp->huge ? HUGE_PAGE : 0;
         unsigned char *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

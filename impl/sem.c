@@ -349,11 +349,13 @@ long model_semget(struct model_ns *ns, const struct model_caller *c, int32_t key
 long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id, const struct sembuf *sops,
                       long nsops, int has_timeout, long sec, long nsec, long now)
 {
-    /* do_semtimedop checks the count first; the id after the copy-in */
-    if (nsops > ns->limits.semopm)
+    /* do_semtimedop checks the count first, an unsigned int in the system
+     * call (so -1 is too many); the id after the copy-in */
+    if ((unsigned int)nsops > (unsigned long)ns->limits.semopm)
         return -E2BIG;
-    if (nsops < 1)
+    if ((unsigned int)nsops < 1)
         return -EINVAL;
+    nsops = (unsigned int)nsops;
     if (has_timeout && (sec < 0 || nsec < 0 || nsec >= 1000000000L))
         return -EINVAL;
     if (id < 0)

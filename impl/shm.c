@@ -176,6 +176,13 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
             shm_destroy(ns, shp);
         return -EINVAL;
     }
+    if (!addr && !auto_addr) {
+        /* no hole of the segment's size: do_mmap's get_unmapped_area fails,
+         * and do_shmat gives back its count as above */
+        if (may_destroy(ns, shp))
+            shm_destroy(ns, shp);
+        return -ENOMEM;
+    }
     if (!addr)
         addr = auto_addr;
     shm_open(shp, c->pid, now);
