@@ -21,11 +21,11 @@ IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_blocking test_ref test_ref_killstorm \
-           test_preload
+           test_preload test_coverage
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit pytest suites-check golden bench report gate clean deps
+.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -74,6 +74,7 @@ $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD)
 # kernel's, then the report; the exit status is svipc's.
 run: $(BUILD)/svipc
 	@status=0; ./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --json $(RESULTS) || status=$$?; \
+	./$(BUILD)/svipc coverage --results $(RESULTS) | tail -1 || status=1; \
 	$(PYTHON) reports/report.py --out $(BUILD)/report $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
 	  | sed 's|^|report: |' || status=2; exit $$status
 
@@ -90,14 +91,26 @@ unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; SVIPC=./$(BUILD)/svipc ./$$t; done
 
 pytest: $(DEPS_STAMP)
-	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests
+	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen
 
 # The catalog on the kernel, and on the model and the reference runtime with
 # every trace compared with the kernel's entry by entry, and each with the
 # traces recorded in the repository (a scenario added without `make golden`
 # fails: it has no recorded trace).
 suites-check: $(BUILD)/svipc
-	./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --golden $(GOLDEN)
+	./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --golden $(GOLDEN) --json $(BUILD)/check.jsonl
+	./$(BUILD)/svipc coverage --results $(BUILD)/check.jsonl
+
+# The coverage map (suites/coverage.map) against the catalog run on the kernel:
+# every documented errno, flag and command exercised, or said why not.
+coverage: $(BUILD)/svipc
+	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS) --json $(BUILD)/coverage.jsonl | tail -1
+	./$(BUILD)/svipc coverage --results $(BUILD)/coverage.jsonl -v
+
+# Rewrite the generated scenario files (suites/gen/generate.py); make check
+# fails when one is stale.
+generate:
+	$(PYTHON) suites/gen/generate.py
 
 # Record the catalog's traces on this kernel into the repository's golden file.
 golden: $(BUILD)/svipc

@@ -9,7 +9,8 @@ set -eu
 # Tools:   util-linux (ipcs, used to check for leaks).
 # Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
 # Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
-packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc"
+# Coverage: manpages-dev (the pages whose items suites/coverage.map must list).
+packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev"
 
 missing=""
 for p in $packages; do

@@ -1,4 +1,4 @@
-/* svipc.c: the command line.  run, list, show, help; and the hidden
+/* svipc.c: the command line.  run, list, show, coverage, help; and the hidden
  * '--puppet' entry an exec step re-enters through.
  * Exit status: 0 every scenario passed (or was skipped with a reason),
  * 1 something failed, 2 the run could not be done (bad option, bad file).
