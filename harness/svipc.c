@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,12 @@ static void set_divergent(json_t *r, const char *reason, const char *other_label
  * two backends, their agreement.  Applied when a scenario's jobs are in. */
 static void cross_check(struct run_state *st, int first_job)
 {
+    if (st->o->golden_path && !st->golden) {
+        /* loaded once the runners exist (see command_run); it loaded then */
+        char why[512];
+        if (!(st->golden = golden_load(st->o->golden_path, why, sizeof(why))))
+            st->golden = json_object();      /* every trace then has no recorded one */
+    }
     for (int k = 0; k < st->per_scenario; k++) {
         json_t *r = st->results[first_job + k];
         const char *status = json_string_value(json_object_get(r, "status"));
@@ -407,6 +414,11 @@ static int command_run(const struct options *o, const struct catalog *cat)
             fprintf(stderr, "%s\nsvipc: nothing was run\n", why);
             return 2;
         }
+        /* checked, then let go until the runners are forked: they need
+         * none of it, and every fork would copy its pages' tables */
+        json_decref(st.golden);
+        st.golden = NULL;
+        malloc_trim(0);
     }
     if (o->json_path && !(st.json = open_output(o->json_path)))
         return 2;
