@@ -148,3 +148,12 @@ int name_is_ipc_sysctl(const char *name)
             return 1;
     return 0;
 }
+
+int list_has(const char *list, char sep, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *c = list; (c = strstr(c, word)); c += n)
+        if ((c == list || c[-1] == sep) && (c[n] == sep || c[n] == '\0'))
+            return 1;
+    return 0;
+}

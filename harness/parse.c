@@ -435,15 +435,6 @@ static int valid_name(const char *s)
     return 1;
 }
 
-static int keyword_allowed(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *c = list; (c = strstr(c, name)); c += n)
-        if ((c == list || c[-1] == ' ') && (c[n] == ' ' || c[n] == '\0'))
-            return 1;
-    return 0;
-}
-
 static int parse_keyword(struct parser *p, struct instance *in, const struct op_spec *spec,
                          struct step *st, const char *tok)
 {
@@ -454,7 +445,7 @@ static int parse_keyword(struct parser *p, struct instance *in, const struct op_
         return fail(p, "argument name too long in '%s'", tok);
     memcpy(name, tok, n);
     name[n] = '\0';
-    if (!keyword_allowed(spec->keywords, name))
+    if (!list_has(spec->keywords, ' ', name))
         return fail(p, "%s takes no argument '%s'%s%s", spec->name, name,
                     *spec->keywords ? " (it takes: " : "", *spec->keywords ? spec->keywords : "");
     if (st->nkeywords == MAX_KEYWORDS)

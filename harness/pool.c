@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "pool.h"
 
+#include "names.h"
+
 #include "trace.h"
 
 #include <errno.h>
@@ -83,16 +85,6 @@ static int read_all(int fd, void *buf, size_t len)
     return 0;
 }
 
-/* Whether NAME is one of the comma-separated LIST. */
-static int name_in_list(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *c = list; (c = strstr(c, name)); c += n)
-        if ((c == list || c[-1] == ',') && (c[n] == ',' || c[n] == '\0'))
-            return 1;
-    return 0;
-}
-
 /* A result the runner could not produce itself: a skip, or a lost runner. */
 static json_t *synthetic_result(const struct scenario *s, const struct backend *be, enum scenario_status st,
                        const char *why)
@@ -151,7 +143,7 @@ static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int 
         const struct scenario *s = &pool->cat->items[j->scenario];
         char why[256];
         json_t *r;
-        if (s->only_backend && !name_in_list(s->only_backend, j->backend->name)) {
+        if (s->only_backend && !list_has(s->only_backend, ',', j->backend->name)) {
             snprintf(why, sizeof(why), "runs only on %s: %s", s->only_backend, s->only_reason);
             r = synthetic_result(s, j->backend, SC_SKIP, why);
         } else if (!env_ok)
