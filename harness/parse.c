@@ -386,6 +386,7 @@ static const struct op_spec op_specs[] = {
     { "capdrop", OP_CAPDROP, 0, "W", "" },
     { "sysctl", OP_SYSCTL, 0, "W?R", "" },
     { "sysvipc", OP_SYSVIPC, 0, "WE", "" },
+    { "unshare", OP_UNSHARE, 0, "W", "" },
     { "resumes", OP_RESUMES, 0, "", "" },
     { "blocked", OP_BLOCKED, 0, "", "" },
     { "signal", OP_SIGNAL, 1, "pS", "" },
@@ -783,6 +784,8 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     if (spec->op == OP_SYSVIPC && strcmp(st->word, "msg") && strcmp(st->word, "sem") &&
         strcmp(st->word, "shm"))
         return fail(p, "sysvipc reads msg, sem or shm, not '%s'", st->word);
+    if (spec->op == OP_UNSHARE && strcmp(st->word, "ipc") != 0)
+        return fail(p, "unshare takes ipc (a new IPC namespace), not '%s'", st->word);
     if (spec->op == OP_CAPDROP) {
         char buf[256];
         snprintf(buf, sizeof(buf), "%s", st->word);
@@ -1065,6 +1068,10 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
         /* no other implementation has an address space to fault in */
         if (step_keyword(&s->steps[s->nsteps], "buf") && (!b->only || strcmp(b->only, "kernel") != 0))
             return fail(p, "buf=null faults only on the kernel: the scenario needs 'only kernel REASON'");
+        /* the model and the reference runtime hold one namespace per scenario */
+        if (s->steps[s->nsteps].op == OP_UNSHARE && (!b->only || strcmp(b->only, "kernel") != 0))
+            return fail(p, "unshare ipc needs a second namespace, which only the kernel has: "
+                           "the scenario needs 'only kernel REASON'");
         s->nsteps++;
     }
     if (s->nsteps == 0) {

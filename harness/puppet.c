@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +423,9 @@ static void perform(struct puppet *p, int passed_fd)
         break;
     case OP_SYSCTL:
         ret = do_sysctl(p, rq, &len);
+        break;
+    case OP_UNSHARE:
+        ret = unshare(CLONE_NEWIPC);
         break;
     case OP_SYSVIPC:
         ret = do_sysvipc(p, rq, &len);

@@ -24,6 +24,7 @@ enum op {
     OP_FORK, OP_EXEC, OP_EXIT, OP_KILL, OP_WAIT,
     OP_SETUID, OP_SETGID, OP_SETEUID, OP_SETEGID, OP_SETGROUPS, OP_CAPDROP,
     OP_SYSCTL, OP_SYSVIPC,
+    OP_UNSHARE,        /* PROC: unshare ipc -- a new IPC namespace of its own */
     OP_RESUMES,        /* PROC: resumes  -- the outcome of its blocked step   */
     OP_BLOCKED,        /* PROC: blocked  -- assert it is still blocked        */
     /* coordinator directives (no process prefix) */

@@ -120,6 +120,8 @@ Test(parse, errors_name_file_line_and_reason)
     expect_error("scenario a\n only kernel\n procs A\n A: msgget 0 0\nend\n", 2, "why the others");
     expect_error("scenario a\n only kernel,bsd no reason\n procs A\n A: msgget 0 0\nend\n", 2, "only BACKEND");
     expect_error("scenario a\n only kernel x\n procs A\n A: msgrcv 0 8 0 0 buf=0\nend\n", 4, "buf takes only null");
+    expect_error("scenario a\n procs A\n A: unshare ipc\nend\n", 3, "only the kernel has");
+    expect_error("scenario a\n only kernel x\n procs A\n A: unshare net\nend\n", 4, "unshare takes ipc");
     expect_error("scenario a\n for x y in (1 2) (3)\n procs A\nend\n", 2, "2 parameters");
     expect_error("scenario a\n procs A\n A: msgget {nope} 0\nend\n", 3, "unknown parameter {nope}");
     expect_error("hello\n", 1, "expected 'scenario NAME'");
