@@ -1096,6 +1096,75 @@ static int push_instance(struct catalog *cat, int *cap, const struct scenario *s
     return 0;
 }
 
+/* The name index: open addressing over item numbers, for the items and count
+ * it was built for; it follows additions and is rebuilt after anything else
+ * (a file's parse works on a copy, and a refused file rolls back). */
+struct catalog_index {
+    const struct scenario *items;
+    int indexed;
+    size_t mask;                 /* slots - 1, a power of two minus one */
+    int *slot;                   /* item number + 1, or 0 for empty */
+};
+
+static size_t name_hash(const char *name)
+{
+    size_t h = 1469598103934665603ULL;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        h = (h ^ *c) * 1099511628211ULL;
+    return h;
+}
+
+static void index_put(struct catalog_index *x, const struct scenario *items, int i)
+{
+    size_t at = name_hash(items[i].name) & x->mask;
+    while (x->slot[at])
+        at = (at + 1) & x->mask;
+    x->slot[at] = i + 1;
+}
+
+/* Bring CAT's index up to its items (parse.c calls it as it adds them). */
+static void index_update(struct catalog *cat)
+{
+    struct catalog_index *x = cat->index;
+    if (!x)
+        x = cat->index = xcalloc(1, sizeof(*x));
+    size_t want = 64;
+    while (want < 2 * (size_t)cat->count)
+        want *= 2;
+    if (x->items != cat->items || x->indexed > cat->count || x->mask + 1 < want) {
+        free(x->slot);
+        x->slot = xcalloc(want, sizeof(int));
+        x->mask = want - 1;
+        x->items = cat->items;
+        x->indexed = 0;
+    }
+    for (; x->indexed < cat->count; x->indexed++)
+        index_put(x, cat->items, x->indexed);
+}
+
+static void index_free(struct catalog *cat)
+{
+    if (cat->index)
+        free(cat->index->slot);
+    free(cat->index);
+    cat->index = NULL;
+}
+
+int catalog_find(const struct catalog *cat, const char *name)
+{
+    const struct catalog_index *x = cat->index;
+    if (x && x->items == cat->items && x->indexed == cat->count) {
+        for (size_t at = name_hash(name) & x->mask; x->slot[at]; at = (at + 1) & x->mask)
+            if (strcmp(cat->items[x->slot[at] - 1].name, name) == 0)
+                return x->slot[at] - 1;
+        return -1;
+    }
+    for (int i = 0; i < cat->count; i++)
+        if (strcmp(cat->items[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
 /* Whether TEXT writes {NAME}. */
 static int mentions(const char *text, const char *name)
 {
@@ -1106,7 +1175,10 @@ static int mentions(const char *text, const char *name)
     return 0;
 }
 
-static int expand_block(struct parser *p, const struct block *b, struct catalog *cat, int *cap)
+/* Expand B into FILE_CAT (this file's instances); names must be new to
+ * both it and DONE (the files parsed before). */
+static int expand_block(struct parser *p, const struct block *b, const struct catalog *done,
+                        struct catalog *cat, int *cap)
 {
     /* a 'for' whose parameters no step uses makes instances that differ
      * only by name (a label beside used parameters is fine) */
@@ -1126,13 +1198,17 @@ static int expand_block(struct parser *p, const struct block *b, struct catalog 
         struct scenario s;
         if (instantiate(p, b, pick, &s) < 0)
             return -1;
-        int other = catalog_find(cat, s.name);
+        const struct catalog *where = done;
+        int other = catalog_find(done, s.name);
+        if (other < 0)
+            other = catalog_find(where = cat, s.name);
         if (other >= 0) {
             p->line = b->line;
             return fail(p, "scenario name '%s' is already used at %s:%d", s.name,
-                        cat->items[other].file, cat->items[other].line);
+                        where->items[other].file, where->items[other].line);
         }
         push_instance(cat, cap, &s);
+        index_update(cat);
         int d = b->ndims - 1;
         for (; d >= 0; d--) {
             if (++pick[d] < b->dims[d].nvalues)
@@ -1144,23 +1220,14 @@ static int expand_block(struct parser *p, const struct block *b, struct catalog 
     }
 }
 
-int catalog_find(const struct catalog *cat, const char *name)
-{
-    for (int i = 0; i < cat->count; i++)
-        if (strcmp(cat->items[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
 int parse_text(struct catalog *cat, const char *file, const char *text, struct parse_error *err)
 {
     struct parser p = { .file = file, .err = err };
-    struct catalog work = *cat;
-    int cap = cat->count;   /* force a private copy on the first push */
-    if (cat->count) {
-        work.items = xcalloc((size_t)cat->count, sizeof(struct scenario));
-        memcpy(work.items, cat->items, (size_t)cat->count * sizeof(struct scenario));
-    }
+    /* this file's instances, added to CAT only when the whole file parsed */
+    struct catalog work = { 0 };
+    int cap = 0;
+    if (cat->count)
+        index_update(cat);
     char *copy = xstrdup(text);
     struct block b;
     int in_block = 0, steps_cap = 0, rc = 0;
@@ -1203,7 +1270,7 @@ int parse_text(struct catalog *cat, const char *file, const char *text, struct p
             continue;
         }
         if (strcmp(tok[0], "end") == 0 && n == 1) {
-            if ((rc = expand_block(&p, &b, &work, &cap)) < 0)
+            if ((rc = expand_block(&p, &b, cat, &work, &cap)) < 0)
                 break;
             in_block = 0;
             continue;
@@ -1279,14 +1346,23 @@ int parse_text(struct catalog *cat, const char *file, const char *text, struct p
         rc = fail(&p, "scenario '%s' has no 'end'", b.name);
     }
     free(copy);
+    index_free(&work);
     if (rc < 0) {
-        if (work.items != cat->items)
-            free(work.items);
+        free(work.items);
         return -1;
     }
-    if (cat->items != work.items)
-        free(cat->items);
-    *cat = work;
+    if (work.count) {
+        struct scenario *items = realloc(cat->items, (size_t)(cat->count + work.count) * sizeof(*items));
+        if (!items) {
+            perror("svipc: realloc");
+            exit(2);
+        }
+        memcpy(items + cat->count, work.items, (size_t)work.count * sizeof(*items));
+        cat->items = items;
+        cat->count += work.count;
+        index_update(cat);
+    }
+    free(work.items);
     return 0;
 }
 

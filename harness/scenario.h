@@ -134,9 +134,12 @@ struct scenario {
     int needs_block_detection;
 };
 
+struct catalog_index;         /* names -> items, kept by parse.c */
+
 struct catalog {
     int count;
     struct scenario *items;
+    struct catalog_index *index; /* a lookup cache over items; may be NULL */
 };
 
 /* The name of an operation as written in scenarios ("msgrcv"). */

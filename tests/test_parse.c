@@ -173,3 +173,16 @@ Test(parse, a_for_line_repeating_the_names_adds_rows)
     cr_expect_eq(cat.count, 6);
     cr_expect_str_eq(cat.items[4].name, "r-3[y=c,z=7]");
 }
+
+Test(parse, a_name_used_by_an_earlier_file_is_refused)
+{
+    cr_assert_eq(parse("scenario x\n procs A\n A: msgget 0 0\nend\n"), 0);
+    cr_assert_eq(parse_text(&cat, "second.svipc", "scenario y\n procs A\n A: msgget 0 0\nend\n"
+                                                  "scenario x\n procs A\n A: msgget 0 0\nend\n", &err), -1);
+    cr_expect_str_eq(err.file, "second.svipc");
+    cr_expect_eq(err.line, 5);
+    cr_expect(strstr(err.reason, "already used at t.svipc:1"), "%s", err.reason);
+    cr_expect_eq(cat.count, 1);
+    cr_expect_eq(catalog_find(&cat, "y"), -1);
+    cr_expect_eq(catalog_find(&cat, "x"), 0);
+}
