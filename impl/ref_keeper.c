@@ -171,10 +171,17 @@ static void spawn_keeper(struct ref_arena *a)
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) < 0)
         return;
-    pid_t mid = ref_real_fork();
+    /* the middle process only forks the keeper and exits: sharing our
+     * memory (vfork), it costs no copy of our page tables; signals stay
+     * blocked while it runs, so no handler of ours runs in it */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    pid_t mid = vfork();
     if (mid == 0) {
         if (ref_real_fork() != 0)
             _exit(0);
+        sigprocmask(SIG_SETMASK, &old, NULL);
         setsid();
         signal(SIGINT, SIG_IGN);
         signal(SIGHUP, SIG_IGN);
@@ -188,6 +195,7 @@ static void spawn_keeper(struct ref_arena *a)
         close_all_but(fd, ready[1], a->fd);
         keeper_main(a, fd, ready[1]);
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     close(ready[1]);
     if (mid > 0) {
         int status;
