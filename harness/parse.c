@@ -154,6 +154,7 @@ static int parse_number(const char *s, long *out)
     errno = 0;
     long v = strtol(s, &end, 0);
     if (errno == ERANGE) {
+        errno = 0;
         unsigned long u = strtoul(s, &end, 0);
         if (errno == ERANGE || *end)
             return -1;

@@ -164,6 +164,11 @@ Test(outcome, expectations_hold_or_say_why)
     cr_expect(strstr(why, "expected B, got A"), "%s", why);
     cr_expect_not(expect_holds(step_of(" A: msgctl $q IPC_STAT => 0 nosuch=1"), &o, vars, 0, why, sizeof(why)));
     cr_expect(strstr(why, "no field 'nosuch'"), "%s", why);
+    /* 'any' takes any return value, but the fields written after it count */
+    cr_expect(expect_holds(step_of(" A: msgctl $q IPC_STAT => any msg_lspid=A"), &o, vars, 0, why, sizeof(why)),
+              "%s", why);
+    cr_expect_not(expect_holds(step_of(" A: msgctl $q IPC_STAT => any msg_lspid=B"), &o, vars, 0, why,
+                               sizeof(why)));
     outcome_clear(&o);
 
     o.status = OUT_BLOCKED;
