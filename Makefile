@@ -16,7 +16,7 @@ GOLDEN  := suites/golden/linux.jsonl
 
 HARNESS := names parse outcome args verdict wire puppet backend_kernel backend_ref engine trace pool model_run coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := heap ns ids perm msg sem shm proc ref_ops ref_arena ref_keeper ref_runtime
+IMPL    := heap ns ids perm user msg sem shm proc ref_ops ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o

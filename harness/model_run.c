@@ -223,6 +223,8 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     size_t len = 0;
     long ret = 0, t = now();
     long key_ret = 0;                  /* ftok: a key, which may be negative */
+    /* the call's buffer, or NULL for buf=null: memory the caller cannot reach */
+    unsigned char *user = step_keyword(st, "buf") ? NULL : buf;
     int has_key = 0;
     memset(o, 0, sizeof(*o));
     switch (st->op) {
@@ -236,14 +238,14 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
         memset(buf, 0, sizeof(long) + st->data.len + 16);
         memcpy(buf, &mtype, sizeof(long));
         memcpy(buf + sizeof(long), st->data.ptr, st->data.len);
-        ret = resume ? model_msg_resume(ns, &p->c, (int)a[0], buf, size, 0, (int)a[2], t)
-                     : model_msgsnd(ns, &p->c, (int)a[0], buf, size, (int)a[2], t);
+        ret = resume ? model_msg_resume(ns, &p->c, (int)a[0], user, size, 0, (int)a[2], t)
+                     : model_msgsnd(ns, &p->c, (int)a[0], user, size, (int)a[2], t);
         break;
     }
     case OP_MSGRCV:
         memset(buf, 0, sizeof(long));
-        ret = resume ? model_msg_resume(ns, &p->c, (int)a[0], buf, a[1], a[2], (int)a[3], t)
-                     : model_msgrcv(ns, &p->c, (int)a[0], buf, a[1], a[2], (int)a[3], t);
+        ret = resume ? model_msg_resume(ns, &p->c, (int)a[0], user, a[1], a[2], (int)a[3], t)
+                     : model_msgrcv(ns, &p->c, (int)a[0], user, a[1], a[2], (int)a[3], t);
         if (ret >= 0)
             len = sizeof(long) + (size_t)ret;
         break;
@@ -258,8 +260,8 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
                 model_shmctl(ns, &p->c, (int)a[0], IPC_STAT, buf, t);
             step_apply_set((struct ipc_perm *)buf, is_msg ? &((struct msqid_ds *)buf)->msg_qbytes : NULL, a + 2);
         }
-        ret = is_msg ? model_msgctl(ns, &p->c, (int)a[0], (int)a[1], buf, t)
-                     : model_shmctl(ns, &p->c, (int)a[0], (int)a[1], buf, t);
+        ret = is_msg ? model_msgctl(ns, &p->c, (int)a[0], (int)a[1], user, t)
+                     : model_shmctl(ns, &p->c, (int)a[0], (int)a[1], user, t);
         if (ret >= 0 && a[1] != IPC_SET && a[1] != IPC_RMID && (is_msg || (a[1] != SHM_LOCK && a[1] != SHM_UNLOCK)))
             len = 512;
         break;
@@ -284,7 +286,7 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
         }
         const struct keyword *k = step_keyword(st, "timeout");
         int has = st->op == OP_SEMTIMEDOP && k && !k->is_null;
-        ret = model_semtimedop(ns, &p->c, (int)a[0], sops, nsops, has, has ? eval(r, &k->value) : 0,
+        ret = model_semtimedop(ns, &p->c, (int)a[0], user ? sops : NULL, nsops, has, has ? eval(r, &k->value) : 0,
                                has ? k->value2 : 0, t);
         break;
     }
@@ -301,6 +303,8 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
             model_semctl(ns, &p->c, (int)a[0], 0, IPC_STAT, arg, t);
             step_apply_set((struct ipc_perm *)buf, NULL, a + 4);
         }
+        if (!user && cmd != SETVAL)
+            arg = 0;
         ret = model_semctl(ns, &p->c, (int)a[0], (int)a[1], cmd, arg, t);
         if (ret >= 0 && cmd == GETALL) {
             struct model_sem_array *sma = model_ids_find(&ns->sem_ids, (int)a[0]);

@@ -1066,9 +1066,6 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
             return -1;
         if (parse_step(p, &in, buf, &s->steps[s->nsteps]) < 0)
             return -1;
-        /* no other implementation has an address space to fault in */
-        if (step_keyword(&s->steps[s->nsteps], "buf") && (!b->only || strcmp(b->only, "kernel") != 0))
-            return fail(p, "buf=null faults only on the kernel: the scenario needs 'only kernel REASON'");
         /* the model and the reference runtime hold one namespace per scenario */
         if (s->steps[s->nsteps].op == OP_UNSHARE && (!b->only || strcmp(b->only, "kernel") != 0))
             return fail(p, "unshare ipc needs a second namespace, which only the kernel has: "

@@ -304,6 +304,11 @@ void model_shm_destroy_orphans(struct model_ns *ns);
 
 /* in_group_p: the caller's effective or a supplementary group is GID. */
 int model_in_group(const struct model_caller *c, gid_t gid);
+/* User memory.  A call's buffer of NULL stands for memory the caller cannot
+ * reach: where the kernel copies to or from it, the call fails with EFAULT.
+ * model_copy_out ends a call that filled DATA: RET unless it failed, EFAULT
+ * when USER is NULL, else DATA copied to USER and RET. */
+long model_copy_out(void *user, const void *data, size_t size, long ret);
 /* kernel_to_ipc64_perm */
 struct ipc_perm;
 void model_fill_perm(struct ipc_perm *out, const struct model_perm *p);

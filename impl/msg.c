@@ -287,6 +287,8 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
 long model_msgsnd(struct model_ns *ns, const struct model_caller *c, int id, const void *buf,
                   long size, int flags, long now)
 {
+    if (!buf)
+        return -EFAULT;                 /* ksys_msgsnd reads mtype before anything else */
     if (size > ns->limits.msgmax || size < 0 || id < 0)
         return -EINVAL;
     long type;
@@ -314,6 +316,8 @@ static int convert_mode(long *type, int flags)
 /* msg_handler: copy the message out; the bytes copied. */
 static long deliver(void *buf, const struct model_msg *m, size_t size)
 {
+    if (!buf)
+        return -EFAULT;                 /* taken off the queue all the same: it is lost */
     size_t n = m->size < size ? m->size : size;
     memcpy(buf, &m->type, sizeof(long));
     memcpy((unsigned char *)buf + sizeof(long), m->text, n);
@@ -518,13 +522,20 @@ long model_msgctl(struct model_ns *ns, const struct model_caller *c, int id, int
         return -EINVAL;
     switch (cmd) {
     case IPC_INFO:
-    case MSG_INFO:
-        return msgctl_info(ns, cmd, buf);
+    case MSG_INFO: {
+        struct msginfo mi;
+        return model_copy_out(buf, &mi, sizeof(mi), msgctl_info(ns, cmd, &mi));
+    }
     case IPC_STAT:
     case MSG_STAT:
-    case MSG_STAT_ANY:
-        return msgctl_stat(ns, c, id, cmd, buf);
+    case MSG_STAT_ANY: {
+        struct msqid_ds ds;
+        return model_copy_out(buf, &ds, sizeof(ds), msgctl_stat(ns, c, id, cmd, &ds));
+    }
     case IPC_SET:
+        if (!buf)
+            return -EFAULT;             /* copied in before the id is looked up */
+        return msgctl_down(ns, c, id, cmd, buf, now);
     case IPC_RMID:
         return msgctl_down(ns, c, id, cmd, buf, now);
     default:

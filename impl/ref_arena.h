@@ -29,7 +29,7 @@
 
 #define REF_ARENA_ADDR   0x2e0000000000UL   /* where every process maps it */
 #define REF_MAGIC        0x4645524350495653ULL   /* "SVIPCREF" */
-#define REF_VERSION      3
+#define REF_VERSION      4
 #define REF_MAX_PROCS    4096
 #define REF_HEAP_SIZE    (96UL << 20)
 #define REF_LOG_SIZE     (4UL << 20)

@@ -38,6 +38,8 @@ int ref_ctl_writes_out(const struct ref_record *rec)
 size_t ref_input_size(const struct model_ns *ns, struct ref_record *rec)
 {
     rec->out_len = 0;
+    if (rec->flags & REF_NULL_BUFFER)
+        return 0;                      /* nothing to copy either way */
     switch (rec->op) {
     case REF_OP_MSGSND:
     case REF_OP_MSGSND_RESUME: {
@@ -85,25 +87,29 @@ size_t ref_input_size(const struct model_ns *ns, struct ref_record *rec)
 long ref_apply(struct model_ns *ns, const struct ref_record *rec, void *out)
 {
     const struct model_caller *c = &rec->caller;
+    const int null_buffer = (rec->flags & REF_NULL_BUFFER) != 0;
+    const void *in = null_buffer ? NULL : rec->in;
+    if (null_buffer)
+        out = NULL;
     const int64_t *a = rec->arg;
     long now = (long)rec->now;
     switch (rec->op) {
     case REF_OP_MSGGET:
         return model_msgget(ns, c, (int32_t)a[0], (int)a[1], now);
     case REF_OP_MSGSND:
-        return model_msgsnd(ns, c, (int)a[0], rec->in, a[2], (int)a[3], now);
+        return model_msgsnd(ns, c, (int)a[0], in, a[2], (int)a[3], now);
     case REF_OP_MSGRCV:
         return model_msgrcv(ns, c, (int)a[0], out, a[2], a[3], (int)a[4], now);
     case REF_OP_MSGSND_RESUME:
-        return model_msg_resume(ns, c, (int)a[0], (void *)rec->in, a[2], 0, (int)a[3], now);
+        return model_msg_resume(ns, c, (int)a[0], (void *)in, a[2], 0, (int)a[3], now);
     case REF_OP_MSGRCV_RESUME:
         return model_msg_resume(ns, c, (int)a[0], out, a[2], a[3], (int)a[4], now);
     case REF_OP_MSGCTL:
-        return model_msgctl(ns, c, (int)a[0], (int)a[1], a[1] == IPC_SET ? (void *)rec->in : out, now);
+        return model_msgctl(ns, c, (int)a[0], (int)a[1], a[1] == IPC_SET ? (void *)in : out, now);
     case REF_OP_SEMGET:
         return model_semget(ns, c, (int32_t)a[0], (int)a[1], (int)a[2], now);
     case REF_OP_SEMTIMEDOP:
-        return model_semtimedop(ns, c, (int)a[0], (const struct sembuf *)rec->in, a[2], (int)a[3], a[4], a[5],
+        return model_semtimedop(ns, c, (int)a[0], (const struct sembuf *)in, a[2], (int)a[3], a[4], a[5],
                                 now);
     case REF_OP_SEM_RESUME:
         return model_sem_resume(ns, c);
@@ -111,7 +117,7 @@ long ref_apply(struct model_ns *ns, const struct ref_record *rec, void *out)
         int cmd = (int)a[2];
         unsigned long arg = (unsigned long)a[3];
         if (cmd == SETALL || cmd == IPC_SET)
-            arg = (unsigned long)(uintptr_t)rec->in;
+            arg = (unsigned long)(uintptr_t)in;
         else if (ref_ctl_writes_out(rec))
             arg = (unsigned long)(uintptr_t)out;
         return model_semctl(ns, c, (int)a[0], (int)a[1], cmd, arg, now);
@@ -123,7 +129,7 @@ long ref_apply(struct model_ns *ns, const struct ref_record *rec, void *out)
     case REF_OP_SHMDT:
         return model_shmdt(ns, c, (uintptr_t)a[0], now);
     case REF_OP_SHMCTL:
-        return model_shmctl(ns, c, (int)a[0], (int)a[1], a[1] == IPC_SET ? (void *)rec->in : out, now);
+        return model_shmctl(ns, c, (int)a[0], (int)a[1], a[1] == IPC_SET ? (void *)in : out, now);
     case REF_OP_FORK:
         model_fork(ns, (pid_t)a[0], (pid_t)a[1], now);
         return 0;

@@ -24,6 +24,10 @@ enum ref_op {
     REF_OP_SET_HUGEPAGES,              /* the host's free huge pages (a limit the model keeps) */
 };
 
+/* The caller passed NULL for the call's buffer: the model is given NULL
+ * (EFAULT where Linux's copy would fault), live and in replay alike. */
+#define REF_NULL_BUFFER 1u
+
 struct ref_record {
     uint32_t op;                       /* enum ref_op */
     uint32_t size;                     /* of the whole record, a multiple of 8 */
@@ -32,6 +36,8 @@ struct ref_record {
     struct model_caller caller;
     uint32_t in_len;                   /* input bytes that follow */
     uint32_t out_len;                  /* room the output needs (replay's scratch) */
+    uint32_t flags;                    /* REF_NULL_BUFFER */
+    uint32_t reserved;
     unsigned char in[];
 };
 

@@ -492,6 +492,7 @@ int ref_msgsnd(int id, const void *msgp, size_t size, int flags)
     rec.arg[0] = id;
     rec.arg[2] = (long)size;
     rec.arg[3] = flags;
+    rec.flags = msgp ? 0 : REF_NULL_BUFFER;
     return (int)call(rt, &rec, msgp, NULL, REF_OP_MSGSND_RESUME, NULL);
 }
 
@@ -505,6 +506,7 @@ ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
     rec.arg[2] = (long)size;
     rec.arg[3] = type;
     rec.arg[4] = flags;
+    rec.flags = msgp ? 0 : REF_NULL_BUFFER;
     return call(rt, &rec, NULL, msgp, REF_OP_MSGRCV_RESUME, NULL);
 }
 
@@ -516,6 +518,7 @@ int ref_msgctl(int id, int cmd, void *buf)
         return -1;
     rec.arg[0] = id;
     rec.arg[1] = cmd;
+    rec.flags = buf ? 0 : REF_NULL_BUFFER;
     return (int)call(rt, &rec, buf, buf, 0, NULL);
 }
 
@@ -555,6 +558,7 @@ int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct times
     rec.arg[3] = timeout != NULL;
     rec.arg[4] = timeout ? timeout->tv_sec : 0;
     rec.arg[5] = timeout ? timeout->tv_nsec : 0;
+    rec.flags = sops ? 0 : REF_NULL_BUFFER;
     return (int)call(rt, &rec, sops, NULL, REF_OP_SEM_RESUME, timeout ? &deadline : NULL);
 }
 
@@ -569,6 +573,10 @@ int ref_semctl(int id, int num, int cmd, unsigned long arg)
     rec.arg[2] = cmd;
     rec.arg[3] = (long)arg;
     void *ptr = (void *)(uintptr_t)arg;
+    /* every command but the value ones takes a pointer */
+    int value_cmd = cmd == SETVAL || cmd == GETVAL || cmd == GETPID || cmd == GETNCNT || cmd == GETZCNT ||
+                    cmd == IPC_RMID;
+    rec.flags = ptr || value_cmd ? 0 : REF_NULL_BUFFER;
     return (int)call(rt, &rec, ptr, ptr, 0, NULL);
 }
 
@@ -728,6 +736,7 @@ int ref_shmctl(int id, int cmd, void *buf)
         return -1;
     rec.arg[0] = id;
     rec.arg[1] = cmd;
+    rec.flags = buf ? 0 : REF_NULL_BUFFER;
     return (int)call(rt, &rec, buf, buf, 0, NULL);
 }
 

@@ -356,6 +356,8 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
     if ((unsigned int)nsops < 1)
         return -EINVAL;
     nsops = (unsigned int)nsops;
+    if (!sops)
+        return -EFAULT;                 /* the copy-in comes before the id and the timeout */
     if (has_timeout && (sec < 0 || nsec < 0 || nsec >= 1000000000L))
         return -EINVAL;
     if (id < 0)
@@ -633,6 +635,8 @@ static long semctl_main(struct model_ns *ns, const struct model_caller *c, int i
         return -EINVAL;
     if (model_ipcperms(c, &sma->perm, cmd == SETALL ? MODEL_S_IWUGO : MODEL_S_IRUGO))
         return -EACCES;
+    if ((cmd == GETALL || cmd == SETALL) && !array)
+        return -EFAULT;                 /* the array is copied after the permission check */
     if (cmd == GETALL) {
         for (int i = 0; i < sma->nsems; i++)
             array[i] = (unsigned short)sma->sems[i].semval;
@@ -706,12 +710,16 @@ long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int
     void *buf = (void *)(uintptr_t)arg;
     switch (cmd) {
     case IPC_INFO:
-    case SEM_INFO:
-        return semctl_info(ns, cmd, buf);
+    case SEM_INFO: {
+        struct seminfo si;
+        return model_copy_out(buf, &si, sizeof(si), semctl_info(ns, cmd, &si));
+    }
     case IPC_STAT:
     case SEM_STAT:
-    case SEM_STAT_ANY:
-        return semctl_stat(ns, c, id, cmd, buf);
+    case SEM_STAT_ANY: {
+        struct semid_ds ds;
+        return model_copy_out(buf, &ds, sizeof(ds), semctl_stat(ns, c, id, cmd, &ds));
+    }
     case GETALL:
     case GETVAL:
     case GETPID:
@@ -722,6 +730,9 @@ long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int
     case SETVAL:
         return semctl_setval(ns, c, id, num, (int)arg, now);
     case IPC_SET:
+        if (!buf)
+            return -EFAULT;             /* copied in before the id is looked up */
+        return semctl_down(ns, c, id, cmd, buf, now);
     case IPC_RMID:
         return semctl_down(ns, c, id, cmd, buf, now);
     default:

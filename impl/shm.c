@@ -292,13 +292,24 @@ long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int
         return -EINVAL;
     switch (cmd) {
     case IPC_INFO:
-    case SHM_INFO:
-        return shmctl_info(ns, cmd, buf);
+    case SHM_INFO: {
+        union {
+            struct shminfo info;
+            struct shm_info counts;
+        } u;
+        return model_copy_out(buf, &u, cmd == IPC_INFO ? sizeof(u.info) : sizeof(u.counts),
+                              shmctl_info(ns, cmd, &u));
+    }
     case IPC_STAT:
     case SHM_STAT:
-    case SHM_STAT_ANY:
-        return shmctl_stat(ns, c, id, cmd, buf);
+    case SHM_STAT_ANY: {
+        struct shmid_ds ds;
+        return model_copy_out(buf, &ds, sizeof(ds), shmctl_stat(ns, c, id, cmd, &ds));
+    }
     case IPC_SET:
+        if (!buf)
+            return -EFAULT;             /* copied in before the id is looked up */
+        return shmctl_down(ns, c, id, cmd, buf, now);
     case IPC_RMID:
         return shmctl_down(ns, c, id, cmd, buf, now);
     case SHM_LOCK:

@@ -116,7 +116,6 @@ Test(parse, errors_name_file_line_and_reason)
     expect_error("scenario a\n procs A\n A: msgctl 0 IPC_SET colour=3\nend\n", 3, "takes no argument 'colour'");
     expect_error("scenario a-{x}\n for x in 1 1\n procs A\n A: msgget {x} 0\nend\n", 1, "already used");
     expect_error("scenario a-{x}\n for x in 1 2\n procs A\n A: msgget 0 0\nend\n", 1, "used by no step");
-    expect_error("scenario a\n procs A\n A: msgrcv 0 8 0 0 buf=null\nend\n", 3, "needs 'only kernel");
     expect_error("scenario a\n only kernel\n procs A\n A: msgget 0 0\nend\n", 2, "why the others");
     expect_error("scenario a\n only kernel,bsd no reason\n procs A\n A: msgget 0 0\nend\n", 2, "only BACKEND");
     expect_error("scenario a\n only kernel x\n procs A\n A: msgrcv 0 8 0 0 buf=0\nend\n", 4, "buf takes only null");
@@ -156,11 +155,12 @@ Test(parse, catalog_load_reports_missing_paths)
 
 Test(parse, only_backends_and_null_buffers)
 {
-    cr_assert_eq(parse("scenario k\n only kernel no address space elsewhere\n procs A\n"
+    cr_assert_eq(parse("scenario k\n only kernel a reason\n procs A\n"
                        " A: msgctl 0 IPC_STAT buf=null => EFAULT\nend\n"), 0, "%s", err.reason);
     cr_expect_str_eq(cat.items[0].only_backend, "kernel");
-    cr_expect_str_eq(cat.items[0].only_reason, "no address space elsewhere");
+    cr_expect_str_eq(cat.items[0].only_reason, "a reason");
     cr_expect(step_keyword(&cat.items[0].steps[0], "buf") != NULL);
+    cr_assert_eq(parse("scenario n\n procs A\n A: msgrcv 0 8 0 0 buf=null => EINVAL\nend\n"), 0, "%s", err.reason);
     cr_assert_eq(parse("scenario m\n only kernel,model the reference runtime cannot\n procs A\n"
                        " A: msgget 0 0\nend\n"), 0, "%s", err.reason);
     cr_expect_str_eq(cat.items[0].only_backend, "kernel,model");

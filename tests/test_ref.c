@@ -223,3 +223,27 @@ Test(ref, crash_at_each_step_of_a_sequence, .timeout = 60)
         cr_expect_eq(ref_semctl(s, 1, GETVAL, 0), 0, "step %lu: an undo was lost or doubled", at);
     }
 }
+
+Test(ref, null_buffers_fail_with_efault_and_replay_the_same)
+{
+    int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    int s = ref_semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
+    struct msg64 m = { 5, "gone" };
+    cr_assert_eq(ref_msgsnd(q, NULL, 4, 0), -1);
+    cr_expect_eq(errno, EFAULT);
+    cr_assert_eq(ref_msgsnd(q, &m, 5, 0), 0);
+    /* the message is taken off the queue, then the copy out fails: lost */
+    cr_assert_eq(ref_msgrcv(q, NULL, 64, 0, IPC_NOWAIT), -1);
+    cr_expect_eq(errno, EFAULT);
+    struct msqid_ds ds;
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, &ds), 0);
+    cr_expect_eq(ds.msg_qnum, 0);
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, NULL), -1);
+    cr_expect_eq(errno, EFAULT);
+    cr_assert_eq(ref_semtimedop(s, NULL, 1, NULL), -1);
+    cr_expect_eq(errno, EFAULT);
+    cr_assert_eq(ref_semctl(s, 0, GETALL, 0), -1);
+    cr_expect_eq(errno, EFAULT);
+    cr_assert_eq(ref_semctl(s, 0, SETVAL, 0), 0, "SETVAL's 0 is a value, not a pointer");
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+}
