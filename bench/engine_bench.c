@@ -99,12 +99,13 @@ int main(int argc, char **argv)
     char file[] = "/tmp/svipc-bench-XXXXXX.svipc";
     int fd = mkstemps(file, 6);
     FILE *f = fdopen(fd, "w");
-    /* 3 processes, 10 steps: messages, semaphores, a blocked step and its wake-up */
+    /* 3 processes, 10 steps: messages, semaphores, a blocked step and its
+     * wake-up; each instance sends its own number as the message type */
     fprintf(f, "scenario bench-{i}\n  for i in 1..%d\n", n);
     fprintf(f, "  procs A B C\n"
                "  A: msgget IPC_PRIVATE IPC_CREAT|0600 -> $q\n"
                "  B: msgrcv $q 64 0 0 => blocks\n"
-               "  C: msgsnd $q 1 \"ping\" 0 => 0\n"
+               "  C: msgsnd $q {i} \"ping\" 0 => 0\n"
                "  B: resumes => 4 text=\"ping\"\n"
                "  A: semget IPC_PRIVATE 1 IPC_CREAT|0600 -> $s\n"
                "  B: semop $s 0:+1:SEM_UNDO => 0\n"
