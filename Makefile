@@ -5,7 +5,7 @@ PYTHON  ?= /usr/bin/python3
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror
 # -j1 is fastest on the 2-core VM this was measured on (the catalog on kernel
-# and ref: 83 s against 105 s at -j2): forks, exits and page faults of two
+# and ref: 76 s against 103 s at -j2): forks, exits and page faults of two
 # runners at once contend in this paravirtualised kernel.
 JOBS    ?= 1
 BUILD   := build
