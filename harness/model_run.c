@@ -222,10 +222,9 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     unsigned char *buf = r->scratch;
     size_t len = 0;
     long ret = 0, t = now();
-    long key_ret = 0;                  /* ftok: a key, which may be negative */
+    int ret_is_value = 0;              /* RET is no -ERRNO even when negative (an ftok key) */
     /* the call's buffer, or NULL for buf=null: memory the caller cannot reach */
     unsigned char *user = step_keyword(st, "buf") ? NULL : buf;
-    int has_key = 0;
     memset(o, 0, sizeof(*o));
     switch (st->op) {
     case OP_MSGGET:
@@ -368,8 +367,8 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
             ret = -errno;
         else {
             /* a key may be negative (proj_id 0x80 and above): not an error */
-            key_ret = key;
-            has_key = 1;
+            ret = key;
+            ret_is_value = 1;
             struct stat sst;
             if (stat(path, &sst) == 0) {
                 uint64_t ids[2] = { sst.st_dev, sst.st_ino };
@@ -437,12 +436,9 @@ static long perform(struct mrun *r, int index, const struct step *st, int64_t *a
     if (ret == MODEL_BLOCKED)
         return MODEL_BLOCKED;
     o->status = OUT_DONE;
-    o->ret = ret < 0 ? -1 : ret;            /* the model returns -ERRNO */
-    o->err = ret < 0 ? (int)-ret : 0;
-    if (has_key) {
-        o->ret = key_ret;
-        o->err = 0;
-    }
+    int failed = ret < 0 && !ret_is_value;  /* the model returns -ERRNO */
+    o->ret = failed ? -1 : ret;
+    o->err = failed ? (int)-ret : 0;
     outcome_decode(o, st->op, a, buf, len);
     return 0;
 }

@@ -196,7 +196,7 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
         return fail(p, "value too long: %.40s...", text);
     memset(e, 0, sizeof(*e));
     struct term terms[MAX_TERMS];
-    e->term = terms;
+    int nterms = 0;
     const char *s = text;
     char op = '+';
     if (!*s)
@@ -211,9 +211,9 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
         buf[n] = '\0';
         if (!n)
             return fail(p, "malformed value '%s'", text);
-        if (e->nterms == MAX_TERMS)
+        if (nterms == MAX_TERMS)
             return fail(p, "value '%s' has too many terms", text);
-        struct term *t = &e->term[e->nterms++];
+        struct term *t = &terms[nterms++];
         memset(t, 0, sizeof(*t));
         t->op = op;
         if (parse_term(p, in, buf, t) < 0)
@@ -224,8 +224,9 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
                 return fail(p, "value '%s' ends with an operator", text);
         }
     }
-    e->term = xcalloc((size_t)e->nterms, sizeof(struct term));
-    memcpy(e->term, terms, (size_t)e->nterms * sizeof(struct term));
+    e->nterms = nterms;
+    e->term = xcalloc((size_t)nterms, sizeof(struct term));
+    memcpy(e->term, terms, (size_t)nterms * sizeof(struct term));
     return 0;
 }
 
@@ -850,7 +851,6 @@ struct block {
     int line;
     char *doc;
     char *only, *only_reason;            /* 'only BACKEND REASON' */
-    int only_line;
     char *procs_line;
     int procs_lineno;
     long step_deadline_ms, scenario_deadline_ms;
@@ -1094,9 +1094,9 @@ static int push_instance(struct catalog *cat, int *cap, const struct scenario *s
     return 0;
 }
 
-/* The name index: open addressing over item numbers, for the items and count
- * it was built for; it follows additions and is rebuilt after anything else
- * (a file's parse works on a copy, and a refused file rolls back). */
+/* The name index: open addressing over item numbers, for the items array it
+ * was built for; it follows additions, and is rebuilt when the array moves
+ * (realloc) or fills past half its slots. */
 struct catalog_index {
     const struct scenario *items;
     int indexed;

@@ -7,7 +7,6 @@
 #include "pool.h"
 
 #include "names.h"
-
 #include "trace.h"
 
 #include <errno.h>
@@ -244,6 +243,11 @@ int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
             perror("svipc: cannot start a runner");
             return -1;
         }
+    if (opt->started && opt->started(ctx) < 0) {
+        for (int i = 0; i < pool.nrunners; i++)
+            stop_runner(&pool.runner[i], 1);
+        return -1;
+    }
     int next = 0, finished = 0;
     int *requeue = calloc((size_t)njobs + 1, sizeof(int));   /* jobs of replaced runners */
     int nrequeue = 0;

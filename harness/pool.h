@@ -22,6 +22,10 @@ struct pool_options {
     int pin;                      /* pin runner i (and its scenarios) to one CPU */
     long step_deadline_ms;        /* defaults for scenarios that set none */
     long scenario_deadline_ms;
+    /* Called in the parent once the runners are forked, before any job is
+     * given out (what it loads is not copied into every runner); < 0
+     * stops the pool with nothing run.  May be NULL. */
+    int (*started)(void *ctx);
 };
 
 /* Called in the parent, in no particular order, once per job; the callee

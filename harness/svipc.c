@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,16 +248,33 @@ static void set_divergent(json_t *r, const char *reason, const char *other_label
                                                    "entry", (json_int_t)at));
 }
 
+/* The pool's runners exist: load the golden file now, so that none of
+ * them carries it into the forks of every scenario, then open the outputs
+ * (only once nothing can stop the run, so an earlier run's are kept). */
+static int begin_run(void *ctx)
+{
+    struct run_state *st = ctx;
+    const struct options *o = st->o;
+    char why[512];
+    if (o->golden_path && !(st->golden = golden_load(o->golden_path, why, sizeof(why)))) {
+        fprintf(stderr, "%s\nsvipc: nothing was run\n", why);
+        return -1;
+    }
+    if (o->json_path && !(st->json = open_output(o->json_path)))
+        return -1;
+    if (o->record_path && !(st->record = open_output(o->record_path)))
+        return -1;
+    mkdir(state_dir(), 0755);
+    char last_path[4096];
+    snprintf(last_path, sizeof(last_path), "%s/last-run.jsonl", state_dir());
+    st->last = fopen(last_path, "we");
+    return 0;
+}
+
 /* Cross-checks that need more than one result: golden traces and, with
  * two backends, their agreement.  Applied when a scenario's jobs are in. */
 static void cross_check(struct run_state *st, int first_job)
 {
-    if (st->o->golden_path && !st->golden) {
-        /* loaded once the runners exist (see command_run); it loaded then */
-        char why[512];
-        if (!(st->golden = golden_load(st->o->golden_path, why, sizeof(why))))
-            st->golden = json_object();      /* every trace then has no recorded one */
-    }
     for (int k = 0; k < st->per_scenario; k++) {
         json_t *r = st->results[first_job + k];
         const char *status = json_string_value(json_object_get(r, "status"));
@@ -407,30 +423,9 @@ static int command_run(const struct options *o, const struct catalog *cat)
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
     st.skip_reasons = json_object();
-    if (o->golden_path) {
-        char why[512];
-        st.golden = golden_load(o->golden_path, why, sizeof(why));
-        if (!st.golden) {
-            fprintf(stderr, "%s\nsvipc: nothing was run\n", why);
-            return 2;
-        }
-        /* checked, then let go until the runners are forked: they need
-         * none of it, and every fork would copy its pages' tables */
-        json_decref(st.golden);
-        st.golden = NULL;
-        malloc_trim(0);
-    }
-    if (o->json_path && !(st.json = open_output(o->json_path)))
-        return 2;
-    if (o->record_path && !(st.record = open_output(o->record_path)))
-        return 2;
-    mkdir(state_dir(), 0755);
-    char last_path[4096];
-    snprintf(last_path, sizeof(last_path), "%s/last-run.jsonl", state_dir());
-    st.last = fopen(last_path, "we");
-
     struct pool_options popt = {
         .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
+        .started = begin_run,
     };
     if (pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
         return 2;

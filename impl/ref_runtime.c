@@ -510,16 +510,22 @@ ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
     return call(rt, &rec, NULL, msgp, REF_OP_MSGRCV_RESUME, NULL);
 }
 
-int ref_msgctl(int id, int cmd, void *buf)
+/* msgctl and shmctl: the structure BUF is read (IPC_SET) or filled. */
+static int ctl_call(enum ref_op op, int id, int cmd, void *buf)
 {
     struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_MSGCTL);
+    struct ref_runtime *rt = begin(&rec, op);
     if (!rt)
         return -1;
     rec.arg[0] = id;
     rec.arg[1] = cmd;
     rec.flags = buf ? 0 : REF_NULL_BUFFER;
     return (int)call(rt, &rec, buf, buf, 0, NULL);
+}
+
+int ref_msgctl(int id, int cmd, void *buf)
+{
+    return ctl_call(REF_OP_MSGCTL, id, cmd, buf);
 }
 
 int ref_semget(key_t key, int nsems, int flags)
@@ -730,14 +736,7 @@ int ref_shmdt(const void *addr)
 
 int ref_shmctl(int id, int cmd, void *buf)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_SHMCTL);
-    if (!rt)
-        return -1;
-    rec.arg[0] = id;
-    rec.arg[1] = cmd;
-    rec.flags = buf ? 0 : REF_NULL_BUFFER;
-    return (int)call(rt, &rec, buf, buf, 0, NULL);
+    return ctl_call(REF_OP_SHMCTL, id, cmd, buf);
 }
 
 /* ---------- processes ---------- */
