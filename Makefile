@@ -14,15 +14,15 @@ RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
 
-HARNESS := names parse outcome args verdict wire puppet backend_kernel backend_ref engine trace pool model_run coverage
+HARNESS := names scenario ops parse request outcome calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine trace pool coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := heap ns ids perm user msg sem shm proc ref_ops ref_arena ref_keeper ref_runtime
+IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
-TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_blocking test_ref test_ref_killstorm \
-           test_preload test_coverage
+TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
+           test_ref_arena test_ref_killstorm test_preload test_coverage
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
@@ -65,6 +65,15 @@ $(BUILD)/ipc_demo: tests/programs/ipc_demo.c $(DEPS_STAMP)
 # The reference runtime as a drop-in for the C library's IPC calls.
 $(PRELOAD): $(PIC_OBJ)
 	$(CC) $(CFLAGS) -shared -o $@ $^ -ldl
+
+# The library again with another arena layout: an arena of one build must
+# be refused by the other (tests/test_ref_arena.c).
+$(BUILD)/tests/libsvipc-ref-other.so: impl/*.c impl/*.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Iimpl '-DREF_LOG_SIZE=(2UL << 20)' -o $@ \
+	  $(IMPL:%=impl/%.c) impl/preload.c -ldl
+
+$(BUILD)/tests/test_ref_arena: $(BUILD)/tests/libsvipc-ref-other.so
 
 $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(BUILD)/ipc_demo
 	@mkdir -p $(@D)

@@ -7,9 +7,9 @@
 #define _GNU_SOURCE
 #include "backend.h"
 
-#include "model_run.h"
+#include "executor.h"
 #include "ref.h"
-#include "scenario.h"
+#include "runner.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +23,11 @@ static int scenario_arena_fd = -1;
 
 static int ref_available(char *why, size_t size)
 {
+    if (geteuid() != 0) {
+        snprintf(why, size, "the reference runtime's puppets need root (CAP_SYS_ADMIN) for a PID namespace "
+                 "per scenario; run svipc as root");
+        return -1;
+    }
     if (syscall(SYS_pidfd_open, getpid(), 0) < 0) {
         snprintf(why, size, "no pidfd_open (%s): the keeper cannot watch processes", strerror(errno));
         return -1;
@@ -53,35 +58,64 @@ static int ref_puppet_start(char *why, size_t size)
     return ref_join(path, why, size);
 }
 
-static int ref_blocked_in(pid_t pid, int op)
+/* A process's own wait4 is the kernel's; an IPC call sleeps on the
+ * process's futex word in the arena. */
+static int ref_blocked_in(pid_t pid, const struct op_desc *op)
 {
     char line[256];
     int asleep = read_proc_syscall(pid, line, sizeof(line));
     if (asleep <= 0)
         return asleep;
-    if (op == OP_WAIT)
-        return strtol(line, NULL, 10) == SYS_wait4;
+    if (op->op == OP_WAIT)
+        return strtol(line, NULL, 10) == op->host_nr;
     return ref_blocked(line);
 }
 
-static long r_msgget(key_t key, int flags) { return ref_msgget(key, flags); }
-static long r_msgsnd(int id, const void *m, size_t n, int f) { return ref_msgsnd(id, m, n, f); }
-static long r_msgrcv(int id, void *m, size_t n, long t, int f) { return ref_msgrcv(id, m, n, t, f); }
-static long r_msgctl(int id, int cmd, void *buf) { return ref_msgctl(id, cmd, buf); }
-static long r_semget(key_t key, int n, int f) { return ref_semget(key, n, f); }
-static long r_semop(int id, struct sembuf *s, size_t n) { return ref_semtimedop(id, s, n, NULL); }
-static long r_semtimedop(int id, struct sembuf *s, size_t n, const struct timespec *t)
+static long r_msgget(void *ctx, key_t key, int flags) { (void)ctx; return ref_msgget(key, flags); }
+static long r_msgsnd(void *ctx, int id, const void *m, size_t n, int f) { (void)ctx; return ref_msgsnd(id, m, n, f); }
+static long r_msgrcv(void *ctx, int id, void *m, size_t n, long t, int f)
 {
+    (void)ctx;
+    return ref_msgrcv(id, m, n, t, f);
+}
+static long r_msgctl(void *ctx, int id, int cmd, void *buf) { (void)ctx; return ref_msgctl(id, cmd, buf); }
+static long r_semget(void *ctx, key_t key, int n, int f) { (void)ctx; return ref_semget(key, n, f); }
+static long r_semop(void *ctx, int id, struct sembuf *s, size_t n) { (void)ctx; return ref_semtimedop(id, s, n, NULL); }
+static long r_semtimedop(void *ctx, int id, struct sembuf *s, size_t n, const struct timespec *t)
+{
+    (void)ctx;
     return ref_semtimedop(id, s, n, t);
 }
-static long r_semctl(int id, int num, int cmd, unsigned long arg) { return ref_semctl(id, num, cmd, arg); }
-static long r_shmget(key_t key, size_t size, int f) { return ref_shmget(key, size, f); }
-static long r_shmat(int id, const void *addr, int f) { return (long)ref_shmat(id, addr, f); }
-static long r_shmdt(const void *addr) { return ref_shmdt(addr); }
-static long r_shmctl(int id, int cmd, void *buf) { return ref_shmctl(id, cmd, buf); }
+static long r_semctl(void *ctx, int id, int num, int cmd, unsigned long arg)
+{
+    (void)ctx;
+    return ref_semctl(id, num, cmd, arg);
+}
+static long r_shmget(void *ctx, key_t key, size_t size, int f) { (void)ctx; return ref_shmget(key, size, f); }
+static long r_shmat(void *ctx, int id, const void *addr, int f) { (void)ctx; return (long)ref_shmat(id, addr, f); }
+static long r_shmdt(void *ctx, const void *addr) { (void)ctx; return ref_shmdt(addr); }
+static long r_shmctl(void *ctx, int id, int cmd, void *buf) { (void)ctx; return ref_shmctl(id, cmd, buf); }
+static int r_sysctl(void *ctx, const char *name, const char *value, char *buf, size_t size)
+{
+    (void)ctx;
+    return ref_sysctl(name, value, buf, size);
+}
+static int r_sysvipc_line(void *ctx, const char *table, int id, char *out, size_t size)
+{
+    (void)ctx;
+    return ref_sysvipc_line(table, id, out, size);
+}
+
+static const struct ipc_calls ref_calls = {
+    .msgget = r_msgget, .msgsnd = r_msgsnd, .msgrcv = r_msgrcv, .msgctl = r_msgctl,
+    .semget = r_semget, .semop = r_semop, .semtimedop = r_semtimedop, .semctl = r_semctl,
+    .shmget = r_shmget, .shmat = r_shmat, .shmdt = r_shmdt, .shmctl = r_shmctl,
+    .sysctl = r_sysctl, .sysvipc_line = r_sysvipc_line,
+};
 
 const struct backend backend_ref = {
     .name = "ref",
+    .executor = &executor_puppets,
     .available = ref_available,
     .begin_scenario = ref_begin_scenario,
     .blocked_in = ref_blocked_in,
@@ -90,9 +124,5 @@ const struct backend backend_ref = {
     .puppet_start = ref_puppet_start,
     .fork = ref_fork,
     .credentials_changed = ref_credentials_changed,
-    .sysctl = ref_sysctl,
-    .sysvipc_line = ref_sysvipc_line,
-    .msgget = r_msgget, .msgsnd = r_msgsnd, .msgrcv = r_msgrcv, .msgctl = r_msgctl,
-    .semget = r_semget, .semop = r_semop, .semtimedop = r_semtimedop, .semctl = r_semctl,
-    .shmget = r_shmget, .shmat = r_shmat, .shmdt = r_shmdt, .shmctl = r_shmctl,
+    .calls = &ref_calls,
 };

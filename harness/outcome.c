@@ -70,21 +70,9 @@ static void add_perm(struct outcome *out, const struct ipc_perm *p)
     add(out, "seq", F_INT, (long)p->__seq);
 }
 
-/* Commands that fill a *id_ds.  Numbers are per call (GETALL and
- * MSG_STAT_ANY are both 13), so the call is part of the question. */
-static int is_stat_cmd(enum op op, int cmd)
+static void decode_msgctl(struct outcome *out, const struct ctl_cmd *cmd, const unsigned char *data, size_t len)
 {
-    switch (op) {
-    case OP_MSGCTL: return cmd == IPC_STAT || cmd == MSG_STAT || cmd == MSG_STAT_ANY;
-    case OP_SEMCTL: return cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY;
-    case OP_SHMCTL: return cmd == IPC_STAT || cmd == SHM_STAT || cmd == SHM_STAT_ANY;
-    default: return 0;
-    }
-}
-
-static void decode_msgctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
-{
-    if (cmd == IPC_INFO || cmd == MSG_INFO) {
+    if (cmd->cmd == IPC_INFO || cmd->cmd == MSG_INFO) {
         struct msginfo mi;
         if (len < sizeof(mi))
             return;
@@ -97,7 +85,7 @@ static void decode_msgctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "msgssz", F_INT, mi.msgssz);
         add(out, "msgtql", F_INT, mi.msgtql);
         add(out, "msgseg", F_INT, mi.msgseg);
-    } else if (is_stat_cmd(OP_MSGCTL, cmd)) {
+    } else if (cmd->is_stat) {
         struct msqid_ds ds;
         if (len < sizeof(ds))
             return;
@@ -114,9 +102,9 @@ static void decode_msgctl(struct outcome *out, int cmd, const unsigned char *dat
     }
 }
 
-static void decode_semctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
+static void decode_semctl(struct outcome *out, const struct ctl_cmd *cmd, const unsigned char *data, size_t len)
 {
-    if (cmd == IPC_INFO || cmd == SEM_INFO) {
+    if (cmd->cmd == IPC_INFO || cmd->cmd == SEM_INFO) {
         struct seminfo si;
         if (len < sizeof(si))
             return;
@@ -131,7 +119,7 @@ static void decode_semctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "semusz", F_INT, si.semusz);
         add(out, "semvmx", F_INT, si.semvmx);
         add(out, "semaem", F_INT, si.semaem);
-    } else if (is_stat_cmd(OP_SEMCTL, cmd)) {
+    } else if (cmd->is_stat) {
         struct semid_ds ds;
         if (len < sizeof(ds))
             return;
@@ -140,7 +128,7 @@ static void decode_semctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "sem_otime", F_TIME, (long)ds.sem_otime);
         add(out, "sem_ctime", F_TIME, (long)ds.sem_ctime);
         add(out, "sem_nsems", F_INT, (long)ds.sem_nsems);
-    } else if (cmd == GETALL) {
+    } else if (cmd->cmd == GETALL) {
         char list[NORM_SIZE] = "";
         size_t n = len / sizeof(unsigned short), used = 0;
         for (size_t i = 0; i < n; i++) {
@@ -157,9 +145,9 @@ static void decode_semctl(struct outcome *out, int cmd, const unsigned char *dat
     }
 }
 
-static void decode_shmctl(struct outcome *out, int cmd, const unsigned char *data, size_t len)
+static void decode_shmctl(struct outcome *out, const struct ctl_cmd *cmd, const unsigned char *data, size_t len)
 {
-    if (cmd == IPC_INFO) {
+    if (cmd->cmd == IPC_INFO) {
         struct shminfo si;
         if (len < sizeof(si))
             return;
@@ -169,7 +157,7 @@ static void decode_shmctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "shmmni", F_INT, (long)si.shmmni);
         add(out, "shmseg", F_INT, (long)si.shmseg);
         add(out, "shmall", F_INT, (long)si.shmall);
-    } else if (cmd == SHM_INFO) {
+    } else if (cmd->cmd == SHM_INFO) {
         struct shm_info si;
         if (len < sizeof(si))
             return;
@@ -178,7 +166,7 @@ static void decode_shmctl(struct outcome *out, int cmd, const unsigned char *dat
         add(out, "shm_tot", F_INT, (long)si.shm_tot);
         add(out, "shm_rss", F_INT, (long)si.shm_rss);
         add(out, "shm_swp", F_INT, (long)si.shm_swp);
-    } else if (is_stat_cmd(OP_SHMCTL, cmd)) {
+    } else if (cmd->is_stat) {
         struct shmid_ds ds;
         if (len < sizeof(ds))
             return;
@@ -242,14 +230,14 @@ static void decode_sysvipc(struct outcome *out, const unsigned char *data, size_
 void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
                     const unsigned char *data, size_t len)
 {
-    out->ret_type = F_INT;
+    const struct op_desc *d = op_desc(op);
+    const struct ctl_cmd *cmd = args ? op_ctl_cmd(d, args) : NULL;
+    out->ret_type = d->ret_type;
+    if (cmd && cmd->ret == CTL_RET_ID)
+        out->ret_type = op == OP_MSGCTL ? F_ID_MSG : op == OP_SEMCTL ? F_ID_SEM : F_ID_SHM;
+    else if (cmd && cmd->ret == CTL_RET_PID)
+        out->ret_type = F_PID;
     switch (op) {
-    case OP_MSGGET: out->ret_type = F_ID_MSG; break;
-    case OP_SEMGET: out->ret_type = F_ID_SEM; break;
-    case OP_SHMGET: out->ret_type = F_ID_SHM; break;
-    case OP_SHMAT: out->ret_type = F_ADDR; break;
-    case OP_FTOK: out->ret_type = F_KEY; break;
-    case OP_FORK: out->ret_type = F_PID; break;
     case OP_MSGRCV:
         if (len >= sizeof(long)) {
             long mtype;
@@ -259,21 +247,16 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
         }
         break;
     case OP_MSGCTL:
-        if (args[1] == MSG_STAT || args[1] == MSG_STAT_ANY)
-            out->ret_type = F_ID_MSG;
-        decode_msgctl(out, (int)args[1], data, len);
+        if (cmd)
+            decode_msgctl(out, cmd, data, len);
         break;
     case OP_SEMCTL:
-        if (args[2] == SEM_STAT || args[2] == SEM_STAT_ANY)
-            out->ret_type = F_ID_SEM;
-        if (args[2] == GETPID)
-            out->ret_type = F_PID;
-        decode_semctl(out, (int)args[2], data, len);
+        if (cmd)
+            decode_semctl(out, cmd, data, len);
         break;
     case OP_SHMCTL:
-        if (args[1] == SHM_STAT || args[1] == SHM_STAT_ANY)
-            out->ret_type = F_ID_SHM;
-        decode_shmctl(out, (int)args[1], data, len);
+        if (cmd)
+            decode_shmctl(out, cmd, data, len);
         break;
     case OP_READ:
         add_bytes(out, "data", data, len);
@@ -281,8 +264,6 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
     case OP_WAIT:
     case OP_REAP: {
         int status;
-        if (op == OP_WAIT)
-            out->ret_type = F_PID;     /* wait4 returns the child's pid */
         if (len < sizeof(status))
             break;
         memcpy(&status, data, sizeof(status));

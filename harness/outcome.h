@@ -7,6 +7,7 @@
 #ifndef SVIPC_OUTCOME_H
 #define SVIPC_OUTCOME_H
 
+#include "ops.h"
 #include "scenario.h"
 
 #include <stddef.h>
@@ -25,11 +26,6 @@ enum outcome_status {
     OUT_TIMEOUT,   /* no answer within the deadline */
     OUT_HANG,      /* blocked where the scenario expects it to complete */
     OUT_ERROR,     /* the harness could not perform the step */
-};
-
-enum field_type {
-    F_INT, F_PID, F_TIME, F_ID_MSG, F_ID_SEM, F_ID_SHM, F_KEY, F_MODE,
-    F_BYTES, F_WORD, F_ADDR,
 };
 
 struct field {

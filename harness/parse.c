@@ -12,6 +12,7 @@
 #include "parse.h"
 
 #include "names.h"
+#include "ops.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -345,80 +346,7 @@ static int parse_list(struct parser *p, struct instance *in, const char *text, l
 
 /* ---------- steps ---------- */
 
-/* Positional argument kinds, one character each:
- *   E value expression   D data         P path ("..." or $file)
- *   p existing process   n new process  S signal name
- *   L constant list      W word         O sembufs (the rest)
- *   R words (the rest, joined by spaces: a sysctl value like "250 32000 32 128")
- *   V new variable name  ? the rest is optional */
-struct op_spec {
-    const char *name;
-    enum op op;
-    int directive;          /* written without a process prefix */
-    const char *args;
-    const char *keywords;   /* allowed name=value arguments, space separated */
-};
-
-static const struct op_spec op_specs[] = {
-    { "msgget", OP_MSGGET, 0, "EE", "" },
-    { "msgsnd", OP_MSGSND, 0, "EEDE", "size buf" },
-    { "msgrcv", OP_MSGRCV, 0, "EEEE", "buf" },
-    { "msgctl", OP_MSGCTL, 0, "EE", "uid gid mode qbytes buf" },
-    { "semget", OP_SEMGET, 0, "EEE", "" },
-    { "semop", OP_SEMOP, 0, "EO", "nsops buf" },
-    { "semtimedop", OP_SEMTIMEDOP, 0, "EO", "nsops timeout buf" },
-    { "semctl", OP_SEMCTL, 0, "EEE?L", "uid gid mode buf" },
-    { "shmget", OP_SHMGET, 0, "EEE", "" },
-    { "shmat", OP_SHMAT, 0, "EEE", "" },
-    { "shmdt", OP_SHMDT, 0, "E", "" },
-    { "shmctl", OP_SHMCTL, 0, "EE", "uid gid mode buf" },
-    { "ftok", OP_FTOK, 0, "PE", "" },
-    { "write", OP_WRITE, 0, "ED", "" },
-    { "read", OP_READ, 0, "EE", "" },
-    { "fork", OP_FORK, 0, "n", "" },
-    { "exec", OP_EXEC, 0, "", "" },
-    { "exit", OP_EXIT, 0, "E", "" },
-    { "kill", OP_KILL, 0, "pS", "" },
-    { "wait", OP_WAIT, 0, "p", "" },
-    { "setuid", OP_SETUID, 0, "E", "" },
-    { "setgid", OP_SETGID, 0, "E", "" },
-    { "seteuid", OP_SETEUID, 0, "E", "" },
-    { "setegid", OP_SETEGID, 0, "E", "" },
-    { "setgroups", OP_SETGROUPS, 0, "L", "" },
-    { "capdrop", OP_CAPDROP, 0, "W", "" },
-    { "sysctl", OP_SYSCTL, 0, "W?R", "" },
-    { "sysvipc", OP_SYSVIPC, 0, "WE", "" },
-    { "unshare", OP_UNSHARE, 0, "W", "" },
-    { "resumes", OP_RESUMES, 0, "", "" },
-    { "blocked", OP_BLOCKED, 0, "", "" },
-    { "signal", OP_SIGNAL, 1, "pS", "" },
-    { "wait", OP_REAP, 1, "p", "" },
-    { "file", OP_FILE, 1, "V", "" },
-};
-
-const char *op_name(enum op op)
-{
-    for (size_t i = 0; i < sizeof(op_specs) / sizeof(op_specs[0]); i++)
-        if (op_specs[i].op == op)
-            return op_specs[i].name;
-    return "?";
-}
-
-static const struct op_spec *find_op(const char *name, int directive)
-{
-    for (size_t i = 0; i < sizeof(op_specs) / sizeof(op_specs[0]); i++)
-        if (op_specs[i].directive == directive && strcmp(op_specs[i].name, name) == 0)
-            return &op_specs[i];
-    return NULL;
-}
-
-int scenario_proc(const struct scenario *s, const char *name)
-{
-    for (int i = 0; i < s->nprocs; i++)
-        if (strcmp(s->proc_name[i], name) == 0)
-            return i;
-    return -1;
-}
+/* The operations and their argument grammar are ops.c's table. */
 
 static int need_proc(struct parser *p, struct scenario *s, const char *name)
 {
@@ -438,7 +366,7 @@ static int valid_name(const char *s)
     return 1;
 }
 
-static int parse_keyword(struct parser *p, struct instance *in, const struct op_spec *spec,
+static int parse_keyword(struct parser *p, struct instance *in, const struct op_desc *spec,
                          struct step *st, const char *tok)
 {
     const char *eq = strchr(tok, '=');
@@ -630,12 +558,12 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     } else {
         st->proc = -1;
     }
-    const struct op_spec *spec = find_op(tok[i], directive);
+    const struct op_desc *spec = op_find(tok[i], directive);
     if (!spec)
-        return fail(p, directive && find_op(tok[i], 0)
+        return fail(p, directive && op_find(tok[i], 0)
                            ? "'%s' is done by a process: write 'PROC: %s ...'"
                            : "unknown operation '%s'%s", tok[i],
-                    directive && find_op(tok[i], 0) ? tok[i] : "");
+                    directive && op_find(tok[i], 0) ? tok[i] : "");
     st->op = spec->op;
     i++;
 
@@ -651,7 +579,7 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     }
     int args_end = expect_at >= 0 ? expect_at : bind_at >= 0 ? bind_at : n;
 
-    const char *a = spec->args;
+    const char *a = spec->grammar;
     int optional = 0;
     for (; i < args_end; i++) {
         const char *t = tok[i];
@@ -827,14 +755,6 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     if (st->expect.kind == EXPECT_BLOCKS)
         s->needs_block_detection = 1;
     return 0;
-}
-
-const struct keyword *step_keyword(const struct step *step, const char *name)
-{
-    for (int i = 0; i < step->nkeywords; i++)
-        if (strcmp(step->keyword[i].name, name) == 0)
-            return &step->keyword[i];
-    return NULL;
 }
 
 /* ---------- blocks and matrices ---------- */

@@ -25,7 +25,4 @@ int catalog_load(struct catalog *cat, char *const *paths, int npaths,
 /* Index of the scenario named NAME, or -1. */
 int catalog_find(const struct catalog *cat, const char *name);
 
-/* Index of process NAME in S, or -1. */
-int scenario_proc(const struct scenario *s, const char *name);
-
 #endif

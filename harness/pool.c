@@ -127,11 +127,7 @@ static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int 
     signal(SIGPIPE, SIG_IGN);
     struct runner_env env;
     char env_why[256] = "";
-    int env_ok = geteuid() == 0 ? runner_env_init(&env, env_why, sizeof(env_why)) == 0 : 0;
-    if (geteuid() != 0)
-        snprintf(env_why, sizeof(env_why),
-                 "the kernel backend needs root (CAP_SYS_ADMIN) to give each scenario its own "
-                 "IPC and PID namespaces; run svipc as root");
+    int env_ok = runner_env_init(&env, env_why, sizeof(env_why)) == 0;
     if (env_ok) {
         env.step_deadline_ms = pool->opt->step_deadline_ms;
         env.scenario_deadline_ms = pool->opt->scenario_deadline_ms;
@@ -151,10 +147,7 @@ static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int 
             r = synthetic_result(s, j->backend, SC_SKIP, why);
         else {
             struct scenario_result res;
-            if (j->backend->run_scenario)
-                j->backend->run_scenario(s, &env, &res);
-            else
-                engine_run(s, j->backend, &env, &res);
+            engine_run(s, j->backend, &env, &res);
             r = result_json(s, j->backend->name, &res);
             json_decref(res.trace);
         }

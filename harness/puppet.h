@@ -1,5 +1,8 @@
-/* puppet.h: the worker process behind each scenario process.
- * Must not: be called by anything but the engine (fork) and main (exec). */
+/* puppet.h: the worker process behind each scenario process: it performs
+ * one request at a time, sent by the coordinator over its channel, and
+ * answers with the raw result.
+ * Must not: be called by anything but the puppet executor (fork) and main
+ * (exec). */
 #ifndef SVIPC_PUPPET_H
 #define SVIPC_PUPPET_H
 
@@ -15,5 +18,10 @@ int puppet_hello(int channel);
 /* A new top-level or exec'd puppet: the backend's set-up, then the hello;
  * a backend that cannot start ends the process (the engine reports it). */
 void puppet_start(int channel, const struct backend *backend);
+
+/* Whether SIG ends a puppet.  SIGUSR1 and SIGUSR2 have handlers (without
+ * SA_RESTART, so a blocked call returns EINTR); the others keep their
+ * default action.  The model's simulated processes follow the same rule. */
+int puppet_signal_is_fatal(int sig);
 
 #endif

@@ -148,4 +148,7 @@ const char *op_name(enum op op);
 /* Look up a keyword argument of a step; NULL when absent. */
 const struct keyword *step_keyword(const struct step *step, const char *name);
 
+/* Index of process NAME in S, or -1. */
+int scenario_proc(const struct scenario *s, const char *name);
+
 #endif

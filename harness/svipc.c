@@ -352,10 +352,9 @@ static void print_result(struct run_state *st, json_t *r)
     if (st->last)
         fprintf(st->last, "%s\n", text);
     if (st->record && strcmp(backend, "kernel") == 0 && strcmp(status, "skip") != 0) {
-        json_t *rec = json_pack("{s:O, s:O, s:O}", "name", json_object_get(r, "name"),
-                                "backend", json_object_get(r, "backend"),
-                                "trace", json_object_get(r, "trace"));
-        char *rt = json_dumps(rec, JSON_COMPACT);
+        json_t *rec = json_pack("{s:O, s:o}", "name", json_object_get(r, "name"),
+                                "trace", trace_canonical(json_object_get(r, "trace")));
+        char *rt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
         fprintf(st->record, "%s\n", rt);
         free(rt);
         json_decref(rec);

@@ -77,6 +77,24 @@ static void describe_difference(json_t *a, json_t *b, char *buf, size_t size)
 #undef APPEND
 }
 
+json_t *trace_canonical(json_t *trace)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *e;
+    json_array_foreach(trace, i, e) {
+        json_t *c = json_object();
+        for (size_t k = 0; k < sizeof(compared_keys) / sizeof(compared_keys[0]); k++) {
+            json_t *v = json_object_get(e, compared_keys[k]);
+            if (v)
+                json_object_set(c, compared_keys[k], v);
+        }
+        json_object_set(c, "step", json_object_get(e, "step"));
+        json_array_append_new(out, c);
+    }
+    return out;
+}
+
 static json_t *comparable(json_t *entry)
 {
     json_t *c = json_object();
@@ -98,7 +116,7 @@ int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size)
         int same = ca && cb && json_equal(ca, cb);
         if (!same) {
             char what[1400];
-            json_t *where = ea ? ea : eb;
+            json_t *where = eb ? eb : ea;     /* B is a run's: it has lines */
             if (ca && cb)
                 describe_difference(ca, cb, what, sizeof(what));
             else {

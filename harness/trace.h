@@ -5,7 +5,7 @@
 #ifndef SVIPC_TRACE_H
 #define SVIPC_TRACE_H
 
-#include "engine.h"
+#include "result.h"
 #include "scenario.h"
 
 #include <jansson.h>
@@ -17,6 +17,11 @@ json_t *result_json(const struct scenario *s, const char *backend, const struct 
 /* 0 when traces A and B agree; else -1, *AT the index of the first entry
  * that differs and WHY a description of it. */
 int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size);
+
+/* TRACE as a golden file keeps it: each entry's step and what the
+ * comparison reads (process, operation, status, return value, fields),
+ * nothing that differs from run to run (latencies, raw values, details). */
+json_t *trace_canonical(json_t *trace);
 
 /* Load recorded results (JSON Lines) into an object: name -> trace.
  * NULL and WHY (file:line: reason) on a malformed file. */

@@ -11,6 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
+const char *scenario_status_name(enum scenario_status status)
+{
+    static const char *const names[] = {
+        [SC_PASS] = "pass", [SC_FAIL] = "fail", [SC_TIMEOUT] = "timeout",
+        [SC_SKIP] = "skip", [SC_ERROR] = "error",
+    };
+    return names[status];
+}
+
 void verdict_trace(struct scenario_result *res, const struct scenario *s, int index, const char *event,
                    int proc, const struct outcome *o, long us)
 {

@@ -1,12 +1,12 @@
-/* verdict.h: what every scenario runner records the same way: trace
- * entries, the check of a step's expectation, the first failure, scratch
- * files.  Shared by the engine (real processes) and the model executor.
+/* verdict.h: what a run records: trace entries, the check of a step's
+ * expectation against its outcome, the first failure, and the scratch files
+ * of 'file' steps.
  * Must not: run steps or know how processes are made. */
 #ifndef SVIPC_VERDICT_H
 #define SVIPC_VERDICT_H
 
-#include "engine.h"
 #include "outcome.h"
+#include "result.h"
 #include "scenario.h"
 
 #include <stdint.h>

@@ -2,9 +2,14 @@
  * from a bump pointer.  A block is a 16-byte header (its class) followed by
  * the caller's bytes.  Simple on purpose: the memory is bounded by the
  * region, and every outcome depends only on the sequence of calls.
+ * model_alloc and model_free, which every kind of object allocates with,
+ * choose between this heap and the C heap.
  * Must not: touch memory above the high-water mark except to carve a new
  * block, so that copying [base, top) captures the whole heap. */
 #include "heap.h"
+#include "model_ns.h"
+
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -71,4 +76,19 @@ void model_heap_free(struct model_heap *h, void *p)
     b->next_free = (uint64_t)h->free_list[cls];
     h->free_list[cls] = (uintptr_t)b;
     h->bytes_in_use -= (size_t)1 << (cls + MIN_SHIFT);
+}
+
+/* The model's objects: from the namespace's heap when it has one (the
+ * reference runtime's arena), else from the C heap. */
+void *model_alloc(struct model_ns *ns, size_t size)
+{
+    return ns->heap ? model_heap_alloc(ns->heap, size) : calloc(1, size);
+}
+
+void model_free(struct model_ns *ns, void *p)
+{
+    if (ns->heap)
+        model_heap_free(ns->heap, p);
+    else
+        free(p);
 }

@@ -4,7 +4,7 @@
  * the allocator wraps.  *_next_id, when set, picks the next id once.
  * Every object placed in a table starts with its struct model_perm.
  * Must not: know what the objects are. */
-#include "model.h"
+#include "model_ns.h"
 
 #include <errno.h>
 

@@ -1,22 +1,16 @@
 /* model.h: the sequential model of one System V IPC namespace, the
- * executable specification of the reference implementation.
- *
- * State is plain data; one function per operation takes the state, the
- * caller, the arguments and the current time, and returns what the system
- * call would: a result >= 0, or -ERRNO, or MODEL_BLOCKED when the caller
- * must wait (its waiter record then says for what).  Later operations
- * complete waiters in Linux's order; model_*_resume collects the outcome.
- * Must not: do I/O, take locks, read a clock, or call the kernel's IPC.
- *
- * Ids (ipc/util.c), permissions, message queues (ipc/msg.c), semaphore
- * sets with SEM_UNDO (ipc/sem.c), shared memory segments and attachments
- * (ipc/shm.c), and the process events fork, exec and exit. */
+ * executable specification, as its users see it: a namespace, a caller,
+ * and one function, model_apply, that performs one operation given as
+ * data.  The model executor (harness/exec_model.c), the reference
+ * runtime's log (ref_arena.h) and the property tests all come in
+ * through model_apply; how the namespace is kept is model_ns.h's, inside
+ * impl/.
+ * Must not: do I/O, take locks, read a clock, or call the kernel's IPC. */
 #ifndef SVIPC_MODEL_H
 #define SVIPC_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/sem.h>
 #include <sys/types.h>
 
 #define MODEL_IPCMNI        32768      /* ipc_mni: index space of a table */
@@ -24,11 +18,6 @@
 #define MODEL_MIN_CYCLE     64         /* ipc_min_cycle (RADIX_TREE_MAP_SIZE) */
 #define MODEL_MAX_GROUPS    32
 #define MODEL_BLOCKED       (-1000)    /* not an errno: the caller waits */
-
-/* The kernel's mode groups (include/linux/stat.h). */
-#define MODEL_S_IRWXUGO     0777
-#define MODEL_S_IRUGO       0444
-#define MODEL_S_IWUGO       0222
 
 /* Capabilities the model knows, as bits of model_caller.caps. */
 enum {
@@ -47,284 +36,90 @@ struct model_caller {
     unsigned caps;
 };
 
-/* kern_ipc_perm */
-struct model_perm {
-    int id;
-    int32_t key;
-    uid_t uid, cuid;
-    gid_t gid, cgid;
-    unsigned mode;                     /* S_IRWXUGO plus SHM_DEST, SHM_LOCKED */
-    unsigned seq;
-    int deleted;
-};
+struct model_ns;
 
-/* struct ipc_ids: one table (messages, semaphores or segments). */
-struct model_ids {
-    int in_use;
-    int seq;                           /* the sequence counter */
-    int last_idx;                      /* last index given by the cyclic allocator */
-    int max_idx;                       /* highest index in use, or -1 */
-    int next_id;                       /* *_next_id sysctl, -1 when unset */
-    int cursor;                        /* idr_alloc_cyclic's next start */
-    void *slot[MODEL_IPCMNI];          /* the object at each index, or NULL */
-};
-
-struct model_msg {
-    struct model_msg *next;
-    long type;
-    size_t size;
-    unsigned char text[];
-};
-
-/* A process blocked in msgsnd or msgrcv on a queue. */
-struct model_msg_waiter {
-    struct model_msg_waiter *next;     /* the namespace's list of waiters */
-    struct model_msg_waiter *qnext;    /* its queue's receivers or senders */
-    pid_t pid;
-    int is_receiver;
-    /* receiver */
-    long type;
-    int mode;                          /* SEARCH_* of msg.c */
-    size_t max_size;                   /* INT_MAX with MSG_NOERROR */
-    /* sender */
-    size_t size;
-    /* the outcome, once decided: a message handed over, an error, or
-     * "retry" (the waiter must run its loop again) */
-    enum { WAIT_PENDING, WAIT_GOT_MESSAGE, WAIT_ERROR, WAIT_RETRY } state;
-    int error;
-    struct model_msg *msg;
-};
-
-struct model_msq {
-    struct model_perm perm;
-    long stime, rtime, ctime;
-    size_t cbytes, qnum, qbytes;
-    pid_t lspid, lrpid;
-    struct model_msg *messages;        /* in arrival order */
-    struct model_msg_waiter *receivers;/* in arrival order, through qnext */
-    struct model_msg_waiter *senders;  /* in arrival order, through qnext */
-};
-
-/* A process blocked in semop (struct sem_queue). */
-struct model_sem_waiter {
-    struct model_sem_waiter *next;     /* the namespace's list of semaphore waiters */
-    struct model_sem_waiter *qnext;    /* the pending list it is on */
-    int list_sem;                      /* that list: a semaphore's, or -1 the set's */
-    int list_alter;                    /* pending_alter (1) or pending_const (0) */
-    pid_t pid;
-    int semid;
-    int nsops;
-    struct sembuf *sops;
-    int alter;
-    int blocking;                      /* index of the sop that blocks */
-    struct model_undo *undo;           /* SEM_UNDO adjustments, or NULL */
-    int done;                          /* completed by another operation ... */
-    int result;                        /* ... with 0 or -ERRNO */
-};
-
-struct model_sem {
-    int semval;
-    pid_t sempid;
-    long otime;
-    struct model_sem_waiter *pending_alter;   /* single-sop waiters, arrival order */
-    struct model_sem_waiter *pending_const;
-};
-
-struct model_sem_array {
-    struct model_perm perm;
-    long ctime;
-    int nsems;
-    int complex_count;                 /* multi-sop waiters */
-    int use_global_lock;               /* complex mode's hysteresis counter */
-    struct model_sem_waiter *pending_alter;   /* the set's lists */
-    struct model_sem_waiter *pending_const;
-    struct model_sem sems[];
-};
-
-/* A process's SEM_UNDO adjustments for one set (struct sem_undo). */
-struct model_undo {
-    struct model_undo *next;
-    pid_t pid;
-    int semid;                         /* -1 once the set is removed */
-    int nsems;
-    short semadj[];
-};
-
-/* A shared memory segment (struct shmid_kernel); its memory is the
- * runtime's, the model keeps the bookkeeping. */
-struct model_shm {
-    struct model_perm perm;            /* mode holds SHM_DEST and SHM_LOCKED too */
-    unsigned long segsz;
-    unsigned long map_size;            /* an attachment's size: pages, or 2 MiB huge pages */
-    int huge;                          /* SHM_HUGETLB */
-    long atime, dtime, ctime;
-    pid_t cpid, lpid;
-    unsigned long nattch;
-    pid_t creator;                     /* 0 once the creator has exited */
-};
-
-/* One attachment of a segment in a process. */
-struct model_attach {
-    struct model_attach *next;
-    pid_t pid;
-    uintptr_t addr;
-    unsigned long size;                /* the segment's size, page aligned */
-    struct model_shm *shm;
-};
-
-struct model_limits {
-    long msgmax, msgmnb, msgmni;
-    long semmsl, semmns, semopm, semmni;
-    unsigned long shmmax, shmall;
-    long shmmni, shm_rmid_forced;
-    /* the system's, not the namespace's: huge pages free for SHM_HUGETLB
-     * (2 MiB pages, the only size the model knows); its user sets it */
-    unsigned long hugepages_free;
-    gid_t hugetlb_shm_group;           /* vm.hugetlb_shm_group, 0 by default */
-};
-
-struct model_heap;
-
-struct model_ns {
-    struct model_heap *heap;           /* where objects live: NULL for the C heap */
-    struct model_limits limits;
-    struct model_ids msg_ids;
-    long msg_bytes, msg_hdrs;          /* totals for MSG_INFO */
-    struct model_msg_waiter *waiting;  /* message waiters by pid */
-    struct model_ids sem_ids;
-    long used_sems;
-    struct model_sem_waiter *sem_waiting;
-    struct model_undo *undos;          /* every process's, most recent first */
-    struct model_ids shm_ids;
-    unsigned long shm_tot;             /* pages of all segments */
-    struct model_attach *attaches;     /* every process's */
-};
-
-/* A fresh namespace with Linux's default limits. */
+/* A fresh namespace with Linux's default limits (on the C heap). */
 struct model_ns *model_ns_new(void);
 void model_ns_free(struct model_ns *ns);
-/* The same in place: NS is zeroed memory, its objects come from HEAP (the
- * reference runtime's arena); nothing to free but the memory. */
-void model_ns_init(struct model_ns *ns, struct model_heap *heap);
 
-/* The memory of the namespace's objects: zeroed; NULL when exhausted. */
-void *model_alloc(struct model_ns *ns, size_t size);
-void model_free(struct model_ns *ns, void *p);
+/* ---------- operations as data ---------- */
 
-/* Whether PID, blocked in msgsnd, msgrcv or semop, has an outcome waiting
- * for its resume (a message, an error, a retry): the runtime wakes it. */
-int model_wait_resolved(const struct model_ns *ns, pid_t pid);
+/* What a request does.  Its arguments (model_request.arg) are the system
+ * call's, in the call's order, a pointer's place left empty: the bytes
+ * come through IN and go out through OUT.  The values are part of the
+ * reference runtime's log format. */
+enum model_op {
+    MODEL_MSGGET = 1,      /* key, flags */
+    MODEL_MSGSND,          /* id, -, size, flags; IN: the long type, then the text */
+    MODEL_MSGRCV,          /* id, -, size, type, flags; OUT: the long type, then the text */
+    MODEL_MSGSND_RESUME,   /* after MODEL_BLOCKED: the same arguments again */
+    MODEL_MSGRCV_RESUME,
+    MODEL_MSGCTL,          /* id, cmd; IN or OUT as ctl_cmd.h says */
+    MODEL_SEMGET,          /* key, nsems, flags */
+    MODEL_SEMTIMEDOP,      /* id, -, nsops, has timeout, sec, nsec; IN: the sembufs */
+    MODEL_SEM_RESUME,      /* after MODEL_BLOCKED */
+    MODEL_SEMCTL,          /* id, num, cmd, value; IN or OUT as ctl_cmd.h says */
+    MODEL_SHMGET,          /* key, size, flags */
+    MODEL_SHMAT,           /* id, addr, flags, where an attachment at 0 goes */
+    MODEL_SHMDT,           /* addr */
+    MODEL_SHMCTL,          /* id, cmd; IN or OUT as ctl_cmd.h says */
+    MODEL_FORK,            /* parent, child: the child gets its parent's attachments */
+    MODEL_EXEC,            /* pid: its attachments go, its SEM_UNDO stays */
+    MODEL_EXIT,            /* pid: its waits end, SEM_UNDO applied, attachments go */
+    MODEL_INTERRUPT,       /* pid: a signal: its wait ends with EINTR */
+    MODEL_TIMEOUT,         /* pid: its semtimedop's timeout expired: EAGAIN */
+    MODEL_SYSCTL_WRITE,    /* length of IN, which is "name\0value\0" */
+    MODEL_SET_HUGEPAGES,   /* the host's free huge pages (a limit the model keeps) */
+    /* reads: they change nothing, and are not logged */
+    MODEL_SYSCTL_READ,     /* length of IN ("name\0"), room in OUT: 0 or -EINVAL */
+    MODEL_SYSVIPC_LINE,    /* id, length of IN (msg, sem or shm), room in OUT: 1 found, 0 none */
+    MODEL_SHM_MAP_SIZE,    /* id: the size an attachment of it spans, or -EINVAL */
+};
 
-/* The IPC sysctls of the namespace: 0, or -EINVAL for a bad value / name. */
-int model_sysctl_write(struct model_ns *ns, const char *name, const char *value);
-int model_sysctl_read(struct model_ns *ns, const char *name, char *buf, size_t size);
+/* The caller passed NULL for the call's buffer: memory it cannot reach;
+ * where Linux's copy would fault, the call fails with EFAULT. */
+#define MODEL_NULL_BUFFER 1u
 
-/* Message queues: msgget(2), msgop(2), msgctl(2).  BUF is struct msgbuf
- * (a long type, then the text); msgctl's BUF is a struct msqid_ds or a
- * struct msginfo, as the system call's. */
-long model_msgget(struct model_ns *ns, const struct model_caller *c, int32_t key, int flags, long now);
-long model_msgsnd(struct model_ns *ns, const struct model_caller *c, int id, const void *buf,
-                  long size, int flags, long now);
-long model_msgrcv(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
-                  long size, long type, int flags, long now);
-long model_msgctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now);
+struct model_request {
+    uint32_t op;                       /* enum model_op */
+    uint32_t flags;                    /* MODEL_NULL_BUFFER */
+    int64_t now;                       /* seconds, for the times the call sets */
+    int64_t arg[6];
+    struct model_caller caller;
+};
 
-/* After MODEL_BLOCKED: the outcome of the caller's waiting msgsnd/msgrcv,
- * with the same arguments as the first call; MODEL_BLOCKED while it waits. */
-long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id, void *buf,
-                      long size, long type, int flags, long now);
-/* Semaphore sets: semget(2), semop(2)/semtimedop(2), semctl(2).  ARG is
- * semctl's union argument: a value for SETVAL, else a pointer to a
- * struct semid_ds, a struct seminfo or an array of unsigned short. */
-long model_semget(struct model_ns *ns, const struct model_caller *c, int32_t key, int nsems, int flags,
-                  long now);
-/* HAS_TIMEOUT/TIMEOUT: semtimedop's; the model only validates it: when it
- * expires is the runtime's to say (model_timeout). */
-long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id, const struct sembuf *sops,
-                      long nsops, int has_timeout, long sec, long nsec, long now);
-long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int num, int cmd,
-                  unsigned long arg, long now);
-/* After MODEL_BLOCKED from semtimedop: 0, -ERRNO, or MODEL_BLOCKED. */
-long model_sem_resume(struct model_ns *ns, const struct model_caller *c);
+/* Perform RQ on NS: >= 0, -ERRNO, or MODEL_BLOCKED (the caller waits; a
+ * later _RESUME request collects the outcome).  IN holds the bytes the call
+ * reads from the caller, OUT receives what it writes (NULL when none). */
+long model_apply(struct model_ns *ns, const struct model_request *rq, const void *in, void *out);
 
-/* Shared memory: shmget(2), shmat(2)/shmdt(2), shmctl(2).  AUTO_ADDR is
- * where the runtime maps an attachment requested at address 0. */
-long model_shmget(struct model_ns *ns, const struct model_caller *c, int32_t key, unsigned long size,
-                  int flags, long now);
-long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uintptr_t addr, int flags,
-                 uintptr_t auto_addr, long now);
-long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now);
-long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now);
+/* How many bytes RQ reads through IN (a message, sembufs, an IPC_SET
+ * structure, a SETALL array, a sysctl), and in *OUT_SIZE how many it may
+ * write through OUT; read off NS where they depend on it (SETALL's nsems). */
+size_t model_input_size(const struct model_ns *ns, const struct model_request *rq, size_t *out_size);
 
-/* /proc/sysvipc/TABLE (msg, sem or shm): its header and the line of ID
- * into OUT; 1, or 0 when there is no such object. */
-int model_sysvipc_line(const struct model_ns *ns, const char *table, int id, unsigned char *out, size_t size);
+/* ---------- credentials ---------- */
 
-/* Process events: fork duplicates attachments (not SEM_UNDO adjustments),
- * exec drops attachments (keeps adjustments), exit drops both. */
-void model_fork(struct model_ns *ns, pid_t parent, pid_t child, long now);
-void model_exec(struct model_ns *ns, pid_t pid, long now);
+/* A process's credentials as credentials(7) and capabilities(7) change
+ * them: the caller the model checks, its real uid and the capabilities it
+ * may take back. */
+struct model_creds {
+    struct model_caller caller;        /* its pid is its user's to set */
+    uid_t ruid;
+    unsigned permitted;
+};
 
-/* A signal interrupts the caller's wait: its call returns -EINTR. */
-void model_interrupt(struct model_ns *ns, pid_t pid);
-/* The caller's semtimedop timeout expired: its call returns -EAGAIN. */
-void model_timeout(struct model_ns *ns, pid_t pid);
-/* Process PID ends: its waits end, its SEM_UNDO adjustments are applied. */
-void model_exit(struct model_ns *ns, pid_t pid, long now);
-
-/* ---- shared by the model's files (ids.c, perm.c) ---- */
-
-/* ipc_addid: place OBJ (whose perm is PERM) in the table; the id, or -ENOSPC. */
-int model_ids_add(struct model_ids *ids, struct model_perm *perm, void *obj, long limit,
-                  const struct model_caller *c);
-/* ipc_obtain_object_check: the object with that exact id, or NULL (EINVAL). */
-void *model_ids_find(const struct model_ids *ids, int id);
-/* ipc_obtain_object_idr: the object at index IDX, or NULL. */
-void *model_ids_at(const struct model_ids *ids, int idx);
-/* the object with KEY, or NULL */
-void *model_ids_find_key(const struct model_ids *ids, int32_t key);
-/* ipc_rmid */
-void model_ids_remove(struct model_ids *ids, struct model_perm *perm);
-/* ipc_get_maxidx */
-int model_ids_max_index(const struct model_ids *ids);
-
-/* the parts of the namespace each kind of object keeps (ns.c calls them) */
-void model_msg_free_all(struct model_ns *ns);
-void model_sem_free_all(struct model_ns *ns);
-int model_msg_sysctl(struct model_ns *ns, const char *name, long **value, long *lo, long *hi);
-void model_msg_abandon(struct model_ns *ns, pid_t pid, int error);
-void model_sem_abandon(struct model_ns *ns, pid_t pid, int error);
-void model_sem_exit(struct model_ns *ns, pid_t pid, long now);
-int model_msg_wait_resolved(const struct model_ns *ns, pid_t pid);
-int model_sem_wait_resolved(const struct model_ns *ns, pid_t pid);
-void model_shm_free_all(struct model_ns *ns);
-void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now);
-void model_shm_exit(struct model_ns *ns, pid_t pid);
-void model_shm_destroy_orphans(struct model_ns *ns);
-
-/* in_group_p: the caller's effective or a supplementary group is GID. */
-int model_in_group(const struct model_caller *c, gid_t gid);
-/* User memory.  A call's buffer of NULL stands for memory the caller cannot
- * reach: where the kernel copies to or from it, the call fails with EFAULT.
- * model_copy_out ends a call that filled DATA: RET unless it failed, EFAULT
- * when USER is NULL, else DATA copied to USER and RET. */
-long model_copy_out(void *user, const void *data, size_t size, long ret);
-/* kernel_to_ipc64_perm */
-struct ipc_perm;
-void model_fill_perm(struct ipc_perm *out, const struct model_perm *p);
-/* ipcperms: 0 if the caller may access with the rwx bits of FLAG, else -1. */
-int model_ipcperms(const struct model_caller *c, const struct model_perm *perm, int flag);
-/* ipcctl_obtain_check's rights: owner, creator, or CAP_SYS_ADMIN. */
-int model_may_change(const struct model_caller *c, const struct model_perm *perm);
-/* ipcctl_obtain_check: the object IPC_SET / IPC_RMID act on, or NULL with
- * *ERR -EINVAL (no such id) or -EPERM (not the caller's to change). */
-void *model_ctl_obtain(const struct model_ids *ids, const struct model_caller *c, int id, int *err);
-/* The object of IPC_STAT (by id) or *_STAT / *_STAT_ANY (BY_INDEX), read
- * permission checked unless ANY; or NULL with *ERR -EINVAL or -EACCES. */
-void *model_stat_obtain(const struct model_ids *ids, const struct model_caller *c, int id, int by_index,
-                        int any, int *err);
-/* ipc_update_perm: IPC_SET's uid, gid and mode bits; -EINVAL for an id
- * that does not map. */
-int model_update_perm(struct model_perm *perm, const struct ipc_perm *in);
+/* The model's capability bits of a mask of Linux's (1 << CAP_IPC_OWNER ...). */
+unsigned model_caps_from_linux(uint64_t linux_caps);
+/* Root (uid 0, gid 0, no groups) with the capabilities LINUX_CAPS. */
+void model_creds_root(struct model_creds *cr, uint64_t linux_caps);
+/* setuid(2), seteuid(2), setgid(2), setegid(2), setgroups(2), and
+ * capabilities dropped from every set (a mask of Linux's): 0 or -EPERM. */
+long model_setuid(struct model_creds *cr, uid_t uid);
+long model_seteuid(struct model_creds *cr, uid_t uid);
+long model_setgid(struct model_creds *cr, gid_t gid);
+long model_setegid(struct model_creds *cr, gid_t gid);
+long model_setgroups(struct model_creds *cr, const gid_t *groups, int n);
+long model_capdrop(struct model_creds *cr, uint64_t linux_caps);
 
 #endif

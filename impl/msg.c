@@ -4,7 +4,7 @@
  * Must not: block, sleep or read a clock: a call that must wait leaves a
  * waiter record and returns MODEL_BLOCKED. */
 #define _GNU_SOURCE
-#include "model.h"
+#include "model_ns.h"
 #include "linux_ipc.h"
 
 #include <errno.h>

@@ -3,7 +3,7 @@
  * a signal or a timeout ending a wait, a process ending.
  * Must not: implement an operation of one kind (msg.c, sem.c do). */
 #define _GNU_SOURCE
-#include "model.h"
+#include "model_ns.h"
 #include "heap.h"
 
 #include <errno.h>
@@ -43,19 +43,6 @@ void model_ns_init(struct model_ns *ns, struct model_heap *heap)
     init_ids(&ns->msg_ids);
     init_ids(&ns->sem_ids);
     init_ids(&ns->shm_ids);
-}
-
-void *model_alloc(struct model_ns *ns, size_t size)
-{
-    return ns->heap ? model_heap_alloc(ns->heap, size) : calloc(1, size);
-}
-
-void model_free(struct model_ns *ns, void *p)
-{
-    if (ns->heap)
-        model_heap_free(ns->heap, p);
-    else
-        free(p);
 }
 
 void model_ns_free(struct model_ns *ns)

@@ -4,7 +4,7 @@
  * creator; the group's to a process in the owner's or the creator's group
  * (effective or supplementary); CAP_IPC_OWNER overrides the bits.
  * Must not: look anything up; the caller passes the object. */
-#include "model.h"
+#include "model_ns.h"
 
 #include <errno.h>
 #include <sys/ipc.h>

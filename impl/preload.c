@@ -70,7 +70,10 @@ static pid_t reaped(pid_t pid, int status)
     return pid;
 }
 
-EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+/* The C library's wait4, then the reaped child's exit applied; the
+ * exports share it directly (a call to an export would go through the
+ * interposable symbol). */
+static pid_t wait_and_apply(pid_t pid, int *status, int options, struct rusage *ru)
 {
     static pid_t (*real)(pid_t, int *, int, struct rusage *);
     if (!real)
@@ -81,8 +84,13 @@ EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
         *status = st;
     return reaped(got, st);
 }
-EXPORT pid_t waitpid(pid_t pid, int *status, int options) { return wait4(pid, status, options, NULL); }
-EXPORT pid_t wait(int *status) { return wait4(-1, status, 0, NULL); }
+
+EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+    return wait_and_apply(pid, status, options, ru);
+}
+EXPORT pid_t waitpid(pid_t pid, int *status, int options) { return wait_and_apply(pid, status, options, NULL); }
+EXPORT pid_t wait(int *status) { return wait_and_apply(-1, status, 0, NULL); }
 
 /* credential changes: the call itself, then a refresh */
 #define CRED_CALL(name, params, args)                                   \

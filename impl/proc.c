@@ -1,7 +1,7 @@
 /* proc.c: the namespace's /proc/sysvipc files, as ipc/msg.c, sem.c and
  * shm.c print them (sysvipc_msg_proc_show and its siblings).
  * Must not: change the namespace. */
-#include "model.h"
+#include "model_ns.h"
 
 #include <stdio.h>
 #include <string.h>

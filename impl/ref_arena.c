@@ -1,10 +1,11 @@
 /* ref_arena.c: mapping, formatting, the robust lock, and the log with its
  * checkpoints and replay (see ref_arena.h for the scheme).
- * Must not: interpret operations (ref_apply does) or wake processes. */
+ * Must not: interpret operations (model_apply does) or wake processes. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -30,6 +31,29 @@ static size_t header_span(void) { return round_page(sizeof(struct ref_header)); 
 static size_t state_span(void) { return round_page(sizeof(struct ref_state) + REF_HEAP_SIZE); }
 static size_t map_span(void) { return header_span() + 3 * state_span() + 2 * REF_LOG_SIZE; }
 static uint64_t file_span(void) { return ref_segment_offset(MODEL_IPCMNI); }
+
+uint64_t ref_arena_layout(void)
+{
+    const uint64_t facts[] = {
+        REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_DATA_SHIFT, MODEL_IPCMNI,
+        MODEL_SHM_MAP_SIZE,            /* the last operation: a new one changes the log's meaning */
+        sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
+        offsetof(struct ref_header, seg_data_id), offsetof(struct ref_header, procs),
+        sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t),
+        sizeof(struct ref_state), offsetof(struct ref_state, heap), offsetof(struct ref_state, heap_bytes),
+        sizeof(struct model_heap), sizeof(struct model_ns), sizeof(struct model_limits), sizeof(struct model_ids),
+        sizeof(struct model_perm), sizeof(struct model_msq), sizeof(struct model_msg),
+        sizeof(struct model_msg_waiter), sizeof(struct model_sem_array), sizeof(struct model_sem),
+        sizeof(struct model_sem_waiter), sizeof(struct model_undo), sizeof(struct model_shm),
+        sizeof(struct model_attach), sizeof(struct model_caller), sizeof(struct model_request),
+        sizeof(struct ref_record),
+    };
+    uint64_t h = 0xcbf29ce484222325ULL;          /* FNV-1a over the facts */
+    const unsigned char *b = (const unsigned char *)facts;
+    for (size_t i = 0; i < sizeof(facts); i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
 
 static void set_view(struct ref_arena *a, int fd, void *base)
 {
@@ -109,7 +133,7 @@ int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size)
     if (getrandom(&h->arena_id, sizeof(h->arena_id), 0) != sizeof(h->arena_id))
         h->arena_id = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
     h->file_size = file_span();
-    h->version = REF_VERSION;
+    h->layout = ref_arena_layout();
     h->seg_high = -1;
     h->proc_high = -1;
     h->checkpoint_kind[0] = h->checkpoint_kind[1] = REF_CK_FRESH;
@@ -136,8 +160,11 @@ int ref_arena_open_path(struct ref_arena *a, const char *path, char *why, size_t
     if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == file_span() &&
         pread(fd, &magic, sizeof(magic), 0) == sizeof(magic) && magic == REF_MAGIC) {
         rc = ref_arena_map(a, fd, why, size);
-        if (rc == 0 && a->hdr->version != REF_VERSION) {
-            snprintf(why, size, "%s: an arena of another version (%u)", path, a->hdr->version);
+        if (rc == 0 && a->hdr->layout != ref_arena_layout()) {
+            snprintf(why, size, "%s: an arena made by another build of svipc (layout %016llx, this build's "
+                     "%016llx); remove the file to start afresh", path, (unsigned long long)a->hdr->layout,
+                     (unsigned long long)ref_arena_layout());
+            ref_arena_unmap(a);
             rc = -1;
         }
     } else {
@@ -193,7 +220,7 @@ static void rebuild(struct ref_arena *a)
             if (!scratch)
                 abort();               /* cannot rebuild: never carry on corrupt */
         }
-        ref_apply(&a->state->ns, rec, scratch);
+        model_apply(&a->state->ns, &rec->rq, rec->in, scratch);
         off += rec->size;
     }
     free(scratch);
@@ -243,22 +270,28 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
         __atomic_sub_fetch(&a->hdr->lock_contenders, 1, __ATOMIC_SEQ_CST);
 }
 
-long ref_txn(struct ref_arena *a, struct ref_record *rec, const void *user_in, void *out)
+static size_t record_size(size_t in_len)
+{
+    return (sizeof(struct ref_record) + in_len + 7) & ~(size_t)7;
+}
+
+long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)
 {
     struct ref_header *h = a->hdr;
-    size_t in_len = ref_input_size(&a->state->ns, rec);
-    rec->in_len = (uint32_t)in_len;
-    rec->size = (uint32_t)ref_record_size(in_len);
+    size_t out_len;
+    size_t in_len = model_input_size(&a->state->ns, rq, &out_len);
+    struct ref_record head = { .size = (uint32_t)record_size(in_len), .in_len = (uint32_t)in_len,
+                               .out_len = (uint32_t)out_len, .rq = *rq };
     h->transactions++;
-    if (rec->size > REF_LOG_SIZE - h->log_end[h->current])
+    if (head.size > REF_LOG_SIZE - h->log_end[h->current])
         checkpoint(a);
-    if (rec->size <= REF_LOG_SIZE) {
+    if (head.size <= REF_LOG_SIZE) {
         uint32_t k = h->current;
         struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
-        memcpy(logged, rec, sizeof(*rec));
+        memcpy(logged, &head, sizeof(head));
         if (in_len)
             memcpy(logged->in, user_in, in_len);
-        long ret = ref_apply(&a->state->ns, logged, out);
+        long ret = model_apply(&a->state->ns, &logged->rq, logged->in, out);
         if (a->crash_countdown && --a->crash_countdown == 0)
             kill(getpid(), SIGKILL);
         __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
@@ -266,13 +299,7 @@ long ref_txn(struct ref_arena *a, struct ref_record *rec, const void *user_in, v
     }
     /* too big to log: applied right after a checkpoint and made durable by
      * the next one, so a death in between undoes it */
-    struct ref_record *big = malloc(rec->size);
-    if (!big)
-        return -ENOMEM;
-    memcpy(big, rec, sizeof(*rec));
-    memcpy(big->in, user_in, in_len);
-    long ret = ref_apply(&a->state->ns, big, out);
-    free(big);
+    long ret = model_apply(&a->state->ns, rq, user_in, out);
     checkpoint(a);
     return ret;
 }

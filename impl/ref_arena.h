@@ -3,8 +3,8 @@
  * holding the model's namespace, the process table, the lock and the
  * crash-recovery log.
  *
- * Crash safety: every operation is a record (ref_ops.h) appended to a log
- * and then applied; it counts once the log's end moves past it.  The log
+ * Crash safety: every operation is a model request (model.h) appended to
+ * a log as a record, with the caller's input bytes, and then applied; it counts once the log's end moves past it.  The log
  * starts at a checkpoint (a copy of the state, or the fresh state).  A
  * process that dies holding the lock leaves the robust mutex owner-dead;
  * the next one to lock restores the checkpoint and applies the committed
@@ -14,14 +14,13 @@
  * Layout of the file (offsets fixed by the constants below):
  *   header | state S | checkpoint 0 | checkpoint 1 | log 0 | log 1 | ... |
  *   segment data: index i at (i + 1) << REF_DATA_SHIFT
- * Must not: know what an operation means (ref_ops.c and the model do), or
- * block except on the lock. */
+ * Must not: know what an operation means (the model does), or block
+ * except on the lock. */
 #ifndef SVIPC_REF_ARENA_H
 #define SVIPC_REF_ARENA_H
 
 #include "heap.h"
-#include "model.h"
-#include "ref_ops.h"
+#include "model_ns.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -29,10 +28,11 @@
 
 #define REF_ARENA_ADDR   0x2e0000000000UL   /* where every process maps it */
 #define REF_MAGIC        0x4645524350495653ULL   /* "SVIPCREF" */
-#define REF_VERSION      4
 #define REF_MAX_PROCS    4096
 #define REF_HEAP_SIZE    (96UL << 20)
+#ifndef REF_LOG_SIZE                        /* a build setting (the tests build another) */
 #define REF_LOG_SIZE     (4UL << 20)
+#endif
 #define REF_DATA_SHIFT   36                 /* 64 GiB per segment at most */
 
 /* One process of the arena.  Written under the lock, by single stores
@@ -51,8 +51,7 @@ enum ref_checkpoint_kind { REF_CK_FRESH, REF_CK_COPY };
 
 struct ref_header {
     uint64_t magic;
-    uint32_t version;
-    uint32_t pad;
+    uint64_t layout;                   /* ref_arena_layout() of the build that made it */
     uint64_t arena_id;                 /* random: names the keeper's socket */
     uint64_t file_size;
     pthread_mutex_t lock;              /* robust, process-shared */
@@ -93,6 +92,12 @@ struct ref_arena {
     uint32_t *contending;
 };
 
+/* The layout of the file as one number: the sizes and places of everything
+ * it holds (header, process slots, the model's structures, log records) and
+ * the constants that size it.  An arena made by a build whose layout differs
+ * is refused, never misread. */
+uint64_t ref_arena_layout(void);
+
 /* Format FD (an empty memfd or tmpfs file) as a fresh arena and map it. */
 int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size);
 /* Map the arena of FD at REF_ARENA_ADDR (already mapped: just the view). */
@@ -109,9 +114,19 @@ void ref_unlock(struct ref_arena *a);
  * take its share of the count back. */
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 
-/* Under the lock: log REC (op, args, caller, now filled in; its input taken
- * from USER_IN) and apply it; the model's result.  OUT as for ref_apply. */
-long ref_txn(struct ref_arena *a, struct ref_record *rec, const void *user_in, void *out);
+/* One operation in the log: the request and the caller's input bytes. */
+struct ref_record {
+    uint32_t size;                     /* of the whole record, a multiple of 8 */
+    uint32_t in_len;                   /* input bytes that follow */
+    uint32_t out_len;                  /* room the output needs (replay's scratch) */
+    uint32_t reserved;
+    struct model_request rq;
+    unsigned char in[];
+};
+
+/* Under the lock: log RQ with its input (read from USER_IN) and apply it
+ * (model_apply); the model's result.  OUT receives what the call writes. */
+long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out);
 
 /* Under the lock, a self-test of crash recovery: rebuild the state from
  * the checkpoint and the log in place, as recovery does, and compare it

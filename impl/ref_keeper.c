@@ -199,7 +199,9 @@ static void spawn_keeper(struct ref_arena *a)
     close(ready[1]);
     if (mid > 0) {
         int status;
-        while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+        /* the system call itself: inside the preload library, waitpid is
+         * the library's own export, which would apply an exit for MID */
+        while (syscall(SYS_wait4, mid, &status, 0, NULL) < 0 && errno == EINTR)
             ;
         char c;
         while (read(ready[0], &c, 1) < 0 && errno == EINTR)

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "ref.h"
 #include "ref_runtime.h"
+#include "ctl_cmd.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -88,17 +89,7 @@ static unsigned read_caps(void)
     struct __user_cap_data_struct data[2];
     if (syscall(SYS_capget, &head, data) < 0)
         return 0;
-    uint64_t eff = data[0].effective | (uint64_t)data[1].effective << 32;
-    unsigned caps = 0;
-    if (eff & (1ULL << CAP_IPC_OWNER))
-        caps |= MODEL_CAP_IPC_OWNER;
-    if (eff & (1ULL << CAP_SYS_ADMIN))
-        caps |= MODEL_CAP_SYS_ADMIN;
-    if (eff & (1ULL << CAP_SYS_RESOURCE))
-        caps |= MODEL_CAP_SYS_RESOURCE;
-    if (eff & (1ULL << CAP_IPC_LOCK))
-        caps |= MODEL_CAP_IPC_LOCK;
-    return caps;
+    return model_caps_from_linux(data[0].effective | (uint64_t)data[1].effective << 32);
 }
 
 static const struct model_caller *caller_of(struct ref_runtime *rt)
@@ -251,25 +242,25 @@ static long now_seconds(void)
     return (long)time(NULL);
 }
 
-static void fill_record(struct ref_runtime *rt, struct ref_record *rec, enum ref_op op)
+static void fill_request(struct ref_runtime *rt, struct model_request *rq, enum model_op op)
 {
-    memset(rec, 0, sizeof(*rec));
-    rec->op = op;
-    rec->now = now_seconds();
-    rec->caller = *caller_of(rt);
+    memset(rq, 0, sizeof(*rq));
+    rq->op = op;
+    rq->now = now_seconds();
+    rq->caller = *caller_of(rt);
 }
 
 /* An event with no caller (fork, exec, exit, interrupt, timeout, the
  * host's huge pages): ARG0 and ARG1 are its arguments. */
-static long txn_event(struct ref_arena *a, enum ref_op op, long arg0, long arg1)
+static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg1)
 {
-    struct ref_record rec;
-    memset(&rec, 0, sizeof(rec));
-    rec.op = op;
-    rec.now = now_seconds();
-    rec.arg[0] = arg0;
-    rec.arg[1] = arg1;
-    return ref_txn(a, &rec, NULL, NULL);
+    struct model_request rq;
+    memset(&rq, 0, sizeof(rq));
+    rq.op = op;
+    rq.now = now_seconds();
+    rq.arg[0] = arg0;
+    rq.arg[1] = arg1;
+    return ref_txn(a, &rq, NULL, NULL);
 }
 
 static void on_fork_child(void)
@@ -316,8 +307,10 @@ int ref_attach(const char *path, char *why, size_t size)
         rc = ref_arena_open_path(&rt->arena, path, why, size);
     if (rc < 0)
         return -1;
-    if (rt->arena.hdr->magic != REF_MAGIC) {
-        snprintf(why, size, "%s is not a reference arena", path);
+    if (rt->arena.hdr->magic != REF_MAGIC || rt->arena.hdr->layout != ref_arena_layout()) {
+        snprintf(why, size, "%s is %s", path,
+                 rt->arena.hdr->magic != REF_MAGIC ? "not a reference arena" : "an arena of another build of svipc");
+        ref_arena_unmap(&rt->arena);
         return -1;
     }
     pthread_once(&fork_handler_once, install_fork_handler);
@@ -347,11 +340,11 @@ static int register_self(struct ref_runtime *rt)
     lock(rt, a);
     int i = slot_of(a->hdr, rt->pid);
     if (exec && i >= 0) {
-        txn_event(a, REF_OP_EXEC, rt->pid, 0);
+        txn_event(a, MODEL_EXEC, rt->pid, 0);
     } else {
         if (i >= 0) {
             /* a dead process with our pid whose end is not applied yet */
-            txn_event(a, REF_OP_EXIT, rt->pid, 0);
+            txn_event(a, MODEL_EXIT, rt->pid, 0);
             free_slot(a, i);
         }
         i = new_slot(a->hdr, rt->pid, rt->start_time);
@@ -398,7 +391,7 @@ static long result(long r)
 /* Sleep until the model resolves this process's wait; RESUME is the
  * record that collects the outcome (the call's arguments again).  DEADLINE
  * (CLOCK_MONOTONIC) ends a semtimedop's wait.  Lock held on entry and exit. */
-static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref_record *resume, const void *in,
+static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct model_request *resume, const void *in,
                          void *out, const struct timespec *deadline)
 {
     struct ref_header *h = a->hdr;
@@ -426,9 +419,9 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref
             lock(rt, a);
         }
         if (err == EINTR)
-            txn_event(a, REF_OP_INTERRUPT, rt->pid, 0);
+            txn_event(a, MODEL_INTERRUPT, rt->pid, 0);
         else if (err == ETIMEDOUT && deadline)
-            txn_event(a, REF_OP_TIMEOUT, rt->pid, 0);
+            txn_event(a, MODEL_TIMEOUT, rt->pid, 0);
         resume->now = now_seconds();
         r = ref_txn(a, resume, in, out);
         if (r != MODEL_BLOCKED)
@@ -445,105 +438,105 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct ref
 /* One call: REC applied and, when the model says blocked and RESUME names
  * the record that collects the outcome, the wait for it (until DEADLINE,
  * for semtimedop).  The call's result, errno style. */
-static long call(struct ref_runtime *rt, struct ref_record *rec, const void *in, void *out, enum ref_op resume,
+static long call(struct ref_runtime *rt, struct model_request *rq, const void *in, void *out, enum model_op resume,
                  const struct timespec *deadline)
 {
     struct ref_arena *a = &rt->arena;
     lock(rt, a);
-    long r = ref_txn(a, rec, in, out);
+    long r = ref_txn(a, rq, in, out);
     if (r == MODEL_BLOCKED && resume) {
         /* msgsnd and msgrcv resume with their own arguments; semop's
          * waiter record holds its operations */
-        if (resume == REF_OP_SEM_RESUME)
-            fill_record(rt, rec, resume);
-        rec->op = resume;
-        r = wait_outcome(rt, a, rec, in, out, deadline);
+        if (resume == MODEL_SEM_RESUME)
+            fill_request(rt, rq, resume);
+        rq->op = resume;
+        r = wait_outcome(rt, a, rq, in, out, deadline);
     }
     unlock_and_wake(rt, a);
     return result(r);
 }
 
 /* The runtime and a record for OP, or NULL (errno set). */
-static struct ref_runtime *begin(struct ref_record *rec, enum ref_op op)
+static struct ref_runtime *begin(struct model_request *rq, enum model_op op)
 {
     struct ref_runtime *rt = self();
     if (rt)
-        fill_record(rt, rec, op);
+        fill_request(rt, rq, op);
     return rt;
 }
 
 int ref_msgget(key_t key, int flags)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_MSGGET);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_MSGGET);
     if (!rt)
         return -1;
-    rec.arg[0] = key;
-    rec.arg[1] = flags;
-    return (int)call(rt, &rec, NULL, NULL, 0, NULL);
+    rq.arg[0] = key;
+    rq.arg[1] = flags;
+    return (int)call(rt, &rq, NULL, NULL, 0, NULL);
 }
 
 int ref_msgsnd(int id, const void *msgp, size_t size, int flags)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_MSGSND);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_MSGSND);
     if (!rt)
         return -1;
-    rec.arg[0] = id;
-    rec.arg[2] = (long)size;
-    rec.arg[3] = flags;
-    rec.flags = msgp ? 0 : REF_NULL_BUFFER;
-    return (int)call(rt, &rec, msgp, NULL, REF_OP_MSGSND_RESUME, NULL);
+    rq.arg[0] = id;
+    rq.arg[2] = (long)size;
+    rq.arg[3] = flags;
+    rq.flags = msgp ? 0 : MODEL_NULL_BUFFER;
+    return (int)call(rt, &rq, msgp, NULL, MODEL_MSGSND_RESUME, NULL);
 }
 
 ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_MSGRCV);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_MSGRCV);
     if (!rt)
         return -1;
-    rec.arg[0] = id;
-    rec.arg[2] = (long)size;
-    rec.arg[3] = type;
-    rec.arg[4] = flags;
-    rec.flags = msgp ? 0 : REF_NULL_BUFFER;
-    return call(rt, &rec, NULL, msgp, REF_OP_MSGRCV_RESUME, NULL);
+    rq.arg[0] = id;
+    rq.arg[2] = (long)size;
+    rq.arg[3] = type;
+    rq.arg[4] = flags;
+    rq.flags = msgp ? 0 : MODEL_NULL_BUFFER;
+    return call(rt, &rq, NULL, msgp, MODEL_MSGRCV_RESUME, NULL);
 }
 
 /* msgctl and shmctl: the structure BUF is read (IPC_SET) or filled. */
-static int ctl_call(enum ref_op op, int id, int cmd, void *buf)
+static int ctl_call(enum model_op op, int id, int cmd, void *buf)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, op);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, op);
     if (!rt)
         return -1;
-    rec.arg[0] = id;
-    rec.arg[1] = cmd;
-    rec.flags = buf ? 0 : REF_NULL_BUFFER;
-    return (int)call(rt, &rec, buf, buf, 0, NULL);
+    rq.arg[0] = id;
+    rq.arg[1] = cmd;
+    rq.flags = buf ? 0 : MODEL_NULL_BUFFER;
+    return (int)call(rt, &rq, buf, buf, 0, NULL);
 }
 
 int ref_msgctl(int id, int cmd, void *buf)
 {
-    return ctl_call(REF_OP_MSGCTL, id, cmd, buf);
+    return ctl_call(MODEL_MSGCTL, id, cmd, buf);
 }
 
 int ref_semget(key_t key, int nsems, int flags)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_SEMGET);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_SEMGET);
     if (!rt)
         return -1;
-    rec.arg[0] = key;
-    rec.arg[1] = nsems;
-    rec.arg[2] = flags;
-    return (int)call(rt, &rec, NULL, NULL, 0, NULL);
+    rq.arg[0] = key;
+    rq.arg[1] = nsems;
+    rq.arg[2] = flags;
+    return (int)call(rt, &rq, NULL, NULL, 0, NULL);
 }
 
 int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_SEMTIMEDOP);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_SEMTIMEDOP);
     if (!rt)
         return -1;
     /* the wait ends at a fixed instant, however often it is woken */
@@ -559,31 +552,30 @@ int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct times
             }
         }
     }
-    rec.arg[0] = id;
-    rec.arg[2] = (long)nsops;
-    rec.arg[3] = timeout != NULL;
-    rec.arg[4] = timeout ? timeout->tv_sec : 0;
-    rec.arg[5] = timeout ? timeout->tv_nsec : 0;
-    rec.flags = sops ? 0 : REF_NULL_BUFFER;
-    return (int)call(rt, &rec, sops, NULL, REF_OP_SEM_RESUME, timeout ? &deadline : NULL);
+    rq.arg[0] = id;
+    rq.arg[2] = (long)nsops;
+    rq.arg[3] = timeout != NULL;
+    rq.arg[4] = timeout ? timeout->tv_sec : 0;
+    rq.arg[5] = timeout ? timeout->tv_nsec : 0;
+    rq.flags = sops ? 0 : MODEL_NULL_BUFFER;
+    return (int)call(rt, &rq, sops, NULL, MODEL_SEM_RESUME, timeout ? &deadline : NULL);
 }
 
 int ref_semctl(int id, int num, int cmd, unsigned long arg)
 {
-    struct ref_record rec;
-    struct ref_runtime *rt = begin(&rec, REF_OP_SEMCTL);
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_SEMCTL);
     if (!rt)
         return -1;
-    rec.arg[0] = id;
-    rec.arg[1] = num;
-    rec.arg[2] = cmd;
-    rec.arg[3] = (long)arg;
+    rq.arg[0] = id;
+    rq.arg[1] = num;
+    rq.arg[2] = cmd;
+    rq.arg[3] = (long)arg;
     void *ptr = (void *)(uintptr_t)arg;
     /* every command but the value ones takes a pointer */
-    int value_cmd = cmd == SETVAL || cmd == GETVAL || cmd == GETPID || cmd == GETNCNT || cmd == GETZCNT ||
-                    cmd == IPC_RMID;
-    rec.flags = ptr || value_cmd ? 0 : REF_NULL_BUFFER;
-    return (int)call(rt, &rec, ptr, ptr, 0, NULL);
+    const struct ctl_cmd *c = ctl_cmd_find(CTL_SEM, cmd);
+    rq.flags = ptr || (c && c->buffer == CTL_BUF_NONE) ? 0 : MODEL_NULL_BUFFER;
+    return (int)call(rt, &rq, ptr, ptr, 0, NULL);
 }
 
 /* ---------- shared memory ---------- */
@@ -620,20 +612,20 @@ int ref_shmget(key_t key, size_t size, int flags)
     if (!rt)
         return -1;
     struct ref_arena *a = &rt->arena;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SHMGET);
-    rec.arg[0] = key;
-    rec.arg[1] = (long)size;
-    rec.arg[2] = flags;
+    struct model_request rq;
+    fill_request(rt, &rq, MODEL_SHMGET);
+    rq.arg[0] = key;
+    rq.arg[1] = (long)size;
+    rq.arg[2] = flags;
     lock(rt, a);
-    long r = ref_txn(a, &rec, NULL, NULL);
+    long r = ref_txn(a, &rq, NULL, NULL);
     if (r >= 0) {
         const struct model_shm *shp = model_ids_find(&a->state->ns.shm_ids, (int)r);
         int idx = (int)(r & (MODEL_IPCMNI - 1));
         if (shp && shp->map_size > SHM_DATA_SPAN) {
             /* more than the arena gives one segment: undone, as if refused */
-            struct ref_record rm;
-            fill_record(rt, &rm, REF_OP_SHMCTL);
+            struct model_request rm;
+            fill_request(rt, &rm, MODEL_SHMCTL);
             rm.caller.caps |= MODEL_CAP_SYS_ADMIN;
             rm.arg[0] = r;
             rm.arg[1] = IPC_RMID;
@@ -678,13 +670,13 @@ void *ref_shmat(int id, const void *addr, int flags)
             reserve = at;
         }
     }
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SHMAT);
-    rec.arg[0] = id;
-    rec.arg[1] = (long)(uintptr_t)addr;
-    rec.arg[2] = flags;
-    rec.arg[3] = (long)(uintptr_t)reserve;
-    long r = ref_txn(a, &rec, NULL, NULL);
+    struct model_request rq;
+    fill_request(rt, &rq, MODEL_SHMAT);
+    rq.arg[0] = id;
+    rq.arg[1] = (long)(uintptr_t)addr;
+    rq.arg[2] = flags;
+    rq.arg[3] = (long)(uintptr_t)reserve;
+    long r = ref_txn(a, &rq, NULL, NULL);
     if (r >= 0 || r < -4095) {
         int prot = PROT_READ | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flags & SHM_EXEC) ? PROT_EXEC : 0);
         int fixed = (reserve || (flags & SHM_REMAP)) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
@@ -695,8 +687,8 @@ void *ref_shmat(int id, const void *addr, int flags)
              * attachment taken back as a detach would */
             if (at != MAP_FAILED)
                 munmap(at, size);
-            struct ref_record dt;
-            fill_record(rt, &dt, REF_OP_SHMDT);
+            struct model_request dt;
+            fill_request(rt, &dt, MODEL_SHMDT);
             dt.arg[0] = r;
             ref_txn(a, &dt, NULL, NULL);
             r = -EINVAL;
@@ -724,10 +716,10 @@ int ref_shmdt(const void *addr)
     for (const struct model_attach *at = a->state->ns.attaches; at; at = at->next)
         if (at->pid == rt->pid && at->addr == (uintptr_t)addr)
             size = at->size;
-    struct ref_record rec;
-    fill_record(rt, &rec, REF_OP_SHMDT);
-    rec.arg[0] = (long)(uintptr_t)addr;
-    long r = ref_txn(a, &rec, NULL, NULL);
+    struct model_request rq;
+    fill_request(rt, &rq, MODEL_SHMDT);
+    rq.arg[0] = (long)(uintptr_t)addr;
+    long r = ref_txn(a, &rq, NULL, NULL);
     if (r == 0 && size)
         munmap((void *)addr, size);
     unlock_and_wake(rt, a);
@@ -736,7 +728,7 @@ int ref_shmdt(const void *addr)
 
 int ref_shmctl(int id, int cmd, void *buf)
 {
-    return ctl_call(REF_OP_SHMCTL, id, cmd, buf);
+    return ctl_call(MODEL_SHMCTL, id, cmd, buf);
 }
 
 /* ---------- processes ---------- */
@@ -781,7 +773,7 @@ pid_t ref_fork(void)
     }
     uint64_t start = 0;
     if (child > 0) {
-        txn_event(a, REF_OP_FORK, rt->pid, child);
+        txn_event(a, MODEL_FORK, rt->pid, child);
         start = ref_start_time(child);
         new_slot(a->hdr, child, start);
     }
@@ -797,7 +789,7 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
     lock(rt, a);
     int i = slot_of(a->hdr, pid);
     if (i >= 0 && (!start || slot_is_mine(a->hdr, pid, start))) {
-        txn_event(a, REF_OP_EXIT, pid, 0);
+        txn_event(a, MODEL_EXIT, pid, 0);
         free_slot(a, i);
         /* it may have died between deciding a wake-up and making it */
         wake_all_waiters(rt, a);
@@ -829,10 +821,10 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
         } else {
             memcpy(in, name, n);
             memcpy(in + n, value, m);
-            struct ref_record rec;
-            fill_record(rt, &rec, REF_OP_SYSCTL_WRITE);
-            rec.arg[0] = (long)(n + m);
-            r = ref_txn(a, &rec, in, NULL);
+            struct model_request rq;
+            fill_request(rt, &rq, MODEL_SYSCTL_WRITE);
+            rq.arg[0] = (long)(n + m);
+            r = ref_txn(a, &rq, in, NULL);
             free(in);
         }
     } else {
@@ -890,7 +882,7 @@ void ref_set_hugepages_free(unsigned long n)
     if (!rt->attached)
         return;
     ref_lock(&rt->arena);
-    txn_event(&rt->arena, REF_OP_SET_HUGEPAGES, (long)n, 0);
+    txn_event(&rt->arena, MODEL_SET_HUGEPAGES, (long)n, 0);
     ref_unlock(&rt->arena);
 }
 

@@ -4,7 +4,7 @@
  * Must not: block, sleep or read a clock: a semop that must wait leaves a
  * waiter record and returns MODEL_BLOCKED. */
 #define _GNU_SOURCE
-#include "model.h"
+#include "model_ns.h"
 #include "linux_ipc.h"
 
 #include <errno.h>
@@ -385,8 +385,9 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
         return -EFBIG;
     if (model_ipcperms(c, &sma->perm, alter ? MODEL_S_IWUGO : MODEL_S_IRUGO))
         return -EACCES;
-    int locknum = sem_lock(sma, (int)nsops);
-
+    /* the waiter record is the model's (Linux's sem_queue is on the stack):
+     * taken before the lock, so running out of memory leaves the set as it
+     * was, complex mode's hysteresis included */
     struct model_sem_waiter *q = model_alloc(ns, sizeof(*q));
     if (!q)
         return -ENOMEM;
@@ -395,6 +396,7 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
         model_free(ns, q);
         return -ENOMEM;
     }
+    int locknum = sem_lock(sma, (int)nsops);
     memcpy(q->sops, sops, sizeof(struct sembuf) * (size_t)nsops);
     q->nsops = (int)nsops;
     q->pid = c->pid;

@@ -4,7 +4,7 @@
  * The memory itself and where an attachment lands are the runtime's.
  * Must not: map memory or read a clock. */
 #define _GNU_SOURCE
-#include "model.h"
+#include "model_ns.h"
 #include "linux_ipc.h"
 
 #include <errno.h>

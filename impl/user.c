@@ -2,7 +2,7 @@
  * NULL stands for memory the caller cannot reach, so that the order of
  * EFAULT among a call's checks is part of the specification.
  * Must not: touch any memory but the buffers it is given. */
-#include "model.h"
+#include "model_ns.h"
 
 #include <errno.h>
 #include <string.h>

@@ -172,3 +172,38 @@ Test(engine, golden_traces_catch_a_difference)
     cr_expect(strstr(output, "msq#1"), "%s", output);
     unlink("/tmp/svipc-test-golden.jsonl");
 }
+
+/* Whether FILE has a line that contains NEEDLE. */
+static int file_mentions(const char *file, const char *needle)
+{
+    FILE *f = fopen(file, "r");
+    cr_assert(f, "%s", file);
+    char *line = NULL;
+    size_t cap = 0;
+    int found = 0;
+    while (!found && getline(&line, &cap, f) >= 0)
+        found = strstr(line, needle) != NULL;
+    free(line);
+    fclose(f);
+    return found;
+}
+
+Test(engine, golden_recordings_are_stable_and_keep_only_what_is_compared)
+{
+    /* blocking, waking, a death and shared memory: entries of every kind */
+    const char *sel = "suites/msg/msg-waiters.svipc suites/shm/shmat.svipc suites/common/process.svipc";
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "run %s --record /tmp/svipc-test-rec1.jsonl", sel);
+    cr_assert_eq(run(cmd), 0, "%s", output);
+    snprintf(cmd, sizeof(cmd), "run %s -j 2 --record /tmp/svipc-test-rec2.jsonl", sel);
+    cr_assert_eq(run(cmd), 0, "%s", output);
+    cr_expect_eq(system("cmp -s /tmp/svipc-test-rec1.jsonl /tmp/svipc-test-rec2.jsonl"), 0,
+                 "recording the same scenarios twice gave different files");
+    cr_expect(file_mentions("/tmp/svipc-test-rec1.jsonl", "\"op\":\"woke\""), "no wake-up was recorded");
+    const char *volatile_keys[] = { "\"us\":", "\"raw\":", "\"line\":", "\"detail\":", "\"backend\":", "\"ms\":" };
+    for (size_t i = 0; i < sizeof(volatile_keys) / sizeof(volatile_keys[0]); i++)
+        cr_expect(!file_mentions("/tmp/svipc-test-rec1.jsonl", volatile_keys[i]), "the recording keeps %s",
+                  volatile_keys[i]);
+    unlink("/tmp/svipc-test-rec1.jsonl");
+    unlink("/tmp/svipc-test-rec2.jsonl");
+}

@@ -567,6 +567,18 @@ static void kernel_op(const struct op *o, struct outcome *k, unsigned char *msgb
     k->err = k->ret == -1 ? errno : 0;
 }
 
+/* One request to the model, through its single entry. */
+static long model(struct model_ns *ns, const struct model_caller *c, enum model_op op, const long *args, int n,
+                  const void *in, void *out, long now)
+{
+    struct model_request rq = { .op = op, .now = now, .caller = *c };
+    for (int i = 0; i < n; i++)
+        rq.arg[i] = args[i];
+    return model_apply(ns, &rq, in, out);
+}
+
+#define ARGS(...) (const long[]){ __VA_ARGS__ }, (int)(sizeof((const long[]){ __VA_ARGS__ }) / sizeof(long))
+
 static void model_op(struct model_ns *ns, const struct model_caller *c, const struct op *o,
                      struct outcome *m, const unsigned char *msgbuf, const struct outcome *kernel, long now)
 {
@@ -575,86 +587,88 @@ static void model_op(struct model_ns *ns, const struct model_caller *c, const st
     m->len = 0;
     switch (o->kind) {
     case K_MSGGET:
-        r = model_msgget(ns, c, (int32_t)o->a[0], (int)o->a[1], now);
+        r = model(ns, c, MODEL_MSGGET, ARGS((int32_t)o->a[0], o->a[1]), NULL, NULL, now);
         break;
     case K_MSGSND:
-        r = model_msgsnd(ns, c, (int)o->a[0], msgbuf, o->a[2], (int)o->a[3], now);
+        r = model(ns, c, MODEL_MSGSND, ARGS(o->a[0], 0, o->a[2], o->a[3]), msgbuf, NULL, now);
         break;
     case K_MSGRCV:
         memset(m->out, 0, sizeof(m->out));
-        r = model_msgrcv(ns, c, (int)o->a[0], m->out, o->a[1], o->a[2], (int)o->a[3], now);
+        r = model(ns, c, MODEL_MSGRCV, ARGS(o->a[0], 0, o->a[1], o->a[2], o->a[3]), NULL, m->out, now);
         m->len = r >= 0 ? sizeof(long) + (size_t)r : 0;
         break;
     case K_MSGCTL:
         ctl_input(o, m->out, &arg);
-        r = model_msgctl(ns, c, (int)o->a[0], (int)o->a[1], m->out, now);
+        r = model(ns, c, MODEL_MSGCTL, ARGS(o->a[0], o->a[1]), m->out, m->out, now);
         m->len = ctl_output_len(o, r);
         break;
     case K_SEMGET:
-        r = model_semget(ns, c, (int32_t)o->a[0], (int)o->a[1], (int)o->a[2], now);
+        r = model(ns, c, MODEL_SEMGET, ARGS((int32_t)o->a[0], o->a[1], o->a[2]), NULL, NULL, now);
         break;
     case K_SEMOP: {
         struct sembuf sops[512];
         memset(sops, 0, sizeof(sops));
         memcpy(sops, o->sops, sizeof(struct sembuf) * (size_t)o->nsops);
-        r = model_semtimedop(ns, c, (int)o->a[0], sops, o->a[1], (int)o->a[2], o->a[3], o->a[4], now);
+        r = model(ns, c, MODEL_SEMTIMEDOP, ARGS(o->a[0], 0, o->a[1], o->a[2], o->a[3], o->a[4]), sops, NULL, now);
         break;
     }
     case K_UNDO_CHILD: {
         struct model_caller child = *c;
         child.pid = kernel->child;
-        r = model_semtimedop(ns, &child, (int)o->a[0], o->sops, o->nsops, 0, 0, 0, now);
+        r = model(ns, &child, MODEL_SEMTIMEDOP, ARGS(o->a[0], 0, o->nsops, 0, 0, 0), o->sops, NULL, now);
         unsigned short vals[5];
         memcpy(vals, o->vals, sizeof(vals));
         struct sembuf move = { 0, (short)(o->a[5] == 3 ? -o->a[3] - 1 : 32767), IPC_NOWAIT };
         if (o->a[5] == 1)
-            model_semctl(ns, c, (int)o->a[0], 0, SETVAL, (unsigned long)o->a[3], now);
+            model(ns, c, MODEL_SEMCTL, ARGS(o->a[0], 0, SETVAL, o->a[3]), NULL, NULL, now);
         else if (o->a[5] == 2)
-            model_semctl(ns, c, (int)o->a[0], 0, SETALL, (unsigned long)(uintptr_t)vals, now);
+            model(ns, c, MODEL_SEMCTL, ARGS(o->a[0], 0, SETALL, 0), vals, NULL, now);
         else if (o->a[5] >= 3)
-            model_semtimedop(ns, c, (int)o->a[0], &move, 1, 0, 0, 0, now);
-        model_exit(ns, child.pid, now);
+            model(ns, c, MODEL_SEMTIMEDOP, ARGS(o->a[0], 0, 1, 0, 0, 0), &move, NULL, now);
+        model(ns, c, MODEL_EXIT, ARGS(child.pid), NULL, NULL, now);
         memset(m->out, 0, 5 * sizeof(unsigned short));
-        model_semctl(ns, c, (int)o->a[0], 0, GETALL, (unsigned long)(uintptr_t)m->out, now);
+        model(ns, c, MODEL_SEMCTL, ARGS(o->a[0], 0, GETALL, 0), NULL, m->out, now);
         m->len = 5 * sizeof(unsigned short);
         break;
     }
     case K_SHMGET:
-        r = model_shmget(ns, c, (int32_t)o->a[0], (unsigned long)o->a[1], (int)o->a[2], now);
+        r = model(ns, c, MODEL_SHMGET, ARGS((int32_t)o->a[0], o->a[1], o->a[2]), NULL, NULL, now);
         break;
     case K_SHMAT:
         /* where the kernel put a NULL-address attachment is the runtime's choice */
-        r = model_shmat(ns, c, (int)o->a[0], (uintptr_t)o->a[5], (int)o->a[2],
-                        kernel->ret != -1 ? (uintptr_t)kernel->ret : 0, now);
+        r = model(ns, c, MODEL_SHMAT, ARGS(o->a[0], o->a[5], o->a[2], kernel->ret != -1 ? kernel->ret : 0), NULL,
+                  NULL, now);
         break;
     case K_SHMDT:
-        r = model_shmdt(ns, c, (uintptr_t)o->a[0], now);
+        r = model(ns, c, MODEL_SHMDT, ARGS(o->a[0]), NULL, NULL, now);
         break;
     case K_SHMCTL:
         ctl_input(o, m->out, &arg);
-        r = model_shmctl(ns, c, (int)o->a[0], (int)o->a[1], m->out, now);
+        r = model(ns, c, MODEL_SHMCTL, ARGS(o->a[0], o->a[1]), m->out, m->out, now);
         m->len = ctl_output_len(o, r);
         break;
     case K_SHM_CHILD:
-        model_fork(ns, c->pid, kernel->child, now);
+        model(ns, c, MODEL_FORK, ARGS(c->pid, kernel->child), NULL, NULL, now);
         memset(m->out, 0, 2 * sizeof(struct shmid_ds));
-        model_shmctl(ns, c, (int)o->a[0], IPC_STAT, m->out, now);
-        model_exit(ns, kernel->child, now);
-        r = model_shmctl(ns, c, (int)o->a[0], IPC_STAT, m->out + sizeof(struct shmid_ds), now);
+        model(ns, c, MODEL_SHMCTL, ARGS(o->a[0], IPC_STAT), NULL, m->out, now);
+        model(ns, c, MODEL_EXIT, ARGS(kernel->child), NULL, NULL, now);
+        r = model(ns, c, MODEL_SHMCTL, ARGS(o->a[0], IPC_STAT), NULL, m->out + sizeof(struct shmid_ds), now);
         m->len = r >= 0 ? 2 * sizeof(struct shmid_ds) : 0;
         break;
     case K_SEMCTL:
         ctl_input(o, m->out, &arg);
-        r = model_semctl(ns, c, (int)o->a[0], (int)o->a[1], (int)o->a[2], arg, now);
+        /* a value command takes ARG; the others the buffer ctl_input filled */
+        r = model(ns, c, MODEL_SEMCTL, ARGS(o->a[0], o->a[1], o->a[2], (long)arg), m->out, m->out, now);
         m->len = ctl_output_len(o, r);
         break;
     case K_SYSCTL: {
-        char value[64];
+        char in[128];
+        int n = snprintf(in, sizeof(in), "%s", sysctl_names[o->a[0]]);
         if (o->a[0] == 4)
-            snprintf(value, sizeof(value), "%s", sem_settings[o->a[1]]);
+            n += snprintf(in + n + 1, sizeof(in) - (size_t)n - 1, "%s", sem_settings[o->a[1]]);
         else
-            snprintf(value, sizeof(value), "%ld", o->a[1]);
-        r = c->euid == 0 ? model_sysctl_write(ns, sysctl_names[o->a[0]], value) : -EACCES;
+            n += snprintf(in + n + 1, sizeof(in) - (size_t)n - 1, "%ld", o->a[1]);
+        r = c->euid == 0 ? model(ns, c, MODEL_SYSCTL_WRITE, ARGS(n + 2), in, NULL, now) : -EACCES;
         break;
     }
     default:
@@ -801,12 +815,14 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
         struct model_ns *ns = model_ns_new();
         FILE *meminfo = fopen("/proc/meminfo", "r");
         char line[256];
+        unsigned long hugepages = 0;
         while (meminfo && fgets(line, sizeof(line), meminfo))
-            if (sscanf(line, "HugePages_Free: %lu", &ns->limits.hugepages_free) == 1)
+            if (sscanf(line, "HugePages_Free: %lu", &hugepages) == 1)
                 break;
         if (meminfo)
             fclose(meminfo);
         struct model_caller c = { .pid = getpid() };
+        model(ns, &c, MODEL_SET_HUGEPAGES, ARGS((long)hugepages), NULL, NULL, 0);
         become(&creds[0], &c);
         static unsigned char msgbuf[sizeof(long) + MAX_TEXT];
         static struct outcome k, m;

@@ -1,6 +1,7 @@
 /* test_parse.c: the scenario format: what it accepts, how it expands
  * parameter matrices, and that every malformed input is refused with the
  * file, the line and a reason, leaving the catalog untouched. */
+#include "ops.h"
 #include "parse.h"
 
 #include <criterion/criterion.h>
@@ -185,4 +186,16 @@ Test(parse, a_name_used_by_an_earlier_file_is_refused)
     cr_expect_eq(cat.count, 1);
     cr_expect_eq(catalog_find(&cat, "y"), -1);
     cr_expect_eq(catalog_find(&cat, "x"), 0);
+}
+
+Test(parse, every_operation_has_one_row_found_by_its_name)
+{
+    for (int op = 0; op < OP_COUNT; op++) {
+        const struct op_desc *d = op_desc((enum op)op);
+        cr_assert(d && d->name, "operation %d has no row in ops.c", op);
+        cr_expect_eq(d->op, (enum op)op, "the row of %s is at another index", d->name);
+        cr_expect_eq(op_find(d->name, (d->flags & OPF_DIRECTIVE) != 0), d, "%s is not found by its name", d->name);
+        if (d->flags & OPF_BLOCKS)
+            cr_expect_geq(d->host_nr, 0, "%s can block but names no system call to sleep in", d->name);
+    }
 }

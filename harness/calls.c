@@ -1,0 +1,227 @@
+/* calls.c: performing a request's IPC call; see calls.h.
+ * Must not: keep state between calls, or perform process steps. */
+#define _GNU_SOURCE
+#include "calls.h"
+
+#include "linux_ipc.h"
+#include "ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEM_MAX 32768        /* semaphores a GETALL buffer holds */
+#define SEM_END 0xffff       /* no semaphore value (at most SEMVMX) is this: where GETALL's ends */
+
+/* IPC_SET: the fields the step gives (SET: a mask, 1 uid, 2 gid, 4 mode,
+ * 8 qbytes, then the values) over what IPC_STAT read, as a program does. */
+static void apply_set(struct ipc_perm *perm, unsigned long *qbytes, const int64_t *set)
+{
+    if (set[0] & 1)
+        perm->uid = (uid_t)set[1];
+    if (set[0] & 2)
+        perm->gid = (gid_t)set[2];
+    if (set[0] & 4)
+        perm->mode = (unsigned short)set[3];
+    if ((set[0] & 8) && qbytes)
+        *qbytes = (unsigned long)set[4];
+}
+
+/* msgctl and shmctl: a structure read (IPC_SET, after an IPC_STAT) or filled. */
+static long ctl_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
+                     const struct ctl_cmd *cmd, unsigned char *out, size_t *len)
+{
+    const int64_t *a = rq->arg;
+    int is_msg = rq->op == OP_MSGCTL;
+    long (*call)(void *, int, int, void *) = is_msg ? calls->msgctl : calls->shmctl;
+    memset(out, 0, CTL_STRUCT_MAX);
+    if (cmd && cmd->is_set) {
+        call(ctx, (int)a[0], IPC_STAT, out);
+        struct ipc_perm *perm = is_msg ? &((struct msqid_ds *)out)->msg_perm : &((struct shmid_ds *)out)->shm_perm;
+        apply_set(perm, is_msg ? &((struct msqid_ds *)out)->msg_qbytes : NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
+        errno = 0;
+    }
+    long ret = call(ctx, (int)a[0], (int)a[1], (rq->flags & WIRE_NULL_BUFFER) ? NULL : out);
+    if (ret != -1 && cmd && cmd->buffer == CTL_BUF_OUT)
+        *len = cmd->size;
+    return ret;
+}
+
+static long semctl_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
+                        const unsigned char *data, const struct ctl_cmd *cmd, unsigned char *out, size_t *len)
+{
+    const int64_t *a = rq->arg;
+    int id = (int)a[0], num = (int)a[1], c = (int)a[2];
+    unsigned long arg = (unsigned long)(uintptr_t)out;
+    memset(out, 0, CTL_STRUCT_MAX);
+    if (cmd && cmd->buffer == CTL_BUF_NONE) {
+        arg = (unsigned long)a[3];             /* SETVAL's value; ignored by the others */
+    } else if (cmd && cmd->per_sem && cmd->buffer == CTL_BUF_IN) {
+        arg = (unsigned long)(uintptr_t)data;  /* SETALL */
+    } else if (cmd && cmd->per_sem) {
+        memset(out, 0xff, SEM_MAX * sizeof(unsigned short));   /* GETALL: SEM_END marks the end */
+    } else if (cmd && cmd->is_set) {
+        struct semid_ds *ds = (struct semid_ds *)out;
+        calls->semctl(ctx, id, 0, IPC_STAT, (unsigned long)(uintptr_t)ds);
+        apply_set(&ds->sem_perm, NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
+        errno = 0;
+    }
+    if ((rq->flags & WIRE_NULL_BUFFER) && !(cmd && cmd->buffer == CTL_BUF_NONE))
+        arg = 0;
+    long ret = calls->semctl(ctx, id, num, c, arg);
+    if (ret == -1 || !cmd || cmd->buffer != CTL_BUF_OUT)
+        return ret;
+    if (cmd->per_sem) {
+        const unsigned short *v = (const unsigned short *)out;
+        size_t n = 0;
+        while (n < SEM_MAX && v[n] != SEM_END)
+            n++;
+        *len = n * sizeof(unsigned short);
+    } else {
+        *len = cmd->size;
+    }
+    return ret;
+}
+
+static long sysctl_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
+                        const unsigned char *data, unsigned char *out, size_t *len)
+{
+    const char *name = (const char *)data;
+    const char *value = name + strlen(name) + 1;
+    int writes = rq->arg[0] != 0;
+    if (calls->sysctl) {
+        int r = calls->sysctl(ctx, name, writes ? value : NULL, (char *)out, 4096);
+        if (r == 0 && !writes)
+            *len = strlen((char *)out);
+        return r;
+    }
+    char path[128];
+    snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+    int fd = open(path, (writes ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = writes ? write(fd, value, strlen(value)) : read(fd, out, 4096);
+    if (n > 0 && !writes)
+        *len = (size_t)n;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return n < 0 ? -1 : 0;
+}
+
+/* The header and the line of /proc/sysvipc/TABLE whose id column is ID. */
+static long sysvipc_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
+                         const unsigned char *data, unsigned char *out, size_t *len)
+{
+    const char *table = (const char *)data;
+    int id = (int)rq->arg[0];
+    if (calls->sysvipc_line) {
+        int found = calls->sysvipc_line(ctx, table, id, (char *)out, WIRE_MAX_DATA);
+        if (found == 1)
+            *len = strlen((char *)out);
+        return found;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/sysvipc/%s", table);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[1024], header[1024] = "";
+    long found = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (!*header) {
+            snprintf(header, sizeof(header), "%s", line);
+            continue;
+        }
+        long key, lid;
+        if (sscanf(line, "%ld %ld", &key, &lid) == 2 && lid == id) {
+            *len = (size_t)snprintf((char *)out, WIRE_MAX_DATA, "%s%s", header, line);
+            found = 1;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+long calls_perform(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
+                   const unsigned char *data, unsigned char *out, size_t *len)
+{
+    const int64_t *a = rq->arg;
+    /* buf=null: the call gets NULL for its buffer, so a copy to or from it faults */
+    int null_buffer = (rq->flags & WIRE_NULL_BUFFER) != 0;
+    *len = 0;
+    errno = 0;
+    switch (rq->op) {
+    case OP_MSGGET:
+        return calls->msgget(ctx, (key_t)a[0], (int)a[1]);
+    case OP_MSGSND: {
+        /* the type, then the text, zero-padded up to size= when that is larger */
+        size_t text = a[3] > 0 && (size_t)a[3] > rq->data_len && a[3] < WIRE_MAX_DATA ? (size_t)a[3] : rq->data_len;
+        unsigned char *buf = calloc(1, sizeof(long) + text);
+        if (!buf) {
+            errno = ENOMEM;
+            return -1;
+        }
+        long mtype = (long)a[1];
+        memcpy(buf, &mtype, sizeof(long));
+        memcpy(buf + sizeof(long), data, rq->data_len);
+        long ret = calls->msgsnd(ctx, (int)a[0], null_buffer ? NULL : buf, (size_t)a[3], (int)a[2]);
+        int saved = errno;
+        free(buf);
+        errno = saved;
+        return ret;
+    }
+    case OP_MSGRCV: {
+        /* a message longer than OUT makes the call fail with EFAULT at the
+         * guard page behind it, as it would in a program */
+        memset(out, 0, sizeof(long));
+        long ret = calls->msgrcv(ctx, (int)a[0], null_buffer ? NULL : out, (size_t)a[1], (long)a[2], (int)a[3]);
+        *len = ret >= 0 ? sizeof(long) + (size_t)ret : 0;
+        return ret;
+    }
+    case OP_MSGCTL:
+    case OP_SHMCTL:
+        return ctl_call(calls, ctx, rq, op_ctl_cmd(op_desc(rq->op), a), out, len);
+    case OP_SEMGET:
+        return calls->semget(ctx, (key_t)a[0], (int)a[1], (int)a[2]);
+    case OP_SEMOP:
+    case OP_SEMTIMEDOP: {
+        struct sembuf *sops = null_buffer ? NULL : (struct sembuf *)data;
+        if (rq->op == OP_SEMOP)
+            return calls->semop(ctx, (int)a[0], sops, (size_t)a[1]);
+        struct timespec ts = { .tv_sec = a[3], .tv_nsec = a[4] };
+        return calls->semtimedop(ctx, (int)a[0], sops, (size_t)a[1], a[2] ? &ts : NULL);
+    }
+    case OP_SEMCTL:
+        return semctl_call(calls, ctx, rq, data, op_ctl_cmd(op_desc(rq->op), a), out, len);
+    case OP_SHMGET:
+        return calls->shmget(ctx, (key_t)a[0], (size_t)a[1], (int)a[2]);
+    case OP_SHMAT:
+        return calls->shmat(ctx, (int)a[0], (const void *)(uintptr_t)a[1], (int)a[2]);
+    case OP_SHMDT:
+        return calls->shmdt(ctx, (const void *)(uintptr_t)a[0]);
+    case OP_FTOK: {
+        /* the key, and the file's device and inode to check it against */
+        struct stat st;
+        long ret = ftok((const char *)data, (int)a[0]);
+        if (ret != -1 && stat((const char *)data, &st) == 0) {
+            uint64_t ids[2] = { st.st_dev, st.st_ino };
+            memcpy(out, ids, sizeof(ids));
+            *len = sizeof(ids);
+        }
+        return ret;
+    }
+    case OP_SYSCTL:
+        return sysctl_call(calls, ctx, rq, data, out, len);
+    case OP_SYSVIPC:
+        return sysvipc_call(calls, ctx, rq, data, out, len);
+    default:
+        errno = ENOSYS;
+        return -1;
+    }
+}

@@ -1,0 +1,584 @@
+/* exec_puppet.c: the puppet executor.  Each scenario process is a real
+ * process, a puppet (puppet.c), driven one request at a time over its own
+ * channel.  The kernel and the reference runtime run here.
+ *
+ * Isolation: the runner enters a fresh PID namespace (and the backend's own
+ * isolation, a fresh IPC namespace for the kernel) before starting the
+ * scenario's processes.  The namespace's init is a tiny CLONE_VM child with
+ * PR_SET_PDEATHSIG, so if the runner dies, for any reason, the kernel kills
+ * every process of the scenario and the IPC namespace goes with them.
+ *
+ * Launch: a puppet is forked from the runner (its code is already here),
+ * or, when the runner has a wrapper command (an emulator, a tracer), that
+ * command starts this program as the puppet; an exec step re-executes the
+ * same way, as the same puppet on the same channel.
+ * Observation: a request's process has answered (a reply), or is asleep
+ * inside the call (the backend tells, from /proc), or has ended (end of
+ * file on its channel); waits only poll for those facts, each bounded by a
+ * deadline.
+ * Must not: decide outcomes (the engine does), or leave a process behind. */
+#define _GNU_SOURCE
+#include "executor.h"
+
+#include "backend.h"
+#include "names.h"
+#include "puppet.h"
+#include "runner.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_FD 3         /* a top-level puppet's channel */
+#define EXE_FD     4         /* this program, for exec steps */
+
+struct pproc {
+    int channel;             /* -1: none */
+    pid_t outer;             /* as the runner sees it */
+    pid_t inner;             /* as the scenario's processes see it */
+    int parent;              /* -1: started by the runner */
+    int gone;
+    int reaped;
+    int status;              /* wait status once reaped */
+};
+
+/* The executor's per-scenario runtime object. */
+struct puppets {
+    struct executor base;
+    const struct scenario *s;
+    const struct backend *be;
+    const struct runner_env *env;
+    struct pproc proc[MAX_PROCS];
+    pid_t init;
+    unsigned char *buf;      /* the runner's reply buffer */
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* ---------- channels ---------- */
+
+static int new_channel(int pair[2])
+{
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+        return -1;
+    int on = 1, size = 2 * WIRE_MAX_DATA;
+    setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+    for (int i = 0; i < 2; i++)
+        if (setsockopt(pair[i], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+            setsockopt(pair[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    return 0;
+}
+
+/* Readable before DEADLINE, waiting at most MAX_WAIT seconds (< 0: no limit). */
+static int wait_readable(int fd, double deadline, double max_wait)
+{
+    double left = deadline - now();
+    if (left < 0)
+        left = 0;
+    if (max_wait >= 0 && left > max_wait)
+        left = max_wait;
+    struct timespec ts = { .tv_sec = (time_t)left, .tv_nsec = (long)((left - (double)(time_t)left) * 1e9) };
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    return ppoll(&pfd, 1, &ts, NULL) > 0;
+}
+
+/* One reply from P into OUT.  1 reply, 0 end of file, -1 error. */
+static int take_reply(struct puppets *x, struct pproc *p, struct x_reply *out)
+{
+    ssize_t n = wire_recv(p->channel, x->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, NULL);
+    if (n <= 0)
+        return n < 0 ? -1 : 0;
+    struct wire_reply rep;
+    memcpy(&rep, x->buf, sizeof(rep));
+    memset(out, 0, sizeof(*out));
+    if (rep.kind == REPLY_FAULT) {
+        out->status = X_FAULT;
+        out->sig = (int)rep.ret;
+        out->ret = -1;
+    } else {
+        out->status = X_DONE;
+        out->ret = rep.ret;
+        out->err = rep.err;
+        out->data = x->buf + sizeof(rep);
+        out->len = rep.data_len;
+    }
+    return 1;
+}
+
+/* A fresh puppet has sent HELLO on P's channel: learn its pids. */
+static int take_hello(struct puppets *x, struct pproc *p, double deadline)
+{
+    if (!wait_readable(p->channel, deadline, -1))
+        return -1;
+    pid_t outer = 0;
+    ssize_t n = wire_recv(p->channel, x->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, &outer);
+    if (n < (ssize_t)sizeof(struct wire_reply))
+        return -1;
+    struct wire_reply rep;
+    memcpy(&rep, x->buf, sizeof(rep));
+    if (rep.kind != REPLY_HELLO)
+        return -1;
+    p->inner = rep.pid;
+    if (outer > 0)
+        p->outer = outer;
+    return 0;
+}
+
+/* ---------- processes ---------- */
+
+static pid_t wait_child(pid_t pid, int *status)
+{
+    pid_t got;
+    do
+        got = waitpid(pid, status, __WALL);
+    while (got < 0 && errno == EINTR);
+    return got;
+}
+
+/* Whether process PID has finished exiting: a zombie, or already reaped. */
+static int is_dead(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');        /* the state follows the command name */
+    return !paren || paren[1] == '\0' || paren[2] == 'Z' || paren[2] == 'X';
+}
+
+/* P has closed its channel: it is exiting.  Its channel closes
+ * (exit_files) before it becomes a zombie (exit_notify), so wait for that
+ * too: a step after it must find it dead, not still exiting. */
+static void mark_gone(struct puppets *x, struct pproc *p, double deadline)
+{
+    p->gone = 1;
+    close(p->channel);
+    p->channel = -1;
+    struct timespec pause = { 0, 20000 };
+    while (!is_dead(p->outer) && now() < deadline)
+        nanosleep(&pause, NULL);
+    if (x->be->process_gone)
+        x->be->process_gone(p->inner);
+}
+
+/* How P ended, for a step that did not expect it. */
+static void describe_death(struct pproc *p, struct x_reply *out)
+{
+    out->status = X_GONE;
+    if (p->parent < 0 && !p->reaped && wait_child(p->outer, &p->status) == p->outer) {
+        p->reaped = 1;
+        if (WIFSIGNALED(p->status)) {
+            out->sig = WTERMSIG(p->status);
+            snprintf(out->detail, sizeof(out->detail), "killed by %s", signal_name(out->sig));
+        } else {
+            snprintf(out->detail, sizeof(out->detail), "exited with %d", WEXITSTATUS(p->status));
+        }
+    } else {
+        snprintf(out->detail, sizeof(out->detail), "the process is gone");
+    }
+}
+
+enum wait_result { W_REPLY, W_BLOCKED, W_EOF, W_TIMEOUT };
+
+/* Wait until P replies, or is seen asleep inside the blocking call of OP
+ * (when WATCH), or closes its channel. */
+static enum wait_result await_puppet(struct puppets *x, struct pproc *p, enum op op, int watch, double deadline,
+                                     struct x_reply *out)
+{
+    const struct op_desc *d = op_desc(op);
+    double backoff = 30e-6;
+    watch = watch && (d->flags & OPF_BLOCKS);
+    for (;;) {
+        if (wait_readable(p->channel, deadline, watch ? backoff : -1))
+            return take_reply(x, p, out) > 0 ? W_REPLY : W_EOF;
+        if (watch && x->be->blocked_in(p->outer, d) == 1)
+            return W_BLOCKED;
+        if (now() >= deadline)
+            return W_TIMEOUT;
+        backoff = backoff * 2 < 5e-3 ? backoff * 2 : 5e-3;
+    }
+}
+
+/* An answer awaited: the reply, the sleep, or how the process ended. */
+static void await_answer(struct puppets *x, int proc, enum op op, int watch, double deadline, struct x_reply *out)
+{
+    struct pproc *p = &x->proc[proc];
+    memset(out, 0, sizeof(*out));
+    switch (await_puppet(x, p, op, watch, deadline, out)) {
+    case W_REPLY:
+        return;
+    case W_BLOCKED:
+        out->status = X_BLOCKED;
+        return;
+    case W_EOF:
+        if (op == OP_EXIT)
+            out->status = X_GONE;    /* its status is for whoever waits for it */
+        else
+            describe_death(p, out);
+        mark_gone(x, p, deadline);
+        return;
+    case W_TIMEOUT:
+        out->status = X_NO_ANSWER;
+        return;
+    }
+}
+
+/* ---------- launching ---------- */
+
+static int init_main(void *arg)
+{
+    (void)arg;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGCHLD, SIG_IGN);      /* orphans are reaped by the kernel */
+    for (;;)
+        pause();
+    return 0;
+}
+
+/* The command that starts this program as a puppet: the wrapper, then
+ * this program's path, as NUL-separated words after the backend's name
+ * (the data of an exec request: puppet.c appends --puppet FD BACKEND). */
+static size_t launch_words(const struct runner_env *env, const struct backend *be, char *buf, size_t size)
+{
+    size_t used = 0;
+    int count = 0;
+    while (env->wrapper && env->wrapper[count])
+        count++;
+    for (int i = -1; i <= count; i++) {
+        if (i == count && !env->wrapper)
+            break;
+        const char *word = i < 0 ? be->name : i < count ? env->wrapper[i] : env->exe_path;
+        size_t n = strlen(word) + 1;
+        if (used + n > size)
+            return 0;
+        memcpy(buf + used, word, n);
+        used += n;
+    }
+    return used;
+}
+
+/* In a new puppet's process: become the wrapped program (never returns). */
+static _Noreturn void exec_wrapped(const struct runner_env *env, const struct backend *be)
+{
+    char *argv[64], fd_text[16];
+    int n = 0;
+    for (int i = 0; env->wrapper[i] && n < 58; i++)
+        argv[n++] = env->wrapper[i];
+    snprintf(fd_text, sizeof(fd_text), "%d", CHANNEL_FD);
+    argv[n++] = (char *)env->exe_path;
+    argv[n++] = "--puppet";
+    argv[n++] = fd_text;
+    argv[n++] = (char *)be->name;
+    argv[n] = NULL;
+    execvp(argv[0], argv);
+    fprintf(stderr, "svipc: cannot start %s: %s\n", argv[0], strerror(errno));
+    _exit(123);
+}
+
+/* Fork a top-level puppet for process INDEX: it keeps only its channel,
+ * this program and the backend's descriptor, each at its known number. */
+static int spawn_puppet(struct puppets *x, int index)
+{
+    struct pproc *p = &x->proc[index];
+    int pair[2];
+    if (new_channel(pair) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int keep[3] = { pair[1], x->env->exe_fd, x->be->scenario_fd ? x->be->scenario_fd() : -1 };
+        const int at[3] = { CHANNEL_FD, EXE_FD, BACKEND_FD };
+        for (int i = 0; i < 3; i++)
+            if (keep[i] >= 0)
+                keep[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, BACKEND_FD + 1);
+        for (int i = 0; i < 3; i++)
+            if (keep[i] >= 0)
+                dup2(keep[i], at[i]);
+        syscall(SYS_close_range, BACKEND_FD + 1, ~0U, 0);
+        if (x->env->wrapper)
+            exec_wrapped(x->env, x->be);
+        munmap((void *)x->env->base, x->env->base_span);
+        puppet_start(CHANNEL_FD, x->be);
+        puppet_run(CHANNEL_FD, x->be);
+    }
+    close(pair[1]);
+    p->channel = pair[0];
+    p->outer = pid;
+    p->parent = -1;
+    return 0;
+}
+
+static void puppets_end(struct executor *base)
+{
+    struct puppets *x = (struct puppets *)base;
+    if (x->init > 0)
+        kill(x->init, SIGKILL);    /* the kernel kills the whole namespace */
+    for (int i = 0; i < MAX_PROCS; i++)
+        if (x->proc[i].channel >= 0)
+            close(x->proc[i].channel);
+    int status;
+    while (wait_child(-1, &status) > 0)
+        ;
+    free(x);
+}
+
+static struct executor *puppets_begin(const struct scenario *s, const struct backend *be,
+                                      const struct runner_env *env, enum scenario_status *status, char *why,
+                                      size_t size)
+{
+    *status = SC_SKIP;
+    if (env->processes_why[0]) {
+        snprintf(why, size, "%s", env->processes_why);
+        return NULL;
+    }
+    struct puppets *x = calloc(1, sizeof(*x));
+    if (!x) {
+        *status = SC_ERROR;
+        snprintf(why, size, "out of memory");
+        return NULL;
+    }
+    x->base.ops = &executor_puppets;
+    x->s = s;
+    x->be = be;
+    x->env = env;
+    x->buf = env->reply_buf;
+    for (int i = 0; i < MAX_PROCS; i++)
+        x->proc[i].channel = -1;
+    long step_ms = s->step_deadline_ms ? s->step_deadline_ms : env->step_deadline_ms;
+    double deadline = now() + (double)step_ms / 1000.0;
+    if (setns(env->pidns_fd, CLONE_NEWPID) < 0 || unshare(CLONE_NEWPID) < 0) {
+        snprintf(why, size, "cannot create a PID namespace: %s", strerror(errno));
+        goto fail;
+    }
+    if (be->begin_scenario(why, size) < 0)
+        goto fail;
+    *status = SC_ERROR;
+    x->init = clone(init_main, env->init_stack + env->init_stack_size, CLONE_VM | SIGCHLD, NULL);
+    if (x->init < 0) {
+        snprintf(why, size, "cannot start the namespace's init: %s", strerror(errno));
+        goto fail;
+    }
+    /* fork them all, then hear from each: they start up in parallel */
+    for (int i = 0; i < s->ninitial; i++)
+        if (spawn_puppet(x, i) < 0) {
+            snprintf(why, size, "cannot start process %s: %s", s->proc_name[i], strerror(errno));
+            goto fail;
+        }
+    for (int i = 0; i < s->ninitial; i++)
+        if (take_hello(x, &x->proc[i], deadline) < 0) {
+            snprintf(why, size, "process %s did not start", s->proc_name[i]);
+            goto fail;
+        }
+    return &x->base;
+fail:
+    puppets_end(&x->base);
+    return NULL;
+}
+
+/* ---------- steps ---------- */
+
+static pid_t puppets_pid(struct executor *base, int proc)
+{
+    struct puppets *x = (struct puppets *)base;
+    return x->proc[proc].inner;
+}
+
+/* exec: the reply is a HELLO from the new image on the same channel. */
+static void perform_exec(struct puppets *x, int proc, double deadline, struct x_reply *out)
+{
+    struct pproc *p = &x->proc[proc];
+    struct wire_request rq = { .op = OP_EXEC, .arg = { EXE_FD } };
+    char words[8192];
+    rq.data_len = (uint32_t)launch_words(x->env, x->be, words, sizeof(words));
+    memset(out, 0, sizeof(*out));
+    if (wire_send(p->channel, &rq, sizeof(rq), words, rq.data_len, -1) < 0 ||
+        !wait_readable(p->channel, deadline, -1)) {
+        out->status = X_NO_ANSWER;
+        snprintf(out->detail, sizeof(out->detail), "no answer to exec");
+        return;
+    }
+    ssize_t n = wire_recv(p->channel, x->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, NULL);
+    struct wire_reply rep;
+    if (n < (ssize_t)sizeof(rep)) {
+        describe_death(p, out);
+        mark_gone(x, p, deadline);
+        return;
+    }
+    memcpy(&rep, x->buf, sizeof(rep));
+    out->status = X_DONE;
+    out->ret = rep.kind == REPLY_HELLO ? 0 : -1;
+    out->err = rep.kind == REPLY_HELLO ? 0 : rep.err;
+}
+
+static void puppets_perform(struct executor *base, int proc, int target, const struct request *rq, int watch,
+                            double deadline, struct x_reply *out)
+{
+    struct puppets *x = (struct puppets *)base;
+    struct pproc *p = &x->proc[proc];
+    enum op op = (enum op)rq->head.op;
+    if (op == OP_EXEC) {
+        perform_exec(x, proc, deadline, out);
+        return;
+    }
+    int child[2] = { -1, -1 };
+    if (op == OP_FORK && new_channel(child) < 0) {
+        memset(out, 0, sizeof(*out));
+        out->status = X_ERROR;
+        snprintf(out->detail, sizeof(out->detail), "socketpair: %s", strerror(errno));
+        return;
+    }
+    int sent = wire_send(p->channel, &rq->head, sizeof(rq->head), rq->data, rq->len, child[1]);
+    int send_errno = errno;
+    if (child[1] >= 0)
+        close(child[1]);
+    if (sent < 0) {
+        if (child[0] >= 0)
+            close(child[0]);
+        memset(out, 0, sizeof(*out));
+        out->status = X_ERROR;
+        snprintf(out->detail, sizeof(out->detail), "cannot reach process %s: %s", x->s->proc_name[proc],
+                 strerror(send_errno));
+        return;
+    }
+    await_answer(x, proc, op, watch, deadline, out);
+    /* the new process of a fork says hello on the channel it was given */
+    if (op == OP_FORK && out->status == X_DONE && out->ret > 0) {
+        struct pproc *c = &x->proc[target];
+        c->channel = child[0];
+        c->parent = proc;
+        child[0] = -1;
+        if (take_hello(x, c, deadline) < 0) {
+            out->status = X_ERROR;
+            snprintf(out->detail, sizeof(out->detail), "the forked process %s did not start",
+                     x->s->proc_name[target]);
+        }
+    }
+    if (child[0] >= 0)
+        close(child[0]);
+}
+
+static void puppets_settle(struct executor *base, int proc, const struct request *rq, enum x_settle how,
+                           double deadline, struct x_reply *out)
+{
+    struct puppets *x = (struct puppets *)base;
+    await_answer(x, proc, (enum op)rq->head.op, how == X_LOOK, deadline, out);
+}
+
+static int puppets_send_signal(struct executor *base, int proc, int sig)
+{
+    struct puppets *x = (struct puppets *)base;
+    return kill(x->proc[proc].outer, sig);
+}
+
+/* Whether SIG is still pending for process PID (not yet delivered). */
+static int signal_pending(pid_t pid, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return 0;
+    int pending = 0;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "SigPnd:", 7) == 0 || strncmp(line, "ShdPnd:", 7) == 0) {
+            unsigned long long mask = strtoull(line + 7, NULL, 16);
+            if (mask & (1ULL << (sig - 1)))
+                pending = 1;
+        }
+    fclose(f);
+    return pending;
+}
+
+static void puppets_await_signal(struct executor *base, int proc, int sig, double deadline, struct x_reply *out)
+{
+    struct puppets *x = (struct puppets *)base;
+    struct pproc *p = &x->proc[proc];
+    memset(out, 0, sizeof(*out));
+    out->status = X_DONE;
+    if (p->gone || p->channel < 0)
+        return;
+    if (!puppet_signal_is_fatal(sig)) {
+        /* delivered once no longer pending; a reply or an end of file is
+         * left for the engine's settling to take */
+        while (signal_pending(p->outer, sig) && now() < deadline)
+            if (wait_readable(p->channel, deadline, 50e-6))
+                break;
+        return;
+    }
+    for (;;) {
+        if (!wait_readable(p->channel, deadline, -1)) {
+            out->status = X_NO_ANSWER;
+            return;
+        }
+        struct x_reply ignored;
+        if (take_reply(x, p, &ignored) <= 0) {
+            mark_gone(x, p, deadline);
+            out->status = X_GONE;
+            out->sig = sig;
+            snprintf(out->detail, sizeof(out->detail), "killed by %s", signal_name(sig));
+            return;
+        }
+        /* a reply racing the signal: the process still ends */
+    }
+}
+
+static void puppets_reap(struct executor *base, int proc, double deadline, struct x_reply *out)
+{
+    struct puppets *x = (struct puppets *)base;
+    struct pproc *p = &x->proc[proc];
+    memset(out, 0, sizeof(*out));
+    /* its channel closes when it ends: wait for that, within the deadline */
+    while (!p->gone) {
+        if (!wait_readable(p->channel, deadline, -1)) {
+            out->status = X_NO_ANSWER;
+            return;
+        }
+        struct x_reply ignored;
+        if (take_reply(x, p, &ignored) <= 0)
+            mark_gone(x, p, deadline);
+    }
+    if (!p->reaped && wait_child(p->outer, &p->status) == p->outer)
+        p->reaped = 1;
+    out->status = X_DONE;
+    out->ret = p->status;
+}
+
+const struct executor_ops executor_puppets = {
+    .name = "puppets",
+    .begin = puppets_begin,
+    .end = puppets_end,
+    .pid = puppets_pid,
+    .perform = puppets_perform,
+    .settle = puppets_settle,
+    .send_signal = puppets_send_signal,
+    .await_signal = puppets_await_signal,
+    .reap = puppets_reap,
+};

@@ -1,0 +1,39 @@
+/* runner.h: a runner's long-lived resources, set up once in each runner
+ * process (pool.c) and used by every scenario it runs: the window of
+ * address space kept free for shmat ('base'), and what puppets need (this
+ * program to exec, the PID namespace to come back to, a stack for each
+ * scenario's namespace init, a reply buffer), with the run's default
+ * deadlines; and the facts of the host the model must be told.
+ * Must not: hold anything of one scenario. */
+#ifndef SVIPC_RUNNER_H
+#define SVIPC_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct runner_env {
+    uintptr_t base;          /* an address window reserved for shmat */
+    size_t base_span;
+    int pidns_fd;            /* the runner's own PID namespace, or -1 */
+    int exe_fd;              /* this program, for exec steps, or -1 */
+    char exe_path[4096];     /* its path, for a wrapper to start */
+    char *const *wrapper;    /* NULL: puppets are forked from the runner; else a
+                              * command (argv, NULL-terminated) that starts this
+                              * program, as a wrapper does (an emulator ...) */
+    char *init_stack;        /* stack of each scenario's PID-namespace init */
+    size_t init_stack_size;
+    unsigned char *reply_buf;/* the largest reply, kept for the runner's life */
+    long step_deadline_ms;   /* defaults when the scenario sets none */
+    long scenario_deadline_ms;
+    char processes_why[256]; /* empty, or why real processes cannot be run here */
+};
+
+/* 0, or -1 with WHY: the runner cannot run anything (no address space).
+ * What only real processes need and is missing is recorded in
+ * ENV->processes_why, for the backends that need them to report. */
+int runner_env_init(struct runner_env *env, char *why, size_t size);
+
+/* HugePages_Free of /proc/meminfo: the pool SHM_HUGETLB segments draw on. */
+unsigned long host_hugepages_free(void);
+
+#endif
