@@ -16,7 +16,7 @@ GOLDEN  := suites/golden/linux.jsonl
 
 HARNESS := names scenario ops parse request outcome calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine trace pool coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred ref_arena ref_keeper ref_runtime
+IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
@@ -58,8 +58,8 @@ $(BUILD)/pic/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
 
-# An ordinary program of System V IPC, run on the kernel and on the preload library.
-$(BUILD)/ipc_demo: tests/programs/ipc_demo.c $(DEPS_STAMP)
+# Ordinary programs of System V IPC, run on the kernel and on the preload library.
+$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -o $@ $<
 
 # The reference runtime as a drop-in for the C library's IPC calls.
@@ -75,7 +75,7 @@ $(BUILD)/tests/libsvipc-ref-other.so: impl/*.c impl/*.h $(DEPS_STAMP)
 
 $(BUILD)/tests/test_ref_arena: $(BUILD)/tests/libsvipc-ref-other.so
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(BUILD)/ipc_demo
+$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion -ldl
 

@@ -184,6 +184,10 @@ struct model_ns {
  * reference runtime's arena); nothing to free but the memory. */
 void model_ns_init(struct model_ns *ns, struct model_heap *heap);
 
+/* Whether NS is well formed, its objects inside [LO, HI) (check.c): 0, or
+ * -1 with WHY. */
+int model_ns_check(const struct model_ns *ns, uintptr_t lo, uintptr_t hi, char *why, size_t size);
+
 /* The memory of the namespace's objects: zeroed; NULL when exhausted. */
 void *model_alloc(struct model_ns *ns, size_t size);
 void model_free(struct model_ns *ns, void *p);

@@ -1,17 +1,18 @@
-/* ref_arena.c: mapping, formatting, the robust lock, and the log with its
- * checkpoints and replay (see ref_arena.h for the scheme).
+/* ref_arena.c: the arena file: layout, making, opening with its trust
+ * checks, mapping with its damage checks, the robust lock, and the log with
+ * its checkpoints and replay (see ref_arena.h for the scheme).
  * Must not: interpret operations (model_apply does) or wake processes. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -21,25 +22,29 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
+#define LOCK_PATIENCE_S 2               /* a lock held this long is looked at: is its holder alive? */
 
 static size_t round_page(size_t n)
 {
     return (n + PAGE - 1) & ~(PAGE - 1);
 }
 
+/* The fixed part: header, two logs, the state's span; the data space after. */
 static size_t header_span(void) { return round_page(sizeof(struct ref_header)); }
+static size_t log_offset(int k) { return header_span() + (size_t)k * REF_LOG_SIZE; }
+static size_t state_offset(void) { return log_offset(2); }
 static size_t state_span(void) { return round_page(sizeof(struct ref_state) + REF_HEAP_SIZE); }
-static size_t map_span(void) { return header_span() + 3 * state_span() + 2 * REF_LOG_SIZE; }
-static uint64_t file_span(void) { return ref_segment_offset(MODEL_IPCMNI); }
+static size_t map_span(void) { return state_offset() + state_span(); }
+static uint64_t data_start(void) { return map_span(); }
 
 uint64_t ref_arena_layout(void)
 {
     const uint64_t facts[] = {
-        REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_DATA_SHIFT, MODEL_IPCMNI,
+        REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_MAX_FREE, MODEL_IPCMNI,
         MODEL_SHM_MAP_SIZE,            /* the last operation: a new one changes the log's meaning */
         sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
-        offsetof(struct ref_header, seg_data_id), offsetof(struct ref_header, procs),
-        sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t),
+        offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
+        sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),
         sizeof(struct ref_state), offsetof(struct ref_state, heap), offsetof(struct ref_state, heap_bytes),
         sizeof(struct model_heap), sizeof(struct model_ns), sizeof(struct model_limits), sizeof(struct model_ids),
         sizeof(struct model_perm), sizeof(struct model_msq), sizeof(struct model_msg),
@@ -55,21 +60,50 @@ uint64_t ref_arena_layout(void)
     return h;
 }
 
+/* A checksum of N bytes: four lanes of 8-byte words, then the tail. */
+static uint64_t checksum(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *b = p;
+    uint64_t lane[4] = { h ^ 0x9e3779b97f4a7c15ULL, h + n, h ^ 0xc2b2ae3d27d4eb4fULL, ~h };
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) {
+            uint64_t w;
+            memcpy(&w, b + i + 8 * k, 8);
+            lane[k] = (lane[k] ^ w) * 0x100000001b3ULL;
+            lane[k] ^= lane[k] >> 29;
+        }
+    uint64_t s = lane[0] ^ (lane[1] << 1) ^ (lane[2] << 2) ^ (lane[3] << 3);
+    for (; i < n; i++)
+        s = (s ^ b[i]) * 0x100000001b3ULL;
+    return s ^ (s >> 31);
+}
+
+static uint64_t record_sum(const struct ref_record *rec)
+{
+    struct ref_record head = *rec;
+    head.sum = 0;
+    return checksum(rec->in, rec->in_len, checksum(&head, sizeof(head), 0));
+}
+
+/* ---------- mapping ---------- */
+
 static void set_view(struct ref_arena *a, int fd, void *base)
 {
     unsigned char *p = base;
     a->fd = fd;
     a->hdr = base;
-    a->state = (struct ref_state *)(p + header_span());
-    a->checkpoint[0] = p + header_span() + state_span();
-    a->checkpoint[1] = a->checkpoint[0] + state_span();
-    a->log[0] = a->checkpoint[1] + state_span();
-    a->log[1] = a->log[0] + REF_LOG_SIZE;
+    a->log[0] = p + log_offset(0);
+    a->log[1] = p + log_offset(1);
+    a->state = (struct ref_state *)(p + state_offset());
 }
 
-int ref_arena_map(struct ref_arena *a, int fd, char *why, size_t size)
+/* Map FD's fixed part at REF_ARENA_ADDR; inherited (mapped already) when
+ * *INHERITED comes back 1. */
+static int map_fixed(struct ref_arena *a, int fd, const char *name, int *inherited, char *why, size_t size)
 {
     void *want = (void *)REF_ARENA_ADDR;
+    *inherited = 0;
     void *p = mmap(want, map_span(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
     if (p == MAP_FAILED && errno == EEXIST) {
         /* mapped already (inherited across fork): it must be this file */
@@ -79,18 +113,19 @@ int ref_arena_map(struct ref_arena *a, int fd, char *why, size_t size)
         if (fstat(fd, &mine) == 0 && stat(path, &there) == 0 && mine.st_dev == there.st_dev &&
             mine.st_ino == there.st_ino) {
             set_view(a, fd, want);
+            *inherited = 1;
             return 0;
         }
-        snprintf(why, size, "the address %#lx the reference arena needs is taken", REF_ARENA_ADDR);
+        snprintf(why, size, "%s: the address %#lx the reference arena needs is taken", name, REF_ARENA_ADDR);
         return -1;
     }
     if (p == MAP_FAILED) {
-        snprintf(why, size, "cannot map the reference arena: %s", strerror(errno));
+        snprintf(why, size, "%s: cannot map the reference arena: %s", name, strerror(errno));
         return -1;
     }
     if (p != want) {               /* a kernel without MAP_FIXED_NOREPLACE */
         munmap(p, map_span());
-        snprintf(why, size, "the address %#lx the reference arena needs is taken", REF_ARENA_ADDR);
+        snprintf(why, size, "%s: the address %#lx the reference arena needs is taken", name, REF_ARENA_ADDR);
         return -1;
     }
     set_view(a, fd, p);
@@ -105,6 +140,90 @@ void ref_arena_unmap(struct ref_arena *a)
     a->fd = -1;
 }
 
+int ref_arena_check_size(const struct ref_arena *a, char *why, size_t size)
+{
+    struct stat st;
+    if (fstat(a->fd, &st) < 0 || (uint64_t)st.st_size < data_start() ||
+        (uint64_t)st.st_size < a->hdr->data_end) {
+        snprintf(why, size, "%s: the arena file was truncated (%lld bytes, %llu expected)", a->name,
+                 (long long)st.st_size, (unsigned long long)a->hdr->data_end);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------- the data space ---------- */
+
+/* The file grows to END; 0, or -1 (the file system refuses). */
+static int grow_to(struct ref_arena *a, uint64_t end)
+{
+    if (end <= a->hdr->data_end)
+        return 0;
+    if (ftruncate(a->fd, (off_t)end) < 0)
+        return -1;
+    a->hdr->data_end = end;
+    return 0;
+}
+
+static void punch(struct ref_arena *a, struct ref_extent e)
+{
+    fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)e.off, (off_t)e.len);
+}
+
+struct ref_extent ref_space_alloc(struct ref_arena *a, uint64_t len, uint64_t align)
+{
+    struct ref_header *h = a->hdr;
+    struct ref_extent none = { 0, 0 };
+    len = round_page(len ? len : 1);
+    align = align < PAGE ? PAGE : align;
+    /* first fit among the freed extents (holes: their memory reads as zero) */
+    for (uint32_t i = 0; i < h->nfree; i++) {
+        struct ref_extent *f = &h->free_extents[i];
+        uint64_t start = (f->off + align - 1) & ~(align - 1);
+        if (start + len > f->off + f->len)
+            continue;
+        struct ref_extent got = { start, len };
+        struct ref_extent before = { f->off, start - f->off }, after = { start + len, f->off + f->len - start - len };
+        *f = h->free_extents[--h->nfree];
+        if (before.len && h->nfree < REF_MAX_FREE)
+            h->free_extents[h->nfree++] = before;
+        if (after.len && h->nfree < REF_MAX_FREE)
+            h->free_extents[h->nfree++] = after;
+        return got;
+    }
+    uint64_t start = (h->data_end + align - 1) & ~(align - 1);
+    if (start + len < start || grow_to(a, start + len) < 0)
+        return none;
+    if (start > h->data_end && h->nfree < REF_MAX_FREE)   /* the alignment's gap */
+        h->free_extents[h->nfree++] = (struct ref_extent){ h->data_end, start - h->data_end };
+    return (struct ref_extent){ start, len };
+}
+
+void ref_space_free(struct ref_arena *a, struct ref_extent e)
+{
+    struct ref_header *h = a->hdr;
+    if (!e.len)
+        return;
+    punch(a, e);
+    /* merged with its neighbours, so space is found again as one piece */
+    for (uint32_t i = 0; i < h->nfree;) {
+        struct ref_extent *f = &h->free_extents[i];
+        if (f->off + f->len == e.off) {
+            e = (struct ref_extent){ f->off, f->len + e.len };
+        } else if (e.off + e.len == f->off) {
+            e.len += f->len;
+        } else {
+            i++;
+            continue;
+        }
+        *f = h->free_extents[--h->nfree];
+    }
+    if (h->nfree < REF_MAX_FREE)
+        h->free_extents[h->nfree++] = e;     /* else a hole the file keeps */
+}
+
+/* ---------- making and checking ---------- */
+
 /* The fresh state: an empty namespace with Linux's defaults.  A new file
  * reads as zeros already (ZEROED), and its pages stay untouched. */
 static void fresh_state(struct ref_state *s, int zeroed)
@@ -115,38 +234,208 @@ static void fresh_state(struct ref_state *s, int zeroed)
     model_ns_init(&s->ns, &s->heap);
 }
 
-int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size)
+int ref_arena_format(struct ref_arena *a, int fd, const char *name, char *why, size_t size)
 {
-    if (ftruncate(fd, (off_t)file_span()) < 0) {
-        snprintf(why, size, "cannot size the reference arena: %s", strerror(errno));
+    uint64_t formatting = REF_FORMATTING;
+    if (ftruncate(fd, (off_t)data_start()) < 0 || pwrite(fd, &formatting, sizeof(formatting), 0) != 8) {
+        snprintf(why, size, "%s: cannot size the reference arena: %s", name, strerror(errno));
         return -1;
     }
-    if (ref_arena_map(a, fd, why, size) < 0)
+    int inherited;
+    if (map_fixed(a, fd, name, &inherited, why, size) < 0)
         return -1;
-    struct ref_header *h = a->hdr;             /* zeros: the file was empty */
+    a->name = name;
+    struct ref_header *h = a->hdr;             /* zeros but the marker: the file was empty */
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
     pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
     pthread_mutex_init(&h->lock, &attr);
     pthread_mutexattr_destroy(&attr);
+    h->lock_kind = h->lock.__data.__kind;
     if (getrandom(&h->arena_id, sizeof(h->arena_id), 0) != sizeof(h->arena_id))
         h->arena_id = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
-    h->file_size = file_span();
+    h->owner_uid = (int32_t)geteuid();
+    h->data_end = data_start();
+    /* tests make checkpoints frequent with a smaller limit */
+    const char *limit = getenv("SVIPC_REF_LOG_BYTES");
+    h->log_limit_fixed = limit ? strtoull(limit, NULL, 10) : 0;
+    if (h->log_limit_fixed < 4096 || h->log_limit_fixed > REF_LOG_SIZE)
+        h->log_limit_fixed = 0;
+    h->log_limit = h->log_limit_fixed ? h->log_limit_fixed : REF_LOG_MIN;
     h->layout = ref_arena_layout();
     h->seg_high = -1;
     h->proc_high = -1;
-    h->checkpoint_kind[0] = h->checkpoint_kind[1] = REF_CK_FRESH;
+    h->checkpoint[0].kind = h->checkpoint[1].kind = REF_CK_FRESH;
     fresh_state(a->state, 1);
     __atomic_store_n(&h->magic, REF_MAGIC, __ATOMIC_RELEASE);
     return 0;
 }
 
-int ref_arena_open_path(struct ref_arena *a, const char *path, char *why, size_t size)
+static int checkpoint_whole(const struct ref_arena *a, int k)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    const struct ref_checkpoint *ck = &a->hdr->checkpoint[k];
+    if (ck->kind == REF_CK_FRESH)
+        return 1;
+    if (ck->kind != REF_CK_COPY || ck->size > state_span() || ck->where.len < ck->size ||
+        ck->where.off < data_start() || ck->where.off + ck->where.len > a->hdr->data_end)
+        return 0;
+    void *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
+    if (p == MAP_FAILED)
+        return 0;
+    int whole = checksum(p, ck->size, 0) == ck->sum;
+    munmap(p, ck->where.len);
+    return whole;
+}
+
+/* Whether the committed part of log K is records with their checksums. */
+static int log_whole(const struct ref_arena *a, int k, char *why, size_t size)
+{
+    uint64_t end = a->hdr->log_end[k];
+    if (end > a->hdr->log_limit) {
+        snprintf(why, size, "%s: log %d's end (%llu) is beyond the log", a->name, k, (unsigned long long)end);
+        return 0;
+    }
+    for (uint64_t off = 0; off < end;) {
+        const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
+        if (end - off < sizeof(*rec) || rec->size < sizeof(*rec) || rec->size > end - off || rec->size % 8 ||
+            rec->in_len > rec->size - sizeof(*rec) || record_sum(rec) != rec->sum) {
+            snprintf(why, size, "%s: log record at %llu is damaged", a->name, (unsigned long long)off);
+            return 0;
+        }
+        off += rec->size;
+    }
+    return 1;
+}
+
+static int rebuild(struct ref_arena *a);
+
+/* Under the lock: the header's own fields, the checkpoint, the log and the
+ * state; a state that is not well formed is rebuilt when it can be. */
+static int check_contents(struct ref_arena *a, char *why, size_t size)
+{
+    struct ref_header *h = a->hdr;
+    if (h->current > 1 || h->proc_high >= REF_MAX_PROCS || h->seg_high >= MODEL_IPCMNI || h->log_limit > REF_LOG_SIZE ||
+        h->nfree > REF_MAX_FREE || h->data_end < data_start()) {
+        snprintf(why, size, "%s: the arena's header is damaged", a->name);
+        return -1;
+    }
+    if (ref_arena_check_size(a, why, size) < 0)
+        return -1;
+    int k = (int)h->current;
+    int replayable = checkpoint_whole(a, k) && log_whole(a, k, why, size);
+    uintptr_t lo = (uintptr_t)a->state, hi = lo + state_span();
+    const struct model_heap *heap = &a->state->heap;
+    char state_why[256] = "";
+    int state_ok = heap->base == (uintptr_t)a->state->heap_bytes && heap->end <= hi && heap->top >= heap->base &&
+                   heap->top <= heap->end && a->state->ns.heap == &a->state->heap &&
+                   model_ns_check(&a->state->ns, lo, hi, state_why, sizeof(state_why)) == 0;
+    if (state_ok)
+        return 0;
+    if (!replayable) {
+        if (!*why)
+            snprintf(why, size, "%s: the arena's checkpoint is damaged", a->name);
+        return -1;
+    }
+    /* the live state is derived: rebuild it from what is whole */
+    if (rebuild(a) < 0) {
+        snprintf(why, size, "%s: the arena's checkpoint is damaged", a->name);
+        return -1;
+    }
+    h->recoveries++;
+    if (model_ns_check(&a->state->ns, lo, hi, state_why, sizeof(state_why)) < 0) {
+        snprintf(why, size, "%s: the arena's state is damaged (%s) and its log does not rebuild it", a->name,
+                 state_why);
+        return -1;
+    }
+    return 0;
+}
+
+int ref_arena_map(struct ref_arena *a, int fd, const char *name, char *why, size_t size)
+{
+    struct stat st;
+    uint64_t head[2];
+    if (fstat(fd, &st) < 0 || pread(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head)) {
+        snprintf(why, size, "%s: not a reference arena (too short)", name);
+        return -1;
+    }
+    if (head[0] != REF_MAGIC) {
+        snprintf(why, size, "%s: not a reference arena", name);
+        return -1;
+    }
+    if (head[1] != ref_arena_layout()) {
+        snprintf(why, size, "%s: an arena made by another build of svipc (layout %016llx, this build's %016llx); "
+                 "remove the file to start afresh", name, (unsigned long long)head[1],
+                 (unsigned long long)ref_arena_layout());
+        return -1;
+    }
+    if ((uint64_t)st.st_size < data_start()) {
+        snprintf(why, size, "%s: the arena file was truncated (%lld bytes, at least %llu expected)", name,
+                 (long long)st.st_size, (unsigned long long)data_start());
+        return -1;
+    }
+    int inherited;
+    if (map_fixed(a, fd, name, &inherited, why, size) < 0)
+        return -1;
+    a->name = name;
+    if (inherited)
+        return 0;
+    if (a->hdr->lock_kind != a->hdr->lock.__data.__kind) {
+        snprintf(why, size, "%s: the arena's lock is damaged", name);
+        ref_arena_unmap(a);
+        return -1;
+    }
+    if (ref_lock(a) < 0) {
+        snprintf(why, size, "%s: the arena's lock is held by a thread that does not exist, or is damaged", name);
+        ref_arena_unmap(a);
+        return -1;
+    }
+    int rc = check_contents(a, why, size);
+    ref_unlock(a);
+    if (rc < 0)
+        ref_arena_unmap(a);
+    return rc;
+}
+
+/* The file's trust: a regular file, this user's (or, SHARED, one whose
+ * owner lets us write), writable by nobody else unless SHARED. */
+static int trusted(int fd, const char *path, int shared, char *why, size_t size)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
         snprintf(why, size, "%s: %s", path, strerror(errno));
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, size, "%s: not a regular file", path);
+        return 0;
+    }
+    if (!shared && st.st_uid != geteuid()) {
+        snprintf(why, size, "%s: belongs to uid %u, not to this user (uid %u); an arena is shared only when "
+                 "SVIPC_REF_SHARED=1 says its owner is trusted", path, (unsigned)st.st_uid, (unsigned)geteuid());
+        return 0;
+    }
+    if (!shared && (st.st_mode & 022)) {
+        snprintf(why, size, "%s: writable by others (mode %04o): whoever can write an arena can change every "
+                 "object in it; set SVIPC_REF_SHARED=1 to trust them", path, (unsigned)(st.st_mode & 07777));
+        return 0;
+    }
+    return 1;
+}
+
+int ref_arena_open_path(struct ref_arena *a, const char *path, int shared, char *why, size_t size)
+{
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST)                /* made meanwhile by another process */
+        fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, size, "%s: %s", path, errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
+        return -1;
+    }
+    if (!trusted(fd, path, shared, why, size)) {
+        close(fd);
         return -1;
     }
     if (flock(fd, LOCK_EX) < 0) {
@@ -154,23 +443,21 @@ int ref_arena_open_path(struct ref_arena *a, const char *path, char *why, size_t
         close(fd);
         return -1;
     }
+    /* under the flock: empty, or left half-made by a maker that died, is
+     * made now; an arena is mapped and checked; anything else is refused */
     struct stat st;
     uint64_t magic = 0;
     int rc;
-    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == file_span() &&
-        pread(fd, &magic, sizeof(magic), 0) == sizeof(magic) && magic == REF_MAGIC) {
-        rc = ref_arena_map(a, fd, why, size);
-        if (rc == 0 && a->hdr->layout != ref_arena_layout()) {
-            snprintf(why, size, "%s: an arena made by another build of svipc (layout %016llx, this build's "
-                     "%016llx); remove the file to start afresh", path, (unsigned long long)a->hdr->layout,
-                     (unsigned long long)ref_arena_layout());
-            ref_arena_unmap(a);
-            rc = -1;
-        }
-    } else {
-        rc = ftruncate(fd, 0) == 0 ? ref_arena_format(a, fd, why, size) : -1;
+    if (fstat(fd, &st) == 0 && (st.st_size == 0 || (pread(fd, &magic, sizeof(magic), 0) == 8 &&
+                                                     magic == REF_FORMATTING))) {
+        rc = ftruncate(fd, 0) == 0 ? ref_arena_format(a, fd, path, why, size) : -1;
         if (rc < 0 && !*why)
             snprintf(why, size, "%s: %s", path, strerror(errno));
+    } else if (magic == REF_MAGIC || (pread(fd, &magic, sizeof(magic), 0) == 8 && magic == REF_MAGIC)) {
+        rc = ref_arena_map(a, fd, path, why, size);
+    } else {
+        snprintf(why, size, "%s: not a reference arena (it holds other data, which is left alone)", path);
+        rc = -1;
     }
     flock(fd, LOCK_UN);
     if (rc < 0)
@@ -178,52 +465,16 @@ int ref_arena_open_path(struct ref_arena *a, const char *path, char *why, size_t
     return rc;
 }
 
-/* ---------- checkpoints and replay ---------- */
+/* ---------- the lock ---------- */
 
-static size_t state_used(const struct ref_state *s)
+/* Whether thread TID exists in this PID namespace. */
+static int thread_exists(pid_t tid)
 {
-    return (size_t)(s->heap.top - (uintptr_t)s);
-}
-
-/* A new checkpoint of the live state, with an empty log; the switch is one
- * store, so a death half-way leaves the old checkpoint and log in force. */
-static void checkpoint(struct ref_arena *a)
-{
-    struct ref_header *h = a->hdr;
-    uint32_t next = 1 - h->current;
-    size_t used = state_used(a->state);
-    memcpy(a->checkpoint[next], a->state, used);
-    h->checkpoint_size[next] = used;
-    h->checkpoint_kind[next] = REF_CK_COPY;
-    h->log_end[next] = 0;
-    __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
-    h->checkpoints++;
-}
-
-/* Rebuild the live state: the checkpoint, then every committed record. */
-static void rebuild(struct ref_arena *a)
-{
-    struct ref_header *h = a->hdr;
-    uint32_t k = h->current;
-    if (h->checkpoint_kind[k] == REF_CK_FRESH)
-        fresh_state(a->state, 0);
-    else
-        memcpy(a->state, a->checkpoint[k], h->checkpoint_size[k]);
-    size_t scratch_size = 0;
-    void *scratch = NULL;
-    for (uint64_t off = 0; off < h->log_end[k];) {
-        const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
-        if (rec->out_len > scratch_size) {
-            free(scratch);
-            scratch_size = rec->out_len;
-            scratch = malloc(scratch_size);
-            if (!scratch)
-                abort();               /* cannot rebuild: never carry on corrupt */
-        }
-        model_apply(&a->state->ns, &rec->rq, rec->in, scratch);
-        off += rec->size;
-    }
-    free(scratch);
+    if (tid <= 0)
+        return 0;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)tid, (int)tid);
+    return access(path, F_OK) == 0 || syscall(SYS_tgkill, tid, tid, 0) == 0 || errno != ESRCH;
 }
 
 /* The lock is glibc's robust mutex, which makes a holder's death visible
@@ -233,8 +484,10 @@ static void rebuild(struct ref_arena *a)
  * wakes at the death only if the word is still free).  So whoever sleeps
  * for the lock is counted, and every unlock wakes one sleeper while the
  * count says there are any.  The count is exact after a contender's death
- * too: the keeper takes the dead process's share back (its flag says). */
-void ref_lock(struct ref_arena *a)
+ * too: the keeper takes the dead process's share back (its flag says).
+ * A wait is bounded: past LOCK_PATIENCE_S, a holder that does not exist (a
+ * damaged word, or a process of another PID namespace) is reported. */
+int ref_lock(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     int rc = pthread_mutex_trylock(&h->lock);
@@ -242,18 +495,39 @@ void ref_lock(struct ref_arena *a)
         __atomic_add_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
         if (a->contending)
             __atomic_store_n(a->contending, 1, __ATOMIC_SEQ_CST);
-        rc = pthread_mutex_lock(&h->lock);
+        for (;;) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += LOCK_PATIENCE_S;
+            rc = pthread_mutex_timedlock(&h->lock, &until);
+            if (rc != ETIMEDOUT)
+                break;
+            pid_t owner = (pid_t)(__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_ACQUIRE) & FUTEX_TID_MASK);
+            if (owner && !thread_exists(owner)) {
+                rc = ENOTRECOVERABLE;
+                break;
+            }
+        }
         if (a->contending)
             __atomic_store_n(a->contending, 0, __ATOMIC_SEQ_CST);
         __atomic_sub_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
     }
     if (rc == EOWNERDEAD) {
-        rebuild(a);
-        h->recoveries++;
         pthread_mutex_consistent(&h->lock);
-    } else if (rc != 0) {
-        abort();                       /* ENOTRECOVERABLE: a bug, not a state */
+        if (rebuild(a) == 0) {
+            h->recoveries++;
+            return 0;
+        }
+        pthread_mutex_unlock(&h->lock);
+        rc = EINVAL;                   /* the checkpoint to rebuild from is damaged */
     }
+    if (rc == 0)
+        return 0;
+    fprintf(stderr, "svipc-ref: %s: the arena's lock %s; remove the file to start afresh\n", a->name,
+            rc == ENOTRECOVERABLE ? "is held by a thread that does not exist (damaged, or shared across PID "
+                                    "namespaces)" : "is damaged");
+    errno = ENOTRECOVERABLE;
+    return -1;
 }
 
 void ref_unlock(struct ref_arena *a)
@@ -270,6 +544,93 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
         __atomic_sub_fetch(&a->hdr->lock_contenders, 1, __ATOMIC_SEQ_CST);
 }
 
+/* ---------- checkpoints and replay ---------- */
+
+static size_t state_used(const struct ref_state *s)
+{
+    return (size_t)(s->heap.top - (uintptr_t)s);
+}
+
+/* A new checkpoint of the live state, with an empty log; the switch is one
+ * store, so a death half-way leaves the old checkpoint and log in force.
+ * Each of the two checkpoints keeps its extent and reuses its memory; it
+ * moves to a larger one (half as large again) when the state outgrows it.
+ * -1 when the data space cannot hold it. */
+static int checkpoint(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    uint32_t next = 1 - h->current;
+    size_t used = state_used(a->state);
+    struct ref_checkpoint *ck = &h->checkpoint[next];
+    struct ref_extent e = ck->where;
+    if (e.len < used) {
+        e = ref_space_alloc(a, used + used / 2, PAGE);
+        if (!e.len)
+            return -1;
+    }
+    /* populated at once: a fault per page costs more than the copy */
+    void *p = mmap(NULL, e.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, a->fd, (off_t)e.off);
+    if (p == MAP_FAILED) {
+        if (e.off != ck->where.off)
+            ref_space_free(a, e);
+        return -1;
+    }
+    memcpy(p, a->state, used);
+    uint64_t sum = checksum(p, used, 0);
+    munmap(p, e.len);
+    struct ref_extent old = ck->where;
+    /* the old contents of this slot are not in force (the current slot is
+     * the other one), so it changes in place */
+    *ck = (struct ref_checkpoint){ .kind = REF_CK_COPY, .where = e, .size = used, .sum = sum };
+    h->log_end[next] = 0;
+    if (!h->log_limit_fixed)
+        h->log_limit = used < REF_LOG_MIN ? REF_LOG_MIN : used > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(used);
+    __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
+    if (old.len && old.off != e.off)
+        ref_space_free(a, old);
+    h->checkpoints++;
+    return 0;
+}
+
+/* Rebuild the live state: the checkpoint, then every committed record.
+ * -1, the state untouched, when the checkpoint is damaged; a record found
+ * damaged stops the rebuild where it is (the state of what came before). */
+static int rebuild(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    uint32_t k = h->current;
+    const struct ref_checkpoint *ck = &h->checkpoint[k];
+    if (!checkpoint_whole(a, (int)k))
+        return -1;
+    if (ck->kind == REF_CK_COPY) {
+        void *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
+        if (p == MAP_FAILED)
+            return -1;
+        memcpy(a->state, p, ck->size);
+        munmap(p, ck->where.len);
+    } else {
+        fresh_state(a->state, 0);
+    }
+    size_t scratch_size = 0;
+    void *scratch = NULL;
+    for (uint64_t off = 0; off + sizeof(struct ref_record) <= h->log_end[k];) {
+        const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
+        if (rec->size < sizeof(*rec) || rec->size > h->log_end[k] - off || record_sum(rec) != rec->sum)
+            break;
+        if (rec->out_len > scratch_size) {
+            free(scratch);
+            scratch_size = rec->out_len;
+            scratch = malloc(scratch_size);
+            if (!scratch)
+                abort();               /* half rebuilt: never carry on corrupt */
+        }
+        model_apply(&a->state->ns, &rec->rq, rec->in, scratch);
+        off += rec->size;
+    }
+    free(scratch);
+    return 0;
+}
+
 static size_t record_size(size_t in_len)
 {
     return (sizeof(struct ref_record) + in_len + 7) & ~(size_t)7;
@@ -283,24 +644,20 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     struct ref_record head = { .size = (uint32_t)record_size(in_len), .in_len = (uint32_t)in_len,
                                .out_len = (uint32_t)out_len, .rq = *rq };
     h->transactions++;
-    if (head.size > REF_LOG_SIZE - h->log_end[h->current])
-        checkpoint(a);
-    if (head.size <= REF_LOG_SIZE) {
-        uint32_t k = h->current;
-        struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
-        memcpy(logged, &head, sizeof(head));
-        if (in_len)
-            memcpy(logged->in, user_in, in_len);
-        long ret = model_apply(&a->state->ns, &logged->rq, logged->in, out);
-        if (a->crash_countdown && --a->crash_countdown == 0)
-            kill(getpid(), SIGKILL);
-        __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
-        return ret;
-    }
-    /* too big to log: applied right after a checkpoint and made durable by
-     * the next one, so a death in between undoes it */
-    long ret = model_apply(&a->state->ns, rq, user_in, out);
-    checkpoint(a);
+    if (head.size > h->log_limit)
+        return -ENOMEM;                /* more than a log holds: no way to make it durable */
+    if (head.size > h->log_limit - h->log_end[h->current] && checkpoint(a) < 0)
+        return -ENOMEM;                /* no room for a checkpoint */
+    uint32_t k = h->current;
+    struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
+    memcpy(logged, &head, sizeof(head));
+    if (in_len)
+        memcpy(logged->in, user_in, in_len);
+    logged->sum = record_sum(logged);
+    long ret = model_apply(&a->state->ns, &logged->rq, logged->in, out);
+    if (a->crash_countdown && --a->crash_countdown == 0)
+        kill(getpid(), SIGKILL);
+    __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
     return ret;
 }
 
@@ -311,7 +668,10 @@ long ref_arena_verify_replay(struct ref_arena *a)
     if (!live)
         return -1;
     memcpy(live, a->state, used);
-    rebuild(a);
+    if (rebuild(a) < 0) {
+        free(live);
+        return -1;
+    }
     size_t rebuilt = state_used(a->state);
     long diff = 0;
     if (rebuilt != used)

@@ -1,21 +1,33 @@
-/* ref_arena.h: the reference runtime's shared arena: one file (memfd or
- * tmpfs) that every participating process maps at the same fixed address,
- * holding the model's namespace, the process table, the lock and the
- * crash-recovery log.
+/* ref_arena.h: the reference runtime's shared arena: one file (a memfd, or
+ * a file in a private directory) that every participating process maps at
+ * the same fixed address, holding the model's namespace, the process
+ * table, the lock and the crash-recovery log, and then the memory of
+ * segments and checkpoints.
  *
  * Crash safety: every operation is a model request (model.h) appended to
- * a log as a record, with the caller's input bytes, and then applied; it counts once the log's end moves past it.  The log
- * starts at a checkpoint (a copy of the state, or the fresh state).  A
+ * a log as a record, with the caller's input bytes and a checksum, and then
+ * applied; it counts once the log's end moves past it.  The log starts at a
+ * checkpoint (a checksummed copy of the state, or the fresh state).  A
  * process that dies holding the lock leaves the robust mutex owner-dead;
  * the next one to lock restores the checkpoint and applies the committed
  * records again, so the state is exactly that of every completed operation
  * and none of the interrupted one.
  *
+ * Damage: an arena is checked when a process attaches (its header, size,
+ * lock, checkpoint and log checksums, and the state's well-formedness,
+ * check.c); a damaged state is rebuilt from the checkpoint and the log, and
+ * what cannot be rebuilt is refused with a message naming the file.  A lock
+ * held by a thread that does not exist is reported, never waited for.
+ *
  * Layout of the file (offsets fixed by the constants below):
- *   header | state S | checkpoint 0 | checkpoint 1 | log 0 | log 1 | ... |
- *   segment data: index i at (i + 1) << REF_DATA_SHIFT
+ *   header | log 0 | log 1 | state (at most REF_HEAP_SIZE) | data space
+ * The data space holds extents, allocated first fit and grown at the end
+ * (the file grows with it): each segment's memory, and the checkpoints.
+ * Its apparent size is what has been used, past the state's span.
+ * $SVIPC_REF_LOG_BYTES, when an arena is made, uses less of each log, so
+ * that tests reach checkpoints often.
  * Must not: know what an operation means (the model does), or block
- * except on the lock. */
+ * except on the lock, and then never without a deadline. */
 #ifndef SVIPC_REF_ARENA_H
 #define SVIPC_REF_ARENA_H
 
@@ -28,12 +40,14 @@
 
 #define REF_ARENA_ADDR   0x2e0000000000UL   /* where every process maps it */
 #define REF_MAGIC        0x4645524350495653ULL   /* "SVIPCREF" */
+#define REF_FORMATTING   0x474e4954414d524fULL   /* being formatted: its maker died if seen under the flock */
 #define REF_MAX_PROCS    4096
-#define REF_HEAP_SIZE    (96UL << 20)
+#define REF_HEAP_SIZE    (2UL << 30)         /* the model's objects: Linux's default limits fit */
 #ifndef REF_LOG_SIZE                        /* a build setting (the tests build another) */
-#define REF_LOG_SIZE     (4UL << 20)
+#define REF_LOG_SIZE     (1UL << 30)         /* each log's room; what is used of it grows with the state */
 #endif
-#define REF_DATA_SHIFT   36                 /* 64 GiB per segment at most */
+#define REF_LOG_MIN      (64UL << 20)        /* a log's use at least: checkpoints of a small state are rare */
+#define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 
 /* One process of the arena.  Written under the lock, by single stores
  * that leave it meaningful at every instant. */
@@ -47,27 +61,47 @@ struct ref_proc_slot {
     uint64_t start_time;               /* tells an exec from a reused pid */
 };
 
+struct ref_extent {
+    uint64_t off, len;                 /* in the file; len 0: none */
+};
+
+struct ref_checkpoint {
+    uint32_t kind;                     /* REF_CK_FRESH, or REF_CK_COPY */
+    uint32_t pad;
+    struct ref_extent where;           /* REF_CK_COPY: the copy, in the data space */
+    uint64_t size;                     /* bytes copied */
+    uint64_t sum;                      /* their checksum */
+};
+
 enum ref_checkpoint_kind { REF_CK_FRESH, REF_CK_COPY };
 
 struct ref_header {
     uint64_t magic;
     uint64_t layout;                   /* ref_arena_layout() of the build that made it */
     uint64_t arena_id;                 /* random: names the keeper's socket */
-    uint64_t file_size;
+    int32_t owner_uid;                 /* who made it: the keeper answers the processes it trusts */
+    int32_t lock_kind;                 /* the mutex's kind when made: a changed one is damage */
     pthread_mutex_t lock;              /* robust, process-shared */
     uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
     /* everything below is read and written under the lock */
     uint32_t current;                  /* the checkpoint and log in use */
-    uint32_t checkpoint_kind[2];
-    uint64_t checkpoint_size[2];
+    struct ref_checkpoint checkpoint[2];
     uint64_t log_end[2];               /* committed bytes of each log */
+    uint64_t log_limit;                /* bytes of a log used before a checkpoint: as much as the
+                                        * state at the last one, so that copying it costs each
+                                        * operation at most its own size (tests: fewer) */
+    uint64_t log_limit_fixed;          /* a limit set for tests ($SVIPC_REF_LOG_BYTES), or 0 */
     uint64_t checkpoints, recoveries, transactions;   /* statistics */
-    int32_t keeper_pid;                /* the keeper listening, for diagnostics */
+    int32_t keeper_pid;                /* the keeper listening, as the arena's processes see it */
     uint32_t nwaiting;                 /* slots with waiting set */
     int32_t proc_high;                 /* highest slot index ever used, or -1 */
-    int32_t seg_high;                  /* highest index in seg_data_id, or -1 */
-    int32_t seg_live;                  /* nonzero entries of seg_data_id */
-    int32_t seg_data_id[MODEL_IPCMNI]; /* the segment whose memory is at index i */
+    int32_t seg_high;                  /* highest index in seg, or -1 */
+    int32_t seg_live;                  /* entries of seg with a segment */
+    uint32_t nfree;
+    uint64_t data_end;                 /* the data space's end: the file's size */
+    struct ref_extent free_extents[REF_MAX_FREE];
+    int32_t seg_id[MODEL_IPCMNI];      /* the segment whose memory is seg[i], + 1; 0: none */
+    struct ref_extent seg[MODEL_IPCMNI];
     struct ref_proc_slot procs[REF_MAX_PROCS];
 };
 
@@ -77,12 +111,23 @@ struct ref_state {
     unsigned char heap_bytes[] __attribute__((aligned(64)));
 };
 
+/* One operation in the log: the request and the caller's input bytes. */
+struct ref_record {
+    uint32_t size;                     /* of the whole record, a multiple of 8 */
+    uint32_t in_len;                   /* input bytes that follow */
+    uint32_t out_len;                  /* room the output needs (replay's scratch) */
+    uint32_t reserved;
+    uint64_t sum;                      /* checksum of the record with sum 0 and its input */
+    struct model_request rq;
+    unsigned char in[];
+};
+
 /* A process's view of an arena (its runtime object's part). */
 struct ref_arena {
     int fd;
+    const char *name;                  /* for messages: the path, or "fd:N" */
     struct ref_header *hdr;
     struct ref_state *state;
-    unsigned char *checkpoint[2];
     unsigned char *log[2];
     /* fault injection for tests ($SVIPC_REF_CRASH_AT=N): the process
      * kills itself inside its Nth transaction, after applying it and before
@@ -98,35 +143,39 @@ struct ref_arena {
  * is refused, never misread. */
 uint64_t ref_arena_layout(void);
 
-/* Format FD (an empty memfd or tmpfs file) as a fresh arena and map it. */
-int ref_arena_format(struct ref_arena *a, int fd, char *why, size_t size);
-/* Map the arena of FD at REF_ARENA_ADDR (already mapped: just the view). */
-int ref_arena_map(struct ref_arena *a, int fd, char *why, size_t size);
-/* Open the arena at PATH, formatting it if it is new or was never
- * finished (guarded by flock, so its creator's death leaves no half arena). */
-int ref_arena_open_path(struct ref_arena *a, const char *path, char *why, size_t size);
+/* Format FD (an empty memfd or file) as a fresh arena and map it. */
+int ref_arena_format(struct ref_arena *a, int fd, const char *name, char *why, size_t size);
+/* Map the arena of FD at REF_ARENA_ADDR (already mapped: just the view)
+ * and check it (header, size, lock, log, state); a damaged state is rebuilt
+ * from the checkpoint and the log when they are whole.  0, or -1 with WHY
+ * naming NAME. */
+int ref_arena_map(struct ref_arena *a, int fd, const char *name, char *why, size_t size);
+/* Open the arena at PATH: made if absent (or empty, or left half-made by a
+ * maker that died), else it must be a whole arena of this build, a regular
+ * file that is not a link, owned by this user and writable by no one else
+ * (unless SHARED: its owner trusts whoever may write it).  A file that holds
+ * anything else is refused, never truncated. */
+int ref_arena_open_path(struct ref_arena *a, const char *path, int shared, char *why, size_t size);
 void ref_arena_unmap(struct ref_arena *a);
 
-/* Take the lock; recovers the state first if its holder died. */
-void ref_lock(struct ref_arena *a);
+/* Take the lock; recovers the state first if its holder died.  0, or -1
+ * with errno ENOTRECOVERABLE (and a message naming the arena) when the lock
+ * is damaged or held by a thread that does not exist. */
+int ref_lock(struct ref_arena *a);
 void ref_unlock(struct ref_arena *a);
 /* A dead process was contending for the lock (its flag CONTENDING set):
  * take its share of the count back. */
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 
-/* One operation in the log: the request and the caller's input bytes. */
-struct ref_record {
-    uint32_t size;                     /* of the whole record, a multiple of 8 */
-    uint32_t in_len;                   /* input bytes that follow */
-    uint32_t out_len;                  /* room the output needs (replay's scratch) */
-    uint32_t reserved;
-    struct model_request rq;
-    unsigned char in[];
-};
-
 /* Under the lock: log RQ with its input (read from USER_IN) and apply it
  * (model_apply); the model's result.  OUT receives what the call writes. */
 long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out);
+
+/* Under the lock, the data space: an extent of LEN bytes (ALIGN a power
+ * of two), its memory zero; or {0, 0} when the file cannot grow.  Free gives
+ * it back (its memory released). */
+struct ref_extent ref_space_alloc(struct ref_arena *a, uint64_t len, uint64_t align);
+void ref_space_free(struct ref_arena *a, struct ref_extent e);
 
 /* Under the lock, a self-test of crash recovery: rebuild the state from
  * the checkpoint and the log in place, as recovery does, and compare it
@@ -134,10 +183,8 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
  * + 1 of the first difference (the live state is put back either way). */
 long ref_arena_verify_replay(struct ref_arena *a);
 
-/* The file offset of segment index IDX's memory. */
-static inline uint64_t ref_segment_offset(int idx)
-{
-    return (uint64_t)(idx + 1) << REF_DATA_SHIFT;
-}
+/* Whether the file still holds the whole arena (a truncated one would
+ * fault on access): 0, or -1 with WHY. */
+int ref_arena_check_size(const struct ref_arena *a, char *why, size_t size);
 
 #endif

@@ -9,6 +9,13 @@
  * once the keeper has its pidfd.  The first process that finds no keeper
  * starts one (detached, in its own session); the keeper leaves when it has
  * nobody left to watch.
+ *
+ * Trust: anyone on the machine can connect to an abstract socket, so the
+ * keeper answers only processes that may write the arena (the peer's
+ * credentials against the file's owner and mode), keeps few connections
+ * waiting for their request and drops them after a deadline; a client
+ * trusts only a keeper that is the arena's (its pid and user), and waits
+ * for it with a deadline.
  * Must not: keep arena state of its own, or run in a process that itself
  * uses the arena's IPC. */
 #define _GNU_SOURCE
@@ -21,13 +28,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_WATCHED REF_MAX_PROCS
+#define MAX_PENDING 256              /* connections whose request has not come */
+#define PENDING_MS 2000              /* how long one may take to send it */
+#define CLIENT_TIMEOUT_S 2           /* how long a client waits for the keeper, each try */
 
 struct watch_request {
     int32_t pid;
@@ -46,7 +59,29 @@ struct keeper {
     struct pollfd pfd[MAX_WATCHED + 1];
     struct watch_request who[MAX_WATCHED + 1];   /* for pidfds */
     int is_connection[MAX_WATCHED + 1];
+    long long since[MAX_WATCHED + 1];            /* when a connection was accepted (ms) */
+    int pending;                                 /* connections among the entries */
 };
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Whether the process behind connection C may write the arena: its user
+ * owns the file or is root, or the file's mode lets its user or group write. */
+static int peer_trusted(const struct ref_arena *a, int c)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    struct stat st;
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || fstat(a->fd, &st) < 0)
+        return 0;
+    return cred.uid == 0 || cred.uid == st.st_uid || (st.st_mode & 002) ||
+           ((st.st_mode & 020) && cred.gid == st.st_gid);
+}
 
 static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
 {
@@ -60,9 +95,11 @@ static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
 static void drop_entry(struct keeper *k, int i)
 {
     close(k->pfd[i].fd);
+    k->pending -= k->is_connection[i];
     k->pfd[i] = k->pfd[k->n];
     k->who[i] = k->who[k->n];
     k->is_connection[i] = k->is_connection[k->n];
+    k->since[i] = k->since[k->n];
     k->n--;
 }
 
@@ -89,17 +126,53 @@ static void take_request(struct keeper *k, int i)
     k->pfd[i] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
     k->who[i] = rq;
     k->is_connection[i] = 0;
+    k->pending--;
 }
 
+/* New connections: from a process that may not write the arena, closed at
+ * once; beyond MAX_PENDING waiting ones, closed too (the client retries). */
 static void accept_all(struct keeper *k)
 {
-    while (k->n < MAX_WATCHED) {
+    for (;;) {
         int c = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (c < 0)
             return;
+        if (k->n >= MAX_WATCHED || k->pending >= MAX_PENDING || !peer_trusted(k->arena, c)) {
+            close(c);
+            continue;
+        }
         k->n++;
         k->pfd[k->n] = (struct pollfd){ .fd = c, .events = POLLIN };
         k->is_connection[k->n] = 1;
+        k->since[k->n] = now_ms();
+        k->pending++;
+    }
+}
+
+/* Connections that sent nothing within PENDING_MS hold nothing up. */
+static void drop_stale(struct keeper *k)
+{
+    long long t = now_ms();
+    for (int i = k->n; i >= 1; i--)
+        if (k->is_connection[i] && t - k->since[i] > PENDING_MS)
+            drop_entry(k, i);
+}
+
+/* The keeper may touch the arena only while the file holds it whole. */
+static void check_file(struct keeper *k)
+{
+    char why[512];
+    if (ref_arena_check_size(k->arena, why, sizeof(why)) < 0) {
+        /* its last words go where $SVIPC_REF_KEEPER_LOG said when it was
+         * started (stderr is closed: a pipe held open by a detached keeper
+         * would keep its reader waiting) */
+        const char *log = getenv("SVIPC_REF_KEEPER_LOG");
+        int fd = log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+        if (fd >= 0) {
+            dprintf(fd, "svipc-ref keeper: %s; the keeper stops\n", why);
+            close(fd);
+        }
+        _exit(2);
     }
 }
 
@@ -109,13 +182,17 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
     k.arena = a;
     k.listen_fd = listen_fd;
     k.pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
-    __atomic_store_n(&a->hdr->keeper_pid, getpid(), __ATOMIC_RELEASE);
+    struct rlimit files;                         /* a pidfd per process: more than 1024 */
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     char ok = 'k';
     if (write(ready_fd, &ok, 1) != 1)
         _exit(1);
     close(ready_fd);
     for (;;) {
-        if (poll(k.pfd, (nfds_t)k.n + 1, -1) < 0) {
+        if (poll(k.pfd, (nfds_t)k.n + 1, k.pending ? PENDING_MS : -1) < 0) {
             if (errno == EINTR)
                 continue;
             _exit(1);
@@ -124,6 +201,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         for (int i = k.n; i >= 1; i--) {
             if (!k.pfd[i].revents)
                 continue;
+            check_file(&k);
             if (k.is_connection[i]) {
                 take_request(&k, i);
             } else {
@@ -131,6 +209,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
                 drop_entry(&k, i);
             }
         }
+        drop_stale(&k);
         if (k.pfd[0].revents & POLLIN)
             accept_all(&k);
         if (k.n == 0) {
@@ -189,8 +268,12 @@ static void spawn_keeper(struct ref_arena *a)
         struct sockaddr_un sun;
         socklen_t len = socket_name(a, &sun);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0)
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sun, len) < 0)
             _exit(0);                  /* another keeper won the race */
+        /* the name is ours: clients trust the keeper whose pid the arena names */
+        __atomic_store_n(&a->hdr->keeper_pid, getpid(), __ATOMIC_RELEASE);
+        if (listen(fd, 128) < 0)
+            _exit(0);
         close(ready[0]);
         close_all_but(fd, ready[1], a->fd);
         keeper_main(a, fd, ready[1]);
@@ -210,6 +293,18 @@ static void spawn_keeper(struct ref_arena *a)
     close(ready[0]);
 }
 
+/* Whether the process listening on the other end of FD is the arena's
+ * keeper: its pid the one the arena names, its user the arena's or ours. */
+static int keeper_trusted(const struct ref_arena *a, int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return 0;
+    return cred.pid == __atomic_load_n(&a->hdr->keeper_pid, __ATOMIC_ACQUIRE) &&
+           (cred.uid == 0 || cred.uid == (uid_t)a->hdr->owner_uid || cred.uid == geteuid());
+}
+
 static int ask_keeper(struct ref_arena *a, const struct watch_request *rq)
 {
     struct sockaddr_un sun;
@@ -217,8 +312,13 @@ static int ask_keeper(struct ref_arena *a, const struct watch_request *rq)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
+    /* connect, send and the answer each within the deadline */
+    struct timeval limit = { .tv_sec = CLIENT_TIMEOUT_S };
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
     int rc = -1;
-    if (connect(fd, (struct sockaddr *)&sun, len) == 0 && send(fd, rq, sizeof(*rq), MSG_NOSIGNAL) == sizeof(*rq)) {
+    if (connect(fd, (struct sockaddr *)&sun, len) == 0 && keeper_trusted(a, fd) &&
+        send(fd, rq, sizeof(*rq), MSG_NOSIGNAL) == sizeof(*rq)) {
         char ack;
         ssize_t n;
         while ((n = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR)
@@ -241,7 +341,7 @@ static void spawn_lock(struct ref_arena *a, int type)
 int ref_keeper_watch(struct ref_arena *a, pid_t pid, uint64_t start)
 {
     struct watch_request rq = { .pid = pid, .start_time = start };
-    for (int attempt = 0; attempt < 8; attempt++) {
+    for (int attempt = 0; attempt < 3; attempt++) {
         if (ask_keeper(a, &rq) == 0)
             return 0;
         spawn_lock(a, F_WRLCK);

@@ -26,13 +26,15 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#define SHM_DATA_SPAN (1UL << REF_DATA_SHIFT)
+#define PAGE_BYTES 4096UL
 #define HUGE_PAGE (2UL << 20)
 #define MAX_WAKE 64
+#define LOCK_LOST (-2000)              /* a wait that could not take the lock again (errno set) */
 
 /* The process's runtime object: its arena, identity and credentials. */
 struct ref_runtime {
@@ -41,6 +43,7 @@ struct ref_runtime {
     struct ref_arena arena;
     pid_t pid;
     int slot;                          /* its index in the process table */
+    char name[4096];                   /* the arena's, for messages */
     uint64_t start_time;
     struct model_caller caller;
     int caller_valid;
@@ -226,13 +229,16 @@ static void wake_all_waiters(struct ref_runtime *rt, struct ref_arena *a)
             queue_wake(rt, &a->hdr->procs[i]);
 }
 
-/* After a recovery nobody knows whom the lost operation would have woken. */
-static void lock(struct ref_runtime *rt, struct ref_arena *a)
+/* After a recovery nobody knows whom the lost operation would have woken.
+ * 0, or -1 with errno (a damaged lock, reported by ref_lock). */
+static int lock(struct ref_runtime *rt, struct ref_arena *a)
 {
     uint64_t before = __atomic_load_n(&a->hdr->recoveries, __ATOMIC_RELAXED);
-    ref_lock(a);
+    if (ref_lock(a) < 0)
+        return -1;
     if (a->hdr->recoveries != before)
         wake_all_waiters(rt, a);
+    return 0;
 }
 
 /* ---------- attaching and registering ---------- */
@@ -280,14 +286,52 @@ static void install_fork_handler(void)
     pthread_atfork(NULL, NULL, on_fork_child);
 }
 
-/* $SVIPC_REF_ARENA, else the default (written into BUF). */
-static const char *arena_path(char *buf, size_t size)
+/* The default arena's directory, this user's own: $XDG_RUNTIME_DIR/svipc,
+ * else /dev/shm/svipc-<euid>; made 0700 when CREATE.  It must be a
+ * directory (not a link), this user's, closed to others: a directory made
+ * by someone else is refused, so nobody can plant the arena.  0, or -1. */
+static int private_dir(char *dir, size_t size, int create, char *why, size_t why_size)
+{
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    if (run && *run == '/')
+        snprintf(dir, size, "%s/svipc", run);
+    else
+        snprintf(dir, size, "/dev/shm/svipc-%u", (unsigned)geteuid());
+    if (create && mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        snprintf(why, why_size, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (lstat(dir, &st) < 0) {
+        snprintf(why, why_size, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+        snprintf(why, why_size, "%s: not a private directory of this user (it must be a directory owned by uid %u "
+                 "with mode 0700); refused", dir, (unsigned)geteuid());
+        return -1;
+    }
+    return 0;
+}
+
+/* $SVIPC_REF_ARENA, else the default, written into BUF; NULL with WHY. */
+static const char *arena_path(char *buf, size_t size, int create, char *why, size_t why_size)
 {
     const char *path = getenv("SVIPC_REF_ARENA");
     if (path && *path)
         return path;
-    snprintf(buf, size, "/dev/shm/svipc-ref-%u", (unsigned)geteuid());
+    char dir[4000];
+    if (private_dir(dir, sizeof(dir), create, why, why_size) < 0)
+        return NULL;
+    snprintf(buf, size, "%s/arena", dir);
     return buf;
+}
+
+/* $SVIPC_REF_SHARED=1: the arena's owner is trusted by whoever may write it. */
+static int shared_arena(void)
+{
+    const char *s = getenv("SVIPC_REF_SHARED");
+    return s && strcmp(s, "1") == 0;
 }
 
 int ref_attach(const char *path, char *why, size_t size)
@@ -296,23 +340,19 @@ int ref_attach(const char *path, char *why, size_t size)
     if (rt->attached && !(path && strncmp(path, "fd:", 3) == 0))
         return 0;
     /* "fd:N" again after a fork: the same mapping, seen through N */
-    char fallback[64];
-    if (!path)
-        path = arena_path(fallback, sizeof(fallback));
+    char fallback[4096];
     *why = '\0';
+    if (!path && !(path = arena_path(fallback, sizeof(fallback), 1, why, size)))
+        return -1;
+    snprintf(rt->name, sizeof(rt->name), "%s", path);
     int rc;
     if (strncmp(path, "fd:", 3) == 0)
-        rc = ref_arena_map(&rt->arena, atoi(path + 3), why, size);
+        rc = ref_arena_map(&rt->arena, atoi(path + 3), rt->name, why, size);
     else
-        rc = ref_arena_open_path(&rt->arena, path, why, size);
+        rc = ref_arena_open_path(&rt->arena, path, shared_arena(), why, size);
     if (rc < 0)
         return -1;
-    if (rt->arena.hdr->magic != REF_MAGIC || rt->arena.hdr->layout != ref_arena_layout()) {
-        snprintf(why, size, "%s is %s", path,
-                 rt->arena.hdr->magic != REF_MAGIC ? "not a reference arena" : "an arena of another build of svipc");
-        ref_arena_unmap(&rt->arena);
-        return -1;
-    }
+    rt->arena.name = rt->name;
     pthread_once(&fork_handler_once, install_fork_handler);
     const char *crash = getenv("SVIPC_REF_CRASH_AT");
     rt->arena.crash_countdown = crash ? strtoul(crash, NULL, 10) : 0;
@@ -330,14 +370,17 @@ static int register_self(struct ref_runtime *rt)
     rt->pid = getpid();
     rt->start_time = ref_start_time(0);
     rt->caller_valid = 0;
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return -1;
     int exec = slot_is_mine(a->hdr, rt->pid, rt->start_time);
     unlock_and_wake(rt, a);
     if (!exec && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
+        fprintf(stderr, "svipc-ref: %s: the arena's keeper did not answer\n", a->name);
         errno = ENOLCK;
         return -1;
     }
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return -1;
     int i = slot_of(a->hdr, rt->pid);
     if (exec && i >= 0) {
         txn_event(a, MODEL_EXEC, rt->pid, 0);
@@ -416,7 +459,8 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
                 err = w < 0 && errno != EAGAIN ? errno : 0;
             }
             __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
-            lock(rt, a);
+            if (lock(rt, a) < 0)
+                return LOCK_LOST;      /* the waiter record stays: the arena is unusable */
         }
         if (err == EINTR)
             txn_event(a, MODEL_INTERRUPT, rt->pid, 0);
@@ -442,7 +486,8 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
                  const struct timespec *deadline)
 {
     struct ref_arena *a = &rt->arena;
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return -1;
     long r = ref_txn(a, rq, in, out);
     if (r == MODEL_BLOCKED && resume) {
         /* msgsnd and msgrcv resume with their own arguments; semop's
@@ -451,6 +496,8 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
             fill_request(rt, rq, resume);
         rq->op = resume;
         r = wait_outcome(rt, a, rq, in, out, deadline);
+        if (r == LOCK_LOST)
+            return -1;
     }
     unlock_and_wake(rt, a);
     return result(r);
@@ -580,24 +627,19 @@ int ref_semctl(int id, int num, int cmd, unsigned long arg)
 
 /* ---------- shared memory ---------- */
 
-static void punch(struct ref_arena *a, int idx)
-{
-    fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)ref_segment_offset(idx),
-              (off_t)SHM_DATA_SPAN);
-}
-
 /* Under the lock: give back the memory of segments the model destroyed. */
 static void release_dead_segments(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     int high = -1;
     for (int i = 0; i <= h->seg_high; i++) {
-        int id = h->seg_data_id[i];
+        int id = h->seg_id[i];
         if (!id)
             continue;
         if (!model_ids_find(&a->state->ns.shm_ids, id - 1)) {
-            punch(a, i);
-            h->seg_data_id[i] = 0;
+            ref_space_free(a, h->seg[i]);
+            h->seg[i] = (struct ref_extent){ 0, 0 };
+            h->seg_id[i] = 0;
             h->seg_live--;
         } else {
             high = i;
@@ -606,43 +648,40 @@ static void release_dead_segments(struct ref_arena *a)
     h->seg_high = high;
 }
 
+/* Under the lock: where segment ID's memory (SIZE bytes) is in the file,
+ * made zero at its first attachment; 0 when the file cannot grow. */
+static uint64_t segment_memory(struct ref_arena *a, int id, size_t size)
+{
+    struct ref_header *h = a->hdr;
+    int idx = id & (MODEL_IPCMNI - 1);
+    if (h->seg_id[idx] == id + 1 && h->seg[idx].len >= size)
+        return h->seg[idx].off;
+    if (h->seg_id[idx]) {                      /* a destroyed segment's, not given back yet */
+        ref_space_free(a, h->seg[idx]);
+        h->seg_live--;
+    }
+    h->seg_id[idx] = 0;
+    struct ref_extent e = ref_space_alloc(a, size, PAGE_BYTES);
+    if (!e.len)
+        return 0;
+    h->seg[idx] = e;
+    h->seg_id[idx] = id + 1;
+    h->seg_live++;
+    if (idx > h->seg_high)
+        h->seg_high = idx;
+    return e.off;
+}
+
 int ref_shmget(key_t key, size_t size, int flags)
 {
-    struct ref_runtime *rt = self();
+    struct model_request rq;
+    struct ref_runtime *rt = begin(&rq, MODEL_SHMGET);
     if (!rt)
         return -1;
-    struct ref_arena *a = &rt->arena;
-    struct model_request rq;
-    fill_request(rt, &rq, MODEL_SHMGET);
     rq.arg[0] = key;
     rq.arg[1] = (long)size;
     rq.arg[2] = flags;
-    lock(rt, a);
-    long r = ref_txn(a, &rq, NULL, NULL);
-    if (r >= 0) {
-        const struct model_shm *shp = model_ids_find(&a->state->ns.shm_ids, (int)r);
-        int idx = (int)(r & (MODEL_IPCMNI - 1));
-        if (shp && shp->map_size > SHM_DATA_SPAN) {
-            /* more than the arena gives one segment: undone, as if refused */
-            struct model_request rm;
-            fill_request(rt, &rm, MODEL_SHMCTL);
-            rm.caller.caps |= MODEL_CAP_SYS_ADMIN;
-            rm.arg[0] = r;
-            rm.arg[1] = IPC_RMID;
-            ref_txn(a, &rm, NULL, NULL);
-            r = -ENOMEM;
-        } else if (a->hdr->seg_data_id[idx] != r + 1) {
-            /* a new segment: its memory starts zeroed */
-            punch(a, idx);
-            if (!a->hdr->seg_data_id[idx])
-                a->hdr->seg_live++;
-            a->hdr->seg_data_id[idx] = (int32_t)r + 1;
-            if (idx > a->hdr->seg_high)
-                a->hdr->seg_high = idx;
-        }
-    }
-    unlock_and_wake(rt, a);
-    return (int)result(r);
+    return (int)call(rt, &rq, NULL, NULL, 0, NULL);
 }
 
 void *ref_shmat(int id, const void *addr, int flags)
@@ -651,7 +690,8 @@ void *ref_shmat(int id, const void *addr, int flags)
     if (!rt)
         return (void *)-1;
     struct ref_arena *a = &rt->arena;
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return (void *)-1;
     const struct model_shm *shp = id >= 0 ? model_ids_find(&a->state->ns.shm_ids, id) : NULL;
     size_t size = shp ? shp->map_size : 0;
     void *reserve = NULL;
@@ -680,8 +720,9 @@ void *ref_shmat(int id, const void *addr, int flags)
     if (r >= 0 || r < -4095) {
         int prot = PROT_READ | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flags & SHM_EXEC) ? PROT_EXEC : 0);
         int fixed = (reserve || (flags & SHM_REMAP)) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
-        void *at = mmap((void *)(uintptr_t)r, size, prot, MAP_SHARED | fixed, a->fd,
-                        (off_t)ref_segment_offset(id & (MODEL_IPCMNI - 1)));
+        uint64_t off = segment_memory(a, id, size);
+        void *at = off ? mmap((void *)(uintptr_t)r, size, prot, MAP_SHARED | fixed, a->fd, (off_t)off) : MAP_FAILED;
+        int err = off ? EINVAL : ENOMEM;
         if (at == MAP_FAILED || at != (void *)(uintptr_t)r) {
             /* the range holds another mapping: shmat's EINVAL, the
              * attachment taken back as a detach would */
@@ -691,7 +732,7 @@ void *ref_shmat(int id, const void *addr, int flags)
             fill_request(rt, &dt, MODEL_SHMDT);
             dt.arg[0] = r;
             ref_txn(a, &dt, NULL, NULL);
-            r = -EINVAL;
+            r = -err;
         }
         reserve = NULL;
     }
@@ -711,7 +752,8 @@ int ref_shmdt(const void *addr)
     if (!rt)
         return -1;
     struct ref_arena *a = &rt->arena;
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return -1;
     unsigned long size = 0;
     for (const struct model_attach *at = a->state->ns.attaches; at; at = at->next)
         if (at->pid == rt->pid && at->addr == (uintptr_t)addr)
@@ -747,20 +789,26 @@ pid_t ref_real_fork(void)
 
 pid_t ref_fork(void)
 {
-    struct ref_runtime *rt = self();
-    if (!rt)
+    /* a process that has not used IPC has nothing a child inherits: no
+     * attachments, no arena to make (sh -c 'echo | cat' makes none) */
+    struct ref_runtime *rt = &ref_process;
+    if (!rt->registered || !rt->attached)
         return ref_real_fork();
     struct ref_arena *a = &rt->arena;
     /* the lock is held across the fork so that the child's attachments in
      * the model are the parent's at that instant */
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return ref_real_fork();
     pid_t child = ref_real_fork();
     if (child == 0) {
         /* on_fork_child has cleared what was the parent's */
         rt->pid = getpid();
         rt->start_time = ref_start_time(0);
         rt->registered = 1;            /* the parent registers us */
-        lock(rt, a);                   /* waits for the parent's unlock */
+        if (lock(rt, a) < 0) {         /* waits for the parent's unlock */
+            rt->registered = 0;
+            return 0;
+        }
         rt->slot = slot_of(a->hdr, rt->pid);
         if (rt->slot >= 0)
             a->contending = &a->hdr->procs[rt->slot].contending;
@@ -786,7 +834,8 @@ pid_t ref_fork(void)
 void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
 {
     struct ref_runtime *rt = &ref_process;
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return;
     int i = slot_of(a->hdr, pid);
     if (i >= 0 && (!start || slot_is_mine(a->hdr, pid, start))) {
         txn_event(a, MODEL_EXIT, pid, 0);
@@ -812,7 +861,8 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
         return -1;
     struct ref_arena *a = &rt->arena;
     long r;
-    lock(rt, a);
+    if (lock(rt, a) < 0)
+        return -1;
     if (value) {
         size_t n = strlen(name) + 1, m = strlen(value) + 1;
         char *in = malloc(n + m);
@@ -839,7 +889,8 @@ int ref_sysvipc_line(const char *table, int id, char *out, size_t size)
     struct ref_runtime *rt = self();
     if (!rt)
         return -1;
-    lock(rt, &rt->arena);
+    if (lock(rt, &rt->arena) < 0)
+        return -1;
     int r = model_sysvipc_line(&rt->arena.state->ns, table, id, (unsigned char *)out, size);
     unlock_and_wake(rt, &rt->arena);
     return r;
@@ -862,14 +913,12 @@ int ref_join(const char *path, char *why, size_t size)
 void ref_after_exec(void)
 {
     struct ref_runtime *rt = &ref_process;
-    char fallback[64];
-    const char *path = arena_path(fallback, sizeof(fallback));
-    if (strncmp(path, "fd:", 3) != 0 && access(path, F_OK) < 0)
+    char fallback[4096], why[512];
+    const char *path = arena_path(fallback, sizeof(fallback), 0, why, sizeof(why));
+    if (!path || (strncmp(path, "fd:", 3) != 0 && access(path, F_OK) < 0))
         return;                        /* no arena yet: nobody to tell */
-    char why[256];
-    if (ref_attach(path, why, sizeof(why)) < 0)
+    if (ref_attach(path, why, sizeof(why)) < 0 || ref_lock(&rt->arena) < 0)
         return;
-    ref_lock(&rt->arena);
     int mine = slot_is_mine(rt->arena.hdr, getpid(), ref_start_time(0));
     ref_unlock(&rt->arena);
     if (mine)
@@ -879,9 +928,8 @@ void ref_after_exec(void)
 void ref_set_hugepages_free(unsigned long n)
 {
     struct ref_runtime *rt = &ref_process;
-    if (!rt->attached)
+    if (!rt->attached || ref_lock(&rt->arena) < 0)
         return;
-    ref_lock(&rt->arena);
     txn_event(&rt->arena, MODEL_SET_HUGEPAGES, (long)n, 0);
     ref_unlock(&rt->arena);
 }
@@ -898,7 +946,8 @@ int ref_arena_new_fd(char *why, size_t size)
         snprintf(why, size, "memfd_create: %s", strerror(errno));
         return -1;
     }
-    if (ref_arena_format(&rt->arena, fd, why, size) < 0) {
+    snprintf(rt->name, sizeof(rt->name), "the scenario's arena");
+    if (ref_arena_format(&rt->arena, fd, rt->name, why, size) < 0) {
         close(fd);
         return -1;
     }
@@ -934,7 +983,8 @@ long ref_verify_replay(void)
     struct ref_runtime *rt = self();
     if (!rt)
         return -1;
-    ref_lock(&rt->arena);
+    if (ref_lock(&rt->arena) < 0)
+        return -1;
     long r = ref_arena_verify_replay(&rt->arena);
     ref_unlock(&rt->arena);
     return r;

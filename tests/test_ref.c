@@ -34,6 +34,7 @@ static void fresh_arena(void)
 {
     snprintf(arena_path, sizeof(arena_path), "/dev/shm/svipc-test-ref-%d", (int)getpid());
     unlink(arena_path);
+    setenv("SVIPC_REF_LOG_BYTES", "65536", 1);          /* checkpoints within the tests' sequences */
     char why[256];
     cr_assert_eq(ref_attach(arena_path, why, sizeof(why)), 0, "%s", why);
 }

@@ -1,12 +1,26 @@
 /* test_ref_arena.c: the reference runtime's arena file as its users meet
- * it through the drop-in library: an arena made by another build of svipc
- * (another layout) is refused with a clear message and left as it was,
- * never misread; and the library never calls its own interposed exports
- * (a wait inside it would apply an exit that is not one).
- * Must not: touch the default arena (/dev/shm/svipc-ref-<euid>): each test
- * names its own file and removes it. */
+ * it through the drop-in library, careless or hostile: an arena of another
+ * build, a file that is not an arena, a link, a file others may write, a
+ * directory someone else made, a fork-only program; damage (the lock, the
+ * state, the log, a truncated file); and another user's attacks (planted
+ * links and files, a foreign arena, a flood of connections to the keeper).
+ * Each is refused or survived with a clear message, never a hang, a crash
+ * or a silent reformat; the library never calls its own exports.
+ * Must not: touch the default arenas of this machine's users: each test
+ * names its own file or directory, and removes it. */
 #define _GNU_SOURCE
+#include "ref_arena.h"
+
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +99,474 @@ Test(arena, the_library_never_calls_its_own_exports)
         snprintf(needle, sizeof(needle), "<%s@plt>", sym);
         cr_expect(!strstr(calls, needle), "the library calls its own export %s", sym);
     }
+}
+
+/* ---------- careless use ---------- */
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* ipcmk -Q on the library with the arena ARENA (and ENV before it). */
+static int ipcmk(const char *env, char *out)
+{
+    char cmd[768];
+    snprintf(cmd, sizeof(cmd), "%s SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so timeout 20 ipcmk -Q 2>&1",
+             env ? env : "", arena);
+    return run(cmd, out);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    cr_assert_geq(fd, 0, "%s", path);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    fchmod(fd, mode);
+    close(fd);
+}
+
+static int file_is(const char *path, const char *text)
+{
+    char buf[256] = "";
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    return n == (ssize_t)strlen(text) && memcmp(buf, text, (size_t)n) == 0;
+}
+
+Test(arena, a_file_that_is_not_an_arena_is_refused_and_left_alone)
+{
+    static char out[OUT_MAX];
+    write_file(arena, "my notes\n", 0600);
+    cr_expect_neq(ipcmk(NULL, out), 0, "a program used notes as an arena: %s", out);
+    cr_expect(strstr(out, "not a reference arena"), "%s", out);
+    cr_expect(file_is(arena, "my notes\n"), "the notes were changed");
+}
+
+Test(arena, a_symbolic_link_is_refused)
+{
+    static char out[OUT_MAX];
+    char target[80];
+    snprintf(target, sizeof(target), "%s-target", arena);
+    write_file(target, "victim's file\n", 0600);
+    cr_assert_eq(symlink(target, arena), 0);
+    cr_expect_neq(ipcmk(NULL, out), 0, "%s", out);
+    cr_expect(strstr(out, "symbolic link"), "%s", out);
+    cr_expect(file_is(target, "victim's file\n"), "the link's target was changed");
+    unlink(target);
+}
+
+Test(arena, an_arena_others_may_write_is_refused_unless_shared)
+{
+    static char out[OUT_MAX];
+    cr_assert_eq(ipcmk(NULL, out), 0, "%s", out);
+    cr_assert_eq(chmod(arena, 0666), 0);
+    cr_expect_neq(ipcmk(NULL, out), 0, "%s", out);
+    cr_expect(strstr(out, "writable by others"), "%s", out);
+    cr_expect_eq(ipcmk("SVIPC_REF_SHARED=1", out), 0, "trust given, still refused: %s", out);
+}
+
+Test(arena, the_default_arena_lives_in_a_private_directory)
+{
+    static char out[OUT_MAX];
+    char run_dir[64], dir[96], path[128], cmd[512];
+    snprintf(run_dir, sizeof(run_dir), "/tmp/svipc-test-run-%d", (int)getpid());
+    snprintf(dir, sizeof(dir), "%s/svipc", run_dir);
+    snprintf(path, sizeof(path), "%s/arena", dir);
+    cr_assert_eq(mkdir(run_dir, 0700), 0);
+    /* a program that only forks makes no arena */
+    snprintf(cmd, sizeof(cmd), "XDG_RUNTIME_DIR=%s LD_PRELOAD=./build/libsvipc-ref.so sh -c 'echo hi | cat' 2>&1",
+             run_dir);
+    cr_expect_eq(run(cmd, out), 0, "%s", out);
+    cr_expect(access(dir, F_OK) < 0, "a fork-only program made the arena's directory");
+    snprintf(cmd, sizeof(cmd), "XDG_RUNTIME_DIR=%s LD_PRELOAD=./build/libsvipc-ref.so ipcmk -Q 2>&1", run_dir);
+    cr_expect_eq(run(cmd, out), 0, "%s", out);
+    struct stat st;
+    cr_assert_eq(lstat(dir, &st), 0, "no directory %s", dir);
+    cr_expect(S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700, "%s has mode %o", dir, st.st_mode & 0777);
+    cr_assert_eq(lstat(path, &st), 0, "no arena %s", path);
+    cr_expect((st.st_mode & 0777) == 0600, "%s has mode %o", path, st.st_mode & 0777);
+    /* a directory others may write is refused */
+    chmod(dir, 0777);
+    cr_expect_neq(run(cmd, out), 0, "%s", out);
+    cr_expect(strstr(out, "not a private directory"), "%s", out);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", run_dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+/* ---------- damage ---------- */
+
+/* Write LEN bytes of BYTES at OFFSET of the arena file. */
+static void damage(off_t offset, const void *bytes, size_t len)
+{
+    int fd = open(arena, O_WRONLY);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(pwrite(fd, bytes, len, offset), (ssize_t)len);
+    close(fd);
+}
+
+static void random_bytes(void *buf, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        ((unsigned char *)buf)[i] = (unsigned char)(rand() >> 7);
+}
+
+/* The arena with two queues, made by ipcmk; their ids. */
+static void arena_with_queues(int ids[2])
+{
+    static char out[OUT_MAX];
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(ipcmk(NULL, out), 0, "%s", out);
+        cr_assert_eq(sscanf(out, "Message queue id: %d", &ids[i]), 1, "%s", out);
+    }
+}
+
+Test(arena, a_lock_held_by_nobody_is_reported_not_waited_for)
+{
+    static char out[OUT_MAX];
+    int ids[2];
+    arena_with_queues(ids);
+    uint32_t tid = 4000000;                          /* beyond pid_max: no such thread */
+    damage(offsetof(struct ref_header, lock), &tid, sizeof(tid));
+    double start = now();
+    int status = ipcmk(NULL, out);
+    double took = now() - start;
+    cr_expect_neq(status, 0, "%s", out);
+    cr_expect_lt(status, 124, "the program hung or crashed (status %d): %s", status, out);
+    cr_expect(strstr(out, "does not exist"), "%s", out);
+    cr_expect(strstr(out, arena), "the message does not name the file: %s", out);
+    cr_expect_lt(took, 10.0, "it took %.1f s", took);
+}
+
+Test(arena, random_bytes_in_the_lock_are_reported)
+{
+    static char out[OUT_MAX];
+    int ids[2];
+    arena_with_queues(ids);
+    unsigned char junk[sizeof(pthread_mutex_t)];
+    srand(7);
+    random_bytes(junk, sizeof(junk));
+    damage(offsetof(struct ref_header, lock), junk, sizeof(junk));
+    int status = ipcmk(NULL, out);
+    cr_expect(status != 0 && status < 124, "status %d: %s", status, out);
+    cr_expect(strstr(out, "lock"), "%s", out);
+}
+
+Test(arena, a_damaged_state_is_rebuilt_from_the_log)
+{
+    static char out[OUT_MAX];
+    int ids[2];
+    arena_with_queues(ids);
+    /* the queue table's first slots, where the queues are */
+    static unsigned char junk[4096];
+    srand(11);
+    random_bytes(junk, sizeof(junk));
+    off_t state = (off_t)(((sizeof(struct ref_header) + 4095) & ~4095UL) + 2 * REF_LOG_SIZE);
+    damage(state + (off_t)offsetof(struct model_ns, msg_ids.slot), junk, sizeof(junk));
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcrm -q %d -q %d 2>&1", arena,
+             ids[0], ids[1]);
+    int status = run(cmd, out);
+    cr_expect_eq(status, 0, "the queues did not survive the damage (status %d): %s", status, out);
+}
+
+Test(arena, damage_the_log_cannot_repair_is_refused)
+{
+    static char out[OUT_MAX];
+    int ids[2];
+    arena_with_queues(ids);
+    static unsigned char junk[4096];
+    srand(13);
+    random_bytes(junk, sizeof(junk));
+    off_t log0 = (off_t)((sizeof(struct ref_header) + 4095) & ~4095UL);
+    off_t state = log0 + 2 * (off_t)REF_LOG_SIZE;
+    damage(state + (off_t)offsetof(struct model_ns, msg_ids.slot), junk, sizeof(junk));
+    damage(log0 + 8, junk, 64);                      /* the first record's checksum and more */
+    int status = ipcmk(NULL, out);
+    cr_expect(status != 0 && status < 124, "status %d: %s", status, out);
+    cr_expect(strstr(out, "damaged"), "%s", out);
+}
+
+Test(arena, a_truncated_arena_is_refused_and_the_keeper_stops_cleanly)
+{
+    static char out[OUT_MAX];
+    char log[80], cmd[768];
+    snprintf(log, sizeof(log), "%s-keeper.log", arena);
+    unlink(log);
+    /* a process of the arena that stays, with the keeper watching it */
+    int to_user[2], from_user[2];
+    cr_assert_eq(pipe(to_user), 0);
+    cr_assert_eq(pipe(from_user), 0);
+    pid_t user = fork();
+    if (user == 0) {
+        dup2(to_user[0], 0);
+        dup2(from_user[1], 1);
+        close(to_user[1]);
+        close(from_user[0]);
+        setenv("SVIPC_REF_ARENA", arena, 1);
+        setenv("SVIPC_REF_KEEPER_LOG", log, 1);
+        setenv("LD_PRELOAD", "./build/libsvipc-ref.so", 1);
+        execl("./build/arena_user", "arena_user", (char *)NULL);
+        _exit(127);
+    }
+    close(to_user[0]);
+    close(from_user[1]);
+    char id[32] = "";
+    cr_assert_gt(read(from_user[0], id, sizeof(id) - 1), 0, "the arena's user did not start");
+    cr_assert_eq(truncate(arena, 1 << 20), 0);
+    close(to_user[1]);                               /* it exits: the keeper looks at the arena */
+    int status;
+    cr_assert_eq(waitpid(user, &status, 0), user);
+    snprintf(cmd, sizeof(cmd), "for i in $(seq 100); do grep -q truncated %s 2>/dev/null && exit 0; sleep 0.05; done; "
+             "exit 1", log);
+    cr_expect_eq(system(cmd), 0, "the keeper did not stop with a message (it died, or still runs)");
+    int mk = ipcmk(NULL, out);
+    cr_expect(mk != 0 && mk < 124, "status %d: %s", mk, out);
+    cr_expect(strstr(out, "truncated"), "%s", out);
+    unlink(log);
+}
+
+Test(arena, a_bad_magic_is_refused_not_reformatted)
+{
+    static char out[OUT_MAX];
+    int ids[2];
+    arena_with_queues(ids);
+    uint64_t junk = 0x0123456789abcdefULL;
+    damage(0, &junk, sizeof(junk));
+    struct stat before, after;
+    cr_assert_eq(stat(arena, &before), 0);
+    cr_expect_neq(ipcmk(NULL, out), 0, "%s", out);
+    cr_expect(strstr(out, "not a reference arena"), "%s", out);
+    cr_assert_eq(stat(arena, &after), 0);
+    cr_expect_eq(after.st_size, before.st_size, "the file was reformatted");
+}
+
+Test(arena, the_apparent_size_is_what_is_used_and_fits_ext4)
+{
+    static char out[OUT_MAX];
+    char cmd[512];
+    /* /tmp is ext4 here: a file system with a 16 TiB file limit */
+    snprintf(arena, sizeof(arena), "/tmp/svipc-test-arena-%d", (int)getpid());
+    unlink(arena);
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcmk -M 1048576 2>&1", arena);
+    cr_assert_eq(run(cmd, out), 0, "%s", out);
+    int id = -1;
+    cr_assert_eq(sscanf(out, "Shared memory id: %d", &id), 1, "%s", out);
+    /* attach it (its memory is made), write, and read back in another process */
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so /usr/bin/python3 -c "
+             "'import sysv_ipc; m = sysv_ipc.attach(%d); m.write(b\"ext4\"); print(m.read(4))' 2>&1", arena, id);
+    if (system("/usr/bin/python3 -c 'import sysv_ipc' 2>/dev/null") == 0) {
+        cr_expect_eq(run(cmd, out), 0, "%s", out);
+        cr_expect(strstr(out, "ext4"), "%s", out);
+    }
+    struct stat st;
+    cr_assert_eq(stat(arena, &st), 0);
+    cr_expect_lt(st.st_size, 8LL << 30, "apparent size %lld", (long long)st.st_size);
+    cr_expect_lt(st.st_blocks * 512LL, 64LL << 20, "disk use %lld", (long long)st.st_blocks * 512LL);
+}
+
+/* ---------- another user ---------- */
+
+/* The uid of USER, made (a system user without a home) when absent. */
+static uid_t test_user(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        char cmd[256];
+        snprintf(cmd, sizeof(cmd), "useradd --system --no-create-home --shell /usr/sbin/nologin %s 2>&1", user);
+        cr_assert_eq(system(cmd), 0, "useradd %s", user);
+        pw = getpwnam(user);
+    }
+    cr_assert(pw, "no user %s", user);
+    return pw->pw_uid;
+}
+
+/* In a child: become UID (its own group too), with room for many files. */
+static void become(uid_t uid)
+{
+    struct rlimit files = { 8192, 8192 };
+    setrlimit(RLIMIT_NOFILE, &files);
+    if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+        _exit(126);
+}
+
+/* COMMAND through the shell as UID; its output into OUT. */
+static int run_as(uid_t uid, const char *command, char *out)
+{
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], 1);
+        dup2(pipefd[1], 2);
+        close(pipefd[0]);
+        become(uid);
+        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n < OUT_MAX - 1 && (got = read(pipefd[0], out + n, OUT_MAX - 1 - n)) > 0)
+        n += (size_t)got;
+    out[n] = '\0';
+    close(pipefd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static uid_t victim, attacker;
+
+static void two_users(void)
+{
+    victim = test_user("svipc-test-victim");
+    attacker = test_user("svipc-test-attacker");
+    snprintf(arena, sizeof(arena), "/tmp/svipc-test-arena-%d", (int)getpid());
+}
+
+static void clean_users(void)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "rm -rf /dev/shm/svipc-%u /tmp/svipc-test-arena-%d*", (unsigned)victim, (int)getpid());
+    if (system(cmd) != 0)
+        fprintf(stderr, "cleaning up after the test failed\n");
+}
+
+TestSuite(second_user, .init = two_users, .fini = clean_users, .timeout = 90);
+
+Test(second_user, a_planted_directory_and_link_are_refused)
+{
+    static char out[OUT_MAX];
+    char cmd[768], dir[64], target[80];
+    snprintf(dir, sizeof(dir), "/dev/shm/svipc-%u", (unsigned)victim);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+    /* the victim's file the link points at */
+    snprintf(target, sizeof(target), "%s-victims-file", arena);
+    write_file(target, "victim's data\n", 0600);
+    cr_assert_eq(chown(target, victim, victim), 0);
+    snprintf(cmd, sizeof(cmd), "mkdir -m 0777 %s && ln -s %s %s/arena", dir, target, dir);
+    cr_assert_eq(run_as(attacker, cmd, out), 0, "the attacker could not plant: %s", out);
+    cr_expect_neq(run_as(victim, "LD_PRELOAD=./build/libsvipc-ref.so ipcmk -Q 2>&1", out), 0,
+                  "the victim used a planted arena: %s", out);
+    cr_expect(strstr(out, "not a private directory"), "%s", out);
+    cr_expect(file_is(target, "victim's data\n"), "the victim's file was changed");
+}
+
+Test(second_user, a_file_precreated_by_another_user_is_refused)
+{
+    static char out[OUT_MAX];
+    char cmd[768];
+    snprintf(cmd, sizeof(cmd), "umask 0; : > %s; chmod 0666 %s", arena, arena);
+    cr_assert_eq(run_as(attacker, cmd, out), 0, "%s", out);
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcmk -Q 2>&1", arena);
+    cr_expect_neq(run_as(victim, cmd, out), 0, "the victim used the attacker's file: %s", out);
+    cr_expect(strstr(out, "belongs to uid"), "%s", out);
+    struct stat st;
+    cr_assert_eq(stat(arena, &st), 0);
+    cr_expect_eq(st.st_size, 0, "the victim wrote into the attacker's file");
+}
+
+Test(second_user, a_foreign_arena_is_refused)
+{
+    static char out[OUT_MAX];
+    char cmd[768];
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcmk -Q && chmod 0666 %s",
+             arena, arena);
+    cr_assert_eq(run_as(attacker, cmd, out), 0, "the attacker's arena: %s", out);
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcmk -Q 2>&1", arena);
+    cr_expect_neq(run_as(victim, cmd, out), 0, "the victim used the attacker's arena: %s", out);
+    cr_expect(strstr(out, "belongs to uid"), "%s", out);
+}
+
+/* The keepers' abstract sockets listed in /proc/net/unix. */
+static int keeper_sockets(char names[][64], int max)
+{
+    FILE *f = fopen("/proc/net/unix", "r");
+    char line[512];
+    int n = 0;
+    while (f && n < max && fgets(line, sizeof(line), f)) {
+        char *at = strstr(line, "@svipc-ref-");
+        if (at) {
+            at[strcspn(at, "\n")] = '\0';
+            snprintf(names[n++], 64, "%s", at + 1);
+        }
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+Test(second_user, a_flood_of_connections_holds_nobody_up)
+{
+    static char out[OUT_MAX];
+    char cmd[768];
+    /* the victim's arena, with a process that keeps its keeper alive */
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ./build/arena_user", arena);
+    int to_user[2], from_user[2];
+    cr_assert_eq(pipe(to_user), 0);
+    cr_assert_eq(pipe(from_user), 0);
+    pid_t user = fork();
+    if (user == 0) {
+        dup2(to_user[0], 0);
+        dup2(from_user[1], 1);
+        close(to_user[1]);
+        close(from_user[0]);
+        become(victim);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(to_user[0]);
+    close(from_user[1]);
+    char id[32] = "";
+    cr_assert_gt(read(from_user[0], id, sizeof(id) - 1), 0, "the victim's process did not start");
+    cr_assert_geq(atoi(id), 0, "the victim's process could not use its arena");
+    /* the attacker connects to every keeper it can see, and keeps the connections */
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    pid_t flood = fork();
+    if (flood == 0) {
+        become(attacker);
+        char names[16][64];
+        int nnames = keeper_sockets(names, 16), held = 0;
+        for (int k = 0; k < nnames; k++)
+            for (int round = 0; round < 5000; round++) {
+                struct sockaddr_un sun = { .sun_family = AF_UNIX };
+                size_t len = strlen(names[k]);
+                memcpy(sun.sun_path + 1, names[k], len);
+                /* blocking, so the connections go in as fast as the keeper takes them */
+                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+                struct timeval brief = { .tv_usec = 200000 };
+                if (fd >= 0)
+                    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &brief, sizeof(brief));
+                if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
+                                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) == 0)
+                    held++;
+                else if (fd >= 0)
+                    close(fd);
+            }
+        dprintf(ready[1], "%d\n", held);
+        pause();
+        _exit(0);
+    }
+    close(ready[1]);
+    char held[32] = "";
+    cr_assert_gt(read(ready[0], held, sizeof(held) - 1), 0, "the flood did not report");
+    /* the victim's next program must get through, and soon */
+    double start = now();
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so timeout 30 ipcmk -Q 2>&1", arena);
+    int status = run_as(victim, cmd, out);
+    double took = now() - start;
+    kill(flood, SIGKILL);
+    waitpid(flood, NULL, 0);
+    close(to_user[1]);
+    waitpid(user, NULL, 0);
+    cr_expect_eq(status, 0, "with %s connections held, the victim's msgget failed: %s", held, out);
+    cr_expect_lt(took, 5.0, "with %s connections held, the victim waited %.1f s", held, took);
 }

@@ -344,6 +344,7 @@ static void setup(void)
     snprintf(arena_path, sizeof(arena_path), "/dev/shm/svipc-test-storm-%d", (int)getpid());
     unlink(arena_path);
     char why[256];
+    setenv("SVIPC_REF_LOG_BYTES", "262144", 1);        /* checkpoints every few thousand operations */
     cr_assert_eq(ref_attach(arena_path, why, sizeof(why)), 0, "%s", why);
 }
 
