@@ -14,7 +14,7 @@ RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
 
-HARNESS := names scenario ops parse request outcome calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine trace pool coverage
+HARNESS := names scenario ops abi parse request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine trace serve pool target coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -26,7 +26,7 @@ TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps
+.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -57,6 +57,32 @@ $(BUILD)/pic/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 # inherits them resolved instead of resolving each again lazily.
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
+
+# The puppet alone, static, for each architecture whose cross compiler is
+# here (qemu-user targets); and svipc static, for the linux-6.1 target's VM.
+PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/abi.c \
+              harness/wire.c harness/kernel_calls.c impl/ctl_cmd.c
+PUPPET_CC_x86_64  := $(CC)
+PUPPET_CC_aarch64 := aarch64-linux-gnu-gcc
+PUPPET_CC_armhf   := arm-linux-gnueabihf-gcc
+PUPPET_CC_i386    := i686-linux-gnu-gcc
+PUPPET_ARCHES := x86_64 aarch64 armhf i386
+
+$(BUILD)/svipc-puppet.%: $(PUPPET_SRC) harness/*.h impl/*.h
+	@mkdir -p $(@D)
+	$(PUPPET_CC_$*) -static $(CFLAGS) -Iharness -Iimpl -o $@ $(PUPPET_SRC)
+
+puppets:
+	@for a in $(PUPPET_ARCHES); do \
+	  cc=$$(case $$a in x86_64) echo "$(CC)";; aarch64) echo aarch64-linux-gnu-gcc;; armhf) echo arm-linux-gnueabihf-gcc;; i386) echo i686-linux-gnu-gcc;; esac); \
+	  if command -v $$cc >/dev/null; then $(MAKE) --no-print-directory $(BUILD)/svipc-puppet.$$a; \
+	  else echo "puppets: no $$cc: no puppet for $$a (ci/install-deps.sh targets)"; fi; done
+
+$(BUILD)/svipc-static: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
+	$(CC) $(CFLAGS) -static -o $@ $^ -ljansson -ldl 2>&1 | grep -v "statically linked applications" >&2 || true
+	@test -x $@
+
+vm: $(BUILD)/svipc-static
 
 # Ordinary programs of System V IPC, run on the kernel and on the preload library.
 $(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)

@@ -7,6 +7,7 @@
 #include "backend.h"
 
 #include "executor.h"
+#include "kernel_calls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +23,6 @@ static int kernel_available(char *why, size_t size)
     if (geteuid() != 0) {
         snprintf(why, size, "the kernel backend needs root (CAP_SYS_ADMIN) to give each scenario its own "
                  "IPC and PID namespaces; run svipc as root");
-        return -1;
-    }
-    if (access("/proc/self/ns/ipc", F_OK) < 0) {
-        snprintf(why, size, "no IPC namespaces (/proc/self/ns/ipc: %s)", strerror(errno));
         return -1;
     }
     return 0;
@@ -65,38 +62,6 @@ static int kernel_blocked_in(pid_t pid, const struct op_desc *op)
         return asleep;
     return op->host_nr >= 0 && strtol(buf, NULL, 10) == op->host_nr;
 }
-
-static long k_msgget(void *ctx, key_t key, int flags) { (void)ctx; return syscall(SYS_msgget, key, flags); }
-static long k_msgsnd(void *ctx, int id, const void *m, size_t n, int f) { (void)ctx; return syscall(SYS_msgsnd, id, m, n, f); }
-static long k_msgrcv(void *ctx, int id, void *m, size_t n, long t, int f)
-{
-    (void)ctx;
-    return syscall(SYS_msgrcv, id, m, n, t, f);
-}
-static long k_msgctl(void *ctx, int id, int cmd, void *buf) { (void)ctx; return syscall(SYS_msgctl, id, cmd, buf); }
-static long k_semget(void *ctx, key_t key, int n, int f) { (void)ctx; return syscall(SYS_semget, key, n, f); }
-static long k_semop(void *ctx, int id, struct sembuf *s, size_t n) { (void)ctx; return syscall(SYS_semop, id, s, n); }
-static long k_semtimedop(void *ctx, int id, struct sembuf *s, size_t n, const struct timespec *t)
-{
-    (void)ctx;
-    return syscall(SYS_semtimedop, id, s, n, t);
-}
-static long k_semctl(void *ctx, int id, int num, int cmd, unsigned long arg)
-{
-    (void)ctx;
-    return syscall(SYS_semctl, id, num, cmd, arg);
-}
-static long k_shmget(void *ctx, key_t key, size_t size, int f) { (void)ctx; return syscall(SYS_shmget, key, size, f); }
-static long k_shmat(void *ctx, int id, const void *addr, int f) { (void)ctx; return syscall(SYS_shmat, id, addr, f); }
-static long k_shmdt(void *ctx, const void *addr) { (void)ctx; return syscall(SYS_shmdt, addr); }
-static long k_shmctl(void *ctx, int id, int cmd, void *buf) { (void)ctx; return syscall(SYS_shmctl, id, cmd, buf); }
-
-/* Raw system calls: no C library wrapper changes arguments or results. */
-static const struct ipc_calls kernel_calls = {
-    .msgget = k_msgget, .msgsnd = k_msgsnd, .msgrcv = k_msgrcv, .msgctl = k_msgctl,
-    .semget = k_semget, .semop = k_semop, .semtimedop = k_semtimedop, .semctl = k_semctl,
-    .shmget = k_shmget, .shmat = k_shmat, .shmdt = k_shmdt, .shmctl = k_shmctl,
-};
 
 const struct backend backend_kernel = {
     .name = "kernel",

@@ -15,7 +15,26 @@
 #include <unistd.h>
 
 #define SEM_MAX 32768        /* semaphores a GETALL buffer holds */
-#define SEM_END 0xffff       /* no semaphore value (at most SEMVMX) is this: where GETALL's ends */
+#define SEM_END ((CALLS_SENTINEL << 8) | CALLS_SENTINEL)   /* above SEMVMX: where GETALL's values end */
+
+/* Bytes of [FROM, TO) of BUF that are no longer the sentinel. */
+static uint32_t changed(const unsigned char *buf, size_t from, size_t to)
+{
+    uint32_t n = 0;
+    for (size_t i = from; i < to; i++)
+        n += buf[i] != CALLS_SENTINEL;
+    return n;
+}
+
+/* After a call that had BUF (SIZE bytes, sentinel-filled) to write in:
+ * what it wrote on failure, or past the RETURNED bytes on success. */
+static void observe(const unsigned char *buf, size_t size, long ret, size_t returned, struct calls_effect *effect)
+{
+    if (ret == -1)
+        effect->wrote = changed(buf, 0, size);
+    else if (returned < size)
+        effect->beyond = changed(buf, returned, size);
+}
 
 /* IPC_SET: the fields the step gives (SET: a mask, 1 uid, 2 gid, 4 mode,
  * 8 qbytes, then the values) over what IPC_STAT read, as a program does. */
@@ -33,39 +52,48 @@ static void apply_set(struct ipc_perm *perm, unsigned long *qbytes, const int64_
 
 /* msgctl and shmctl: a structure read (IPC_SET, after an IPC_STAT) or filled. */
 static long ctl_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
-                     const struct ctl_cmd *cmd, unsigned char *out, size_t *len)
+                     const struct ctl_cmd *cmd, unsigned char *out, size_t *len, struct calls_effect *effect)
 {
     const int64_t *a = rq->arg;
     int is_msg = rq->op == OP_MSGCTL;
     long (*call)(void *, int, int, void *) = is_msg ? calls->msgctl : calls->shmctl;
-    memset(out, 0, CTL_STRUCT_MAX);
+    unsigned char before[CTL_STRUCT_MAX];
+    memset(out, CALLS_SENTINEL, CTL_STRUCT_MAX);
     if (cmd && cmd->is_set) {
+        memset(out, 0, CTL_STRUCT_MAX);
         call(ctx, (int)a[0], IPC_STAT, out);
         struct ipc_perm *perm = is_msg ? &((struct msqid_ds *)out)->msg_perm : &((struct shmid_ds *)out)->shm_perm;
         apply_set(perm, is_msg ? &((struct msqid_ds *)out)->msg_qbytes : NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
         errno = 0;
     }
+    memcpy(before, out, CTL_STRUCT_MAX);
     long ret = call(ctx, (int)a[0], (int)a[1], (rq->flags & WIRE_NULL_BUFFER) ? NULL : out);
-    if (ret != -1 && cmd && cmd->buffer == CTL_BUF_OUT)
-        *len = cmd->size;
+    if (cmd && cmd->is_set) {
+        effect->wrote = (uint32_t)(memcmp(before, out, CTL_STRUCT_MAX) != 0);   /* it only reads */
+    } else {
+        if (ret != -1 && cmd && cmd->buffer == CTL_BUF_OUT)
+            *len = cmd->size;
+        observe(out, CTL_STRUCT_MAX, ret, *len, effect);
+    }
     return ret;
 }
 
 static long semctl_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
-                        const unsigned char *data, const struct ctl_cmd *cmd, unsigned char *out, size_t *len)
+                        const unsigned char *data, const struct ctl_cmd *cmd, unsigned char *out, size_t *len,
+                        struct calls_effect *effect)
 {
     const int64_t *a = rq->arg;
     int id = (int)a[0], num = (int)a[1], c = (int)a[2];
     unsigned long arg = (unsigned long)(uintptr_t)out;
-    memset(out, 0, CTL_STRUCT_MAX);
+    size_t region = cmd && cmd->per_sem ? SEM_MAX * sizeof(unsigned short) : CTL_STRUCT_MAX;
+    memset(out, CALLS_SENTINEL, region);
     if (cmd && cmd->buffer == CTL_BUF_NONE) {
         arg = (unsigned long)a[3];             /* SETVAL's value; ignored by the others */
     } else if (cmd && cmd->per_sem && cmd->buffer == CTL_BUF_IN) {
         arg = (unsigned long)(uintptr_t)data;  /* SETALL */
-    } else if (cmd && cmd->per_sem) {
-        memset(out, 0xff, SEM_MAX * sizeof(unsigned short));   /* GETALL: SEM_END marks the end */
     } else if (cmd && cmd->is_set) {
         struct semid_ds *ds = (struct semid_ds *)out;
+        memset(out, 0, CTL_STRUCT_MAX);
         calls->semctl(ctx, id, 0, IPC_STAT, (unsigned long)(uintptr_t)ds);
         apply_set(&ds->sem_perm, NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
         errno = 0;
@@ -73,17 +101,18 @@ static long semctl_call(const struct ipc_calls *calls, void *ctx, const struct w
     if ((rq->flags & WIRE_NULL_BUFFER) && !(cmd && cmd->buffer == CTL_BUF_NONE))
         arg = 0;
     long ret = calls->semctl(ctx, id, num, c, arg);
-    if (ret == -1 || !cmd || cmd->buffer != CTL_BUF_OUT)
+    if (!cmd || cmd->buffer != CTL_BUF_OUT)
         return ret;
-    if (cmd->per_sem) {
+    if (ret != -1 && cmd->per_sem) {
         const unsigned short *v = (const unsigned short *)out;
         size_t n = 0;
         while (n < SEM_MAX && v[n] != SEM_END)
             n++;
         *len = n * sizeof(unsigned short);
-    } else {
+    } else if (ret != -1) {
         *len = cmd->size;
     }
+    observe(out, region, ret, cmd->per_sem ? region : *len, effect);
     return ret;
 }
 
@@ -149,12 +178,13 @@ static long sysvipc_call(const struct ipc_calls *calls, void *ctx, const struct 
 }
 
 long calls_perform(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
-                   const unsigned char *data, unsigned char *out, size_t *len)
+                   const unsigned char *data, unsigned char *out, size_t *len, struct calls_effect *effect)
 {
     const int64_t *a = rq->arg;
     /* buf=null: the call gets NULL for its buffer, so a copy to or from it faults */
     int null_buffer = (rq->flags & WIRE_NULL_BUFFER) != 0;
     *len = 0;
+    memset(effect, 0, sizeof(*effect));
     errno = 0;
     switch (rq->op) {
     case OP_MSGGET:
@@ -179,14 +209,19 @@ long calls_perform(const struct ipc_calls *calls, void *ctx, const struct wire_r
     case OP_MSGRCV: {
         /* a message longer than OUT makes the call fail with EFAULT at the
          * guard page behind it, as it would in a program */
-        memset(out, 0, sizeof(long));
+        size_t region = sizeof(long) + (a[1] > 0 && (uint64_t)a[1] < CALLS_OUT_SIZE - sizeof(long) ? (size_t)a[1]
+                                        : a[1] > 0 ? CALLS_OUT_SIZE - sizeof(long) : 0);
+        memset(out, CALLS_SENTINEL, region);
         long ret = calls->msgrcv(ctx, (int)a[0], null_buffer ? NULL : out, (size_t)a[1], (long)a[2], (int)a[3]);
         *len = ret >= 0 ? sizeof(long) + (size_t)ret : 0;
+        int saved = errno;
+        observe(out, region, ret, *len, effect);
+        errno = saved;
         return ret;
     }
     case OP_MSGCTL:
     case OP_SHMCTL:
-        return ctl_call(calls, ctx, rq, op_ctl_cmd(op_desc(rq->op), a), out, len);
+        return ctl_call(calls, ctx, rq, op_ctl_cmd(op_desc(rq->op), a), out, len, effect);
     case OP_SEMGET:
         return calls->semget(ctx, (key_t)a[0], (int)a[1], (int)a[2]);
     case OP_SEMOP:
@@ -198,7 +233,7 @@ long calls_perform(const struct ipc_calls *calls, void *ctx, const struct wire_r
         return calls->semtimedop(ctx, (int)a[0], sops, (size_t)a[1], a[2] ? &ts : NULL);
     }
     case OP_SEMCTL:
-        return semctl_call(calls, ctx, rq, data, op_ctl_cmd(op_desc(rq->op), a), out, len);
+        return semctl_call(calls, ctx, rq, data, op_ctl_cmd(op_desc(rq->op), a), out, len, effect);
     case OP_SHMGET:
         return calls->shmget(ctx, (key_t)a[0], (size_t)a[1], (int)a[2]);
     case OP_SHMAT:

@@ -42,11 +42,21 @@ struct ipc_calls {
 /* The room calls_perform may use in OUT. */
 #define CALLS_OUT_SIZE (WIRE_MAX_DATA + 16)
 
+/* What a buffer filled with CALLS_SENTINEL before the call shows after it:
+ * an implementation that writes where it should not is seen. */
+#define CALLS_SENTINEL 0xa5
+struct calls_effect {
+    uint32_t wrote;           /* the call failed and changed this many bytes of its buffer */
+    uint32_t beyond;          /* it returned and changed this many bytes past what it returned */
+};
+
 /* Perform RQ's IPC call (its operation is OPF_IPC) through CALLS, with
  * DATA (RQ->data_len bytes) as the step's bytes and OUT (CALLS_OUT_SIZE
  * bytes) as the caller's buffer; *LEN receives how many bytes of OUT the
- * call returned.  The call's value, or -1 and errno. */
+ * call returned, *EFFECT what it wrote where it should not have.  A ctl
+ * call's structure is returned whole, its padding too.  The call's value,
+ * or -1 and errno. */
 long calls_perform(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
-                   const unsigned char *data, unsigned char *out, size_t *len);
+                   const unsigned char *data, unsigned char *out, size_t *len, struct calls_effect *effect);
 
 #endif

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "engine.h"
 
+#include "abi.h"
 #include "executor.h"
 #include "names.h"
 #include "outcome.h"
@@ -50,6 +51,7 @@ struct run {
     long vars[MAX_VARS];
     struct scratch_files files;        /* 'file NAME' steps */
     struct normaliser norm;
+    uintptr_t base;                    /* the processes' shmat window: 'base' */
     double scenario_deadline;
     long step_ms;
     int failed;                        /* stop after the first failure */
@@ -91,20 +93,24 @@ static void trace(struct run *r, int index, const char *event, int proc, const s
 
 static void check(struct run *r, int index, const struct outcome *o)
 {
-    verdict_check(r->res, &r->failed, r->s, index, o, r->vars, r->env->base);
+    verdict_check(r->res, &r->failed, r->s, index, o, r->vars, r->base);
 }
 
-/* The outcome of what the executor said of RQ (completed calls decoded). */
-static void outcome_of(const struct x_reply *rep, const struct request *rq, struct outcome *o)
+/* The outcome of what the executor said of RQ by process PROC (completed
+ * calls decoded in that process's layouts). */
+static void outcome_of(struct run *r, int proc, const struct x_reply *rep, const struct request *rq,
+                       struct outcome *o)
 {
     memset(o, 0, sizeof(*o));
     switch (rep->status) {
-    case X_DONE:
+    case X_DONE: {
+        struct returned got = { r->x->ops->abi(r->x, proc), rep->data, rep->len, rep->wrote, rep->beyond };
         o->status = OUT_DONE;
         o->ret = rep->ret;
         o->err = rep->err;
-        outcome_decode(o, (enum op)rq->head.op, rq->head.arg, rep->data, rep->len);
+        outcome_decode(o, (enum op)rq->head.op, rq->head.arg, &got);
         return;
+    }
     case X_FAULT:
         o->status = OUT_FAULT;
         o->sig = rep->sig;
@@ -152,7 +158,7 @@ static void settle_blocked(struct run *r, int index, int after_step)
         return;
     case X_DONE:
     case X_FAULT:
-        outcome_of(&rep, &p->rq, &o);
+        outcome_of(r, index, &rep, &p->rq, &o);
         normalise(r, &o, (enum op)p->rq.head.op);
         p->woke = o;
         p->state = P_WOKEN;
@@ -160,7 +166,7 @@ static void settle_blocked(struct run *r, int index, int after_step)
         request_free(&p->rq);
         return;
     case X_GONE:
-        outcome_of(&rep, &p->rq, &o);
+        outcome_of(r, index, &rep, &p->rq, &o);
         o.status = OUT_DIED;
         normalise(r, &o, (enum op)p->rq.head.op);
         trace(r, after_step, "died", index, &o);
@@ -234,7 +240,7 @@ static void run_proc_step(struct run *r, int index)
     }
     struct request rq;
     char why[256];
-    if (request_build(&rq, st, r->vars, r->env->base, target_pid, r->files.path, why, sizeof(why)) < 0) {
+    if (request_build(&rq, st, r->vars, r->base, target_pid, r->files.path, why, sizeof(why)) < 0) {
         fail(r, SC_ERROR, index, "%s:%d: step %d: %s", r->s->file, st->line, index + 1, why);
         return;
     }
@@ -249,7 +255,7 @@ static void run_proc_step(struct run *r, int index)
         r->x->ops->settle(r->x, st->proc, &rq, X_FINISH, deadline, &rep);   /* its own timeout ends it */
 
     struct outcome o;
-    outcome_of(&rep, &rq, &o);
+    outcome_of(r, st->proc, &rep, &rq, &o);
     if (rep.status == X_BLOCKED) {
         if (!expects_block) {
             o.status = OUT_HANG;
@@ -276,7 +282,7 @@ static void run_proc_step(struct run *r, int index)
         r->vars[st->bind] = o.ret;
     check(r, index, &o);
     if (st->op == OP_KILL && o.status == OUT_DONE && o.ret == 0)
-        settle_signal(r, st->target, (int)expr_eval(&st->arg[0], r->vars, r->env->base), index);
+        settle_signal(r, st->target, (int)expr_eval(&st->arg[0], r->vars, r->base), index);
     outcome_clear(&o);
     request_free(&rq);
 }
@@ -291,7 +297,7 @@ static void run_resumes(struct run *r, int index)
         /* its own timeout ends the wait: take the outcome when it comes */
         struct x_reply rep;
         r->x->ops->settle(r->x, st->proc, &p->rq, X_FINISH, step_deadline(r), &rep);
-        outcome_of(&rep, &p->rq, &o);
+        outcome_of(r, index, &rep, &p->rq, &o);
         switch (rep.status) {
         case X_DONE:
         case X_FAULT:
@@ -357,7 +363,7 @@ static void run_signal(struct run *r, int index)
 {
     const struct step *st = &r->s->steps[index];
     struct proc *p = &r->proc[st->target];
-    int sig = (int)expr_eval(&st->arg[0], r->vars, r->env->base);
+    int sig = (int)expr_eval(&st->arg[0], r->vars, r->base);
     if (p->state == P_ABSENT || p->state == P_GONE) {
         fail(r, SC_ERROR, index, "%s:%d: step %d: process %s is not running", r->s->file, st->line, index + 1,
              name_of(r, st->target));
@@ -395,7 +401,8 @@ static void run_reap(struct run *r, int index)
             gone(p);
         int status = (int)rep.ret;
         o.status = OUT_DONE;
-        outcome_decode(&o, OP_REAP, NULL, (const unsigned char *)&status, sizeof(int));
+        struct returned got = { (int)abi_native(), (const unsigned char *)&status, sizeof(int), 0, 0 };
+        outcome_decode(&o, OP_REAP, NULL, &got);
     } else {
         o.status = OUT_TIMEOUT;
         snprintf(o.detail, sizeof(o.detail), "%s is still running", name_of(r, st->target));
@@ -424,7 +431,6 @@ void engine_run(const struct scenario *s, const struct backend *be, const struct
     long scenario_ms = s->scenario_deadline_ms ? s->scenario_deadline_ms : env->scenario_deadline_ms;
     r.scenario_deadline = start + (double)scenario_ms / 1000.0;
     r.norm.name = (const char *const *)s->proc_name;
-    r.norm.base = env->base;
     r.norm.base_span = env->base_span;
     scratch_init(&r.files);
 
@@ -436,6 +442,7 @@ void engine_run(const struct scenario *s, const struct backend *be, const struct
     if (!r.x) {
         fail(&r, status, -1, "%s", why);
     } else {
+        r.base = r.norm.base = r.x->ops->base(r.x);
         for (int i = 0; i < s->ninitial; i++) {
             r.proc[i].state = P_IDLE;
             r.proc[i].parent = -1;

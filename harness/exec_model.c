@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "executor.h"
 
+#include "abi.h"
 #include "backend.h"
 #include "calls.h"
 #include "model.h"
@@ -69,6 +70,7 @@ struct segment_bytes {                 /* the memory of a segment, by id, made a
 struct model_exec {
     struct executor base;
     const struct scenario *s;
+    uintptr_t window;                  /* 'base': addresses it simulates at will */
     struct model_ns *ns;
     struct mproc proc[MAX_PROCS];
     pid_t next_pid;
@@ -414,7 +416,8 @@ static void ipc_step(struct model_exec *m, int proc, const struct request *rq, i
     m->current = proc;
     m->resuming = resuming;
     m->blocked = 0;
-    long ret = calls_perform(&model_calls, m, &rq->head, rq->data, m->out, &len);
+    struct calls_effect effect;
+    long ret = calls_perform(&model_calls, m, &rq->head, rq->data, m->out, &len, &effect);
     int err = errno;
     m->proc[proc].blocked = m->blocked;
     if (m->blocked) {
@@ -424,6 +427,8 @@ static void ipc_step(struct model_exec *m, int proc, const struct request *rq, i
     done(out, ret, err);
     out->data = m->out;
     out->len = len;
+    out->wrote = effect.wrote;
+    out->beyond = effect.beyond;
 }
 
 static long credential_step(struct model_creds *cr, const struct request *rq)
@@ -573,6 +578,18 @@ static pid_t model_pid(struct executor *base, int proc)
     return m->proc[proc].exists ? m->proc[proc].creds.caller.pid : 0;
 }
 
+static int model_abi(struct executor *base, int proc)
+{
+    (void)base;
+    (void)proc;
+    return (int)abi_native();          /* calls.c lays out this program's structures */
+}
+
+static uintptr_t model_base(struct executor *base)
+{
+    return ((struct model_exec *)base)->window;
+}
+
 static void model_end(struct executor *base)
 {
     struct model_exec *m = (struct model_exec *)base;
@@ -601,6 +618,7 @@ static struct executor *model_begin(const struct scenario *s, const struct backe
     }
     m->base.ops = &executor_model;
     m->s = s;
+    m->window = env->base;
     m->next_pid = 2;                   /* pid 1 is the namespace's init */
     struct model_request rq = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)host_hugepages_free() } };
     model_apply(m->ns, &rq, NULL, NULL);
@@ -614,6 +632,8 @@ const struct executor_ops executor_model = {
     .begin = model_begin,
     .end = model_end,
     .pid = model_pid,
+    .abi = model_abi,
+    .base = model_base,
     .perform = model_perform,
     .settle = model_settle,
     .send_signal = model_send_signal,

@@ -9,21 +9,26 @@
  * every process of the scenario and the IPC namespace goes with them.
  *
  * Launch: a puppet is forked from the runner (its code is already here),
- * or, when the runner has a wrapper command (an emulator, a tracer), that
- * command starts this program as the puppet; an exec step re-executes the
- * same way, as the same puppet on the same channel.
+ * or, when the target says so (target.h), a command starts a puppet
+ * program: a wrapper and this program, or an emulator and the puppet built
+ * for its architecture; an exec step re-executes the same way, as the same
+ * puppet on the same channel.
  * Observation: a request's process has answered (a reply), or is asleep
- * inside the call (the backend tells, from /proc), or has ended (end of
- * file on its channel); waits only poll for those facts, each bounded by a
- * deadline.
+ * inside the call, or has ended (end of file on its channel); waits only
+ * poll for those facts, each bounded by a deadline.  "Asleep inside the
+ * call" is the target's method: the backend's reading of /proc/PID/syscall,
+ * the kernel function in /proc/PID/wchan (under an emulator, whose host
+ * calls are not the guest's), or the puppet's mark with the state S.
  * Must not: decide outcomes (the engine does), or leave a process behind. */
 #define _GNU_SOURCE
 #include "executor.h"
 
+#include "abi.h"
 #include "backend.h"
 #include "names.h"
 #include "puppet.h"
 #include "runner.h"
+#include "target.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -49,6 +54,7 @@ struct pproc {
     int channel;             /* -1: none */
     pid_t outer;             /* as the runner sees it */
     pid_t inner;             /* as the scenario's processes see it */
+    int abi;                 /* its structures' layouts (enum abi_id) */
     int parent;              /* -1: started by the runner */
     int gone;
     int reaped;
@@ -63,6 +69,7 @@ struct puppets {
     const struct runner_env *env;
     struct pproc proc[MAX_PROCS];
     pid_t init;
+    uintptr_t window;        /* the puppets' shmat window (the first hello's) */
     unsigned char *buf;      /* the runner's reply buffer */
 };
 
@@ -119,6 +126,8 @@ static int take_reply(struct puppets *x, struct pproc *p, struct x_reply *out)
         out->err = rep.err;
         out->data = x->buf + sizeof(rep);
         out->len = rep.data_len;
+        out->wrote = rep.wrote;
+        out->beyond = rep.beyond;
     }
     return 1;
 }
@@ -137,6 +146,9 @@ static int take_hello(struct puppets *x, struct pproc *p, double deadline)
     if (rep.kind != REPLY_HELLO)
         return -1;
     p->inner = rep.pid;
+    p->abi = (int)rep.abi;
+    if (!x->window)
+        x->window = (uintptr_t)rep.base;
     if (outer > 0)
         p->outer = outer;
     return 0;
@@ -202,6 +214,65 @@ static void describe_death(struct pproc *p, struct x_reply *out)
     }
 }
 
+/* The state letter of process PID (/proc/PID/stat), or 0 when it is gone. */
+static char process_state(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] && paren[2] ? paren[2] : 0;
+}
+
+/* Asleep (S) in the kernel function of D (the end of /proc/PID/wchan's name). */
+static int wchan_asleep(pid_t pid, const struct op_desc *d)
+{
+    char path[64], name[128];
+    snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, name, sizeof(name) - 1);
+    close(fd);
+    if (n <= 0 || !d->wchan)
+        return 0;
+    name[n] = '\0';
+    size_t len = strlen(name), want = strlen(d->wchan);
+    return len >= want && strcmp(name + len - want, d->wchan) == 0 && process_state(pid) == 'S';
+}
+
+/* Marked "in the call of D" by the puppet itself, and asleep (S). */
+static int mark_asleep(const struct puppets *x, const struct pproc *p, const struct op_desc *d)
+{
+    for (int i = 0; x->env->marks && i < PUPPET_MARKS; i++) {
+        const struct puppet_mark *m = &x->env->marks[i];
+        if (__atomic_load_n(&m->pid, __ATOMIC_SEQ_CST) == p->outer)
+            return __atomic_load_n(&m->in_call, __ATOMIC_SEQ_CST) && m->op == (int32_t)d->op &&
+                   process_state(p->outer) == 'S';
+    }
+    return 0;
+}
+
+/* Whether P is asleep inside the call of D, by the target's method. */
+static int asleep_in(struct puppets *x, struct pproc *p, const struct op_desc *d)
+{
+    switch (x->env->observe) {
+    case OBSERVE_WCHAN:
+        return wchan_asleep(p->outer, d);
+    case OBSERVE_MARK:
+        return mark_asleep(x, p, d);
+    default:
+        return x->be->blocked_in(p->outer, d);
+    }
+}
+
 enum wait_result { W_REPLY, W_BLOCKED, W_EOF, W_TIMEOUT };
 
 /* Wait until P replies, or is seen asleep inside the blocking call of OP
@@ -215,7 +286,7 @@ static enum wait_result await_puppet(struct puppets *x, struct pproc *p, enum op
     for (;;) {
         if (wait_readable(p->channel, deadline, watch ? backoff : -1))
             return take_reply(x, p, out) > 0 ? W_REPLY : W_EOF;
-        if (watch && x->be->blocked_in(p->outer, d) == 1)
+        if (watch && asleep_in(x, p, d) == 1)
             return W_BLOCKED;
         if (now() >= deadline)
             return W_TIMEOUT;
@@ -259,19 +330,17 @@ static int init_main(void *arg)
     return 0;
 }
 
-/* The command that starts this program as a puppet: the wrapper, then
- * this program's path, as NUL-separated words after the backend's name
- * (the data of an exec request: puppet.c appends --puppet FD BACKEND). */
+/* The command that starts a puppet (none: this program, by its
+ * descriptor), as NUL-separated words after the backend's name: the data
+ * of an exec request (puppet.c appends --puppet FD BACKEND BASE). */
 static size_t launch_words(const struct runner_env *env, const struct backend *be, char *buf, size_t size)
 {
     size_t used = 0;
     int count = 0;
-    while (env->wrapper && env->wrapper[count])
+    while (env->launch && env->launch[count])
         count++;
-    for (int i = -1; i <= count; i++) {
-        if (i == count && !env->wrapper)
-            break;
-        const char *word = i < 0 ? be->name : i < count ? env->wrapper[i] : env->exe_path;
+    for (int i = -1; i < count; i++) {
+        const char *word = i < 0 ? be->name : env->launch[i];
         size_t n = strlen(word) + 1;
         if (used + n > size)
             return 0;
@@ -281,18 +350,20 @@ static size_t launch_words(const struct runner_env *env, const struct backend *b
     return used;
 }
 
-/* In a new puppet's process: become the wrapped program (never returns). */
-static _Noreturn void exec_wrapped(const struct runner_env *env, const struct backend *be)
+/* In a new puppet's process: become the launched program (never returns).
+ * BASE: the window the scenario's puppets share, or 0 for the first. */
+static _Noreturn void exec_launched(const struct runner_env *env, const struct backend *be, uintptr_t base)
 {
-    char *argv[64], fd_text[16];
+    char *argv[64], fd_text[16], base_text[32];
     int n = 0;
-    for (int i = 0; env->wrapper[i] && n < 58; i++)
-        argv[n++] = env->wrapper[i];
+    for (int i = 0; env->launch[i] && n < 58; i++)
+        argv[n++] = env->launch[i];
     snprintf(fd_text, sizeof(fd_text), "%d", CHANNEL_FD);
-    argv[n++] = (char *)env->exe_path;
+    snprintf(base_text, sizeof(base_text), "%#lx", (unsigned long)base);
     argv[n++] = "--puppet";
     argv[n++] = fd_text;
     argv[n++] = (char *)be->name;
+    argv[n++] = base_text;
     argv[n] = NULL;
     execvp(argv[0], argv);
     fprintf(stderr, "svipc: cannot start %s: %s\n", argv[0], strerror(errno));
@@ -323,11 +394,11 @@ static int spawn_puppet(struct puppets *x, int index)
             if (keep[i] >= 0)
                 dup2(keep[i], at[i]);
         syscall(SYS_close_range, BACKEND_FD + 1, ~0U, 0);
-        if (x->env->wrapper)
-            exec_wrapped(x->env, x->be);
-        munmap((void *)x->env->base, x->env->base_span);
-        puppet_start(CHANNEL_FD, x->be);
-        puppet_run(CHANNEL_FD, x->be);
+        if (x->env->pidns_fd < 0)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);  /* no namespace's init to take it along */
+        if (x->env->launch)
+            exec_launched(x->env, x->be, x->window);
+        puppet_main(CHANNEL_FD, x->be, x->env->base, 1, x->env->observe == OBSERVE_MARK ? x->env->marks : NULL);
     }
     close(pair[1]);
     p->channel = pair[0];
@@ -341,9 +412,12 @@ static void puppets_end(struct executor *base)
     struct puppets *x = (struct puppets *)base;
     if (x->init > 0)
         kill(x->init, SIGKILL);    /* the kernel kills the whole namespace */
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < MAX_PROCS; i++) {
+        if (x->init <= 0 && x->proc[i].outer > 0 && !x->proc[i].reaped)
+            kill(x->proc[i].outer, SIGKILL);   /* no namespace: each process */
         if (x->proc[i].channel >= 0)
             close(x->proc[i].channel);
+    }
     int status;
     while (wait_child(-1, &status) > 0)
         ;
@@ -374,25 +448,42 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
         x->proc[i].channel = -1;
     long step_ms = s->step_deadline_ms ? s->step_deadline_ms : env->step_deadline_ms;
     double deadline = now() + (double)step_ms / 1000.0;
-    if (setns(env->pidns_fd, CLONE_NEWPID) < 0 || unshare(CLONE_NEWPID) < 0) {
+    /* a PID namespace per scenario where there are PID namespaces to come
+     * back from (not in gVisor: there the runner adopts what it starts, and
+     * every process of the scenario is killed by name at the end) */
+    if (env->pidns_fd >= 0 && (setns(env->pidns_fd, CLONE_NEWPID) < 0 || unshare(CLONE_NEWPID) < 0)) {
         snprintf(why, size, "cannot create a PID namespace: %s", strerror(errno));
         goto fail;
     }
+    if (env->pidns_fd < 0)
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (env->marks)
+        memset(env->marks, 0, sizeof(struct puppet_mark) * PUPPET_MARKS);
     if (be->begin_scenario(why, size) < 0)
         goto fail;
     *status = SC_ERROR;
-    x->init = clone(init_main, env->init_stack + env->init_stack_size, CLONE_VM | SIGCHLD, NULL);
-    if (x->init < 0) {
-        snprintf(why, size, "cannot start the namespace's init: %s", strerror(errno));
-        goto fail;
+    if (env->pidns_fd >= 0) {
+        x->init = clone(init_main, env->init_stack + env->init_stack_size, CLONE_VM | SIGCHLD, NULL);
+        if (x->init < 0) {
+            snprintf(why, size, "cannot start the namespace's init: %s", strerror(errno));
+            goto fail;
+        }
     }
-    /* fork them all, then hear from each: they start up in parallel */
-    for (int i = 0; i < s->ninitial; i++)
+    /* start them all, then hear from each: they start up in parallel;
+     * wrapped, the first one's hello first, which names the window */
+    if (!env->launch)
+        x->window = env->base;
+    for (int i = 0; i < s->ninitial; i++) {
         if (spawn_puppet(x, i) < 0) {
             snprintf(why, size, "cannot start process %s: %s", s->proc_name[i], strerror(errno));
             goto fail;
         }
-    for (int i = 0; i < s->ninitial; i++)
+        if (i == 0 && !x->window && take_hello(x, &x->proc[0], deadline) < 0) {
+            snprintf(why, size, "process %s did not start", s->proc_name[0]);
+            goto fail;
+        }
+    }
+    for (int i = env->launch ? 1 : 0; i < s->ninitial; i++)
         if (take_hello(x, &x->proc[i], deadline) < 0) {
             snprintf(why, size, "process %s did not start", s->proc_name[i]);
             goto fail;
@@ -409,6 +500,17 @@ static pid_t puppets_pid(struct executor *base, int proc)
 {
     struct puppets *x = (struct puppets *)base;
     return x->proc[proc].inner;
+}
+
+static int puppets_abi(struct executor *base, int proc)
+{
+    struct puppets *x = (struct puppets *)base;
+    return x->proc[proc].abi;
+}
+
+static uintptr_t puppets_base(struct executor *base)
+{
+    return ((struct puppets *)base)->window;
 }
 
 /* exec: the reply is a HELLO from the new image on the same channel. */
@@ -474,6 +576,7 @@ static void puppets_perform(struct executor *base, int proc, int target, const s
         struct pproc *c = &x->proc[target];
         c->channel = child[0];
         c->parent = proc;
+        c->abi = p->abi;
         child[0] = -1;
         if (take_hello(x, c, deadline) < 0) {
             out->status = X_ERROR;
@@ -576,6 +679,8 @@ const struct executor_ops executor_puppets = {
     .begin = puppets_begin,
     .end = puppets_end,
     .pid = puppets_pid,
+    .abi = puppets_abi,
+    .base = puppets_base,
     .perform = puppets_perform,
     .settle = puppets_settle,
     .send_signal = puppets_send_signal,

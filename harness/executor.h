@@ -20,6 +20,7 @@
 #include "scenario.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct backend;
@@ -42,6 +43,7 @@ struct x_reply {
     int sig;
     const unsigned char *data;         /* valid until the next call into the executor */
     size_t len;
+    uint32_t wrote, beyond;            /* what the call wrote where it should not (calls.h) */
     char detail[200];
 };
 
@@ -64,8 +66,12 @@ struct executor_ops {
     /* Everything of the scenario goes: processes, namespaces, files. */
     void (*end)(struct executor *x);
     /* The pid of process PROC as the scenario's processes see it; 0 when
-     * it does not exist. */
+     * it does not exist; the layouts of its structures (enum abi_id). */
     pid_t (*pid)(struct executor *x, int proc);
+    int (*abi)(struct executor *x, int proc);
+    /* The address window the scenario's processes keep free for shmat
+     * ('base' in scenarios). */
+    uintptr_t (*base)(struct executor *x);
     /* Process PROC performs RQ (a fork's new process is RQ's target, TARGET).
      * WATCH: an X_BLOCKED answer is wanted as soon as it is asleep in the
      * call; otherwise wait for the call to end. */

@@ -21,6 +21,7 @@
 enum field_type {
     F_INT, F_PID, F_TIME, F_ID_MSG, F_ID_SEM, F_ID_SHM, F_KEY, F_MODE,
     F_BYTES, F_WORD, F_ADDR,
+    F_ADDR_CHOSEN,           /* an address the system chose (shmat at NULL): by order only */
 };
 
 /* Where a resolved value comes from.  A slot names the first of the values
@@ -71,6 +72,7 @@ struct op_desc {
     int ctl;                  /* msgctl/semctl/shmctl: enum ctl_call, else -1 */
     int cmd_slot;             /* the slot of the ctl command */
     long host_nr;             /* the system call a blocked process sleeps in (this host's number), or -1 */
+    const char *wchan;        /* the kernel function it sleeps in (the end of its name), or NULL */
     enum field_type ret_type; /* of a successful return */
 };
 

@@ -3,6 +3,7 @@
  * Must not: perform any system call on IPC objects. */
 #define _GNU_SOURCE
 #include "outcome.h"
+#include "abi.h"
 #include "linux_ipc.h"
 
 #include "names.h"
@@ -59,127 +60,53 @@ static void add_word(struct outcome *out, const char *name, const char *word)
         snprintf(f->norm, sizeof(f->norm), "%s", word);
 }
 
-static void add_perm(struct outcome *out, const struct ipc_perm *p)
+/* The structure a ctl command fills, in abi.h's terms. */
+static int struct_of(enum op op, const struct ctl_cmd *cmd)
 {
-    add(out, "key", F_KEY, (long)(int)p->__key);
-    add(out, "uid", F_INT, (long)p->uid);
-    add(out, "gid", F_INT, (long)p->gid);
-    add(out, "cuid", F_INT, (long)p->cuid);
-    add(out, "cgid", F_INT, (long)p->cgid);
-    add(out, "mode", F_MODE, (long)p->mode);
-    add(out, "seq", F_INT, (long)p->__seq);
-}
-
-static void decode_msgctl(struct outcome *out, const struct ctl_cmd *cmd, const unsigned char *data, size_t len)
-{
-    if (cmd->cmd == IPC_INFO || cmd->cmd == MSG_INFO) {
-        struct msginfo mi;
-        if (len < sizeof(mi))
-            return;
-        memcpy(&mi, data, sizeof(mi));
-        add(out, "msgpool", F_INT, mi.msgpool);
-        add(out, "msgmap", F_INT, mi.msgmap);
-        add(out, "msgmax", F_INT, mi.msgmax);
-        add(out, "msgmnb", F_INT, mi.msgmnb);
-        add(out, "msgmni", F_INT, mi.msgmni);
-        add(out, "msgssz", F_INT, mi.msgssz);
-        add(out, "msgtql", F_INT, mi.msgtql);
-        add(out, "msgseg", F_INT, mi.msgseg);
-    } else if (cmd->is_stat) {
-        struct msqid_ds ds;
-        if (len < sizeof(ds))
-            return;
-        memcpy(&ds, data, sizeof(ds));
-        add_perm(out, &ds.msg_perm);
-        add(out, "msg_stime", F_TIME, (long)ds.msg_stime);
-        add(out, "msg_rtime", F_TIME, (long)ds.msg_rtime);
-        add(out, "msg_ctime", F_TIME, (long)ds.msg_ctime);
-        add(out, "msg_cbytes", F_INT, (long)ds.__msg_cbytes);
-        add(out, "msg_qnum", F_INT, (long)ds.msg_qnum);
-        add(out, "msg_qbytes", F_INT, (long)ds.msg_qbytes);
-        add(out, "msg_lspid", F_PID, (long)ds.msg_lspid);
-        add(out, "msg_lrpid", F_PID, (long)ds.msg_lrpid);
+    int info = cmd->cmd == IPC_INFO || (op == OP_MSGCTL && cmd->cmd == MSG_INFO) ||
+               (op == OP_SEMCTL && cmd->cmd == SEM_INFO);
+    switch (op) {
+    case OP_MSGCTL: return info ? ABI_MSGINFO : ABI_MSQID;
+    case OP_SEMCTL: return info ? ABI_SEMINFO : ABI_SEMID;
+    default: return cmd->cmd == SHM_INFO ? ABI_SHM_INFO : info ? ABI_SHMINFO : ABI_SHMID;
     }
 }
 
-static void decode_semctl(struct outcome *out, const struct ctl_cmd *cmd, const unsigned char *data, size_t len)
+/* A structure's fields, as its ABI lays them out; then its padding and
+ * reserved words, which Linux zero-fills: "pad" counts those that are not. */
+static void decode_struct(struct outcome *out, const struct abi_struct *st, const unsigned char *data, size_t len)
 {
-    if (cmd->cmd == IPC_INFO || cmd->cmd == SEM_INFO) {
-        struct seminfo si;
-        if (len < sizeof(si))
-            return;
-        memcpy(&si, data, sizeof(si));
-        add(out, "semmap", F_INT, si.semmap);
-        add(out, "semmni", F_INT, si.semmni);
-        add(out, "semmns", F_INT, si.semmns);
-        add(out, "semmnu", F_INT, si.semmnu);
-        add(out, "semmsl", F_INT, si.semmsl);
-        add(out, "semopm", F_INT, si.semopm);
-        add(out, "semume", F_INT, si.semume);
-        add(out, "semusz", F_INT, si.semusz);
-        add(out, "semvmx", F_INT, si.semvmx);
-        add(out, "semaem", F_INT, si.semaem);
-    } else if (cmd->is_stat) {
-        struct semid_ds ds;
-        if (len < sizeof(ds))
-            return;
-        memcpy(&ds, data, sizeof(ds));
-        add_perm(out, &ds.sem_perm);
-        add(out, "sem_otime", F_TIME, (long)ds.sem_otime);
-        add(out, "sem_ctime", F_TIME, (long)ds.sem_ctime);
-        add(out, "sem_nsems", F_INT, (long)ds.sem_nsems);
-    } else if (cmd->cmd == GETALL) {
-        char list[NORM_SIZE] = "";
-        size_t n = len / sizeof(unsigned short), used = 0;
-        for (size_t i = 0; i < n; i++) {
-            unsigned short v;
-            memcpy(&v, data + i * sizeof(v), sizeof(v));
-            int w = snprintf(list + used, sizeof(list) - used, "%s%u", i ? "," : "", v);
-            if (w < 0 || (size_t)w >= sizeof(list) - used) {
-                snprintf(list + sizeof(list) - 4, 4, "...");
-                break;
-            }
-            used += (size_t)w;
+    if (len < st->size)
+        return;
+    unsigned char covered[256] = { 0 };
+    for (int i = 0; i < st->nfields; i++) {
+        const struct abi_field *f = &st->field[i];
+        add(out, f->name, f->type, abi_read(data, f));
+        memset(covered + f->off, 1, f->size);
+    }
+    long pad = 0;
+    for (size_t i = 0; i < st->size && i < sizeof(covered); i++)
+        pad += !covered[i] && data[i];
+    if (pad)
+        add(out, "pad", F_INT, pad);
+}
+
+/* GETALL's values, as a list. */
+static void decode_values(struct outcome *out, const unsigned char *data, size_t len)
+{
+    char list[NORM_SIZE] = "";
+    size_t n = len / sizeof(unsigned short), used = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned short v;
+        memcpy(&v, data + i * sizeof(v), sizeof(v));
+        int w = snprintf(list + used, sizeof(list) - used, "%s%u", i ? "," : "", v);
+        if (w < 0 || (size_t)w >= sizeof(list) - used) {
+            snprintf(list + sizeof(list) - 4, 4, "...");
+            break;
         }
-        add_word(out, "vals", list);
+        used += (size_t)w;
     }
-}
-
-static void decode_shmctl(struct outcome *out, const struct ctl_cmd *cmd, const unsigned char *data, size_t len)
-{
-    if (cmd->cmd == IPC_INFO) {
-        struct shminfo si;
-        if (len < sizeof(si))
-            return;
-        memcpy(&si, data, sizeof(si));
-        add(out, "shmmax", F_INT, (long)si.shmmax);
-        add(out, "shmmin", F_INT, (long)si.shmmin);
-        add(out, "shmmni", F_INT, (long)si.shmmni);
-        add(out, "shmseg", F_INT, (long)si.shmseg);
-        add(out, "shmall", F_INT, (long)si.shmall);
-    } else if (cmd->cmd == SHM_INFO) {
-        struct shm_info si;
-        if (len < sizeof(si))
-            return;
-        memcpy(&si, data, sizeof(si));
-        add(out, "used_ids", F_INT, si.used_ids);
-        add(out, "shm_tot", F_INT, (long)si.shm_tot);
-        add(out, "shm_rss", F_INT, (long)si.shm_rss);
-        add(out, "shm_swp", F_INT, (long)si.shm_swp);
-    } else if (cmd->is_stat) {
-        struct shmid_ds ds;
-        if (len < sizeof(ds))
-            return;
-        memcpy(&ds, data, sizeof(ds));
-        add_perm(out, &ds.shm_perm);
-        add(out, "shm_segsz", F_INT, (long)ds.shm_segsz);
-        add(out, "shm_atime", F_TIME, (long)ds.shm_atime);
-        add(out, "shm_dtime", F_TIME, (long)ds.shm_dtime);
-        add(out, "shm_ctime", F_TIME, (long)ds.shm_ctime);
-        add(out, "shm_cpid", F_PID, (long)ds.shm_cpid);
-        add(out, "shm_lpid", F_PID, (long)ds.shm_lpid);
-        add(out, "shm_nattch", F_INT, (long)ds.shm_nattch);
-    }
+    add_word(out, "vals", list);
 }
 
 /* /proc/sysvipc/TABLE: a header line naming the columns, then the line. */
@@ -227,9 +154,14 @@ static void decode_sysvipc(struct outcome *out, const unsigned char *data, size_
     }
 }
 
-void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
-                    const unsigned char *data, size_t len)
+void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const struct returned *r)
 {
+    static const struct returned nothing = { 0 };
+    if (!r)
+        r = &nothing;
+    const unsigned char *data = r->data;
+    size_t len = r->len;
+    const struct abi *abi = abi_by_id(r->abi) ? abi_by_id(r->abi) : abi_by_id(abi_native());
     const struct op_desc *d = op_desc(op);
     const struct ctl_cmd *cmd = args ? op_ctl_cmd(d, args) : NULL;
     out->ret_type = d->ret_type;
@@ -238,25 +170,27 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
     else if (cmd && cmd->ret == CTL_RET_PID)
         out->ret_type = F_PID;
     switch (op) {
+    case OP_SHMAT:
+        /* at NULL (or what SHM_RND rounds to it) the system chooses, maybe
+         * inside the window: where is its business, and only order counts */
+        if (args && (uint64_t)args[1] < 4096)
+            out->ret_type = F_ADDR_CHOSEN;
+        break;
     case OP_MSGRCV:
-        if (len >= sizeof(long)) {
-            long mtype;
-            memcpy(&mtype, data, sizeof(long));
-            add(out, "mtype", F_INT, mtype);
-            add_bytes(out, "text", data + sizeof(long), len - sizeof(long));
+        if (len >= abi->long_size) {
+            /* the type is the ABI's long, as wide as it says */
+            struct abi_field mtype = { "mtype", 0, (uint8_t)abi->long_size, 1, F_INT };
+            add(out, "mtype", F_INT, abi_read(data, &mtype));
+            add_bytes(out, "text", data + abi->long_size, len - abi->long_size);
         }
         break;
     case OP_MSGCTL:
-        if (cmd)
-            decode_msgctl(out, cmd, data, len);
-        break;
     case OP_SEMCTL:
-        if (cmd)
-            decode_semctl(out, cmd, data, len);
-        break;
     case OP_SHMCTL:
-        if (cmd)
-            decode_shmctl(out, cmd, data, len);
+        if (cmd && cmd->per_sem && cmd->buffer == CTL_BUF_OUT)
+            decode_values(out, data, len);
+        else if (cmd && cmd->buffer == CTL_BUF_OUT)
+            decode_struct(out, &abi->s[struct_of(op, cmd)], data, len);
         break;
     case OP_READ:
         add_bytes(out, "data", data, len);
@@ -301,6 +235,11 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
                                   (((uint64_t)args[0] & 0xff) << 24));
         add_word(out, "matches_stat", expect == out->ret ? "yes" : "no");
     }
+    /* what the call wrote where it should not: none on Linux */
+    if (r->wrote)
+        add(out, "wrote", F_INT, r->wrote);
+    if (r->beyond)
+        add(out, "beyond", F_INT, r->beyond);
 }
 
 /* ---------- normalisation ---------- */
@@ -354,13 +293,14 @@ static void norm_value(enum field_type type, long raw, struct normaliser *n, cha
         snprintf(buf, size, "%s#%d", id_prefix[k], i);
         return;
     }
-    case F_ADDR: {
+    case F_ADDR:
+    case F_ADDR_CHOSEN: {
         uintptr_t a = (uintptr_t)raw;
         if (raw == -1) {
             snprintf(buf, size, "-1");
             return;
         }
-        if (n->base && a >= n->base && a < n->base + n->base_span) {
+        if (type == F_ADDR && n->base && a >= n->base && a < n->base + n->base_span) {
             snprintf(buf, size, "base+0x%lx", (unsigned long)(a - n->base));
             return;
         }

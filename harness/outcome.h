@@ -64,10 +64,18 @@ struct normaliser {
 
 const char *outcome_status_name(enum outcome_status status);
 
-/* Build the fields of a completed call from the puppet's reply.
- * ARGS are the resolved request arguments (cmd, proj, ...). */
-void outcome_decode(struct outcome *out, enum op op, const int64_t *args,
-                    const unsigned char *data, size_t len);
+/* What a completed call returned in memory, as a process whose structures
+ * have the layouts of ABI (abi.h) reported it. */
+struct returned {
+    int abi;                   /* enum abi_id */
+    const unsigned char *data;
+    size_t len;
+    uint32_t wrote, beyond;    /* written where it should not have been (calls.h) */
+};
+
+/* Build the fields of a completed call from what it returned (R: NULL for
+ * nothing).  ARGS are the resolved request arguments (cmd, proj, ...). */
+void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const struct returned *r);
 
 /* Fill the normalised forms of the return value and every field. */
 void outcome_normalise(struct outcome *out, enum op op, struct normaliser *norm);

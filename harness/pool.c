@@ -7,6 +7,7 @@
 #include "pool.h"
 
 #include "names.h"
+#include "serve.h"
 #include "trace.h"
 
 #include <errno.h>
@@ -54,36 +55,6 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int read_all(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    while (len) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* A result the runner could not produce itself: a skip, or a lost runner. */
 static json_t *synthetic_result(const struct scenario *s, const struct backend *be, enum scenario_status st,
                        const char *why)
@@ -117,48 +88,40 @@ static void pin_to_cpu(int slot)
         }
 }
 
-static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int results_fd)
+/* In a forked runner: serve the pool's jobs here. */
+static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int jobs_fd, int results_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() == 1)
-        _exit(0);
+    if (getppid() != parent)
+        _exit(0);                      /* the pool died before the line above */
     if (pool->opt->pin)
         pin_to_cpu(slot);
-    signal(SIGPIPE, SIG_IGN);
-    struct runner_env env;
-    char env_why[256] = "";
-    int env_ok = runner_env_init(&env, env_why, sizeof(env_why)) == 0;
-    if (env_ok) {
-        env.step_deadline_ms = pool->opt->step_deadline_ms;
-        env.scenario_deadline_ms = pool->opt->scenario_deadline_ms;
-    }
-    int32_t job;
-    while (read_all(jobs_fd, &job, sizeof(job)) == 0) {
-        const struct job *j = &pool->jobs[job];
-        const struct scenario *s = &pool->cat->items[j->scenario];
-        char why[256];
-        json_t *r;
-        if (s->only_backend && !list_has(s->only_backend, ',', j->backend->name)) {
-            snprintf(why, sizeof(why), "runs only on %s: %s", s->only_backend, s->only_reason);
-            r = synthetic_result(s, j->backend, SC_SKIP, why);
-        } else if (!env_ok)
-            r = synthetic_result(s, j->backend, SC_SKIP, env_why);
-        else if (j->backend->available(why, sizeof(why)) < 0)
-            r = synthetic_result(s, j->backend, SC_SKIP, why);
-        else {
-            struct scenario_result res;
-            engine_run(s, j->backend, &env, &res);
-            r = result_json(s, j->backend->name, &res);
-            json_decref(res.trace);
-        }
-        char *text = json_dumps(r, JSON_COMPACT);
-        json_decref(r);
-        uint32_t len = (uint32_t)strlen(text);
-        if (write_all(results_fd, &len, sizeof(len)) < 0 || write_all(results_fd, text, len) < 0)
-            _exit(3);
-        free(text);
-    }
-    _exit(0);
+    struct serve_settings set = {
+        .step_deadline_ms = pool->opt->step_deadline_ms,
+        .scenario_deadline_ms = pool->opt->scenario_deadline_ms,
+        .target = pool->opt->target,
+    };
+    serve(pool->cat, &set, jobs_fd, results_fd);
+}
+
+/* In a runner started elsewhere: the target's command, then the --runner
+ * entry's arguments, with the jobs on its standard input and the results
+ * on its standard output. */
+static _Noreturn void runner_command(struct pool *pool, int jobs_fd, int results_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char *argv[256];
+    int n = 0;
+    for (int i = 0; pool->opt->target->runner[i] && n < 128; i++)
+        argv[n++] = pool->opt->target->runner[i];
+    for (int i = 0; pool->opt->runner_args[i] && n < 255; i++)
+        argv[n++] = pool->opt->runner_args[i];
+    argv[n] = NULL;
+    if (dup2(jobs_fd, 0) < 0 || dup2(results_fd, 1) < 0)
+        _exit(126);
+    execvp(argv[0], argv);
+    fprintf(stderr, "svipc: cannot start the runner (%s): %s\n", argv[0], strerror(errno));
+    _exit(127);
 }
 
 static int start_runner(struct pool *pool, struct runner *r)
@@ -172,6 +135,7 @@ static int start_runner(struct pool *pool, struct runner *r)
         return -1;
     }
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -184,7 +148,9 @@ static int start_runner(struct pool *pool, struct runner *r)
         }
         close(jobs[1]);
         close(results[0]);
-        runner_main(pool, (int)(r - pool->runner), jobs[0], results[1]);
+        if (pool->opt->target && pool->opt->target->runner[0])
+            runner_command(pool, jobs[0], results[1]);
+        runner_main(pool, (int)(r - pool->runner), parent, jobs[0], results[1]);
     }
     close(jobs[0]);
     close(results[1]);
@@ -197,6 +163,10 @@ static int start_runner(struct pool *pool, struct runner *r)
 
 static void stop_runner(struct runner *r, int kill_it)
 {
+    /* the end, said: a runner elsewhere (a VM's serial line) sees no end of file */
+    struct job_msg end = { .scenario = -1 };
+    if (!kill_it)
+        serve_write_all(r->jobs_fd, &end, sizeof(end));
     close(r->jobs_fd);
     close(r->results_fd);
     if (kill_it)
@@ -209,8 +179,12 @@ static void stop_runner(struct runner *r, int kill_it)
 static long job_budget_ms(const struct pool *pool, int job)
 {
     const struct scenario *s = &pool->cat->items[pool->jobs[job].scenario];
+    const struct target *t = pool->opt->target;
     long ms = s->scenario_deadline_ms ? s->scenario_deadline_ms : pool->opt->scenario_deadline_ms;
-    return ms + 10000;   /* the runner enforces the deadline; this catches a runner that cannot */
+    ms *= t ? t->deadline_factor : 1;
+    /* the runner enforces the deadline; this catches a runner that cannot
+     * (and gives one started elsewhere, a sandbox or a VM, time to start) */
+    return ms + 10000 + (t && t->runner[0] ? 120000 : 0);
 }
 
 /* Take the oldest job off R's queue. */
@@ -250,7 +224,9 @@ int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
             struct runner *r = &pool.runner[i];
             while (r->queued < IN_FLIGHT && (nrequeue || next < njobs)) {
                 int32_t job = nrequeue ? requeue[--nrequeue] : next++;
-                if (write_all(r->jobs_fd, &job, sizeof(job)) < 0) {
+                struct job_msg msg = { .scenario = jobs[job].scenario };
+                snprintf(msg.backend, sizeof(msg.backend), "%s", jobs[job].backend->name);
+                if (serve_write_all(r->jobs_fd, &msg, sizeof(msg)) < 0) {
                     requeue[nrequeue++] = job;
                     break;
                 }
@@ -278,8 +254,8 @@ int pool_run(const struct catalog *cat, const struct job *jobs, int njobs,
             if (pfd[i].revents) {
                 uint32_t len;
                 char *text = NULL;
-                if (read_all(r->results_fd, &len, sizeof(len)) == 0 && (text = malloc(len + 1)) &&
-                    read_all(r->results_fd, text, len) == 0) {
+                if (serve_read_all(r->results_fd, &len, sizeof(len)) == 0 && (text = malloc(len + 1)) &&
+                    serve_read_all(r->results_fd, text, len) == 0) {
                     text[len] = '\0';
                     result = json_loads(text, 0, NULL);
                 }

@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "engine.h"
 #include "scenario.h"
+#include "target.h"
 
 #include <jansson.h>
 
@@ -22,6 +23,9 @@ struct pool_options {
     int pin;                      /* pin runner i (and its scenarios) to one CPU */
     long step_deadline_ms;        /* defaults for scenarios that set none */
     long scenario_deadline_ms;
+    const struct target *target;  /* where the system under test runs; NULL: native */
+    /* a target whose runner runs elsewhere: the --runner entry's arguments */
+    char *const *runner_args;
     /* Called in the parent once the runners are forked, before any job is
      * given out (what it loads is not copied into every runner); < 0
      * stops the pool with nothing run.  May be NULL. */

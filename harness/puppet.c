@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "puppet.h"
 
+#include "abi.h"
+#include "linux_ipc.h"
 #include "calls.h"
 #include "ops.h"
 #include "wire.h"
@@ -33,13 +35,95 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The puppet's runtime object: its channel, backend and reply buffer. */
+/* The puppet's runtime object: its channel, backend, buffers and window. */
 struct puppet {
     int channel;
     const struct backend *backend;
     unsigned char *in;       /* request buffer */
     unsigned char *out;      /* reply payload */
+    uintptr_t base;          /* the address window kept free for shmat */
+    struct puppet_mark *marks;   /* shared with the coordinator, or NULL */
+    struct puppet_mark *mine;    /* the one this process took */
+    /* the outcome of the call made without waiting (would_block) */
+    long probe_ret;
+    int probe_err;
+    size_t probe_len;
+    struct calls_effect probe_effect;
 };
+
+/* With marks only (where /proc cannot tell a sleep from a call being
+ * served): before a call that may block, the same call without waiting.
+ * It completes as the waiting one would have (its outcome is kept for the
+ * reply: 0 returned), or says the call must wait (1): then, and only then,
+ * the puppet marks itself and makes the waiting call, which will sleep,
+ * since no other process acts meanwhile.  A semop that gives IPC_NOWAIT to
+ * some of its operations and not others cannot be told this way: it is
+ * made unmarked (if it sleeps, only the deadline sees it). */
+static int would_block(struct puppet *p, const struct wire_request *rq, const unsigned char *data)
+{
+    struct wire_request probe = *rq;
+    unsigned char sops[64 * 1024];
+    const unsigned char *probe_data = data;
+    int nowait_asked = 0, mixed = 0;
+    switch (rq->op) {
+    case OP_MSGSND:
+        nowait_asked = (rq->arg[2] & IPC_NOWAIT) != 0;
+        probe.arg[2] |= IPC_NOWAIT;
+        break;
+    case OP_MSGRCV:
+        /* MSG_COPY never waits: it takes IPC_NOWAIT or fails (EINVAL) */
+        nowait_asked = (rq->arg[3] & (IPC_NOWAIT | MSG_COPY)) != 0;
+        probe.arg[3] |= IPC_NOWAIT;
+        break;
+    default:                           /* semop, semtimedop */
+        if (rq->data_len > sizeof(sops) || (rq->flags & WIRE_NULL_BUFFER))
+            break;
+        memcpy(sops, data, rq->data_len);
+        for (size_t i = 0; i + sizeof(struct sembuf) <= rq->data_len; i += sizeof(struct sembuf)) {
+            struct sembuf *sop = (struct sembuf *)(sops + i);
+            mixed |= (sop->sem_flg & IPC_NOWAIT) != 0;
+            sop->sem_flg |= IPC_NOWAIT;
+        }
+        probe_data = sops;
+        break;
+    }
+    if (nowait_asked)
+        probe = *rq;                   /* the call cannot wait: it is its own probe */
+    p->probe_ret = calls_perform(p->backend->calls, NULL, &probe, probe_data, p->out, &p->probe_len,
+                                 &p->probe_effect);
+    p->probe_err = errno;
+    if (nowait_asked || p->probe_ret != -1)
+        return 0;
+    int waits = rq->op == OP_MSGRCV ? p->probe_err == ENOMSG : p->probe_err == EAGAIN;
+    if (waits && mixed) {
+        /* which operation would wait decides; the call itself, unmarked */
+        p->probe_ret = calls_perform(p->backend->calls, NULL, rq, data, p->out, &p->probe_len, &p->probe_effect);
+        p->probe_err = errno;
+        return 0;
+    }
+    return waits;
+}
+
+/* "Entering OP" (IN_CALL 1) or "out" (0), where the coordinator looks. */
+static void mark(struct puppet *p, enum op op, int in_call)
+{
+    if (!p->marks)
+        return;
+    int32_t pid = (int32_t)getpid();
+    if (!p->mine || p->mine->pid != pid) {           /* a fork child takes a mark of its own */
+        p->mine = NULL;
+        for (int i = 0; i < PUPPET_MARKS && !p->mine; i++) {
+            int32_t free_slot = 0;
+            if (__atomic_compare_exchange_n(&p->marks[i].pid, &free_slot, pid, 0, __ATOMIC_SEQ_CST,
+                                            __ATOMIC_SEQ_CST) || p->marks[i].pid == pid)
+                p->mine = &p->marks[i];
+        }
+        if (!p->mine)
+            return;
+    }
+    __atomic_store_n(&p->mine->op, (int32_t)op, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&p->mine->in_call, (uint32_t)in_call, __ATOMIC_SEQ_CST);
+}
 
 static sigjmp_buf fault_jump;
 static volatile sig_atomic_t fault_armed;
@@ -83,31 +167,22 @@ static void install_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static int reply(struct puppet *p, uint32_t kind, long ret, int err, size_t len)
+static int reply(struct puppet *p, uint32_t kind, long ret, int err, size_t len, const struct calls_effect *effect)
 {
     struct wire_reply r = {
         .kind = kind, .ret = ret, .err = ret == -1 ? err : 0,
         .pid = getpid(), .data_len = (uint32_t)len,
+        .wrote = effect ? effect->wrote : 0, .beyond = effect ? effect->beyond : 0,
     };
     return wire_send(p->channel, &r, sizeof(r), p->out, len, -1);
 }
 
-int puppet_hello(int channel)
+/* A new puppet (after start, fork or exec) says who it is: its pid as the
+ * scenario's processes see it, its layouts, its window. */
+static int hello(const struct puppet *p)
 {
-    struct wire_reply r = { .kind = REPLY_HELLO, .pid = getpid() };
-    return wire_send(channel, &r, sizeof(r), NULL, 0, -1);
-}
-
-void puppet_start(int channel, const struct backend *backend)
-{
-    char why[256] = "";
-    /* handlers before the hello: from then on a signal step may come */
-    install_signals();
-    if (backend->puppet_start && backend->puppet_start(why, sizeof(why)) < 0) {
-        fprintf(stderr, "svipc: %s: %s\n", backend->name, why);
-        _exit(122);
-    }
-    puppet_hello(channel);
+    struct wire_reply r = { .kind = REPLY_HELLO, .pid = getpid(), .abi = (uint32_t)abi_native(), .base = p->base };
+    return wire_send(p->channel, &r, sizeof(r), NULL, 0, -1);
 }
 
 static long do_memory(struct puppet *p, const struct wire_request *rq, size_t *len, int *fault)
@@ -155,14 +230,14 @@ static long do_capdrop(uint64_t drop)
  * program, by the descriptor in arg[0]. */
 static void do_exec(struct puppet *p, const struct wire_request *rq)
 {
-    char fd_text[16];
+    char fd_text[16], base_text[32];
     char *argv[64];
     int n = 0;
     const char *data = (const char *)p->in + sizeof(*rq);
     for (size_t at = 0; at < rq->data_len && n < 60; at += strlen(data + at) + 1)
         argv[n++] = (char *)data + at;
     if (n < 1) {
-        reply(p, REPLY_DONE, -1, EINVAL, 0);
+        reply(p, REPLY_DONE, -1, EINVAL, 0, NULL);
         return;
     }
     char *backend = argv[0];
@@ -170,9 +245,11 @@ static void do_exec(struct puppet *p, const struct wire_request *rq)
     if (!command)
         argv[n++] = "svipc";
     snprintf(fd_text, sizeof(fd_text), "%d", p->channel);
+    snprintf(base_text, sizeof(base_text), "%#lx", (unsigned long)p->base);
     argv[n++] = "--puppet";
     argv[n++] = fd_text;
     argv[n++] = backend;
+    argv[n++] = base_text;             /* the same window again */
     argv[n] = NULL;
     int flags = fcntl(p->channel, F_GETFD);
     fcntl(p->channel, F_SETFD, flags & ~FD_CLOEXEC);
@@ -183,7 +260,7 @@ static void do_exec(struct puppet *p, const struct wire_request *rq)
         fexecve((int)rq->arg[0], argv + 1, environ);
     int err = errno;
     fcntl(p->channel, F_SETFD, flags);
-    reply(p, REPLY_DONE, -1, err, 0);
+    reply(p, REPLY_DONE, -1, err, 0, NULL);
 }
 
 /* Perform one request and reply; a fork's child carries on with the
@@ -199,8 +276,19 @@ static void perform(struct puppet *p, int passed_fd)
     errno = 0;
 
     if (op_desc((enum op)rq->op)->flags & OPF_IPC) {
-        ret = calls_perform(be->calls, NULL, rq, data, p->out, &len);
-        reply(p, REPLY_DONE, ret, errno, len);
+        struct calls_effect effect;
+        int blocks = (op_desc((enum op)rq->op)->flags & OPF_BLOCKS) != 0;
+        if (blocks && p->marks && !would_block(p, rq, data)) {
+            reply(p, REPLY_DONE, p->probe_ret, p->probe_err, p->probe_len, &p->probe_effect);
+            return;
+        }
+        if (blocks)
+            mark(p, (enum op)rq->op, 1);
+        ret = calls_perform(be->calls, NULL, rq, data, p->out, &len, &effect);
+        int err = errno;
+        if (blocks)
+            mark(p, (enum op)rq->op, 0);
+        reply(p, REPLY_DONE, ret, err, len, &effect);
         return;
     }
     switch (rq->op) {
@@ -209,7 +297,7 @@ static void perform(struct puppet *p, int passed_fd)
         int fault = 0;
         ret = do_memory(p, rq, &len, &fault);
         if (fault) {
-            reply(p, REPLY_FAULT, fault, 0, 0);
+            reply(p, REPLY_FAULT, fault, 0, 0, NULL);
             return;
         }
         break;
@@ -219,7 +307,7 @@ static void perform(struct puppet *p, int passed_fd)
         if (child == 0) {
             close(p->channel);
             p->channel = passed_fd;
-            puppet_hello(p->channel);
+            hello(p);
             return;
         }
         int err = errno;
@@ -238,7 +326,15 @@ static void perform(struct puppet *p, int passed_fd)
         break;
     case OP_WAIT: {
         int status = 0;
-        ret = syscall(SYS_wait4, (pid_t)a[0], &status, 0, NULL);
+        /* with marks: a wait that would sleep is marked first (would_block's way) */
+        ret = p->marks ? syscall(SYS_wait4, (pid_t)a[0], &status, WNOHANG, NULL) : 0;
+        if (ret == 0) {
+            mark(p, OP_WAIT, 1);
+            ret = syscall(SYS_wait4, (pid_t)a[0], &status, 0, NULL);
+            int err = errno;
+            mark(p, OP_WAIT, 0);
+            errno = err;
+        }
         if (ret > 0 && be->process_gone)
             be->process_gone((pid_t)ret);
         if (ret != -1) {
@@ -270,7 +366,7 @@ static void perform(struct puppet *p, int passed_fd)
         be->credentials_changed();
         errno = err;
     }
-    reply(p, REPLY_DONE, ret, errno, len);
+    reply(p, REPLY_DONE, ret, errno, len, NULL);
 }
 
 /* SIZE bytes followed by an inaccessible page. */
@@ -286,17 +382,52 @@ static unsigned char *guarded_buffer(size_t size)
     return buf + span - size;
 }
 
-_Noreturn int puppet_run(int channel, const struct backend *backend)
+/* The window for shmat: BASE (0: anywhere) kept free, as PROT_NONE, while
+ * the puppet allocates; released by its hello.  0 when BASE is taken. */
+static uintptr_t reserve_window(uintptr_t base)
 {
+    size_t align = 2u << 20;
+    if (base) {
+        void *p = mmap((void *)base, PUPPET_WINDOW_SPAN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                       MAP_FIXED_NOREPLACE, -1, 0);
+        return p == (void *)base ? base : 0;
+    }
+    char *area = mmap(NULL, PUPPET_WINDOW_SPAN + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (area == MAP_FAILED)
+        return 0;
+    uintptr_t at = ((uintptr_t)area + align - 1) & ~(uintptr_t)(align - 1);
+    if (at > (uintptr_t)area)
+        munmap(area, at - (uintptr_t)area);
+    munmap((void *)(at + PUPPET_WINDOW_SPAN), (uintptr_t)area + align - at);
+    return at;
+}
+
+_Noreturn void puppet_main(int channel, const struct backend *backend, uintptr_t base, int reserved,
+                           struct puppet_mark *marks)
+{
+    char why[256] = "";
+    /* handlers before the hello: from then on a signal step may come */
+    install_signals();
+    if (backend->puppet_start && backend->puppet_start(why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc: %s: %s\n", backend->name, why);
+        _exit(122);
+    }
+    if (!reserved && !(base = reserve_window(base))) {
+        fprintf(stderr, "svipc: no room for the shmat window\n");
+        _exit(123);
+    }
     struct puppet p = {
         .channel = channel,
         .backend = backend,
         .in = malloc(sizeof(struct wire_request) + WIRE_MAX_DATA + 16),
         .out = guarded_buffer(CALLS_OUT_SIZE),
+        .base = base,
+        .marks = marks,
     };
     if (!p.in || !p.out)
         _exit(120);
-    install_signals();
+    munmap((void *)base, PUPPET_WINDOW_SPAN);
+    hello(&p);
     for (;;) {
         int fd = -1;
         ssize_t n = wire_recv(p.channel, p.in, sizeof(struct wire_request) + WIRE_MAX_DATA, &fd, NULL);

@@ -3,10 +3,12 @@
 #define _GNU_SOURCE
 #include "runner.h"
 
+#include "puppet.h"
 #include "wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@ int runner_env_init(struct runner_env *env, char *why, size_t size)
     /* A window for shmat at known addresses: reserved here, released by
      * each puppet, so every puppet forked from this runner has it free. */
     size_t align = 2u << 20;
-    env->base_span = 256u << 20;
+    env->base_span = PUPPET_WINDOW_SPAN;
     char *area = mmap(NULL, env->base_span + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (area == MAP_FAILED) {
         snprintf(why, size, "cannot reserve an address window: %s", strerror(errno));
@@ -37,10 +39,20 @@ int runner_env_init(struct runner_env *env, char *why, size_t size)
         snprintf(why, size, "out of memory");
         return -1;
     }
+    /* a PID namespace per scenario needs a way back to the runner's own:
+     * setns into it (a no-op here) must work, which gVisor does not */
     env->pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    if (env->pidns_fd < 0)
-        snprintf(env->processes_why, sizeof(env->processes_why), "no PID namespaces (/proc/self/ns/pid: %s)",
-                 strerror(errno));
+    if (env->pidns_fd >= 0 && setns(env->pidns_fd, CLONE_NEWPID) < 0) {
+        close(env->pidns_fd);
+        env->pidns_fd = -1;
+    }
+    env->observe = access("/proc/self/syscall", R_OK) == 0 ? OBSERVE_SYSCALL : OBSERVE_MARK;
+    env->marks = mmap(NULL, sizeof(struct puppet_mark) * PUPPET_MARKS, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (env->marks == MAP_FAILED) {
+        snprintf(why, size, "out of memory");
+        return -1;
+    }
     ssize_t n = readlink("/proc/self/exe", env->exe_path, sizeof(env->exe_path) - 1);
     env->exe_path[n > 0 ? n : 0] = '\0';
     env->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

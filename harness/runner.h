@@ -11,15 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "target.h"
+
+struct puppet_mark;
+
 struct runner_env {
     uintptr_t base;          /* an address window reserved for shmat */
     size_t base_span;
     int pidns_fd;            /* the runner's own PID namespace, or -1 */
     int exe_fd;              /* this program, for exec steps, or -1 */
-    char exe_path[4096];     /* its path, for a wrapper to start */
-    char *const *wrapper;    /* NULL: puppets are forked from the runner; else a
-                              * command (argv, NULL-terminated) that starts this
-                              * program, as a wrapper does (an emulator ...) */
+    char exe_path[4096];     /* its path */
+    char *const *launch;     /* NULL: puppets are forked from the runner; else the
+                              * command (argv, NULL-terminated) that starts a
+                              * puppet program (target.h) */
+    int observe;             /* how a sleeping process is told (enum observe) */
+    struct puppet_mark *marks;   /* PUPPET_MARKS marks the forked puppets share */
     char *init_stack;        /* stack of each scenario's PID-namespace init */
     size_t init_stack_size;
     unsigned char *reply_buf;/* the largest reply, kept for the runner's life */
@@ -30,7 +36,9 @@ struct runner_env {
 
 /* 0, or -1 with WHY: the runner cannot run anything (no address space).
  * What only real processes need and is missing is recorded in
- * ENV->processes_why, for the backends that need them to report. */
+ * ENV->processes_why, for the backends that need them to report.  Without
+ * PID namespaces (gVisor) puppets run in the runner's (pidns_fd -1); without
+ * /proc/PID/syscall the puppets' marks tell who sleeps (observe). */
 int runner_env_init(struct runner_env *env, char *why, size_t size);
 
 /* HugePages_Free of /proc/meminfo: the pool SHM_HUGETLB segments draw on. */

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "parse.h"
 #include "pool.h"
+#include "serve.h"
 #include "puppet.h"
 #include "trace.h"
 
@@ -35,6 +36,11 @@ static void usage(FILE *to)
           "\n"
           "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
           "run options:\n"
+          "  --target NAME               where the system under test runs: native (default),\n"
+          "                              exec:CMD (puppets through a wrapper), qemu-x86_64,\n"
+          "                              qemu-aarch64, qemu-arm, qemu-i386 (Debian's qemu-user),\n"
+          "                              gvisor (runsc), linux-6.1 (Debian 12's kernel in a VM);\n"
+          "                              compared with suites/golden/linux.jsonl unless --golden\n"
           "  --backend LIST              kernel, ref, model (the sequential model, no processes),\n"
           "                              both (= kernel,ref), or a comma list; traces of every\n"
           "                              backend are compared with the first's (default: kernel)\n"
@@ -67,6 +73,7 @@ struct options {
     int no_pin;
     const char *show_name;
     const char *map_path, *results_path;
+    const char *target;          /* where the system under test runs (target.h) */
 };
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -137,7 +144,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--filter") && strcmp(a, "--name") && strcmp(a, "--backend") && strcmp(a, "-j") &&
                    strcmp(a, "--json") && strcmp(a, "--record") && strcmp(a, "--golden") &&
                    strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline") && strcmp(a, "--map") &&
-                   strcmp(a, "--results")) {
+                   strcmp(a, "--results") && strcmp(a, "--target")) {
             return bad_usage("unknown option '%s'", a);
         } else if (!next) {
             return bad_usage("option %s needs a value", a);
@@ -145,6 +152,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->filter = next;
         } else if (strcmp(a, "--map") == 0) {
             o->map_path = next;
+        } else if (strcmp(a, "--target") == 0) {
+            o->target = next;
         } else if (strcmp(a, "--results") == 0) {
             o->results_path = next;
         } else if (strcmp(a, "--name") == 0) {
@@ -180,6 +189,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         return bad_usage("%s", "show needs a scenario NAME");
     if (o->npaths == 0)
         o->paths[o->npaths++] = DEFAULT_SUITES;
+    /* a target is judged against the traces recorded on Linux */
+    if (o->target && strcmp(o->target, "native") != 0 && !o->golden_path)
+        o->golden_path = DEFAULT_SUITES "/golden/linux.jsonl";
     return 0;
 }
 
@@ -278,10 +290,20 @@ static void cross_check(struct run_state *st, int first_job)
     for (int k = 0; k < st->per_scenario; k++) {
         json_t *r = st->results[first_job + k];
         const char *status = json_string_value(json_object_get(r, "status"));
-        if (!st->golden || strcmp(status, "pass") != 0)
+        if (!st->golden || strcmp(status, "skip") == 0)
             continue;
         const char *name = json_string_value(json_object_get(r, "name"));
         json_t *want = json_object_get(st->golden, name);
+        if (strcmp(status, "pass") != 0) {
+            /* failed on its own: its reason stays, and where it left Linux's
+             * trace goes with it, so a report shows both */
+            char why[2048];
+            size_t at = 0;
+            if (want && trace_compare(want, json_object_get(r, "trace"), &at, why, sizeof(why)) < 0)
+                json_object_set_new(r, "divergence", json_pack("{s:s, s:O, s:I, s:s}", "against", "golden",
+                                                               "trace", want, "entry", (json_int_t)at, "why", why));
+            continue;
+        }
         char why[2048], reason[2200];
         size_t at = 0;
         if (!want) {
@@ -422,7 +444,30 @@ static int command_run(const struct options *o, const struct catalog *cat)
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
     st.skip_reasons = json_object();
+    /* a target other than the host is judged against Linux's traces: the
+     * golden file is loaded by begin_run (o->golden_path) */
+    struct target target;
+    char exe[4096], twhy[512];
+    ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[exe_len > 0 ? exe_len : 0] = '\0';
+    if (target_resolve(o->target ? o->target : "native", exe, &target, twhy, sizeof(twhy)) < 0) {
+        fprintf(stderr, "svipc: %s\nsvipc: nothing was run\n", twhy);
+        return 2;
+    }
+    /* a runner that runs elsewhere parses the same catalog there */
+    char steps_text[32], scenario_text[32];
+    char *runner_args[4 + 256];
+    int nargs = 0;
+    snprintf(steps_text, sizeof(steps_text), "%ld", o->step_ms);
+    snprintf(scenario_text, sizeof(scenario_text), "%ld", o->scenario_ms);
+    runner_args[nargs++] = steps_text;
+    runner_args[nargs++] = scenario_text;
+    for (int i = 0; i < o->npaths; i++)
+        runner_args[nargs++] = o->paths[i];
+    runner_args[nargs] = NULL;
     struct pool_options popt = {
+        .target = &target,
+        .runner_args = runner_args,
         .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
         .started = begin_run,
     };
@@ -539,14 +584,27 @@ static int command_show(const struct options *o, const struct catalog *cat)
 
 int main(int argc, char **argv)
 {
-    if (argc == 4 && strcmp(argv[1], "--puppet") == 0) {
-        /* an exec step: this image carries on as the same scenario process */
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "--puppet") == 0) {
+        /* a puppet started by a wrapper, or an exec step: this image
+         * carries on as the scenario process, with the window it names */
         const struct backend *be = backend_by_name(argv[3]);
         int fd = atoi(argv[2]);
         if (!be)
             return 120;
-        puppet_start(fd, be);
-        puppet_run(fd, be);
+        puppet_main(fd, be, argc == 5 ? (uintptr_t)strtoull(argv[4], NULL, 0) : 0, 0, NULL);
+    }
+    if (argc >= 5 && strcmp(argv[1], "--runner") == 0) {
+        /* a runner started elsewhere (inside gVisor, a VM): the catalog of
+         * PATHS, the jobs on standard input, the results on standard output */
+        struct catalog cat;
+        struct parse_error err;
+        memset(&cat, 0, sizeof(cat));
+        if (catalog_load(&cat, argv + 4, argc - 4, &err) < 0) {
+            fprintf(stderr, "%s:%d: %s\n", err.file, err.line, err.reason);
+            return 2;
+        }
+        struct serve_settings set = { .step_deadline_ms = atol(argv[2]), .scenario_deadline_ms = atol(argv[3]) };
+        serve(&cat, &set, 0, 1);
     }
     struct options o;
     int rc = parse_options(argc, argv, &o);

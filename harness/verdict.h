@@ -27,10 +27,12 @@ void verdict_check(struct scenario_result *res, int *failed, const struct scenar
                    const struct outcome *o, const long *vars, uintptr_t base);
 
 /* The scratch files of a run ('file NAME' steps): unnamed files whose
- * paths (/proc/PID/fd/N) go away with the run, even a killed one. */
+ * paths (/proc/PID/fd/N) go away with the run, even a killed one; where
+ * there are none (gVisor), named files in /tmp removed at the end. */
 struct scratch_files {
     int fd[MAX_VARS];
     char *path[MAX_VARS];              /* by variable: $NAME's path */
+    int named[MAX_VARS];               /* a named file, to remove */
 };
 
 void scratch_init(struct scratch_files *sf);

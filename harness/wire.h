@@ -33,6 +33,11 @@ struct wire_reply {
     int64_t ret;
     int32_t pid;              /* HELLO: getpid() as the puppet sees it */
     uint32_t data_len;
+    uint32_t wrote;           /* a failed call: bytes of its buffer it changed */
+    uint32_t beyond;          /* a call that returned: bytes changed past what it returned */
+    uint32_t abi;             /* HELLO: the puppet's layouts (enum abi_id) */
+    uint32_t reserved;
+    uint64_t base;            /* HELLO: the address window the puppet keeps free for shmat */
     /* then: data out (message, struct, bytes read, text) */
 };
 

@@ -1,5 +1,6 @@
 /* test_outcome.c: normalisation (processes by name, times as 0/set, ids and
  * addresses by order of appearance) and expectation checks. */
+#include "abi.h"
 #include "outcome.h"
 #include "parse.h"
 
@@ -48,7 +49,7 @@ Test(outcome, msqid_ds_fields_are_normalised)
     struct outcome o;
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGCTL, args, (const unsigned char *)&ds, sizeof(ds));
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0 });
     outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect_str_eq(field(&o, "mode"), "0600");
     cr_expect_str_eq(field(&o, "msg_stime"), "set");
@@ -71,19 +72,28 @@ Test(outcome, ids_and_addresses_by_order_of_appearance)
         memset(&o, 0, sizeof(o));
         o.status = OUT_DONE;
         o.ret = ids[i];
-        outcome_decode(&o, OP_MSGGET, args, NULL, 0);
+        outcome_decode(&o, OP_MSGGET, args, NULL);
         outcome_normalise(&o, OP_MSGGET, &n);
         cr_expect_str_eq(o.ret_norm, want[i]);
     }
+    /* an attachment at an address the scenario gave: inside the window, by offset */
+    int64_t at[8] = { 0, 0x10002000 };
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
     o.ret = 0x10002000;
-    outcome_decode(&o, OP_SHMAT, args, NULL, 0);
+    outcome_decode(&o, OP_SHMAT, at, NULL);
     outcome_normalise(&o, OP_SHMAT, &n);
     cr_expect_str_eq(o.ret_norm, "base+0x2000");
     o.ret = 0x7f0000000000;
     outcome_normalise(&o, OP_SHMAT, &n);
     cr_expect_str_eq(o.ret_norm, "addr#0");
+    /* at NULL the system chooses, maybe inside the window: by order only */
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    o.ret = 0x10004000;
+    outcome_decode(&o, OP_SHMAT, args, NULL);
+    outcome_normalise(&o, OP_SHMAT, &n);
+    cr_expect_str_eq(o.ret_norm, "addr#1");
     o.ret = -1;
     o.err = EINVAL;
     outcome_normalise(&o, OP_SHMAT, &n);
@@ -102,7 +112,7 @@ Test(outcome, bytes_are_quoted_or_summarised)
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
     o.ret = 5;
-    outcome_decode(&o, OP_MSGRCV, args, msg, 8 + 5);
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, 8 + 5, 0, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect_str_eq(field(&o, "mtype"), "7");
     cr_expect_str_eq(field(&o, "text"), "\"hello\"");
@@ -110,7 +120,7 @@ Test(outcome, bytes_are_quoted_or_summarised)
     memset(msg + 8, 0, 300);
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGRCV, args, msg, 8 + 300);
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, 8 + 300, 0, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect(strncmp(field(&o, "text"), "len=300,fnv=", 12) == 0, "%s", field(&o, "text"));
     outcome_clear(&o);
@@ -156,7 +166,7 @@ Test(outcome, expectations_hold_or_say_why)
     ds.msg_perm.mode = 0640;
     int64_t args[8] = { 0, IPC_STAT };
     o.ret = 0;
-    outcome_decode(&o, OP_MSGCTL, args, (const unsigned char *)&ds, sizeof(ds));
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0 });
     outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect(expect_holds(step_of(" A: msgctl $q IPC_STAT => 0 msg_lspid=A mode=0640 msg_stime=0"),
                            &o, vars, 0, why, sizeof(why)), "%s", why);
@@ -178,4 +188,64 @@ Test(outcome, expectations_hold_or_say_why)
     o.sig = 11;
     cr_expect(expect_holds(step_of(" A: write 0 \"x\" => SIGSEGV"), &o, vars, 0, why, sizeof(why)));
     cr_expect_not(expect_holds(step_of(" A: write 0 \"x\""), &o, vars, 0, why, sizeof(why)));
+}
+
+Test(outcome, other_architectures_layouts_and_what_was_written_where_it_should_not)
+{
+    struct normaliser n = fresh();
+    /* an armhf msqid64_ds: 32-bit fields, the time's high word after it */
+    unsigned char ds[88];
+    memset(ds, 0, sizeof(ds));
+    uint32_t mode = 0600, qnum = 4, lspid = 200, stime = 1700000000;
+    memcpy(ds + 20, &mode, 4);
+    memcpy(ds + 36, &stime, 4);
+    memcpy(ds + 64, &qnum, 4);
+    memcpy(ds + 72, &lspid, 4);
+    int64_t args[8] = { 0, IPC_STAT };
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_ARMHF, ds, sizeof(ds), 0, 0 });
+    outcome_normalise(&o, OP_MSGCTL, &n);
+    cr_expect_str_eq(field(&o, "mode"), "0600");
+    cr_expect_str_eq(field(&o, "msg_qnum"), "4");
+    cr_expect_str_eq(field(&o, "msg_lspid"), "B");
+    cr_expect_str_eq(field(&o, "msg_stime"), "set");
+    cr_expect_null(field(&o, "pad"), "Linux zero-fills: no pad field");
+    outcome_clear(&o);
+    /* the high word of the time left as the caller filled it (qemu's armhf) */
+    memset(ds + 40, 0xa5, 4);
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_ARMHF, ds, sizeof(ds), 0, 0 });
+    outcome_normalise(&o, OP_MSGCTL, &n);
+    cr_expect_str_eq(field(&o, "pad"), "4");
+    outcome_clear(&o);
+    /* a failed call that wrote into its buffer, and one that wrote past what it returned */
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    o.ret = -1;
+    o.err = ENOMSG;
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, NULL, 0, 8, 0 });
+    outcome_normalise(&o, OP_MSGRCV, &n);
+    cr_expect_str_eq(field(&o, "wrote"), "8");
+    outcome_clear(&o);
+    unsigned char msg[8 + 5] = { 1, 0, 0, 0, 0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o' };
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    o.ret = 5;
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, sizeof(msg), 0, 1 });
+    outcome_normalise(&o, OP_MSGRCV, &n);
+    cr_expect_str_eq(field(&o, "beyond"), "1");
+    /* an i386 message's type is 4 bytes */
+    outcome_clear(&o);
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    o.ret = 1;
+    unsigned char msg32[4 + 1] = { 0xfe, 0xff, 0xff, 0xff, 'x' };
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_I386, msg32, sizeof(msg32), 0, 0 });
+    outcome_normalise(&o, OP_MSGRCV, &n);
+    cr_expect_str_eq(field(&o, "mtype"), "-2");
+    cr_expect_str_eq(field(&o, "text"), "\"x\"");
+    outcome_clear(&o);
 }
