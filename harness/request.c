@@ -34,14 +34,21 @@ static void set_fields(const struct step *st, const long *vars, uintptr_t base, 
     }
 }
 
+/* capdrop's names (comma-separated, checked by the parser) as a mask. */
 static uint64_t capability_mask(const char *names)
 {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", names);
-    char *save = NULL;
     uint64_t mask = 0;
-    for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
-        mask |= strcmp(c, "all") == 0 ? ~0ULL : 1ULL << name_capability(c);
+    for (const char *c = names; *c;) {
+        size_t n = strcspn(c, ",");
+        char name[64];
+        if (n && n < sizeof(name)) {
+            memcpy(name, c, n);
+            name[n] = '\0';
+            int cap = name_capability(name);
+            mask |= strcmp(name, "all") == 0 ? ~0ULL : cap >= 0 && cap < 64 ? 1ULL << cap : 0;
+        }
+        c += n + (c[n] == ',');
+    }
     return mask;
 }
 

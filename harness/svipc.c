@@ -7,7 +7,7 @@
 #include "backend.h"
 #include "coverage.h"
 #include "engine.h"
-#include "parse.h"
+#include "catalog.h"
 #include "pool.h"
 #include "puppet.h"
 #include "trace.h"
@@ -553,17 +553,20 @@ int main(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     struct catalog cat;
-    if ((rc = load(&o, &cat)))
-        return rc;
-    if (strcmp(o.command, "list") == 0)
-        return command_list(&o, &cat);
-    if (strcmp(o.command, "show") == 0)
-        return command_show(&o, &cat);
-    if (strcmp(o.command, "coverage") == 0) {
-        char last[4096];
-        snprintf(last, sizeof(last), "%s/last-run.jsonl", state_dir());
-        return coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
-                              o.results_path ? o.results_path : last, o.verbose, stdout);
+    if ((rc = load(&o, &cat)) == 0) {
+        if (strcmp(o.command, "list") == 0) {
+            rc = command_list(&o, &cat);
+        } else if (strcmp(o.command, "show") == 0) {
+            rc = command_show(&o, &cat);
+        } else if (strcmp(o.command, "coverage") == 0) {
+            char last[4096];
+            snprintf(last, sizeof(last), "%s/last-run.jsonl", state_dir());
+            rc = coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
+                                o.results_path ? o.results_path : last, o.verbose, stdout);
+        } else {
+            rc = command_run(&o, &cat);
+        }
     }
-    return command_run(&o, &cat);
+    catalog_free(&cat);
+    return rc;
 }

@@ -3,7 +3,7 @@
  * page's calls; an untestable item needs a reason; a malformed map is
  * refused with its file and line. */
 #include "coverage.h"
-#include "parse.h"
+#include "catalog.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* test_outcome.c: normalisation (processes by name, times as 0/set, ids and
  * addresses by order of appearance) and expectation checks. */
 #include "outcome.h"
-#include "parse.h"
+#include "catalog.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
