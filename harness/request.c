@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "request.h"
 
+#include "calls.h"
 #include "names.h"
 #include "outcome.h"
 
@@ -191,6 +192,13 @@ int request_build(struct request *rq, const struct step *st, const long *vars, u
     resolve_slots(d, st, vars, base, target_pid, rq->head.arg);
     if (st->op == OP_READ && (rq->head.arg[1] < 0 || rq->head.arg[1] > WIRE_MAX_DATA)) {
         snprintf(why, size, "read length %lld outside 0..%d", (long long)rq->head.arg[1], WIRE_MAX_DATA);
+        return -1;
+    }
+    /* msgsnd reads size= bytes (when the namespace's msgmax allows): the
+     * caller's buffer is that large, within what a step may carry */
+    if (st->op == OP_MSGSND && rq->head.arg[op_slot(d, SLOT_SIZE)] > CALLS_MSGSND_MAX) {
+        snprintf(why, size, "msgsnd size=%lld: the call may read that many bytes, beyond the harness's limit of %d",
+                 (long long)rq->head.arg[op_slot(d, SLOT_SIZE)], CALLS_MSGSND_MAX);
         return -1;
     }
     if (build_data(rq, d, st, vars, base, files) < 0) {

@@ -3,7 +3,8 @@
  * hang is reported without waiting for the deadline; a silent process is
  * ended by the deadline and the run goes on; malformed input runs nothing;
  * a run killed with SIGKILL leaves no process and no IPC object behind;
- * golden traces catch a difference. */
+ * golden traces catch a difference; the model runner stays within the
+ * buffers a step needs. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -206,4 +207,16 @@ Test(engine, golden_recordings_are_stable_and_keep_only_what_is_compared)
                   volatile_keys[i]);
     unlink("/tmp/svipc-test-rec1.jsonl");
     unlink("/tmp/svipc-test-rec2.jsonl");
+}
+
+/* ---------- the model runner within its buffers ---------- */
+
+Test(model_runner, buffers_are_as_large_as_the_step_needs_and_a_step_beyond_is_refused)
+{
+    cr_expect_eq(run("run --backend model tests/fixtures/model-limits.svipc -v"), 1, "%s", output);
+    cr_expect(strstr(output, "PASS model-msgsnd-size-beyond-the-data [model]"), "%s", output);
+    cr_expect(strstr(output, "PASS model-segment-larger-than-memory [model]"), "%s", output);
+    cr_expect(strstr(output, "ERROR model-msgsnd-size-beyond-the-limit [model]"), "%s", output);
+    cr_expect(strstr(output, "tests/fixtures/model-limits.svipc:20: step 4: msgsnd size=4194304: the call may read "
+                             "that many bytes, beyond the harness's limit of 262144"), "%s", output);
 }
