@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "pool.h"
 #include "puppet.h"
+#include "results.h"
 #include "trace.h"
 
 #include <errno.h>
@@ -429,6 +430,16 @@ static int command_run(const struct options *o, const struct catalog *cat)
     if (pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
         return 2;
 
+    /* the results end with a record that says the run ended, and how */
+    json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped);
+    char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
+    json_decref(end);
+    if (end_text && st.json)
+        fprintf(st.json, "%s\n", end_text);
+    if (end_text && st.last)
+        fprintf(st.last, "%s\n", end_text);
+    free(end_text);
+
     if (st.json)
         fclose(st.json);
     if (st.record)
@@ -505,35 +516,36 @@ static int command_show(const struct options *o, const struct catalog *cat)
     for (int k = 0; k < s->nsteps; k++)
         printf("  %3d  line %-4d %s\n", k + 1, s->steps[k].line, s->steps[k].source);
 
-    char path[4096];
+    char path[4096], why[1024];
     snprintf(path, sizeof(path), "%s/last-run.jsonl", state_dir());
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    struct results_file rf;
+    if (access(path, F_OK) < 0) {
         printf("\nno run recorded yet (%s)\n", path);
         return 0;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    int shown = 0;
-    while (getline(&line, &cap, f) >= 0) {
-        json_t *r = json_loads(line, 0, NULL);
-        const char *name = r ? json_string_value(json_object_get(r, "name")) : NULL;
-        if (name && strcmp(name, s->name) == 0) {
-            const char *reason = json_string_value(json_object_get(r, "reason"));
-            printf("\nlast run [%s]: %s %.1f ms\n", json_string_value(json_object_get(r, "backend")),
-                   json_string_value(json_object_get(r, "status")),
-                   json_real_value(json_object_get(r, "ms")));
-            if (reason)
-                printf("  %s\n", reason);
-            show_trace(json_object_get(r, "trace"));
-            shown = 1;
-        }
-        json_decref(r);
+    if (results_load(path, &rf, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc: the last run cannot be read: %s\n", why);
+        return 2;
     }
-    free(line);
-    fclose(f);
+    int shown = 0;
+    size_t k;
+    json_t *r;
+    json_array_foreach(rf.results, k, r) {
+        if (strcmp(json_string_value(json_object_get(r, "name")), s->name) != 0)
+            continue;
+        const char *reason = json_string_value(json_object_get(r, "reason"));
+        printf("\nlast run [%s]: %s %.1f ms\n", json_string_value(json_object_get(r, "backend")),
+               json_string_value(json_object_get(r, "status")), json_number_value(json_object_get(r, "ms")));
+        if (reason)
+            printf("  %s\n", reason);
+        show_trace(json_object_get(r, "trace"));
+        shown = 1;
+    }
     if (!shown)
         printf("\nthe last run (%s) did not include this scenario\n", path);
+    if (!rf.complete)
+        printf("(the last run is an %s)\n", rf.incomplete);
+    results_free(&rf);
     return 0;
 }
 
