@@ -125,6 +125,7 @@ static _Noreturn void runner_main(struct pool *pool, int slot, int jobs_fd, int 
     if (pool->opt->pin)
         pin_to_cpu(slot);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_DFL);           /* svipc ignores it; scenarios get the default */
     struct runner_env env;
     char env_why[256] = "";
     int env_ok = runner_env_init(&env, env_why, sizeof(env_why)) == 0;
