@@ -46,7 +46,7 @@ static void write_file(char *path, const char *text)
 /* The result of coverage_check for MAP, with RESULTS as the run; OUT gets its report. */
 static int check(const char *map, const char *results, char *out, size_t size)
 {
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     struct parse_error err;
     cr_assert_eq(parse_text(&cat, "t.svipc", catalog_text, &err), 0, "%s", err.reason);
     strcpy(map_path, "/tmp/svipc-cov-map-XXXXXX");

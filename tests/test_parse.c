@@ -15,7 +15,7 @@ static struct parse_error err;
 
 static int parse(const char *text)
 {
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     memset(&err, 0, sizeof(err));
     return parse_text(&cat, "t.svipc", text, &err);
 }
@@ -151,7 +151,7 @@ Test(parse, an_error_leaves_the_catalog_as_it_was)
 Test(parse, catalog_load_reports_missing_paths)
 {
     char *paths[] = { "/nonexistent/suite.svipc" };
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     cr_assert_eq(catalog_load(&cat, paths, 1, &err), -1);
     cr_expect_str_eq(err.file, "/nonexistent/suite.svipc");
     cr_expect(strstr(err.reason, "No such file"));
@@ -309,7 +309,7 @@ Test(hostile, a_nul_byte_is_refused_with_its_line)
     cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
     close(fd);
     char *paths[] = { path };
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     cr_assert_eq(catalog_load(&cat, paths, 1, &err), -1);
     unlink(path);
     cr_expect_eq(err.line, 3, "line %d: %s", err.line, err.reason);
