@@ -606,7 +606,8 @@ static int command_run(const struct options *o, const struct catalog *cat)
         fprintf(stderr, "svipc: warning: %s\n", why);
     if (st.record.fd >= 0 && (status == 2 || !complete)) {
         output_abandon(&st.record);
-        fprintf(stderr, "svipc: --record %s is left as it was: this run was not done\n", st.record.path);
+        fprintf(stderr, "svipc: --record %s is left as it was: %s\n", st.record.path,
+                complete ? "the run could not be done (exit status 2)" : "the run stopped before its end");
         status = 2;
     } else if (st.record.fd >= 0 && output_finish(&st.record, why, sizeof(why)) < 0) {
         fprintf(stderr, "svipc: cannot write %s (the file is left as it was)\n", why);
