@@ -49,6 +49,7 @@ struct parser {
     struct region *mem;          /* this file's instances */
     struct region *scratch;      /* the block being read */
     int instances;               /* this file's, counted as blocks are read */
+    char *file_name;             /* FILE in MEM, shared by the file's instances */
 };
 
 static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1145,7 +1146,10 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
     s->line = b->line;
     s->step_deadline_ms = b->step_deadline_ms;
     s->scenario_deadline_ms = b->scenario_deadline_ms;
-    if (!(s->file = copy(p, p->mem, p->file)) || (b->doc && !(s->doc = copy(p, p->mem, b->doc))) ||
+    if (!p->file_name && !(p->file_name = copy(p, p->mem, p->file)))
+        return -1;
+    s->file = p->file_name;
+    if ((b->doc && !(s->doc = copy(p, p->mem, b->doc))) ||
         (b->only && !(s->only_backend = copy(p, p->mem, b->only))) ||
         (b->only_reason && !(s->only_reason = copy(p, p->mem, b->only_reason))))
         return -1;

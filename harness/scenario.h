@@ -117,7 +117,7 @@ struct step {
 
 struct scenario {
     char *name;              /* instance name: stable, parameters included */
-    char *file;              /* source file */
+    char *file;              /* source file (one copy for a file's instances) */
     int line;                /* line of 'scenario' */
     char *doc;
     char *only_backend;      /* 'only kernel,model REASON': the backends that can run it */

@@ -486,7 +486,7 @@ static int outputs_clash(const struct run_state *st, const struct catalog *cat)
                 with = outs[k]->path, what = outs[k]->what;
         if (!with && st->o->golden_path && output_same_file(outs[i]->path, st->o->golden_path))
             with = st->o->golden_path, what = "--golden";
-        for (int k = 0; k < cat->count && !with; k++)
+        for (int k = 0; k < cat->count && !with; k++)    /* a file's instances share its name */
             if ((k == 0 || cat->items[k].file != cat->items[k - 1].file) &&
                 output_same_file(outs[i]->path, cat->items[k].file))
                 with = cat->items[k].file, what = "the scenario file";
