@@ -1,5 +1,6 @@
 # svipc: build, run, test.  `make run` is the main job, `make check` the
-# project's own tests; both install missing Debian packages first.
+# project's own tests (with sanitizers, fuzzing and the mutation experiment:
+# clang 14, see the last section); both install missing Debian packages first.
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
 CFLAGS  ?= -O2 -g
@@ -14,7 +15,7 @@ RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
 
-HARNESS := names scenario ops abi parse request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine trace serve pool target coverage
+HARNESS := names scenario ops abi region parse catalog request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -26,7 +27,8 @@ TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm
+.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm \
+        sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -152,7 +154,12 @@ generate:
 golden: $(BUILD)/svipc
 	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS) --record $(GOLDEN)
 
-check: unit pytest suites-check
+# The project's own tests.  Beyond the unit tests, the pytests and the
+# catalog: the parser, trace, outcome, coverage and model tests and the
+# model catalog built with ASan and UBSan (zero reports), every fuzz target
+# for FUZZ_SECONDS from its kept corpus, and a seeded sample of the
+# mutation experiment.
+check: unit pytest suites-check sanitize fuzz mutate-sample
 
 $(BUILD)/svipc-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -171,3 +178,111 @@ bench: $(BUILD)/svipc $(BUILD)/svipc-bench $(BUILD)/svipc-ref-bench
 
 clean:
 	rm -rf $(BUILD) .svipc
+
+# ---------- sanitizers, fuzzing, mutations ----------
+# clang 14 from Debian (clang-14, libclang-rt-14-dev; ci/install-deps.sh):
+# AddressSanitizer and UndefinedBehaviorSanitizer (any report stops the
+# program), and libFuzzer.  One set of objects serves both: instrumented for
+# the fuzzer's coverage, which costs an ordinary program nothing it notices.
+# Without clang or libFuzzer these targets fail and say what is missing.
+CLANG      ?= clang-14
+SAN        := $(BUILD)/san
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror $(SAN_FLAGS) -fsanitize=fuzzer-no-link
+SAN_OBJ    := $(HARNESS:%=$(SAN)/harness/%.o) $(IMPL:%=$(SAN)/impl/%.o)
+# ASan's quarantine and allocation stacks, kept small: the model allocates a
+# namespace of 768 KB per scenario.  A leak fails a program at its exit.
+SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:malloc_context_size=10:quarantine_size_mb=32 \
+              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The unit tests that need no kernel feature beyond root's namespaces
+# (test_model compares the model with the kernel: a fifth of its sequences
+# here, all of them in make unit).
+SAN_TESTS  := test_parse test_outcome test_trace test_coverage test_model_edges test_model
+
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, its kept corpus tests/fuzz/corpus/NAME/
+# (a few hundred minimised files), and its seeds for make fuzz-corpus below.
+# Adding a target is one more name here (and its file and corpus).
+FUZZ_TARGETS := parse golden results
+# Seconds of each target in make check, executions of each in make
+# fuzz-long (one target after another: one core).
+FUZZ_SECONDS ?= 20
+FUZZ_RUNS    ?= 1000000
+FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(SAN)/fuzz_%)
+
+$(SAN)/.toolchain: $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@command -v $(CLANG) >/dev/null || { echo "svipc: $(CLANG) is missing: the sanitizer and fuzz targets need clang 14 (Debian: clang-14 libclang-rt-14-dev; ci/install-deps.sh installs them)" >&2; exit 1; }
+	@printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+	  'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+	  | $(CLANG) -x c -fsanitize=fuzzer,address,undefined -o $(@D)/probe - 2>/dev/null \
+	  || { echo "svipc: $(CLANG) cannot build a libFuzzer target with ASan and UBSan: libclang-rt-14-dev is missing (ci/install-deps.sh installs it)" >&2; exit 1; }
+	@rm -f $(@D)/probe && touch $@
+
+toolchain: $(SAN)/.toolchain
+
+$(SAN)/harness/%.o: harness/%.c harness/*.h impl/*.h $(SAN)/.toolchain
+	@mkdir -p $(@D)
+	$(CLANG) $(SAN_CFLAGS) -Iharness -Iimpl -c $< -o $@
+
+$(SAN)/impl/%.o: impl/%.c impl/*.h $(SAN)/.toolchain
+	@mkdir -p $(@D)
+	$(CLANG) $(SAN_CFLAGS) -Iimpl -c $< -o $@
+
+$(SAN)/svipc: $(SAN)/harness/svipc.o $(SAN_OBJ)
+	$(CLANG) $(SAN_FLAGS) -o $@ $^ -ljansson -ldl
+
+$(SAN)/tests/%: tests/%.c $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CLANG) $(SAN_CFLAGS) -Iharness -Iimpl -o $@ $< $(SAN_OBJ) -ljansson -lcriterion -ldl
+
+$(SAN)/fuzz_%: tests/fuzz/fuzz_%.c $(SAN_OBJ)
+	$(CLANG) $(SAN_CFLAGS) -fsanitize=fuzzer -Iharness -Iimpl -o $@ $< $(SAN_OBJ) -ljansson -ldl
+
+# The unit tests above and the model catalog, with ASan and UBSan: any
+# report fails (a sanitizer stops the program, a leak fails its exit).
+sanitize: $(SAN)/svipc $(SAN_TESTS:%=$(SAN)/tests/%)
+	@set -e; for t in $(SAN_TESTS); do echo "== sanitize $$t"; $(SAN_ENV) SVIPC_MODEL_SEQUENCES=300 ./$(SAN)/tests/$$t; done
+	@echo "== sanitize: the model catalog"
+	@rm -f $(SAN)/model.out; $(SAN_ENV) SVIPC_STATE_DIR=$(SAN)/state ./$(SAN)/svipc run suites --backend model \
+	  >$(SAN)/model.out 2>&1 || { tail -30 $(SAN)/model.out; exit 1; }; \
+	! grep -E 'runtime error|Sanitizer' $(SAN)/model.out || exit 1; tail -1 $(SAN)/model.out
+
+# Every fuzz target for FUZZ_SECONDS from its kept corpus (new inputs go to
+# build/, the kept corpus stays as it is), one after another: any crash,
+# hang (10 s), leak or sanitizer report fails, the input kept in build/san/.
+fuzz: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; mkdir -p $(SAN)/corpus/$$t; \
+	  ./$(SAN)/fuzz_$$t $(FUZZ_FLAGS) -seed=1 -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(SAN)/$$t- \
+	    $(SAN)/corpus/$$t tests/fuzz/corpus/$$t 2>$(SAN)/fuzz-$$t.log || { tail -40 $(SAN)/fuzz-$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(SAN)/fuzz-$$t.log; done
+
+# The long runs: FUZZ_RUNS executions of each target, one after another.
+fuzz-long: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t: $(FUZZ_RUNS) runs"; mkdir -p $(SAN)/corpus/$$t; \
+	  ./$(SAN)/fuzz_$$t $(FUZZ_FLAGS) -runs=$(FUZZ_RUNS) -artifact_prefix=$(SAN)/$$t- \
+	    $(SAN)/corpus/$$t tests/fuzz/corpus/$$t 2>$(SAN)/fuzz-long-$$t.log || { tail -40 $(SAN)/fuzz-long-$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(SAN)/fuzz-long-$$t.log; done
+
+# Rebuild the kept corpora: the seeds (the catalog, golden lines, a model
+# run's results) and what fuzzing found, minimised by libFuzzer's merge.
+fuzz-corpus: $(FUZZ_BIN) $(BUILD)/svipc
+	$(PYTHON) tests/fuzz/seeds.py --out $(SAN)/seeds --svipc ./$(BUILD)/svipc
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(SAN)/merged/$$t; mkdir -p $(SAN)/merged/$$t $(SAN)/corpus/$$t tests/fuzz/corpus/$$t; \
+	  ./$(SAN)/fuzz_$$t -merge=1 $(FUZZ_FLAGS) $(SAN)/merged/$$t tests/fuzz/corpus/$$t $(SAN)/seeds/$$t $(SAN)/corpus/$$t \
+	    2>$(SAN)/merge-$$t.log; rm -rf tests/fuzz/corpus/$$t; cp -r $(SAN)/merged/$$t tests/fuzz/corpus/$$t; \
+	  echo "$$t: $$(ls tests/fuzz/corpus/$$t | wc -l) files"; done
+
+# The mutation experiment: every catalog file mutated 120 ways (byte flips,
+# deletions, duplicated lines, swapped tokens, huge numbers, NUL bytes),
+# each listed by the sanitized svipc under a timeout: crashes, sanitizer
+# reports, hangs and unlocated errors are counted, and must be 0.
+mutate: $(SAN)/svipc
+	$(SAN_ENV) $(PYTHON) tests/fuzz/mutate_catalog.py --svipc ./$(SAN)/svipc --per-file 120
+
+# A seeded sample of it, for make check.
+mutate-sample: $(SAN)/svipc
+	$(SAN_ENV) $(PYTHON) tests/fuzz/mutate_catalog.py --svipc ./$(SAN)/svipc --per-file 120 --sample 300

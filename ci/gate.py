@@ -8,9 +8,11 @@ A baseline lists, one per line, the scenarios a target is known to fail:
 (STATUS is fail, timeout or error; '#' starts a comment; REASON is required.)
 
 Exit status: 1 when a scenario fails that the baseline does not list (a new
-failure or divergence); 0 otherwise, also when baseline entries now pass (they
-are reported as fixed, so the baseline can be tightened; --strict makes that
-fail too); 2 when an input cannot be read (file:line: reason).
+failure or divergence), or when a result file is of an incomplete run (no end
+record, or a last line cut short: the run was killed or stopped, so what it
+did not run cannot pass); 0 otherwise, also when baseline entries now pass
+(they are reported as fixed, so the baseline can be tightened; --strict makes
+that fail too); 2 when an input cannot be read (file:line: reason).
 The output names every scenario whose state differs from the baseline.
 Must not: run scenarios or change the baseline.
 """
@@ -76,7 +78,7 @@ def main(argv=None):
         baseline = {}
         for path in args.baseline:
             baseline.update(load_baseline(path))
-        results, _ = load_all(args.results)
+        results, _, incomplete = load_all(args.results)
     except ResultsError as e:
         print(f"svipc gate: {e}", file=sys.stderr)
         return 2
@@ -89,6 +91,10 @@ def main(argv=None):
     print(f"gate: {len(results)} results, {len(new)} new failures, {len(fixed)} fixed, "
           f"{len(changed)} changed, {len(known)} known failures, {skipped} skipped, "
           f"{len(not_run)} baseline entries not run")
+    for why in incomplete:
+        print(f"gate: FAILED: {why}")
+    if incomplete:
+        return 1
     if new:
         print("gate: FAILED: failures the baseline does not list")
         return 1

@@ -10,7 +10,8 @@ set -eu
 # Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
 # Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
 # Coverage: manpages-dev (the pages whose items suites/coverage.map must list).
-packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev"
+# Sanitizers and fuzzing: clang-14 and libclang-rt-14-dev (ASan, UBSan, libFuzzer).
+packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do

@@ -190,8 +190,14 @@ long calls_perform(const struct ipc_calls *calls, void *ctx, const struct wire_r
     case OP_MSGGET:
         return calls->msgget(ctx, (key_t)a[0], (int)a[1]);
     case OP_MSGSND: {
-        /* the type, then the text, zero-padded up to size= when that is larger */
-        size_t text = a[3] > 0 && (size_t)a[3] > rq->data_len && a[3] < WIRE_MAX_DATA ? (size_t)a[3] : rq->data_len;
+        /* the type, then the text, zero-padded up to size= when that is
+         * larger: the buffer holds every byte the call may read (a negative
+         * size is refused before anything is read) */
+        if (a[3] > CALLS_MSGSND_MAX) {
+            errno = E2BIG;               /* request_build refuses such a step first */
+            return -1;
+        }
+        size_t text = a[3] > 0 && (size_t)a[3] > rq->data_len ? (size_t)a[3] : rq->data_len;
         unsigned char *buf = calloc(1, sizeof(long) + text);
         if (!buf) {
             errno = ENOMEM;

@@ -41,6 +41,9 @@ struct ipc_calls {
 
 /* The room calls_perform may use in OUT. */
 #define CALLS_OUT_SIZE (WIRE_MAX_DATA + 16)
+/* The most bytes a msgsnd may be told to read (size=): a message the
+ * caller's OUT can receive again.  request_build refuses a step beyond. */
+#define CALLS_MSGSND_MAX WIRE_MAX_DATA
 
 /* What a buffer filled with CALLS_SENTINEL before the call shows after it:
  * an implementation that writes where it should not is seen. */

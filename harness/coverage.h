@@ -20,7 +20,8 @@
 /* Check MAP_PATH against CAT and the JSON Lines results RESULTS_PATH (from
  * svipc run --json, or .svipc/last-run.jsonl).  Prints every gap and the
  * share covered to OUT.  Returns 0 when every item is covered or explained,
- * 1 when some are not, 2 when the map or the results cannot be read. */
+ * 1 when some are not or the results are of an incomplete run, 2 when the
+ * map or the results cannot be read. */
 int coverage_check(const struct catalog *cat, const char *map_path, const char *results_path,
                    int verbose, FILE *out);
 

@@ -60,10 +60,16 @@ struct mproc {
     struct mapping map[MAX_MAPS];
 };
 
-struct segment_bytes {                 /* the memory of a segment, by id, made at first touch */
+struct segment_page {                  /* PAGE bytes of a segment, at PAGE * INDEX */
+    unsigned long index;
+    unsigned char bytes[PAGE];
+};
+
+struct segment_bytes {                 /* the memory of a segment, by id: a page made at its first write */
     int shmid;
     unsigned long size;
-    unsigned char *bytes;
+    int npages, cap;
+    struct segment_page **page;        /* by index, ascending; a page never written reads as zeros */
 };
 
 /* The executor's per-scenario runtime object. */
@@ -80,7 +86,7 @@ struct model_exec {
     int current;
     int resuming;
     int blocked;                       /* the model said the caller waits */
-    unsigned char *out;                /* the caller's buffer, CALLS_OUT_SIZE */
+    unsigned char *out;                /* the caller's buffer, CALLS_OUT_SIZE (malloc's: aligned for any structure) */
 };
 
 static long now(void)
@@ -129,15 +135,81 @@ static struct segment_bytes *segment(struct model_exec *m, int shmid, unsigned l
     for (int i = 0; i < m->nsegs; i++)
         if (m->seg[i].shmid == shmid)
             return &m->seg[i];
-    unsigned char *bytes = calloc(1, size);
-    struct segment_bytes *grown = bytes ? realloc(m->seg, sizeof(*grown) * (size_t)(m->nsegs + 1)) : NULL;
-    if (!grown) {
-        free(bytes);
+    struct segment_bytes *grown = realloc(m->seg, sizeof(*grown) * (size_t)(m->nsegs + 1));
+    if (!grown)
         return NULL;
-    }
     m->seg = grown;
-    m->seg[m->nsegs] = (struct segment_bytes){ shmid, size, bytes };
+    m->seg[m->nsegs] = (struct segment_bytes){ .shmid = shmid, .size = size };
     return &m->seg[m->nsegs++];
+}
+
+/* Where page INDEX is in SB's list, or where it would go. */
+static int page_slot(const struct segment_bytes *sb, unsigned long index)
+{
+    int lo = 0, hi = sb->npages;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (sb->page[mid]->index < index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Page INDEX of SB, NULL when never written (and MAKE is 0) or out of memory. */
+static struct segment_page *page_of(struct segment_bytes *sb, unsigned long index, int make)
+{
+    int at = page_slot(sb, index);
+    if (at < sb->npages && sb->page[at]->index == index)
+        return sb->page[at];
+    if (!make)
+        return NULL;
+    if (sb->npages == sb->cap) {
+        int cap = sb->cap ? sb->cap * 2 : 8;
+        struct segment_page **grown = realloc(sb->page, sizeof(*grown) * (size_t)cap);
+        if (!grown)
+            return NULL;
+        sb->page = grown;
+        sb->cap = cap;
+    }
+    struct segment_page *pg = calloc(1, sizeof(*pg));
+    if (!pg)
+        return NULL;
+    pg->index = index;
+    memmove(sb->page + at + 1, sb->page + at, sizeof(*sb->page) * (size_t)(sb->npages - at));
+    sb->page[at] = pg;
+    sb->npages++;
+    return pg;
+}
+
+/* N bytes at OFF of SB copied to (WRITES: from) BUF, page by page.  0, or -1 out of memory. */
+static int segment_copy(struct segment_bytes *sb, unsigned long off, unsigned char *buf, size_t n, int writes)
+{
+    while (n) {
+        unsigned long index = off / PAGE, in = off % PAGE;
+        size_t chunk = PAGE - in < n ? PAGE - in : n;
+        struct segment_page *pg = page_of(sb, index, writes);
+        if (writes && !pg)
+            return -1;
+        if (writes)
+            memcpy(pg->bytes + in, buf, chunk);
+        else if (pg)
+            memcpy(buf, pg->bytes + in, chunk);
+        else
+            memset(buf, 0, chunk);
+        off += chunk;
+        buf += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+static void segment_free(struct segment_bytes *sb)
+{
+    for (int i = 0; i < sb->npages; i++)
+        free(sb->page[i]);
+    free(sb->page);
 }
 
 /* mmap's top-down placement: the highest gap below ADDR_TOP that fits,
@@ -393,16 +465,13 @@ static void memory_step(struct model_exec *m, struct mproc *p, const struct requ
         return;
     }
     struct segment_bytes *sb = segment(m, map->shmid, map->size);
-    if (!sb) {
+    size_t off = addr - map->addr;
+    if (!sb || segment_copy(sb, off, writes ? (unsigned char *)rq->data : m->out, n, writes) < 0) {
         out->status = X_ERROR;
-        snprintf(out->detail, sizeof(out->detail), "cannot simulate a segment of %lu bytes", map->size);
+        snprintf(out->detail, sizeof(out->detail), "out of memory simulating a segment of %lu bytes", map->size);
         return;
     }
-    size_t off = addr - map->addr;
-    if (writes) {
-        memcpy(sb->bytes + off, rq->data, n);
-    } else {
-        memcpy(m->out, sb->bytes + off, n);
+    if (!writes) {
         out->data = m->out;
         out->len = n;
     }
@@ -594,7 +663,7 @@ static void model_end(struct executor *base)
 {
     struct model_exec *m = (struct model_exec *)base;
     for (int i = 0; i < m->nsegs; i++)
-        free(m->seg[i].bytes);
+        segment_free(&m->seg[i]);
     free(m->seg);
     free(m->out);
     model_ns_free(m->ns);

@@ -152,6 +152,8 @@ int name_is_ipc_sysctl(const char *name)
 int list_has(const char *list, char sep, const char *word)
 {
     size_t n = strlen(word);
+    if (n == 0)
+        return 0;                   /* no item is empty (strstr would find "" everywhere) */
     for (const char *c = list; (c = strstr(c, word)); c += n)
         if ((c == list || c[-1] == sep) && (c[n] == sep || c[n] == '\0'))
             return 1;

@@ -16,7 +16,8 @@ int name_signal(const char *name);
 const char *signal_name(int sig);
 /* capability number of "CAP_IPC_OWNER", or -1. */
 int name_capability(const char *name);
-/* Whether WORD is one of the items of LIST separated by SEP ("a b c", ' '). */
+/* Whether WORD is one of the items of LIST separated by SEP ("a b c", ' ');
+ * never for an empty WORD. */
 int list_has(const char *list, char sep, const char *word);
 /* the IPC sysctls of an IPC namespace that a scenario may write ("msgmnb"). */
 int name_is_ipc_sysctl(const char *name);

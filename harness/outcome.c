@@ -387,17 +387,19 @@ void outcome_format(const struct outcome *out, char *buf, size_t size)
 
 long expr_eval(const struct expr *e, const long *vars, uintptr_t base)
 {
-    long v = 0;
+    /* two's complement arithmetic, as the machine does it: no overflow */
+    unsigned long v = 0;
     for (int i = 0; i < e->nterms; i++) {
         const struct term *t = &e->term[i];
-        long x = t->kind == TERM_LITERAL ? t->value : t->kind == TERM_VAR ? vars[t->var] : (long)base;
+        unsigned long x = (unsigned long)(t->kind == TERM_LITERAL ? t->value : t->kind == TERM_VAR ? vars[t->var]
+                                                                                                 : (long)base);
         switch (t->op) {
         case '|': v |= x; break;
         case '-': v -= x; break;
         default:  v += x; break;
         }
     }
-    return v;
+    return (long)v;
 }
 
 static int why(char *buf, size_t size, const char *fmt, ...)

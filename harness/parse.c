@@ -7,34 +7,52 @@
  *     end
  * 'for' lines form a parameter matrix; every combination is one instance,
  * with {param} replaced in the name and in every step.
- * Must not: execute anything, or return a partial catalog on error. */
+ *
+ * Memory: a block's text lives in a scratch region given back after the
+ * block; instances live in the file's region, which the catalog takes over
+ * when the whole file parsed, and which is given back whole otherwise.
+ * Bounds: lines of MAX_LINE, PARSE_MAX_INSTANCES instances and
+ * PARSE_MAX_FILE_BYTES of instances a file; every number checked for
+ * overflow before use.
+ * Must not: execute anything, return a partial catalog on error, exit, or
+ * cut a word, a value or a name short without saying so. */
 #define _GNU_SOURCE
 #include "parse.h"
 
+#include "catalog.h"
 #include "names.h"
 #include "ops.h"
+#include "region.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_DIMS    8
 #define MAX_VALUES  1024
 #define MAX_TOKENS  96
 #define MAX_LINE    4096
+#define MAX_DEADLINE_MS (24L * 3600 * 1000)   /* a day: beyond it, a deadline is a mistake */
 
 /* ---------- errors and allocation ---------- */
 
+/* The parser's runtime object: one per parse_buffer call. */
 struct parser {
     const char *file;
     int line;
     struct parse_error *err;
+    struct region *mem;          /* this file's instances */
+    struct region *scratch;      /* the block being read */
+    int instances;               /* this file's, counted as blocks are read */
+    char *file_name;             /* FILE in MEM, shared by the file's instances */
 };
+
+static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(struct parser *p, const char *fmt, ...)
 {
@@ -47,43 +65,56 @@ static int fail(struct parser *p, const char *fmt, ...)
     return -1;
 }
 
-static void *xcalloc(size_t n, size_t size)
+/* SIZE zeroed bytes of R, or NULL with the error reported. */
+static void *take(struct parser *p, struct region *r, size_t size)
 {
-    void *ptr = calloc(n ? n : 1, size);
-    if (!ptr) {
-        perror("svipc: calloc");
-        exit(2);
-    }
+    void *ptr = region_alloc(r, size);
+    if (!ptr && errno == E2BIG)
+        fail(p, "the scenarios of this file take more than %zu MiB once expanded (at most %lu MiB a file, "
+                "%lu MiB a catalog): fewer 'for' values or less data", r->budget >> 20,
+             PARSE_MAX_FILE_BYTES >> 20, CATALOG_MAX_BYTES >> 20);
+    else if (!ptr)
+        fail(p, "out of memory");
     return ptr;
 }
 
-static char *xstrdup(const char *s)
+/* N elements of SIZE, checked for overflow. */
+static void *take_array(struct parser *p, struct region *r, size_t n, size_t size)
 {
-    char *d = strdup(s);
-    if (!d) {
-        perror("svipc: strdup");
-        exit(2);
+    if (size && n > SIZE_MAX / size) {
+        fail(p, "out of memory");
+        return NULL;
     }
+    return take(p, r, n * size);
+}
+
+static char *copy(struct parser *p, struct region *r, const char *s)
+{
+    char *d = take(p, r, strlen(s) + 1);
+    if (d)
+        strcpy(d, s);
     return d;
 }
 
-/* Grow *ARRAY of *COUNT elements of SIZE by one zeroed element. */
-static void *grow(void *array, int count, size_t size)
+/* ARRAY of COUNT elements of SIZE, with room for one more (doubling *CAP):
+ * ARRAY itself, or a larger copy (the old one stays in the region); NULL
+ * with the error reported. */
+static void *make_room(struct parser *p, struct region *r, void *array, int count, int *cap, size_t size)
 {
-    char *a = realloc(array, (size_t)(count + 1) * size);
-    if (!a) {
-        perror("svipc: realloc");
-        exit(2);
-    }
-    memset(a + (size_t)count * size, 0, size);
-    return a;
+    if (count < *cap)
+        return array;
+    int want = *cap ? *cap * 2 : 4;
+    void *grown = take_array(p, r, (size_t)want, size);
+    if (!grown)
+        return NULL;
+    if (count)
+        memcpy(grown, array, (size_t)count * size);
+    *cap = want;
+    return grown;
 }
 
 /* ---------- tokens ---------- */
 
-/* Split LINE into tokens: runs of non-space, where "..." (with escapes) and
- * (...) and [...] groups may hold spaces.  A word starting with '#' starts
- * a comment ('msq#0' is a word). */
 static int tokenize(struct parser *p, char *line, char **tok, int max)
 {
     int n = 0;
@@ -127,8 +158,7 @@ static int tokenize(struct parser *p, char *line, char **tok, int max)
 
 /* ---------- values ---------- */
 
-struct instance;   /* the scenario instance being built */
-
+/* The scenario instance being built. */
 struct instance {
     struct scenario *s;
     int var_is_string[MAX_VARS];
@@ -143,18 +173,24 @@ static int lookup_var(struct parser *p, struct instance *in, const char *name, i
         return fail(p, "$%s is used before a step binds it", name);
     if (in->s->nvars == MAX_VARS)
         return fail(p, "too many variables (at most %d)", MAX_VARS);
-    in->s->var_name[in->s->nvars] = xstrdup(name);
+    if (!(in->s->var_name[in->s->nvars] = copy(p, p->mem, name)))
+        return -1;
     return in->s->nvars++;
 }
 
+/* A number as C writes it (decimal, 0x hex, 0 octal, a leading '-').  One
+ * beyond LONG_MAX reads as unsigned (0xffffffffffffffff, as a mask is
+ * written); anything that does not fit 64 bits is not a number. */
 static int parse_number(const char *s, long *out)
 {
     char *end;
-    if (!*s)
+    if (!*s || isspace((unsigned char)*s))
         return -1;
     errno = 0;
     long v = strtol(s, &end, 0);
     if (errno == ERANGE) {
+        if (*s == '-' || *s == '+')
+            return -1;
         errno = 0;
         unsigned long u = strtoul(s, &end, 0);
         if (errno == ERANGE || *end)
@@ -192,8 +228,9 @@ static int parse_term(struct parser *p, struct instance *in, const char *text, s
 
 static int parse_expr(struct parser *p, struct instance *in, const char *text, struct expr *e)
 {
-    char buf[256];
-    if (strlen(text) >= sizeof(buf))
+    char buf[MAX_LINE];
+    size_t len = strlen(text);
+    if (len >= sizeof(buf))
         return fail(p, "value too long: %.40s...", text);
     memset(e, 0, sizeof(*e));
     struct term terms[MAX_TERMS];
@@ -213,7 +250,7 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
         if (!n)
             return fail(p, "malformed value '%s'", text);
         if (nterms == MAX_TERMS)
-            return fail(p, "value '%s' has too many terms", text);
+            return fail(p, "value '%s' has too many terms (at most %d)", text, MAX_TERMS);
         struct term *t = &terms[nterms++];
         memset(t, 0, sizeof(*t));
         t->op = op;
@@ -225,8 +262,9 @@ static int parse_expr(struct parser *p, struct instance *in, const char *text, s
                 return fail(p, "value '%s' ends with an operator", text);
         }
     }
+    if (!(e->term = take_array(p, p->mem, (size_t)nterms, sizeof(struct term))))
+        return -1;
     e->nterms = nterms;
-    e->term = xcalloc((size_t)nterms, sizeof(struct term));
     memcpy(e->term, terms, (size_t)nterms * sizeof(struct term));
     return 0;
 }
@@ -239,18 +277,19 @@ static int is_expr_constant(const struct expr *e)
     return e->nterms > 0;
 }
 
+/* Two's complement arithmetic, as the machine does it: no overflow. */
 static long eval_constant(const struct expr *e)
 {
-    long v = 0;
+    unsigned long v = 0;
     for (int i = 0; i < e->nterms; i++) {
-        long t = e->term[i].value;
+        unsigned long t = (unsigned long)e->term[i].value;
         switch (e->term[i].op) {
         case '|': v |= t; break;
         case '-': v -= t; break;
         default:  v += t; break;
         }
     }
-    return v;
+    return (long)v;
 }
 
 static int parse_constant(struct parser *p, struct instance *in, const char *text, long *out)
@@ -271,7 +310,8 @@ static int parse_bytes(struct parser *p, struct instance *in, const char *text, 
         size_t len = strlen(text);
         if (len < 2 || text[len - 1] != '"')
             return fail(p, "malformed string %s", text);
-        b->ptr = xcalloc(len, 1);
+        if (!(b->ptr = take(p, p->mem, len)))
+            return -1;
         size_t n = 0;
         for (size_t i = 1; i < len - 1; i++) {
             char c = text[i];
@@ -283,11 +323,11 @@ static int parse_bytes(struct parser *p, struct instance *in, const char *text, 
                 case '0': c = '\0'; break;
                 case '\\': case '"': break;
                 case 'x': {
-                    char hex[3] = { text[i + 1], text[i + 2], 0 };
-                    char *end;
-                    if (!isxdigit((unsigned char)hex[0]) || !isxdigit((unsigned char)hex[1]))
+                    if (i + 2 >= len - 1 || !isxdigit((unsigned char)text[i + 1]) ||
+                        !isxdigit((unsigned char)text[i + 2]))
                         return fail(p, "bad \\x escape in %s", text);
-                    c = (char)strtol(hex, &end, 16);
+                    char hex[3] = { text[i + 1], text[i + 2], 0 };
+                    c = (char)strtol(hex, NULL, 16);
                     i += 2;
                     break;
                 }
@@ -304,7 +344,7 @@ static int parse_bytes(struct parser *p, struct instance *in, const char *text, 
     int is_pattern = strncmp(text, "pattern(", 8) == 0;
     if (!is_fill && !is_pattern)
         return fail(p, "'%s' is not data: write \"text\", fill(N[,BYTE]) or pattern(N)", text);
-    char inner[128];
+    char inner[MAX_LINE];
     const char *open = strchr(text, '(');
     size_t len = strlen(open + 1);
     if (len == 0 || open[len] != ')' || len >= sizeof(inner))
@@ -317,11 +357,14 @@ static int parse_bytes(struct parser *p, struct instance *in, const char *text, 
         *comma = '\0';
     if (parse_constant(p, in, inner, &size) < 0)
         return -1;
-    if (comma && (is_pattern || parse_constant(p, in, comma + 1, &byte) < 0))
-        return is_pattern ? fail(p, "pattern(N) takes one argument") : -1;
+    if (comma && is_pattern)
+        return fail(p, "pattern(N) takes one argument");
+    if (comma && parse_constant(p, in, comma + 1, &byte) < 0)
+        return -1;
     if (size < 0 || size > MAX_DATA)
         return fail(p, "data size %ld outside 0..%d", size, MAX_DATA);
-    b->ptr = xcalloc((size_t)size + 1, 1);
+    if (!(b->ptr = take(p, p->mem, (size_t)size + 1)))
+        return -1;
     b->len = (size_t)size;
     for (long i = 0; i < size; i++)
         b->ptr[i] = is_fill ? (unsigned char)byte : (unsigned char)('a' + i % 26);
@@ -331,16 +374,34 @@ static int parse_bytes(struct parser *p, struct instance *in, const char *text, 
 static int parse_list(struct parser *p, struct instance *in, const char *text, long **list, int *n)
 {
     char buf[MAX_LINE];
-    snprintf(buf, sizeof(buf), "%s", text);
+    if (strlen(text) >= sizeof(buf))
+        return fail(p, "list too long: %.40s...", text);
+    strcpy(buf, text);
     int count = 1;
     for (const char *c = buf; *c; c++)
         count += (*c == ',');
-    *list = xcalloc((size_t)count, sizeof(long));
+    if (!(*list = take_array(p, p->mem, (size_t)count, sizeof(long))))
+        return -1;
     *n = 0;
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
         if (parse_constant(p, in, item, &(*list)[(*n)++]) < 0)
             return -1;
+    return 0;
+}
+
+/* Each comma-separated item of TEXT passed to CHECK; the first refusal's
+ * -1, else 0.  Nothing is copied, so nothing is cut. */
+static int each_item(const char *text, int (*check)(const char *item, size_t len, void *ctx), void *ctx)
+{
+    for (const char *c = text; *c;) {
+        size_t n = strcspn(c, ",");
+        if (n && check(c, n, ctx) < 0)
+            return -1;
+        c += n;
+        if (*c)
+            c++;
+    }
     return 0;
 }
 
@@ -366,12 +427,27 @@ static int valid_name(const char *s)
     return 1;
 }
 
+/* capdrop's items: capability names or all. */
+static int check_capability(const char *item, size_t len, void *ctx)
+{
+    char name[64];
+    if (len < sizeof(name)) {
+        memcpy(name, item, len);
+        name[len] = '\0';
+        if (name_capability(name) >= 0 || strcmp(name, "all") == 0)
+            return 0;
+    }
+    return fail(ctx, "unknown capability '%.*s'", (int)len, item);
+}
+
 static int parse_keyword(struct parser *p, struct instance *in, const struct op_desc *spec,
                          struct step *st, const char *tok)
 {
     const char *eq = strchr(tok, '=');
     char name[64];
     size_t n = (size_t)(eq - tok);
+    if (strncmp(tok, "=>", 2) == 0 || strncmp(tok, "->", 2) == 0)
+        return fail(p, "'%s': put a space after '%.2s'", tok, tok);
     if (n >= sizeof(name))
         return fail(p, "argument name too long in '%s'", tok);
     memcpy(name, tok, n);
@@ -380,10 +456,10 @@ static int parse_keyword(struct parser *p, struct instance *in, const struct op_
         return fail(p, "%s takes no argument '%s'%s%s", spec->name, name,
                     *spec->keywords ? " (it takes: " : "", *spec->keywords ? spec->keywords : "");
     if (st->nkeywords == MAX_KEYWORDS)
-        return fail(p, "too many name=value arguments");
-    st->keyword = grow(st->keyword, st->nkeywords, sizeof(struct keyword));
-    struct keyword *k = &st->keyword[st->nkeywords++];
-    k->name = xstrdup(name);
+        return fail(p, "too many name=value arguments (at most %d)", MAX_KEYWORDS);
+    struct keyword *k = &st->keyword[st->nkeywords++];      /* room made by parse_step */
+    if (!(k->name = copy(p, p->mem, name)))
+        return -1;
     const char *value = eq + 1;
     if (strcmp(name, "buf") == 0) {
         /* the call's buffer is NULL: the kernel's copy faults (EFAULT) */
@@ -413,8 +489,10 @@ static int parse_keyword(struct parser *p, struct instance *in, const struct op_
 
 static int parse_sop(struct parser *p, struct instance *in, const char *tok, struct sop_spec *sop)
 {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", tok);
+    char buf[MAX_LINE];
+    if (strlen(tok) >= sizeof(buf))
+        return fail(p, "sembuf too long: %.40s...", tok);
+    strcpy(buf, tok);
     char *parts[3] = { buf, NULL, NULL };
     int n = 1;
     for (char *c = buf; *c; c++)
@@ -445,8 +523,8 @@ static int parse_field_expect(struct parser *p, struct instance *in, const char 
         return fail(p, "malformed expectation '%s'", tok);
     memcpy(name, tok, n);
     name[n] = '\0';
-    f->name = xstrdup(name);
-    f->text = xstrdup(eq + 1);
+    if (!(f->name = copy(p, p->mem, name)) || !(f->text = copy(p, p->mem, eq + 1)))
+        return -1;
     const char *value = eq + 1;
     if (value[0] == '"' || strncmp(value, "fill(", 5) == 0 || strncmp(value, "pattern(", 8) == 0) {
         f->is_bytes = 1;
@@ -479,10 +557,15 @@ static int parse_expect(struct parser *p, struct instance *in, struct step *st,
                         char **tok, int n, const char *text)
 {
     struct expect *e = &st->expect;
-    e->text = xstrdup(text);
+    if (!(e->text = copy(p, p->mem, text)))
+        return -1;
     int i = 0;
     if (n == 0)
         return fail(p, "'=>' must be followed by an expected outcome");
+    /* room for the fields: at most one a word */
+    int room = n < MAX_FIELD_EXPECT ? n : MAX_FIELD_EXPECT;
+    if (!(e->field = take_array(p, p->mem, (size_t)room, sizeof(struct field_expect))))
+        return -1;
     if (!strchr(tok[0], '=') || tok[0][0] == '"') {
         const char *t = tok[0];
         int err = name_errno(t), sig = name_signal(t);
@@ -504,16 +587,16 @@ static int parse_expect(struct parser *p, struct instance *in, struct step *st,
                 return -1;
         } else {
             e->kind = EXPECT_RET_WORD;     /* a process name, msq#0, ... */
-            e->word = xstrdup(t);
+            if (!(e->word = copy(p, p->mem, t)))
+                return -1;
         }
         i = 1;
     }
     for (; i < n; i++) {
         if (!strchr(tok[i], '='))
             return fail(p, "expected name=value after the outcome, not '%s'", tok[i]);
-        if (e->nfields == MAX_FIELD_EXPECT)
-            return fail(p, "too many expectations on one step");
-        e->field = grow(e->field, e->nfields, sizeof(struct field_expect));
+        if (e->nfields == room)
+            return fail(p, "too many expectations on one step (at most %d)", MAX_FIELD_EXPECT);
         if (parse_field_expect(p, in, tok[i], &e->field[e->nfields++]) < 0)
             return -1;
     }
@@ -527,11 +610,15 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
 {
     struct scenario *s = in->s;
     char *tok[MAX_TOKENS];
-    char copy[MAX_LINE];
-    snprintf(copy, sizeof(copy), "%s", line);
+    char text[MAX_LINE];
+    if (strlen(line) >= sizeof(text))
+        return fail(p, "line longer than %d characters", MAX_LINE - 1);
+    strcpy(text, line);
     int n = tokenize(p, line, tok, MAX_TOKENS);
     if (n < 0)
         return -1;
+    if (n == 0)
+        return fail(p, "the step is empty once its parameters are substituted");
     memset(st, 0, sizeof(*st));
     st->line = p->line;
     st->bind = -1;
@@ -539,10 +626,11 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     st->target = -1;
     st->expect.kind = EXPECT_SUCCESS;
     /* the text as written, without leading space or comment */
-    char *src = copy;
+    char *src = text;
     while (isspace((unsigned char)*src))
         src++;
-    st->source = xstrdup(src);
+    if (!(st->source = copy(p, p->mem, src)))
+        return -1;
 
     int i = 0;
     size_t len0 = strlen(tok[0]);
@@ -578,6 +666,14 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
             return fail(p, "'%s' out of place: write ARGS => EXPECT -> $VAR", tok[k]);
     }
     int args_end = expect_at >= 0 ? expect_at : bind_at >= 0 ? bind_at : n;
+    /* room for the name=value arguments and sembufs the words can hold */
+    int keyword_room = 0;
+    for (int k = i; k < args_end; k++)
+        keyword_room += strchr(tok[k], '=') != NULL;
+    if (keyword_room > MAX_KEYWORDS)
+        keyword_room = MAX_KEYWORDS;
+    if (keyword_room && !(st->keyword = take_array(p, p->mem, (size_t)keyword_room, sizeof(struct keyword))))
+        return -1;
 
     const char *a = spec->grammar;
     int optional = 0;
@@ -633,7 +729,8 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
                 return fail(p, "process '%s' already exists", t);
             if (s->nprocs == MAX_PROCS)
                 return fail(p, "too many processes (at most %d)", MAX_PROCS);
-            s->proc_name[s->nprocs] = xstrdup(t);
+            if (!(s->proc_name[s->nprocs] = copy(p, p->mem, t)))
+                return -1;
             st->target = s->nprocs++;
             a++;
             break;
@@ -644,8 +741,9 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
                 sig = (int)num;
             if (sig <= 0 || sig >= 65)
                 return fail(p, "'%s' is not a signal", t);
+            if (!(st->arg[st->nargs].term = take(p, p->mem, sizeof(struct term))))
+                return -1;
             st->arg[st->nargs].nterms = 1;
-            st->arg[st->nargs].term = xcalloc(1, sizeof(struct term));
             st->arg[st->nargs].term[0] = (struct term){ .op = '+', .kind = TERM_LITERAL, .value = sig };
             st->nargs++;
             a++;
@@ -656,13 +754,17 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
                 return -1;
             a++;
             break;
-        case 'W':
+        case 'W': {
+            char *w = copy(p, p->mem, t);
+            if (!w)
+                return -1;
             if (!st->word)
-                st->word = xstrdup(t);
+                st->word = w;
             else
-                st->word_value = xstrdup(t);
+                st->word_value = w;
             a++;
             break;
+        }
         case 'V': {
             if (!valid_name(t))
                 return fail(p, "'%s' is not a valid variable name", t);
@@ -679,7 +781,9 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
         }
         case 'R': {
             size_t have = st->word_value ? strlen(st->word_value) : 0;
-            char *joined = xcalloc(have + strlen(t) + 2, 1);
+            char *joined = take(p, p->mem, have + strlen(t) + 2);
+            if (!joined)
+                return -1;
             sprintf(joined, "%s%s%s", have ? st->word_value : "", have ? " " : "", t);
             st->word_value = joined;
             break;          /* 'R' takes the rest */
@@ -687,7 +791,12 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
         case 'O':
             if (st->nsops == MAX_SOPS)
                 return fail(p, "too many sembufs (at most %d)", MAX_SOPS);
-            st->sop = grow(st->sop, st->nsops, sizeof(struct sop_spec));
+            if (!st->sop) {
+                /* the rest of the words, at most */
+                int room = args_end - i < MAX_SOPS ? args_end - i : MAX_SOPS;
+                if (!(st->sop = take_array(p, p->mem, (size_t)room, sizeof(struct sop_spec))))
+                    return -1;
+            }
             if (parse_sop(p, in, t, &st->sop[st->nsops++]) < 0)
                 return -1;
             break;          /* 'O' takes the rest */
@@ -716,14 +825,8 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
         return fail(p, "sysvipc reads msg, sem or shm, not '%s'", st->word);
     if (spec->op == OP_UNSHARE && strcmp(st->word, "ipc") != 0)
         return fail(p, "unshare takes ipc (a new IPC namespace), not '%s'", st->word);
-    if (spec->op == OP_CAPDROP) {
-        char buf[256];
-        snprintf(buf, sizeof(buf), "%s", st->word);
-        char *save = NULL;
-        for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
-            if (name_capability(c) < 0 && strcmp(c, "all") != 0)
-                return fail(p, "unknown capability '%s'", c);
-    }
+    if (spec->op == OP_CAPDROP && each_item(st->word, check_capability, p) < 0)
+        return -1;
     if (spec->op == OP_RESUMES || spec->op == OP_BLOCKED)
         st->target = st->proc;
 
@@ -758,14 +861,16 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
 }
 
 /* ---------- blocks and matrices ---------- */
+/* ---------- blocks and matrices ---------- */
 
 struct dimension {
     int nnames;
     char *names[MAX_DIMS];
     int nvalues;                         /* rows */
-    char *values[MAX_VALUES][MAX_DIMS];
+    char *(*values)[MAX_DIMS];           /* MAX_VALUES rows, in the scratch region */
 };
 
+/* A scenario block as written, kept in the scratch region until 'end'. */
 struct block {
     char *name;
     int line;
@@ -776,25 +881,85 @@ struct block {
     long step_deadline_ms, scenario_deadline_ms;
     int ndims;
     struct dimension dims[MAX_DIMS];
-    int nsteps;
-    char **step_text;
-    int *step_line;
+    int nsteps, steps_cap;
+    struct written_step {
+        char *text;
+        int line;
+    } *step;
 };
 
+/* "500ms", "2s", "1.5s": positive, at most a day. */
 static int parse_duration(struct parser *p, const char *text, long *ms)
 {
     char *end;
     double v = strtod(text, &end);
-    if (end == text || v < 0)
+    if (end == text || !isfinite(v) || v < 0 || (strcmp(end, "ms") != 0 && strcmp(end, "s") != 0))
         return fail(p, "'%s' is not a duration (write 500ms or 2s)", text);
-    if (strcmp(end, "ms") == 0)
-        *ms = (long)v;
-    else if (strcmp(end, "s") == 0)
-        *ms = (long)(v * 1000);
-    else
-        return fail(p, "'%s' is not a duration (write 500ms or 2s)", text);
+    if (strcmp(end, "s") == 0)
+        v *= 1000;
+    if (v > (double)MAX_DEADLINE_MS)
+        return fail(p, "deadline '%s' too long (at most %ld s)", text, MAX_DEADLINE_MS / 1000);
+    *ms = (long)v;
     if (*ms <= 0)
         return fail(p, "a deadline must be positive");
+    return 0;
+}
+
+/* The instances B expands to, or INT_MAX past LIMIT. */
+static int block_instances(const struct block *b, int limit)
+{
+    long n = 1;
+    for (int d = 0; d < b->ndims; d++) {
+        n *= b->dims[d].nvalues;     /* each at most MAX_VALUES, N at most LIMIT: no overflow */
+        if (n > limit)
+            return limit + 1;
+    }
+    return (int)n;
+}
+
+/* Whether B, once it has DIMS dimensions, still fits the file's budget of instances. */
+static int check_instances(struct parser *p, const struct block *b)
+{
+    int room = PARSE_MAX_INSTANCES - p->instances;
+    if (block_instances(b, room) > room)
+        return fail(p, "scenario '%s' expands to more instances than this file may have "
+                       "(at most %d instances a file; %d before this scenario)",
+                    b->name, PARSE_MAX_INSTANCES, p->instances);
+    return 0;
+}
+
+static int add_row(struct parser *p, struct dimension *d, char ***row)
+{
+    if (d->nvalues >= MAX_VALUES)
+        return fail(p, "too many values in one 'for' (at most %d)", MAX_VALUES);
+    if (!d->values && !(d->values = take_array(p, p->scratch, MAX_VALUES, sizeof(*d->values))))
+        return -1;
+    *row = d->values[d->nvalues++];
+    return 0;
+}
+
+/* FIRST..LAST, integers, as rows of D (one parameter). */
+static int add_range(struct parser *p, struct dimension *d, const char *tok, const char *dots)
+{
+    char first[64];
+    long lo, hi;
+    size_t fl = (size_t)(dots - tok);
+    if (fl >= sizeof(first))
+        return fail(p, "malformed range '%s'", tok);
+    memcpy(first, tok, fl);
+    first[fl] = '\0';
+    if (parse_number(first, &lo) < 0 || parse_number(dots + 2, &hi) < 0 || hi < lo)
+        return fail(p, "a range is FIRST..LAST with FIRST <= LAST, not '%s'", tok);
+    /* the count in unsigned arithmetic: LAST - FIRST may not fit a long */
+    unsigned long count = (unsigned long)hi - (unsigned long)lo + 1;
+    if (count == 0 || count > (unsigned long)(MAX_VALUES - d->nvalues))
+        return fail(p, "too many values in one 'for' (at most %d)", MAX_VALUES);
+    for (unsigned long k = 0; k < count; k++) {
+        char text[32], **row;
+        snprintf(text, sizeof(text), "%ld", (long)((unsigned long)lo + k));
+        if (add_row(p, d, &row) < 0 || !(row[0] = copy(p, p->scratch, text)))
+            return -1;
+    }
     return 0;
 }
 
@@ -812,14 +977,15 @@ static int parse_for(struct parser *p, struct block *b, char **tok, int n)
     struct dimension *d = same ? &b->dims[b->ndims - 1] : &b->dims[b->ndims];
     for (k = 1; !same && k < n && strcmp(tok[k], "in") != 0; k++) {
         if (d->nnames == MAX_DIMS)
-            return fail(p, "too many names in one 'for'");
+            return fail(p, "too many names in one 'for' (at most %d)", MAX_DIMS);
         if (!valid_name(tok[k]))
             return fail(p, "'%s' is not a valid parameter name", tok[k]);
-        for (int j = 0; j < b->ndims; j++)
+        for (int j = 0; j <= b->ndims; j++)
             for (int m = 0; m < b->dims[j].nnames; m++)
                 if (strcmp(b->dims[j].names[m], tok[k]) == 0)
                     return fail(p, "parameter '%s' is defined twice", tok[k]);
-        d->names[d->nnames++] = xstrdup(tok[k]);
+        if (!(d->names[d->nnames++] = copy(p, p->scratch, tok[k])))
+            return -1;
     }
     k = in_at;
     if (k == n || d->nnames == 0)
@@ -827,41 +993,27 @@ static int parse_for(struct parser *p, struct block *b, char **tok, int n)
     if (k + 1 == n)
         return fail(p, "'for' has no values");
     for (k++; k < n; k++) {
-        if (d->nvalues >= MAX_VALUES)
-            return fail(p, "too many values in one 'for' (at most %d)", MAX_VALUES);
-        long lo, hi;
         char *dots = strstr(tok[k], "..");
+        char **row;
         if (d->nnames == 1 && dots && tok[k][0] != '"') {
-            /* a range of integers: 1..400 */
-            char first[64];
-            size_t fl = (size_t)(dots - tok[k]);
-            if (fl >= sizeof(first))
-                return fail(p, "malformed range '%s'", tok[k]);
-            memcpy(first, tok[k], fl);
-            first[fl] = '\0';
-            if (parse_number(first, &lo) < 0 || parse_number(dots + 2, &hi) < 0 || hi < lo)
-                return fail(p, "a range is FIRST..LAST with FIRST <= LAST, not '%s'", tok[k]);
-            if (hi - lo >= MAX_VALUES - d->nvalues)
-                return fail(p, "too many values in one 'for' (at most %d)", MAX_VALUES);
-            for (long v = lo; v <= hi; v++) {
-                char text[32];
-                snprintf(text, sizeof(text), "%ld", v);
-                d->values[d->nvalues++][0] = xstrdup(text);
-            }
+            if (add_range(p, d, tok[k], dots) < 0)
+                return -1;
             continue;
         }
-        char **row = d->values[d->nvalues++];
         if (d->nnames == 1) {
             if (tok[k][0] == '(')
                 return fail(p, "one parameter takes plain values, not '%s'", tok[k]);
-            row[0] = xstrdup(tok[k]);
+            if (add_row(p, d, &row) < 0 || !(row[0] = copy(p, p->scratch, tok[k])))
+                return -1;
             continue;
         }
         size_t len = strlen(tok[k]);
         if (tok[k][0] != '(' || tok[k][len - 1] != ')')
             return fail(p, "with %d parameters, each value is a group (v1 v2 ...), not '%s'",
                         d->nnames, tok[k]);
-        char *inner = xstrdup(tok[k] + 1);
+        char *inner = copy(p, p->scratch, tok[k] + 1);
+        if (!inner)
+            return -1;
         inner[len - 2] = '\0';
         char *parts[MAX_TOKENS];
         int m = tokenize(p, inner, parts, MAX_TOKENS);
@@ -869,17 +1021,22 @@ static int parse_for(struct parser *p, struct block *b, char **tok, int n)
             return -1;
         if (m != d->nnames)
             return fail(p, "group %s has %d values for %d parameters", tok[k], m, d->nnames);
+        if (add_row(p, d, &row) < 0)
+            return -1;
         for (int j = 0; j < m; j++)
             row[j] = parts[j];
     }
     if (!same)
         b->ndims++;
-    return 0;
+    return check_instances(p, b);
 }
+
+/* Which parameters (dimension, name) a substitution wrote. */
+typedef unsigned char used_params[MAX_DIMS][MAX_DIMS];
 
 /* Replace {name} by the parameter's value for this combination. */
 static int substitute(struct parser *p, const struct block *b, const int *pick,
-                      const char *in, char *out, size_t size, unsigned *used)
+                      const char *in, char *out, size_t size, used_params *used)
 {
     size_t n = 0;
     for (const char *c = in; *c;) {
@@ -895,24 +1052,24 @@ static int substitute(struct parser *p, const struct block *b, const int *pick,
                         strncmp(b->dims[d].names[m], c + 1, len) == 0) {
                         value = b->dims[d].values[pick[d]][m];
                         if (used)
-                            *used |= 1u << (d * MAX_DIMS + m);
+                            (*used)[d][m] = 1;
                         break;
                     }
             if (!value)
-                return fail(p, "unknown parameter {%.*s}", (int)len, c + 1);
+                return fail(p, "unknown parameter {%.*s}", (int)(len < 64 ? len : 64), c + 1);
             size_t vl = strlen(value);
             if (vl >= 2 && value[0] == '[' && value[vl - 1] == ']') {
                 value++;            /* [a b]: several words */
                 vl -= 2;
             }
             if (n + vl >= size)
-                return fail(p, "line too long after substitution");
+                return fail(p, "line too long after substitution (at most %zu characters)", size - 1);
             memcpy(out + n, value, vl);
             n += vl;
             c = close + 1;
         } else {
             if (n + 1 >= size)
-                return fail(p, "line too long after substitution");
+                return fail(p, "line too long after substitution (at most %zu characters)", size - 1);
             out[n++] = *c++;
         }
     }
@@ -920,71 +1077,92 @@ static int substitute(struct parser *p, const struct block *b, const int *pick,
     return 0;
 }
 
-static int instantiate(struct parser *p, const struct block *b, const int *pick, struct scenario *s)
+/* The instance's name: the written name substituted, then the parameters it
+ * does not mention, as [a=1,b=2]. */
+static int instance_name(struct parser *p, const struct block *b, const int *pick, struct scenario *s)
 {
-    char buf[MAX_LINE];
-    unsigned used = 0;
-    struct instance in = { .s = s };
-    memset(s, 0, sizeof(*s));
-    s->file = xstrdup(p->file);
-    s->line = b->line;
-    s->step_deadline_ms = b->step_deadline_ms;
-    s->scenario_deadline_ms = b->scenario_deadline_ms;
-    s->doc = b->doc ? xstrdup(b->doc) : NULL;
-    s->only_backend = b->only ? xstrdup(b->only) : NULL;
-    s->only_reason = b->only_reason ? xstrdup(b->only_reason) : NULL;
-
+    char name[MAX_LINE];
+    used_params used;
+    memset(used, 0, sizeof(used));
     p->line = b->line;
-    if (substitute(p, b, pick, b->name, buf, sizeof(buf), &used) < 0)
+    if (substitute(p, b, pick, b->name, name, sizeof(name), &used) < 0)
         return -1;
-    /* parameters not in the written name are appended, so names stay unique */
-    char suffix[MAX_LINE] = "";
+    size_t n = strlen(name);
+    int first = 1;
     for (int d = 0; d < b->ndims; d++)
         for (int m = 0; m < b->dims[d].nnames; m++) {
-            if (used & (1u << (d * MAX_DIMS + m)))
+            if (used[d][m])
                 continue;
-            size_t l = strlen(suffix);
-            snprintf(suffix + l, sizeof(suffix) - l, "%s%s=%s", l ? "," : "[",
-                     b->dims[d].names[m], b->dims[d].values[pick[d]][m]);
+            int w = snprintf(name + n, sizeof(name) - n, "%s%s=%s", first ? "[" : ",", b->dims[d].names[m],
+                             b->dims[d].values[pick[d]][m]);
+            if (w < 0 || (size_t)w >= sizeof(name) - n)
+                return fail(p, "the instance's name is longer than %d characters", MAX_LINE - 2);
+            n += (size_t)w;
+            first = 0;
         }
-    if (*suffix)
-        strncat(suffix, "]", sizeof(suffix) - strlen(suffix) - 1);
-    size_t need = strlen(buf) + strlen(suffix) + 1;
-    s->name = xcalloc(need, 1);
-    snprintf(s->name, need, "%s%s", buf, suffix);
+    if (!first) {
+        if (n + 1 >= sizeof(name))
+            return fail(p, "the instance's name is longer than %d characters", MAX_LINE - 2);
+        name[n++] = ']';
+        name[n] = '\0';
+    }
+    return (s->name = copy(p, p->mem, name)) ? 0 : -1;
+}
 
+static int instance_procs(struct parser *p, const struct block *b, struct scenario *s)
+{
     if (!b->procs_line) {
         p->line = b->line;
         return fail(p, "scenario '%s' declares no processes (write 'procs A B ...')", b->name);
     }
-    {
-        char line[MAX_LINE];
-        snprintf(line, sizeof(line), "%s", b->procs_line);
-        char *tok[MAX_TOKENS];
-        p->line = b->procs_lineno;
-        int n = tokenize(p, line, tok, MAX_TOKENS);
-        if (n < 0)
+    char line[MAX_LINE];
+    char *tok[MAX_TOKENS];
+    snprintf(line, sizeof(line), "%s", b->procs_line);     /* it was a line: it fits */
+    p->line = b->procs_lineno;
+    int n = tokenize(p, line, tok, MAX_TOKENS);
+    if (n < 0)
+        return -1;
+    for (int i = 1; i < n; i++) {
+        if (!valid_name(tok[i]))
+            return fail(p, "'%s' is not a valid process name", tok[i]);
+        if (scenario_proc(s, tok[i]) >= 0)
+            return fail(p, "process '%s' is declared twice", tok[i]);
+        if (s->nprocs == MAX_PROCS)
+            return fail(p, "too many processes (at most %d)", MAX_PROCS);
+        if (!(s->proc_name[s->nprocs] = copy(p, p->mem, tok[i])))
             return -1;
-        for (int i = 1; i < n; i++) {
-            if (!valid_name(tok[i]))
-                return fail(p, "'%s' is not a valid process name", tok[i]);
-            if (scenario_proc(s, tok[i]) >= 0)
-                return fail(p, "process '%s' is declared twice", tok[i]);
-            if (s->nprocs == MAX_PROCS)
-                return fail(p, "too many processes (at most %d)", MAX_PROCS);
-            s->proc_name[s->nprocs++] = xstrdup(tok[i]);
-        }
-        if (s->nprocs == 0)
-            return fail(p, "'procs' names no process");
-        s->ninitial = s->nprocs;
+        s->nprocs++;
     }
+    if (s->nprocs == 0)
+        return fail(p, "'procs' names no process");
+    s->ninitial = s->nprocs;
+    return 0;
+}
 
-    s->steps = xcalloc((size_t)b->nsteps, sizeof(struct step));
+static int instantiate(struct parser *p, const struct block *b, const int *pick, struct scenario *s)
+{
+    struct instance in = { .s = s };
+    memset(s, 0, sizeof(*s));
+    s->line = b->line;
+    s->step_deadline_ms = b->step_deadline_ms;
+    s->scenario_deadline_ms = b->scenario_deadline_ms;
+    if (!p->file_name && !(p->file_name = copy(p, p->mem, p->file)))
+        return -1;
+    s->file = p->file_name;
+    if ((b->doc && !(s->doc = copy(p, p->mem, b->doc))) ||
+        (b->only && !(s->only_backend = copy(p, p->mem, b->only))) ||
+        (b->only_reason && !(s->only_reason = copy(p, p->mem, b->only_reason))))
+        return -1;
+    if (instance_name(p, b, pick, s) < 0 || instance_procs(p, b, s) < 0)
+        return -1;
+    if (!(s->steps = take_array(p, p->mem, (size_t)b->nsteps, sizeof(struct step))))
+        return -1;
     for (int i = 0; i < b->nsteps; i++) {
-        p->line = b->step_line[i];
-        if (substitute(p, b, pick, b->step_text[i], buf, sizeof(buf), NULL) < 0)
+        char line[MAX_LINE];
+        p->line = b->step[i].line;
+        if (substitute(p, b, pick, b->step[i].text, line, sizeof(line), NULL) < 0)
             return -1;
-        if (parse_step(p, &in, buf, &s->steps[s->nsteps]) < 0)
+        if (parse_step(p, &in, line, &s->steps[s->nsteps]) < 0)
             return -1;
         /* the model and the reference runtime hold one namespace per scenario */
         if (s->steps[s->nsteps].op == OP_UNSHARE && (!b->only || strcmp(b->only, "kernel") != 0))
@@ -999,90 +1177,6 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
     return 0;
 }
 
-static int push_instance(struct catalog *cat, int *cap, const struct scenario *s)
-{
-    if (cat->count == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        struct scenario *items = realloc(cat->items, (size_t)*cap * sizeof(*items));
-        if (!items) {
-            perror("svipc: realloc");
-            exit(2);
-        }
-        cat->items = items;
-    }
-    cat->items[cat->count++] = *s;
-    return 0;
-}
-
-/* The name index: open addressing over item numbers, for the items array it
- * was built for; it follows additions, and is rebuilt when the array moves
- * (realloc) or fills past half its slots. */
-struct catalog_index {
-    const struct scenario *items;
-    int indexed;
-    size_t mask;                 /* slots - 1, a power of two minus one */
-    int *slot;                   /* item number + 1, or 0 for empty */
-};
-
-static size_t name_hash(const char *name)
-{
-    size_t h = 1469598103934665603ULL;
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-        h = (h ^ *c) * 1099511628211ULL;
-    return h;
-}
-
-static void index_put(struct catalog_index *x, const struct scenario *items, int i)
-{
-    size_t at = name_hash(items[i].name) & x->mask;
-    while (x->slot[at])
-        at = (at + 1) & x->mask;
-    x->slot[at] = i + 1;
-}
-
-/* Bring CAT's index up to its items (parse.c calls it as it adds them). */
-static void index_update(struct catalog *cat)
-{
-    struct catalog_index *x = cat->index;
-    if (!x)
-        x = cat->index = xcalloc(1, sizeof(*x));
-    size_t want = 64;
-    while (want < 2 * (size_t)cat->count)
-        want *= 2;
-    if (x->items != cat->items || x->indexed > cat->count || x->mask + 1 < want) {
-        free(x->slot);
-        x->slot = xcalloc(want, sizeof(int));
-        x->mask = want - 1;
-        x->items = cat->items;
-        x->indexed = 0;
-    }
-    for (; x->indexed < cat->count; x->indexed++)
-        index_put(x, cat->items, x->indexed);
-}
-
-static void index_free(struct catalog *cat)
-{
-    if (cat->index)
-        free(cat->index->slot);
-    free(cat->index);
-    cat->index = NULL;
-}
-
-int catalog_find(const struct catalog *cat, const char *name)
-{
-    const struct catalog_index *x = cat->index;
-    if (x && x->items == cat->items && x->indexed == cat->count) {
-        for (size_t at = name_hash(name) & x->mask; x->slot[at]; at = (at + 1) & x->mask)
-            if (strcmp(cat->items[x->slot[at] - 1].name, name) == 0)
-                return x->slot[at] - 1;
-        return -1;
-    }
-    for (int i = 0; i < cat->count; i++)
-        if (strcmp(cat->items[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
 /* Whether TEXT writes {NAME}. */
 static int mentions(const char *text, const char *name)
 {
@@ -1093,10 +1187,68 @@ static int mentions(const char *text, const char *name)
     return 0;
 }
 
-/* Expand B into FILE_CAT (this file's instances); names must be new to
- * both it and DONE (the files parsed before). */
+/* The instances of one file, until the whole file parsed, and their names
+ * by hash (open addressing: item + 1, 0 for an empty slot). */
+struct file_items {
+    struct scenario *items;
+    int count, cap;
+    int *slot;
+    size_t mask;
+};
+
+static int file_items_find(const struct file_items *f, const char *name)
+{
+    if (!f->slot)
+        return -1;
+    for (size_t at = catalog_name_hash(name) & f->mask; f->slot[at]; at = (at + 1) & f->mask)
+        if (strcmp(f->items[f->slot[at] - 1].name, name) == 0)
+            return f->slot[at] - 1;
+    return -1;
+}
+
+static void file_items_index(struct file_items *f, int i)
+{
+    size_t at = catalog_name_hash(f->items[i].name) & f->mask;
+    while (f->slot[at])
+        at = (at + 1) & f->mask;
+    f->slot[at] = i + 1;
+}
+
+/* Room for N more instances (and their names). */
+static int file_items_room(struct parser *p, struct file_items *f, int n)
+{
+    if (f->count + n <= f->cap)
+        return 0;
+    int want = f->cap ? f->cap : 16;
+    while (want < f->count + n)
+        want *= 2;
+    struct scenario *grown = realloc(f->items, (size_t)want * sizeof(*grown));
+    if (!grown)
+        return fail(p, "out of memory");
+    f->items = grown;
+    f->cap = want;
+    size_t slots = 2 * (size_t)want;          /* a power of two: WANT is 16 doubled */
+    int *slot = calloc(slots, sizeof(int));
+    if (!slot)
+        return fail(p, "out of memory");
+    free(f->slot);
+    f->slot = slot;
+    f->mask = slots - 1;
+    for (int i = 0; i < f->count; i++)
+        file_items_index(f, i);
+    return 0;
+}
+
+static void file_items_free(struct file_items *f)
+{
+    free(f->items);
+    free(f->slot);
+}
+
+/* Expand B into ITEMS (this file's instances); names must be new to both
+ * them and DONE (the files parsed before). */
 static int expand_block(struct parser *p, const struct block *b, const struct catalog *done,
-                        struct catalog *cat, int *cap)
+                        struct file_items *items)
 {
     /* a 'for' whose parameters no step uses makes instances that differ
      * only by name (a label beside used parameters is fine) */
@@ -1104,276 +1256,218 @@ static int expand_block(struct parser *p, const struct block *b, const struct ca
         int used = 0;
         for (int m = 0; m < b->dims[d].nnames && !used; m++)
             for (int i = 0; i < b->nsteps && !used; i++)
-                used = mentions(b->step_text[i], b->dims[d].names[m]);
+                used = mentions(b->step[i].text, b->dims[d].names[m]);
         if (!used) {
             p->line = b->line;
             return fail(p, "the parameters of 'for %s ...' in scenario '%s' are used by no step",
                         b->dims[d].names[0], b->name);
         }
     }
+    p->line = b->line;
+    if (check_instances(p, b) < 0)
+        return -1;
+    int total = block_instances(b, PARSE_MAX_INSTANCES);
+    if (file_items_room(p, items, total) < 0)
+        return -1;
     int pick[MAX_DIMS] = { 0 };
-    for (;;) {
-        struct scenario s;
-        if (instantiate(p, b, pick, &s) < 0)
+    for (int made = 0; made < total; made++) {
+        struct scenario *s = &items->items[items->count];
+        if (instantiate(p, b, pick, s) < 0)
             return -1;
-        const struct catalog *where = done;
-        int other = catalog_find(done, s.name);
-        if (other < 0)
-            other = catalog_find(where = cat, s.name);
-        if (other >= 0) {
+        const struct scenario *other = NULL;
+        int at = catalog_find(done, s->name);
+        if (at >= 0)
+            other = &done->items[at];
+        else if ((at = file_items_find(items, s->name)) >= 0)
+            other = &items->items[at];
+        if (other) {
             p->line = b->line;
-            return fail(p, "scenario name '%s' is already used at %s:%d", s.name,
-                        where->items[other].file, where->items[other].line);
+            return fail(p, "scenario name '%s' is already used at %s:%d", s->name, other->file, other->line);
         }
-        push_instance(cat, cap, &s);
-        index_update(cat);
-        int d = b->ndims - 1;
-        for (; d >= 0; d--) {
+        file_items_index(items, items->count++);
+        for (int d = b->ndims - 1; d >= 0; d--) {
             if (++pick[d] < b->dims[d].nvalues)
                 break;
             pick[d] = 0;
         }
-        if (d < 0)
-            return 0;
     }
+    p->instances += total;
+    return 0;
 }
 
-int parse_text(struct catalog *cat, const char *file, const char *text, struct parse_error *err)
+/* ---------- the file ---------- */
+
+/* Where TEXT stops being a text file: a NUL byte or a byte sequence that is
+ * not UTF-8 (traces are JSON, which is UTF-8).  0, or -1 with the line. */
+static int check_text(struct parser *p, const char *text, size_t len)
 {
-    struct parser p = { .file = file, .err = err };
-    /* this file's instances, added to CAT only when the whole file parsed */
-    struct catalog work = { 0 };
-    int cap = 0;
-    if (cat->count)
-        index_update(cat);
-    char *copy = xstrdup(text);
+    const unsigned char *s = (const unsigned char *)text;
+    int line = 1;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = s[i];
+        size_t more = 0;
+        unsigned min = 0, cp = c;
+        if (c == '\n') {
+            line++;
+        } else if (c == 0) {
+            p->line = line;
+            return fail(p, "a NUL byte: not a scenario file");
+        } else if (c >= 0x80) {
+            if (c >= 0xc2 && c <= 0xdf)
+                more = 1, min = 0x80, cp = c & 0x1f;
+            else if (c >= 0xe0 && c <= 0xef)
+                more = 2, min = 0x800, cp = c & 0x0f;
+            else if (c >= 0xf0 && c <= 0xf4)
+                more = 3, min = 0x10000, cp = c & 0x07;
+            int bad = more == 0;
+            for (size_t k = 1; !bad && k <= more; k++) {
+                if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+                    bad = 1;
+                else
+                    cp = (cp << 6) | (s[i + k] & 0x3f);
+            }
+            if (bad || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                p->line = line;
+                return fail(p, "byte 0x%02x is not UTF-8 text (write binary data as \"\\xHH\")", c);
+            }
+        }
+        i += 1 + more;
+    }
+    return 0;
+}
+
+/* The block's header lines and steps until 'end'. */
+static int block_line(struct parser *p, struct block *b, const char *line, char **tok, int n, const char *scratch)
+{
+    if (strcmp(tok[0], "scenario") == 0)
+        return fail(p, "'scenario' inside scenario '%s' (started at line %d): missing 'end'", b->name, b->line);
+    if (strcmp(tok[0], "doc") == 0) {
+        /* the rest of the line after the word, as written */
+        const char *d = line + (tok[0] - scratch) + 3;
+        while (isspace((unsigned char)*d))
+            d++;
+        return (b->doc = copy(p, p->scratch, d)) ? 0 : -1;
+    }
+    if (strcmp(tok[0], "only") == 0) {
+        const char *why = n >= 2 ? line + (tok[1] - scratch) + strlen(tok[1]) : NULL;
+        while (why && isspace((unsigned char)*why))
+            why++;
+        int known = n >= 3, named = 0;
+        for (const char *w = n >= 2 ? tok[1] : ""; known && *w;) {
+            size_t len = strcspn(w, ",");
+            known = (len == 6 && !strncmp(w, "kernel", 6)) || (len == 3 && !strncmp(w, "ref", 3)) ||
+                    (len == 5 && !strncmp(w, "model", 5)) || len == 0;
+            named += len > 0;
+            w += len + (w[len] == ',');
+        }
+        if (!known || !named)
+            return fail(p, "write 'only BACKEND[,BACKEND] REASON' with kernel, model, ref "
+                           "(and why the others cannot run it)");
+        if (!(b->only = copy(p, p->scratch, tok[1])) || !(b->only_reason = copy(p, p->scratch, why)))
+            return -1;
+        return 0;
+    }
+    if (strcmp(tok[0], "procs") == 0) {
+        if (b->procs_line)
+            return fail(p, "'procs' given twice");
+        b->procs_lineno = p->line;
+        return (b->procs_line = copy(p, p->scratch, line)) ? 0 : -1;
+    }
+    if (strcmp(tok[0], "for") == 0) {
+        if (b->nsteps)
+            return fail(p, "'for' must come before the steps");
+        return parse_for(p, b, tok, n);
+    }
+    if (strcmp(tok[0], "deadline") == 0) {
+        for (int k = 1; k < n; k++) {
+            int rc;
+            if (strncmp(tok[k], "step=", 5) == 0)
+                rc = parse_duration(p, tok[k] + 5, &b->step_deadline_ms);
+            else if (strncmp(tok[k], "scenario=", 9) == 0)
+                rc = parse_duration(p, tok[k] + 9, &b->scenario_deadline_ms);
+            else
+                rc = fail(p, "write 'deadline step=2s scenario=20s'");
+            if (rc < 0)
+                return -1;
+        }
+        return 0;
+    }
+    if (!(b->step = make_room(p, p->scratch, b->step, b->nsteps, &b->steps_cap, sizeof(*b->step))))
+        return -1;
+    if (!(b->step[b->nsteps].text = copy(p, p->scratch, line)))
+        return -1;
+    b->step[b->nsteps++].line = p->line;
+    return 0;
+}
+
+int parse_buffer(struct catalog *cat, const char *file, const char *text, size_t len, struct parse_error *err)
+{
+    size_t used = catalog_bytes(cat);
+    struct region mem = { .budget = used < CATALOG_MAX_BYTES ? CATALOG_MAX_BYTES - used : 1 };
+    if (mem.budget > PARSE_MAX_FILE_BYTES)
+        mem.budget = PARSE_MAX_FILE_BYTES;
+    struct region scratch = { 0 };
+    struct parser p = { .file = file, .err = err, .mem = &mem, .scratch = &scratch };
+    struct file_items items = { 0 };
     struct block b;
-    int in_block = 0, steps_cap = 0, rc = 0;
-    int lineno = 0;
-    for (char *cursor = copy; cursor; ) {
-        char *nl = strchr(cursor, '\n');
-        if (nl)
-            *nl = '\0';
-        char *line = cursor;
-        cursor = nl ? nl + 1 : NULL;
-        p.line = ++lineno;
-        if (strlen(line) >= MAX_LINE) {
+    int in_block = 0, rc = check_text(&p, text, len);
+    const char *cursor = text, *end = text + len;
+    while (rc == 0 && cursor < end) {
+        const char *nl = memchr(cursor, '\n', (size_t)(end - cursor));
+        size_t n = nl ? (size_t)(nl - cursor) : (size_t)(end - cursor);
+        p.line++;
+        if (n >= MAX_LINE) {
             rc = fail(&p, "line longer than %d characters", MAX_LINE - 1);
             break;
         }
-        char scratch[MAX_LINE];
-        snprintf(scratch, sizeof(scratch), "%s", line);
+        char line[MAX_LINE], scratch_line[MAX_LINE];
+        memcpy(line, cursor, n);
+        line[n] = '\0';
+        cursor = nl ? nl + 1 : end;
+        memcpy(scratch_line, line, n + 1);
         char *tok[MAX_TOKENS];
-        int n = tokenize(&p, scratch, tok, MAX_TOKENS);
-        if (n < 0) {
+        int ntok = tokenize(&p, scratch_line, tok, MAX_TOKENS);
+        if (ntok < 0) {
             rc = -1;
-            break;
-        }
-        if (n == 0)
+        } else if (ntok == 0) {
             continue;
-        if (!in_block) {
-            if (strcmp(tok[0], "scenario") != 0) {
+        } else if (!in_block) {
+            if (strcmp(tok[0], "scenario") != 0)
                 rc = fail(&p, "expected 'scenario NAME', found '%s'", tok[0]);
-                break;
-            }
-            if (n != 2) {
+            else if (ntok != 2)
                 rc = fail(&p, "write 'scenario NAME' (one name, no spaces)");
-                break;
+            else {
+                memset(&b, 0, sizeof(b));
+                b.line = p.line;
+                in_block = 1;
+                if (!(b.name = copy(&p, &scratch, tok[1])))
+                    rc = -1;
             }
-            memset(&b, 0, sizeof(b));
-            b.name = xstrdup(tok[1]);
-            b.line = lineno;
-            steps_cap = 0;
-            in_block = 1;
-            continue;
-        }
-        if (strcmp(tok[0], "end") == 0 && n == 1) {
-            if ((rc = expand_block(&p, &b, cat, &work, &cap)) < 0)
-                break;
+        } else if (strcmp(tok[0], "end") == 0 && ntok == 1) {
+            int end_line = p.line;
+            rc = expand_block(&p, &b, cat, &items);
+            p.line = end_line;
             in_block = 0;
-            continue;
-        }
-        if (strcmp(tok[0], "scenario") == 0) {
-            rc = fail(&p, "'scenario' inside scenario '%s' (started at line %d): missing 'end'",
-                      b.name, b.line);
-            break;
-        }
-        if (strcmp(tok[0], "doc") == 0) {
-            const char *d = strstr(line, "doc") + 3;
-            while (isspace((unsigned char)*d))
-                d++;
-            b.doc = xstrdup(d);
-        } else if (strcmp(tok[0], "only") == 0) {
-            const char *why = n >= 2 ? strstr(line, tok[1]) + strlen(tok[1]) : NULL;
-            while (why && isspace((unsigned char)*why))
-                why++;
-            int known = n >= 3;
-            char list[64];
-            snprintf(list, sizeof(list), "%s", n >= 2 ? tok[1] : "");
-            char *save = NULL;
-            for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save))
-                known = known && (!strcmp(w, "kernel") || !strcmp(w, "ref") || !strcmp(w, "model"));
-            if (!known) {
-                rc = fail(&p, "write 'only BACKEND[,BACKEND] REASON' with kernel, model, ref "
-                              "(and why the others cannot run it)");
-                break;
-            }
-            b.only = xstrdup(tok[1]);
-            b.only_reason = xstrdup(why);
-        } else if (strcmp(tok[0], "procs") == 0) {
-            if (b.procs_line) {
-                rc = fail(&p, "'procs' given twice");
-                break;
-            }
-            b.procs_line = xstrdup(line);
-            b.procs_lineno = lineno;
-        } else if (strcmp(tok[0], "for") == 0) {
-            if (b.nsteps) {
-                rc = fail(&p, "'for' must come before the steps");
-                break;
-            }
-            if ((rc = parse_for(&p, &b, tok, n)) < 0)
-                break;
-        } else if (strcmp(tok[0], "deadline") == 0) {
-            for (int k = 1; k < n && rc == 0; k++) {
-                if (strncmp(tok[k], "step=", 5) == 0)
-                    rc = parse_duration(&p, tok[k] + 5, &b.step_deadline_ms);
-                else if (strncmp(tok[k], "scenario=", 9) == 0)
-                    rc = parse_duration(&p, tok[k] + 9, &b.scenario_deadline_ms);
-                else
-                    rc = fail(&p, "write 'deadline step=2s scenario=20s'");
-            }
-            if (rc < 0)
-                break;
+            region_free(&scratch);          /* the block's text: done with */
         } else {
-            if (b.nsteps == steps_cap) {
-                steps_cap = steps_cap ? steps_cap * 2 : 16;
-                b.step_text = realloc(b.step_text, (size_t)steps_cap * sizeof(char *));
-                b.step_line = realloc(b.step_line, (size_t)steps_cap * sizeof(int));
-                if (!b.step_text || !b.step_line) {
-                    perror("svipc: realloc");
-                    exit(2);
-                }
-            }
-            b.step_text[b.nsteps] = xstrdup(line);
-            b.step_line[b.nsteps++] = lineno;
+            rc = block_line(&p, &b, line, tok, ntok, scratch_line);
         }
     }
     if (rc == 0 && in_block) {
         p.line = b.line;
         rc = fail(&p, "scenario '%s' has no 'end'", b.name);
     }
-    free(copy);
-    index_free(&work);
-    if (rc < 0) {
-        free(work.items);
-        return -1;
+    region_free(&scratch);
+    if (rc == 0 && catalog_append(cat, items.items, items.count, &mem) < 0) {
+        p.line = 0;
+        rc = fail(&p, "out of memory");
     }
-    if (work.count) {
-        struct scenario *items = realloc(cat->items, (size_t)(cat->count + work.count) * sizeof(*items));
-        if (!items) {
-            perror("svipc: realloc");
-            exit(2);
-        }
-        memcpy(items + cat->count, work.items, (size_t)work.count * sizeof(*items));
-        cat->items = items;
-        cat->count += work.count;
-        index_update(cat);
-    }
-    free(work.items);
-    return 0;
-}
-
-static int load_file(struct catalog *cat, const char *path, struct parse_error *err)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        err->line = 0;
-        snprintf(err->reason, sizeof(err->reason), "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    char *text = NULL;
-    size_t size = 0;
-    FILE *mem = open_memstream(&text, &size);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, mem);
-    int read_error = ferror(f);
-    fclose(f);
-    fclose(mem);
-    if (read_error || memchr(text, '\0', size)) {
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        err->line = 0;
-        snprintf(err->reason, sizeof(err->reason), read_error ? "read error" : "binary file (NUL byte)");
-        free(text);
-        return -1;
-    }
-    int rc = parse_text(cat, path, text, err);
-    free(text);
+    file_items_free(&items);
+    region_free(&mem);                       /* empty when the catalog took it */
     return rc;
 }
 
-static int compare_names(const void *a, const void *b)
+int parse_text(struct catalog *cat, const char *file, const char *text, struct parse_error *err)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int load_path(struct catalog *cat, const char *path, int top, struct parse_error *err)
-{
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        err->line = 0;
-        snprintf(err->reason, sizeof(err->reason), "%s", strerror(errno));
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        size_t len = strlen(path);
-        if (!top && (len < 6 || strcmp(path + len - 6, ".svipc") != 0))
-            return 0;
-        return load_file(cat, path, err);
-    }
-    DIR *dir = opendir(path);
-    if (!dir) {
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        err->line = 0;
-        snprintf(err->reason, sizeof(err->reason), "%s", strerror(errno));
-        return -1;
-    }
-    char **names = NULL;
-    int count = 0, cap = 0;
-    for (struct dirent *e; (e = readdir(dir));) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 32;
-            names = realloc(names, (size_t)cap * sizeof(char *));
-            if (!names) {
-                perror("svipc: realloc");
-                exit(2);
-            }
-        }
-        size_t need = strlen(path) + strlen(e->d_name) + 2;
-        names[count] = xcalloc(need, 1);
-        snprintf(names[count++], need, "%s/%s", path, e->d_name);
-    }
-    closedir(dir);
-    qsort(names, (size_t)count, sizeof(char *), compare_names);
-    int rc = 0;
-    for (int i = 0; i < count && rc == 0; i++)
-        rc = load_path(cat, names[i], 0, err);
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
-    return rc;
-}
-
-int catalog_load(struct catalog *cat, char *const *paths, int npaths, struct parse_error *err)
-{
-    for (int i = 0; i < npaths; i++)
-        if (load_path(cat, paths[i], 1, err) < 0)
-            return -1;
-    return 0;
+    return parse_buffer(cat, file, text, strlen(text), err);
 }

@@ -110,13 +110,20 @@ static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int
 static _Noreturn void runner_command(struct pool *pool, int jobs_fd, int results_fd)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    char *argv[256];
-    int n = 0;
-    for (int i = 0; pool->opt->target->runner[i] && n < 128; i++)
+    int count = 0, n = 0;
+    for (int i = 0; pool->opt->target->runner[i]; i++)
+        count++;
+    for (int i = 0; pool->opt->runner_args[i]; i++)
+        count++;
+    char **argv = calloc((size_t)count + 1, sizeof(char *));
+    if (!argv)
+        _exit(126);
+    for (int i = 0; pool->opt->target->runner[i]; i++)
         argv[n++] = pool->opt->target->runner[i];
-    for (int i = 0; pool->opt->runner_args[i] && n < 255; i++)
+    for (int i = 0; pool->opt->runner_args[i]; i++)
         argv[n++] = pool->opt->runner_args[i];
     argv[n] = NULL;
+    signal(SIGXFSZ, SIG_DFL);           /* an ignored signal would stay ignored across exec */
     if (dup2(jobs_fd, 0) < 0 || dup2(results_fd, 1) < 0)
         _exit(126);
     execvp(argv[0], argv);

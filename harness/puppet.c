@@ -369,10 +369,12 @@ static void perform(struct puppet *p, int passed_fd)
     reply(p, REPLY_DONE, ret, errno, len, NULL);
 }
 
-/* SIZE bytes followed by an inaccessible page. */
+/* SIZE bytes (rounded up to 16, so the structures calls.c lays out in it
+ * are aligned) followed by an inaccessible page. */
 static unsigned char *guarded_buffer(size_t size)
 {
     long page = sysconf(_SC_PAGESIZE);
+    size = (size + 15) & ~(size_t)15;
     size_t span = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
     unsigned char *buf = mmap(NULL, span + (size_t)page, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "request.h"
 
+#include "calls.h"
 #include "names.h"
 #include "outcome.h"
 
@@ -34,14 +35,21 @@ static void set_fields(const struct step *st, const long *vars, uintptr_t base, 
     }
 }
 
+/* capdrop's names (comma-separated, checked by the parser) as a mask. */
 static uint64_t capability_mask(const char *names)
 {
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", names);
-    char *save = NULL;
     uint64_t mask = 0;
-    for (char *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save))
-        mask |= strcmp(c, "all") == 0 ? ~0ULL : 1ULL << name_capability(c);
+    for (const char *c = names; *c;) {
+        size_t n = strcspn(c, ",");
+        char name[64];
+        if (n && n < sizeof(name)) {
+            memcpy(name, c, n);
+            name[n] = '\0';
+            int cap = name_capability(name);
+            mask |= strcmp(name, "all") == 0 ? ~0ULL : cap >= 0 && cap < 64 ? 1ULL << cap : 0;
+        }
+        c += n + (c[n] == ',');
+    }
     return mask;
 }
 
@@ -184,6 +192,13 @@ int request_build(struct request *rq, const struct step *st, const long *vars, u
     resolve_slots(d, st, vars, base, target_pid, rq->head.arg);
     if (st->op == OP_READ && (rq->head.arg[1] < 0 || rq->head.arg[1] > WIRE_MAX_DATA)) {
         snprintf(why, size, "read length %lld outside 0..%d", (long long)rq->head.arg[1], WIRE_MAX_DATA);
+        return -1;
+    }
+    /* msgsnd reads size= bytes (when the namespace's msgmax allows): the
+     * caller's buffer is that large, within what a step may carry */
+    if (st->op == OP_MSGSND && rq->head.arg[op_slot(d, SLOT_SIZE)] > CALLS_MSGSND_MAX) {
+        snprintf(why, size, "msgsnd size=%lld: the call may read that many bytes, beyond the harness's limit of %d",
+                 (long long)rq->head.arg[op_slot(d, SLOT_SIZE)], CALLS_MSGSND_MAX);
         return -1;
     }
     if (build_data(rq, d, st, vars, base, files) < 0) {

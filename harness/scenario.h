@@ -13,7 +13,7 @@
 #define MAX_SOPS       64   /* sembuf entries written in one semop step */
 #define MAX_KEYWORDS   8    /* name=value arguments of one step */
 #define MAX_FIELD_EXPECT 24 /* name=value expectations of one step */
-#define MAX_DATA       (1 << 20) /* bytes of one data argument */
+#define MAX_DATA       (1 << 18) /* bytes of one data argument: what a step can carry (wire.h) */
 
 /* What a step does.  Puppet operations first, coordinator directives last. */
 enum op {
@@ -117,7 +117,7 @@ struct step {
 
 struct scenario {
     char *name;              /* instance name: stable, parameters included */
-    char *file;              /* source file */
+    char *file;              /* source file (one copy for a file's instances) */
     int line;                /* line of 'scenario' */
     char *doc;
     char *only_backend;      /* 'only kernel,model REASON': the backends that can run it */
@@ -134,12 +134,15 @@ struct scenario {
     int needs_block_detection;
 };
 
-struct catalog_index;         /* names -> items, kept by parse.c */
+struct catalog_index;         /* names -> items, kept by catalog.c */
+struct region;
 
+/* A catalog: zero it to start, catalog_free (catalog.h) to give it back. */
 struct catalog {
     int count;
     struct scenario *items;
     struct catalog_index *index; /* a lookup cache over items; may be NULL */
+    struct region *memory;       /* what the items are made of */
 };
 
 /* The name of an operation as written in scenarios ("msgrcv"). */

@@ -62,6 +62,7 @@ static json_t *skipped(const struct scenario *s, const char *backend, const char
 _Noreturn void serve(const struct catalog *cat, const struct serve_settings *set, int jobs_fd, int results_fd)
 {
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_DFL);           /* svipc ignores it; scenarios get the default */
     struct runner_env env;
     char env_why[256] = "";
     int env_ok = runner_env_init(&env, env_why, sizeof(env_why)) == 0;

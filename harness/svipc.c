@@ -1,20 +1,26 @@
 /* svipc.c: the command line.  run, list, show, coverage, help; and the hidden
  * '--puppet' entry an exec step re-enters through.
  * Exit status: 0 every scenario passed (or was skipped with a reason),
- * 1 something failed, 2 the run could not be done (bad option, bad file).
- * Must not: run scenarios itself (pool.c and engine.c do) or hide a skip. */
+ * 1 something failed, 2 the run could not be done (bad option, bad file, an
+ * output that could not be written) or tested too little (nothing, or
+ * most selected instances skipped).
+ * Must not: run scenarios itself (pool.c and engine.c do), hide a skip,
+ * drop or cut an argument short, or write a file it also reads. */
 #define _GNU_SOURCE
 #include "backend.h"
 #include "coverage.h"
 #include "engine.h"
-#include "parse.h"
+#include "catalog.h"
 #include "pool.h"
+#include "output.h"
 #include "serve.h"
 #include "puppet.h"
+#include "results.h"
 #include "trace.h"
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +29,8 @@
 #include <unistd.h>
 
 #define DEFAULT_SUITES "suites"
+#define MAX_BACKENDS 8                      /* backends of one run (a name may repeat) */
+#define MAX_DEADLINE_MS (24L * 3600 * 1000) /* a day, as a scenario's 'deadline' line */
 
 static void usage(FILE *to)
 {
@@ -50,22 +58,26 @@ static void usage(FILE *to)
           "  --json FILE                 write every result, with its trace, as JSON Lines\n"
           "  --record FILE               write the traces of this run (a golden file)\n"
           "  --golden FILE               compare each trace with a recorded one\n"
-          "  --step-deadline MS          per-step deadline when a scenario sets none (5000)\n"
-          "  --scenario-deadline MS      per-scenario deadline when it sets none (30000)\n"
+          "  --step-deadline MS          per-step deadline when a scenario sets none (5000;\n"
+          "                              at most 86400000, a day)\n"
+          "  --scenario-deadline MS      per-scenario deadline when it sets none (30000; at most a day)\n"
           "  --no-pin                    do not pin each runner and its scenarios to one CPU\n"
           "  -v                          print every scenario, not only failures\n"
           "The last line is 'N passed, N failed, N skipped'.  Exit status: 0 all passed,\n"
-          "1 something failed, 2 the run could not be done.\n",
+          "1 something failed, 2 the run could not be done or tested too little (nothing,\n"
+          "or more than half of the selected instances skipped).\n",
           to);
 }
 
 struct options {
     const char *command;
-    char *paths[256];
+    char **paths;                  /* argc entries: every path given is kept */
     int npaths;
     const char *filter;
     const char *exact_name;
-    const char *backend;
+    const char *backend;           /* as given */
+    const struct backend *backends[MAX_BACKENDS];
+    int nbackends;
     int parallel;
     const char *json_path, *record_path, *golden_path;
     long step_ms, scenario_ms;
@@ -84,14 +96,45 @@ static int bad_usage(const char *fmt, const char *arg)
     return 2;
 }
 
-static int parse_long(const char *text, long *out)
+/* A decimal number from 1 to MAX. */
+static int parse_long(const char *text, long max, long *out)
 {
     char *end;
     errno = 0;
     long v = strtol(text, &end, 10);
-    if (errno || *end || end == text || v <= 0)
+    if (errno || *end || end == text || v <= 0 || v > max)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* --backend LIST into O's backends: names checked, 'both' expanded, at most
+ * MAX_BACKENDS.  0 or the exit status of a refusal. */
+static int parse_backends(struct options *o, const char *list)
+{
+    o->nbackends = 0;
+    for (const char *c = list;;) {
+        size_t n = strcspn(c, ",");
+        char name[16];
+        const struct backend *be = NULL;
+        if (n < sizeof(name)) {
+            memcpy(name, c, n);
+            name[n] = '\0';
+            be = strcmp(name, "both") == 0 ? &backend_kernel : backend_by_name(name);
+        }
+        if (!be)
+            return bad_usage("--backend takes kernel, ref, model, both or a comma list, not '%s'", list);
+        int more = be == &backend_kernel && strcmp(name, "both") == 0 ? 2 : 1;
+        if (o->nbackends + more > MAX_BACKENDS)
+            return bad_usage("--backend names more than 8 backends: '%s'", list);
+        o->backends[o->nbackends++] = be;
+        if (more == 2)
+            o->backends[o->nbackends++] = backend_by_name("ref");
+        if (!c[n])
+            break;
+        c += n + 1;
+    }
+    o->backend = list;
     return 0;
 }
 
@@ -99,6 +142,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof(*o));
     o->backend = "kernel";
+    o->backends[0] = &backend_kernel;
+    o->nbackends = 1;
     o->parallel = 1;
     o->step_ms = 5000;
     o->scenario_ms = 30000;
@@ -107,6 +152,10 @@ static int parse_options(int argc, char **argv, struct options *o)
         return 2;
     }
     o->command = argv[1];
+    if (!(o->paths = calloc((size_t)argc + 1, sizeof(char *)))) {
+        perror("svipc");
+        return 2;
+    }
     if (strcmp(o->command, "--help") == 0 || strcmp(o->command, "-h") == 0 ||
         strcmp(o->command, "help") == 0) {
         usage(stdout);
@@ -121,7 +170,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         int takes = 1;
         long n;
         if (strncmp(a, "-j", 2) == 0 && a[2]) {     /* -j2 */
-            if (parse_long(a + 2, &n) < 0 || n > 64)
+            if (parse_long(a + 2, 64, &n) < 0)
                 return bad_usage("-j takes a number from 1 to 64, not '%s'", a + 2);
             o->parallel = (int)n;
             continue;
@@ -138,7 +187,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (a[0] != '-') {
             if (strcmp(o->command, "show") == 0 && !o->show_name)
                 o->show_name = a;
-            else if (o->npaths < 256)
+            else
                 o->paths[o->npaths++] = argv[i];
             takes = 0;
         } else if (strcmp(a, "--filter") && strcmp(a, "--name") && strcmp(a, "--backend") && strcmp(a, "-j") &&
@@ -159,15 +208,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--name") == 0) {
             o->exact_name = next;
         } else if (strcmp(a, "--backend") == 0) {
-            char list[256];
-            snprintf(list, sizeof(list), "%s", next);
-            char *save = NULL;
-            for (char *b = strtok_r(list, ",", &save); b; b = strtok_r(NULL, ",", &save))
-                if (strcmp(b, "kernel") && strcmp(b, "ref") && strcmp(b, "model") && strcmp(b, "both"))
-                    return bad_usage("--backend takes kernel, ref, model, both or a comma list, not '%s'", next);
-            o->backend = next;
+            int rc = parse_backends(o, next);
+            if (rc)
+                return rc;
         } else if (strcmp(a, "-j") == 0) {
-            if (parse_long(next, &n) < 0 || n > 64)
+            if (parse_long(next, 64, &n) < 0)
                 return bad_usage("-j takes a number from 1 to 64, not '%s'", next);
             o->parallel = (int)n;
         } else if (strcmp(a, "--json") == 0) {
@@ -177,16 +222,23 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--golden") == 0) {
             o->golden_path = next;
         } else if (strcmp(a, "--step-deadline") == 0) {
-            if (parse_long(next, &o->step_ms) < 0)
-                return bad_usage("--step-deadline takes milliseconds, not '%s'", next);
+            if (parse_long(next, MAX_DEADLINE_MS, &o->step_ms) < 0)
+                return bad_usage("--step-deadline takes milliseconds from 1 to 86400000 (a day), not '%s'", next);
         } else if (strcmp(a, "--scenario-deadline") == 0) {
-            if (parse_long(next, &o->scenario_ms) < 0)
-                return bad_usage("--scenario-deadline takes milliseconds, not '%s'", next);
+            if (parse_long(next, MAX_DEADLINE_MS, &o->scenario_ms) < 0)
+                return bad_usage("--scenario-deadline takes milliseconds from 1 to 86400000 (a day), not '%s'", next);
         }
         i += takes;
     }
     if (strcmp(o->command, "show") == 0 && !o->show_name)
         return bad_usage("%s", "show needs a scenario NAME");
+    if (o->record_path) {
+        int kernel = 0;
+        for (int b = 0; b < o->nbackends; b++)
+            kernel |= o->backends[b] == &backend_kernel;
+        if (!kernel)
+            return bad_usage("--record keeps the kernel's traces: --backend '%s' has no kernel", o->backend);
+    }
     if (o->npaths == 0)
         o->paths[o->npaths++] = DEFAULT_SUITES;
     /* a target is judged against the traces recorded on Linux */
@@ -218,18 +270,18 @@ static int selected(const struct options *o, const char *name)
     return !o->filter || fnmatch(o->filter, name, 0) == 0;
 }
 
+/* The state directory (.svipc or $SVIPC_STATE_DIR) and its last-run file. */
 static const char *state_dir(void)
 {
     const char *d = getenv("SVIPC_STATE_DIR");
     return d && *d ? d : ".svipc";
 }
 
-static FILE *open_output(const char *path)
+/* PATH gets the state directory's last-run file; -1 when the name is too long. */
+static int last_run_path(char *path, size_t size)
 {
-    FILE *f = fopen(path, "we");
-    if (!f)
-        fprintf(stderr, "svipc: cannot write %s: %s\n", path, strerror(errno));
-    return f;
+    int w = snprintf(path, size, "%s/last-run.jsonl", state_dir());
+    return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
 /* ---------- run ---------- */
@@ -243,7 +295,9 @@ struct run_state {
     json_t **results;
     int printed;                   /* results printed, in job order */
     json_t *golden;
-    FILE *json, *record, *last;
+    struct output json, record, last;
+    char last_path[4096];          /* "" when the state directory is not used */
+    int began;                     /* begin_run let the run start */
     int passed, failed, skipped, timeouts, errors, divergences;
     json_t *skip_reasons;          /* "backend: reason" -> count */
 };
@@ -261,26 +315,56 @@ static void set_divergent(json_t *r, const char *reason, const char *other_label
 }
 
 /* The pool's runners exist: load the golden file now, so that none of
- * them carries it into the forks of every scenario, then open the outputs
- * (only once nothing can stop the run, so an earlier run's are kept). */
+ * them carries it into the forks of every scenario, then open the outputs:
+ * every one before any is emptied, so a refused one leaves all as they
+ * were (and an earlier run's are kept).  The state directory is a
+ * convenience: when it cannot be written, a warning names it. */
 static int begin_run(void *ctx)
 {
     struct run_state *st = ctx;
     const struct options *o = st->o;
-    char why[512];
+    char why[1024];
     if (o->golden_path && !(st->golden = golden_load(o->golden_path, why, sizeof(why)))) {
-        fprintf(stderr, "%s\nsvipc: nothing was run\n", why);
+        fprintf(stderr, "svipc: --golden %s\nsvipc: nothing was run\n", why);
         return -1;
     }
-    if (o->json_path && !(st->json = open_output(o->json_path)))
-        return -1;
-    if (o->record_path && !(st->record = open_output(o->record_path)))
-        return -1;
-    mkdir(state_dir(), 0755);
-    char last_path[4096];
-    snprintf(last_path, sizeof(last_path), "%s/last-run.jsonl", state_dir());
-    st->last = fopen(last_path, "we");
+    struct output *outs[] = { &st->json, &st->record };
+    for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+        if (outs[i]->path && output_open(outs[i], why, sizeof(why)) < 0) {
+            fprintf(stderr, "svipc: cannot write %s\nsvipc: nothing was run\n", why);
+            for (size_t k = 0; k < i; k++)
+                output_abandon(outs[k]);
+            return -1;
+        }
+    for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+        if (outs[i]->path && output_start(outs[i], why, sizeof(why)) < 0) {
+            fprintf(stderr, "svipc: cannot write %s\nsvipc: nothing was run\n", why);
+            for (size_t k = 0; k < sizeof(outs) / sizeof(outs[0]); k++)
+                output_abandon(outs[k]);
+            return -1;
+        }
+    if (st->last_path[0]) {
+        if (mkdir(state_dir(), 0755) < 0 && errno != EEXIST)
+            snprintf(why, sizeof(why), "%s: %s", state_dir(), strerror(errno));
+        else if (output_open(&st->last, why, sizeof(why)) == 0 && output_start(&st->last, why, sizeof(why)) < 0)
+            output_abandon(&st->last);
+        if (st->last.fd < 0)
+            fprintf(stderr, "svipc: warning: the state directory cannot keep this run (%s); "
+                            "svipc show will not see it\n", why);
+    }
+    st->began = 1;
     return 0;
+}
+
+/* A line to OUT; the first failure is reported at once, and the run goes
+ * on (its exit status will say so, but for the state directory's file). */
+static void emit(struct run_state *st, struct output *out, const char *text)
+{
+    if (out->fd < 0 || out->err)
+        return;
+    if (output_line(out, text) < 0)
+        fprintf(stderr, "svipc: %scannot write %s %s: %s\n", out == &st->last ? "warning: " : "", out->what,
+                out->path, strerror(out->err));
 }
 
 /* Cross-checks that need more than one result: golden traces and, with
@@ -369,15 +453,18 @@ static void print_result(struct run_state *st, json_t *r)
         printf("%s %s [%s] (%s:%ld)\n    %s\n", label, name, backend, file, line, reason ? reason : "");
     }
     char *text = json_dumps(r, JSON_COMPACT);
-    if (st->json)
-        fprintf(st->json, "%s\n", text);
-    if (st->last)
-        fprintf(st->last, "%s\n", text);
-    if (st->record && strcmp(backend, "kernel") == 0 && strcmp(status, "skip") != 0) {
+    if (text) {
+        emit(st, &st->json, text);
+        emit(st, &st->last, text);
+    }
+    if (st->record.fd >= 0 && strcmp(backend, "kernel") == 0 && strcmp(status, "skip") != 0) {
         json_t *rec = json_pack("{s:O, s:o}", "name", json_object_get(r, "name"),
                                 "trace", trace_canonical(json_object_get(r, "trace")));
-        char *rt = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-        fprintf(st->record, "%s\n", rt);
+        char *rt = rec ? json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        if (rt)
+            emit(st, &st->record, rt);
+        else if (!st->record.err)
+            st->record.err = ENOMEM;
         free(rt);
         json_decref(rec);
     }
@@ -405,41 +492,89 @@ static void on_result(void *ctx, int job, json_t *result)
     }
 }
 
+/* Whether an output of the run is also one of its inputs (the golden
+ * file, a scenario file) or another output: refused before anything runs,
+ * compared as files (device and inode), not as names. */
+static int outputs_clash(const struct run_state *st, const struct catalog *cat)
+{
+    const struct output *outs[] = { &st->json, &st->record, &st->last };
+    const int n = sizeof(outs) / sizeof(outs[0]);
+    for (int i = 0; i < n; i++) {
+        if (!outs[i]->path)
+            continue;
+        const char *with = NULL, *what = NULL;
+        for (int k = i + 1; k < n && !with; k++)
+            if (outs[k]->path && output_same_file(outs[i]->path, outs[k]->path))
+                with = outs[k]->path, what = outs[k]->what;
+        if (!with && st->o->golden_path && output_same_file(outs[i]->path, st->o->golden_path))
+            with = st->o->golden_path, what = "--golden";
+        for (int k = 0; k < cat->count && !with; k++)    /* a file's instances share its name */
+            if ((k == 0 || cat->items[k].file != cat->items[k - 1].file) &&
+                output_same_file(outs[i]->path, cat->items[k].file))
+                with = cat->items[k].file, what = "the scenario file";
+        if (with) {
+            fprintf(stderr, "svipc: %s %s and %s %s are the same file: a run never writes what it reads "
+                            "or writes it twice (name another file)\nsvipc: nothing was run\n",
+                    outs[i]->what, outs[i]->path, what, with);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The run's verdict on what it tested: 0, or 2 with the reason printed
+ * when it tested nothing or skipped most of what was selected. */
+static int tested_enough(const struct run_state *st)
+{
+    int total = st->passed + st->failed + st->skipped;
+    if (st->passed + st->failed == 0) {
+        fprintf(stderr, "svipc: the run tested nothing: all %d selected instances were skipped (exit status 2)\n",
+                total);
+        return 2;
+    }
+    if (2 * st->skipped > total) {
+        fprintf(stderr, "svipc: the run tested too little: %d of the %d selected instances were skipped, more "
+                        "than half (exit status 2)\n", st->skipped, total);
+        return 2;
+    }
+    return 0;
+}
+
 static int command_run(const struct options *o, const struct catalog *cat)
 {
-    const struct backend *backends[8];
-    int nb = 0;
-    char list[256];
-    snprintf(list, sizeof(list), "%s", strcmp(o->backend, "both") == 0 ? "kernel,ref" : o->backend);
-    char *save = NULL;
-    for (char *b = strtok_r(list, ",", &save); b && nb < 8; b = strtok_r(NULL, ",", &save)) {
-        if (strcmp(b, "both") == 0) {
-            backends[nb++] = &backend_kernel;
-            b = "ref";
-        }
-        const struct backend *be = backend_by_name(b);
-        if (!be) {
-            fprintf(stderr, "svipc: unknown backend '%s' (kernel, ref, model or both)\n", b);
-            return 2;
-        }
-        backends[nb++] = be;
-    }
-
+    int nb = o->nbackends;
     struct run_state st;
     memset(&st, 0, sizeof(st));
     st.o = o;
     st.cat = cat;
     st.per_scenario = nb;
+    output_init(&st.json, o->json_path, "--json", OUTPUT_IN_PLACE);
+    output_init(&st.record, o->record_path, "--record", OUTPUT_REPLACE);
+    output_init(&st.last, NULL, "the last-run file", OUTPUT_IN_PLACE);
+    if (last_run_path(st.last_path, sizeof(st.last_path)) == 0)
+        st.last.path = st.last_path;
+    else {
+        st.last_path[0] = '\0';
+        fprintf(stderr, "svipc: warning: the state directory's name is too long (%.60s...); "
+                        "svipc show will not see this run\n", state_dir());
+    }
+    if (outputs_clash(&st, cat) < 0)
+        return 2;
     st.jobs = calloc((size_t)cat->count * (size_t)nb + 1, sizeof(struct job));
+    if (!st.jobs) {
+        perror("svipc");
+        return 2;
+    }
     for (int i = 0; i < cat->count; i++) {
         if (!selected(o, cat->items[i].name))
             continue;
         for (int b = 0; b < nb; b++)
-            st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = backends[b] };
+            st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = o->backends[b] };
     }
     if (st.njobs == 0) {
         fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter || o->exact_name ? " " : "",
                 o->exact_name ? o->exact_name : o->filter ? o->filter : "");
+        free(st.jobs);
         return 2;
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
@@ -456,8 +591,12 @@ static int command_run(const struct options *o, const struct catalog *cat)
     }
     /* a runner that runs elsewhere parses the same catalog there */
     char steps_text[32], scenario_text[32];
-    char *runner_args[4 + 256];
+    char **runner_args = calloc((size_t)o->npaths + 3, sizeof(char *));
     int nargs = 0;
+    if (!runner_args) {
+        fprintf(stderr, "svipc: out of memory\n");
+        return 2;
+    }
     snprintf(steps_text, sizeof(steps_text), "%ld", o->step_ms);
     snprintf(scenario_text, sizeof(scenario_text), "%ld", o->scenario_ms);
     runner_args[nargs++] = steps_text;
@@ -471,16 +610,20 @@ static int command_run(const struct options *o, const struct catalog *cat)
         .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
         .started = begin_run,
     };
-    if (pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
-        return 2;
-
-    if (st.json)
-        fclose(st.json);
-    if (st.record)
-        fclose(st.record);
-    if (st.last)
-        fclose(st.last);
+    int status = 0;
+    if (!st.results || !st.skip_reasons || pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
+        status = 2;
+    free(runner_args);
+    for (int j = 0; st.results && j < st.njobs; j++)
+        json_decref(st.results[j]);          /* a run stopped half-way leaves some */
     json_decref(st.golden);
+    if (!st.began) {                         /* refused before anything ran: said why */
+        json_decref(st.skip_reasons);
+        free(st.jobs);
+        free(st.results);
+        return 2;
+    }
+
     const char *reason;
     json_t *count;
     json_object_foreach(st.skip_reasons, reason, count)
@@ -489,10 +632,41 @@ static int command_run(const struct options *o, const struct catalog *cat)
     if (st.failed)
         printf("failed: %d (%d timeouts, %d errors, %d divergences, %d other)\n", st.failed, st.timeouts,
                st.errors, st.divergences, st.failed - st.timeouts - st.errors - st.divergences);
+    fflush(stdout);
+    if (status == 0)
+        status = tested_enough(&st);
+
+    /* the outputs: a finished run's results end with their end record; a
+     * golden file is replaced only by a run that was done */
+    char why[1024];
+    int complete = st.printed == st.njobs;
+    json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped);
+    char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
+    json_decref(end);
+    if (complete && end_text) {
+        emit(&st, &st.json, end_text);
+        emit(&st, &st.last, end_text);
+    }
+    free(end_text);
+    if (st.json.fd >= 0 && output_finish(&st.json, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc: cannot write %s\n", why);
+        status = 2;
+    }
+    if (st.last.fd >= 0 && output_finish(&st.last, why, sizeof(why)) < 0)
+        fprintf(stderr, "svipc: warning: %s\n", why);
+    if (st.record.fd >= 0 && (status == 2 || !complete)) {
+        output_abandon(&st.record);
+        fprintf(stderr, "svipc: --record %s is left as it was: %s\n", st.record.path,
+                complete ? "the run could not be done (exit status 2)" : "the run stopped before its end");
+        status = 2;
+    } else if (st.record.fd >= 0 && output_finish(&st.record, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc: cannot write %s (the file is left as it was)\n", why);
+        status = 2;
+    }
     printf("%d passed, %d failed, %d skipped\n", st.passed, st.failed, st.skipped);
     free(st.jobs);
     free(st.results);
-    return st.failed ? 1 : 0;
+    return status ? status : st.failed ? 1 : 0;
 }
 
 /* ---------- list and show ---------- */
@@ -550,36 +724,49 @@ static int command_show(const struct options *o, const struct catalog *cat)
     for (int k = 0; k < s->nsteps; k++)
         printf("  %3d  line %-4d %s\n", k + 1, s->steps[k].line, s->steps[k].source);
 
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/last-run.jsonl", state_dir());
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    char path[4096], why[1024];
+    if (last_run_path(path, sizeof(path)) < 0) {
+        printf("\nno run recorded (the state directory's name is too long)\n");
+        return 0;
+    }
+    struct results_file rf;
+    if (access(path, F_OK) < 0) {
         printf("\nno run recorded yet (%s)\n", path);
         return 0;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    int shown = 0;
-    while (getline(&line, &cap, f) >= 0) {
-        json_t *r = json_loads(line, 0, NULL);
-        const char *name = r ? json_string_value(json_object_get(r, "name")) : NULL;
-        if (name && strcmp(name, s->name) == 0) {
-            const char *reason = json_string_value(json_object_get(r, "reason"));
-            printf("\nlast run [%s]: %s %.1f ms\n", json_string_value(json_object_get(r, "backend")),
-                   json_string_value(json_object_get(r, "status")),
-                   json_real_value(json_object_get(r, "ms")));
-            if (reason)
-                printf("  %s\n", reason);
-            show_trace(json_object_get(r, "trace"));
-            shown = 1;
-        }
-        json_decref(r);
+    if (results_load(path, &rf, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc: the last run cannot be read: %s\n", why);
+        return 2;
     }
-    free(line);
-    fclose(f);
+    int shown = 0;
+    size_t k;
+    json_t *r;
+    json_array_foreach(rf.results, k, r) {
+        if (strcmp(json_string_value(json_object_get(r, "name")), s->name) != 0)
+            continue;
+        const char *reason = json_string_value(json_object_get(r, "reason"));
+        printf("\nlast run [%s]: %s %.1f ms\n", json_string_value(json_object_get(r, "backend")),
+               json_string_value(json_object_get(r, "status")), json_number_value(json_object_get(r, "ms")));
+        if (reason)
+            printf("  %s\n", reason);
+        show_trace(json_object_get(r, "trace"));
+        shown = 1;
+    }
     if (!shown)
         printf("\nthe last run (%s) did not include this scenario\n", path);
+    if (!rf.complete)
+        printf("(the last run is an %s)\n", rf.incomplete);
+    results_free(&rf);
     return 0;
+}
+
+/* What the command printed reached its standard output: 0, or 2 said why. */
+static int stdout_written(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    fprintf(stderr, "svipc: cannot write the standard output: %s\n", strerror(errno ? errno : EIO));
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -606,22 +793,32 @@ int main(int argc, char **argv)
         struct serve_settings set = { .step_deadline_ms = atol(argv[2]), .scenario_deadline_ms = atol(argv[3]) };
         serve(&cat, &set, 0, 1);
     }
+    /* past a file size limit, a write fails (and is reported) instead of killing the run */
+    signal(SIGXFSZ, SIG_IGN);
     struct options o;
     int rc = parse_options(argc, argv, &o);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    struct catalog cat;
-    if ((rc = load(&o, &cat)))
-        return rc;
-    if (strcmp(o.command, "list") == 0)
-        return command_list(&o, &cat);
-    if (strcmp(o.command, "show") == 0)
-        return command_show(&o, &cat);
-    if (strcmp(o.command, "coverage") == 0) {
-        char last[4096];
-        snprintf(last, sizeof(last), "%s/last-run.jsonl", state_dir());
-        return coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
-                              o.results_path ? o.results_path : last, o.verbose, stdout);
+    if (rc) {
+        free(o.paths);
+        return rc < 0 ? stdout_written() : rc;
     }
-    return command_run(&o, &cat);
+    struct catalog cat;
+    if ((rc = load(&o, &cat)) == 0) {
+        if (strcmp(o.command, "list") == 0) {
+            rc = command_list(&o, &cat);
+        } else if (strcmp(o.command, "show") == 0) {
+            rc = command_show(&o, &cat);
+        } else if (strcmp(o.command, "coverage") == 0) {
+            char last[4096];
+            if (last_run_path(last, sizeof(last)) < 0)
+                last[0] = '\0';
+            rc = coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
+                                o.results_path ? o.results_path : last, o.verbose, stdout);
+        } else {
+            rc = command_run(&o, &cat);
+        }
+    }
+    catalog_free(&cat);
+    free(o.paths);
+    int out = stdout_written();
+    return rc ? rc : out;
 }

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "trace.h"
 
+#include "jsonl.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +142,57 @@ int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size)
     return 0;
 }
 
+json_t *golden_read(FILE *f, const char *label, char *why, size_t size)
+{
+    json_t *all = json_object();
+    if (!all) {
+        snprintf(why, size, "%s: out of memory", label);
+        return NULL;
+    }
+    struct jsonl_reader r;
+    jsonl_open(&r, f, label);
+    const char *bad = NULL;
+    for (;;) {
+        json_t *v;
+        char line_why[1024];
+        enum jsonl_status st = jsonl_next(&r, &v, line_why, sizeof(line_why));
+        if (st == JSONL_END)
+            break;
+        if (st == JSONL_ERROR || st == JSONL_CUT) {
+            snprintf(why, size, "%s%s", line_why,
+                     st == JSONL_CUT ? ": an interrupted recording? record it again" : "");
+            bad = "";
+            break;
+        }
+        const char *kind = json_string_value(json_object_get(v, "kind"));
+        const char *name = json_string_value(json_object_get(v, "name"));
+        json_t *trace = json_object_get(v, "trace");
+        if (kind && (strcmp(kind, "run") == 0 || strcmp(kind, "bench") == 0)) {
+            /* a result file's end record, or a benchmark: no trace to compare */
+        } else if (!name || !json_is_array(trace)) {
+            bad = "a result needs \"name\" and a \"trace\" array";
+        } else if (json_object_set(all, name, trace) < 0) {
+            bad = "out of memory";
+        }
+        json_decref(v);
+        if (bad) {
+            if (*bad)
+                snprintf(why, size, "%s:%d: %s", label, r.line, bad);
+            break;
+        }
+    }
+    jsonl_close(&r);
+    if (!bad && json_object_size(all) == 0) {
+        snprintf(why, size, "%s: no recorded trace (an empty golden file)", label);
+        bad = "";
+    }
+    if (bad) {
+        json_decref(all);
+        return NULL;
+    }
+    return all;
+}
+
 json_t *golden_load(const char *path, char *why, size_t size)
 {
     FILE *f = fopen(path, "re");
@@ -147,32 +200,7 @@ json_t *golden_load(const char *path, char *why, size_t size)
         snprintf(why, size, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    json_t *all = json_object();
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int lineno = 0;
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (len <= 1)
-            continue;
-        json_error_t err;
-        json_t *r = json_loads(line, 0, &err);
-        const char *name = r ? json_string_value(json_object_get(r, "name")) : NULL;
-        json_t *trace = r ? json_object_get(r, "trace") : NULL;
-        if (!r || !name || !json_is_array(trace)) {
-            snprintf(why, size, "%s:%d: %s", path, lineno,
-                     r ? "a result needs \"name\" and a \"trace\" array" : err.text);
-            json_decref(r);
-            json_decref(all);
-            free(line);
-            fclose(f);
-            return NULL;
-        }
-        json_object_set(all, name, trace);
-        json_decref(r);
-    }
-    free(line);
+    json_t *all = golden_read(f, path, why, size);
     fclose(f);
     return all;
 }

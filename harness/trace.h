@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* One result line: scenario, backend, status, reason, timing, trace. */
 json_t *result_json(const struct scenario *s, const char *backend, const struct scenario_result *res);
@@ -23,8 +24,11 @@ int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size);
  * nothing that differs from run to run (latencies, raw values, details). */
 json_t *trace_canonical(json_t *trace);
 
-/* Load recorded results (JSON Lines) into an object: name -> trace.
- * NULL and WHY (file:line: reason) on a malformed file. */
+/* Load recorded traces (JSON Lines: a golden file, or a result file) into
+ * an object: name -> trace.  NULL and WHY (file:line: reason) on a file
+ * that holds no trace, is malformed, or whose last line is cut short. */
 json_t *golden_load(const char *path, char *why, size_t size);
+/* golden_load of the open file F, named LABEL in messages. */
+json_t *golden_read(FILE *f, const char *label, char *why, size_t size);
 
 #endif

@@ -224,7 +224,12 @@ def _benchmarks(benches):
             f"</table><img alt='throughput' src='{_png(fig)}'>")
 
 
-def build(results, benches, inputs):
+def _incomplete(incomplete):
+    return "".join(f"<p class='fail'><strong>{html.escape(why)}</strong></p>" for why in incomplete)
+
+
+def build(results, benches, inputs, incomplete=()):
+    """INCOMPLETE: why each incomplete run is ("incomplete run: ..."), shown first."""
     divs = divergences(results)
     generated = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     plot = _results_plot(results) if results else None
@@ -234,6 +239,7 @@ def build(results, benches, inputs):
 <h1>svipc report</h1>
 <p class="muted">Generated {generated} from {html.escape(", ".join(inputs))}.</p>
 <h2>Summary</h2>
+{_incomplete(incomplete)}
 {_summary(results, divs)}
 {f"<img alt='results per area' src='{plot}'>" if plot else ""}
 <h2>Areas and themes</h2>

@@ -7,6 +7,8 @@ RESULTS are `svipc run --json` files, one per run (backends, machines,
 kernels), and optionally `svipc-bench --json` files.  Writes DIR/report.html,
 DIR/junit.xml and DIR/summary.md and prints the HTML report's path.
 Exit status: 0 written, 2 unreadable input (file:line: reason; nothing written).
+An incomplete run (a result file without its end record, or whose last line
+is cut short) is reported as such, in the report and on stderr.
 Must not: decide whether a run is acceptable (ci/gate.py does).
 """
 
@@ -28,16 +30,18 @@ def main(argv=None):
     parser.add_argument("--out", default="build/report", help="output folder (default: build/report)")
     args = parser.parse_args(argv)
     try:
-        results, benches = load_all(args.results)
+        results, benches, incomplete = load_all(args.results)
     except ResultsError as e:
         print(f"svipc report: {e}", file=sys.stderr)
         print("svipc report: nothing was written", file=sys.stderr)
         return 2
+    for why in incomplete:
+        print(f"svipc report: {why}", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
     outputs = {
-        "report.html": html_report.build(results, benches, args.results),
-        "junit.xml": junit.build(results),
-        "summary.md": markdown.build(results),
+        "report.html": html_report.build(results, benches, args.results, incomplete),
+        "junit.xml": junit.build(results, incomplete),
+        "summary.md": markdown.build(results, incomplete),
     }
     for name, text in outputs.items():
         with open(os.path.join(args.out, name), "w", encoding="utf-8") as f:

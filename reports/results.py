@@ -1,7 +1,12 @@
 """Reading svipc result files (JSON Lines, as `svipc run --json` writes them).
 
 One concern: turn files into validated records, or fail with "file:line: reason".
-Must not: print, or decide pass/fail policy (the report and the gate do).
+A run's results end with an end record ({"kind": "run", "complete": true,
+"results": N, ...}); a file without it, or whose last line is cut short (a
+run killed mid-write), is an incomplete run: its complete lines are read and
+the file says why it is incomplete.
+Must not: print, decide pass/fail policy (the report and the gate do), or
+refuse a file only because its run was cut short.
 """
 
 import json
@@ -49,6 +54,16 @@ class Result:
 
 
 @dataclass
+class RunFile:
+    """What one result file holds."""
+    path: str
+    label: str
+    results: list
+    benches: list
+    incomplete: str = ""      # why the run is incomplete; "" when it ended (or the file holds benchmarks only)
+
+
+@dataclass
 class Bench:
     name: str
     value: float
@@ -84,52 +99,91 @@ def _fail(path, lineno, reason):
     raise ResultsError(f"{path}:{lineno}: {reason}")
 
 
+def _end_record(path, lineno, obj, count):
+    if obj.get("complete") is not True or not isinstance(obj.get("results"), int) \
+            or isinstance(obj.get("results"), bool):
+        _fail(path, lineno, 'an end record needs "complete": true and a number of "results"')
+    if obj["results"] != count:
+        _fail(path, lineno, "the end record counts another number of results than the file holds")
+
+
 def load(path, run=None):
-    """Results and benchmark records of one file; RUN labels it (default: its name)."""
+    """The results and benchmark records of one file, as a RunFile; RUN
+    labels it (default: its name)."""
     run = run or os.path.splitext(os.path.basename(path))[0]
     results, benches = [], []
     with open_input(path) as handle:
-        for lineno, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                _fail(path, lineno, f"not JSON: {e.msg} at column {e.colno}")
-            if not isinstance(obj, dict):
-                _fail(path, lineno, "a result is a JSON object")
-            if obj.get("kind") == "bench":
-                if not isinstance(obj.get("name"), str) or not isinstance(obj.get("value"), (int, float)):
-                    _fail(path, lineno, "a bench record needs a string \"name\" and a number \"value\"")
-                benches.append(Bench(obj["name"], float(obj["value"]), obj.get("unit", ""), obj.get("floor")))
-                continue
-            for key in ("name", "backend", "status"):
-                if not isinstance(obj.get(key), str):
-                    _fail(path, lineno, f"a result needs a string \"{key}\"")
-            if obj["status"] not in STATUSES:
-                _fail(path, lineno, f"unknown status \"{obj['status']}\" (expected one of {', '.join(STATUSES)})")
-            trace = obj.get("trace", [])
-            if not isinstance(trace, list):
-                _fail(path, lineno, "\"trace\" must be a list")
-            results.append(Result(run=run, name=obj["name"], backend=obj["backend"], status=obj["status"],
-                                  file=obj.get("file", ""), line=int(obj.get("line", 0)),
-                                  reason=obj.get("reason", "") or "", ms=float(obj.get("ms", 0.0)),
-                                  trace=trace, divergence=obj.get("divergence")))
-    return results, benches
+        try:
+            text = handle.read()
+        except UnicodeDecodeError as e:
+            raise ResultsError(f"{path}: not UTF-8 text ({e.reason})") from e
+    lines = text.split("\n")
+    ended = cut = False
+    for lineno, line in enumerate(lines, 1):
+        last = lineno == len(lines)          # the text after the last newline: "" or a line without one
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            if last:
+                cut = f"{path}:{lineno}: the last line is cut short ({e.msg} at column {e.colno})"
+                break
+            _fail(path, lineno, f"not JSON: {e.msg} at column {e.colno}")
+        if not isinstance(obj, dict):
+            _fail(path, lineno, "a result is a JSON object")
+        if ended:
+            _fail(path, lineno, "a record after the end of the run")
+        if obj.get("kind") == "run":
+            _end_record(path, lineno, obj, len(results))
+            ended = True
+            continue
+        if obj.get("kind") == "bench":
+            if not isinstance(obj.get("name"), str) or not isinstance(obj.get("value"), (int, float)):
+                _fail(path, lineno, "a bench record needs a string \"name\" and a number \"value\"")
+            benches.append(Bench(obj["name"], float(obj["value"]), obj.get("unit", ""), obj.get("floor")))
+            continue
+        if "kind" in obj:
+            _fail(path, lineno, 'unknown "kind" (run, bench, or none for a result)')
+        for key in ("name", "backend", "status"):
+            if not isinstance(obj.get(key), str):
+                _fail(path, lineno, f"a result needs a string \"{key}\"")
+        if obj["status"] not in STATUSES:
+            _fail(path, lineno, f"unknown status \"{obj['status']}\" (expected one of {', '.join(STATUSES)})")
+        trace = obj.get("trace", [])
+        if not isinstance(trace, list):
+            _fail(path, lineno, "\"trace\" must be a list")
+        for key, types in (("file", str), ("reason", (str, type(None))), ("line", int), ("ms", (int, float)),
+                           ("divergence", (dict, type(None)))):
+            if key in obj and (not isinstance(obj[key], types) or isinstance(obj[key], bool)):
+                _fail(path, lineno, f"\"{key}\" has the wrong type")
+        results.append(Result(run=run, name=obj["name"], backend=obj["backend"], status=obj["status"],
+                              file=obj.get("file", ""), line=int(obj.get("line", 0)),
+                              reason=obj.get("reason", "") or "", ms=float(obj.get("ms", 0.0)),
+                              trace=trace, divergence=obj.get("divergence")))
+    incomplete = ""
+    if cut:
+        incomplete = f"incomplete run: {cut}"
+    elif not ended and (results or not benches):
+        incomplete = f"incomplete run: {path} has no end record (the run was stopped before its end)"
+    return RunFile(path, run, results, benches, incomplete)
 
 
 def load_all(paths):
-    """Results and benchmarks of several files; two files with one name get distinct labels."""
-    results, benches, seen = [], [], {}
+    """Results, benchmarks and incomplete runs ("incomplete run: ..." each)
+    of several files; two files with one name get distinct labels."""
+    results, benches, incomplete, seen = [], [], [], {}
     for path in paths:
         label = os.path.splitext(os.path.basename(path))[0]
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label}#{seen[label]}"
-        r, b = load(path, label)
-        results += r
-        benches += b
-    return results, benches
+        f = load(path, label)
+        results += f.results
+        benches += f.benches
+        if f.incomplete:
+            incomplete.append(f.incomplete)
+    return results, benches, incomplete
 
 
 @dataclass

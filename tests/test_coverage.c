@@ -3,7 +3,7 @@
  * page's calls; an untestable item needs a reason; a malformed map is
  * refused with its file and line. */
 #include "coverage.h"
-#include "parse.h"
+#include "catalog.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -46,7 +46,7 @@ static void write_file(char *path, const char *text)
 /* The result of coverage_check for MAP, with RESULTS as the run; OUT gets its report. */
 static int check(const char *map, const char *results, char *out, size_t size)
 {
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     struct parse_error err;
     cr_assert_eq(parse_text(&cat, "t.svipc", catalog_text, &err), 0, "%s", err.reason);
     strcpy(map_path, "/tmp/svipc-cov-map-XXXXXX");
@@ -64,7 +64,8 @@ static int check(const char *map, const char *results, char *out, size_t size)
 static const char all_passed[] =
     "{\"name\":\"too-big\",\"backend\":\"kernel\",\"status\":\"pass\"}\n"
     "{\"name\":\"except-recorded-only\",\"backend\":\"kernel\",\"status\":\"pass\"}\n"
-    "{\"name\":\"woken-by-rmid\",\"backend\":\"kernel\",\"status\":\"pass\"}\n";
+    "{\"name\":\"woken-by-rmid\",\"backend\":\"kernel\",\"status\":\"pass\"}\n"
+    "{\"kind\":\"run\",\"complete\":true,\"results\":3}\n";
 
 Test(coverage, an_asserted_errno_of_a_passing_scenario_is_covered)
 {
@@ -99,11 +100,30 @@ Test(coverage, a_scenario_that_failed_or_did_not_run_does_not_count)
 {
     char out[4096];
     const char failed[] = "{\"name\":\"too-big\",\"backend\":\"kernel\",\"status\":\"pass\"}\n"
-                          "{\"name\":\"too-big\",\"backend\":\"ref\",\"status\":\"fail\"}\n";
+                          "{\"name\":\"too-big\",\"backend\":\"ref\",\"status\":\"fail\"}\n"
+                          "{\"kind\":\"run\",\"complete\":true,\"results\":2}\n";
     cr_expect_eq(check("msgop(2) errno E2BIG too-big\n", failed, out, sizeof(out)), 1);
     cr_expect(strstr(out, "too-big failed"), "%s", out);
     cr_expect_eq(check("msgop(2) errno E2BIG too-big\n", "", out, sizeof(out)), 1);
     cr_expect(strstr(out, "did not run"), "%s", out);
+}
+
+Test(coverage, the_results_of_an_incomplete_run_are_read_and_said_incomplete)
+{
+    char out[4096];
+    /* killed after its first results: no end record, and a last line cut short */
+    const char killed[] = "{\"name\":\"too-big\",\"backend\":\"kernel\",\"status\":\"pass\"}\n"
+                          "{\"name\":\"woken-by-rmid\",\"backend\":\"ker";
+    cr_expect_eq(check("msgop(2) errno E2BIG too-big\n", killed, out, sizeof(out)), 1, "%s", out);
+    cr_expect(strstr(out, "1 of 1 items exercised"), "%s", out);
+    cr_expect(strstr(out, "incomplete run"), "%s", out);
+    cr_expect(strstr(out, ":2: the last line is cut short"), "%s", out);
+    const char stopped[] = "{\"name\":\"too-big\",\"backend\":\"kernel\",\"status\":\"pass\"}\n";
+    cr_expect_eq(check("msgop(2) errno E2BIG too-big\n", stopped, out, sizeof(out)), 1, "%s", out);
+    cr_expect(strstr(out, "has no end record"), "%s", out);
+    /* a line that is not JSON before the last is a malformed file, not a cut one */
+    const char broken[] = "{\"name\":\n{\"kind\":\"run\",\"complete\":true,\"results\":0}\n";
+    cr_expect_eq(check("msgop(2) errno E2BIG too-big\n", broken, out, sizeof(out)), 2, "%s", out);
 }
 
 Test(coverage, a_glob_that_names_nothing_is_reported)

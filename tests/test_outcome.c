@@ -2,7 +2,7 @@
  * addresses by order of appearance) and expectation checks. */
 #include "abi.h"
 #include "outcome.h"
-#include "parse.h"
+#include "catalog.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -132,7 +132,7 @@ static const struct step *step_of(const char *line)
     static struct catalog cat;
     struct parse_error err;
     char text[512];
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     snprintf(text, sizeof(text), "scenario x\n procs A B\n A: msgget 0 0 -> $q\n%s\nend\n", line);
     cr_assert_eq(parse_text(&cat, "x", text, &err), 0, "%s", err.reason);
     return &cat.items[0].steps[1];

@@ -2,17 +2,20 @@
  * parameter matrices, and that every malformed input is refused with the
  * file, the line and a reason, leaving the catalog untouched. */
 #include "ops.h"
-#include "parse.h"
+#include "catalog.h"
 
 #include <criterion/criterion.h>
+#include <malloc.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct catalog cat;
 static struct parse_error err;
 
 static int parse(const char *text)
 {
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     memset(&err, 0, sizeof(err));
     return parse_text(&cat, "t.svipc", text, &err);
 }
@@ -148,7 +151,7 @@ Test(parse, an_error_leaves_the_catalog_as_it_was)
 Test(parse, catalog_load_reports_missing_paths)
 {
     char *paths[] = { "/nonexistent/suite.svipc" };
-    memset(&cat, 0, sizeof(cat));
+    catalog_free(&cat);         /* the previous catalog, if any */
     cr_assert_eq(catalog_load(&cat, paths, 1, &err), -1);
     cr_expect_str_eq(err.file, "/nonexistent/suite.svipc");
     cr_expect(strstr(err.reason, "No such file"));
@@ -198,4 +201,148 @@ Test(parse, every_operation_has_one_row_found_by_its_name)
         if (d->flags & OPF_BLOCKS)
             cr_expect_geq(d->host_nr, 0, "%s can block but names no system call to sleep in", d->name);
     }
+}
+
+/* ---------- hostile input: every file gives a catalog or file:line: reason,
+ * in bounded time and memory ---------- */
+
+Test(hostile, a_step_word_starting_with_an_arrow_is_refused_at_once, .timeout = 5)
+{
+    expect_error("scenario a\n procs A\n A: msgsnd 0 1 \"x\" 0 =>ENOMSG\nend\n", 3, "space after '=>'");
+    expect_error("scenario a\n procs A\n A: msgget 0 0 =>ENOMSG\nend\n", 3, "space after '=>'");
+    expect_error("scenario a\n procs A\n A: msgsnd 0 1 \"x\" 0 =ENOMSG\nend\n", 3, "takes no argument ''");
+}
+
+Test(hostile, ranges_at_the_ends_of_long, .timeout = 5)
+{
+    cr_assert_eq(parse("scenario a-{x}\n for x in 9223372036854775807..9223372036854775807\n procs A\n"
+                       " A: msgget {x} 0\nend\n"), 0, "%s", err.reason);
+    cr_expect_eq(cat.count, 1);
+    cr_expect_str_eq(cat.items[0].name, "a-9223372036854775807");
+    cr_assert_eq(parse("scenario a-{x}\n for x in -9223372036854775808..-9223372036854775807\n procs A\n"
+                       " A: msgget {x} 0\nend\n"), 0, "%s", err.reason);
+    cr_expect_eq(cat.count, 2);
+    expect_error("scenario a-{x}\n for x in -9223372036854775807..9223372036854775807\n procs A\n"
+                 " A: msgget {x} 0\nend\n", 2, "at most 1024");
+    expect_error("scenario a-{x}\n for x in -9223372036854775808..9223372036854775807\n procs A\n"
+                 " A: msgget {x} 0\nend\n", 2, "at most 1024");
+    expect_error("scenario a-{x}\n for x in 0..1023\n for x in 5..6\n procs A\n A: msgget {x} 0\nend\n", 3,
+                 "at most 1024");
+}
+
+Test(hostile, numbers_beyond_long_are_refused_not_wrapped)
+{
+    expect_error("scenario a\n procs A\n A: msgget -9223372036854775809 0\nend\n", 3, "is not a number");
+    expect_error("scenario a\n procs A\n A: msgget 18446744073709551616 0\nend\n", 3, "is not a number");
+    cr_assert_eq(parse("scenario a\n procs A\n A: msgget 18446744073709551615 0\nend\n"), 0, "%s", err.reason);
+    cr_expect_eq(cat.items[0].steps[0].arg[0].term[0].value, -1, "beyond LONG_MAX reads as unsigned");
+}
+
+Test(hostile, an_empty_group_leaves_no_empty_step)
+{
+    expect_error("scenario a-{x}\n for x in []\n procs A\n {x}\nend\n", 4, "empty");
+    expect_error("scenario a-{x}\n for x in []\n procs A\n A: {x}\nend\n", 4, "not followed by an operation");
+    expect_error("scenario a-{x}\n for x in []\n procs A\n A: msgget {x} 0\nend\n", 4, "missing argument");
+}
+
+Test(hostile, every_parameter_not_in_the_name_is_appended)
+{
+    cr_assert_eq(parse("scenario s-{e}\n for a in 1\n for b in 2\n for c in 3\n for d in 4\n for e in 5\n"
+                       " procs A\n A: msgget {a}+{b}+{c}+{d}+{e} 0\nend\n"), 0, "%s", err.reason);
+    cr_expect_str_eq(cat.items[0].name, "s-5[a=1,b=2,c=3,d=4]");
+    cr_assert_eq(parse("scenario t-{h8}\n for a1 a2 in (1 2)\n for b in 3\n for c in 4\n for d in 5\n"
+                       " for e in 6\n for f in 7\n for g in 8\n for h1 h2 h3 h4 h5 h6 h7 h8 in (a b c d e f g h)\n"
+                       " procs A\n A: msgget {a1}+{a2}+{b}+{c}+{d}+{e}+{f}+{g} 0 => any x={h1}{h2}{h3}{h4}{h5}{h6}{h7}{h8}\n"
+                       "end\n"), 0, "%s", err.reason);
+    cr_expect_str_eq(cat.items[0].name, "t-h[a1=1,a2=2,b=3,c=4,d=5,e=6,f=7,g=8,h1=a,h2=b,h3=c,h4=d,h5=e,h6=f,h7=g]");
+}
+
+Test(hostile, an_expansion_beyond_the_cap_is_refused_with_the_cap, .timeout = 10)
+{
+    expect_error("scenario a-{x}-{y}\n for x in 0..1023\n for y in 0..1023\n procs A\n"
+                 " A: msgget {x}+{y} 0\nend\n", 3, "at most 10000 instances");
+    expect_error("scenario a-{x}-{y}-{z}\n for x in 1..1000\n for y in 1..1000\n for z in 1..1000\n procs A\n"
+                 " A: msgget {x}+{y}+{z} 0\nend\n", 3, "at most 10000 instances");
+    /* each fits, together they do not */
+    expect_error("scenario a-{x}-{y}\n for x in 0..99\n for y in 0..59\n procs A\n A: msgget {x}+{y} 0\nend\n"
+                 "scenario b-{x}-{y}\n for x in 0..99\n for y in 0..59\n procs A\n A: msgget {x}+{y} 0\nend\n",
+                 9, "at most 10000 instances");
+    /* bytes rather than instances */
+    expect_error("scenario a-{x}\n for x in 1..300\n procs A\n A: msgsnd {x} 1 fill(262144) 0\nend\n", 4,
+                 "at most 64 MiB a file");
+    expect_error("scenario a\n procs A\n A: msgsnd 0 1 fill(262145) 0\nend\n", 3, "data size 262145 outside");
+}
+
+Test(hostile, long_words_are_refused_or_read_whole_never_cut)
+{
+    char text[2048], zeros[301];
+    memset(zeros, '0', 300);
+    zeros[300] = '\0';
+    snprintf(text, sizeof(text), "scenario a\n procs A\n A: semop 0 0:-1:%s1\nend\n", zeros);
+    cr_assert_eq(parse(text), 0, "%s", err.reason);
+    cr_expect_eq(cat.items[0].steps[0].sop[0].flg.term[0].value, 1);
+    char caps[2048] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(caps, "CAP_CHOWN,");
+    snprintf(text, sizeof(text), "scenario a\n procs A\n A: capdrop %sCAP_BOGUS\nend\n", caps);
+    expect_error(text, 3, "unknown capability 'CAP_BOGUS'");
+    char only[2048] = "";
+    for (int i = 0; i < 12; i++)
+        strcat(only, "kernel,");
+    snprintf(text, sizeof(text), "scenario a\n only %sbsd a reason\n procs A\n A: msgget 0 0\nend\n", only);
+    expect_error(text, 2, "only BACKEND");
+}
+
+Test(hostile, deadlines_are_bounded)
+{
+    expect_error("scenario a\n deadline step=1e300s\n procs A\n A: msgget 0 0\nend\n", 2, "at most");
+    expect_error("scenario a\n deadline scenario=9223372036854775807ms\n procs A\n A: msgget 0 0\nend\n", 2, "at most");
+    expect_error("scenario a\n deadline step=nans\n procs A\n A: msgget 0 0\nend\n", 2, "not a duration");
+}
+
+Test(hostile, a_nul_byte_is_refused_with_its_line)
+{
+    char path[] = "/tmp/svipc-nul-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    static const char text[] = "scenario a\n procs A\n A: msgget 0 0\0\nend\n";
+    cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+    close(fd);
+    char *paths[] = { path };
+    catalog_free(&cat);         /* the previous catalog, if any */
+    cr_assert_eq(catalog_load(&cat, paths, 1, &err), -1);
+    unlink(path);
+    cr_expect_eq(err.line, 3, "line %d: %s", err.line, err.reason);
+    cr_expect(strstr(err.reason, "NUL"), "%s", err.reason);
+}
+
+Test(hostile, a_refused_file_keeps_nothing_and_a_freed_catalog_gives_everything_back)
+{
+    static const char good[] = "scenario a-{x}\n for x in 1..100\n procs A B\n A: msgget {x} IPC_CREAT -> $q\n"
+                               " B: msgsnd $q 1 fill(100) 0 => 0\n A: msgrcv $q 100 0 0 => 100 text=fill(100)\nend\n";
+    static const char bad[] = "scenario b-{x}\n for x in 1..100\n procs A\n A: msgget {x} 0\nend\n"
+                              "scenario c\n procs A\n A: nope\nend\n";
+    /* Rounds of parsing: what the allocator keeps cached is bounded, a
+     * leak grows with the rounds (each round makes some 100 KB).  No
+     * assertion between the measures: Criterion's bookkeeping allocates. */
+    struct catalog c = { 0 };
+    struct parse_error e;
+    int refused = 0, parsed = 0;
+    for (int round = 0; round < 5; round++) {
+        refused += parse_text(&c, "bad.svipc", bad, &e) == -1;
+        parsed += parse_text(&c, "good.svipc", good, &e) == 0;
+        catalog_free(&c);
+    }
+    size_t before = mallinfo2().uordblks;
+    for (int round = 0; round < 100; round++) {
+        refused += parse_text(&c, "bad.svipc", bad, &e) == -1;
+        parsed += parse_text(&c, "good.svipc", good, &e) == 0;
+        refused += parse_text(&c, "bad.svipc", bad, &e) == -1;
+        catalog_free(&c);
+    }
+    size_t after = mallinfo2().uordblks;
+    cr_expect_eq(refused, 205);
+    cr_expect_eq(parsed, 105);
+    cr_expect_lt(after, before + 256 * 1024, "100 rounds kept %zu bytes", after - before);
+    cr_expect_eq(c.count, 0);
 }

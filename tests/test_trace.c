@@ -66,3 +66,38 @@ Test(trace, golden_files_load_and_malformed_lines_are_named)
     cr_expect(strstr(why, want), "%s", why);
     unlink(path);
 }
+
+/* golden_load of TEXT written to a file; WHY gets the reason of a refusal. */
+static json_t *golden_of(const char *text, char *why, size_t size)
+{
+    char path[] = "/tmp/svipc-golden-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    json_t *g = golden_load(path, why, size);
+    unlink(path);
+    return g;
+}
+
+Test(trace, a_golden_file_without_traces_or_cut_short_is_refused)
+{
+    char why[1024];
+    cr_expect_null(golden_of("", why, sizeof(why)));
+    cr_expect(strstr(why, "no recorded trace"), "%s", why);
+    cr_expect_null(golden_of("\n\n", why, sizeof(why)));
+    cr_expect_null(golden_load("/tmp", why, sizeof(why)));
+    cr_expect(strstr(why, "/tmp: Is a directory"), "%s", why);
+    cr_expect_null(golden_of("{\"name\":\"a\",\"trace\":[]}\n{\"name\":\"b\",\"tra", why, sizeof(why)));
+    cr_expect(strstr(why, ":2: the last line is cut short"), "%s", why);
+    /* a result file serves as a golden file: its end record is not a trace */
+    json_t *g = golden_of("{\"name\":\"a\",\"backend\":\"kernel\",\"status\":\"pass\",\"trace\":[]}\n"
+                          "{\"kind\":\"run\",\"complete\":true,\"results\":1}\n", why, sizeof(why));
+    cr_assert(g, "%s", why);
+    cr_expect_eq(json_object_size(g), 1);
+    json_decref(g);
+    /* the last line without its newline, but whole, is read */
+    g = golden_of("{\"name\":\"a\",\"trace\":[]}", why, sizeof(why));
+    cr_expect(g, "%s", why);
+    json_decref(g);
+}

@@ -20,10 +20,10 @@ ref     slow-one   timeout  the model does not time out yet   # trailing comment
 """
 
 
-def run_gate(tmp_path, records, baseline=BASELINE, extra=()):
+def run_gate(tmp_path, records, baseline=BASELINE, extra=(), **write):
     b = tmp_path / "baseline.txt"
     b.write_text(baseline)
-    r = write_results(tmp_path / "run.jsonl", records)
+    r = write_results(tmp_path / "run.jsonl", records, **write)
     return gate.main(["--baseline", str(b), *extra, r])
 
 
@@ -74,3 +74,23 @@ def test_malformed_baseline_names_file_and_line(tmp_path, capsys, text, reason):
     assert run_gate(tmp_path, [result("x", "pass")], baseline="# header\n" + text) == 2
     err = capsys.readouterr().err
     assert f"baseline.txt:{2 if 'twice' not in reason else 3}: " in err and reason in err
+
+
+def test_an_incomplete_run_fails_the_gate_with_that_reason(tmp_path, capsys):
+    records = [result("good", "pass"), result("known-bad", "fail", reason="EINVAL")]
+    # killed between two lines: no end record
+    assert run_gate(tmp_path, records, end=False) == 1
+    out = capsys.readouterr().out
+    assert "gate: FAILED: incomplete run:" in out and "has no end record" in out
+    # killed in the middle of a line: the complete lines are read, the run is incomplete
+    assert run_gate(tmp_path, records, end=False, tail='{"name": "later", "sta') == 1
+    out = capsys.readouterr().out
+    assert "2 results" in out and "the last line is cut short" in out and "gate: FAILED: incomplete run" in out
+    # the same results, finished: the gate passes
+    assert run_gate(tmp_path, records) == 0
+
+
+def test_a_malformed_line_before_the_last_is_still_an_error(tmp_path, capsys):
+    records = [result("good", "pass")]
+    assert run_gate(tmp_path, records, end=False, tail='{"name": \n{"kind": "run"}\n') == 2
+    assert "run.jsonl:2: not JSON" in capsys.readouterr().err

@@ -23,8 +23,21 @@ def result(name, status, backend="kernel", reason="", trace=None, file="suites/m
     return r
 
 
-def write_results(path, records):
+def end_record(records):
+    """The record svipc writes once a run is done: it counts the results."""
+    results = [r for r in records if "kind" not in r]
+    count = lambda s: sum(1 for r in results if r["status"] == s)
+    return {"kind": "run", "complete": True, "results": len(results), "passed": count("pass"),
+            "failed": len(results) - count("pass") - count("skip"), "skipped": count("skip")}
+
+
+def write_results(path, records, end=True, tail=""):
+    """RECORDS as svipc writes them; END: with the end record of a finished
+    run; TAIL: text after the last line (a line cut short)."""
     with open(path, "w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r) + "\n")
+        if end and any("kind" not in r for r in records):
+            f.write(json.dumps(end_record(records)) + "\n")
+        f.write(tail)
     return str(path)

@@ -2,6 +2,7 @@
 the matrix, plots and divergences side by side; the JUnit file parses and
 counts right; malformed input is refused with file and line."""
 
+import json
 import os
 import xml.etree.ElementTree as ET
 
@@ -39,7 +40,8 @@ def sample(tmp_path):
 
 def test_html_has_summary_matrix_plots_and_both_traces(tmp_path):
     path = sample(tmp_path)
-    results, benches = load_all([path])
+    results, benches, incomplete = load_all([path])
+    assert incomplete == []
     page = html_report.build(results, benches, [path])
     assert "<h2>Summary</h2>" in page and "<h2>Areas and themes</h2>" in page
     assert page.count("data:image/png;base64,") == 3          # results, timing, throughput
@@ -55,7 +57,7 @@ def test_html_has_summary_matrix_plots_and_both_traces(tmp_path):
 
 
 def test_junit_parses_and_counts(tmp_path):
-    results, _ = load(sample(tmp_path))
+    results = load(sample(tmp_path)).results
     root = ET.fromstring(junit.build(results))
     cases = root.findall(".//testcase")
     assert len(cases) == len(results) == 7
@@ -68,7 +70,7 @@ def test_junit_parses_and_counts(tmp_path):
 
 
 def test_markdown_summary(tmp_path):
-    results, _ = load(sample(tmp_path))
+    results = load(sample(tmp_path)).results
     text = markdown.build(results)
     assert "| run:kernel | 3 | 1 | 1 | 0 | 0 |" in text
     assert "Divergences: 1." in text
@@ -79,7 +81,7 @@ def test_markdown_summary(tmp_path):
 def test_runs_of_two_machines_are_compared(tmp_path):
     a = write_results(tmp_path / "linux.jsonl", [result("s", "pass", trace=KERNEL_TRACE)])
     b = write_results(tmp_path / "emulator.jsonl", [result("s", "pass", trace=REF_TRACE)])
-    results, _ = load_all([a, b])
+    results, _, _ = load_all([a, b])
     found = divergences(results)
     assert len(found) == 1
     assert (found[0].left_label, found[0].right_label, found[0].differing) == \
@@ -88,6 +90,10 @@ def test_runs_of_two_machines_are_compared(tmp_path):
 
 @pytest.mark.parametrize("line, reason", [
     ("not json", "not JSON"),
+    ('{"name": "x", "backend": "kernel", "status": "pass", "line": "three"}', '"line" has the wrong type'),
+    ('{"kind": "run", "complete": true, "results": 5}', "counts another number of results"),
+    ('{"kind": "run", "complete": false, "results": 1}', 'needs "complete": true'),
+    ('{"kind": "weather"}', 'unknown "kind"'),
     ('{"name": "x", "backend": "kernel"}', 'needs a string "status"'),
     ('{"name": "x", "backend": "kernel", "status": "maybe"}', 'unknown status "maybe"'),
     ('[1, 2]', "a result is a JSON object"),
@@ -95,7 +101,7 @@ def test_runs_of_two_machines_are_compared(tmp_path):
 ])
 def test_malformed_input_names_file_and_line(tmp_path, line, reason):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"name": "ok", "backend": "kernel", "status": "pass"}\n' + line + "\n")
+    path.write_text('{"name": "ok", "backend": "kernel", "status": "pass"}\n' + line + "\n\n")
     with pytest.raises(ResultsError) as e:
         load(str(path))
     assert str(e.value).startswith(f"{path}:2: ") and reason in str(e.value)
@@ -112,3 +118,29 @@ def test_cli_writes_all_three_or_nothing(tmp_path, capsys):
     assert report.main(["--out", str(empty), str(bad)]) == 2
     assert f"{bad}:1: not JSON" in capsys.readouterr().err
     assert not empty.exists()
+
+
+def test_a_run_killed_mid_write_is_an_incomplete_run_not_a_malformed_file(tmp_path, capsys):
+    records = [result("ok-1", "pass"), result("broken", "fail", reason="expected 5")]
+    cut = write_results(tmp_path / "killed.jsonl", records, end=False, tail='{"name": "ok-2", "backe')
+    f = load(cut)
+    assert [r.name for r in f.results] == ["ok-1", "broken"]
+    assert f.incomplete.startswith(f"incomplete run: {cut}:3: the last line is cut short")
+    stopped = write_results(tmp_path / "stopped.jsonl", records, end=False)
+    assert "has no end record" in load(stopped).incomplete
+    assert load(write_results(tmp_path / "done.jsonl", records)).incomplete == ""
+    # the report is written, and says so everywhere
+    out = tmp_path / "out"
+    assert report.main(["--out", str(out), cut]) == 0
+    assert "incomplete run" in capsys.readouterr().err
+    assert "incomplete run" in (out / "report.html").read_text()
+    assert "**incomplete run" in (out / "summary.md").read_text()
+    root = ET.parse(out / "junit.xml").getroot()
+    assert root.find("testsuite[@name='svipc.run']/testcase/error").get("type") == "incomplete"
+
+
+def test_a_record_after_the_end_of_the_run_is_refused(tmp_path):
+    path = write_results(tmp_path / "two.jsonl", [result("a", "pass")], tail=json.dumps(result("b", "pass")) + "\n")
+    with pytest.raises(ResultsError) as e:
+        load(path)
+    assert str(e.value).startswith(f"{path}:3: a record after the end of the run")
