@@ -100,7 +100,7 @@ $(BUILD)/svipc-static: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 vm: $(BUILD)/svipc-static
 
 # Ordinary programs of System V IPC, run on the kernel and on the preload library.
-$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
+$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity $(BUILD)/msg_pairs: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -o $@ $<
 
 # A deliberately wrong wrapper for the exec: target's test (it breaks msgrcv).
