@@ -34,4 +34,21 @@ static inline const char *en(long r) { return r < 0 ? strerrorname_np(errno) : "
 #define DONE() do { printf("# %s\n", repro_diverged ? "DIVERGED" : "all linux-like"); return repro_diverged; } while (0)
 static inline void msleep(int ms) { struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L}; nanosleep(&ts, 0); }
 static inline int become_uid(int uid) { return setresgid(uid, uid, uid) || setresuid(uid, uid, uid) ? -1 : 0; }
+/* wait up to MS milliseconds until task PID sleeps (state S in /proc/PID/stat): 0 when it does, -1 if not */
+static inline int wait_sleeping(pid_t pid, int ms) {
+  char path[64], st[512]; snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  for (int t = 0; t < ms; t++) {
+    FILE *f = fopen(path, "r");
+    if (f) { size_t n = fread(st, 1, sizeof st - 1, f); fclose(f); st[n] = 0;
+             char *p = strrchr(st, ')'); if (p && p[1] == ' ' && p[2] == 'S') return 0; }
+    msleep(1);
+  }
+  return -1;
+}
+/* reap child PID within MS milliseconds: its wait status, or -1 when it is still running */
+static inline int reap_within(pid_t pid, int ms) {
+  int st;
+  for (int t = 0; t < ms; t++) { if (waitpid(pid, &st, WNOHANG) == pid) return st; msleep(1); }
+  return -1;
+}
 #endif
