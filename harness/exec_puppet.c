@@ -166,23 +166,6 @@ static pid_t wait_child(pid_t pid, int *status)
     return got;
 }
 
-/* Whether process PID has finished exiting: a zombie, or already reaped. */
-static int is_dead(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 1;
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')');        /* the state follows the command name */
-    return !paren || paren[1] == '\0' || paren[2] == 'Z' || paren[2] == 'X';
-}
-
 /* P has closed its channel: it is exiting.  Its channel closes
  * (exit_files) before it becomes a zombie (exit_notify), so wait for that
  * too: a step after it must find it dead, not still exiting. */
@@ -192,7 +175,7 @@ static void mark_gone(struct puppets *x, struct pproc *p, double deadline)
     close(p->channel);
     p->channel = -1;
     struct timespec pause = { 0, 20000 };
-    while (!is_dead(p->outer) && now() < deadline)
+    while (!proc_has_exited(p->outer) && now() < deadline)
         nanosleep(&pause, NULL);
     if (x->be->process_gone)
         x->be->process_gone(p->inner);
