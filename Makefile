@@ -15,12 +15,12 @@ RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
 
-HARNESS := names scenario ops abi region procfs parse catalog request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage
+HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
-PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
+PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o $(BUILD)/pic/ref_procfs.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
            test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets
@@ -62,7 +62,7 @@ $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 
 # The puppet alone, static, for each architecture whose cross compiler is
 # here (qemu-user targets); and svipc static, for the linux-6.1 target's VM.
-PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/abi.c \
+PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/abi.c harness/tool_run.c \
               harness/wire.c harness/kernel_calls.c impl/ctl_cmd.c
 PUPPET_CC_x86_64  := $(CC)
 PUPPET_CC_aarch64 := aarch64-linux-gnu-gcc
@@ -100,7 +100,8 @@ $(BUILD)/svipc-static: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 vm: $(BUILD)/svipc-static
 
 # Ordinary programs of System V IPC, run on the kernel and on the preload library.
-$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity $(BUILD)/msg_pairs: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
+PROGRAMS := $(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity $(BUILD)/msg_pairs $(BUILD)/ipc_tools_demo $(BUILD)/sysctl_demo
+$(PROGRAMS): $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -o $@ $<
 
 # A deliberately wrong wrapper for the exec: target's test (it breaks msgrcv).
@@ -117,11 +118,11 @@ $(PRELOAD): $(PIC_OBJ)
 $(BUILD)/tests/libsvipc-ref-other.so: impl/*.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Iimpl '-DREF_LOG_SIZE=(2UL << 20)' -o $@ \
-	  $(IMPL:%=impl/%.c) impl/preload.c -ldl
+	  $(IMPL:%=impl/%.c) impl/preload.c impl/ref_procfs.c -ldl
 
 $(BUILD)/tests/test_ref_arena: $(BUILD)/tests/libsvipc-ref-other.so
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity
+$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(PROGRAMS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion -ldl
 

@@ -8,7 +8,8 @@ set -eu
 # base: what `make run` and `make check` need.
 #   Build:   libjansson-dev (trace JSON), pkgconf.
 #   Tests:   libcriterion-dev (the project's own unit tests).
-#   Tools:   util-linux (ipcs, used to check for leaks).
+#   Tools:   util-linux (ipcmk, ipcrm, ipcs, lsipc: the tool steps of suites/tools/,
+#            and ipcs to check for leaks).
 #   Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
 #   Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
 #   Coverage: manpages-dev (the pages whose items suites/coverage.map must list).

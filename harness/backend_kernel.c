@@ -55,6 +55,7 @@ const struct backend backend_kernel = {
     .begin_scenario = kernel_begin_scenario,
     .blocked_in = kernel_blocked_in,
     .calls = &kernel_calls,
+    .ipc_calls = KERNEL_IPC_CALLS,
 };
 
 const struct backend *backend_by_name(const char *name)

@@ -444,6 +444,14 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
             snprintf(why, size, "process %s did not start", s->proc_name[i]);
             goto fail;
         }
+    /* via= steps need the ipc(2) multiplexer, which only some
+     * architectures have: the puppets' say */
+    const struct abi *abi = abi_by_id(x->proc[0].abi);
+    if (s->needs_ipc_multiplexer && abi && !abi->has_ipc) {
+        *status = SC_SKIP;
+        snprintf(why, size, "no ipc(2) on %s (via= steps run on --target qemu-i386)", abi->name);
+        goto fail;
+    }
     return &x->base;
 fail:
     puppets_end(&x->base);
@@ -513,7 +521,13 @@ static void puppets_perform(struct executor *base, int proc, int target, const s
         snprintf(out->detail, sizeof(out->detail), "socketpair: %s", strerror(errno));
         return;
     }
-    int sent = wire_send(p->channel, &rq->head, sizeof(rq->head), rq->data, rq->len, child[1]);
+    /* the step's deadline, for a call that keeps one itself (a tool step's program) */
+    struct wire_request head = rq->head;
+    const struct op_desc *d = op_desc(op);
+    for (int i = 0; i < STEP_ARGS; i++)
+        if (d->slot[i] == SLOT_DEADLINE)
+            head.arg[i] = (int64_t)(deadline * 1e9);
+    int sent = wire_send(p->channel, &head, sizeof(head), rq->data, rq->len, child[1]);
     int send_errno = errno;
     if (child[1] >= 0)
         close(child[1]);

@@ -16,6 +16,7 @@
 #include "serve.h"
 #include "puppet.h"
 #include "results.h"
+#include "tool.h"
 #include "trace.h"
 
 #include <errno.h>
@@ -301,6 +302,7 @@ struct run_state {
     char last_path[4096];          /* "" when the state directory is not used */
     int began;                     /* begin_run let the run start */
     int passed, failed, skipped, timeouts, errors, divergences;
+    int runs_tools;                /* a selected scenario runs util-linux's programs */
     json_t *skip_reasons;          /* "backend: reason" -> count */
     const char *target;            /* the target's name, in every result */
     struct timespec started;       /* when the run began (the end record's seconds) */
@@ -378,7 +380,7 @@ static void cross_check(struct run_state *st, int first_job)
     for (int k = 0; k < st->per_scenario; k++) {
         json_t *r = st->results[first_job + k];
         const char *status = json_string_value(json_object_get(r, "status"));
-        if (!st->golden || strcmp(status, "skip") == 0)
+        if (!st->golden || strcmp(status, "skip") == 0 || json_is_false(json_object_get(r, "golden")))
             continue;
         const char *name = json_string_value(json_object_get(r, "name"));
         json_t *want = json_object_get(st->golden, name);
@@ -577,6 +579,8 @@ static int command_run(const struct options *o, const struct catalog *cat)
             continue;
         for (int b = 0; b < nb; b++)
             st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = o->backends[b] };
+        for (int k = 0; k < cat->items[i].nsteps; k++)
+            st.runs_tools |= cat->items[i].steps[k].op == OP_TOOL;
     }
     if (st.njobs == 0) {
         fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter || o->exact_name ? " " : "",
@@ -652,6 +656,9 @@ static int command_run(const struct options *o, const struct catalog *cat)
     clock_gettime(CLOCK_MONOTONIC, &ended);
     double seconds = (double)(ended.tv_sec - st.started.tv_sec) + (ended.tv_nsec - st.started.tv_nsec) / 1e9;
     json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped, st.target, seconds);
+    char tools_version[128];
+    if (end && st.runs_tools && tool_package_version(tools_version, sizeof(tools_version)) == 0)
+        json_object_set_new(end, "util_linux", json_string(tools_version));   /* the tool steps' programs */
     char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
     json_decref(end);
     if (complete && end_text) {

@@ -4,6 +4,7 @@
  * Must not: interpret operations (model_apply does) or wake processes. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
+#include "ref_sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -425,22 +426,22 @@ static int trusted(int fd, const char *path, int shared, char *why, size_t size)
 
 int ref_arena_open_path(struct ref_arena *a, const char *path, int shared, char *why, size_t size)
 {
-    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    int fd = ref_sys_open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT)
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = ref_sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST)                /* made meanwhile by another process */
-        fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        fd = ref_sys_open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(why, size, "%s: %s", path, errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
         return -1;
     }
     if (!trusted(fd, path, shared, why, size)) {
-        close(fd);
+        ref_sys_close(fd);
         return -1;
     }
     if (flock(fd, LOCK_EX) < 0) {
         snprintf(why, size, "%s: flock: %s", path, strerror(errno));
-        close(fd);
+        ref_sys_close(fd);
         return -1;
     }
     /* under the flock: empty, or left half-made by a maker that died, is
@@ -461,7 +462,7 @@ int ref_arena_open_path(struct ref_arena *a, const char *path, int shared, char 
     }
     flock(fd, LOCK_UN);
     if (rc < 0)
-        close(fd);
+        ref_sys_close(fd);
     return rc;
 }
 
@@ -474,7 +475,7 @@ static int thread_exists(pid_t tid)
         return 0;
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)tid, (int)tid);
-    return access(path, F_OK) == 0 || syscall(SYS_tgkill, tid, tid, 0) == 0 || errno != ESRCH;
+    return ref_sys_access(path, F_OK) == 0 || syscall(SYS_tgkill, tid, tid, 0) == 0 || errno != ESRCH;
 }
 
 /* The lock is glibc's robust mutex, which makes a holder's death visible
