@@ -75,6 +75,8 @@ _Noreturn void serve(const struct catalog *cat, const struct serve_settings *set
             env.launch = t->launch;
             env.observe = (int)t->observe;
         }
+        if (set->processes_why && set->processes_why[0])
+            snprintf(env.processes_why, sizeof(env.processes_why), "%s", set->processes_why);
     }
     struct job_msg job;
     while (serve_read_all(jobs_fd, &job, sizeof(job)) == 0) {

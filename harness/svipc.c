@@ -17,6 +17,7 @@
 #include "puppet.h"
 #include "results.h"
 #include "trace.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -606,6 +607,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     runner_args[nargs] = NULL;
     struct pool_options popt = {
         .target = &target,
+        .own_namespaces = userns_active(),
         .runner_args = runner_args,
         .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
         .started = begin_run,
@@ -760,6 +762,18 @@ static int command_show(const struct options *o, const struct catalog *cat)
     return 0;
 }
 
+/* Whether the run starts scenario processes on this machine, in namespaces
+ * of their own: a backend other than the model, on the host (a sandbox or
+ * a VM makes its own). */
+static int runs_processes_here(const struct options *o)
+{
+    int processes = 0;
+    for (int b = 0; b < o->nbackends; b++)
+        processes |= o->backends[b] != &backend_model;
+    const char *t = o->target ? o->target : "native";
+    return processes && (strcmp(t, "native") == 0 || strncmp(t, "exec:", 5) == 0 || strncmp(t, "qemu-", 5) == 0);
+}
+
 /* What the command printed reached its standard output: 0, or 2 said why. */
 static int stdout_written(void)
 {
@@ -801,6 +815,8 @@ int main(int argc, char **argv)
         free(o.paths);
         return rc < 0 ? stdout_written() : rc;
     }
+    if (strcmp(o.command, "run") == 0 && runs_processes_here(&o))
+        userns_enter(argv, 0);         /* without root: in a user namespace of svipc's own */
     struct catalog cat;
     if ((rc = load(&o, &cat)) == 0) {
         if (strcmp(o.command, "list") == 0) {
