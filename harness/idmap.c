@@ -48,6 +48,17 @@ int id_mapped(const struct id_map *map, unsigned long id)
     return 0;
 }
 
+static int identity(const struct id_map *map)
+{
+    return map->n < 0 || (map->n == 1 && map->range[0].inside == 0 && map->range[0].outside == 0 &&
+                          map->range[0].count == 4294967295UL);
+}
+
+int id_maps_initial(const struct id_maps *m)
+{
+    return identity(&m->uid) && identity(&m->gid);
+}
+
 /* The ids MAP maps, as "0-65536" or "0". */
 static void describe(const struct id_map *map, char *out, size_t size)
 {

@@ -33,6 +33,10 @@ struct id_maps {
 /* This process's maps into M (fields unknown when /proc cannot tell). */
 void id_maps_read(struct id_maps *m);
 
+/* Whether M is the initial user namespace's (every id, as itself): where
+ * root has the capabilities that capable() checks, not only ns_capable(). */
+int id_maps_initial(const struct id_maps *m);
+
 /* Whether ID is mapped by MAP. */
 int id_mapped(const struct id_map *map, unsigned long id);
 

@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "pool.h"
 #include "output.h"
+#include "progress.h"
 #include "serve.h"
 #include "puppet.h"
 #include "results.h"
@@ -64,6 +65,8 @@ static void usage(FILE *to)
           "  --scenario-deadline MS      per-scenario deadline when it sets none (30000; at most a day)\n"
           "  --no-pin                    do not pin each runner and its scenarios to one CPU\n"
           "  -v                          print every scenario, not only failures\n"
+          "  -q                          no live status line (drawn on standard error when it is\n"
+          "                              a terminal)\n"
           "The last line is 'N passed, N failed, N skipped'.  Exit status: 0 all passed,\n"
           "1 something failed, 2 the run could not be done or tested too little (nothing,\n"
           "or more than half of the selected instances skipped).\n",
@@ -83,6 +86,7 @@ struct options {
     const char *json_path, *record_path, *golden_path;
     long step_ms, scenario_ms;
     int verbose;
+    int quiet;                     /* -q: no status line */
     int no_pin;
     const char *show_name;
     const char *map_path, *results_path;
@@ -181,6 +185,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             return -1;
         } else if (strcmp(a, "-v") == 0) {
             o->verbose = 1;
+            takes = 0;
+        } else if (strcmp(a, "-q") == 0) {
+            o->quiet = 1;
             takes = 0;
         } else if (strcmp(a, "--no-pin") == 0) {
             o->no_pin = 1;
@@ -301,6 +308,8 @@ struct run_state {
     int began;                     /* begin_run let the run start */
     int passed, failed, skipped, timeouts, errors, divergences;
     json_t *skip_reasons;          /* "backend: reason" -> count */
+    int arrived;                   /* results in, in any order */
+    struct progress progress;      /* the status line on a terminal */
 };
 
 /* Mark R as diverging from OTHER_TRACE (of OTHER_LABEL: "golden", "kernel")
@@ -476,13 +485,23 @@ static void on_result(void *ctx, int job, json_t *result)
 {
     struct run_state *st = ctx;
     st->results[job] = result;
+    st->arrived++;
     /* print in job order: a scenario's jobs are adjacent */
     while (st->printed < st->njobs) {
         int first = st->printed;
+        int complete = 1;
         for (int k = 0; k < st->per_scenario; k++)
-            if (!st->results[first + k])
-                return;
+            complete &= st->results[first + k] != NULL;
+        if (!complete)
+            break;
         cross_check(st, first);
+        int quiet = !st->o->verbose;    /* nothing printed: the status line stays */
+        for (int k = 0; k < st->per_scenario; k++) {
+            const char *status = json_string_value(json_object_get(st->results[first + k], "status"));
+            quiet &= strcmp(status, "pass") == 0 || strcmp(status, "skip") == 0;
+        }
+        if (!quiet)
+            progress_hide(&st->progress);
         for (int k = 0; k < st->per_scenario; k++) {
             print_result(st, st->results[first + k]);
             json_decref(st->results[first + k]);
@@ -491,6 +510,7 @@ static void on_result(void *ctx, int job, json_t *result)
         st->printed += st->per_scenario;
         fflush(stdout);
     }
+    progress_update(&st->progress, st->arrived, st->failed);
 }
 
 /* Whether an output of the run is also one of its inputs (the golden
@@ -580,6 +600,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
     st.skip_reasons = json_object();
+    progress_start(&st.progress, st.njobs, o->quiet);
     /* a target other than the host is judged against Linux's traces: the
      * golden file is loaded by begin_run (o->golden_path) */
     struct target target;
@@ -619,6 +640,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     for (int j = 0; st.results && j < st.njobs; j++)
         json_decref(st.results[j]);          /* a run stopped half-way leaves some */
     json_decref(st.golden);
+    progress_end(&st.progress);
     if (!st.began) {                         /* refused before anything ran: said why */
         json_decref(st.skip_reasons);
         free(st.jobs);
@@ -816,7 +838,7 @@ int main(int argc, char **argv)
         return rc < 0 ? stdout_written() : rc;
     }
     if (strcmp(o.command, "run") == 0 && runs_processes_here(&o))
-        userns_enter(argv, 0);         /* without root: in a user namespace of svipc's own */
+        userns_enter(argv, o.quiet);   /* without root: in a user namespace of svipc's own */
     struct catalog cat;
     if ((rc = load(&o, &cat)) == 0) {
         if (strcmp(o.command, "list") == 0) {
