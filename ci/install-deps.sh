@@ -1,5 +1,7 @@
 #!/bin/sh
-# ci/install-deps.sh: install the Debian packages svipc needs to build, run and test.
+# ci/install-deps.sh [GROUP...]: install the Debian packages svipc needs to build,
+# run and test (GROUP base, the default), and those of the targets (GROUP
+# targets: emulators, cross compilers, gVisor, Debian 12's kernel for the VM).
 # Idempotent: installs only what is missing, so Make targets may call it freely.
 # Must not: use pip, download anything outside Debian's archive, or touch IPC state.
 set -eu
@@ -11,7 +13,24 @@ set -eu
 # Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
 # Coverage: manpages-dev (the pages whose items suites/coverage.map must list).
 # Sanitizers and fuzzing: clang-14 and libclang-rt-14-dev (ASan, UBSan, libFuzzer).
-packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev"
+# Rootless runs: uidmap (newuidmap and newgidmap, for a user's /etc/subuid range).
+# Installing: man-db and groff-base (svipc(1) rendered by man -l in the tests).
+# CI: yamllint (ci/github-actions.yml checked; actionlint is not packaged in Debian).
+base="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev uidmap man-db groff-base yamllint"
+# Targets: qemu-user (qemu-ARCH), the cross compilers of the static puppets
+# (keep their recommends; never gcc-multilib, which removes them), runsc
+# (gvisor), qemu-system-x86, Debian 12's kernel, a static busybox and cpio
+# (linux-6.1's initramfs).
+targets="qemu-user gcc-aarch64-linux-gnu crossbuild-essential-armhf crossbuild-essential-i386 runsc qemu-system-x86 linux-image-amd64 busybox-static cpio file"
+
+packages=""
+for group in "${@:-base}"; do
+    case "$group" in
+        base) packages="$packages $base" ;;
+        targets) packages="$packages $base $targets" ;;
+        *) echo "ci/install-deps.sh: unknown group $group (base, targets)" >&2; exit 2 ;;
+    esac
+done
 
 missing=""
 for p in $packages; do
@@ -32,5 +51,8 @@ echo "svipc: installing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 # An update failure (no network) should not hide a cached package list.
 $sudo apt-get update -qq >&2 || echo "svipc: apt-get update failed; trying the cached package lists" >&2
+# the targets' cross toolchains need their recommends (crossbuild-essential-*)
+recommends=--no-install-recommends
+case " $* " in *" targets "*) recommends= ;; esac
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing >&2
+$sudo apt-get install -y -qq $recommends $missing >&2

@@ -13,8 +13,10 @@
 #include "catalog.h"
 #include "pool.h"
 #include "output.h"
+#include "paths.h"
 #include "progress.h"
 #include "serve.h"
+#include "shard.h"
 #include "puppet.h"
 #include "results.h"
 #include "trace.h"
@@ -30,21 +32,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_SUITES "suites"
 #define MAX_BACKENDS 8                      /* backends of one run (a name may repeat) */
 #define MAX_DEADLINE_MS (24L * 3600 * 1000) /* a day, as a scenario's 'deadline' line */
 
 static void usage(FILE *to)
 {
     fputs("usage: svipc run [PATHS...] [options]   run scenarios and compare outcomes\n"
-          "       svipc list [PATHS...] [--filter GLOB]\n"
+          "       svipc list [PATHS...] [--filter GLOB] [--shard I/N]\n"
           "       svipc show NAME [PATHS...]       a scenario and its last trace\n"
           "       svipc coverage [PATHS...] [--map FILE] [--results FILE] [-v]\n"
           "                                        the coverage map checked against the catalog\n"
           "                                        and a run's results (default: the last run)\n"
-          "       svipc --help\n"
+          "       svipc --help | --version\n"
           "\n"
-          "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
+          "PATHS are scenario files or directories (default: the catalog svipc was installed\n"
+          "with, or its build tree's suites/; svipc --version says where).\n"
           "run options:\n"
           "  --target NAME               where the system under test runs: native (default),\n"
           "                              exec:CMD (puppets through a wrapper), qemu-x86_64,\n"
@@ -57,6 +59,9 @@ static void usage(FILE *to)
           "  --filter GLOB               only scenarios whose name matches GLOB\n"
           "  --name NAME                 only the scenario called exactly NAME\n"
           "  -j N                        N scenarios in parallel, one namespace each\n"
+          "  --shard I/N                 only the I-th of N parts of the selected instances\n"
+          "                              (by a hash of each name: stable as the catalog grows);\n"
+          "                              reports/report.py --merge joins the parts' --json files\n"
           "  --json FILE                 write every result, with its trace, as JSON Lines\n"
           "  --record FILE               write the traces of this run (a golden file)\n"
           "  --golden FILE               compare each trace with a recorded one\n"
@@ -91,7 +96,23 @@ struct options {
     const char *show_name;
     const char *map_path, *results_path;
     const char *target;          /* where the system under test runs (target.h) */
+    struct shard shard;          /* --shard I/N; count 0: all */
+    char catalog[4096], golden[4096], map[4096];   /* svipc's own (paths.h), the defaults */
 };
+
+/* svipc --version: the version, the catalog's commit, where its files are. */
+static void print_version(const struct options *o)
+{
+    char library[4096];
+    const char *commit = svipc_catalog_commit();
+    svipc_path(SVIPC_LIBRARY, library, sizeof(library));
+    printf("svipc %s\n", svipc_version());
+    if (commit)
+        printf("catalog commit: %s (git describe when svipc was built)\n", commit);
+    else
+        printf("catalog commit: unknown (built without git, from a source tarball)\n");
+    printf("catalog: %s\nlibrary: %s\n", o->catalog, library);
+}
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -166,6 +187,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         usage(stdout);
         return -1;
     }
+    svipc_path(SVIPC_CATALOG, o->catalog, sizeof(o->catalog));
+    svipc_path(SVIPC_GOLDEN, o->golden, sizeof(o->golden));
+    svipc_path(SVIPC_COVERAGE_MAP, o->map, sizeof(o->map));
+    if (strcmp(o->command, "--version") == 0) {
+        print_version(o);
+        return -1;
+    }
     if (strcmp(o->command, "run") && strcmp(o->command, "list") && strcmp(o->command, "show") &&
         strcmp(o->command, "coverage"))
         return bad_usage("unknown command '%s'", o->command);
@@ -201,7 +229,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--filter") && strcmp(a, "--name") && strcmp(a, "--backend") && strcmp(a, "-j") &&
                    strcmp(a, "--json") && strcmp(a, "--record") && strcmp(a, "--golden") &&
                    strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline") && strcmp(a, "--map") &&
-                   strcmp(a, "--results") && strcmp(a, "--target")) {
+                   strcmp(a, "--results") && strcmp(a, "--target") && strcmp(a, "--shard")) {
             return bad_usage("unknown option '%s'", a);
         } else if (!next) {
             return bad_usage("option %s needs a value", a);
@@ -211,6 +239,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->map_path = next;
         } else if (strcmp(a, "--target") == 0) {
             o->target = next;
+        } else if (strcmp(a, "--shard") == 0) {
+            if (shard_parse(next, &o->shard) < 0)
+                return bad_usage("--shard takes I/N with 1 <= I <= N <= 1000, not '%s'", next);
         } else if (strcmp(a, "--results") == 0) {
             o->results_path = next;
         } else if (strcmp(a, "--name") == 0) {
@@ -248,10 +279,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             return bad_usage("--record keeps the kernel's traces: --backend '%s' has no kernel", o->backend);
     }
     if (o->npaths == 0)
-        o->paths[o->npaths++] = DEFAULT_SUITES;
+        o->paths[o->npaths++] = o->catalog;
     /* a target is judged against the traces recorded on Linux */
     if (o->target && strcmp(o->target, "native") != 0 && !o->golden_path)
-        o->golden_path = DEFAULT_SUITES "/golden/linux.jsonl";
+        o->golden_path = o->golden;
     return 0;
 }
 
@@ -270,12 +301,18 @@ static int load(const struct options *o, struct catalog *cat)
     return 0;
 }
 
-/* Whether the options select the scenario called NAME. */
-static int selected(const struct options *o, const char *name)
+/* Whether the options select the scenario called NAME, before sharding. */
+static int matches(const struct options *o, const char *name)
 {
     if (o->exact_name && strcmp(o->exact_name, name) != 0)
         return 0;
     return !o->filter || fnmatch(o->filter, name, 0) == 0;
+}
+
+/* Whether the options select the scenario called NAME, in their shard. */
+static int selected(const struct options *o, const char *name)
+{
+    return matches(o, name) && shard_selects(&o->shard, name);
 }
 
 /* The state directory (.svipc or $SVIPC_STATE_DIR) and its last-run file. */
@@ -543,6 +580,11 @@ static int outputs_clash(const struct run_state *st, const struct catalog *cat)
     return 0;
 }
 
+static const char *target_name(const struct options *o)
+{
+    return o->target ? o->target : "native";
+}
+
 /* The run's verdict on what it tested: 0, or 2 with the reason printed
  * when it tested nothing or skipped most of what was selected. */
 static int tested_enough(const struct run_state *st)
@@ -586,11 +628,24 @@ static int command_run(const struct options *o, const struct catalog *cat)
         perror("svipc");
         return 2;
     }
+    struct shard_selection whole;          /* what every shard of this run selects */
+    shard_selection_start(&whole, o->shard, target_name(o));
+    for (int b = 0; b < nb; b++)
+        shard_selection_backend(&whole, o->backends[b]->name);
     for (int i = 0; i < cat->count; i++) {
-        if (!selected(o, cat->items[i].name))
+        if (!matches(o, cat->items[i].name))
+            continue;
+        shard_selection_add(&whole, cat->items[i].name);
+        if (!shard_selects(&o->shard, cat->items[i].name))
             continue;
         for (int b = 0; b < nb; b++)
             st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = o->backends[b] };
+    }
+    if (st.njobs == 0 && o->shard.count && whole.instances) {
+        fprintf(stderr, "svipc: shard %d/%d holds none of the %d selected instances (fewer shards, or more "
+                        "instances)\n", o->shard.index, o->shard.count, whole.instances);
+        free(st.jobs);
+        return 2;
     }
     if (st.njobs == 0) {
         fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter || o->exact_name ? " " : "",
@@ -607,7 +662,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     char exe[4096], twhy[512];
     ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     exe[exe_len > 0 ? exe_len : 0] = '\0';
-    if (target_resolve(o->target ? o->target : "native", exe, &target, twhy, sizeof(twhy)) < 0) {
+    if (target_resolve(target_name(o), exe, &target, twhy, sizeof(twhy)) < 0) {
         fprintf(stderr, "svipc: %s\nsvipc: nothing was run\n", twhy);
         return 2;
     }
@@ -665,6 +720,8 @@ static int command_run(const struct options *o, const struct catalog *cat)
     char why[1024];
     int complete = st.printed == st.njobs;
     json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped);
+    if (end && o->shard.count)
+        json_object_set_new(end, "shard", shard_record(&whole));
     char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
     json_decref(end);
     if (complete && end_text) {
@@ -849,7 +906,7 @@ int main(int argc, char **argv)
             char last[4096];
             if (last_run_path(last, sizeof(last)) < 0)
                 last[0] = '\0';
-            rc = coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
+            rc = coverage_check(&cat, o.map_path ? o.map_path : o.map,
                                 o.results_path ? o.results_path : last, o.verbose, stdout);
         } else {
             rc = command_run(&o, &cat);

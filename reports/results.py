@@ -34,6 +34,7 @@ class Result:
     ms: float = 0.0
     trace: list = field(default_factory=list)
     divergence: dict = None   # {"against": "kernel"|"golden", "trace": [...], "entry": N}
+    record: dict = None       # the object as read, every key kept (what a merge writes back)
 
     @property
     def area(self):
@@ -61,6 +62,7 @@ class RunFile:
     results: list
     benches: list
     incomplete: str = ""      # why the run is incomplete; "" when it ended (or the file holds benchmarks only)
+    end: dict = None          # the end record, when the run ended ("shard" in it: one shard of a run)
 
 
 @dataclass
@@ -119,6 +121,7 @@ def load(path, run=None):
             raise ResultsError(f"{path}: not UTF-8 text ({e.reason})") from e
     lines = text.split("\n")
     ended = cut = False
+    end = None
     for lineno, line in enumerate(lines, 1):
         last = lineno == len(lines)          # the text after the last newline: "" or a line without one
         if not line.strip():
@@ -137,6 +140,7 @@ def load(path, run=None):
         if obj.get("kind") == "run":
             _end_record(path, lineno, obj, len(results))
             ended = True
+            end = obj
             continue
         if obj.get("kind") == "bench":
             if not isinstance(obj.get("name"), str) or not isinstance(obj.get("value"), (int, float)):
@@ -160,25 +164,30 @@ def load(path, run=None):
         results.append(Result(run=run, name=obj["name"], backend=obj["backend"], status=obj["status"],
                               file=obj.get("file", ""), line=int(obj.get("line", 0)),
                               reason=obj.get("reason", "") or "", ms=float(obj.get("ms", 0.0)),
-                              trace=trace, divergence=obj.get("divergence")))
+                              trace=trace, divergence=obj.get("divergence"), record=obj))
     incomplete = ""
     if cut:
         incomplete = f"incomplete run: {cut}"
     elif not ended and (results or not benches):
         incomplete = f"incomplete run: {path} has no end record (the run was stopped before its end)"
-    return RunFile(path, run, results, benches, incomplete)
+    return RunFile(path, run, results, benches, incomplete, end)
 
 
 def load_all(paths):
     """Results, benchmarks and incomplete runs ("incomplete run: ..." each)
-    of several files; two files with one name get distinct labels."""
+    of several files; two files with one name get distinct labels.  The
+    shards of one run (svipc run --shard) are joined into that run
+    (shards.py): a missing or cut shard makes it an incomplete run, named."""
+    import shards                     # shards.py reads files with this module
     results, benches, incomplete, seen = [], [], [], {}
+    files = []
     for path in paths:
         label = os.path.splitext(os.path.basename(path))[0]
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label}#{seen[label]}"
-        f = load(path, label)
+        files.append(load(path, label))
+    for f in shards.join_runs(files):
         results += f.results
         benches += f.benches
         if f.incomplete:
