@@ -60,11 +60,13 @@ static int locate(char *catalog, char *library, size_t size)
     if (exists(probe))
         return format(catalog, size, "%s/../share/svipc/suites", exe) |
                format(library, size, "%s/../lib/svipc/" LIBRARY_NAME, exe);
-    /* the build tree: ROOT/build/svipc, ROOT/build/san/svipc */
+    /* the build tree: ROOT/build/svipc, ROOT/build/san/svipc (or a copy
+     * of svipc beside a catalog: ROOT/svipc) */
     char up[PATH_MAX] = "";
-    for (int level = 1; level <= 3; level++) {
+    for (int level = 0; level <= 3; level++) {
         size_t used = strlen(up);
-        format(up + used, sizeof(up) - used, "/..");
+        if (level > 0)
+            format(up + used, sizeof(up) - used, "/..");
         format(probe, sizeof(probe), "%s%s/suites/coverage.map", exe, up);
         if (exists(probe)) {
             if (format(library, size, "%s/" LIBRARY_NAME, exe) < 0 || !exists(library))

@@ -4,8 +4,9 @@
  *   installed   PREFIX/bin/svipc: the catalog PREFIX/share/svipc/suites (its
  *               coverage map and golden traces inside), the preload library
  *               PREFIX/lib/svipc/libsvipc-ref.so
- *   build tree  ROOT/build/svipc (or a directory below build/): the catalog
- *               ROOT/suites, the library beside the program
+ *   build tree  ROOT/build/svipc (or a directory below build/, or ROOT
+ *               itself): the catalog ROOT/suites, the library beside the
+ *               program
  * A path inside the current directory is given relative to it ("suites",
  * as before the program looked for itself), so the names in results and
  * messages of a run in the build tree read as they always did.

@@ -305,6 +305,13 @@ void userns_enter(char **argv, int quiet)
     if (ranged)
         setgroups(0, NULL);
     setenv(ENV_NAME, description, 1);
+    /* by its path, so the process keeps its name (ps, pkill) */
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        execv(self, argv);
+    }
     execv("/proc/self/exe", argv);
     fprintf(stderr, "svipc: cannot execute svipc again in its user namespace (/proc/self/exe): %s\n",
             strerror(errno));
