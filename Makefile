@@ -33,7 +33,7 @@ IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
-           test_ref_arena test_ref_killstorm test_preload test_coverage
+           test_ref_arena test_ref_killstorm test_preload test_coverage test_idmap
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
