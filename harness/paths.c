@@ -81,7 +81,7 @@ int svipc_path(enum svipc_file f, char *buf, size_t size)
 {
     static const char *const relative[] = {
         [SVIPC_CATALOG] = "suites", [SVIPC_COVERAGE_MAP] = "suites/coverage.map",
-        [SVIPC_GOLDEN] = "suites/golden/linux.jsonl", [SVIPC_LIBRARY] = "build/" LIBRARY_NAME,
+        [SVIPC_GOLDEN] = "suites/golden/linux.jsonl", [SVIPC_LIBRARY] = "build/libsvipc-ref.so",
     };
     char catalog[PATH_MAX], library[PATH_MAX], path[PATH_MAX + 64];
     if (locate(catalog, library, sizeof(catalog)) < 0) {

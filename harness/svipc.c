@@ -72,6 +72,9 @@ static void usage(FILE *to)
           "  -v                          print every scenario, not only failures\n"
           "  -q                          no live status line (drawn on standard error when it is\n"
           "                              a terminal)\n"
+          "Without root, svipc run makes a user namespace of its own (with newuidmap and the\n"
+          "user's /etc/subuid range for distinct ids; else one id, and what needs more is\n"
+          "skipped): svipc(1), ROOTLESS RUNS.\n"
           "The last line is 'N passed, N failed, N skipped'.  Exit status: 0 all passed,\n"
           "1 something failed, 2 the run could not be done or tested too little (nothing,\n"
           "or more than half of the selected instances skipped).\n",
