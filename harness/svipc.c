@@ -114,7 +114,8 @@ static void print_version(const struct options *o)
         printf("catalog commit: %s (git describe when svipc was built)\n", commit);
     else
         printf("catalog commit: unknown (built without git, from a source tarball)\n");
-    printf("catalog: %s\nlibrary: %s\n", o->catalog, library);
+    printf("catalog: %s%s\nlibrary: %s%s\n", o->catalog, access(o->catalog, R_OK) ? " (missing)" : "", library,
+           access(library, R_OK) ? " (missing: make builds it)" : "");
 }
 
 static int bad_usage(const char *fmt, const char *arg)
