@@ -11,6 +11,7 @@
 #include "procfs.h"
 #include "ref.h"
 #include "runner.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -25,15 +26,14 @@ static int scenario_arena_fd = -1;
 
 static int ref_available(char *why, size_t size)
 {
-    if (geteuid() != 0) {
-        snprintf(why, size, "the reference runtime's puppets need root (CAP_SYS_ADMIN) for a PID namespace "
-                 "per scenario; run svipc as root");
+    if (userns_isolation("ref", why, size) < 0)
         return -1;
-    }
-    if (syscall(SYS_pidfd_open, getpid(), 0) < 0) {
+    int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (pidfd < 0) {
         snprintf(why, size, "no pidfd_open (%s): the keeper cannot watch processes", strerror(errno));
         return -1;
     }
+    close(pidfd);
     return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "puppet.h"
 #include "runner.h"
 #include "target.h"
+#include "userns.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -389,6 +390,8 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
         snprintf(why, size, "%s", env->processes_why);
         return NULL;
     }
+    if (id_maps_cover(&env->ids, s, userns_description(), why, size) < 0)
+        return NULL;                   /* ids this user namespace does not have */
     struct puppets *x = calloc(1, sizeof(*x));
     if (!x) {
         *status = SC_ERROR;

@@ -923,6 +923,7 @@ struct block {
     int line;
     char *doc;
     char *only, *only_reason;            /* 'only BACKEND REASON' */
+    char *needs_host_root;               /* 'needs host-root REASON' */
     char *procs_line;
     int procs_lineno;
     long step_deadline_ms, scenario_deadline_ms;
@@ -1198,7 +1199,8 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
     s->file = p->file_name;
     if ((b->doc && !(s->doc = copy(p, p->mem, b->doc))) ||
         (b->only && !(s->only_backend = copy(p, p->mem, b->only))) ||
-        (b->only_reason && !(s->only_reason = copy(p, p->mem, b->only_reason))))
+        (b->only_reason && !(s->only_reason = copy(p, p->mem, b->only_reason))) ||
+        (b->needs_host_root && !(s->needs_host_root = copy(p, p->mem, b->needs_host_root))))
         return -1;
     if (instance_name(p, b, pick, s) < 0 || instance_procs(p, b, s) < 0)
         return -1;
@@ -1420,6 +1422,17 @@ static int block_line(struct parser *p, struct block *b, const char *line, char 
         if (!(b->only = copy(p, p->scratch, tok[1])) || !(b->only_reason = copy(p, p->scratch, why)))
             return -1;
         return 0;
+    }
+    if (strcmp(tok[0], "needs") == 0) {
+        const char *why = n >= 3 ? line + (tok[1] - scratch) + strlen(tok[1]) : NULL;
+        while (why && isspace((unsigned char)*why))
+            why++;
+        if (n < 3 || strcmp(tok[1], "host-root") != 0)
+            return fail(p, "write 'needs host-root REASON' (the kernel check that wants a capability of the "
+                           "initial user namespace)");
+        if (b->needs_host_root)
+            return fail(p, "'needs host-root' given twice");
+        return (b->needs_host_root = copy(p, p->scratch, why)) ? 0 : -1;
     }
     if (strcmp(tok[0], "procs") == 0) {
         if (b->procs_line)

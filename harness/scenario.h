@@ -127,6 +127,8 @@ struct scenario {
     char *doc;
     char *only_backend;      /* 'only kernel,model REASON': the backends that can run it */
     char *only_reason;
+    char *needs_host_root;   /* 'needs host-root REASON': why the kernel backend needs capabilities
+                              * of the initial user namespace (a rootless run skips it), or NULL */
     int nprocs;              /* declared and forked processes */
     int ninitial;            /* processes present at the start */
     char *proc_name[MAX_PROCS];

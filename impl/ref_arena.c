@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,6 +100,35 @@ static void set_view(struct ref_arena *a, int fd, void *base)
     a->state = (struct ref_state *)(p + state_offset());
 }
 
+/* Whether the mapping at REF_ARENA_ADDR is of the file MINE: its
+ * /proc/self/map_files link, or, where that is refused (it needs a
+ * capability of the initial user namespace: a rootless run), the device
+ * and inode /proc/self/maps gives it. */
+static int mapped_file_is(const struct stat *mine)
+{
+    struct stat there;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", REF_ARENA_ADDR, REF_ARENA_ADDR + map_span());
+    if (stat(path, &there) == 0)
+        return mine->st_dev == there.st_dev && mine->st_ino == there.st_ino;
+    if (errno != EPERM && errno != EACCES)
+        return 0;
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    int same = 0;
+    while (f && fgets(line, sizeof(line), f)) {
+        unsigned long start, major, minor, inode;
+        if (sscanf(line, "%lx-%*x %*s %*x %lx:%lx %lu", &start, &major, &minor, &inode) == 4 &&
+            start == REF_ARENA_ADDR) {
+            same = major == major(mine->st_dev) && minor == minor(mine->st_dev) && inode == mine->st_ino;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return same;
+}
+
 /* Map FD's fixed part at REF_ARENA_ADDR; inherited (mapped already) when
  * *INHERITED comes back 1. */
 static int map_fixed(struct ref_arena *a, int fd, const char *name, int *inherited, char *why, size_t size)
@@ -108,11 +138,8 @@ static int map_fixed(struct ref_arena *a, int fd, const char *name, int *inherit
     void *p = mmap(want, map_span(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
     if (p == MAP_FAILED && errno == EEXIST) {
         /* mapped already (inherited across fork): it must be this file */
-        struct stat mine, there;
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", REF_ARENA_ADDR, REF_ARENA_ADDR + map_span());
-        if (fstat(fd, &mine) == 0 && stat(path, &there) == 0 && mine.st_dev == there.st_dev &&
-            mine.st_ino == there.st_ino) {
+        struct stat mine;
+        if (fstat(fd, &mine) == 0 && mapped_file_is(&mine)) {
             set_view(a, fd, want);
             *inherited = 1;
             return 0;

@@ -171,6 +171,19 @@ Test(parse, only_backends_and_null_buffers)
     cr_expect_str_eq(cat.items[0].only_backend, "kernel,model");
 }
 
+Test(parse, needs_host_root_keeps_its_reason)
+{
+    cr_assert_eq(parse("scenario h\n needs host-root  capable(CAP_IPC_LOCK) in hugetlb_file_setup\n procs A\n"
+                       " A: msgget 0 0 => any\nend\n"), 0, "%s", err.reason);
+    cr_expect_str_eq(cat.items[0].needs_host_root, "capable(CAP_IPC_LOCK) in hugetlb_file_setup");
+    cr_assert_eq(parse("scenario h\n procs A\n A: msgget 0 0 => any\nend\n"), 0, "%s", err.reason);
+    cr_expect_null(cat.items[0].needs_host_root);
+    expect_error("scenario a\n needs host-root\n procs A\n A: msgget 0 0\nend\n", 2, "needs host-root REASON");
+    expect_error("scenario a\n needs gpu because\n procs A\n A: msgget 0 0\nend\n", 2, "needs host-root REASON");
+    expect_error("scenario a\n needs host-root x\n needs host-root y\n procs A\n A: msgget 0 0\nend\n", 3,
+                 "given twice");
+}
+
 Test(parse, a_for_line_repeating_the_names_adds_rows)
 {
     cr_assert_eq(parse("scenario r-{x}\n for x y in (1 a) (2 b)\n for x y in (3 c)\n for z in 7 8\n procs A\n"
