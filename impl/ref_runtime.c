@@ -369,6 +369,7 @@ int ref_attach(const char *path, char *why, size_t size)
         return -1;
     rt->arena.name = rt->name;
     pthread_once(&fork_handler_once, install_fork_handler);
+    ref_signals_guard_faults();          /* a bad pointer is EFAULT, as on Linux */
     const char *crash = getenv("SVIPC_REF_CRASH_AT");
     rt->arena.crash_countdown = crash ? strtoul(crash, NULL, 10) : 0;
     rt->attached = 1;
@@ -632,6 +633,14 @@ int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct times
     struct ref_runtime *rt = begin(&rq, MODEL_SEMTIMEDOP);
     if (!rt)
         return -1;
+    /* the timeout is read first (ksys_semtimedop), without dying of a bad pointer */
+    struct timespec limit;
+    if (timeout && ref_copy_guarded(&limit, timeout, sizeof(limit)) < 0) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (timeout)
+        timeout = &limit;
     /* the wait ends at a fixed instant, however often it is woken */
     struct timespec deadline;
     if (timeout) {
