@@ -695,8 +695,8 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     if (head.size > h->log_limit - h->log_end[h->current] && checkpoint(a) < 0)
         return -ENOMEM;                /* no room for a checkpoint */
     /* the output goes to the caller's memory only once the operation is
-     * done, as the kernel's copy_to_user: a fault there is EFAULT, never
-     * half an operation */
+     * done, as the kernel's copy_to_user: a fault there is EFAULT after a
+     * whole operation, never half of one */
     void *result = out;
     if (out && out_len && !(result = bounce_buffer(a, out_len)))
         return -ENOMEM;
@@ -713,11 +713,13 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     }
     logged->sum = record_sum(logged);
     long ret = model_apply(&a->state->ns, &logged->rq, logged->in, result);
+    /* copied out before the commit, as the kernel's copy_to_user is done
+     * before a killed caller dies: a receive that counts has delivered */
+    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(rq, ret, out_len)) < 0)
+        ret = -EFAULT;
     if (a->crash_countdown && --a->crash_countdown == 0)
         kill(getpid(), SIGKILL);
     __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
-    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(rq, ret, out_len)) < 0)
-        ret = -EFAULT;
     return ret;
 }
 

@@ -406,3 +406,48 @@ Test(ref, unreadable_or_unwritable_memory_is_efault)
     munmap(none, (size_t)page);
     munmap(ro, (size_t)page);
 }
+
+/* ---------- a fork child runs on at once ---------- */
+
+static long voluntary_switches(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long n = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* A child of ref_fork has not slept (registering, waiting for the lock or
+ * the keeper) when fork returns in it; its first call then works on the
+ * attachments and objects it inherited. */
+Test(ref, a_fork_child_has_not_slept_when_fork_returns)
+{
+    int q = ref_msgget(IPC_PRIVATE, 0600);
+    cr_assert(q >= 0);
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0);
+    pid_t child = ref_fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+        long slept = voluntary_switches();
+        struct msg64 m = { .type = 1, .text = "from the child" };
+        long sent = ref_msgsnd(q, &m, 14, IPC_NOWAIT);
+        long report[2] = { slept, sent };
+        _exit(write(pipefd[1], report, sizeof(report)) == sizeof(report) ? 0 : 1);
+    }
+    long report[2];
+    cr_assert_eq(read(pipefd[0], report, sizeof(report)), (ssize_t)sizeof(report));
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    ref_process_gone(child);
+    cr_assert_eq(report[0], 0, "the child had slept %ld times when fork returned", report[0]);
+    cr_assert_eq(report[1], 0, "the child's first call failed");
+    struct msg64 got;
+    cr_assert_eq(ref_msgrcv(q, &got, sizeof(got.text), 0, IPC_NOWAIT), 14);
+    ref_msgctl(q, IPC_RMID, NULL);
+}
