@@ -14,6 +14,7 @@
 #include "pool.h"
 #include "output.h"
 #include "serve.h"
+#include "stress.h"
 #include "puppet.h"
 #include "results.h"
 #include "trace.h"
@@ -42,6 +43,8 @@ static void usage(FILE *to)
           "                                        the coverage map checked against the catalog\n"
           "                                        and a run's results (default: the last run)\n"
           "       svipc targets                    each target, and whether this machine has it\n"
+          "       svipc stress [options]           random concurrent operations checked for\n"
+          "                                        linearizability (svipc stress --help)\n"
           "       svipc --help\n"
           "\n"
           "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
@@ -822,6 +825,8 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "targets") == 0)
         return command_targets();
+    if (argc >= 2 && strcmp(argv[1], "stress") == 0)
+        return stress_main(argc - 1, argv + 1);
     /* past a file size limit, a write fails (and is reported) instead of killing the run */
     signal(SIGXFSZ, SIG_IGN);
     struct options o;
