@@ -315,7 +315,7 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
         uint64_t now = stress_now_ns();
         if (stop_at && now >= stop_at && !stress_stopped(sh))
             stress_stop(sh);
-        if (now >= deadline) {
+        if (now >= deadline && !rep->killed) {
             rep->killed = left;
             for (int i = 0; i < n; i++)
                 if (workers[i] > 0)
@@ -478,7 +478,8 @@ int stress_main(int argc, char **argv)
     }
     enum stress_verdict verdict = stress_check_verdict(&res);
     if (rep->killed)
-        printf("deadline: %d workers were still running after %.0f s and were killed\n", rep->killed, o.deadline);
+        printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
+               "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", rep->killed, o.deadline);
     printf("result: %s\n", verdict == STRESS_VIOLATION ? "NOT linearizable"
                            : verdict == STRESS_UNDECIDED ? "undecided"
                            : rep->killed ? "linearizable, but the deadline was reached" : "linearizable");

@@ -370,7 +370,10 @@ static void set_bit(struct search *s, int op, int on)
     s->bits_hash ^= s->zobrist[op];
 }
 
-/* Remember (bits, state): 1 when new, 0 when seen, -1 out of memory. */
+/* Remember (bits, state): 1 when new, 0 when seen, -1 out of memory.
+ * The calls linearized are nearly a prefix of the calls in invocation
+ * order: an entry keeps the number of leading full words and the words
+ * after them, so it stays small however long the history. */
 static int memo_add(struct search *s, const struct cstate *st)
 {
     uint64_t h = s->bits_hash ^ (st->hash * 0x9E3779B97F4A7C15ULL);
@@ -390,16 +393,25 @@ static int memo_add(struct search *s, const struct cstate *st)
         s->memo = t;
         s->memo_cap = cap;
     }
+    int lo = 0, hi = s->nwords;
+    while (lo < s->nwords && s->bits[lo] == ~0ULL)
+        lo++;
+    while (hi > lo && s->bits[hi - 1] == 0)
+        hi--;
+    /* packed: [0] the full words, [1] the words kept, then those words */
     size_t j = h & (s->memo_cap - 1);
-    size_t words = (size_t)s->nwords * sizeof(uint64_t);
-    for (; s->memo[j].bits; j = (j + 1) & (s->memo_cap - 1))
-        if (s->memo[j].hash == h && memcmp(s->memo[j].bits, s->bits, words) == 0 &&
-            state_equal(s->memo[j].state, st))
+    for (; s->memo[j].bits; j = (j + 1) & (s->memo_cap - 1)) {
+        const uint64_t *b = s->memo[j].bits;
+        if (s->memo[j].hash == h && b[0] == (uint64_t)lo && b[1] == (uint64_t)(hi - lo) &&
+            memcmp(b + 2, s->bits + lo, (size_t)(hi - lo) * sizeof(uint64_t)) == 0 && state_equal(s->memo[j].state, st))
             return 0;
-    uint64_t *copy = pool_get(&s->pool, words);
+    }
+    uint64_t *copy = pool_get(&s->pool, (size_t)(hi - lo + 2) * sizeof(uint64_t));
     if (!copy)
         return -1;
-    memcpy(copy, s->bits, words);
+    copy[0] = (uint64_t)lo;
+    copy[1] = (uint64_t)(hi - lo);
+    memcpy(copy + 2, s->bits + lo, (size_t)(hi - lo) * sizeof(uint64_t));
     s->memo[j] = (struct memo_item){ .hash = h, .bits = copy, .state = st };
     s->memo_n++;
     return 1;
@@ -439,7 +451,10 @@ static int successors(struct search *s, const struct cstate *st, const struct st
     return 1;
 }
 
-struct frame { int entry; int choice; const struct cstate *before; };
+/* forced: the call's only outcome left the state as it was; then any
+ * linearization of the rest can be made to start with it, so nothing
+ * else is tried at its place (undoing it undoes the choice before). */
+struct frame { int entry; int choice; int forced; const struct cstate *before; };
 
 static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
 {
@@ -541,7 +556,8 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                     goto done;
                 }
                 if (fresh) {
-                    stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur };
+                    stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur,
+                                                     .forced = k == 1 && next[c] == cur };
                     if (depth > deepest)
                         deepest = depth;
                     cur = next[c];
@@ -558,16 +574,19 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                 choice_from = 0;
             }
         } else {
-            if (depth == 0) {
-                v->verdict = STRESS_VIOLATION;
-                snprintf(v->why, sizeof(v->why), "no order of its calls agrees with the model "
-                         "(at most %d of %d calls linearized)", deepest, n);
-                goto done;
-            }
-            struct frame f = stack[--depth];
-            cur = f.before;
-            set_bit(&s, s.e[f.entry].op, 0);
-            unlift(&s, f.entry);
+            struct frame f;
+            do {
+                if (depth == 0) {
+                    v->verdict = STRESS_VIOLATION;
+                    snprintf(v->why, sizeof(v->why), "no order of its calls agrees with the model "
+                             "(at most %d of %d calls linearized)", deepest, n);
+                    goto done;
+                }
+                f = stack[--depth];
+                cur = f.before;
+                set_bit(&s, s.e[f.entry].op, 0);
+                unlift(&s, f.entry);
+            } while (f.forced);
             entry = f.entry;
             choice_from = f.choice + 1;
         }
