@@ -8,6 +8,7 @@
  * or decide an outcome itself: the model decides, in Linux's order. */
 #define _GNU_SOURCE
 #include "ref.h"
+#include "ref_sys.h"
 #include "ref_runtime.h"
 #include "ctl_cmd.h"
 
@@ -64,11 +65,11 @@ uint64_t ref_start_time(pid_t pid)
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     else
         snprintf(path, sizeof(path), "/proc/self/stat");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ref_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
+    ref_sys_close(fd);
     if (n <= 0)
         return 0;
     buf[n] = '\0';
@@ -864,8 +865,76 @@ void ref_process_gone(pid_t pid)
 
 /* ---------- the namespace's files ---------- */
 
+/* The runtime attached to the arena if there is one, without making one
+ * or registering: a reader of the namespace's files.  NULL when there is
+ * no arena (errno ENOENT) or it cannot be mapped. */
+static struct ref_runtime *peek(void)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (rt->attached)
+        return rt;
+    char fallback[4096], why[512];
+    const char *path = arena_path(fallback, sizeof(fallback), 0, why, sizeof(why));
+    if (!path || (strncmp(path, "fd:", 3) != 0 && ref_sys_access(path, F_OK) < 0)) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (ref_attach(path, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc-ref: %s\n", why);
+        errno = EIO;
+        return NULL;
+    }
+    return rt;
+}
+
+/* A reader's view without an arena: a fresh namespace's. */
+static struct model_ns *fresh_namespace(void)
+{
+    struct model_ns *ns = model_ns_new();
+    if (!ns)
+        errno = ENOMEM;
+    return ns;
+}
+
+char *ref_sysvipc_text(const char *table, size_t *len)
+{
+    struct ref_runtime *rt = peek();
+    struct model_ns *fresh = NULL;
+    if (!rt && (errno != ENOENT || !(fresh = fresh_namespace())))
+        return NULL;
+    if (rt && lock(rt, &rt->arena) < 0)
+        return NULL;
+    const struct model_ns *ns = rt ? &rt->arena.state->ns : fresh;
+    size_t need = model_sysvipc_text(ns, table, NULL, 0) + 1;
+    char *text = malloc(need);
+    if (text)
+        *len = model_sysvipc_text(ns, table, text, need);
+    if (rt)
+        unlock_and_wake(rt, &rt->arena);
+    if (fresh)
+        model_ns_free(fresh);
+    if (!text)
+        errno = ENOMEM;
+    return text;
+}
+
 int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
 {
+    if (!value) {
+        /* a read makes no arena: without one, the fresh namespace's limits */
+        struct ref_runtime *rt = peek();
+        struct model_ns *fresh = NULL;
+        if (!rt && (errno != ENOENT || !(fresh = fresh_namespace())))
+            return -1;
+        if (rt && lock(rt, &rt->arena) < 0)
+            return -1;
+        long r = model_sysctl_read(rt ? &rt->arena.state->ns : fresh, name, buf, size);
+        if (rt)
+            unlock_and_wake(rt, &rt->arena);
+        if (fresh)
+            model_ns_free(fresh);
+        return (int)result(r);
+    }
     struct ref_runtime *rt = self();
     if (!rt)
         return -1;
@@ -873,7 +942,7 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
     long r;
     if (lock(rt, a) < 0)
         return -1;
-    if (value) {
+    {
         size_t n = strlen(name) + 1, m = strlen(value) + 1;
         char *in = malloc(n + m);
         if (!in) {
@@ -887,8 +956,6 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
             r = ref_txn(a, &rq, in, NULL);
             free(in);
         }
-    } else {
-        r = model_sysctl_read(&a->state->ns, name, buf, size);
     }
     unlock_and_wake(rt, a);
     return (int)result(r);
@@ -925,7 +992,7 @@ void ref_after_exec(void)
     struct ref_runtime *rt = &ref_process;
     char fallback[4096], why[512];
     const char *path = arena_path(fallback, sizeof(fallback), 0, why, sizeof(why));
-    if (!path || (strncmp(path, "fd:", 3) != 0 && access(path, F_OK) < 0))
+    if (!path || (strncmp(path, "fd:", 3) != 0 && ref_sys_access(path, F_OK) < 0))
         return;                        /* no arena yet: nobody to tell */
     if (ref_attach(path, why, sizeof(why)) < 0 || ref_lock(&rt->arena) < 0)
         return;
@@ -958,7 +1025,7 @@ int ref_arena_new_fd(char *why, size_t size)
     }
     snprintf(rt->name, sizeof(rt->name), "the scenario's arena");
     if (ref_arena_format(&rt->arena, fd, rt->name, why, size) < 0) {
-        close(fd);
+        ref_sys_close(fd);
         return -1;
     }
     pthread_once(&fork_handler_once, install_fork_handler);
