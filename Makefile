@@ -345,7 +345,7 @@ SAN_TESTS  := test_parse test_outcome test_trace test_coverage test_model_edges 
 FUZZ_TARGETS := parse golden results
 # Seconds of each target in make check, executions of each in make
 # fuzz-long (one target after another: one core).
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 FUZZ_RUNS    ?= 1000000
 FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(SAN)/fuzz_%)
