@@ -381,6 +381,29 @@ static void puppets_end(struct executor *base)
     free(x);
 }
 
+/* A literal of an IPC step beyond 32 bits (a 64-bit mtype, msgtyp or
+ * size): a 32-bit architecture's long cannot say it, so the scenario is
+ * not this architecture's to run.  1 with WHY, else 0. */
+static int says_a_64_bit_number(const struct scenario *s, char *why, size_t size)
+{
+    for (int k = 0; k < s->nsteps; k++) {
+        const struct step *st = &s->steps[k];
+        if (!(op_desc(st->op)->flags & OPF_IPC))
+            continue;
+        for (int i = 0; i < st->nargs + st->nkeywords; i++) {
+            const struct expr *e = i < st->nargs ? &st->arg[i] : &st->keyword[i - st->nargs].value;
+            for (int t = 0; t < e->nterms; t++) {
+                long v = e->term[t].value;
+                if (e->term[t].kind == TERM_LITERAL && (v < INT32_MIN || v > (long)UINT32_MAX)) {
+                    snprintf(why, size, "line %d says %ld, which a 32-bit architecture's long cannot hold", st->line, v);
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 static struct executor *puppets_begin(const struct scenario *s, const struct backend *be,
                                       const struct runner_env *env, enum scenario_status *status, char *why,
                                       size_t size)
@@ -453,6 +476,10 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
     if (s->needs_ipc_multiplexer && abi && !abi->has_ipc) {
         *status = SC_SKIP;
         snprintf(why, size, "no ipc(2) on %s (via= steps run on --target qemu-i386)", abi->name);
+        goto fail;
+    }
+    if (abi && abi->long_size < 8 && says_a_64_bit_number(s, why, size)) {
+        *status = SC_SKIP;
         goto fail;
     }
     return &x->base;
