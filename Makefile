@@ -37,7 +37,7 @@ TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm \
+.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm bench-smoke bench-parity \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         install uninstall lint-ci FORCE
 
@@ -207,7 +207,7 @@ golden: $(BUILD)/svipc
 # model catalog built with ASan and UBSan (zero reports), every fuzz target
 # for FUZZ_SECONDS from its kept corpus, and a seeded sample of the
 # mutation experiment.
-check: unit pytest suites-check targets-smoke sanitize fuzz mutate-sample
+check: unit pytest suites-check bench-smoke targets-smoke sanitize fuzz mutate-sample
 
 # ---------- targets: implementations other than this kernel ----------
 # `make targets` installs what they need (ci/install-deps.sh targets), runs
@@ -265,20 +265,38 @@ targets-smoke: all puppets vm
 	    >$(TARGETS_DIR)/smoke-$$t.gate 2>&1 || { cat $(TARGETS_DIR)/smoke-$$t.gate; exit 1; }; \
 	done
 
-$(BUILD)/svipc-bench: bench/engine_bench.c $(DEPS_STAMP)
+# svipc-bench: the workloads of bench/workloads.c on the kernel, the
+# reference runtime and the POSIX comparators, side by side (bench/README
+# in README.md: "For measuring").
+BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
+             bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c
+$(BUILD)/svipc-bench: $(BENCH_SRC) bench/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness -Ibench -o $@ $(BENCH_SRC) -ljansson -ldl
+
+$(BUILD)/svipc-engine-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -ljansson
 
-$(BUILD)/svipc-ref-bench: bench/ref_bench.c $(IMPL_OBJ) $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iimpl -o $@ $< $(IMPL_OBJ) -ljansson -ldl
-
-# Benchmarks, not tests: the engine beside the raw floor, and the reference
-# runtime beside the kernel, each side by side in one run.
-bench: $(BUILD)/svipc $(BUILD)/svipc-bench $(BUILD)/svipc-ref-bench
+# Benchmarks, not tests: every workload at 1, 2, 4 and 8 processes on the
+# kernel, ref and POSIX (BENCH_FLAGS adds svipc-bench options), then the
+# engine beside the raw floor; the report's benchmark section reads
+# build/bench.jsonl.  Figures mean something only on a quiet machine.
+BENCH_FLAGS ?=
+bench: $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench $(BUILD)/svipc-engine-bench
 	rm -f $(BUILD)/bench.jsonl
-	./$(BUILD)/svipc-bench ./$(BUILD)/svipc --json $(BUILD)/bench.jsonl
-	./$(BUILD)/svipc-ref-bench --json $(BUILD)/bench.jsonl
+	./$(BUILD)/svipc-bench --json $(BUILD)/bench.jsonl $(BENCH_FLAGS)
+	./$(BUILD)/svipc-engine-bench ./$(BUILD)/svipc --json $(BUILD)/bench.jsonl
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(wildcard $(RESULTS)) $(BUILD)/bench.jsonl | sed 's|^|report: |'
+
+# make check's sample: every workload once with a few seeded operations on
+# every implementation, counts and final states checked, nothing timed.
+BENCH_SEED ?= 1
+bench-smoke: $(PRELOAD) $(BUILD)/svipc-bench
+	./$(BUILD)/svipc-bench --smoke --seed $(BENCH_SEED) --json $(BUILD)/bench-smoke.jsonl.new >$(BUILD)/bench-smoke.txt \
+	  || { cat $(BUILD)/bench-smoke.txt; rm -f $(BUILD)/bench-smoke.jsonl.new; exit 1; }
+	mv $(BUILD)/bench-smoke.jsonl.new $(BUILD)/bench-smoke.jsonl
+	@tail -1 $(BUILD)/bench-smoke.txt
 
 clean:
 	rm -rf $(BUILD) .svipc

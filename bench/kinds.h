@@ -31,4 +31,7 @@ enum share {
  * twice.  0 or -1 with why. */
 int check_shares(struct bench_round *r, enum share how, char *why, size_t size);
 
+/* A mutex's critical section: counts a violation if anybody else is inside. */
+void critical_section(struct bench_round *r);
+
 #endif

@@ -94,14 +94,6 @@ static void sem_stats(struct bench_round *r)
     c->semctl(r->ctx, id, 0, GETZCNT, 0);
 }
 
-/* The critical section: nobody else is inside. */
-static void inside_critical_section(struct bench_round *r)
-{
-    if (__atomic_add_fetch(&r->sh->inside, 1, __ATOMIC_ACQ_REL) != 1)
-        __atomic_add_fetch(&r->sh->violations, 1, __ATOMIC_RELAXED);
-    __atomic_sub_fetch(&r->sh->inside, 1, __ATOMIC_ACQ_REL);
-}
-
 static int each_check(struct bench_round *r, char *why, size_t size)
 {
     return check_shares(r, SHARE_EACH, why, size);
@@ -123,7 +115,7 @@ static int mutex_work(struct bench_round *r)
         struct sembuf down = { 0, -1, flg }, up = { 0, 1, flg };
         if (semop_retry(r, &down, 1) < 0)
             return worker_failed(r, r->p->timed ? "semtimedop -1" : "semop -1");
-        inside_critical_section(r);
+        critical_section(r);
         if (r->calls->semop(r->ctx, r->sh->ids[0], &up, 1) < 0)
             return worker_failed(r, "semop +1");
         w->ops++;
@@ -195,7 +187,7 @@ static int multi_work(struct bench_round *r)
     for (long k = 0; k < quota; k++) {
         if (semop_retry(r, down, n) < 0)
             return worker_failed(r, "semop of -1 x n");
-        inside_critical_section(r);
+        critical_section(r);
         if (semop_retry(r, up, n) < 0)
             return worker_failed(r, "semop of +1 x n");
         w->ops++;

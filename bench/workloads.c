@@ -225,3 +225,10 @@ int check_shares(struct bench_round *r, enum share how, char *why, size_t size)
     }
     return 0;
 }
+
+void critical_section(struct bench_round *r)
+{
+    if (__atomic_add_fetch(&r->sh->inside, 1, __ATOMIC_ACQ_REL) != 1)
+        __atomic_add_fetch(&r->sh->violations, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&r->sh->inside, 1, __ATOMIC_ACQ_REL);
+}
