@@ -49,6 +49,7 @@ struct entry {
     enum bench_impl impl;
     struct round_result rounds[MAX_ROUNDS];
     int done;
+    long ops;                   /* operations of its last round */
     char failed[256];
 };
 
@@ -204,7 +205,7 @@ static void emit(const struct options *o, const struct entry *e, int nprocs, con
     snprintf(name, sizeof(name), "%s %s N=%d", e->w->name, impl_name(e->impl), nprocs);
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "kind", "bench", "name", name, "workload",
                           e->w->name, "impl", impl_name(e->impl), "procs", nprocs, "definition", e->w->definition,
-                          "ops", (json_int_t)(e->done ? e->rounds[0].ops : 0));
+                          "ops", (json_int_t)e->ops);
     json_object_set_new(r, "compare", e->w->compare ? json_string(e->w->compare) : json_null());
     json_object_set_new(r, "load", json_real(load));
     if (e->failed[0]) {
@@ -247,6 +248,7 @@ static long smoke_ops(const struct options *o, const struct workload *w, int npr
 
 static int run_entry_round(const struct options *o, struct entry *e, int nprocs, long ops, struct round_result *res)
 {
+    e->ops = ops;
     if (spawn_round(&o->spawn, e->impl, e->w->name, nprocs, ops, res) < 0) {
         snprintf(e->failed, sizeof(e->failed), "%s", res->why);
         return -1;
@@ -501,7 +503,8 @@ int main(int argc, char **argv)
                     entries[count++] = (struct entry){ .w = w, .impl = (enum bench_impl)impl };
             for (int j = 0; count && o.impl_on[IMPL_POSIX] && workload_at(j) && count < MAX_ENTRIES; j++) {
                 const struct workload *c = workload_at(j);
-                if (c->compare && strcmp(c->compare, w->name) == 0 && selected(&o, c))
+                /* a workload named brings its comparators */
+                if (c->compare && strcmp(c->compare, w->name) == 0)
                     entries[count++] = (struct entry){ .w = c, .impl = IMPL_POSIX };
             }
         } else if (o.impl_on[IMPL_POSIX]) {
