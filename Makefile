@@ -289,6 +289,13 @@ bench: $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench $(BUILD)/svipc-engine-benc
 	./$(BUILD)/svipc-engine-bench ./$(BUILD)/svipc --json $(BUILD)/bench.jsonl
 	$(PYTHON) reports/report.py --out $(BUILD)/report $(wildcard $(RESULTS)) $(BUILD)/bench.jsonl | sed 's|^|report: |'
 
+# stress-ng's --msg and --sem-sysv beside svipc's definitions of the same
+# operations, three interleaved runs (ci/install-deps.sh bench: stress-ng).
+bench-parity: $(BUILD)/svipc-bench
+	@command -v stress-ng >/dev/null || ./ci/install-deps.sh bench
+	rm -f $(BUILD)/bench-parity.jsonl
+	$(PYTHON) bench/parity.py --bench ./$(BUILD)/svipc-bench --json $(BUILD)/bench-parity.jsonl
+
 # make check's sample: every workload once with a few seeded operations on
 # every implementation, counts and final states checked, nothing timed.
 BENCH_SEED ?= 1
