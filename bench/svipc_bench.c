@@ -3,7 +3,7 @@
  * side.  A cell is a System V workload and its POSIX comparators at N
  * processes; its entries (workload x implementation) run one warm-up round
  * each, then R measured rounds alternating between them, each a fixed
- * number of operations (calibrated from the warm-ups to last about
+ * number of operations (calibrated from the entry's warm-up to last about
  * --seconds, or --ops) checked exactly afterwards.  Prints medians with
  * their spread, CPU time and context switches per operation and the ratios
  * to the kernel; --json appends one "bench" record per entry.  --smoke runs
@@ -111,9 +111,16 @@ static int check_names(const char *list)
 static int preload_in_effect(char *why, size_t size)
 {
     Dl_info info;
-    if (!dladdr((void *)msgget, &info) || !info.dli_fname || !strstr(info.dli_fname, "svipc-ref")) {
-        snprintf(why, size, "msgget is %s's, not the reference runtime's: is LD_PRELOAD right?",
-                 info.dli_fname ? info.dli_fname : "an unknown object");
+    const char *preload = getenv("LD_PRELOAD");
+    char want[PATH_MAX], got[PATH_MAX];
+    if (!preload || !realpath(preload, want)) {
+        snprintf(why, size, "LD_PRELOAD is not a library's path");
+        return 0;
+    }
+    if (!dladdr((void *)msgget, &info) || !info.dli_fname || !realpath(info.dli_fname, got) ||
+        strcmp(got, want) != 0) {
+        snprintf(why, size, "msgget is %.100s's, not %.100s's", info.dli_fname ? info.dli_fname : "an unknown object",
+                 preload);
         return 0;
     }
     return 1;
@@ -256,8 +263,62 @@ static int run_entry_round(const struct options *o, struct entry *e, int nprocs,
     return 0;
 }
 
+/* The closing table: each entry's ratio to the kernel, by workload and N. */
+#define MAX_RATIOS 256
+struct ratio_row {
+    const struct workload *w;
+    enum bench_impl impl;
+    int procs[MAX_PROCS_LIST];
+    double ratio[MAX_PROCS_LIST];
+    int count;
+};
+struct ratio_table {
+    struct ratio_row rows[MAX_RATIOS];
+    int count;
+};
+
+static void note_ratio(struct ratio_table *t, const struct entry *e, int nprocs, double ratio)
+{
+    struct ratio_row *row = NULL;
+    for (int i = 0; i < t->count && !row; i++)
+        if (t->rows[i].w == e->w && t->rows[i].impl == e->impl)
+            row = &t->rows[i];
+    if (!row && t->count < MAX_RATIOS) {
+        row = &t->rows[t->count++];
+        *row = (struct ratio_row){ .w = e->w, .impl = e->impl };
+    }
+    if (row && row->count < MAX_PROCS_LIST) {
+        row->procs[row->count] = nprocs;
+        row->ratio[row->count++] = ratio;
+    }
+}
+
+static void print_ratios(const struct options *o, const struct ratio_table *t)
+{
+    if (!t->count)
+        return;
+    printf("ratios to the kernel's median (above 1: faster than the kernel)\n  %-16s %-6s", "workload", "impl");
+    for (int p = 0; p < o->nprocs_list; p++)
+        printf("   N=%-3d", o->procs[p]);
+    printf("\n");
+    for (int i = 0; i < t->count; i++) {
+        const struct ratio_row *row = &t->rows[i];
+        printf("  %-16s %-6s", row->w->name, impl_name(row->impl));
+        for (int p = 0; p < o->nprocs_list; p++) {
+            int k = 0;
+            while (k < row->count && row->procs[k] != o->procs[p])
+                k++;
+            if (k < row->count)
+                printf(" %7.2f", row->ratio[k]);
+            else
+                printf(" %7s", "-");
+        }
+        printf("\n");
+    }
+}
+
 /* Returns how many entries failed. */
-static int run_cell(const struct options *o, struct entry *entries, int n, int nprocs)
+static int run_cell(const struct options *o, struct entry *entries, int n, int nprocs, struct ratio_table *ratios)
 {
     double load = load_average();
     int failures = 0, live = 0;
@@ -265,35 +326,30 @@ static int run_cell(const struct options *o, struct entry *entries, int n, int n
         entries[i].done = 0;
         entries[i].failed[0] = 0;
     }
-    /* warm-up (the smoke's only round): each entry once */
-    double slowest = 0;
+    /* warm-up (the smoke's only round): each entry once; its rate sets
+     * the entry's operations per round, so that each lasts about --seconds */
+    long ops[MAX_ENTRIES];
     for (int i = 0; i < n; i++) {
         struct entry *e = &entries[i];
-        long ops = o->smoke ? smoke_ops(o, e->w, nprocs) : o->warmup_ops;
         struct round_result res;
-        if (run_entry_round(o, e, nprocs, ops, &res) < 0)
+        if (run_entry_round(o, e, nprocs, o->smoke ? smoke_ops(o, e->w, nprocs) : o->warmup_ops, &res) < 0)
             continue;
         live++;
-        double rate = res.seconds > 0 ? (double)res.ops / res.seconds : 1e9;
-        if (slowest == 0 || rate < slowest)
-            slowest = rate;
+        double want = (res.seconds > 0 ? (double)res.ops / res.seconds : 1e9) * o->seconds;
+        ops[i] = o->ops ? o->ops : want < 200 ? 200 : want > 5e6 ? 5000000 : (long)want;
         if (o->smoke) {
             e->rounds[0] = res;
             e->done = 1;
         }
     }
-    long ops = o->ops;
-    if (!ops) {
-        double want = slowest * o->seconds;
-        ops = want < 200 ? 200 : want > 5e6 ? 5000000 : (long)want;
-    }
     /* measured rounds, alternating; the first entry of each round rotates */
     for (int round = 0; !o->smoke && live && round < o->rounds; round++)
         for (int k = 0; k < n; k++) {
-            struct entry *e = &entries[(k + round) % n];
+            int i = (k + round) % n;
+            struct entry *e = &entries[i];
             if (e->failed[0])
                 continue;
-            if (run_entry_round(o, e, nprocs, ops, &e->rounds[e->done]) == 0)
+            if (run_entry_round(o, e, nprocs, ops[i], &e->rounds[e->done]) == 0)
                 e->done++;
         }
     double kernel_rate = 0;
@@ -318,8 +374,10 @@ static int run_cell(const struct options *o, struct entry *entries, int n, int n
                    s->vcsw);
             if (s->aux > 0)
                 printf("  retries %.2f/op", s->aux);
-            if (kernel_rate > 0 && e->impl != IMPL_KERNEL)
+            if (kernel_rate > 0 && e->impl != IMPL_KERNEL) {
                 printf("  x%.2f of kernel", s->rate / kernel_rate);
+                note_ratio(ratios, e, nprocs, s->rate / kernel_rate);
+            }
             printf("\n");
         }
         emit(o, e, nprocs, o->smoke ? NULL : &sums[i], kernel_rate, load);
@@ -488,6 +546,11 @@ int main(int argc, char **argv)
                "load average %.2f on %ld CPUs%s\n",
                o.rounds, o.seconds, load, cpus, load > 0.5 ? ": figures under load, compare side by side only" : "");
     int cells = 0, failures = 0, skipped = 0;
+    struct ratio_table *ratios = calloc(1, sizeof(*ratios));
+    if (!ratios) {
+        fprintf(stderr, "svipc-bench: out of memory\n");
+        return 2;
+    }
     for (int i = 0; workload_at(i); i++) {
         const struct workload *w = workload_at(i);
         if (!selected(&o, w))
@@ -527,12 +590,14 @@ int main(int argc, char **argv)
             }
             if (!nfit)
                 continue;
-            failures += run_cell(&o, fit, nfit, o.procs[p]);
+            failures += run_cell(&o, fit, nfit, o.procs[p], ratios);
             cells++;
         }
     }
     if (o.json)
         fclose(o.json);
+    print_ratios(&o, ratios);
+    free(ratios);
     printf("svipc-bench: %d cells, %d failed entries, %d skipped\n", cells, failures, skipped);
     if (!cells) {
         fprintf(stderr, "svipc-bench: nothing ran\n");
