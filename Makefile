@@ -270,9 +270,33 @@ targets-smoke: all puppets vm
 # in README.md: "For measuring").
 BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
              bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c
-$(BUILD)/svipc-bench: $(BENCH_SRC) bench/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
+# --observe: the BPF observer (bench/observe.bpf.c: clang -target bpf, a
+# skeleton by bpftool, libbpf) when this machine has the toolchain and the
+# kernel's BTF (ci/install-deps.sh bench); else observe_none.c says why not.
+BPF_TOOLS := $(and $(wildcard /usr/include/bpf/libbpf.h),$(wildcard /sys/kernel/btf/vmlinux),\
+               $(shell command -v clang 2>/dev/null),$(shell command -v bpftool 2>/dev/null))
+ifneq ($(BPF_TOOLS),)
+OBSERVE_SRC  := bench/observe.c
+OBSERVE_DEPS := $(BUILD)/bench/observe.skel.h
+OBSERVE_LIBS := -lbpf
+else
+OBSERVE_SRC  := bench/observe_none.c
+endif
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+$(BUILD)/bench/vmlinux.h:
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness -Ibench -o $@ $(BENCH_SRC) -ljansson -ldl
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.new && mv $@.new $@
+
+$(BUILD)/bench/observe.bpf.o: bench/observe.bpf.c $(BUILD)/bench/vmlinux.h
+	clang -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bench -c $< -o $@
+
+$(BUILD)/bench/observe.skel.h: $(BUILD)/bench/observe.bpf.o
+	bpftool gen skeleton $< name observe > $@.new && mv $@.new $@
+
+$(BUILD)/svipc-bench: $(BENCH_SRC) $(OBSERVE_SRC) $(OBSERVE_DEPS) bench/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness -Ibench -I$(BUILD)/bench -o $@ $(BENCH_SRC) $(OBSERVE_SRC) -ljansson -ldl $(OBSERVE_LIBS)
 
 $(BUILD)/svipc-engine-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -13,6 +13,7 @@
  * round is spawned: spawn.h), or be read as a test of speed. */
 #define _GNU_SOURCE
 #include "libc_calls.h"
+#include "observe.h"
 #include "spawn.h"
 #include "workload.h"
 
@@ -42,6 +43,8 @@ struct options {
     unsigned long seed;
     FILE *json;
     struct spawn_config spawn;
+    int observe;                /* --observe asked for */
+    struct observer *observer;  /* loaded, or NULL */
 };
 
 struct entry {
@@ -51,6 +54,8 @@ struct entry {
     int done;
     long ops;                   /* operations of its last round */
     char failed[256];
+    struct observation observed;   /* the observer's counts over its rounds (--observe) */
+    long observed_ops;             /* operations of those rounds */
 };
 
 static int usage(FILE *to, int status)
@@ -59,6 +64,7 @@ static int usage(FILE *to, int status)
             "usage: svipc-bench [-w WORKLOAD,...] [-i kernel,ref,posix] [-p 1,2,4,8] [-r ROUNDS]\n"
             "                   [--seconds S | --ops N] [--json FILE] [--preload LIB] [--deadline S]\n"
             "       svipc-bench --smoke [--seed N] [-w ...] [-i ...] [-p ...] [--json FILE]\n"
+            "       (either with --observe: each entry's IPC calls and futex timed in the kernel by BPF)\n"
             "       svipc-bench --list\n"
             "Each round runs in a private IPC namespace (root); ref is LD_PRELOAD=LIB on an arena of its own.\n");
     return status;
@@ -203,6 +209,42 @@ static double load_average(void)
 
 /* ---------- one cell ---------- */
 
+/* The observer's calls per operation, on a line of their own. */
+static void print_observed(const struct entry *e)
+{
+    if (!e->observed_ops)
+        return;
+    printf("        observed per op:");
+    int any = 0;
+    for (int c = 0; c < e->observed.count; c++)
+        if (e->observed.call[c].calls) {
+            printf(" %s %.3g", e->observed.call[c].name, (double)e->observed.call[c].calls / (double)e->observed_ops);
+            any = 1;
+        }
+    printf("%s\n", any ? "" : " no IPC call and no futex reached the kernel");
+}
+
+static json_t *observed_json(const struct entry *e)
+{
+    json_t *calls = json_object();
+    for (int c = 0; c < e->observed.count; c++) {
+        const struct observed_call *oc = &e->observed.call[c];
+        if (!oc->calls)
+            continue;
+        int last = OBSERVE_BUCKETS - 1;
+        while (last > 0 && !oc->log2_ns[last])
+            last--;
+        json_t *hist = json_array();
+        for (int b = 0; b <= last; b++)
+            json_array_append_new(hist, json_integer((json_int_t)oc->log2_ns[b]));
+        json_object_set_new(calls, oc->name,
+                            json_pack("{s:I, s:I, s:f, s:o}", "calls", (json_int_t)oc->calls, "errors",
+                                      (json_int_t)oc->errors, "per_op", (double)oc->calls / (double)e->observed_ops,
+                                      "log2_ns", hist));
+    }
+    return json_pack("{s:I, s:o}", "ops", (json_int_t)e->observed_ops, "calls", calls);
+}
+
 static void emit(const struct options *o, const struct entry *e, int nprocs, const struct summary *s,
                  double kernel_rate, double load)
 {
@@ -215,6 +257,8 @@ static void emit(const struct options *o, const struct entry *e, int nprocs, con
                           "ops", (json_int_t)e->ops);
     json_object_set_new(r, "compare", e->w->compare ? json_string(e->w->compare) : json_null());
     json_object_set_new(r, "load", json_real(load));
+    if (e->observed_ops)
+        json_object_set_new(r, "observed", observed_json(e));
     if (e->failed[0]) {
         json_object_set_new(r, "error", json_string(e->failed));
     } else if (o->smoke) {
@@ -256,7 +300,12 @@ static long smoke_ops(const struct options *o, const struct workload *w, int npr
 static int run_entry_round(const struct options *o, struct entry *e, int nprocs, long ops, struct round_result *res)
 {
     e->ops = ops;
-    if (spawn_round(&o->spawn, e->impl, e->w->name, nprocs, ops, res) < 0) {
+    if (o->observer)
+        observer_reset(o->observer);
+    int rc = spawn_round(&o->spawn, e->impl, e->w->name, nprocs, ops, res);
+    if (o->observer && observer_add(o->observer, &e->observed) == 0)
+        e->observed_ops += ops;
+    if (rc < 0) {
         snprintf(e->failed, sizeof(e->failed), "%s", res->why);
         return -1;
     }
@@ -325,6 +374,8 @@ static int run_cell(const struct options *o, struct entry *entries, int n, int n
     for (int i = 0; i < n; i++) {
         entries[i].done = 0;
         entries[i].failed[0] = 0;
+        memset(&entries[i].observed, 0, sizeof(entries[i].observed));
+        entries[i].observed_ops = 0;
     }
     /* warm-up (the smoke's only round): each entry once; its rate sets
      * the entry's operations per round, so that each lasts about --seconds */
@@ -340,6 +391,9 @@ static int run_cell(const struct options *o, struct entry *entries, int n, int n
         if (o->smoke) {
             e->rounds[0] = res;
             e->done = 1;
+        } else {
+            memset(&e->observed, 0, sizeof(e->observed));   /* the warm-up is not observed */
+            e->observed_ops = 0;
         }
     }
     /* measured rounds, alternating; the first entry of each round rotates */
@@ -380,6 +434,7 @@ static int run_cell(const struct options *o, struct entry *entries, int n, int n
             }
             printf("\n");
         }
+        print_observed(e);
         emit(o, e, nprocs, o->smoke ? NULL : &sums[i], kernel_rate, load);
     }
     fflush(stdout);
@@ -467,6 +522,8 @@ static int parse(int argc, char **argv, struct options *o)
                 fprintf(stderr, "svipc-bench: %s: %s\n", v, strerror(errno));
                 return -1;
             }
+        } else if (strcmp(a, "--observe") == 0) {
+            o->observe = 1;
         } else if (strcmp(a, "--smoke") == 0) {
             o->smoke = 1;
         } else if (strcmp(a, "--inject-miscount") == 0) {
@@ -536,6 +593,13 @@ int main(int argc, char **argv)
     }
     if (o.smoke && o.seed == 0)
         o.seed = 1;
+    if (o.observe) {
+        char why[512];
+        if (!(o.observer = observer_open(why, sizeof(why))))
+            printf("svipc-bench: --observe: running without the observer: %s\n", why);
+        else
+            printf("svipc-bench: --observe: IPC calls and futex timed in the kernel (BPF, sys_enter/sys_exit)\n");
+    }
     double load = load_average();
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (o.smoke)
@@ -598,6 +662,7 @@ int main(int argc, char **argv)
         fclose(o.json);
     print_ratios(&o, ratios);
     free(ratios);
+    observer_close(o.observer);
     printf("svipc-bench: %d cells, %d failed entries, %d skipped\n", cells, failures, skipped);
     if (!cells) {
         fprintf(stderr, "svipc-bench: nothing ran\n");
