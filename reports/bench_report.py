@@ -91,6 +91,44 @@ def _ratio_table(timed):
     return "".join(out)
 
 
+def _bucket_at(hist, fraction):
+    """The log2 bucket holding the call at FRACTION of the histogram."""
+    total, seen = sum(hist), 0
+    for b, n in enumerate(hist):
+        seen += n
+        if total and seen >= fraction * total:
+            return b
+    return len(hist) - 1
+
+
+def _duration(bucket):
+    ns = 2 ** (bucket + 1)
+    return f"{ns} ns" if ns < 1000 else f"{ns / 1000:.0f} us" if ns < 10 ** 6 else f"{ns / 1e6:.0f} ms"
+
+
+def _observed(records):
+    rows = []
+    for b in records:
+        observed = (b.record or {}).get("observed")
+        if not observed:
+            continue
+        for name, call in observed["calls"].items():
+            hist = call["log2_ns"]
+            rows.append(f"<tr><td>{html.escape(b.name)}</td><td>{html.escape(name)}</td>"
+                        f"<td class='num'>{call['calls'] / max(observed['ops'], 1):.3g}</td>"
+                        f"<td class='num'>{call.get('errors', 0)}</td>"
+                        f"<td class='num'>&lt; {_duration(_bucket_at(hist, 0.5))}</td>"
+                        f"<td class='num'>&lt; {_duration(_bucket_at(hist, 0.99))}</td>"
+                        f"<td class='num'>&lt; {_duration(len(hist) - 1)}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h4>Observed in the kernel (svipc-bench --observe)</h4><p class='muted'>Each IPC call and futex of "
+            "the entry's processes timed from sys_enter to sys_exit by BPF, in log2 buckets; the round's setup, "
+            "teardown and start barrier included.</p><table><tr><th>entry</th><th>call</th><th>per operation</th>"
+            "<th>errors</th><th>median</th><th>99th percentile</th><th>longest</th></tr>" + "".join(rows) +
+            "</table>")
+
+
 def section(benches, png, plt):
     """HTML for the workload records among BENCHES ("" when there are none)."""
     records = [b for b in benches if b.workload]
@@ -111,6 +149,7 @@ def section(benches, png, plt):
         parts.append(_curves(timed, png, plt))
         parts.append("<h4>Ratios to the kernel (above 1: faster than the kernel)</h4>")
         parts.append(_ratio_table(timed))
+    parts.append(_observed(records))
     if failed:
         parts.append("<h4>Failed entries</h4><table><tr><th>entry</th><th>why</th></tr>" +
                      "".join(f"<tr><td>{html.escape(b.name)}</td><td class='fail'>{html.escape(b.error)}</td></tr>"

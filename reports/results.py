@@ -89,6 +89,18 @@ def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+def _observed(path, lineno, observed):
+    """svipc-bench --observe's counts: {"ops": N, "calls": {name: {"calls", "errors", "log2_ns"}}}."""
+    def count(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    if not isinstance(observed, dict) or not count(observed.get("ops")) or not isinstance(observed.get("calls"), dict):
+        _fail(path, lineno, '"observed" needs "ops" and "calls"')
+    for name, call in observed["calls"].items():
+        if not isinstance(call, dict) or not count(call.get("calls")) or not isinstance(call.get("log2_ns"), list) \
+                or not all(count(n) for n in call["log2_ns"]) or sum(call["log2_ns"]) != call["calls"]:
+            _fail(path, lineno, f'"observed" call "{name}": "calls" and a "log2_ns" histogram that sums to them')
+
+
 def _bench(path, lineno, obj):
     """A "bench" record checked, as a Bench."""
     if not isinstance(obj.get("name"), str):
@@ -105,6 +117,8 @@ def _bench(path, lineno, obj):
     for key in ("procs", "ops"):
         if not isinstance(obj.get(key), int) or isinstance(obj[key], bool) or obj[key] < 1:
             _fail(path, lineno, f'a workload\'s bench record needs "{key}", a number of at least 1')
+    if "observed" in obj:
+        _observed(path, lineno, obj["observed"])
     common = dict(workload=obj["workload"], impl=obj["impl"], procs=obj["procs"], record=obj)
     if "error" in obj:
         if not isinstance(obj["error"], str) or not obj["error"]:

@@ -66,3 +66,20 @@ def test_smoke_records_are_counts_not_figures(tmp_path):
     assert benches[0].smoke and benches[0].record["ops"] == 42
     page = html_report.build(results, benches, [path])
     assert "1 smoke entries: counted and checked, not timed" in page and "scaling curves" not in page
+
+
+def test_observations_are_checked_and_shown(tmp_path):
+    rec = timed("msg-stream", "kernel", 2, 50000.0)
+    rec["observed"] = {"ops": 1000, "calls": {"msgrcv": {"calls": 1000, "errors": 0,
+                                                         "log2_ns": [0] * 9 + [900, 90, 0, 0, 0, 0, 0, 0, 10]}}}
+    path = write_results(tmp_path / "obs.jsonl", [rec])
+    results, benches, _ = load_all([path])
+    page = html_report.build(results, benches, [path])
+    assert "Observed in the kernel" in page
+    assert ("<td>msgrcv</td><td class='num'>1</td><td class='num'>0</td><td class='num'>&lt; 1 us</td>"
+            "<td class='num'>&lt; 2 us</td><td class='num'>&lt; 262 us</td>") in page
+    rec["observed"]["calls"]["msgrcv"]["calls"] = 999          # the histogram no longer sums to it
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(rec) + "\n")
+    with pytest.raises(ResultsError, match='bad.jsonl:1: "observed" call "msgrcv"'):
+        load(str(bad))

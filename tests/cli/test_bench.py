@@ -85,3 +85,46 @@ def test_list_defines_every_operation(bench):
     names = [line.split()[0] for line in r.stdout.splitlines() if line and not line.startswith(" ")]
     assert "msg-stream" in names and "psem-ring" in names and len(names) >= 20
     assert r.stdout.count("one operation:") == len(names)
+
+
+def test_observer_counts_agree_with_the_operations(bench, tmp_path):
+    """The BPF observer's per-call counts against the workloads' own counts
+    (a skip with its reason where BPF cannot load: no libbpf in the build,
+    no BTF, the verifier's refusal)."""
+    out = tmp_path / "observed.jsonl"
+    r = run([bench, "--observe", "--smoke", "--seed", "5", "-w", "msg-stream,msg-pingpong,sem-mutex", "-p", "2",
+             "--json", str(out)], timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    if "running without the observer" in r.stdout:
+        pytest.skip(r.stdout.splitlines()[0].split("running without the observer: ", 1)[1])
+    benches = {(b.workload, b.impl): b for b in results.load(str(out)).benches}
+    for b in benches.values():
+        observed = b.record["observed"]
+        assert observed["ops"] == b.record["ops"]
+        for name, call in observed["calls"].items():
+            assert sum(call["log2_ns"]) == call["calls"], name        # every call in one bucket
+
+    def calls(workload, impl, name):
+        return benches[(workload, impl)].record["observed"]["calls"].get(name, {}).get("calls", 0)
+
+    def ops(workload, impl):
+        return benches[(workload, impl)].record["ops"]
+
+    def agrees(seen, expected):
+        return abs(seen - expected) <= 0.01 * expected
+
+    # kernel: one msgsnd and one msgrcv a message; two of each a round trip;
+    # a critical section is two semops (the C library's semop is semtimedop here)
+    for name in ("msgsnd", "msgrcv"):
+        assert agrees(calls("msg-stream", "kernel", name), ops("msg-stream", "kernel"))
+        assert agrees(calls("msg-pingpong", "kernel", name), 2 * ops("msg-pingpong", "kernel"))
+    assert agrees(calls("sem-mutex", "kernel", "semop") + calls("sem-mutex", "kernel", "semtimedop"),
+                  2 * ops("sem-mutex", "kernel"))
+    # POSIX queues: mq_timedsend and mq_timedreceive the same way
+    assert agrees(calls("mq-stream", "posix", "mq_timedsend"), ops("mq-stream", "posix"))
+    assert agrees(calls("mq-pingpong", "posix", "mq_timedreceive"), 2 * ops("mq-pingpong", "posix"))
+    # ref: no System V call reaches the kernel, its waits are futexes
+    for workload in ("msg-stream", "msg-pingpong", "sem-mutex"):
+        for name in ("msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl"):
+            assert calls(workload, "ref", name) == 0, (workload, name)
+    assert calls("msg-pingpong", "ref", "futex") > 0
