@@ -10,7 +10,9 @@
 #include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,19 +41,32 @@ static void futex_wake_all(uint32_t *word)
     syscall(SYS_futex, word, FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0);
 }
 
+/* In a child of the runner RUNNER: it dies with the runner (whom the
+ * coordinator kills at a deadline, or who dies with the coordinator), so
+ * no process of a round outlives it blocked in a call. */
+static void die_with(pid_t runner)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != runner)
+        _exit(9);
+}
+
 /* A function of R run in a forked process: 0 when it exited 0. */
 static int in_own_process(struct bench_round *r, int (*fn)(struct bench_round *, char *, size_t), char *why,
                           size_t size)
 {
     char *shared_why = r->sh->w[0].why;
     shared_why[0] = 0;
+    pid_t runner = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(why, size, "fork: %s", strerror(errno));
         return -1;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        die_with(runner);
         _exit(fn(r, shared_why, sizeof(r->sh->w[0].why)) == 0 ? 0 : 1);
+    }
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -71,8 +86,9 @@ static int teardown_of(struct bench_round *r, char *why, size_t size)
     return r->kind->teardown(r, why, size);
 }
 
-static void worker(struct bench_round *r)
+static void worker(struct bench_round *r, pid_t runner)
 {
+    die_with(runner);
     struct bench_worker *w = &r->sh->w[r->me];
     struct rusage before, after;
     getrusage(RUSAGE_SELF, &before);
@@ -109,13 +125,13 @@ int round_run(const struct workload *w, const struct ipc_calls *calls, int nproc
         munmap(sh, sizeof(*sh));
         return -1;
     }
-    pid_t pids[BENCH_MAX_PROCS];
+    pid_t pids[BENCH_MAX_PROCS], runner = getpid();
     int started = 0, failed = 0;
     for (; started < nprocs; started++) {
         r.me = started;
         pids[started] = fork();
         if (pids[started] == 0)
-            worker(&r);
+            worker(&r, runner);
         if (pids[started] < 0) {
             snprintf(out->why, sizeof(out->why), "fork of worker %d: %s", started, strerror(errno));
             failed = 1;

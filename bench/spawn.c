@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,9 +42,13 @@ static double now(void)
 
 /* In the child: namespace, environment, then this program in round mode. */
 static void child(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
-                  const char *arena, int result_fd)
+                  const char *arena, int result_fd, pid_t coordinator)
 {
     setpgid(0, 0);
+    /* the round dies with the coordinator (round.c: its processes with it) */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != coordinator)
+        _exit(3);
     if (unshare(CLONE_NEWIPC) < 0) {
         fprintf(stderr, "svipc-bench: a private IPC namespace: %s (run as root)\n", strerror(errno));
         _exit(3);
@@ -75,6 +80,7 @@ int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char
     char arena[96];
     snprintf(arena, sizeof(arena), "/dev/shm/svipc-bench-%d-%u", (int)getpid(), serial++);
     int p[2];
+    pid_t coordinator = getpid();
     if (pipe2(p, O_CLOEXEC) < 0) {
         snprintf(out->why, sizeof(out->why), "pipe: %s", strerror(errno));
         return -1;
@@ -87,7 +93,7 @@ int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char
     }
     if (pid == 0) {
         close(p[0]);
-        child(cfg, impl, name, nprocs, ops, arena, p[1]);
+        child(cfg, impl, name, nprocs, ops, arena, p[1], coordinator);
     }
     setpgid(pid, pid);   /* both sides, so the kill below finds the group at once */
     close(p[1]);

@@ -132,6 +132,26 @@ static int preload_in_effect(char *why, size_t size)
     return 1;
 }
 
+/* Under ref: this process attaches to its arena (one call does it), then
+ * removes the arena's name, so that the arena ends with the round's last
+ * process however the round ends (the processes of the round are forks of
+ * this one and inherit the mapping). */
+static int own_arena(char *why, size_t size)
+{
+    struct msginfo info;
+    const char *arena = getenv("SVIPC_REF_ARENA");
+    if (msgctl(0, IPC_INFO, (struct msqid_ds *)(void *)&info) < 0) {
+        snprintf(why, size, "the reference runtime's first call (msgctl IPC_INFO): %s", strerror(errno));
+        return 0;
+    }
+    if (!arena || unlink(arena) < 0) {
+        snprintf(why, size, "removing the arena's name %.100s: %s", arena ? arena : "(none)",
+                 arena ? strerror(errno) : "SVIPC_REF_ARENA is not set");
+        return 0;
+    }
+    return 1;
+}
+
 static int round_mode(int argc, char **argv)
 {
     struct round_result res;
@@ -148,7 +168,7 @@ static int round_mode(int argc, char **argv)
     const struct ipc_calls *calls = w->kind->api == API_SYSV ? &libc_calls : NULL;
     if ((w->kind->api == API_POSIX) != (impl == IMPL_POSIX))
         snprintf(res.why, sizeof(res.why), "%s does not run on %s", w->name, impl_name(impl));
-    else if (impl != IMPL_REF || preload_in_effect(res.why, sizeof(res.why)))
+    else if (impl != IMPL_REF || (preload_in_effect(res.why, sizeof(res.why)) && own_arena(res.why, sizeof(res.why))))
         round_run(w, calls, nprocs, ops, miscount, &res);
     if (write(3, &res, sizeof(res)) != (ssize_t)sizeof(res))
         return 3;
