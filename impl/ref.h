@@ -77,6 +77,11 @@ long ref_verify_replay(void);
 /* Tests: this process kills itself (SIGKILL) inside its Nth transaction
  * from now, holding the lock, after applying and before committing. */
 void ref_inject_crash(unsigned long n);
+/* Tests: raise SIG once in this process at POINT of its next blocking
+ * call: as it starts, once the model said it blocks (under the lock), or
+ * after the lock is dropped and before the sleep. */
+enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED };
+void ref_inject_signal(int point, int sig);
 struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; int keeper_pid; };
 void ref_stats(struct ref_stats *out);
 

@@ -10,6 +10,7 @@
 #include "ref.h"
 #include "ref_sys.h"
 #include "ref_runtime.h"
+#include "ref_signals.h"
 #include "ctl_cmd.h"
 
 #include <dlfcn.h>
@@ -52,6 +53,9 @@ struct ref_runtime {
     int nwake;
     uint32_t *wake[MAX_WAKE];
     int wake_all;
+    /* fault injection for tests (ref_inject_signal): raise SIGNAL once,
+     * at POINT of the next blocking call */
+    int inject_point, inject_signal;
 };
 
 static struct ref_runtime ref_process = { .slot = -1 };
@@ -442,11 +446,30 @@ static long result(long r)
 
 /* ---------- blocking ---------- */
 
+/* Tests: the signal injected at POINT, once. */
+static void injection_point(struct ref_runtime *rt, int point)
+{
+    if (rt->inject_signal && rt->inject_point == point) {
+        int sig = rt->inject_signal;
+        rt->inject_signal = 0;
+        raise(sig);
+    }
+}
+
+void ref_inject_signal(int point, int sig)
+{
+    ref_process.inject_point = point;
+    ref_process.inject_signal = sig;
+}
+
 /* Sleep until the model resolves this process's wait; RESUME is the
  * record that collects the outcome (the call's arguments again).  DEADLINE
- * (CLOCK_MONOTONIC) ends a semtimedop's wait.  Lock held on entry and exit. */
+ * (CLOCK_MONOTONIC) ends a semtimedop's wait.  SIGNALS is what
+ * ref_signals_seen said when the call began: a handler run since then, at
+ * any instant before the sleep, interrupts it (Linux's sleep returns at
+ * once with a signal pending).  Lock held on entry and exit. */
 static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct model_request *resume, const void *in,
-                         void *out, const struct timespec *deadline)
+                         void *out, const struct timespec *deadline, unsigned long signals)
 {
     struct ref_header *h = a->hdr;
     /* with a deadline a signal handler makes the futex wait return EINTR
@@ -457,19 +480,28 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
     s->notified = 0;
     s->waiting = 1;
     h->nwaiting++;
+    injection_point(rt, REF_AT_DECIDED);
     long r;
     for (;;) {
         uint32_t seen = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
         int resolved = model_wait_resolved(&a->state->ns, rt->pid);
         int err = 0;
-        if (!resolved) {
+        if (!resolved && ref_signals_seen() != signals) {
+            err = EINTR;               /* a handler ran before the sleep */
+        } else if (!resolved) {
+            /* from here a handler bumps the word: the futex cannot sleep past it */
+            ref_signals_watch(&s->wake);
             unlock_and_wake(rt, a);
+            injection_point(rt, REF_AT_UNLOCKED);
             __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen) {
+            if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen && ref_signals_seen() == signals) {
                 long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
                 err = w < 0 && errno != EAGAIN ? errno : 0;
             }
             __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
+            ref_signals_watch(NULL);
+            if (err != ETIMEDOUT && ref_signals_seen() != signals)
+                err = EINTR;
             if (lock(rt, a) < 0)
                 return LOCK_LOST;      /* the waiter record stays: the arena is unusable */
         }
@@ -497,6 +529,9 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
                  const struct timespec *deadline)
 {
     struct ref_arena *a = &rt->arena;
+    unsigned long signals = ref_signals_seen();
+    if (resume)
+        injection_point(rt, REF_AT_START);
     if (lock(rt, a) < 0)
         return -1;
     long r = ref_txn(a, rq, in, out);
@@ -506,7 +541,7 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
         if (resume == MODEL_SEM_RESUME)
             fill_request(rt, rq, resume);
         rq->op = resume;
-        r = wait_outcome(rt, a, rq, in, out, deadline);
+        r = wait_outcome(rt, a, rq, in, out, deadline, signals);
         if (r == LOCK_LOST)
             return -1;
     }
