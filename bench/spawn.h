@@ -2,7 +2,8 @@
  * its own: a private IPC namespace (unshare(CLONE_NEWIPC): the host's
  * objects are never seen or touched), the implementation's library
  * preloaded when it has one (the reference runtime on an arena of its own
- * in /dev/shm, removed after the round), the program executed again in
+ * in /dev/shm, whose name the runner removes once attached, and this again
+ * after the round), the program executed again in
  * round mode (svipc_bench.c --round), its result read from a pipe within a
  * deadline, and the child's whole process group killed when it overruns.
  * Must not: interpret results (the caller does), or print. */
