@@ -156,6 +156,12 @@ static void install_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
+    /* every disposition the default first: a puppet started from a shell's
+     * background job inherits SIGINT and SIGQUIT ignored across exec */
+    sa.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaction(sig, &sa, NULL);
     sa.sa_handler = on_interrupt;          /* no SA_RESTART: calls see EINTR */
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
