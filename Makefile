@@ -39,6 +39,7 @@ TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
+        bench-smoke bench-parity \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         install uninstall lint-ci FORCE
 
@@ -169,7 +170,7 @@ unit: $(TEST_BIN) puppets
 
 # The Python tests: reports, the gate, the CI workflow, the generator, and svipc
 # as a command (tests/cli: shards, the status line, make install, rootless runs).
-pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD)
+pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench
 	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen tests/cli
 
 # The example workflow, by yamllint's rules (and actionlint's where installed:
@@ -203,12 +204,13 @@ golden: $(BUILD)/svipc
 	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS) --record $(GOLDEN)
 
 # The project's own tests.  Beyond the unit tests, the pytests and the
-# catalog: a smoke subset on each target this machine has (the others
+# catalog: seeded samples of svipc stress and of svipc-bench's workloads
+# (counts, never times), a smoke subset on each target this machine has (the others
 # named), the parser, trace, outcome, coverage and model tests and the
 # model catalog built with ASan and UBSan (zero reports), every fuzz target
 # for FUZZ_SECONDS from its kept corpus, and a seeded sample of the
 # mutation experiment.
-check: unit pytest suites-check stress-sample targets-smoke sanitize fuzz mutate-sample
+check: unit pytest suites-check stress-sample bench-smoke targets-smoke sanitize fuzz mutate-sample
 
 # svipc stress: random concurrent operations on kernel and ref, each history
 # checked for linearizability against the model.  The sample is seeded and
@@ -280,20 +282,69 @@ targets-smoke: all puppets vm
 	    >$(TARGETS_DIR)/smoke-$$t.gate 2>&1 || { cat $(TARGETS_DIR)/smoke-$$t.gate; exit 1; }; \
 	done
 
-$(BUILD)/svipc-bench: bench/engine_bench.c $(DEPS_STAMP)
+# svipc-bench: the workloads of bench/workloads.c on the kernel, the
+# reference runtime and the POSIX comparators, side by side (bench/README
+# in README.md: "For measuring").
+BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
+             bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c
+# --observe: the BPF observer (bench/observe.bpf.c: clang -target bpf, a
+# skeleton by bpftool, libbpf) when this machine has the toolchain and the
+# kernel's BTF (ci/install-deps.sh bench); else observe_none.c says why not.
+BPF_TOOLS := $(and $(wildcard /usr/include/bpf/libbpf.h),$(wildcard /sys/kernel/btf/vmlinux),\
+               $(shell command -v clang 2>/dev/null),$(shell command -v bpftool 2>/dev/null))
+ifneq ($(BPF_TOOLS),)
+OBSERVE_SRC  := bench/observe.c
+OBSERVE_DEPS := $(BUILD)/bench/observe.skel.h
+OBSERVE_LIBS := -lbpf
+else
+OBSERVE_SRC  := bench/observe_none.c
+endif
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+$(BUILD)/bench/vmlinux.h:
+	@mkdir -p $(@D)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.new && mv $@.new $@
+
+$(BUILD)/bench/observe.bpf.o: bench/observe.bpf.c $(BUILD)/bench/vmlinux.h
+	clang -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bench -c $< -o $@
+
+$(BUILD)/bench/observe.skel.h: $(BUILD)/bench/observe.bpf.o
+	bpftool gen skeleton $< name observe > $@.new && mv $@.new $@
+
+$(BUILD)/svipc-bench: $(BENCH_SRC) $(OBSERVE_SRC) $(OBSERVE_DEPS) bench/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iharness -Ibench -I$(BUILD)/bench -o $@ $(BENCH_SRC) $(OBSERVE_SRC) -ljansson -ldl $(OBSERVE_LIBS)
+
+$(BUILD)/svipc-engine-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< -ljansson
 
-$(BUILD)/svipc-ref-bench: bench/ref_bench.c $(IMPL_OBJ) $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iimpl -o $@ $< $(IMPL_OBJ) -ljansson -ldl
-
-# Benchmarks, not tests: the engine beside the raw floor, and the reference
-# runtime beside the kernel, each side by side in one run.
-bench: $(BUILD)/svipc $(BUILD)/svipc-bench $(BUILD)/svipc-ref-bench
+# Benchmarks, not tests: every workload at 1, 2, 4 and 8 processes on the
+# kernel, ref and POSIX (BENCH_FLAGS adds svipc-bench options), then the
+# engine beside the raw floor; the report's benchmark section reads
+# build/bench.jsonl.  Figures mean something only on a quiet machine.
+BENCH_FLAGS ?=
+bench: $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench $(BUILD)/svipc-engine-bench
 	rm -f $(BUILD)/bench.jsonl
-	./$(BUILD)/svipc-bench ./$(BUILD)/svipc --json $(BUILD)/bench.jsonl
-	./$(BUILD)/svipc-ref-bench --json $(BUILD)/bench.jsonl
+	./$(BUILD)/svipc-bench --json $(BUILD)/bench.jsonl $(BENCH_FLAGS)
+	./$(BUILD)/svipc-engine-bench ./$(BUILD)/svipc --json $(BUILD)/bench.jsonl
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(wildcard $(RESULTS)) $(BUILD)/bench.jsonl | sed 's|^|report: |'
+
+# stress-ng's --msg and --sem-sysv beside svipc's definitions of the same
+# operations, three interleaved runs (ci/install-deps.sh bench: stress-ng).
+bench-parity: $(BUILD)/svipc-bench
+	@command -v stress-ng >/dev/null || ./ci/install-deps.sh bench
+	rm -f $(BUILD)/bench-parity.jsonl
+	$(PYTHON) bench/parity.py --bench ./$(BUILD)/svipc-bench --json $(BUILD)/bench-parity.jsonl
+
+# make check's sample: every workload once with a few seeded operations on
+# every implementation, counts and final states checked, nothing timed.
+BENCH_SEED ?= 1
+bench-smoke: $(PRELOAD) $(BUILD)/svipc-bench
+	./$(BUILD)/svipc-bench --smoke --seed $(BENCH_SEED) --json $(BUILD)/bench-smoke.jsonl.new >$(BUILD)/bench-smoke.txt \
+	  || { cat $(BUILD)/bench-smoke.txt; rm -f $(BUILD)/bench-smoke.jsonl.new; exit 1; }
+	mv $(BUILD)/bench-smoke.jsonl.new $(BUILD)/bench-smoke.jsonl
+	@tail -1 $(BUILD)/bench-smoke.txt
 
 clean:
 	rm -rf $(BUILD) .svipc

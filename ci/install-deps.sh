@@ -27,13 +27,18 @@ group_base="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotli
 #                the initramfs busybox-static and cpio.
 group_targets="runsc qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-i686-linux-gnu libc6-dev-i386-cross qemu-system-x86 linux-image-amd64 busybox-static cpio"
 
+# bench: make bench-parity's reference (stress-ng's --msg and --sem-sysv), and
+#   the kernel-side observer's toolchain (clang, bpftool, libbpf-dev).
+group_bench="stress-ng clang bpftool libbpf-dev"
+
 [ $# -gt 0 ] || set -- base
 packages=""
 for group in "$@"; do
     case "$group" in
         base) packages="$packages $group_base" ;;
         targets) packages="$packages $group_targets" ;;
-        *) echo "ci/install-deps.sh: unknown group '$group' (groups: base, targets)" >&2; exit 2 ;;
+        bench) packages="$packages $group_bench" ;;
+        *) echo "ci/install-deps.sh: unknown group '$group' (groups: base, targets, bench)" >&2; exit 2 ;;
     esac
 done
 

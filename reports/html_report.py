@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
+import bench_report  # noqa: E402
 from results import FAILING, divergences  # noqa: E402
 
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "timeout": "#ef6c00", "error": "#6a1b9a", "skip": "#9e9e9e"}
@@ -207,6 +208,10 @@ def _timing(results):
 def _benchmarks(benches):
     if not benches:
         return "<p class='muted'>No benchmark results were given (make bench writes build/bench.jsonl).</p>"
+    workloads = bench_report.section(benches, _png, plt)
+    benches = [b for b in benches if not b.workload]
+    if not benches:
+        return workloads
     rows = "".join(f"<tr><td>{html.escape(b.name)}</td><td class='num'>{b.value:.1f}</td>"
                    f"<td>{html.escape(b.unit)}</td><td class='num'>{'' if b.floor is None else f'{b.floor:.1f}'}"
                    f"</td><td class='num'>{'' if not b.floor else f'{b.value / b.floor:.2f}'}</td></tr>"
@@ -220,8 +225,8 @@ def _benchmarks(benches):
     ax.set_xlabel(benches[0].unit or "value")
     ax.set_title("Throughput")
     ax.legend(fontsize="small")
-    return ("<table><tr><th>benchmark</th><th>value</th><th>unit</th><th>floor</th><th>ratio</th></tr>" + rows +
-            f"</table><img alt='throughput' src='{_png(fig)}'>")
+    return (workloads + "<h3>The engine</h3><table><tr><th>benchmark</th><th>value</th><th>unit</th><th>floor</th>"
+            "<th>ratio</th></tr>" + rows + f"</table><img alt='throughput' src='{_png(fig)}'>")
 
 
 def _incomplete(incomplete):

@@ -69,10 +69,70 @@ class RunFile:
 
 @dataclass
 class Bench:
+    """A benchmark record: an engine figure (name, value, unit, floor), or
+    one workload on one implementation at N processes (svipc-bench: the
+    median of its rounds in value, their spread in min and max; "error"
+    when a round failed; "smoke" when it was counted, not timed)."""
     name: str
     value: float
     unit: str
     floor: float = None
+    workload: str = ""
+    impl: str = ""
+    procs: int = 0
+    error: str = ""
+    smoke: bool = False
+    record: dict = None
+
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _observed(path, lineno, observed):
+    """svipc-bench --observe's counts: {"ops": N, "calls": {name: {"calls", "errors", "log2_ns"}}}."""
+    def count(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    if not isinstance(observed, dict) or not count(observed.get("ops")) or not isinstance(observed.get("calls"), dict):
+        _fail(path, lineno, '"observed" needs "ops" and "calls"')
+    for name, call in observed["calls"].items():
+        if not isinstance(call, dict) or not count(call.get("calls")) or not isinstance(call.get("log2_ns"), list) \
+                or not all(count(n) for n in call["log2_ns"]) or sum(call["log2_ns"]) != call["calls"]:
+            _fail(path, lineno, f'"observed" call "{name}": "calls" and a "log2_ns" histogram that sums to them')
+
+
+def _bench(path, lineno, obj):
+    """A "bench" record checked, as a Bench."""
+    if not isinstance(obj.get("name"), str):
+        _fail(path, lineno, 'a bench record needs a string "name"')
+    if "workload" not in obj:
+        if not _number(obj.get("value")):
+            _fail(path, lineno, 'a bench record needs a string "name" and a number "value"')
+        if obj.get("floor") is not None and not _number(obj["floor"]):
+            _fail(path, lineno, '"floor" has the wrong type')
+        return Bench(obj["name"], float(obj["value"]), obj.get("unit", ""), obj.get("floor"), record=obj)
+    for key in ("workload", "impl"):
+        if not isinstance(obj.get(key), str) or not obj[key]:
+            _fail(path, lineno, f'a workload\'s bench record needs a string "{key}"')
+    for key in ("procs", "ops"):
+        if not isinstance(obj.get(key), int) or isinstance(obj[key], bool) or obj[key] < 1:
+            _fail(path, lineno, f'a workload\'s bench record needs "{key}", a number of at least 1')
+    if "observed" in obj:
+        _observed(path, lineno, obj["observed"])
+    common = dict(workload=obj["workload"], impl=obj["impl"], procs=obj["procs"], record=obj)
+    if "error" in obj:
+        if not isinstance(obj["error"], str) or not obj["error"]:
+            _fail(path, lineno, '"error" says why, in a string')
+        return Bench(obj["name"], 0.0, "", error=obj["error"], **common)
+    if obj.get("smoke") is True:
+        return Bench(obj["name"], 0.0, "", smoke=True, **common)
+    rounds = obj.get("rounds")
+    if not _number(obj.get("value")) or not isinstance(rounds, list) or not rounds \
+            or not all(_number(r) and r > 0 for r in rounds):
+        _fail(path, lineno, 'a timed bench record needs a number "value" and its "rounds" (operations per second)')
+    if not (_number(obj.get("min")) and _number(obj.get("max")) and obj["min"] <= obj["value"] <= obj["max"]):
+        _fail(path, lineno, 'a timed bench record\'s "value" lies between its "min" and "max"')
+    return Bench(obj["name"], float(obj["value"]), obj.get("unit", ""), **common)
 
 
 def comparable(entry):
@@ -144,9 +204,7 @@ def load(path, run=None):
             ended, end = True, obj
             continue
         if obj.get("kind") == "bench":
-            if not isinstance(obj.get("name"), str) or not isinstance(obj.get("value"), (int, float)):
-                _fail(path, lineno, "a bench record needs a string \"name\" and a number \"value\"")
-            benches.append(Bench(obj["name"], float(obj["value"]), obj.get("unit", ""), obj.get("floor")))
+            benches.append(_bench(path, lineno, obj))
             continue
         if "kind" in obj:
             _fail(path, lineno, 'unknown "kind" (run, bench, or none for a result)')
