@@ -15,7 +15,7 @@ RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
 
-HARNESS := names scenario ops abi region parse catalog request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage
+HARNESS := names scenario ops abi region procfs parse catalog request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -23,12 +23,13 @@ IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
-           test_ref_arena test_ref_killstorm test_preload test_coverage
+           test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm \
-        sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain mutants mutants-sample
+        targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
+        mutants mutants-sample
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -74,10 +75,23 @@ $(BUILD)/svipc-puppet.%: $(PUPPET_SRC) harness/*.h impl/*.h
 	@mkdir -p $(@D)
 	$(PUPPET_CC_$*) -static $(CFLAGS) -Iharness -Iimpl -o $@ $(PUPPET_SRC)
 
+# The kernel's IPC layouts as each architecture's headers declare them
+# (tests/test_abi.c compares harness/abi.c's tables with them).
+$(BUILD)/abi-probe.%: tests/programs/abi_probe.c
+	@mkdir -p $(@D)
+	$(PUPPET_CC_$*) -static $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/abi_probe: tests/programs/abi_probe.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/test_abi: $(BUILD)/tests/abi_probe
+$(BUILD)/tests/test_targets: $(BUILD)/tests/libsvipc-wrong.so
+
 puppets:
 	@for a in $(PUPPET_ARCHES); do \
 	  cc=$$(case $$a in x86_64) echo "$(CC)";; aarch64) echo aarch64-linux-gnu-gcc;; armhf) echo arm-linux-gnueabihf-gcc;; i386) echo i686-linux-gnu-gcc;; esac); \
-	  if command -v $$cc >/dev/null; then $(MAKE) --no-print-directory $(BUILD)/svipc-puppet.$$a; \
+	  if command -v $$cc >/dev/null; then $(MAKE) --no-print-directory $(BUILD)/svipc-puppet.$$a $(BUILD)/abi-probe.$$a; \
 	  else echo "puppets: no $$cc: no puppet for $$a (ci/install-deps.sh targets)"; fi; done
 
 $(BUILD)/svipc-static: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
@@ -87,8 +101,13 @@ $(BUILD)/svipc-static: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 vm: $(BUILD)/svipc-static
 
 # Ordinary programs of System V IPC, run on the kernel and on the preload library.
-$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
+$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity $(BUILD)/msg_pairs: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# A deliberately wrong wrapper for the exec: target's test (it breaks msgrcv).
+$(BUILD)/tests/libsvipc-wrong.so: tests/programs/wrong_wrapper.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 # The reference runtime as a drop-in for the C library's IPC calls.
 $(PRELOAD): $(PIC_OBJ)
@@ -129,7 +148,7 @@ report: $(DEPS_STAMP)
 gate: $(DEPS_STAMP)
 	$(PYTHON) ci/gate.py --baseline $(BASELINE) --baseline ci/known-divergences.txt $(RESULTS)
 
-unit: $(TEST_BIN)
+unit: $(TEST_BIN) puppets
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; SVIPC=./$(BUILD)/svipc ./$$t; done
 
 pytest: $(DEPS_STAMP)
@@ -159,11 +178,68 @@ golden: $(BUILD)/svipc
 	./$(BUILD)/svipc run suites --backend kernel -j $(JOBS) --record $(GOLDEN)
 
 # The project's own tests.  Beyond the unit tests, the pytests and the
-# catalog: the parser, trace, outcome, coverage and model tests and the
+# catalog: a smoke subset on each target this machine has (the others
+# named), the parser, trace, outcome, coverage and model tests and the
 # model catalog built with ASan and UBSan (zero reports), every fuzz target
 # for FUZZ_SECONDS from its kept corpus, and a seeded sample of the
 # mutation experiment, and a seeded sample of the catalog's mutation score.
-check: unit pytest suites-check sanitize fuzz mutate-sample mutants-sample
+check: unit pytest suites-check targets-smoke sanitize fuzz mutate-sample mutants-sample
+
+# ---------- targets: implementations other than this kernel ----------
+# `make targets` installs what they need (ci/install-deps.sh targets), runs
+# the whole catalog on Linux here and on each target, every trace compared
+# with the golden traces, and writes build/report/targets.html: Linux and
+# every target side by side, each failure explained by a cause of the
+# target's baseline (ci/baseline/TARGET.txt) or reported as unexplained
+# (then the exit status is 1).  TARGET_JOBS runs in parallel per target.
+TARGETS      ?= native gvisor qemu-x86_64 qemu-aarch64 qemu-arm qemu-i386 linux-6.1
+TARGET_JOBS  ?= 2
+TARGETS_DIR  := $(BUILD)/targets
+# The smoke subset `make check` runs on each target installed here.
+SMOKE        := suites/msg/msg-misc.svipc suites/sem/undo.svipc suites/shm/shmat.svipc
+
+targets-deps:
+	./ci/install-deps.sh targets
+
+# The minimal programs that confirm each cause of the targets' baselines,
+# built for each architecture whose cross compiler is here;
+# ci/targets/run-repros.sh runs them on every target.
+REPRO_SRC  := $(wildcard ci/targets/repro/[gq][0-9]*.c)
+define repro_rule
+$(BUILD)/repro/%.$(1): ci/targets/repro/%.c ci/targets/repro/kipc.h ci/targets/repro/repro.h
+	@mkdir -p $$(@D)
+	$(PUPPET_CC_$(1)) -static $$(CFLAGS) -o $$@ $$<
+endef
+$(foreach a,$(PUPPET_ARCHES),$(eval $(call repro_rule,$(a))))
+
+repros:
+	@for a in $(PUPPET_ARCHES); do \
+	  cc=$$(case $$a in x86_64) echo "$(CC)";; aarch64) echo aarch64-linux-gnu-gcc;; armhf) echo arm-linux-gnueabihf-gcc;; i386) echo i686-linux-gnu-gcc;; esac); \
+	  if command -v $$cc >/dev/null; then $(MAKE) --no-print-directory -s \
+	    $(patsubst ci/targets/repro/%.c,$(BUILD)/repro/%.$$a,$(REPRO_SRC)); \
+	  else echo "repros: no $$cc: none built for $$a (ci/install-deps.sh targets)"; fi; done
+
+targets: targets-deps all puppets vm
+	@mkdir -p $(TARGETS_DIR); for t in $(TARGETS); do \
+	  echo "== target $$t"; \
+	  ./$(BUILD)/svipc run suites --target $$t --golden $(GOLDEN) -j $(TARGET_JOBS) \
+	    --json $(TARGETS_DIR)/$$t.jsonl >$(TARGETS_DIR)/$$t.txt 2>&1; \
+	  tail -1 $(TARGETS_DIR)/$$t.txt; done
+	$(PYTHON) reports/matrix.py --out $(BUILD)/report $(TARGETS:%=$(TARGETS_DIR)/%.jsonl)
+
+# The smoke subset on every target this machine has (nothing is installed
+# for it): failures must be causes of the target's baseline; a target that
+# is missing is named, with what it needs.
+targets-smoke: all puppets vm
+	@mkdir -p $(TARGETS_DIR); ./$(BUILD)/svipc targets | while read -r t state rest; do \
+	  [ "$$t" != native ] || continue; \
+	  if [ "$$state" != available ]; then echo "targets-smoke: $$t not run: $$rest"; continue; fi; \
+	  ./$(BUILD)/svipc run $(SMOKE) --target $$t --golden $(GOLDEN) -j 2 --json $(TARGETS_DIR)/smoke-$$t.jsonl \
+	    >$(TARGETS_DIR)/smoke-$$t.txt 2>&1; \
+	  echo "targets-smoke: $$t: $$(tail -1 $(TARGETS_DIR)/smoke-$$t.txt)"; \
+	  $(PYTHON) ci/gate.py --baseline ci/baseline/$$t.txt $(TARGETS_DIR)/smoke-$$t.jsonl \
+	    >$(TARGETS_DIR)/smoke-$$t.gate 2>&1 || { cat $(TARGETS_DIR)/smoke-$$t.gate; exit 1; }; \
+	done
 
 $(BUILD)/svipc-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -3,16 +3,20 @@
 
     ci/gate.py --baseline ci/baseline/linux.txt [--baseline MORE.txt] RESULTS.jsonl [...]
 
-A baseline lists, one per line, the scenarios a target is known to fail:
+A baseline (reports/baseline.py has the format) lists the scenarios an
+implementation is known to fail, one per line:
     BACKEND  SCENARIO-NAME  STATUS  REASON...
-(STATUS is fail, timeout or error; '#' starts a comment; REASON is required.)
+(STATUS is fail, timeout or error; '#' starts a comment; REASON is required),
+and, for a target, the causes of its divergences, each with the failures it
+explains (`cause NAME DIAGNOSIS` and its `simplest`, `checked`, `match` lines).
 
-Exit status: 1 when a scenario fails that the baseline does not list (a new
-failure or divergence), or when a result file is of an incomplete run (no end
-record, or a last line cut short: the run was killed or stopped, so what it
-did not run cannot pass); 0 otherwise, also when baseline entries now pass
-(they are reported as fixed, so the baseline can be tightened; --strict makes
-that fail too); 2 when an input cannot be read (file:line: reason).
+Exit status: 1 when a scenario fails that the baseline does not explain (a
+new failure or divergence), or when a result file is of an incomplete run (no
+end record, or a last line cut short: the run was killed or stopped, so what
+it did not run cannot pass); 0 otherwise, also when baseline entries now pass
+or a cause explains nothing any more (they are reported as fixed, so the
+baseline can be tightened; --strict makes that fail too); 2 when an input
+cannot be read (file:line: reason).
 The output names every scenario whose state differs from the baseline.
 Must not: run scenarios or change the baseline.
 """
@@ -23,39 +27,26 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reports"))
 
-from results import FAILING, ResultsError, load_all, open_input  # noqa: E402
-
-
-def load_baseline(path):
-    """{(backend, name): (status, reason)}, or ResultsError naming file and line."""
-    entries = {}
-    with open_input(path) as handle:
-        for lineno, text in enumerate(handle, 1):
-            line = text.split(" #", 1)[0].strip() if not text.lstrip().startswith("#") else ""
-            if not line:
-                continue
-            words = line.split(None, 3)
-            if len(words) < 4:
-                raise ResultsError(f"{path}:{lineno}: write BACKEND SCENARIO STATUS REASON")
-            backend, name, status, reason = words
-            if status not in FAILING:
-                raise ResultsError(f"{path}:{lineno}: status '{status}' is not one of {', '.join(FAILING)}")
-            if (backend, name) in entries:
-                raise ResultsError(f"{path}:{lineno}: {backend} {name} is listed twice")
-            entries[(backend, name)] = (status, reason)
-    return entries
+from baseline import Baseline, load_baseline  # noqa: E402
+from results import FAILING, ResultsError, load_all  # noqa: E402
 
 
 def compare(baseline, results):
-    """Sorted lists of (backend, name, detail): new, fixed, changed, known, not_run."""
+    """Sorted lists of (backend, name, detail): new, fixed, changed, known,
+    not_run; and {cause name: failures it explains}."""
     new, fixed, changed, known = [], [], [], []
+    explained = {c.name: 0 for c in baseline.causes}
     seen = set()
     for r in results:
         key = (r.backend, r.name)
         seen.add(key)
-        listed = baseline.get(key)
+        listed = baseline.entries.get(key)
         first = r.reason.splitlines()[0] if r.reason else ""
-        if r.status in FAILING and not listed:
+        cause = baseline.cause_of(r) if r.status in FAILING and not listed else None
+        if cause:
+            explained[cause.name] += 1
+            known.append((r.backend, r.name, f"{cause.name}: {cause.diagnosis}"))
+        elif r.status in FAILING and not listed:
             new.append((r.backend, r.name, f"{r.status}: {first}"))
         elif r.status in FAILING and listed[0] != r.status:
             changed.append((r.backend, r.name, f"listed as {listed[0]}, now {r.status}: {first}"))
@@ -63,8 +54,11 @@ def compare(baseline, results):
             known.append((r.backend, r.name, listed[1]))
         elif r.status == "pass" and listed:
             fixed.append((r.backend, r.name, f"passes now; baseline says: {listed[1]}"))
-    not_run = [(b, n, reason) for (b, n), (_, reason) in baseline.items() if (b, n) not in seen]
-    return [sorted(x) for x in (new, fixed, changed, known, not_run)]
+    not_run = [(b, n, reason) for (b, n), (_, reason) in baseline.entries.items() if (b, n) not in seen]
+    for c in baseline.causes:
+        if not explained[c.name]:
+            fixed.append(("cause", c.name, f"explains no failure of this run; baseline says: {c.diagnosis}"))
+    return [sorted(x) for x in (new, fixed, changed, known, not_run)] + [explained]
 
 
 def main(argv=None):
@@ -75,18 +69,21 @@ def main(argv=None):
     parser.add_argument("results", nargs="+", help="result files (svipc run --json)")
     args = parser.parse_args(argv)
     try:
-        baseline = {}
+        baseline = Baseline()
         for path in args.baseline:
             baseline.update(load_baseline(path))
         results, _, incomplete = load_all(args.results)
     except ResultsError as e:
         print(f"svipc gate: {e}", file=sys.stderr)
         return 2
-    new, fixed, changed, known, not_run = compare(baseline, results)
+    new, fixed, changed, known, not_run, explained = compare(baseline, results)
     for title, rows in (("NEW FAILURE", new), ("FIXED", fixed), ("CHANGED", changed),
                         ("not run", not_run)):
         for backend, name, detail in rows:
             print(f"{title}: {name} [{backend}]: {detail}")
+    for cause, count in explained.items():
+        if count:
+            print(f"known cause {cause}: {count} failures")
     skipped = sum(1 for r in results if r.status == "skip")
     print(f"gate: {len(results)} results, {len(new)} new failures, {len(fixed)} fixed, "
           f"{len(changed)} changed, {len(known)} known failures, {skipped} skipped, "

@@ -1,17 +1,37 @@
 #!/bin/sh
-# ci/install-deps.sh: install the Debian packages svipc needs to build, run and test.
+# ci/install-deps.sh: install the Debian packages svipc needs, by group.
+#   ci/install-deps.sh [GROUP...]      (no group: base)
 # Idempotent: installs only what is missing, so Make targets may call it freely.
 # Must not: use pip, download anything outside Debian's archive, or touch IPC state.
 set -eu
 
-# Build:   libjansson-dev (trace JSON), pkgconf.
-# Tests:   libcriterion-dev (the project's own unit tests).
-# Tools:   util-linux (ipcs, used to check for leaks).
-# Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
-# Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
-# Coverage: manpages-dev (the pages whose items suites/coverage.map must list).
-# Sanitizers and fuzzing: clang-14 and libclang-rt-14-dev (ASan, UBSan, libFuzzer).
-packages="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev"
+# base: what `make run` and `make check` need.
+#   Build:   libjansson-dev (trace JSON), pkgconf.
+#   Tests:   libcriterion-dev (the project's own unit tests).
+#   Tools:   util-linux (ipcs, used to check for leaks).
+#   Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
+#   Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
+#   Coverage: manpages-dev (the pages whose items suites/coverage.map must list).
+#   Sanitizers and fuzzing: clang-14 and libclang-rt-14-dev (ASan, UBSan, libFuzzer).
+group_base="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev"
+
+# targets: the implementations svipc judges besides the host's kernel (make targets).
+#   gvisor:      runsc.
+#   qemu-*:      qemu-user, and a static C library per architecture for its puppets
+#                (the cross compilers and their libc6-dev-*-cross; x86_64 uses the host's).
+#   linux-6.1:   qemu-system-x86 (TCG), Debian 12's kernel (linux-image-amd64), and for
+#                the initramfs busybox-static and cpio.
+group_targets="runsc qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross gcc-i686-linux-gnu libc6-dev-i386-cross qemu-system-x86 linux-image-amd64 busybox-static cpio"
+
+[ $# -gt 0 ] || set -- base
+packages=""
+for group in "$@"; do
+    case "$group" in
+        base) packages="$packages $group_base" ;;
+        targets) packages="$packages $group_targets" ;;
+        *) echo "ci/install-deps.sh: unknown group '$group' (groups: base, targets)" >&2; exit 2 ;;
+    esac
+done
 
 missing=""
 for p in $packages; do

@@ -41,8 +41,13 @@
     { 48, 4, { { "used_ids", 0, 4, 1, F_INT }, { "shm_tot", 8, 8, 0, F_INT }, { "shm_rss", 16, 8, 0, F_INT }, \
                { "shm_swp", 24, 8, 0, F_INT } } }
 
-/* 32-bit: the low word of each time, its high word after it (reserved here) */
-#define PERM32 PERM
+/* 32-bit: mode is a 16-bit __kernel_mode_t followed by __pad1 (i386 and
+ * arm's asm/posix_types.h); the low word of each time, its high word
+ * after it (reserved here) */
+#define PERM32                                                                                 \
+    { "key", 0, 4, 1, F_KEY }, { "uid", 4, 4, 0, F_INT }, { "gid", 8, 4, 0, F_INT },             \
+    { "cuid", 12, 4, 0, F_INT }, { "cgid", 16, 4, 0, F_INT }, { "mode", 20, 2, 0, F_MODE },      \
+    { "seq", 24, 2, 0, F_INT }
 #define MSQID32                                                                                \
     { 88, 15, { PERM32, { "msg_stime", 36, 4, 1, F_TIME }, { "msg_rtime", 44, 4, 1, F_TIME },     \
                 { "msg_ctime", 52, 4, 1, F_TIME }, { "msg_cbytes", 60, 4, 0, F_INT },             \

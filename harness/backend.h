@@ -53,10 +53,6 @@ extern const struct backend backend_ref;
 /* The descriptor a puppet finds its backend's scenario_fd at. */
 #define BACKEND_FD 5
 
-/* /proc/PID/syscall into BUF: 1 when the process sleeps in a call (BUF
- * then holds "NR arg0 ..."), 0 when it runs, -1 when it is gone. */
-int read_proc_syscall(pid_t pid, char *buf, size_t size);
-
 /* The backend called NAME, or NULL. */
 const struct backend *backend_by_name(const char *name);
 

@@ -8,6 +8,7 @@
 
 #include "executor.h"
 #include "kernel_calls.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,27 +38,11 @@ static int kernel_begin_scenario(char *why, size_t size)
     return 0;
 }
 
-int read_proc_syscall(pid_t pid, char *buf, size_t size)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    /* "running", or "NR args... sp pc" for a task that is not on a CPU */
-    return buf[0] >= '0' && buf[0] <= '9';
-}
-
 /* Asleep in the very system call of the operation (ops.c names it). */
 static int kernel_blocked_in(pid_t pid, const struct op_desc *op)
 {
     char buf[256];
-    int asleep = read_proc_syscall(pid, buf, sizeof(buf));
+    int asleep = proc_sleeping_call(pid, buf, sizeof(buf));
     if (asleep <= 0)
         return asleep;
     return op->host_nr >= 0 && strtol(buf, NULL, 10) == op->host_nr;

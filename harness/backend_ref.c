@@ -8,6 +8,7 @@
 #include "backend.h"
 
 #include "executor.h"
+#include "procfs.h"
 #include "ref.h"
 #include "runner.h"
 
@@ -63,7 +64,7 @@ static int ref_puppet_start(char *why, size_t size)
 static int ref_blocked_in(pid_t pid, const struct op_desc *op)
 {
     char line[256];
-    int asleep = read_proc_syscall(pid, line, sizeof(line));
+    int asleep = proc_sleeping_call(pid, line, sizeof(line));
     if (asleep <= 0)
         return asleep;
     if (op->op == OP_WAIT)

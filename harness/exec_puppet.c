@@ -26,6 +26,7 @@
 #include "abi.h"
 #include "backend.h"
 #include "names.h"
+#include "procfs.h"
 #include "puppet.h"
 #include "runner.h"
 #include "target.h"
@@ -214,38 +215,10 @@ static void describe_death(struct pproc *p, struct x_reply *out)
     }
 }
 
-/* The state letter of process PID (/proc/PID/stat), or 0 when it is gone. */
-static char process_state(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')');
-    return paren && paren[1] && paren[2] ? paren[2] : 0;
-}
-
 /* Asleep (S) in the kernel function of D (the end of /proc/PID/wchan's name). */
 static int wchan_asleep(pid_t pid, const struct op_desc *d)
 {
-    char path[64], name[128];
-    snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, name, sizeof(name) - 1);
-    close(fd);
-    if (n <= 0 || !d->wchan)
-        return 0;
-    name[n] = '\0';
-    size_t len = strlen(name), want = strlen(d->wchan);
-    return len >= want && strcmp(name + len - want, d->wchan) == 0 && process_state(pid) == 'S';
+    return d->wchan ? proc_asleep_in_function(pid, d->wchan) : 0;
 }
 
 /* Marked "in the call of D" by the puppet itself, and asleep (S). */
@@ -255,7 +228,7 @@ static int mark_asleep(const struct puppets *x, const struct pproc *p, const str
         const struct puppet_mark *m = &x->env->marks[i];
         if (__atomic_load_n(&m->pid, __ATOMIC_SEQ_CST) == p->outer)
             return __atomic_load_n(&m->in_call, __ATOMIC_SEQ_CST) && m->op == (int32_t)d->op &&
-                   process_state(p->outer) == 'S';
+                   proc_state_letter(p->outer) == 'S';
     }
     return 0;
 }

@@ -123,12 +123,41 @@ static _Noreturn void runner_command(struct pool *pool, int jobs_fd, int results
     for (int i = 0; pool->opt->runner_args[i]; i++)
         argv[n++] = pool->opt->runner_args[i];
     argv[n] = NULL;
-    signal(SIGXFSZ, SIG_DFL);           /* an ignored signal would stay ignored across exec */
-    if (dup2(jobs_fd, 0) < 0 || dup2(results_fd, 1) < 0)
+    /* The command gets a pipe for its standard error, relayed here: runsc
+     * chowns its standard streams to its sandbox's user, and a user's
+     * terminal or log file must not change owner. */
+    int err[2];
+    if (pipe2(err, O_CLOEXEC) < 0)
         _exit(126);
-    execvp(argv[0], argv);
-    fprintf(stderr, "svipc: cannot start the runner (%s): %s\n", argv[0], strerror(errno));
-    _exit(127);
+    pid_t parent = getpid(), pid = fork();
+    if (pid < 0)
+        _exit(126);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(0);
+        signal(SIGXFSZ, SIG_DFL);       /* an ignored signal would stay ignored across exec */
+        if (dup2(jobs_fd, 0) < 0 || dup2(results_fd, 1) < 0 || dup2(err[1], 2) < 0)
+            _exit(126);
+        execvp(argv[0], argv);
+        fprintf(stderr, "svipc: cannot start the runner (%s): %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(jobs_fd);
+    close(results_fd);
+    close(err[1]);
+    char buf[4096];
+    ssize_t got;
+    while ((got = read(err[0], buf, sizeof(buf))) != 0) {
+        if (got < 0 && errno != EINTR)
+            break;
+        if (got > 0 && serve_write_all(2, buf, (size_t)got) < 0)
+            break;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 static int start_runner(struct pool *pool, struct runner *r)

@@ -121,10 +121,11 @@ void results_free(struct results_file *r)
     r->results = NULL;
 }
 
-json_t *results_end_record(int results, int passed, int failed, int skipped)
+json_t *results_end_record(int results, int passed, int failed, int skipped, const char *target, double seconds)
 {
-    return json_pack("{s:s, s:b, s:i, s:i, s:i, s:i}", "kind", "run", "complete", 1, "results", results,
-                     "passed", passed, "failed", failed, "skipped", skipped);
+    return json_pack("{s:s, s:b, s:i, s:i, s:i, s:i, s:s, s:f}", "kind", "run", "complete", 1, "results", results,
+                     "passed", passed, "failed", failed, "skipped", skipped, "target", target,
+                     "seconds", (double)(long long)(seconds * 10 + 0.5) / 10);
 }
 
 json_t *results_tally(const struct results_file *r)

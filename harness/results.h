@@ -27,8 +27,9 @@ int results_read(FILE *f, const char *label, struct results_file *out, char *why
 int results_load(const char *path, struct results_file *out, char *why, size_t size);
 void results_free(struct results_file *r);
 
-/* The end record of a run of RESULTS results with these counts. */
-json_t *results_end_record(int results, int passed, int failed, int skipped);
+/* The end record of a run of RESULTS results with these counts, on
+ * TARGET, that took SECONDS (to a tenth). */
+json_t *results_end_record(int results, int passed, int failed, int skipped, const char *target, double seconds);
 
 /* Instance name -> {"passed": N, "failed": N} over the results (skips
  * count as neither): what coverage asks of a run. */

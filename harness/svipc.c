@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_SUITES "suites"
@@ -40,6 +41,7 @@ static void usage(FILE *to)
           "       svipc coverage [PATHS...] [--map FILE] [--results FILE] [-v]\n"
           "                                        the coverage map checked against the catalog\n"
           "                                        and a run's results (default: the last run)\n"
+          "       svipc targets                    each target, and whether this machine has it\n"
           "       svipc --help\n"
           "\n"
           "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
@@ -300,6 +302,8 @@ struct run_state {
     int began;                     /* begin_run let the run start */
     int passed, failed, skipped, timeouts, errors, divergences;
     json_t *skip_reasons;          /* "backend: reason" -> count */
+    const char *target;            /* the target's name, in every result */
+    struct timespec started;       /* when the run began (the end record's seconds) */
 };
 
 /* Mark R as diverging from OTHER_TRACE (of OTHER_LABEL: "golden", "kernel")
@@ -474,6 +478,8 @@ static void print_result(struct run_state *st, json_t *r)
 static void on_result(void *ctx, int job, json_t *result)
 {
     struct run_state *st = ctx;
+    /* a runner elsewhere does not know what it is called here */
+    json_object_set_new(result, "target", json_string(st->target));
     st->results[job] = result;
     /* print in job order: a scenario's jobs are adjacent */
     while (st->printed < st->njobs) {
@@ -548,6 +554,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     st.o = o;
     st.cat = cat;
     st.per_scenario = nb;
+    clock_gettime(CLOCK_MONOTONIC, &st.started);
     output_init(&st.json, o->json_path, "--json", OUTPUT_IN_PLACE);
     output_init(&st.record, o->record_path, "--record", OUTPUT_REPLACE);
     output_init(&st.last, NULL, "the last-run file", OUTPUT_IN_PLACE);
@@ -589,6 +596,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
         fprintf(stderr, "svipc: %s\nsvipc: nothing was run\n", twhy);
         return 2;
     }
+    st.target = target.name;
     /* a runner that runs elsewhere parses the same catalog there */
     char steps_text[32], scenario_text[32];
     char **runner_args = calloc((size_t)o->npaths + 3, sizeof(char *));
@@ -640,7 +648,10 @@ static int command_run(const struct options *o, const struct catalog *cat)
      * golden file is replaced only by a run that was done */
     char why[1024];
     int complete = st.printed == st.njobs;
-    json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped);
+    struct timespec ended;
+    clock_gettime(CLOCK_MONOTONIC, &ended);
+    double seconds = (double)(ended.tv_sec - st.started.tv_sec) + (ended.tv_nsec - st.started.tv_nsec) / 1e9;
+    json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped, st.target, seconds);
     char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
     json_decref(end);
     if (complete && end_text) {
@@ -769,6 +780,22 @@ static int stdout_written(void)
     return 2;
 }
 
+/* svipc targets: every named target, and what it lacks on this machine. */
+static int command_targets(void)
+{
+    char exe[4096], why[512];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    for (int i = 0; target_known(i); i++) {
+        struct target t;
+        if (target_resolve(target_known(i), exe, &t, why, sizeof(why)) == 0)
+            printf("%-14s available\n", target_known(i));
+        else
+            printf("%-14s missing: %s\n", target_known(i), why);
+    }
+    return stdout_written();
+}
+
 int main(int argc, char **argv)
 {
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "--puppet") == 0) {
@@ -793,6 +820,8 @@ int main(int argc, char **argv)
         struct serve_settings set = { .step_deadline_ms = atol(argv[2]), .scenario_deadline_ms = atol(argv[3]) };
         serve(&cat, &set, 0, 1);
     }
+    if (argc == 2 && strcmp(argv[1], "targets") == 0)
+        return command_targets();
     /* past a file size limit, a write fails (and is reported) instead of killing the run */
     signal(SIGXFSZ, SIG_IGN);
     struct options o;

@@ -7,6 +7,7 @@
 #include "target.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,18 @@ const char *observe_name(enum observe o)
     return names[o];
 }
 
+static const char *const known_targets[] = {
+    "native", "gvisor", "qemu-x86_64", "qemu-aarch64", "qemu-arm", "qemu-i386", "linux-6.1", NULL,
+};
+
 const char *target_names(void)
 {
     return "native, exec:CMD, qemu-x86_64, qemu-aarch64, qemu-arm, qemu-i386, gvisor, linux-6.1";
+}
+
+const char *target_known(int i)
+{
+    return i >= 0 && i < (int)(sizeof(known_targets) / sizeof(known_targets[0])) ? known_targets[i] : NULL;
 }
 
 /* Copy WORD into T's storage; NULL when full. */
@@ -112,8 +122,17 @@ static int wrapped(const char *cmd, const char *exe, struct target *t, char *why
     int n = 0;
     snprintf(copy, sizeof(copy), "%s", cmd);
     char *save = NULL;
-    for (char *w = strtok_r(copy, " ", &save); w && n < TARGET_MAX_WORDS - 2; w = strtok_r(NULL, " ", &save))
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        if (n == TARGET_MAX_WORDS - 2) {
+            snprintf(why, size, "exec: the command has more than %d words", TARGET_MAX_WORDS - 2);
+            return -1;
+        }
         t->launch[n++] = keep(t, &used, w);
+    }
+    if (strlen(cmd) >= sizeof(copy)) {
+        snprintf(why, size, "exec: the command is too long");
+        return -1;
+    }
     if (n == 0) {
         snprintf(why, size, "exec: needs a command, as in exec:'rr record' or exec:env");
         return -1;
@@ -125,6 +144,12 @@ static int wrapped(const char *cmd, const char *exe, struct target *t, char *why
             snprintf(why, size, "exec: the command is too long");
             return -1;
         }
+    char program[4096];
+    if (strchr(t->launch[0], '/') ? access(t->launch[0], X_OK) != 0
+                                  : on_path(t->launch[0], program, sizeof(program)) < 0) {
+        snprintf(why, size, "exec: no program %s%s", t->launch[0], strchr(t->launch[0], '/') ? "" : " on $PATH");
+        return -1;
+    }
     t->observe = OBSERVE_SYSCALL;
     t->deadline_factor = 2;
     return 0;
@@ -163,6 +188,20 @@ static int linux_vm(const char *exe, struct target *t, char *why, size_t size)
     }
     if (beside(exe, "run-in-vm.sh", script, sizeof(script)) < 0) {
         snprintf(why, size, "target linux-6.1 needs run-in-vm.sh beside svipc (make vm)");
+        return -1;
+    }
+    char file[4096];
+    if (beside(exe, "svipc-static", file, sizeof(file)) < 0) {
+        snprintf(why, size, "target linux-6.1 needs svipc-static beside svipc (make vm)");
+        return -1;
+    }
+    glob_t kernels;
+    int found = glob("/boot/vmlinuz-6.1.*", 0, NULL, &kernels) == 0;
+    if (found)
+        globfree(&kernels);
+    if (!found || access("/bin/busybox", X_OK) != 0) {
+        snprintf(why, size, "target linux-6.1 needs %s (Debian's %s: ci/install-deps.sh targets)",
+                 found ? "a static /bin/busybox" : "/boot/vmlinuz-6.1.*", found ? "busybox-static" : "linux-image-amd64");
         return -1;
     }
     t->runner[0] = keep(t, &used, script);

@@ -46,5 +46,7 @@ int target_resolve(const char *spec, const char *exe, struct target *t, char *wh
 
 /* The names of the known targets, for messages: "native, gvisor, ...". */
 const char *target_names(void);
+/* The Ith named target (exec:CMD aside), or NULL past the last. */
+const char *target_known(int i);
 
 #endif

@@ -16,7 +16,9 @@
 json_t *result_json(const struct scenario *s, const char *backend, const struct scenario_result *res);
 
 /* 0 when traces A and B agree; else -1, *AT the index of the first entry
- * that differs and WHY a description of it. */
+ * that differs (B's, when B has it) and WHY a description of it.  A wake
+ * the clock caused (a semtimedop's timeout) is not compared: when it is
+ * seen depends on the implementation's speed. */
 int trace_compare(json_t *a, json_t *b, size_t *at, char *why, size_t size);
 
 /* TRACE as a golden file keeps it: each entry's step and what the

@@ -66,11 +66,14 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
         if (!q)
             continue;
         size_t n = 0, bytes = 0;
-        for (const struct model_msg *m = q->messages; m; m = m->next, n++) {
+        const struct model_msg *newest = NULL;
+        for (const struct model_msg *m = q->messages; m; newest = m, m = m->next, n++) {
             if (!visit(b) || !inside(b, m, sizeof(*m)) || m->size > b->hi - (uintptr_t)m->text)
                 return bad(b, "a message of queue %d lies outside the arena's heap", q->perm.id);
             bytes += m->size;
         }
+        if (q->last != newest)
+            return bad(b, "queue %d's last message is not its newest", q->perm.id);
         if (n != q->qnum || bytes != q->cbytes)
             return bad(b, "queue %d counts %zu messages of %zu bytes, %zu of %zu found", q->perm.id, q->qnum,
                        q->cbytes, n, bytes);
@@ -138,5 +141,7 @@ int model_ns_check(const struct model_ns *ns, uintptr_t lo, uintptr_t hi, char *
         return -1;
     if (check_queues(&b, ns) < 0 || check_sets(&b, ns) < 0 || check_attaches(&b, ns) < 0)
         return -1;
+    if (ns->nresolved < 0 || ns->nresolved > MODEL_RESOLVED_MAX)
+        return bad(&b, "the list of decided waits counts %d", ns->nresolved);
     return 0;
 }

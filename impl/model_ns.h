@@ -81,6 +81,7 @@ struct model_msq {
     size_t cbytes, qnum, qbytes;
     pid_t lspid, lrpid;
     struct model_msg *messages;        /* in arrival order */
+    struct model_msg *last;            /* the newest, where a send appends (list_add_tail) */
     struct model_msg_waiter *receivers;/* in arrival order, through qnext */
     struct model_msg_waiter *senders;  /* in arrival order, through qnext */
 };
@@ -163,6 +164,8 @@ struct model_limits {
     gid_t hugetlb_shm_group;           /* vm.hugetlb_shm_group, 0 by default */
 };
 
+#define MODEL_RESOLVED_MAX 64           /* waits decided between two looks */
+
 struct model_heap;
 
 struct model_ns {
@@ -178,6 +181,11 @@ struct model_ns {
     struct model_ids shm_ids;
     unsigned long shm_tot;             /* pages of all segments */
     struct model_attach *attaches;     /* every process's */
+    /* whose wait the operations since the user last looked have decided
+     * (wake_q_add's list): the model only adds, its user takes them;
+     * beyond MODEL_RESOLVED_MAX, resolved_lost says anyone may have been */
+    pid_t resolved[MODEL_RESOLVED_MAX];
+    int nresolved, resolved_lost;
 };
 
 /* The same in place: NS is zeroed memory, its objects come from HEAP (the
@@ -195,6 +203,19 @@ void model_free(struct model_ns *ns, void *p);
 /* Whether PID, blocked in msgsnd, msgrcv or semop, has an outcome waiting
  * for its resume (a message, an error, a retry): the runtime wakes it. */
 int model_wait_resolved(const struct model_ns *ns, pid_t pid);
+
+/* PID's wait is decided (msg.c and sem.c say so at the moment Linux queues
+ * the wake-up). */
+void model_note_resolved(struct model_ns *ns, pid_t pid);
+
+/* The pids whose wait was decided since the last call, into OUT (room for
+ * MODEL_RESOLVED_MAX): their number, or -1 when more were decided than the
+ * list holds (then any waiter may have been: look at each). */
+int model_take_resolved(struct model_ns *ns, pid_t *out);
+
+/* Forget the list and say that anyone may have been decided: after
+ * operations were applied again (a recovery), nobody took their list. */
+void model_forget_resolved(struct model_ns *ns);
 
 /* The IPC sysctls of the namespace: 0, or -EINVAL for a bad value / name. */
 int model_sysctl_write(struct model_ns *ns, const char *name, const char *value);

@@ -147,61 +147,78 @@ static struct model_msg *find_msg(struct model_msq *q, long type, int mode)
 
 static void unlink_msg(struct model_msq *q, struct model_msg *m)
 {
-    for (struct model_msg **p = &q->messages; *p; p = &(*p)->next)
+    struct model_msg *before = NULL;
+    for (struct model_msg **p = &q->messages; *p; before = *p, p = &(*p)->next)
         if (*p == m) {
             *p = m->next;
+            if (q->last == m)
+                q->last = before;
             return;
         }
 }
 
+static void append_msg(struct model_msq *q, struct model_msg *m)
+{
+    m->next = NULL;
+    if (q->last)
+        q->last->next = m;
+    else
+        q->messages = m;
+    q->last = m;
+}
+
+/* A waiter's outcome is decided (wake_q_add's moment): the runtime is told
+ * whom to wake. */
+static void resolve(struct model_ns *ns, struct model_msg_waiter *w, int state, int error)
+{
+    w->state = state;
+    w->error = error;
+    model_note_resolved(ns, w->pid);
+}
+
 /* ss_wakeup (not killing): senders whose message now fits retry, in order;
  * the others keep waiting.  Woken senders run their loop again on resume. */
-static void wake_senders(struct model_msq *q, int kill)
+static void wake_senders(struct model_ns *ns, struct model_msq *q, int kill)
 {
     for (struct model_msg_waiter *w = q->senders; w; w = w->qnext) {
         if (w->state != WAIT_PENDING)
             continue;
-        if (kill) {
-            w->state = WAIT_ERROR;
-            w->error = EIDRM;
-        } else if (fits(q, w->size)) {
-            w->state = WAIT_RETRY;
-        }
+        if (kill)
+            resolve(ns, w, WAIT_ERROR, EIDRM);
+        else if (fits(q, w->size))
+            resolve(ns, w, WAIT_RETRY, 0);
     }
 }
 
 /* expunge_all: every waiting receiver gets RES (EIDRM at removal; EAGAIN,
  * meaning "retry", after IPC_SET). */
-static void expunge_receivers(struct model_msq *q, int res)
+static void expunge_receivers(struct model_ns *ns, struct model_msq *q, int res)
 {
     for (struct model_msg_waiter *w = q->receivers; w; w = w->qnext) {
         if (w->state != WAIT_PENDING)
             continue;
         if (res == EAGAIN)
-            w->state = WAIT_RETRY;
-        else {
-            w->state = WAIT_ERROR;
-            w->error = res;
-        }
+            resolve(ns, w, WAIT_RETRY, 0);
+        else
+            resolve(ns, w, WAIT_ERROR, res);
     }
 }
 
 /* pipelined_send: hand the message to the first waiting receiver that
  * wants it; one whose buffer is too small gets E2BIG and the next is tried. */
-static int pipelined_send(struct model_msq *q, struct model_msg *m, long now)
+static int pipelined_send(struct model_ns *ns, struct model_msq *q, struct model_msg *m, long now)
 {
     for (struct model_msg_waiter *w = q->receivers; w; w = w->qnext) {
         if (w->state != WAIT_PENDING || !matches(m, w->type, w->mode))
             continue;
         if (w->max_size < m->size) {
-            w->state = WAIT_ERROR;
-            w->error = E2BIG;
+            resolve(ns, w, WAIT_ERROR, E2BIG);
             continue;
         }
         q->lrpid = w->pid;
         q->rtime = now;
-        w->state = WAIT_GOT_MESSAGE;
         w->msg = m;
+        resolve(ns, w, WAIT_GOT_MESSAGE, 0);
         return 1;
     }
     return 0;
@@ -271,11 +288,8 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
     memcpy(m->text, text, size);
     q->lspid = c->pid;
     q->stime = now;
-    if (!pipelined_send(q, m, now)) {
-        struct model_msg **tail = &q->messages;
-        while (*tail)
-            tail = &(*tail)->next;
-        *tail = m;
+    if (!pipelined_send(ns, q, m, now)) {
+        append_msg(q, m);
         q->cbytes += size;
         q->qnum++;
         ns->msg_bytes += (long)size;
@@ -350,7 +364,7 @@ static long receive_loop(struct model_ns *ns, const struct model_caller *c, int 
         q->cbytes -= m->size;
         ns->msg_bytes -= (long)m->size;
         ns->msg_hdrs--;
-        wake_senders(q, 0);
+        wake_senders(ns, q, 0);
         long n = deliver(buf, m, size);
         model_free(ns, m);
         return n;
@@ -422,8 +436,7 @@ void model_msg_abandon(struct model_ns *ns, pid_t pid, int error)
     if (!w)
         return;
     if (error && w->state == WAIT_PENDING) {
-        w->state = WAIT_ERROR;
-        w->error = error;
+        resolve(ns, w, WAIT_ERROR, error);
         return;
     }
     if (!error) {
@@ -483,8 +496,8 @@ static long msgctl_stat(struct model_ns *ns, const struct model_caller *c, int i
 /* freeque */
 static void remove_queue(struct model_ns *ns, struct model_msq *q)
 {
-    expunge_receivers(q, EIDRM);
-    wake_senders(q, 1);
+    expunge_receivers(ns, q, EIDRM);
+    wake_senders(ns, q, 1);
     model_ids_remove(&ns->msg_ids, &q->perm);
     for (struct model_msg *m = q->messages; m; m = m->next) {
         ns->msg_bytes -= (long)m->size;
@@ -511,8 +524,8 @@ static long msgctl_down(struct model_ns *ns, const struct model_caller *c, int i
         return err;
     q->qbytes = ds->msg_qbytes;
     q->ctime = now;
-    expunge_receivers(q, EAGAIN);    /* receivers re-check their rights */
-    wake_senders(q, 0);
+    expunge_receivers(ns, q, EAGAIN);    /* receivers re-check their rights */
+    wake_senders(ns, q, 0);
     return 0;
 }
 

@@ -167,6 +167,31 @@ int model_wait_resolved(const struct model_ns *ns, pid_t pid)
     return model_msg_wait_resolved(ns, pid) || model_sem_wait_resolved(ns, pid);
 }
 
+void model_note_resolved(struct model_ns *ns, pid_t pid)
+{
+    if (ns->nresolved < MODEL_RESOLVED_MAX)
+        ns->resolved[ns->nresolved++] = pid;
+    else
+        ns->resolved_lost = 1;
+}
+
+int model_take_resolved(struct model_ns *ns, pid_t *out)
+{
+    int n = ns->resolved_lost ? -1 : ns->nresolved;
+    if (n > 0)
+        memcpy(out, ns->resolved, sizeof(pid_t) * (size_t)n);
+    ns->nresolved = 0;
+    ns->resolved_lost = 0;
+    return n;
+}
+
+void model_forget_resolved(struct model_ns *ns)
+{
+    memset(ns->resolved, 0, sizeof(ns->resolved));
+    ns->nresolved = 0;
+    ns->resolved_lost = 1;
+}
+
 void model_timeout(struct model_ns *ns, pid_t pid)
 {
     model_sem_abandon(ns, pid, -EAGAIN);

@@ -628,6 +628,7 @@ static int rebuild(struct ref_arena *a)
         off += rec->size;
     }
     free(scratch);
+    model_forget_resolved(&a->state->ns);
     return 0;
 }
 
@@ -667,6 +668,9 @@ long ref_arena_verify_replay(struct ref_arena *a)
     unsigned char *live = malloc(used);
     if (!live)
         return -1;
+    /* whose wait was decided is not state: the runtime asks every waiter
+     * after a rebuild */
+    model_forget_resolved(&a->state->ns);
     memcpy(live, a->state, used);
     if (rebuild(a) < 0) {
         free(live);

@@ -177,13 +177,23 @@ static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
         rt->wake_all = 1;
 }
 
-/* Under the lock: mark every waiter whose wait the model has resolved. */
+/* Under the lock: mark the waiters whose wait the model has decided since
+ * the last look (the model lists them; when its list overflowed, or a
+ * recovery replayed operations, every waiter is asked). */
 static void collect_wakes(struct ref_runtime *rt, struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
+    pid_t decided[MODEL_RESOLVED_MAX];
+    int n = model_take_resolved(&a->state->ns, decided);
     if (!h->nwaiting)
         return;
-    for (int i = 0; i <= h->proc_high; i++) {
+    for (int k = 0; k < n; k++) {
+        int i = slot_of(h, decided[k]);
+        struct ref_proc_slot *s = i >= 0 ? &h->procs[i] : NULL;
+        if (s && s->waiting && !s->notified)
+            queue_wake(rt, s);
+    }
+    for (int i = 0; n < 0 && i <= h->proc_high; i++) {
         struct ref_proc_slot *s = &h->procs[i];
         if (s->pid && s->waiting && !s->notified && model_wait_resolved(&a->state->ns, s->pid))
             queue_wake(rt, s);

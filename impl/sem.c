@@ -191,14 +191,15 @@ static int perform_atomic_semop(struct model_sem_array *sma, struct model_sem_wa
     return result;
 }
 
-static void complete(struct model_sem_waiter *q, int error)
+static void complete(struct model_ns *ns, struct model_sem_waiter *q, int error)
 {
     q->done = 1;
     q->result = error;
+    model_note_resolved(ns, q->pid);
 }
 
 /* wake_const_ops: wait-for-zero waiters of a semaphore (or of the set). */
-static int wake_const_ops(struct model_sem_array *sma, int semnum)
+static int wake_const_ops(struct model_ns *ns, struct model_sem_array *sma, int semnum)
 {
     int completed = 0;
     struct model_sem_waiter **p = list_head(sma, semnum, 0);
@@ -210,7 +211,7 @@ static int wake_const_ops(struct model_sem_array *sma, int semnum)
             continue;
         }
         unlink_queue(sma, q);          /* *p now holds the next one */
-        complete(q, error);
+        complete(ns, q, error);
         if (error == 0)
             completed = 1;
     }
@@ -219,24 +220,24 @@ static int wake_const_ops(struct model_sem_array *sma, int semnum)
 
 /* do_smart_wakeup_zero: after a change, the zero-waiters of semaphores that
  * reached 0 (all semaphores when SOPS is NULL), then the set's. */
-static int do_smart_wakeup_zero(struct model_sem_array *sma, const struct sembuf *sops, int nsops)
+static int do_smart_wakeup_zero(struct model_ns *ns, struct model_sem_array *sma, const struct sembuf *sops, int nsops)
 {
     int completed = 0, got_zero = 0;
     if (sops) {
         for (int i = 0; i < nsops; i++)
             if (sma->sems[sops[i].sem_num].semval == 0) {
                 got_zero = 1;
-                completed |= wake_const_ops(sma, sops[i].sem_num);
+                completed |= wake_const_ops(ns, sma, sops[i].sem_num);
             }
     } else {
         for (int i = 0; i < sma->nsems; i++)
             if (sma->sems[i].semval == 0) {
                 got_zero = 1;
-                completed |= wake_const_ops(sma, i);
+                completed |= wake_const_ops(ns, sma, i);
             }
     }
     if (got_zero)
-        completed |= wake_const_ops(sma, -1);
+        completed |= wake_const_ops(ns, sma, -1);
     return completed;
 }
 
@@ -249,7 +250,7 @@ static int check_restart(struct model_sem_array *sma, const struct model_sem_wai
 }
 
 /* update_queue: alter waiters of a semaphore (or of the set), in order. */
-static int update_queue(struct model_sem_array *sma, int semnum)
+static int update_queue(struct model_ns *ns, struct model_sem_array *sma, int semnum)
 {
     int completed = 0;
 again:
@@ -266,10 +267,10 @@ again:
         int restart = 0;
         if (error == 0) {
             completed = 1;
-            do_smart_wakeup_zero(sma, q->sops, q->nsops);
+            do_smart_wakeup_zero(ns, sma, q->sops, q->nsops);
             restart = check_restart(sma, q);
         }
-        complete(q, error);
+        complete(ns, q, error);
         if (restart)
             goto again;
     }
@@ -282,19 +283,19 @@ static void set_semotime(struct model_sem_array *sma, const struct sembuf *sops,
 }
 
 /* do_smart_update: who proceeds after a change. */
-static void do_smart_update(struct model_sem_array *sma, const struct sembuf *sops, int nsops, int otime,
+static void do_smart_update(struct model_ns *ns, struct model_sem_array *sma, const struct sembuf *sops, int nsops, int otime,
                             long now)
 {
-    otime |= do_smart_wakeup_zero(sma, sops, nsops);
+    otime |= do_smart_wakeup_zero(ns, sma, sops, nsops);
     if (sma->pending_alter) {
-        otime |= update_queue(sma, -1);
+        otime |= update_queue(ns, sma, -1);
     } else if (!sops) {
         for (int i = 0; i < sma->nsems; i++)
-            otime |= update_queue(sma, i);
+            otime |= update_queue(ns, sma, i);
     } else {
         for (int i = 0; i < nsops; i++)
             if (sops[i].sem_op > 0)
-                otime |= update_queue(sma, sops[i].sem_num);
+                otime |= update_queue(ns, sma, sops[i].sem_num);
     }
     if (otime)
         set_semotime(sma, sops, now);
@@ -407,7 +408,7 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
     if (error <= 0) {
         if (error == 0) {
             if (alter)
-                do_smart_update(sma, q->sops, q->nsops, 1, now);
+                do_smart_update(ns, sma, q->sops, q->nsops, 1, now);
             else
                 set_semotime(sma, q->sops, now);
         }
@@ -486,7 +487,7 @@ void model_sem_abandon(struct model_ns *ns, pid_t pid, int error)
         unlink_queue(sma, q);
         sem_unlock(sma, locknum);
     }
-    complete(q, error);
+    complete(ns, q, error);
 }
 
 /* ---------- exit: SEM_UNDO ---------- */
@@ -520,7 +521,7 @@ void model_sem_exit(struct model_ns *ns, pid_t pid, long now)
                     s->semval = SEMVMX;
                 s->sempid = pid;
             }
-            do_smart_update(sma, NULL, 0, 1, now);
+            do_smart_update(ns, sma, NULL, 0, 1, now);
             sem_unlock(sma, locknum);
         }
         model_free(ns, un);
@@ -624,7 +625,7 @@ static long semctl_setval(struct model_ns *ns, const struct model_caller *c, int
     sma->sems[num].semval = val;
     sma->sems[num].sempid = c->pid;
     sma->ctime = now;
-    do_smart_update(sma, NULL, 0, 0, now);
+    do_smart_update(ns, sma, NULL, 0, 0, now);
     sem_unlock(sma, locknum);
     return 0;
 }
@@ -655,7 +656,7 @@ static long semctl_main(struct model_ns *ns, const struct model_caller *c, int i
         }
         clear_adjustments(ns, id, -1);
         sma->ctime = now;
-        do_smart_update(sma, NULL, 0, 0, now);
+        do_smart_update(ns, sma, NULL, 0, 0, now);
         sem_unlock(sma, locknum);
         return 0;
     }
@@ -680,7 +681,7 @@ static void freeary(struct model_ns *ns, struct model_sem_array *sma)
             while (*list_head(sma, list, alter)) {
                 struct model_sem_waiter *q = *list_head(sma, list, alter);
                 unlink_queue(sma, q);
-                complete(q, -EIDRM);
+                complete(ns, q, -EIDRM);
             }
     model_ids_remove(&ns->sem_ids, &sma->perm);
     ns->used_sems -= sma->nsems;

@@ -34,6 +34,8 @@ class Result:
     ms: float = 0.0
     trace: list = field(default_factory=list)
     divergence: dict = None   # {"against": "kernel"|"golden", "trace": [...], "entry": N}
+    target: str = "native"    # where the implementation ran (svipc run --target)
+    observed: str = ""        # how blocking was observed there (proc-syscall, wchan, mark+state)
 
     @property
     def area(self):
@@ -61,6 +63,7 @@ class RunFile:
     results: list
     benches: list
     incomplete: str = ""      # why the run is incomplete; "" when it ended (or the file holds benchmarks only)
+    end: dict = None          # the end record: counts, "target", "seconds"
 
 
 @dataclass
@@ -119,6 +122,7 @@ def load(path, run=None):
             raise ResultsError(f"{path}: not UTF-8 text ({e.reason})") from e
     lines = text.split("\n")
     ended = cut = False
+    end = None
     for lineno, line in enumerate(lines, 1):
         last = lineno == len(lines)          # the text after the last newline: "" or a line without one
         if not line.strip():
@@ -136,7 +140,7 @@ def load(path, run=None):
             _fail(path, lineno, "a record after the end of the run")
         if obj.get("kind") == "run":
             _end_record(path, lineno, obj, len(results))
-            ended = True
+            ended, end = True, obj
             continue
         if obj.get("kind") == "bench":
             if not isinstance(obj.get("name"), str) or not isinstance(obj.get("value"), (int, float)):
@@ -154,19 +158,20 @@ def load(path, run=None):
         if not isinstance(trace, list):
             _fail(path, lineno, "\"trace\" must be a list")
         for key, types in (("file", str), ("reason", (str, type(None))), ("line", int), ("ms", (int, float)),
-                           ("divergence", (dict, type(None)))):
+                           ("divergence", (dict, type(None))), ("target", str), ("observed", str)):
             if key in obj and (not isinstance(obj[key], types) or isinstance(obj[key], bool)):
                 _fail(path, lineno, f"\"{key}\" has the wrong type")
         results.append(Result(run=run, name=obj["name"], backend=obj["backend"], status=obj["status"],
                               file=obj.get("file", ""), line=int(obj.get("line", 0)),
                               reason=obj.get("reason", "") or "", ms=float(obj.get("ms", 0.0)),
-                              trace=trace, divergence=obj.get("divergence")))
+                              trace=trace, divergence=obj.get("divergence"),
+                              target=obj.get("target", "native"), observed=obj.get("observed", "")))
     incomplete = ""
     if cut:
         incomplete = f"incomplete run: {cut}"
     elif not ended and (results or not benches):
         incomplete = f"incomplete run: {path} has no end record (the run was stopped before its end)"
-    return RunFile(path, run, results, benches, incomplete)
+    return RunFile(path, run, results, benches, incomplete, end)
 
 
 def load_all(paths):

@@ -35,6 +35,39 @@ Test(trace, raw_values_and_lines_do_not_count_normalised_ones_do)
     json_decref(d);
 }
 
+static json_t *step(const char *proc, const char *op, const char *status, const char *ret)
+{
+    return json_pack("{s:i, s:s, s:s, s:s, s:s, s:{}}", "step", 0, "proc", proc, "op", op, "status", status,
+                     "ret", ret, "fields");
+}
+
+/* A semtimedop's timeout is the clock's: seen while the next step runs on a
+ * slow implementation, by the resumes step on a fast one.  Any other wake
+ * is the step's doing, and when it is seen is compared. */
+Test(trace, a_timeout_seen_early_is_the_same_trace_other_wakes_are_not)
+{
+    json_t *fast = json_pack("[o, o, o]", step("A", "semtimedop", "blocked", "blocked"),
+                             step("A", "resumes", "done", "EAGAIN"), step("A", "semctl", "done", "0"));
+    json_t *slow = json_pack("[o, o, o, o]", step("A", "semtimedop", "blocked", "blocked"),
+                             step("A", "woke", "done", "EAGAIN"), step("A", "resumes", "done", "EAGAIN"),
+                             step("A", "semctl", "done", "0"));
+    json_t *semop = json_pack("[o, o, o, o]", step("A", "semop", "blocked", "blocked"),
+                              step("A", "woke", "done", "EAGAIN"), step("A", "resumes", "done", "EAGAIN"),
+                              step("A", "semctl", "done", "0"));
+    json_t *semop_fast = json_pack("[o, o, o]", step("A", "semop", "blocked", "blocked"),
+                                   step("A", "resumes", "done", "EAGAIN"), step("A", "semctl", "done", "0"));
+    char why[1024];
+    size_t at;
+    cr_expect_eq(trace_compare(fast, slow, &at, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(trace_compare(slow, fast, &at, why, sizeof(why)), 0, "%s", why);
+    cr_expect_eq(trace_compare(semop_fast, semop, &at, why, sizeof(why)), -1);
+    cr_expect_eq(at, 1);
+    json_decref(fast);
+    json_decref(slow);
+    json_decref(semop);
+    json_decref(semop_fast);
+}
+
 Test(trace, golden_files_load_and_malformed_lines_are_named)
 {
     char path[] = "/tmp/svipc-golden-XXXXXX";

@@ -94,3 +94,66 @@ def test_a_malformed_line_before_the_last_is_still_an_error(tmp_path, capsys):
     records = [result("good", "pass")]
     assert run_gate(tmp_path, records, end=False, tail='{"name": \n{"kind": "run"}\n') == 2
     assert "run.jsonl:2: not JSON" in capsys.readouterr().err
+
+
+CAUSES = """# a target's divergences, by cause
+cause G3 msgctl(IPC_RMID) of a removed id returns 0; Linux EINVAL
+    simplest badid-msgctl-ipc-rmid-negative[id=-1]
+    checked ci/targets/repro/g03_msg_rmid_missing.c
+    match badid-msgctl-* | *msgctl* IPC_RMID* | 0
+cause Q9 padding keeps the caller's bytes; Linux zero-fills it
+    simplest msgctl2-info-empty
+    checked ci/targets/repro/q09_pad_zeroed.c
+    targets qemu-aarch64
+    match msgctl2-* | * | pad: *
+"""
+
+RMID_REASON = ("suites/common/invalid-ids.svipc:9: step 2: A: msgctl -1 IPC_RMID => EINVAL\n"
+               "    expected: EINVAL\n    actual:   0\n    (expected failure with EINVAL)")
+PAD_REASON = ("differs from the golden trace (one: golden, other: this run): entry 2 (step 2, line 67, A msgctl): "
+              "pad: (absent) against 2")
+
+
+def test_a_cause_explains_the_failures_it_matches_on_its_targets(tmp_path, capsys):
+    records = [result("badid-msgctl-ipc-rmid-negative[id=-1]", "fail", reason=RMID_REASON, target="gvisor"),
+               result("msgctl2-info-empty", "fail", reason=PAD_REASON, target="qemu-aarch64")]
+    assert run_gate(tmp_path, records, baseline=CAUSES) == 0
+    out = capsys.readouterr().out
+    assert "known cause G3: 1 failures" in out and "known cause Q9: 1 failures" in out
+    assert "0 new failures" in out
+
+
+def test_a_failure_no_cause_explains_is_new(tmp_path, capsys):
+    other = RMID_REASON.replace("actual:   0", "actual:   EPERM")
+    records = [result("badid-msgctl-ipc-rmid-negative[id=-1]", "fail", reason=other),
+               result("msgctl2-info-empty", "fail", reason=PAD_REASON, target="qemu-arm")]
+    assert run_gate(tmp_path, records, baseline=CAUSES) == 1
+    out = capsys.readouterr().out
+    assert "NEW FAILURE: badid-msgctl-ipc-rmid-negative[id=-1]" in out
+    assert "NEW FAILURE: msgctl2-info-empty" in out       # Q9 is qemu-aarch64's only
+    assert "FIXED: G3 [cause]: explains no failure of this run" in out
+
+
+@pytest.mark.parametrize("text, message", [
+    ("cause X diagnosis\n    match a\n    checked ci/gate.py\n", "cause X has no simplest line"),
+    ("cause X diagnosis\n    simplest a\n    checked ci/gate.py\n", "cause X has no match line"),
+    ("cause X diagnosis\n    simplest a\n    match a\n", "cause X has no checked line"),
+    ("cause X diagnosis\n    simplest a\n    match a\n    checked no/such/file.c\n", "no/such/file.c: no such file"),
+    ("cause X diagnosis\n    simplest a\n    match a | b | c | d\n    checked ci/gate.py\n", "write 'match"),
+    ("    simplest a\n", "an indented line belongs to a cause"),
+    ("cause X\n", "write 'cause NAME DIAGNOSIS'"),
+    ("cause X d\n    simplest a\n    match a\n    checked ci/gate.py\n    colour red\n", "'colour'"),
+    ("include no-such.txt\n", "no-such.txt"),
+])
+def test_malformed_causes_are_named_with_file_and_line(tmp_path, capsys, text, message):
+    assert run_gate(tmp_path, [result("good", "pass")], baseline=text) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_included_baselines_share_causes_and_an_include_loop_is_refused(tmp_path, capsys):
+    (tmp_path / "common.txt").write_text(CAUSES)
+    records = [result("badid-msgctl-ipc-rmid-negative[id=-1]", "fail", reason=RMID_REASON, target="qemu-arm")]
+    assert run_gate(tmp_path, records, baseline="include common.txt\n") == 0
+    (tmp_path / "loop.txt").write_text("include baseline.txt\n")
+    assert run_gate(tmp_path, records, baseline="include loop.txt\n") == 2
+    assert "includes itself" in capsys.readouterr().err

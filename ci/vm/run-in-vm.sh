@@ -24,10 +24,10 @@ trap 'rm -rf "$work"' EXIT
 kernel=$(ls /boot/vmlinuz-6.1.* 2>/dev/null | sort | tail -n 1)
 [ -n "$kernel" ] || { echo "run-in-vm.sh: no /boot/vmlinuz-6.1.* (Debian 12's linux-image-amd64: ci/install-deps.sh targets)" >&2; exit 2; }
 [ -x "$static" ] || { echo "run-in-vm.sh: no $static (make vm)" >&2; exit 2; }
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] && file -L "$busybox" | grep -q "statically linked" ||
-    busybox=/bin/busybox
-[ -x "$busybox" ] || { echo "run-in-vm.sh: no static busybox (Debian's busybox-static)" >&2; exit 2; }
+# busybox-static's /bin/busybox: a static program has no interpreter
+busybox=/bin/busybox
+{ [ -x "$busybox" ] && ! readelf -l "$busybox" 2>/dev/null | grep -q INTERP; } ||
+    { echo "run-in-vm.sh: no static $busybox (Debian's busybox-static: ci/install-deps.sh targets)" >&2; exit 2; }
 
 # The kernel without its compression: a PVH entry that boots in half the
 # time under TCG.  Made once per kernel.
@@ -61,6 +61,9 @@ chmod +x "$root/init"
 image="$work/initramfs.cpio.gz"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$image"
 
-/usr/bin/python3 "${SVIPC_RELAY:-$(dirname "$0")/relay.py}" qemu-system-x86_64 -accel tcg,thread=multi -smp "${SVIPC_VM_CPUS:-2}" -m 1024 -display none -monitor none -no-reboot \
+# 2 GiB: shmget accounts a segment against RAM and swap when it is made
+# (shmem_acct_size, mm/shmem.c, under the default overcommit heuristic); a
+# 1 GiB segment in the catalog needs more than 1 GiB of guest memory
+/usr/bin/python3 "${SVIPC_RELAY:-$(dirname "$0")/relay.py}" qemu-system-x86_64 -accel tcg,thread=multi -smp "${SVIPC_VM_CPUS:-2}" -m "${SVIPC_VM_MEMORY:-2048}" -display none -monitor none -no-reboot \
     -kernel "$vmlinux" -initrd "$image" -append "console=ttyS0 quiet panic=-1" \
     -serial "file:$log" -serial stdio

@@ -1,0 +1,96 @@
+/* test_targets.c: svipc judges an implementation it does not know.  A
+ * wrapper that changes nothing (exec:env) passes everything; a deliberately
+ * wrong one (tests/programs/wrong_wrapper.c: a preload library in the
+ * puppets) is caught, whether it breaks what a call returns or writes into
+ * the caller's buffer when the call fails; a target this machine lacks is
+ * refused with what to install, and `svipc targets` names each. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char output[1 << 20];
+
+static int run(const char *args)
+{
+    char cmd[8192];
+    const char *svipc = getenv("SVIPC") ? getenv("SVIPC") : "./build/svipc";
+    snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=/tmp/svipc-test-state %s %s 2>&1", svipc, args);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p);
+    size_t n = fread(output, 1, sizeof(output) - 1, p);
+    output[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The catalog's msgrcv file through exec:env with the wrong wrapper set to HOW. */
+static int wrapped(const char *how)
+{
+    char cwd[4096], args[8192];
+    cr_assert(getcwd(cwd, sizeof(cwd)));
+    snprintf(args, sizeof(args),
+             "run suites/msg/msgrcv.svipc --golden suites/golden/linux.jsonl "
+             "--target 'exec:env LD_PRELOAD=%s/build/tests/libsvipc-wrong.so SVIPC_WRONG=%s'",
+             cwd, how);
+    return run(args);
+}
+
+Test(targets, a_wrapper_that_changes_nothing_passes)
+{
+    cr_assert_eq(wrapped("none"), 0, "%s", output);
+    cr_expect(strstr(output, " passed, 0 failed, 0 skipped"), "%s", output);
+}
+
+Test(targets, a_wrapper_that_flips_a_bit_of_msgrcvs_return_is_caught)
+{
+    cr_assert_eq(wrapped("flip"), 1, "%s", output);
+    cr_expect(strstr(output, "expected: 2 mtype=3 text=\"c1\"\n    actual:   3 mtype=3"), "%s", output);
+}
+
+Test(targets, a_wrapper_that_writes_into_the_buffer_of_a_failed_msgrcv_is_caught)
+{
+    cr_assert_eq(wrapped("scribble"), 1, "%s", output);
+    /* the call's outcome is Linux's; only what it wrote tells it */
+    cr_expect(strstr(output, "A msgrcv): wrote: (absent) against 1"), "%s", output);
+}
+
+Test(targets, a_missing_target_is_refused_with_what_to_install)
+{
+    cr_assert_eq(run("run suites/msg/msgrcv.svipc --target 'exec:/nonexistent/wrapper'"), 2, "%s", output);
+    cr_expect(strstr(output, "exec: no program /nonexistent/wrapper"), "%s", output);
+    cr_assert_eq(run("run suites/msg/msgrcv.svipc --target qemu-mips"), 2, "%s", output);
+    cr_expect(strstr(output, "qemu-mips"), "%s", output);
+    cr_assert_eq(run("run suites/msg/msgrcv.svipc --target nowhere"), 2, "%s", output);
+    cr_expect(strstr(output, "unknown target nowhere (known: native, exec:CMD"), "%s", output);
+    cr_assert_eq(run("targets"), 0, "%s", output);
+    cr_expect(strstr(output, "native         available"), "%s", output);
+    cr_expect(strstr(output, "linux-6.1"), "%s", output);
+}
+
+/* runsc chowns its standard streams to its sandbox's user: svipc gives it
+ * pipes, so the user's terminal or log file keeps its owner. */
+Test(targets, gvisor_leaves_the_users_files_as_they_were)
+{
+    if (run("targets") != 0 || !strstr(output, "gvisor         available"))
+        cr_skip_test("gvisor is not available here (svipc targets)");
+    char log[] = "/tmp/svipc-test-stderr-XXXXXX";
+    int fd = mkstemp(log);
+    cr_assert(fd >= 0);
+    struct stat before, after;
+    cr_assert_eq(fstat(fd, &before), 0);
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "%s run suites/common/ftok.svipc --target gvisor >/dev/null 2>>%s",
+             getenv("SVIPC") ? getenv("SVIPC") : "./build/svipc", log);
+    cr_assert(system(cmd) != -1);
+    cr_assert_eq(stat(log, &after), 0);
+    unlink(log);
+    cr_expect(after.st_uid == before.st_uid && after.st_gid == before.st_gid,
+              "the log file's owner changed from %d:%d to %d:%d", (int)before.st_uid, (int)before.st_gid,
+              (int)after.st_uid, (int)after.st_gid);
+}
