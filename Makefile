@@ -371,7 +371,8 @@ mutate-sample: $(SAN)/svipc
 # Not the mutation experiment above (make mutate: scenario FILES mutated to
 # harden the parser): here faults are planted in impl/'s MODEL, one exact
 # edit each, and the catalog run on the mutated model against the golden
-# Linux traces must notice.  make mutants: every mutant, the score per file
+# Linux traces must notice (a survivor is run once more built with ASan and
+# UBSan).  make mutants: every mutant, the score per file
 # and operator class, every survivor (build/mutants/results.jsonl), and the
 # known-killed list ci/mutants/killed.txt rewritten; it fails below
 # MUTANTS_MIN_SCORE or on a stale line of suites/mutants-equivalent.txt.
@@ -382,8 +383,9 @@ MUTANTS_SAMPLE    ?= 24
 MUTANTS := $(PYTHON) ci/mutants/mutants.py --jobs 2 --svipc $(BUILD)/svipc --cc "$(CC)" --cflags "$(CFLAGS)" \
            --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)"
 
-mutants: $(BUILD)/svipc
-	$(MUTANTS) --write-killed --min-score $(MUTANTS_MIN_SCORE)
+mutants: $(BUILD)/svipc $(SAN)/svipc
+	$(MUTANTS) --write-killed --min-score $(MUTANTS_MIN_SCORE) --san-cc $(CLANG) \
+	  --san-objects "$(SAN)/harness/svipc.o $(SAN_OBJ)" --san-cflags "$(SAN_CFLAGS)" --san-ldflags "$(SAN_FLAGS)"
 
 mutants-sample: $(BUILD)/svipc
 	$(MUTANTS) --sample $(MUTANTS_SAMPLE) --seed 1

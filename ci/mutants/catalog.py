@@ -23,6 +23,12 @@ class Block:
     instances: list = field(default_factory=list)   # filled from a run
 
 
+def block_key(block, repo):
+    """A block's name in the known-killed list: its file and its name as written
+    (FILE:NAME, no spaces), which an edit of another scenario leaves unchanged."""
+    return f"{os.path.relpath(block.path, repo)}:{block.name}"
+
+
 def scenario_files(root):
     out = []
     for base, dirs, files in os.walk(root):

@@ -45,6 +45,12 @@ class Coverage:
         self.blocks = blocks
         self.lines = lines          # {"impl/msg.c": {line: [block, ...]}}
 
+    def block_of_instance(self, name):
+        """The block an instance of the catalog belongs to, or None."""
+        if not hasattr(self, "_by_instance"):
+            self._by_instance = {n: b for b in self.blocks for n in b.instances}
+        return self._by_instance.get(name)
+
     def blocks_for(self, path, lines):
         hit = set()
         for ln in lines:

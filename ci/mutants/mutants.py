@@ -48,7 +48,7 @@ from collections import OrderedDict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import coverage  # noqa: E402
-from catalog import Golden, write_selection  # noqa: E402
+from catalog import Golden, block_key, blocks_of, write_selection  # noqa: E402
 from operators import CLASSES, mutants_of  # noqa: E402
 
 DEFAULT_FILES = ["msg", "sem", "shm", "ids", "perm", "ns", "proc", "cred"]
@@ -56,6 +56,11 @@ DEFAULT_FILES = ["msg", "sem", "shm", "ids", "perm", "ns", "proc", "cred"]
 ADDRESS_SPACE = 4 << 30
 SELECTION_DEADLINE = 30
 CATALOG_DEADLINE = 60
+# The sanitized stage: an invalid read or write, an overflow, a use after
+# free, reported by ASan or UBSan (leaks are not behaviour: not looked for).
+SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1:malloc_context_size=5:quarantine_size_mb=32",
+                 "UBSAN_OPTIONS": "print_stacktrace=0:halt_on_error=1"}
+SANITIZER_REPORT = "SUMMARY: "
 
 
 class Failure(Exception):
@@ -79,8 +84,9 @@ def one_line(text, width=110):
 class Tools:
     """Compiling and linking like the Makefile does."""
 
-    def __init__(self, repo, cc, cflags, objects, libs):
+    def __init__(self, repo, cc, cflags, objects, libs, ldflags=None):
         self.repo, self.cc, self.cflags, self.objects, self.libs = repo, cc, cflags, objects, libs
+        self.ldflags = self.cflags if ldflags is None else ldflags
 
     def compile(self, src, out, extra=(), warnings=True):
         cmd = [self.cc] + self.cflags + ["-g0", "-I" + os.path.join(self.repo, "impl")] + list(extra) + \
@@ -98,7 +104,7 @@ class Tools:
         for o in self.objects:
             key = os.path.basename(o)
             objs.append(replace[key] if key in replace and o.endswith("/impl/" + key) else o)
-        p = subprocess.run([self.cc] + self.cflags + ["-Wl,-z,now", "-o", binary] + objs + list(extra_objects) +
+        p = subprocess.run([self.cc] + self.ldflags + ["-Wl,-z,now", "-o", binary] + objs + list(extra_objects) +
                            list(extra) + self.libs, capture_output=True, text=True)
         if p.returncode != 0:
             raise Failure(f"cannot link {binary}:\n{p.stderr}")
@@ -124,13 +130,18 @@ def read_equivalent(path):
 
 
 def read_killed(path):
+    """{id: (fingerprint, block key or None)} from the known-killed list
+    (ID FINGERPRINT [FILE:SCENARIO], one a line; # comments)."""
     out = {}
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
-            for line in f:
+            for n, line in enumerate(f, 1):
                 parts = line.split()
-                if len(parts) == 2 and not line.startswith("#"):
-                    out[parts[0]] = parts[1]
+                if not parts or parts[0].startswith("#"):
+                    continue
+                if len(parts) not in (2, 3):
+                    raise Failure(f"{path}:{n}: a known-killed mutant is ID FINGERPRINT [FILE:SCENARIO]")
+                out[parts[0]] = (parts[1], parts[2] if len(parts) == 3 and parts[2] != "-" else None)
     return out
 
 
@@ -140,16 +151,22 @@ class Runner:
     def __init__(self, repo, suites, golden_path, golden):
         self.repo, self.suites, self.golden_path, self.golden = repo, suites, golden_path, golden
 
-    def run(self, svipc, paths, golden_path, workdir, deadline):
+    def run(self, svipc, paths, golden_path, workdir, deadline, sanitized=False):
         """(killed, how, by, reason): killed by the first failing instance, a
-        crash or a hang; how: fail, timeout, crash, hang, or "" when all passed."""
+        crash or a hang; how: fail, timeout, crash, hang, sanitizer, or "" when
+        all passed.  SANITIZED: SVIPC is built with ASan and UBSan (whose
+        shadow memory needs the address space unbounded)."""
         rfd, wfd = os.pipe()
         state = os.path.join(workdir, "state")
         errors = open(os.path.join(workdir, "stderr"), "w+")
-        cmd = ["prlimit", f"--as={ADDRESS_SPACE}", f"--cpu={deadline}", "--", svipc, "run"] + paths + \
+        limits = [f"--cpu={deadline}"] if sanitized else [f"--as={ADDRESS_SPACE}", f"--cpu={deadline}"]
+        cmd = ["prlimit"] + limits + ["--", svipc, "run"] + paths + \
             ["--backend", "model", "--golden", golden_path, "--json", f"/dev/fd/{wfd}",
              "--scenario-deadline", "10000", "--step-deadline", "5000"]
-        p = subprocess.Popen(cmd, cwd=self.repo, env=dict(os.environ, SVIPC_STATE_DIR=state),
+        env = dict(os.environ, SVIPC_STATE_DIR=state)
+        if sanitized:
+            env.update(SANITIZER_ENV)
+        p = subprocess.Popen(cmd, cwd=self.repo, env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
                              pass_fds=(wfd,), start_new_session=True)
         os.close(wfd)
@@ -189,6 +206,9 @@ class Runner:
             errors.seek(0)
             err = errors.read()
             errors.close()
+        if sanitized and SANITIZER_REPORT in err:
+            where = next((ln for ln in err.splitlines() if SANITIZER_REPORT in ln), "")
+            return True, "sanitizer", verdict[2] if verdict else "", one_line(where, 200)
         if verdict is not None:
             return verdict
         if status < 0 or status > 2:
@@ -223,8 +243,27 @@ def write_rest(cov, selected, golden, workdir):
     return paths, gold
 
 
-def evaluate(m, text, tools, runner, cov, workdir):
-    """Build and run one mutant in WORKDIR; its result record."""
+def sanitized_run(m, text, san, runner, blocks, workdir):
+    """The mutant built with ASan and UBSan, run on the blocks that execute
+    its lines: (killed, how, by, reason), or None when it cannot be built so."""
+    name = os.path.basename(m.file)
+    src = os.path.join(workdir, name)           # the mutated file, written by evaluate
+    obj = os.path.join(workdir, name[:-2] + ".san.o")
+    if san.compile(src, obj, warnings=False) is not None:
+        return None
+    binary = os.path.join(workdir, "svipc-san")
+    san.link(binary, replace={name[:-2] + ".o": obj})
+    sel = os.path.join(workdir, "selection.svipc")
+    gold = os.path.join(workdir, "selection.golden.jsonl")
+    write_selection(sel, blocks)
+    runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
+    return runner.run(binary, [sel], gold, workdir, CATALOG_DEADLINE, sanitized=True)
+
+
+def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
+    """Build and run one mutant in WORKDIR; its result record.  FIRST: the
+    blocks to run first instead of the coverage selection (the sample: the
+    block that killed the mutant last time), run against the whole golden file."""
     t0 = time.monotonic()
     rec = OrderedDict(kind="mutant", id=m.id, file=m.file, function=m.function, op=m.op, line=m.line,
                       before=m.before, after=m.after, fingerprint=fingerprint(m))
@@ -236,33 +275,50 @@ def evaluate(m, text, tools, runner, cov, workdir):
     error = tools.compile(src, obj, warnings=False)
     rec["build_seconds"] = round(time.monotonic() - t0, 2)
     if error is not None:
-        first = next((ln for ln in error.splitlines() if "error" in ln), error.strip()[:200])
-        rec.update(status="uncompilable", reason=one_line(first.replace(workdir + "/", ""), 200))
+        first_error = next((ln for ln in error.splitlines() if "error" in ln), error.strip()[:200])
+        rec.update(status="uncompilable", reason=one_line(first_error.replace(workdir + "/", ""), 200))
         rec["seconds"] = round(time.monotonic() - t0, 2)
         return rec
     binary = os.path.join(workdir, "svipc")
     tools.link(binary, replace={name[:-2] + ".o": obj})
     rec["build_seconds"] = round(time.monotonic() - t0, 2)
     # the small blocks first: they are the pointed ones, and the first failure ends the run
-    blocks = sorted(cov.blocks_for(m.file, m.lines), key=lambda b: (len(b.instances), b.index)) if cov else []
+    if first:
+        blocks = first
+    else:
+        blocks = sorted(cov.blocks_for(m.file, m.lines), key=lambda b: (len(b.instances), b.index)) if cov else []
     rec["selected"] = len(blocks)
     killed = False
     if blocks:
         sel = os.path.join(workdir, "selection.svipc")
-        gold = os.path.join(workdir, "selection.golden.jsonl")
+        gold = runner.golden_path
         write_selection(sel, blocks)
-        runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
+        if not first:
+            gold = os.path.join(workdir, "selection.golden.jsonl")
+            runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
         killed, how, by, reason = runner.run(binary, [sel], gold, workdir, SELECTION_DEADLINE)
         where = "selection"
     if not killed:
         # the rest of the catalog: every block the selection did not run
         paths, gold = [runner.suites], runner.golden_path
-        if blocks:
+        if blocks and cov and not first:
             paths, gold = write_rest(cov, blocks, runner.golden, workdir)
         killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
         where = "catalog"
+    if not killed and san is not None and cov is not None and not first:
+        # what no trace shows but a memory error does: the lines' blocks under the sanitizers
+        lines_blocks = cov.blocks_for(m.file, m.lines)
+        verdict = sanitized_run(m, text, san, runner, lines_blocks, workdir) if lines_blocks else None
+        if verdict is not None and verdict[0]:
+            killed, how, by, reason = verdict
+            where = "sanitized"
     if killed:
         rec.update(status="killed", how=how, where=where, by=by, reason=reason)
+        killer = cov.block_of_instance(by) if cov and by else None
+        if killer is not None:
+            rec["block"] = block_key(killer, runner.repo)
+        elif first and where == "selection" and len(first) == 1:
+            rec["block"] = block_key(first[0], runner.repo)
     else:
         rec.update(status="survived")
     rec["seconds"] = round(time.monotonic() - t0, 2)
@@ -328,6 +384,13 @@ def main(argv=None):
     ap.add_argument("--cc", default="cc")
     ap.add_argument("--cflags", default="-O2 -std=gnu11 -Wall -Wextra -Werror")
     ap.add_argument("--libs", default="-ljansson -ldl")
+    ap.add_argument("--san-objects", default="", help="the ASan/UBSan objects (the Makefile's SAN_OBJ): a "
+                    "survivor is run once more built with them, on the blocks that execute its lines")
+    ap.add_argument("--san-cc", default="clang-14")
+    ap.add_argument("--san-cflags", default="-O1 -std=gnu11 -Wall -Wextra -Werror "
+                    "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer")
+    ap.add_argument("--san-ldflags", default="-fsanitize=address,undefined")
+    ap.add_argument("--san-libs", default="-ljansson -ldl")
     ap.add_argument("--suites", default=os.path.join(repo, "suites"))
     ap.add_argument("--golden", default=os.path.join(repo, "suites", "golden", "linux.jsonl"))
     ap.add_argument("--equivalent", default=os.path.join(repo, "suites", "mutants-equivalent.txt"))
@@ -360,7 +423,7 @@ def run(args, repo):
         killed_list = read_killed(args.killed)
         if not killed_list:
             raise Failure(f"{args.killed}: no known-killed mutants (make mutants writes it)")
-        candidates = [m for m in mutants if killed_list.get(m.id) == fingerprint(m)]
+        candidates = [m for m in mutants if killed_list.get(m.id, (None,))[0] == fingerprint(m)]
         if len(candidates) < args.sample:
             raise Failure(f"{args.killed}: only {len(candidates)} of its mutants are still the same edits: "
                           "the list is stale (make mutants rewrites it)")
@@ -371,6 +434,10 @@ def run(args, repo):
     objects = args.objects.split() or sorted(glob.glob(os.path.join(repo, "build", "harness", "*.o")) +
                                              glob.glob(os.path.join(repo, "build", "impl", "*.o")))
     tools = Tools(repo, args.cc, shlex.split(args.cflags), objects, shlex.split(args.libs))
+    san = None
+    if args.san_objects and args.sample is None:
+        san = Tools(repo, args.san_cc, shlex.split(args.san_cflags), args.san_objects.split(),
+                    shlex.split(args.san_libs), ldflags=shlex.split(args.san_ldflags))
     os.makedirs(args.work, exist_ok=True)
     golden = Golden(args.golden)
     runner = Runner(repo, args.suites, args.golden, golden)
@@ -404,10 +471,15 @@ def run(args, repo):
         os.makedirs(d, exist_ok=True)
         slots.put(d)
 
+    killers = {}
+    if args.sample is not None:         # each known-killed mutant's killer first, when it is still there
+        by_key = {block_key(b, repo): b for b in blocks_of(args.suites)}
+        killers = {m.id: [by_key[killed_list[m.id][1]]] for m in mutants if killed_list[m.id][1] in by_key}
+
     def job(m):
         d = slots.get()
         try:
-            return evaluate(m, texts[m.file], tools, runner, cov, d)
+            return evaluate(m, texts[m.file], tools, runner, cov, d, killers.get(m.id), san)
         finally:
             slots.put(d)
 
@@ -477,11 +549,12 @@ def run(args, repo):
 
     if args.write_killed and args.sample is None and not args.only:
         with open(args.killed + ".tmp", "w", encoding="utf-8") as f:
-            f.write("# The mutants the last full run killed (id, fingerprint of the edit): what make\n"
-                    "# mutants-sample draws from.  Written by make mutants; do not edit.\n")
+            f.write("# The mutants the last full run killed (id, fingerprint of the edit, the scenario\n"
+                    "# that killed it): what make mutants-sample draws from, each run with its killer\n"
+                    "# first.  Written by make mutants; do not edit.\n")
             for r in ordered:
-                if r["status"] == "killed":
-                    f.write(f"{r['id']} {r['fingerprint']}\n")
+                if r["status"] == "killed" and r.get("where") != "sanitized":
+                    f.write(f"{r['id']} {r['fingerprint']} {r.get('block', '-')}\n")
         os.replace(args.killed + ".tmp", args.killed)
 
     status = 0

@@ -110,3 +110,18 @@ def test_the_equivalent_file_needs_a_reason_for_each(tmp_path):
     with pytest.raises(mutants.Failure) as e:
         mutants.read_equivalent(str(bad))
     assert str(e.value).startswith(f"{bad}:1: ")
+
+
+def test_the_known_killed_list_names_each_killer_by_file_and_scenario(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.svipc").write_text("scenario one-{n}\n  for n in 1 2\nend\n")
+    block = catalog.blocks_of(str(tmp_path / "s"))[0]
+    assert catalog.block_key(block, str(tmp_path)) == "s/a.svipc:one-{n}"
+    killed = tmp_path / "killed.txt"
+    killed.write_text("# header\nx.c:send:rel:0 0123456789ab s/a.svipc:one-{n}\nx.c:send:eq:0 ba9876543210 -\n")
+    assert mutants.read_killed(str(killed)) == {"x.c:send:rel:0": ("0123456789ab", "s/a.svipc:one-{n}"),
+                                                "x.c:send:eq:0": ("ba9876543210", None)}
+    killed.write_text("x.c:send:rel:0\n")
+    with pytest.raises(mutants.Failure) as e:
+        mutants.read_killed(str(killed))
+    assert str(e.value).startswith(f"{killed}:1: ")
