@@ -378,10 +378,12 @@ mutate-sample: $(SAN)/svipc
 # MUTANTS_MIN_SCORE or on a stale line of suites/mutants-equivalent.txt.
 # make mutants-sample: MUTANTS_SAMPLE known-killed mutants, seeded; fails if
 # one survives.  Two mutants at a time (the machine's two cores).
+# MUTANTS_FLAGS: more options, e.g. --files msg,sem or --only 'msg.c:*'.
 MUTANTS_MIN_SCORE ?= 98
 MUTANTS_SAMPLE    ?= 24
+MUTANTS_FLAGS     ?=
 MUTANTS := $(PYTHON) ci/mutants/mutants.py --jobs 2 --svipc $(BUILD)/svipc --cc "$(CC)" --cflags "$(CFLAGS)" \
-           --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)"
+           --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)" $(MUTANTS_FLAGS)
 
 mutants: $(BUILD)/svipc $(SAN)/svipc
 	$(MUTANTS) --write-killed --min-score $(MUTANTS_MIN_SCORE) --san-cc $(CLANG) \

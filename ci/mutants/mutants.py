@@ -145,11 +145,25 @@ def read_killed(path):
     return out
 
 
+class Stopped(Exception):
+    """SIGINT or SIGTERM: the runs in progress were ended."""
+
+
 class Runner:
-    """svipc runs of the model backend, stopped at the first failure."""
+    """svipc runs of the model backend, stopped at the first failure.  Each
+    run is a session of its own; stop() ends them all and refuses new ones."""
 
     def __init__(self, repo, suites, golden_path, golden):
         self.repo, self.suites, self.golden_path, self.golden = repo, suites, golden_path, golden
+        self.active, self.stopping = set(), False
+
+    def stop(self):
+        self.stopping = True
+        for pid in list(self.active):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def run(self, svipc, paths, golden_path, workdir, deadline, sanitized=False):
         """(killed, how, by, reason): killed by the first failing instance, a
@@ -166,9 +180,12 @@ class Runner:
         env = dict(os.environ, SVIPC_STATE_DIR=state)
         if sanitized:
             env.update(SANITIZER_ENV)
+        if self.stopping:
+            raise Stopped()
         p = subprocess.Popen(cmd, cwd=self.repo, env=env,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
                              pass_fds=(wfd,), start_new_session=True)
+        self.active.add(p.pid)
         os.close(wfd)
         end = time.monotonic() + deadline
         buf, verdict, ran = b"", None, 0
@@ -203,6 +220,7 @@ class Runner:
                 except ProcessLookupError:
                     pass
             status = p.wait()
+            self.active.discard(p.pid)
             errors.seek(0)
             err = errors.read()
             errors.close()
@@ -301,7 +319,7 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
     if not killed:
         # the rest of the catalog: every block the selection did not run
         paths, gold = [runner.suites], runner.golden_path
-        if blocks and cov and not first:
+        if cov and not first:           # the catalog as the coverage run read it, whatever changed since
             paths, gold = write_rest(cov, blocks, runner.golden, workdir)
         killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
         where = "catalog"
@@ -398,16 +416,32 @@ def main(argv=None):
     ap.add_argument("--write-killed", action="store_true", help="rewrite the known-killed list from this run")
     ap.add_argument("--work", default=os.path.join(repo, "build", "mutants"), help="scratch and outputs")
     ap.add_argument("--out", help="results (JSON Lines; default WORK/results.jsonl, or sample.jsonl)")
+    ap.add_argument("--records", nargs="+", help="score these earlier runs' records (results or .partial "
+                    "files; the last record of a mutant counts) instead of running")
     ap.add_argument("--min-score", type=float, help="exit 1 below this score (percent)")
     args = ap.parse_args(argv)
+    runner_of_run = []
+
+    def stop(signum, frame):
+        log(f"signal {signum}: the runs in progress are ended, nothing is written but the .partial file")
+        for r in runner_of_run:
+            r.stop()
+        raise Stopped()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
-        return run(args, repo)
+        return run(args, repo, runner_of_run)
     except Failure as e:
         log(str(e))
         return 2
+    except Stopped:
+        for r in runner_of_run:
+            r.stop()
+        return 130
 
 
-def run(args, repo):
+def run(args, repo, runner_of_run):
     t0 = time.monotonic()
     files = [f.strip() for f in args.files.split(",") if f.strip()]
     texts, mutants, duplicates = generate(repo, files)
@@ -431,6 +465,8 @@ def run(args, repo):
         mutants.sort(key=lambda m: m.id)
     if not mutants:
         raise Failure("no mutant to run")
+    if args.records:
+        return finish(args, t0, files, mutants, duplicates, equivalent, known, *from_records(args, mutants))
     objects = args.objects.split() or sorted(glob.glob(os.path.join(repo, "build", "harness", "*.o")) +
                                              glob.glob(os.path.join(repo, "build", "impl", "*.o")))
     tools = Tools(repo, args.cc, shlex.split(args.cflags), objects, shlex.split(args.libs))
@@ -441,6 +477,7 @@ def run(args, repo):
     os.makedirs(args.work, exist_ok=True)
     golden = Golden(args.golden)
     runner = Runner(repo, args.suites, args.golden, golden)
+    runner_of_run.append(runner)
 
     # The unmutated model must pass, or every mutant would look killed.
     base = os.path.join(args.work, "baseline")
@@ -489,7 +526,8 @@ def run(args, repo):
     # each record as it completes (a run stopped half-way leaves what it did),
     # then the whole file in the mutants' order
     partial = open(out + ".partial", "w", encoding="utf-8")
-    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    try:
         futures = {pool.submit(job, m): m for m in mutants}
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             m = futures[fut]
@@ -498,7 +536,44 @@ def run(args, repo):
             partial.flush()
             if n % 50 == 0 or n == len(mutants):
                 log(f"{n}/{len(mutants)} run, {time.monotonic() - t0:.0f} s")
-    ordered = [records[m.id] for m in mutants]
+    finally:
+        runner.stopping = runner.stopping or len(records) < len(mutants)
+        pool.shutdown(wait=True, cancel_futures=True)
+    partial.close()
+    return finish(args, t0, files, mutants, duplicates, equivalent, known, records, out)
+
+
+def from_records(args, mutants):
+    """Records of earlier runs (--records, .partial files included): each
+    mutant's last record whose edit is the mutant's own: (records, out)."""
+    by_id = {m.id: m for m in mutants}
+    records = {}
+    for path in args.records:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                try:
+                    r = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise Failure(f"{path}:{n}: not JSON: {e.msg}")
+                if r.get("kind") != "mutant" or r.get("id") not in by_id:
+                    continue
+                if r.get("fingerprint") != fingerprint(by_id[r["id"]]):
+                    continue            # an edit that changed since: not this mutant's record
+                if r["status"] == "equivalent":
+                    r["status"] = "survived"        # judged again from the equivalent file
+                r.pop("why", None)
+                records[r["id"]] = r
+    if not records:
+        raise Failure("no record of these mutants in " + " ".join(args.records))
+    log(f"{len(records)} of {len(mutants)} mutants have a record in {' '.join(args.records)}")
+    os.makedirs(args.work, exist_ok=True)
+    return records, args.out or os.path.join(args.work, "results.jsonl")
+
+
+def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out):
+    """The score, the tables, the outputs and the exit status, from RECORDS."""
+    ordered = [records[m.id] for m in mutants if m.id in records]
+    measured_all = len(ordered) == len(mutants)
 
     stale = []
     for r in ordered:
@@ -508,7 +583,9 @@ def run(args, repo):
                 r["why"] = equivalent[r["id"]]
             elif r["status"] == "killed":
                 stale.append(r)
-    unknown = sorted(set(equivalent) - known) if not args.only and args.sample is None else []
+    in_run = tuple(f"{f}.c:" for f in files)
+    unknown = sorted(i for i in set(equivalent) - known if i.startswith(in_run)) \
+        if not args.only and args.sample is None else []
 
     seconds = round(time.monotonic() - t0, 1)
     by_file, by_op = tally(ordered, "file"), tally(ordered, "op")
@@ -518,16 +595,18 @@ def run(args, repo):
     scored = len(ordered) - counts["uncompilable"] - counts["equivalent"]
     score = round(100.0 * counts["killed"] / scored, 2) if scored else None
     summary = OrderedDict(kind="mutants", complete=True, sample=args.sample is not None, mutants=len(ordered),
+                          generated=len(mutants), every_mutant=measured_all,
+                          mutant_seconds=round(sum(r.get("seconds", 0) for r in ordered), 1),
                           duplicates=duplicates, score=score, seconds=seconds, **counts,
                           by_file=by_file, by_op=by_op)
 
-    partial.close()
     with open(out + ".tmp", "w", encoding="utf-8") as f:
         for r in ordered:
             f.write(json.dumps(r) + "\n")
         f.write(json.dumps(summary) + "\n")
     os.replace(out + ".tmp", out)
-    os.unlink(out + ".partial")
+    if os.path.exists(out + ".partial") and not args.records:
+        os.unlink(out + ".partial")
 
     report = sys.stdout
     print_table("file", by_file, report)
@@ -543,11 +622,14 @@ def run(args, repo):
               f"{r['reason']}", file=report)
     for i in unknown:
         print(f"\n{args.equivalent}: {i} is no mutant any more (remove or renew its line)", file=report)
+    if not measured_all:
+        print(f"\n{len(mutants) - len(ordered)} of the {len(mutants)} mutants have no record: the score is of "
+              f"{len(ordered)}", file=report)
     print(f"\nscore: {counts['killed']} killed of {scored} ({len(ordered)} mutants, {counts['equivalent']} "
           f"equivalent, {counts['uncompilable']} not compiling): "
           f"{'-' if score is None else f'{score:.2f}%'} in {seconds:.0f} s; results in {out}", file=report)
 
-    if args.write_killed and args.sample is None and not args.only:
+    if args.write_killed and args.sample is None and not args.only and (measured_all or args.records):
         with open(args.killed + ".tmp", "w", encoding="utf-8") as f:
             f.write("# The mutants the last full run killed (id, fingerprint of the edit, the scenario\n"
                     "# that killed it): what make mutants-sample draws from, each run with its killer\n"
