@@ -150,7 +150,8 @@ def load_or_build(tools, repo, suites, files, workdir, jobs, log):
             return Coverage(blocks, lines)
     binary, obj = build(tools, files, workdir, log)
     lines, problems = {}, []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = {pool.submit(run_block, binary, obj, b, workdir, repo): b for b in blocks}
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             b = futures[fut]
@@ -162,6 +163,8 @@ def load_or_build(tools, repo, suites, files, workdir, jobs, log):
                     lines.setdefault(path, {}).setdefault(ln, []).append(b.index)
             if n % 100 == 0:
                 log(f"coverage: {n}/{len(blocks)} blocks")
+    finally:                            # stopped (a signal): the blocks in progress end within their own deadline
+        pool.shutdown(wait=True, cancel_futures=True)
     if problems:
         raise RuntimeError("blocks that do not pass alone on the model:\n  " + "\n  ".join(problems[:20]))
     for m in lines.values():

@@ -494,7 +494,8 @@ def run(args, repo, runner_of_run):
             os.makedirs(cache, exist_ok=True)
             try:
                 cov = coverage.load_or_build(tools, repo, args.suites,
-                                             [os.path.join(repo, f"impl/{f}.c") for f in files],
+                                             [os.path.join(repo, f"impl/{f}.c")
+                                              for f in sorted(set(files) | set(DEFAULT_FILES))],
                                              cache, args.jobs, log)
             except RuntimeError as e:
                 raise Failure(str(e))
@@ -565,9 +566,32 @@ def from_records(args, mutants):
                 records[r["id"]] = r
     if not records:
         raise Failure("no record of these mutants in " + " ".join(args.records))
+    name_killers(records, args, repo_of(args))
     log(f"{len(records)} of {len(mutants)} mutants have a record in {' '.join(args.records)}")
     os.makedirs(args.work, exist_ok=True)
     return records, args.out or os.path.join(args.work, "results.jsonl")
+
+
+def repo_of(args):
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def name_killers(records, args, repo):
+    """A record of an older run names what killed it by instance only: its
+    block from the last coverage map, if there is one (the sample checks it
+    still kills, and falls back to the catalog otherwise)."""
+    cache = os.path.join(args.work, "coverage", "map.json")
+    if not os.path.exists(cache):
+        return
+    with open(cache, encoding="utf-8") as f:
+        instances = json.load(f)["instances"]
+    blocks = blocks_of(args.suites)
+    if len(blocks) != len(instances):
+        return                          # the catalog changed since the map: no names from it
+    owner = {n: block_key(b, repo) for b, names in zip(blocks, instances) for n in names}
+    for r in records.values():
+        if r["status"] == "killed" and "block" not in r and r.get("where") != "sanitized" and r.get("by") in owner:
+            r["block"] = owner[r["by"]]
 
 
 def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out):
