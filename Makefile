@@ -14,22 +14,32 @@ BASELINE ?= ci/baseline/linux.txt
 RESULTS := $(BUILD)/results.jsonl
 # The whole catalog's traces recorded on Linux (make golden), for --golden.
 GOLDEN  := suites/golden/linux.jsonl
+# svipc --version: this version, and the catalog's commit when built (git
+# describe, in a git checkout of this tree; none in a tarball).
+VERSION := 0.1.0
+COMMIT  := $(shell test "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" && \
+             git describe --always --dirty --tags 2>/dev/null)
+# make install: PREFIX/bin/svipc, PREFIX/lib/svipc/ (the preload library, the
+# puppets built for other architectures), PREFIX/share/svipc/suites/ (the
+# catalog, its coverage map and golden traces), PREFIX/share/man/man1/svipc.1.
+PREFIX  ?= /usr/local
+DESTDIR ?=
 
-HARNESS := names scenario ops abi region procfs parse catalog request outcome calls kernel_calls verdict wire runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage
+HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime
+IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
-PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o
+PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o $(BUILD)/pic/ref_procfs.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
-           test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets
+           test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets test_idmap
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
 .PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
-        mutants mutants-sample
+        mutants mutants-sample install uninstall lint-ci FORCE
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -48,6 +58,14 @@ $(BUILD)/harness/%.o: harness/%.c harness/*.h impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -c $< -o $@
 
+# The version and the commit go into paths.o alone, rebuilt when the commit changes.
+VERSION_FLAGS = -DSVIPC_VERSION='"$(VERSION)"' -DSVIPC_COMMIT='"$(COMMIT)"'
+$(BUILD)/commit.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION) $(COMMIT)' | cmp -s - $@ 2>/dev/null || echo '$(VERSION) $(COMMIT)' > $@
+$(BUILD)/harness/paths.o: CFLAGS += $(VERSION_FLAGS)
+$(BUILD)/harness/paths.o: $(BUILD)/commit.stamp
+
 $(BUILD)/impl/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iimpl -c $< -o $@
@@ -63,7 +81,7 @@ $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 
 # The puppet alone, static, for each architecture whose cross compiler is
 # here (qemu-user targets); and svipc static, for the linux-6.1 target's VM.
-PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/abi.c \
+PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/abi.c harness/tool_run.c \
               harness/wire.c harness/kernel_calls.c impl/ctl_cmd.c
 PUPPET_CC_x86_64  := $(CC)
 PUPPET_CC_aarch64 := aarch64-linux-gnu-gcc
@@ -101,7 +119,8 @@ $(BUILD)/svipc-static: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 vm: $(BUILD)/svipc-static
 
 # Ordinary programs of System V IPC, run on the kernel and on the preload library.
-$(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity $(BUILD)/msg_pairs: $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
+PROGRAMS := $(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity $(BUILD)/msg_pairs $(BUILD)/ipc_tools_demo $(BUILD)/sysctl_demo
+$(PROGRAMS): $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -o $@ $<
 
 # A deliberately wrong wrapper for the exec: target's test (it breaks msgrcv).
@@ -118,11 +137,11 @@ $(PRELOAD): $(PIC_OBJ)
 $(BUILD)/tests/libsvipc-ref-other.so: impl/*.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Iimpl '-DREF_LOG_SIZE=(2UL << 20)' -o $@ \
-	  $(IMPL:%=impl/%.c) impl/preload.c -ldl
+	  $(IMPL:%=impl/%.c) impl/preload.c impl/ref_procfs.c -ldl
 
 $(BUILD)/tests/test_ref_arena: $(BUILD)/tests/libsvipc-ref-other.so
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(BUILD)/ipc_demo $(BUILD)/arena_user $(BUILD)/capacity
+$(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD) $(PROGRAMS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion -ldl
 
@@ -151,8 +170,17 @@ gate: $(DEPS_STAMP)
 unit: $(TEST_BIN) puppets
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; SVIPC=./$(BUILD)/svipc ./$$t; done
 
-pytest: $(DEPS_STAMP)
-	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen
+# The Python tests: reports, the gate, the CI workflow, the generator, and svipc
+# as a command (tests/cli: shards, the status line, make install, rootless runs).
+pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD)
+	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen tests/cli
+
+# The example workflow, by yamllint's rules (and actionlint's where installed:
+# Debian has no package of it).
+lint-ci: $(DEPS_STAMP)
+	yamllint -s -c ci/yamllint.yml ci/github-actions.yml
+	@if command -v actionlint >/dev/null; then actionlint ci/github-actions.yml; \
+	 else echo "lint-ci: actionlint is not packaged in Debian: yamllint only"; fi
 
 # The catalog on the kernel, and on the model and the reference runtime with
 # every trace compared with the kernel's entry by entry, and each with the
@@ -259,6 +287,27 @@ bench: $(BUILD)/svipc $(BUILD)/svipc-bench $(BUILD)/svipc-ref-bench
 clean:
 	rm -rf $(BUILD) .svipc
 
+# Install as a system tool: the installed svipc finds its catalog and library
+# from its own path (harness/paths.h), so any PREFIX works, and DESTDIR stages.
+BINDIR  := $(PREFIX)/bin
+LIBDIR  := $(PREFIX)/lib/svipc
+DATADIR := $(PREFIX)/share/svipc
+MAN1DIR := $(PREFIX)/share/man/man1
+CATALOG_FILES = $(shell cd suites && find . -name '*.svipc' -o -name coverage.map -o -name README.md \
+                  -o -path ./golden/linux.jsonl | sort)
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MAN1DIR)
+	install -m 0755 $(BUILD)/svipc $(DESTDIR)$(BINDIR)/svipc
+	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libsvipc-ref.so
+	@for p in $(wildcard $(BUILD)/svipc-puppet.*); do echo "install $$p"; install -m 0755 $$p $(DESTDIR)$(LIBDIR)/; done
+	@for f in $(CATALOG_FILES); do install -D -m 0644 suites/$$f $(DESTDIR)$(DATADIR)/suites/$$f || exit 1; done
+	@echo "installed the catalog: $(words $(CATALOG_FILES)) files in $(DESTDIR)$(DATADIR)/suites"
+	install -m 0644 doc/svipc.1 $(DESTDIR)$(MAN1DIR)/svipc.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/svipc $(DESTDIR)$(MAN1DIR)/svipc.1
+	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
+
 # ---------- sanitizers, fuzzing, mutations ----------
 # clang 14 from Debian (clang-14, libclang-rt-14-dev; ci/install-deps.sh):
 # AddressSanitizer and UndefinedBehaviorSanitizer (any report stops the
@@ -304,6 +353,9 @@ toolchain: $(SAN)/.toolchain
 $(SAN)/harness/%.o: harness/%.c harness/*.h impl/*.h $(SAN)/.toolchain
 	@mkdir -p $(@D)
 	$(CLANG) $(SAN_CFLAGS) -Iharness -Iimpl -c $< -o $@
+
+$(SAN)/harness/paths.o: SAN_CFLAGS += $(VERSION_FLAGS)
+$(SAN)/harness/paths.o: $(BUILD)/commit.stamp
 
 $(SAN)/impl/%.o: impl/%.c impl/*.h $(SAN)/.toolchain
 	@mkdir -p $(@D)

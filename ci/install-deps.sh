@@ -8,12 +8,16 @@ set -eu
 # base: what `make run` and `make check` need.
 #   Build:   libjansson-dev (trace JSON), pkgconf.
 #   Tests:   libcriterion-dev (the project's own unit tests).
-#   Tools:   util-linux (ipcs, used to check for leaks).
+#   Tools:   util-linux (ipcmk, ipcrm, ipcs, lsipc: the tool steps of suites/tools/,
+#            and ipcs to check for leaks).
 #   Reports: python3-matplotlib (plots), python3-pytest (their tests), for /usr/bin/python3.
 #   Drop-in: python3-sysv-ipc (an unmodified program run on the preload library).
 #   Coverage: manpages-dev (the pages whose items suites/coverage.map must list).
 #   Sanitizers and fuzzing: clang-14 and libclang-rt-14-dev (ASan, UBSan, libFuzzer).
-group_base="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev"
+#   Rootless runs: uidmap (newuidmap and newgidmap, for a user's /etc/subuid range).
+#   Installing: man-db and groff-base (svipc(1) rendered by man -l in the tests).
+#   CI: yamllint (ci/github-actions.yml checked; actionlint is not packaged in Debian).
+group_base="pkgconf libjansson-dev libcriterion-dev util-linux python3-matplotlib python3-pytest python3-sysv-ipc manpages-dev clang-14 libclang-rt-14-dev uidmap man-db groff-base yamllint"
 
 # targets: the implementations svipc judges besides the host's kernel (make targets).
 #   gvisor:      runsc.
@@ -52,5 +56,8 @@ echo "svipc: installing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 # An update failure (no network) should not hide a cached package list.
 $sudo apt-get update -qq >&2 || echo "svipc: apt-get update failed; trying the cached package lists" >&2
+# the targets' cross toolchains need their recommends (crossbuild-essential-*)
+recommends=--no-install-recommends
+case " $* " in *" targets "*) recommends= ;; esac
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing >&2
+$sudo apt-get install -y -qq $recommends $missing >&2

@@ -1,11 +1,18 @@
 /* abi.c: the tables of abi.h, measured with each cross toolchain's C
  * library (offsetof and sizeof of struct msqid_ds ... under qemu-user) and
- * checked against the kernel's IPC_64 layouts; tests/test_abi.c compares
- * them with this build's own structures.
+ * checked against the kernel's IPC_64 layouts; the old layouts (i386,
+ * without IPC_64) from include/uapi/linux/{ipc,msg,sem,shm}.h;
+ * tests/test_abi.c compares them with this build's own structures.
  * Must not: hold anything but constant data and its readers. */
+#define _GNU_SOURCE
 #include "abi.h"
+#include "linux_ipc.h"
 
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 
 #define PERM                                                                                   \
     { "key", 0, 4, 1, F_KEY }, { "uid", 4, 4, 0, F_INT }, { "gid", 8, 4, 0, F_INT },             \
@@ -68,27 +75,68 @@
     { 24, 4, { { "used_ids", 0, 4, 1, F_INT }, { "shm_tot", 4, 4, 0, F_INT }, { "shm_rss", 8, 4, 0, F_INT }, \
                { "shm_swp", 12, 4, 0, F_INT } } }
 
+/* i386 without IPC_64 (the old structures): 16-bit ids and mode, 32-bit
+ * times, the queue's counts in 16 bits with 32-bit copies of two of them */
+#define PERM_OLD                                                                               \
+    { "key", 0, 4, 1, F_KEY }, { "uid", 4, 2, 0, F_INT }, { "gid", 6, 2, 0, F_INT },             \
+    { "cuid", 8, 2, 0, F_INT }, { "cgid", 10, 2, 0, F_INT }, { "mode", 12, 2, 0, F_MODE },       \
+    { "seq", 14, 2, 0, F_INT }
+#define MSQID_OLD                                                                              \
+    { 56, 17, { PERM_OLD, { "msg_stime", 24, 4, 1, F_TIME }, { "msg_rtime", 28, 4, 1, F_TIME },   \
+                { "msg_ctime", 32, 4, 1, F_TIME }, { "msg_lcbytes", 36, 4, 0, F_INT },           \
+                { "msg_lqbytes", 40, 4, 0, F_INT }, { "msg_cbytes", 44, 2, 0, F_INT },           \
+                { "msg_qnum", 46, 2, 0, F_INT }, { "msg_qbytes", 48, 2, 0, F_INT },              \
+                { "msg_lspid", 50, 2, 1, F_PID }, { "msg_lrpid", 52, 2, 1, F_PID } } }
+#define SEMID_OLD                                                                              \
+    { 44, 10, { PERM_OLD, { "sem_otime", 16, 4, 1, F_TIME }, { "sem_ctime", 20, 4, 1, F_TIME },   \
+                { "sem_nsems", 40, 2, 0, F_INT } } }
+#define SHMID_OLD                                                                              \
+    { 48, 14, { PERM_OLD, { "shm_segsz", 16, 4, 1, F_INT }, { "shm_atime", 20, 4, 1, F_TIME },    \
+                { "shm_dtime", 24, 4, 1, F_TIME }, { "shm_ctime", 28, 4, 1, F_TIME },            \
+                { "shm_cpid", 32, 2, 1, F_PID }, { "shm_lpid", 34, 2, 1, F_PID },                \
+                { "shm_nattch", 36, 2, 0, F_INT } } }
+#define SHMINFO_OLD                                                                            \
+    { 20, 5, { { "shmmax", 0, 4, 1, F_INT }, { "shmmin", 4, 4, 1, F_INT }, { "shmmni", 8, 4, 1, F_INT }, \
+               { "shmseg", 12, 4, 1, F_INT }, { "shmall", 16, 4, 1, F_INT } } }
+
 static const struct abi abis[ABI_COUNT] = {
-    [ABI_X86_64] = { "x86_64", 8, {
+    [ABI_X86_64] = { "x86_64", 8, 0, {
         [ABI_MSQID] = MSQID64,
         /* x86_64 keeps a reserved word after each time */
         [ABI_SEMID] = { 104, 10, { PERM, { "sem_otime", 48, 8, 1, F_TIME }, { "sem_ctime", 64, 8, 1, F_TIME },
                                    { "sem_nsems", 80, 8, 0, F_INT } } },
         [ABI_SHMID] = SHMID64, [ABI_MSGINFO] = MSGINFO, [ABI_SEMINFO] = SEMINFO,
         [ABI_SHMINFO] = SHMINFO64, [ABI_SHM_INFO] = SHM_INFO64 } },
-    [ABI_AARCH64] = { "aarch64", 8, {
+    [ABI_AARCH64] = { "aarch64", 8, 0, {
         [ABI_MSQID] = MSQID64,
         [ABI_SEMID] = { 88, 10, { PERM, { "sem_otime", 48, 8, 1, F_TIME }, { "sem_ctime", 56, 8, 1, F_TIME },
                                   { "sem_nsems", 64, 8, 0, F_INT } } },
         [ABI_SHMID] = SHMID64, [ABI_MSGINFO] = MSGINFO, [ABI_SEMINFO] = SEMINFO,
         [ABI_SHMINFO] = SHMINFO64, [ABI_SHM_INFO] = SHM_INFO64 } },
-    [ABI_ARMHF] = { "armhf", 4, {
+    [ABI_ARMHF] = { "armhf", 4, 0, {
         [ABI_MSQID] = MSQID32, [ABI_SEMID] = SEMID32, [ABI_SHMID] = SHMID32, [ABI_MSGINFO] = MSGINFO,
         [ABI_SEMINFO] = SEMINFO, [ABI_SHMINFO] = SHMINFO32, [ABI_SHM_INFO] = SHM_INFO32 } },
-    [ABI_I386] = { "i386", 4, {
+    [ABI_I386] = { "i386", 4, 1, {
         [ABI_MSQID] = MSQID32, [ABI_SEMID] = SEMID32, [ABI_SHMID] = SHMID32, [ABI_MSGINFO] = MSGINFO,
-        [ABI_SEMINFO] = SEMINFO, [ABI_SHMINFO] = SHMINFO32, [ABI_SHM_INFO] = SHM_INFO32 } },
+        [ABI_SEMINFO] = SEMINFO, [ABI_SHMINFO] = SHMINFO32, [ABI_SHM_INFO] = SHM_INFO32,
+        [ABI_MSQID_OLD] = MSQID_OLD, [ABI_SEMID_OLD] = SEMID_OLD, [ABI_SHMID_OLD] = SHMID_OLD,
+        [ABI_SHMINFO_OLD] = SHMINFO_OLD } },
 };
+
+enum abi_struct_id abi_ctl_struct(enum op op, int cmd, int old)
+{
+    int info = cmd == IPC_INFO || (op == OP_MSGCTL && cmd == MSG_INFO) || (op == OP_SEMCTL && cmd == SEM_INFO);
+    switch (op) {
+    case OP_MSGCTL: return info ? ABI_MSGINFO : old ? ABI_MSQID_OLD : ABI_MSQID;
+    case OP_SEMCTL: return info ? ABI_SEMINFO : old ? ABI_SEMID_OLD : ABI_SEMID;
+    default:
+        if (cmd == SHM_INFO)
+            return ABI_SHM_INFO;
+        if (info)
+            return old ? ABI_SHMINFO_OLD : ABI_SHMINFO;
+        return old ? ABI_SHMID_OLD : ABI_SHMID;
+    }
+}
 
 const struct abi *abi_by_id(int id)
 {
@@ -116,6 +164,20 @@ enum abi_id abi_native(void)
 #else
 #error "svipc knows the IPC layouts of x86_64, aarch64, armhf and i386"
 #endif
+}
+
+void abi_write(unsigned char *data, const struct abi_field *f, long value)
+{
+    uint64_t v = (uint64_t)value;
+    memcpy(data + f->off, &v, f->size);        /* little-endian: the low bytes */
+}
+
+const struct abi_field *abi_field(const struct abi_struct *st, const char *name)
+{
+    for (int i = 0; i < st->nfields; i++)
+        if (strcmp(st->field[i].name, name) == 0)
+            return &st->field[i];
+    return NULL;
 }
 
 long abi_read(const unsigned char *data, const struct abi_field *f)

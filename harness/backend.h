@@ -42,8 +42,15 @@ struct backend {
     int (*puppet_start)(char *why, size_t size);
     pid_t (*fork)(void);
     void (*credentials_changed)(void);
-    /* Puppet side: the calls, as a program makes them. */
+    /* Puppet side, optional: what a program run by a tool step needs to
+     * be on this implementation: "NAME=value" strings (NULL-terminated,
+     * the backend's to keep) and in *KEEP_FD a descriptor it must inherit
+     * (or -1); NULL with errno when it cannot be. */
+    char *const *(*tool_environment)(int *keep_fd);
+    /* Puppet side: the calls, as a program makes them; and through ipc(2)
+     * for via= steps (CTX: the request's flags), or NULL where there is none. */
     const struct ipc_calls *calls;
+    const struct ipc_calls *ipc_calls;
 };
 
 extern const struct backend backend_kernel;

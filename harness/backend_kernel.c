@@ -9,6 +9,7 @@
 #include "executor.h"
 #include "kernel_calls.h"
 #include "procfs.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +22,7 @@
 
 static int kernel_available(char *why, size_t size)
 {
-    if (geteuid() != 0) {
-        snprintf(why, size, "the kernel backend needs root (CAP_SYS_ADMIN) to give each scenario its own "
-                 "IPC and PID namespaces; run svipc as root");
-        return -1;
-    }
-    return 0;
+    return userns_isolation("kernel", why, size);
 }
 
 static int kernel_begin_scenario(char *why, size_t size)
@@ -55,6 +51,7 @@ const struct backend backend_kernel = {
     .begin_scenario = kernel_begin_scenario,
     .blocked_in = kernel_blocked_in,
     .calls = &kernel_calls,
+    .ipc_calls = KERNEL_IPC_CALLS,
 };
 
 const struct backend *backend_by_name(const char *name)

@@ -11,8 +11,10 @@
 #include "procfs.h"
 #include "ref.h"
 #include "runner.h"
+#include "userns.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +26,14 @@ static int scenario_arena_fd = -1;
 
 static int ref_available(char *why, size_t size)
 {
-    if (geteuid() != 0) {
-        snprintf(why, size, "the reference runtime's puppets need root (CAP_SYS_ADMIN) for a PID namespace "
-                 "per scenario; run svipc as root");
+    if (userns_isolation("ref", why, size) < 0)
         return -1;
-    }
-    if (syscall(SYS_pidfd_open, getpid(), 0) < 0) {
+    int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    if (pidfd < 0) {
         snprintf(why, size, "no pidfd_open (%s): the keeper cannot watch processes", strerror(errno));
         return -1;
     }
+    close(pidfd);
     return 0;
 }
 
@@ -70,6 +71,50 @@ static int ref_blocked_in(pid_t pid, const struct op_desc *op)
     if (op->op == OP_WAIT)
         return strtol(line, NULL, 10) == op->host_nr;
     return ref_blocked(line);
+}
+
+/* What a program run by a tool step needs to be on this scenario's arena:
+ * the preload library ($SVIPC_REF_LIBRARY, else beside this program: the
+ * build tree, or lib/svipc of an installation) and the arena's descriptor.
+ * The puppet's runtime object for tool steps, found once. */
+static struct {
+    char preload[4200];
+    char arena[32];
+    char *env[3];
+} ref_tool_env;
+
+static char *const *ref_tool_environment(int *keep_fd)
+{
+    if (!ref_tool_env.env[0]) {
+        char exe[4096], path[4096];
+        const char *given = getenv("SVIPC_REF_LIBRARY");
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        exe[n > 0 ? n : 0] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        static const char *const places[] = { "%s/libsvipc-ref.so", "%s/../lib/svipc/libsvipc-ref.so",
+                                              "%s/../libsvipc-ref.so" };
+        int found = given && access(given, R_OK) == 0;
+        if (found)
+            snprintf(path, sizeof(path), "%s", given);
+        for (size_t i = 0; !found && slash && i < sizeof(places) / sizeof(places[0]); i++) {
+            snprintf(path, sizeof(path), places[i], exe);
+            found = access(path, R_OK) == 0;
+        }
+        if (!found) {
+            errno = ELIBACC;           /* the step says: cannot access a needed shared library */
+            return NULL;
+        }
+        char absolute[PATH_MAX];
+        snprintf(ref_tool_env.preload, sizeof(ref_tool_env.preload), "LD_PRELOAD=%s",
+                 realpath(path, absolute) ? absolute : path);
+        snprintf(ref_tool_env.arena, sizeof(ref_tool_env.arena), "SVIPC_REF_ARENA=fd:%d", BACKEND_FD);
+        ref_tool_env.env[0] = ref_tool_env.preload;
+        ref_tool_env.env[1] = ref_tool_env.arena;
+    }
+    *keep_fd = BACKEND_FD;
+    return ref_tool_env.env;
 }
 
 static long r_msgget(void *ctx, key_t key, int flags) { (void)ctx; return ref_msgget(key, flags); }
@@ -125,5 +170,6 @@ const struct backend backend_ref = {
     .puppet_start = ref_puppet_start,
     .fork = ref_fork,
     .credentials_changed = ref_credentials_changed,
+    .tool_environment = ref_tool_environment,
     .calls = &ref_calls,
 };

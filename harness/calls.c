@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "calls.h"
 
+#include "abi.h"
 #include "linux_ipc.h"
 #include "ops.h"
 
@@ -50,6 +51,27 @@ static void apply_set(struct ipc_perm *perm, unsigned long *qbytes, const int64_
         *qbytes = (unsigned long)set[4];
 }
 
+/* The old structure (via=ipc-old: no IPC_64) of a ctl command, in this
+ * architecture's layouts; NULL for the usual ones. */
+static const struct abi_struct *old_layout(const struct wire_request *rq, const struct ctl_cmd *cmd)
+{
+    if (!(rq->flags & WIRE_IPC_OLD) || !cmd)
+        return NULL;
+    const struct abi_struct *st = &abi_by_id(abi_native())->s[abi_ctl_struct((enum op)rq->op, cmd->cmd, 1)];
+    return st->size ? st : NULL;
+}
+
+/* IPC_SET's fields into an old structure, by its layout's names. */
+static void apply_set_old(unsigned char *buf, const struct abi_struct *st, const int64_t *set)
+{
+    static const char *const names[] = { "uid", "gid", "mode", "msg_qbytes" };
+    for (int i = 0; i < 4; i++) {
+        const struct abi_field *f = abi_field(st, names[i]);
+        if ((set[0] & (1 << i)) && f)
+            abi_write(buf, f, (long)set[1 + i]);
+    }
+}
+
 /* msgctl and shmctl: a structure read (IPC_SET, after an IPC_STAT) or filled. */
 static long ctl_call(const struct ipc_calls *calls, void *ctx, const struct wire_request *rq,
                      const struct ctl_cmd *cmd, unsigned char *out, size_t *len, struct calls_effect *effect)
@@ -57,13 +79,19 @@ static long ctl_call(const struct ipc_calls *calls, void *ctx, const struct wire
     const int64_t *a = rq->arg;
     int is_msg = rq->op == OP_MSGCTL;
     long (*call)(void *, int, int, void *) = is_msg ? calls->msgctl : calls->shmctl;
+    const struct abi_struct *old = old_layout(rq, cmd);
     unsigned char before[CTL_STRUCT_MAX];
     memset(out, CALLS_SENTINEL, CTL_STRUCT_MAX);
     if (cmd && cmd->is_set) {
         memset(out, 0, CTL_STRUCT_MAX);
         call(ctx, (int)a[0], IPC_STAT, out);
-        struct ipc_perm *perm = is_msg ? &((struct msqid_ds *)out)->msg_perm : &((struct shmid_ds *)out)->shm_perm;
-        apply_set(perm, is_msg ? &((struct msqid_ds *)out)->msg_qbytes : NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
+        const int64_t *set = a + op_slot(op_desc(rq->op), SLOT_SET);
+        if (old) {
+            apply_set_old(out, old, set);
+        } else {
+            struct ipc_perm *perm = is_msg ? &((struct msqid_ds *)out)->msg_perm : &((struct shmid_ds *)out)->shm_perm;
+            apply_set(perm, is_msg ? &((struct msqid_ds *)out)->msg_qbytes : NULL, set);
+        }
         errno = 0;
     }
     memcpy(before, out, CTL_STRUCT_MAX);
@@ -72,7 +100,7 @@ static long ctl_call(const struct ipc_calls *calls, void *ctx, const struct wire
         effect->wrote = (uint32_t)(memcmp(before, out, CTL_STRUCT_MAX) != 0);   /* it only reads */
     } else {
         if (ret != -1 && cmd && cmd->buffer == CTL_BUF_OUT)
-            *len = cmd->size;
+            *len = old ? old->size : cmd->size;
         observe(out, CTL_STRUCT_MAX, ret, *len, effect);
     }
     return ret;
@@ -93,9 +121,13 @@ static long semctl_call(const struct ipc_calls *calls, void *ctx, const struct w
         arg = (unsigned long)(uintptr_t)data;  /* SETALL */
     } else if (cmd && cmd->is_set) {
         struct semid_ds *ds = (struct semid_ds *)out;
+        const struct abi_struct *old = old_layout(rq, cmd);
         memset(out, 0, CTL_STRUCT_MAX);
         calls->semctl(ctx, id, 0, IPC_STAT, (unsigned long)(uintptr_t)ds);
-        apply_set(&ds->sem_perm, NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
+        if (old)
+            apply_set_old(out, old, a + op_slot(op_desc(rq->op), SLOT_SET));
+        else
+            apply_set(&ds->sem_perm, NULL, a + op_slot(op_desc(rq->op), SLOT_SET));
         errno = 0;
     }
     if ((rq->flags & WIRE_NULL_BUFFER) && !(cmd && cmd->buffer == CTL_BUF_NONE))
@@ -110,7 +142,8 @@ static long semctl_call(const struct ipc_calls *calls, void *ctx, const struct w
             n++;
         *len = n * sizeof(unsigned short);
     } else if (ret != -1) {
-        *len = cmd->size;
+        const struct abi_struct *old = old_layout(rq, cmd);
+        *len = old ? old->size : cmd->size;
     }
     observe(out, region, ret, cmd->per_sem ? region : *len, effect);
     return ret;

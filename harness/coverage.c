@@ -17,31 +17,38 @@
 
 #define MAX_GLOBS 32
 
-/* The manual pages the map may name, and the calls each documents. */
+/* The manual pages the map may name, and the calls each documents (or,
+ * for a program's page, the program its tool steps run). */
 struct page {
     const char *name;
     enum op ops[12];
     int nops;
+    const char *tool;
 };
 
 static const struct page pages[] = {
-    { "msgget(2)", { OP_MSGGET }, 1 },
-    { "msgop(2)", { OP_MSGSND, OP_MSGRCV }, 2 },
-    { "msgctl(2)", { OP_MSGCTL }, 1 },
-    { "semget(2)", { OP_SEMGET }, 1 },
-    { "semop(2)", { OP_SEMOP, OP_SEMTIMEDOP }, 2 },
-    { "semctl(2)", { OP_SEMCTL }, 1 },
-    { "shmget(2)", { OP_SHMGET }, 1 },
-    { "shmop(2)", { OP_SHMAT, OP_SHMDT }, 2 },
-    { "shmctl(2)", { OP_SHMCTL }, 1 },
-    { "ftok(3)", { OP_FTOK }, 1 },
+    { "msgget(2)", { OP_MSGGET }, 1, NULL },
+    { "msgop(2)", { OP_MSGSND, OP_MSGRCV }, 2, NULL },
+    { "msgctl(2)", { OP_MSGCTL }, 1, NULL },
+    { "semget(2)", { OP_SEMGET }, 1, NULL },
+    { "semop(2)", { OP_SEMOP, OP_SEMTIMEDOP }, 2, NULL },
+    { "semctl(2)", { OP_SEMCTL }, 1, NULL },
+    { "shmget(2)", { OP_SHMGET }, 1, NULL },
+    { "shmop(2)", { OP_SHMAT, OP_SHMDT }, 2, NULL },
+    { "shmctl(2)", { OP_SHMCTL }, 1, NULL },
+    { "ftok(3)", { OP_FTOK }, 1, NULL },
     { "sysvipc(7)", { OP_MSGGET, OP_MSGSND, OP_MSGRCV, OP_MSGCTL, OP_SEMGET, OP_SEMOP, OP_SEMTIMEDOP,
-                      OP_SEMCTL, OP_SHMGET, OP_SHMAT, OP_SHMDT, OP_SHMCTL }, 12 },
+                      OP_SEMCTL, OP_SHMGET, OP_SHMAT, OP_SHMDT, OP_SHMCTL }, 12, NULL },
+    { "ipcmk(1)", { OP_TOOL }, 1, "ipcmk" },
+    { "ipcrm(1)", { OP_TOOL }, 1, "ipcrm" },
+    { "ipcs(1)", { OP_TOOL }, 1, "ipcs" },
+    { "lsipc(1)", { OP_TOOL }, 1, "lsipc" },
 };
 #define NPAGES (int)(sizeof(pages) / sizeof(pages[0]))
 
-enum item_kind { ITEM_ERRNO, ITEM_FLAG, ITEM_COMMAND, ITEM_CALL };
-static const char *const kind_names[] = { "errno", "flag", "command", "call" };
+enum item_kind { ITEM_ERRNO, ITEM_FLAG, ITEM_COMMAND, ITEM_CALL, ITEM_OPTION };
+static const char *const kind_names[] = { "errno", "flag", "command", "call", "option" };
+#define NKINDS 5
 
 struct item {
     int line;
@@ -98,13 +105,20 @@ static int parse_map_line(char *text, const char *path, int line, struct item *i
         return map_error(path, line, "an item is PAGE KIND NAME SCENARIO-GLOBS... or PAGE KIND NAME untestable: REASON", NULL);
     it->line = line;
     if (!(it->page = page_named(page)))
-        return map_error(path, line, "unknown manual page (msgget(2) ... shmctl(2), ftok(3), sysvipc(7))", page);
+        return map_error(path, line, "unknown manual page (msgget(2) ... shmctl(2), ftok(3), sysvipc(7), "
+                                     "ipcmk(1), ipcrm(1), ipcs(1), lsipc(1))", page);
     int k;
-    for (k = 0; k < 4 && strcmp(kind_names[k], kind); k++)
+    for (k = 0; k < NKINDS && strcmp(kind_names[k], kind); k++)
         ;
-    if (k == 4)
-        return map_error(path, line, "unknown kind (errno, flag, command, call)", kind);
+    if (k == NKINDS)
+        return map_error(path, line, "unknown kind (errno, flag, command, call, option)", kind);
     it->kind = (enum item_kind)k;
+    if ((it->kind == ITEM_OPTION) != (it->page->tool != NULL))
+        return map_error(path, line, it->page->tool ? "a program's page lists options" :
+                                     "options belong to a program's page", kind);
+    if (it->kind == ITEM_OPTION && (name[0] != '-' || strstr(name, ",,") || name[strlen(name) - 1] == ','))
+        return map_error(path, line, "an option is its forms as the page writes them, joined by ',' (-q,--queues)",
+                         name);
     long value;
     if (it->kind == ITEM_ERRNO && !(it->err = name_errno(name)))
         return map_error(path, line, "not an errno name", name);
@@ -159,6 +173,20 @@ static int has_word(const char *text, const char *word)
     return 0;
 }
 
+/* Whether WORD, an argument of a tool step, gives option FORMS ("-q,--queues"):
+ * one of them as a whole word, or a long one with its value (--mode=0600). */
+static int gives_option(const char *word, const char *forms)
+{
+    for (const char *f = forms; *f;) {
+        size_t n = strcspn(f, ",");
+        if ((strlen(word) == n && strncmp(word, f, n) == 0) ||
+            (n > 2 && f[1] == '-' && strncmp(word, f, n) == 0 && word[n] == '='))
+            return 1;
+        f += n + (f[n] == ',');
+    }
+    return 0;
+}
+
 /* Whether S has a step of IT's page that asserts IT.  A 'resumes' step
  * counts as the call it completes. */
 static int scenario_asserts(const struct scenario *s, const struct item *it)
@@ -193,6 +221,12 @@ static int scenario_asserts(const struct scenario *s, const struct item *it)
         case ITEM_CALL:
             if (strcmp(op_name(op), it->name) == 0)
                 return 1;
+            break;
+        case ITEM_OPTION:
+            if (st->nargv && strcmp(st->argv[0], it->page->tool) == 0)
+                for (int a = 1; a < st->nargv; a++)
+                    if (gives_option(st->argv[a], it->name))
+                        return 1;
             break;
         }
     }

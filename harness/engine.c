@@ -49,6 +49,7 @@ struct run {
     struct executor *x;
     struct proc proc[MAX_PROCS];
     long vars[MAX_VARS];
+    long *written_keys;                /* the keys the get steps write (the normaliser's) */
     struct scratch_files files;        /* 'file NAME' steps */
     struct normaliser norm;
     uintptr_t base;                    /* the processes' shmat window: 'base' */
@@ -104,7 +105,8 @@ static void outcome_of(struct run *r, int proc, const struct x_reply *rep, const
     memset(o, 0, sizeof(*o));
     switch (rep->status) {
     case X_DONE: {
-        struct returned got = { r->x->ops->abi(r->x, proc), rep->data, rep->len, rep->wrote, rep->beyond };
+        struct returned got = { r->x->ops->abi(r->x, proc), rep->data, rep->len, rep->wrote, rep->beyond,
+                                rq->head.flags };
         o->status = OUT_DONE;
         o->ret = rep->ret;
         o->err = rep->err;
@@ -131,6 +133,57 @@ static void outcome_of(struct run *r, int proc, const struct x_reply *rep, const
         break;
     }
     snprintf(o->detail, sizeof(o->detail), "%s", rep->detail);
+}
+
+/* Step INDEX's -> $var: the return value, or the raw value of the field
+ * it names (-> $q=msqid); a field the outcome lacks fails the step. */
+static void bind(struct run *r, int index, const struct outcome *o)
+{
+    const struct step *st = &r->s->steps[index];
+    if (st->bind < 0 || o->status != OUT_DONE)
+        return;
+    if (!st->bind_field) {
+        r->vars[st->bind] = o->ret;
+        return;
+    }
+    for (int i = 0; i < o->nfields; i++)
+        if (strcmp(o->field[i].name, st->bind_field) == 0 && o->field[i].type != F_WORD &&
+            o->field[i].type != F_BYTES) {
+            r->vars[st->bind] = o->field[i].raw;
+            return;
+        }
+    fail(r, SC_FAIL, index, "%s:%d: step %d: %s\n    the outcome has no number field '%s' to bind to $%s",
+         r->s->file, st->line, index + 1, st->source, st->bind_field, r->s->var_name[st->bind]);
+}
+
+/* A tool step's program is a process of the scenario too: named for the
+ * normalised forms (its pid in ipcs -p, in shm_cpid) as PROC/PROGRAM. */
+static void name_program(struct run *r, int proc, const struct outcome *o)
+{
+    if (!o->tool_pid)
+        return;
+    char name[64];
+    snprintf(name, sizeof(name), "%s/%s", name_of(r, proc), o->tool_name);
+    normaliser_name_pid(&r->norm, o->tool_pid, name);
+}
+
+/* The keys the scenario writes as constants in its get steps: shown as
+ * written in every trace; the others (ipcmk's, ftok's) by order. */
+static void collect_written_keys(struct run *r)
+{
+    r->written_keys = calloc((size_t)r->s->nsteps + 1, sizeof(long));
+    if (!r->written_keys)
+        return;                        /* every key by order: still deterministic */
+    for (int i = 0; i < r->s->nsteps; i++) {
+        const struct step *st = &r->s->steps[i];
+        int is_get = st->op == OP_MSGGET || st->op == OP_SEMGET || st->op == OP_SHMGET;
+        int constant = st->nargs > 0 && st->arg[0].nterms > 0;
+        for (int t = 0; constant && t < st->arg[0].nterms; t++)
+            constant = st->arg[0].term[t].kind == TERM_LITERAL;
+        if (is_get && constant)
+            r->written_keys[r->norm.nwritten_keys++] = expr_eval(&st->arg[0], r->vars, 0);
+    }
+    r->norm.written_keys = r->written_keys;
 }
 
 /* P has ended: nothing of a blocked step is left. */
@@ -276,11 +329,11 @@ static void run_proc_step(struct run *r, int index)
         r->proc[st->target].state = P_IDLE;
         r->proc[st->target].parent = st->proc;
     }
+    name_program(r, st->proc, &o);
     normalise(r, &o, st->op);
     trace(r, index, d->name, st->proc, &o);
-    if (st->bind >= 0 && o.status == OUT_DONE)
-        r->vars[st->bind] = o.ret;
     check(r, index, &o);
+    bind(r, index, &o);
     if (st->op == OP_KILL && o.status == OUT_DONE && o.ret == 0)
         settle_signal(r, st->target, (int)expr_eval(&st->arg[0], r->vars, r->base), index);
     outcome_clear(&o);
@@ -323,8 +376,7 @@ static void run_resumes(struct run *r, int index)
         o = p->woke;
         memset(&p->woke, 0, sizeof(p->woke));
         p->state = P_IDLE;
-        if (r->s->steps[p->step].bind >= 0 && o.status == OUT_DONE)
-            r->vars[r->s->steps[p->step].bind] = o.ret;
+        bind(r, p->step, &o);
     } else if (p->state == P_BLOCKED) {
         o.status = OUT_BLOCKED;
         snprintf(o.detail, sizeof(o.detail), "%s is still asleep inside %s (step %d)", name_of(r, st->proc),
@@ -401,7 +453,7 @@ static void run_reap(struct run *r, int index)
             gone(p);
         int status = (int)rep.ret;
         o.status = OUT_DONE;
-        struct returned got = { (int)abi_native(), (const unsigned char *)&status, sizeof(int), 0, 0 };
+        struct returned got = { (int)abi_native(), (const unsigned char *)&status, sizeof(int), 0, 0, 0 };
         outcome_decode(&o, OP_REAP, NULL, &got);
     } else {
         o.status = OUT_TIMEOUT;
@@ -432,6 +484,7 @@ void engine_run(const struct scenario *s, const struct backend *be, const struct
     r.scenario_deadline = start + (double)scenario_ms / 1000.0;
     r.norm.name = (const char *const *)s->proc_name;
     r.norm.base_span = env->base_span;
+    collect_written_keys(&r);
     scratch_init(&r.files);
 
     enum scenario_status status;
@@ -475,6 +528,7 @@ void engine_run(const struct scenario *s, const struct backend *be, const struct
         outcome_clear(&r.proc[i].woke);
     }
     scratch_free(&r.files);
+    free(r.written_keys);
     double finish = now();
     res->teardown_ms = (finish - teardown_start) * 1000.0;
     res->ms = (finish - start) * 1000.0;

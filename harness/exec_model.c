@@ -562,6 +562,11 @@ static void model_perform(struct executor *base, int proc, int target, const str
     case OP_READ:
         memory_step(m, p, rq, out);
         return;
+    case OP_TOOL:
+        /* the parser keeps tool steps from the model ('only kernel,ref') */
+        out->status = X_ERROR;
+        snprintf(out->detail, sizeof(out->detail), "the model runs no programs");
+        return;
     default:
         break;
     }

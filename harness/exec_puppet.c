@@ -30,6 +30,7 @@
 #include "puppet.h"
 #include "runner.h"
 #include "target.h"
+#include "userns.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -166,23 +167,6 @@ static pid_t wait_child(pid_t pid, int *status)
     return got;
 }
 
-/* Whether process PID has finished exiting: a zombie, or already reaped. */
-static int is_dead(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return 1;
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')');        /* the state follows the command name */
-    return !paren || paren[1] == '\0' || paren[2] == 'Z' || paren[2] == 'X';
-}
-
 /* P has closed its channel: it is exiting.  Its channel closes
  * (exit_files) before it becomes a zombie (exit_notify), so wait for that
  * too: a step after it must find it dead, not still exiting. */
@@ -192,7 +176,7 @@ static void mark_gone(struct puppets *x, struct pproc *p, double deadline)
     close(p->channel);
     p->channel = -1;
     struct timespec pause = { 0, 20000 };
-    while (!is_dead(p->outer) && now() < deadline)
+    while (!proc_has_exited(p->outer) && now() < deadline)
         nanosleep(&pause, NULL);
     if (x->be->process_gone)
         x->be->process_gone(p->inner);
@@ -406,6 +390,8 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
         snprintf(why, size, "%s", env->processes_why);
         return NULL;
     }
+    if (id_maps_cover(&env->ids, s, userns_description(), why, size) < 0)
+        return NULL;                   /* ids this user namespace does not have */
     struct puppets *x = calloc(1, sizeof(*x));
     if (!x) {
         *status = SC_ERROR;
@@ -461,6 +447,14 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
             snprintf(why, size, "process %s did not start", s->proc_name[i]);
             goto fail;
         }
+    /* via= steps need the ipc(2) multiplexer, which only some
+     * architectures have: the puppets' say */
+    const struct abi *abi = abi_by_id(x->proc[0].abi);
+    if (s->needs_ipc_multiplexer && abi && !abi->has_ipc) {
+        *status = SC_SKIP;
+        snprintf(why, size, "no ipc(2) on %s (via= steps run on --target qemu-i386)", abi->name);
+        goto fail;
+    }
     return &x->base;
 fail:
     puppets_end(&x->base);
@@ -530,7 +524,13 @@ static void puppets_perform(struct executor *base, int proc, int target, const s
         snprintf(out->detail, sizeof(out->detail), "socketpair: %s", strerror(errno));
         return;
     }
-    int sent = wire_send(p->channel, &rq->head, sizeof(rq->head), rq->data, rq->len, child[1]);
+    /* the step's deadline, for a call that keeps one itself (a tool step's program) */
+    struct wire_request head = rq->head;
+    const struct op_desc *d = op_desc(op);
+    for (int i = 0; i < STEP_ARGS; i++)
+        if (d->slot[i] == SLOT_DEADLINE)
+            head.arg[i] = (int64_t)(deadline * 1e9);
+    int sent = wire_send(p->channel, &head, sizeof(head), rq->data, rq->len, child[1]);
     int send_errno = errno;
     if (child[1] >= 0)
         close(child[1]);

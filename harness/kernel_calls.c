@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "kernel_calls.h"
 
+#include <stdint.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/syscall.h>
@@ -24,56 +25,63 @@ static long ipc(long call, long first, long second, long third, const void *ptr,
     return syscall(SYS_ipc, call, first, second, third, ptr, fifth);
 }
 
-static long k_msgget(void *ctx, key_t key, int flags) { (void)ctx; return ipc(IPCOP_MSGGET, key, flags, 0, 0, 0); }
+/* CTX: NULL as the C library calls (IPC_64, version 0), or the request's
+ * flags (wire.h): WIRE_IPC_OLD asks for the old structures, WIRE_IPC_V1
+ * is the call's version 1 (the high 16 bits of CALL) */
+static long version(const void *ctx)
+{
+    return ctx && (*(const uint32_t *)ctx & WIRE_IPC_V1) ? 1L << 16 : 0;
+}
+static int layout(const void *ctx)
+{
+    return ctx && (*(const uint32_t *)ctx & WIRE_IPC_OLD) ? 0 : IPC_64_FLAG;
+}
+
+static long k_msgget(void *ctx, key_t key, int flags) { return ipc(IPCOP_MSGGET | version(ctx), key, flags, 0, 0, 0); }
 static long k_msgsnd(void *ctx, int id, const void *m, size_t n, int f)
 {
-    (void)ctx;
-    return ipc(IPCOP_MSGSND, id, (long)n, f, m, 0);
+    return ipc(IPCOP_MSGSND | version(ctx), id, (long)n, f, m, 0);
 }
 static long k_msgrcv(void *ctx, int id, void *m, size_t n, long t, int f)
 {
-    (void)ctx;
+    if (version(ctx))                  /* version 1: the buffer and the type directly */
+        return ipc(IPCOP_MSGRCV | version(ctx), id, (long)n, f, m, t);
     struct { void *msgp; long msgtyp; } kludge = { m, t };   /* version 0, as glibc calls it */
     return ipc(IPCOP_MSGRCV, id, (long)n, f, &kludge, 0);
 }
 static long k_msgctl(void *ctx, int id, int cmd, void *buf)
 {
-    (void)ctx;
-    return ipc(IPCOP_MSGCTL, id, cmd | IPC_64_FLAG, 0, buf, 0);
+    return ipc(IPCOP_MSGCTL | version(ctx), id, cmd | layout(ctx), 0, buf, 0);
 }
-static long k_semget(void *ctx, key_t key, int n, int f) { (void)ctx; return ipc(IPCOP_SEMGET, key, n, f, 0, 0); }
+static long k_semget(void *ctx, key_t key, int n, int f) { return ipc(IPCOP_SEMGET | version(ctx), key, n, f, 0, 0); }
 static long k_semop(void *ctx, int id, struct sembuf *s, size_t n)
 {
-    (void)ctx;
-    return ipc(IPCOP_SEMOP, id, (long)n, 0, s, 0);
+    return ipc(IPCOP_SEMOP | version(ctx), id, (long)n, 0, s, 0);
 }
 static long k_semtimedop(void *ctx, int id, struct sembuf *s, size_t n, const struct timespec *t)
 {
-    (void)ctx;
-    return ipc(IPCOP_SEMTIMEDOP, id, (long)n, 0, s, (long)t);
+    return ipc(IPCOP_SEMTIMEDOP | version(ctx), id, (long)n, 0, s, (long)t);
 }
 static long k_semctl(void *ctx, int id, int num, int cmd, unsigned long arg)
 {
-    (void)ctx;
-    return ipc(IPCOP_SEMCTL, id, num, cmd | IPC_64_FLAG, &arg, 0);    /* a pointer to the union */
+    /* a pointer to the union */
+    return ipc(IPCOP_SEMCTL | version(ctx), id, num, cmd | layout(ctx), &arg, 0);
 }
 static long k_shmget(void *ctx, key_t key, size_t size, int f)
 {
-    (void)ctx;
-    return ipc(IPCOP_SHMGET, key, (long)size, f, 0, 0);
+    return ipc(IPCOP_SHMGET | version(ctx), key, (long)size, f, 0, 0);
 }
 static long k_shmat(void *ctx, int id, const void *addr, int f)
 {
-    (void)ctx;
     unsigned long at = 0;
-    long r = ipc(IPCOP_SHMAT, id, f, (long)&at, addr, 0);    /* the address comes back through THIRD */
+    /* the address comes back through THIRD (version 1, iBCS2's, is refused) */
+    long r = ipc(IPCOP_SHMAT | version(ctx), id, f, (long)&at, addr, 0);
     return r < 0 ? r : (long)at;
 }
-static long k_shmdt(void *ctx, const void *addr) { (void)ctx; return ipc(IPCOP_SHMDT, 0, 0, 0, addr, 0); }
+static long k_shmdt(void *ctx, const void *addr) { return ipc(IPCOP_SHMDT | version(ctx), 0, 0, 0, addr, 0); }
 static long k_shmctl(void *ctx, int id, int cmd, void *buf)
 {
-    (void)ctx;
-    return ipc(IPCOP_SHMCTL, id, cmd | IPC_64_FLAG, 0, buf, 0);
+    return ipc(IPCOP_SHMCTL | version(ctx), id, cmd | layout(ctx), 0, buf, 0);
 }
 
 #else

@@ -8,7 +8,18 @@
 #define SVIPC_KERNEL_CALLS_H
 
 #include "calls.h"
+#include "wire.h"
 
 extern const struct ipc_calls kernel_calls;
+
+/* The calls through the ipc(2) multiplexer, where the architecture has it
+ * (i386: kernel_calls are those already), else NULL; CTX is the request's
+ * flags (wire.h): WIRE_IPC_OLD asks for a ctl command's old structures
+ * (no IPC_64), WIRE_IPC_V1 makes each the call's version 1. */
+#if defined(__i386__)
+#define KERNEL_IPC_CALLS (&kernel_calls)
+#else
+#define KERNEL_IPC_CALLS NULL
+#endif
 
 #endif

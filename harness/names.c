@@ -54,6 +54,7 @@ static const struct named errnos[] = {
     { "ERANGE", ERANGE }, { "EFBIG", EFBIG }, { "EIDRM", EIDRM },
     { "ENOMSG", ENOMSG }, { "ENOSYS", ENOSYS }, { "EOVERFLOW", EOVERFLOW },
     { "ENOTDIR", ENOTDIR }, { "ENAMETOOLONG", ENAMETOOLONG },
+    { "ELIBACC", ELIBACC },
 };
 
 static const struct named signals[] = {

@@ -5,7 +5,10 @@
  *   P path (data or a $file)   p existing process   n new process
  *   S signal name        L constant list   W word
  *   O sembufs (the rest) R words (the rest, joined by spaces)
+ *   A a program and its arguments (the rest: words, or $values)
  *   V new variable name  ? the rest is optional
+ * The calls' rows take via= (ipc, ipc-old, ipc-v1): the call made through
+ * the ipc(2) multiplexer (request.c's flags, kernel_calls.c's ipc table).
  * Must not: hold anything but constant data. */
 #define _GNU_SOURCE
 #include "ops.h"
@@ -36,24 +39,24 @@
 #define A(n)     SLOT_ARG##n
 
 static const struct op_desc table[] = {
-    [OP_MSGGET] = { "msgget", OP_MSGGET, IPC, "EE", "", { A(0), A(1) }, DATA_NONE, -1, 0, -1, NULL, F_ID_MSG },
-    [OP_MSGSND] = { "msgsnd", OP_MSGSND, IPC | BLOCKS | BUF, "EEDE", "size buf", { A(0), A(1), A(2), SLOT_SIZE }, DATA_BYTES,
+    [OP_MSGGET] = { "msgget", OP_MSGGET, IPC, "EE", "via", { A(0), A(1) }, DATA_NONE, -1, 0, -1, NULL, F_ID_MSG },
+    [OP_MSGSND] = { "msgsnd", OP_MSGSND, IPC | BLOCKS | BUF, "EEDE", "size buf via", { A(0), A(1), A(2), SLOT_SIZE }, DATA_BYTES,
       -1, 0, SYS_msgsnd, "do_msgsnd", F_INT },
-    [OP_MSGRCV] = { "msgrcv", OP_MSGRCV, IPC | BLOCKS | BUF, "EEEE", "buf", { A(0), A(1), A(2), A(3) }, DATA_NONE, -1, 0,
+    [OP_MSGRCV] = { "msgrcv", OP_MSGRCV, IPC | BLOCKS | BUF, "EEEE", "buf via", { A(0), A(1), A(2), A(3) }, DATA_NONE, -1, 0,
       SYS_msgrcv, "do_msgrcv", F_INT },
-    [OP_MSGCTL] = { "msgctl", OP_MSGCTL, IPC | BUF, "EE", "uid gid mode qbytes buf", { A(0), A(1), SLOT_SET }, DATA_NONE,
+    [OP_MSGCTL] = { "msgctl", OP_MSGCTL, IPC | BUF, "EE", "uid gid mode qbytes buf via", { A(0), A(1), SLOT_SET }, DATA_NONE,
       CTL_MSG, 1, -1, NULL, F_INT },
-    [OP_SEMGET] = { "semget", OP_SEMGET, IPC, "EEE", "", { A(0), A(1), A(2) }, DATA_NONE, -1, 0, -1, NULL, F_ID_SEM },
-    [OP_SEMOP] = { "semop", OP_SEMOP, IPC | BLOCKS | BUF, "EO", "nsops buf", { A(0), SLOT_NSOPS }, DATA_SOPS, -1, 0,
+    [OP_SEMGET] = { "semget", OP_SEMGET, IPC, "EEE", "via", { A(0), A(1), A(2) }, DATA_NONE, -1, 0, -1, NULL, F_ID_SEM },
+    [OP_SEMOP] = { "semop", OP_SEMOP, IPC | BLOCKS | BUF, "EO", "nsops buf via", { A(0), SLOT_NSOPS }, DATA_SOPS, -1, 0,
       SYS_semop, "do_semtimedop", F_INT },
-    [OP_SEMTIMEDOP] = { "semtimedop", OP_SEMTIMEDOP, IPC | BLOCKS | BUF, "EO", "nsops timeout buf",
+    [OP_SEMTIMEDOP] = { "semtimedop", OP_SEMTIMEDOP, IPC | BLOCKS | BUF, "EO", "nsops timeout buf via",
       { A(0), SLOT_NSOPS, SLOT_TIMEOUT }, DATA_SOPS, -1, 0, SYS_semtimedop, "do_semtimedop", F_INT },
-    [OP_SEMCTL] = { "semctl", OP_SEMCTL, IPC | BUF, "EEE?L", "uid gid mode buf", { A(0), A(1), A(2), SLOT_VALUE, SLOT_SET },
+    [OP_SEMCTL] = { "semctl", OP_SEMCTL, IPC | BUF, "EEE?L", "uid gid mode buf via", { A(0), A(1), A(2), SLOT_VALUE, SLOT_SET },
       DATA_SEMVALS, CTL_SEM, 2, -1, NULL, F_INT },
-    [OP_SHMGET] = { "shmget", OP_SHMGET, IPC, "EEE", "", { A(0), A(1), A(2) }, DATA_NONE, -1, 0, -1, NULL, F_ID_SHM },
-    [OP_SHMAT] = { "shmat", OP_SHMAT, IPC, "EEE", "", { A(0), A(1), A(2) }, DATA_NONE, -1, 0, -1, NULL, F_ADDR },
-    [OP_SHMDT] = { "shmdt", OP_SHMDT, IPC, "E", "", { A(0) }, DATA_NONE, -1, 0, -1, NULL, F_INT },
-    [OP_SHMCTL] = { "shmctl", OP_SHMCTL, IPC | BUF, "EE", "uid gid mode buf", { A(0), A(1), SLOT_SET }, DATA_NONE, CTL_SHM, 1,
+    [OP_SHMGET] = { "shmget", OP_SHMGET, IPC, "EEE", "via", { A(0), A(1), A(2) }, DATA_NONE, -1, 0, -1, NULL, F_ID_SHM },
+    [OP_SHMAT] = { "shmat", OP_SHMAT, IPC, "EEE", "via", { A(0), A(1), A(2) }, DATA_NONE, -1, 0, -1, NULL, F_ADDR },
+    [OP_SHMDT] = { "shmdt", OP_SHMDT, IPC, "E", "via", { A(0) }, DATA_NONE, -1, 0, -1, NULL, F_INT },
+    [OP_SHMCTL] = { "shmctl", OP_SHMCTL, IPC | BUF, "EE", "uid gid mode buf via", { A(0), A(1), SLOT_SET }, DATA_NONE, CTL_SHM, 1,
       -1, NULL, F_INT },
     [OP_FTOK] = { "ftok", OP_FTOK, IPC, "PE", "", { A(0) }, DATA_PATH, -1, 0, -1, NULL, F_KEY },
     [OP_WRITE] = { "write", OP_WRITE, 0, "ED", "", { A(0) }, DATA_BYTES, -1, 0, -1, NULL, F_INT },
@@ -71,6 +74,7 @@ static const struct op_desc table[] = {
     [OP_CAPDROP] = { "capdrop", OP_CAPDROP, OPF_CRED, "W", "", { SLOT_CAPS }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_SYSCTL] = { "sysctl", OP_SYSCTL, IPC, "W?R", "", { SLOT_WRITES }, DATA_SYSCTL, -1, 0, -1, NULL, F_INT },
     [OP_SYSVIPC] = { "sysvipc", OP_SYSVIPC, IPC, "WE", "", { A(0) }, DATA_WORD, -1, 0, -1, NULL, F_INT },
+    [OP_TOOL] = { "tool", OP_TOOL, 0, "A", "", { SLOT_DEADLINE }, DATA_ARGV, -1, 0, -1, NULL, F_INT },
     [OP_UNSHARE] = { "unshare", OP_UNSHARE, 0, "W", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_RESUMES] = { "resumes", OP_RESUMES, 0, "", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_BLOCKED] = { "blocked", OP_BLOCKED, 0, "", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },

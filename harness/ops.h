@@ -37,6 +37,7 @@ enum slot {
     SLOT_TARGET_PID,    /* the pid of the process the step names (kill, wait) */
     SLOT_CAPS,          /* capdrop's names as a mask of Linux's capability bits */
     SLOT_WRITES,        /* sysctl: 1 when a value is written */
+    SLOT_DEADLINE,      /* the step's deadline (CLOCK_MONOTONIC, ns): the executor fills it */
 };
 
 /* The bytes that go with the call. */
@@ -49,6 +50,7 @@ enum data_kind {
     DATA_GIDS,          /* setgroups' list */
     DATA_SYSCTL,        /* "name\0value\0" */
     DATA_WORD,          /* sysvipc's table, exec's backend */
+    DATA_ARGV,          /* tool: the program and its arguments, NUL-separated */
 };
 
 enum {

@@ -7,6 +7,8 @@
 #include "linux_ipc.h"
 
 #include "names.h"
+#include "tool.h"
+#include "wire.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -30,7 +32,7 @@ const char *outcome_status_name(enum outcome_status status)
     return names[status];
 }
 
-static struct field *add(struct outcome *out, const char *name, enum field_type type, long raw)
+struct field *outcome_add(struct outcome *out, const char *name, enum field_type type, long raw)
 {
     if (out->nfields == MAX_FIELDS)
         return NULL;
@@ -44,7 +46,7 @@ static struct field *add(struct outcome *out, const char *name, enum field_type 
 
 static void add_bytes(struct outcome *out, const char *name, const unsigned char *data, size_t len)
 {
-    struct field *f = add(out, name, F_BYTES, (long)len);
+    struct field *f = outcome_add(out, name, F_BYTES, (long)len);
     if (!f)
         return;
     f->bytes = malloc(len ? len : 1);
@@ -53,23 +55,11 @@ static void add_bytes(struct outcome *out, const char *name, const unsigned char
     f->len = len;
 }
 
-static void add_word(struct outcome *out, const char *name, const char *word)
+void outcome_add_word(struct outcome *out, const char *name, const char *word)
 {
-    struct field *f = add(out, name, F_WORD, 0);
+    struct field *f = outcome_add(out, name, F_WORD, 0);
     if (f)
         snprintf(f->norm, sizeof(f->norm), "%s", word);
-}
-
-/* The structure a ctl command fills, in abi.h's terms. */
-static int struct_of(enum op op, const struct ctl_cmd *cmd)
-{
-    int info = cmd->cmd == IPC_INFO || (op == OP_MSGCTL && cmd->cmd == MSG_INFO) ||
-               (op == OP_SEMCTL && cmd->cmd == SEM_INFO);
-    switch (op) {
-    case OP_MSGCTL: return info ? ABI_MSGINFO : ABI_MSQID;
-    case OP_SEMCTL: return info ? ABI_SEMINFO : ABI_SEMID;
-    default: return cmd->cmd == SHM_INFO ? ABI_SHM_INFO : info ? ABI_SHMINFO : ABI_SHMID;
-    }
 }
 
 /* A structure's fields, as its ABI lays them out; then its padding and
@@ -81,14 +71,14 @@ static void decode_struct(struct outcome *out, const struct abi_struct *st, cons
     unsigned char covered[256] = { 0 };
     for (int i = 0; i < st->nfields; i++) {
         const struct abi_field *f = &st->field[i];
-        add(out, f->name, f->type, abi_read(data, f));
+        outcome_add(out, f->name, f->type, abi_read(data, f));
         memset(covered + f->off, 1, f->size);
     }
     long pad = 0;
     for (size_t i = 0; i < st->size && i < sizeof(covered); i++)
         pad += !covered[i] && data[i];
     if (pad)
-        add(out, "pad", F_INT, pad);
+        outcome_add(out, "pad", F_INT, pad);
 }
 
 /* GETALL's values, as a list. */
@@ -106,7 +96,7 @@ static void decode_values(struct outcome *out, const unsigned char *data, size_t
         }
         used += (size_t)w;
     }
-    add_word(out, "vals", list);
+    outcome_add_word(out, "vals", list);
 }
 
 /* /proc/sysvipc/TABLE: a header line naming the columns, then the line. */
@@ -150,7 +140,7 @@ static void decode_sysvipc(struct outcome *out, const unsigned char *data, size_
             type = F_TIME;
         else
             raw = (long)strtoul(values[i], NULL, 10);
-        add(out, n, type, raw);
+        outcome_add(out, n, type, raw);
     }
 }
 
@@ -180,7 +170,7 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const 
         if (len >= abi->long_size) {
             /* the type is the ABI's long, as wide as it says */
             struct abi_field mtype = { "mtype", 0, (uint8_t)abi->long_size, 1, F_INT };
-            add(out, "mtype", F_INT, abi_read(data, &mtype));
+            outcome_add(out, "mtype", F_INT, abi_read(data, &mtype));
             add_bytes(out, "text", data + abi->long_size, len - abi->long_size);
         }
         break;
@@ -190,7 +180,7 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const 
         if (cmd && cmd->per_sem && cmd->buffer == CTL_BUF_OUT)
             decode_values(out, data, len);
         else if (cmd && cmd->buffer == CTL_BUF_OUT)
-            decode_struct(out, &abi->s[struct_of(op, cmd)], data, len);
+            decode_struct(out, &abi->s[abi_ctl_struct(op, cmd->cmd, (r->flags & WIRE_IPC_OLD) != 0)], data, len);
         break;
     case OP_READ:
         add_bytes(out, "data", data, len);
@@ -202,9 +192,9 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const 
             break;
         memcpy(&status, data, sizeof(status));
         if (WIFEXITED(status))
-            add(out, "exit", F_INT, WEXITSTATUS(status));
+            outcome_add(out, "exit", F_INT, WEXITSTATUS(status));
         else if (WIFSIGNALED(status))
-            add_word(out, "signal", signal_name(WTERMSIG(status)));
+            outcome_add_word(out, "signal", signal_name(WTERMSIG(status)));
         break;
     }
     case OP_SYSCTL: {
@@ -218,11 +208,15 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const 
         while (n && isspace((unsigned char)value[n - 1]))
             value[--n] = '\0';
         if (len)
-            add_word(out, "value", value);
+            outcome_add_word(out, "value", value);
         break;
     }
     case OP_SYSVIPC:
         decode_sysvipc(out, data, len);
+        break;
+    case OP_TOOL:
+        if (out->ret != -1)
+            tool_decode(out, data, len);
         break;
     default:
         break;
@@ -233,13 +227,13 @@ void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const 
         /* ftok(3): low 16 bits of the inode, low 8 of the device, low 8 of proj */
         long expect = (long)(int)((ids[1] & 0xffff) | ((ids[0] & 0xff) << 16) |
                                   (((uint64_t)args[0] & 0xff) << 24));
-        add_word(out, "matches_stat", expect == out->ret ? "yes" : "no");
+        outcome_add_word(out, "matches_stat", expect == out->ret ? "yes" : "no");
     }
     /* what the call wrote where it should not: none on Linux */
     if (r->wrote)
-        add(out, "wrote", F_INT, r->wrote);
+        outcome_add(out, "wrote", F_INT, r->wrote);
     if (r->beyond)
-        add(out, "beyond", F_INT, r->beyond);
+        outcome_add(out, "beyond", F_INT, r->beyond);
 }
 
 /* ---------- normalisation ---------- */
@@ -278,6 +272,11 @@ static void norm_value(enum field_type type, long raw, struct normaliser *n, cha
                 snprintf(buf, size, "%s", n->name[i]);
                 return;
             }
+        for (int i = 0; i < n->nspawned; i++)
+            if (n->spawned[i].pid == raw) {
+                snprintf(buf, size, "%s", n->spawned[i].name);
+                return;
+            }
         snprintf(buf, size, "pid?");
         return;
     case F_TIME:
@@ -313,9 +312,25 @@ static void norm_value(enum field_type type, long raw, struct normaliser *n, cha
         snprintf(buf, size, "addr#%d", i);
         return;
     }
-    case F_KEY:
-        snprintf(buf, size, "0x%08x", (unsigned)raw);
+    case F_KEY: {
+        /* as written, where the scenario chose it (and IPC_PRIVATE); else
+         * the system chose it (ipcmk, ftok): by order of appearance */
+        int written = raw == 0;
+        for (int i = 0; i < n->nwritten_keys && !written; i++)
+            written = (int32_t)n->written_keys[i] == (int32_t)raw;
+        if (written) {
+            snprintf(buf, size, "0x%08x", (unsigned)raw);
+            return;
+        }
+        int i;
+        for (i = 0; i < n->nkeys; i++)
+            if ((int32_t)n->keys[i] == (int32_t)raw)
+                break;
+        if (i == n->nkeys && i < 64)
+            n->keys[n->nkeys++] = raw;
+        snprintf(buf, size, "key#%d", i);
         return;
+    }
     case F_MODE:
         snprintf(buf, size, "0%lo", (unsigned long)raw);
         return;
@@ -323,6 +338,22 @@ static void norm_value(enum field_type type, long raw, struct normaliser *n, cha
         snprintf(buf, size, "%ld", raw);
         return;
     }
+}
+
+void normaliser_name_pid(struct normaliser *n, pid_t pid, const char *name)
+{
+    if (pid <= 0 || n->nspawned == (int)(sizeof(n->spawned) / sizeof(n->spawned[0])))
+        return;
+    int taken = 0;
+    for (int i = 0; i < n->nspawned; i++)
+        taken += strncmp(n->spawned[i].name, name, strlen(name)) == 0 &&
+                 (n->spawned[i].name[strlen(name)] == '\0' || n->spawned[i].name[strlen(name)] == '#');
+    n->spawned[n->nspawned].pid = pid;
+    if (taken)
+        snprintf(n->spawned[n->nspawned].name, sizeof(n->spawned[0].name), "%s#%d", name, taken + 1);
+    else
+        snprintf(n->spawned[n->nspawned].name, sizeof(n->spawned[0].name), "%s", name);
+    n->nspawned++;
 }
 
 void outcome_normalise(struct outcome *out, enum op op, struct normaliser *n)

@@ -14,8 +14,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MAX_FIELDS 24
+#define MAX_FIELDS 128      /* a ctl structure's; a tool's output up to a table of a dozen rows */
 #define NORM_SIZE  64
+#define FIELD_NAME 40
 
 enum outcome_status {
     OUT_DONE,      /* the call returned */
@@ -29,7 +30,7 @@ enum outcome_status {
 };
 
 struct field {
-    char name[24];
+    char name[FIELD_NAME];
     enum field_type type;
     long raw;
     char norm[NORM_SIZE];
@@ -47,6 +48,8 @@ struct outcome {
     int nfields;
     struct field field[MAX_FIELDS];
     char detail[200];          /* OUT_DIED/TIMEOUT/HANG/ERROR: what happened */
+    pid_t tool_pid;            /* a tool step: the program's process ... */
+    char tool_name[16];        /* ... and the program */
 };
 
 /* Per-scenario normalisation state: who is who, and orders of appearance. */
@@ -60,6 +63,16 @@ struct normaliser {
     int nids[3];
     uintptr_t addrs[64];
     int naddrs;
+    /* processes that are no scenario process: a tool step's program, by
+     * the name the engine gives it (A/ipcmk) */
+    struct { pid_t pid; char name[40]; } spawned[32];
+    int nspawned;
+    /* keys the scenario writes in its get calls: shown as they are; any
+     * other (ipcmk's random ones, ftok's) by order of appearance, key#N */
+    const long *written_keys;
+    int nwritten_keys;
+    long keys[64];
+    int nkeys;
 };
 
 const char *outcome_status_name(enum outcome_status status);
@@ -71,11 +84,19 @@ struct returned {
     const unsigned char *data;
     size_t len;
     uint32_t wrote, beyond;    /* written where it should not have been (calls.h) */
+    uint32_t flags;            /* the request's (WIRE_IPC_OLD: the old structures) */
 };
 
 /* Build the fields of a completed call from what it returned (R: NULL for
  * nothing).  ARGS are the resolved request arguments (cmd, proj, ...). */
 void outcome_decode(struct outcome *out, enum op op, const int64_t *args, const struct returned *r);
+
+/* A field of OUT (NULL when it has MAX_FIELDS already), and a word field. */
+struct field *outcome_add(struct outcome *out, const char *name, enum field_type type, long raw);
+void outcome_add_word(struct outcome *out, const char *name, const char *word);
+
+/* Name process PID NAME in N's normalised forms (a tool's program). */
+void normaliser_name_pid(struct normaliser *n, pid_t pid, const char *name);
 
 /* Fill the normalised forms of the return value and every field. */
 void outcome_normalise(struct outcome *out, enum op op, struct normaliser *norm);

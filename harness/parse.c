@@ -23,6 +23,8 @@
 #include "names.h"
 #include "ops.h"
 #include "region.h"
+#include "tool.h"
+#include "wire.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -468,6 +470,21 @@ static int parse_keyword(struct parser *p, struct instance *in, const struct op_
         k->is_null = 1;
         return 0;
     }
+    if (strcmp(name, "via") == 0) {
+        /* the call through the ipc(2) multiplexer: request flags */
+        static const struct { const char *name; long flags; } ways[] = {
+            { "ipc", WIRE_VIA_IPC }, { "ipc-old", WIRE_VIA_IPC | WIRE_IPC_OLD },
+            { "ipc-v1", WIRE_VIA_IPC | WIRE_IPC_V1 },
+        };
+        for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++)
+            if (strcmp(value, ways[w].name) == 0) {
+                k->value2 = ways[w].flags;
+                in->s->needs_ipc_multiplexer = 1;
+                return 0;
+            }
+        return fail(p, "via takes ipc (the ipc(2) multiplexer, ctl commands with IPC_64), ipc-old (without "
+                       "IPC_64: the old structures) or ipc-v1 (the call's version 1), not '%s'", value);
+    }
     if (strcmp(name, "timeout") == 0) {
         if (strcmp(value, "null") == 0) {
             k->is_null = 1;
@@ -606,6 +623,26 @@ static int parse_expect(struct parser *p, struct instance *in, struct step *st,
     return 0;
 }
 
+/* One word of a tool step: the program (a known tool), then its
+ * arguments: a $value is evaluated when the step runs, any other word is
+ * passed as written.  LEFT: the words left, for the room. */
+static int parse_argv_word(struct parser *p, struct instance *in, struct step *st, const char *t, int left)
+{
+    if (!st->argv) {
+        if (!tool_known(t))
+            return fail(p, "tool runs %s, not '%s'", TOOL_NAMES, t);
+        if (!(st->argv = take_array(p, p->mem, (size_t)left, sizeof(char *))) ||
+            !(st->argv_value = take_array(p, p->mem, (size_t)left, sizeof(struct expr))))
+            return -1;
+    }
+    if (t[0] == '$' && parse_expr(p, in, t, &st->argv_value[st->nargv]) < 0)
+        return -1;
+    if (!(st->argv[st->nargv] = copy(p, p->mem, t)))
+        return -1;
+    st->nargv++;
+    return 0;
+}
+
 static int parse_step(struct parser *p, struct instance *in, char *line, struct step *st)
 {
     struct scenario *s = in->s;
@@ -679,7 +716,7 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     int optional = 0;
     for (; i < args_end; i++) {
         const char *t = tok[i];
-        if (strchr(t, '=') && t[0] != '"' && strncmp(t, "fill(", 5) && *a != 'W') {
+        if (strchr(t, '=') && t[0] != '"' && strncmp(t, "fill(", 5) && *a != 'W' && *a != 'A') {
             if (parse_keyword(p, in, spec, st, t) < 0)
                 return -1;
             continue;
@@ -788,6 +825,10 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
             st->word_value = joined;
             break;          /* 'R' takes the rest */
         }
+        case 'A':
+            if (parse_argv_word(p, in, st, t, args_end - i) < 0)
+                return -1;
+            break;          /* 'A' takes the rest */
         case 'O':
             if (st->nsops == MAX_SOPS)
                 return fail(p, "too many sembufs (at most %d)", MAX_SOPS);
@@ -804,11 +845,11 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
     }
     if (*a == '?')
         optional = 1;
-    if (*a && *a != 'O' && *a != 'R' && !optional) {
+    if (*a && *a != 'O' && *a != 'R' && !(*a == 'A' && st->nargv) && !optional) {
         static const char *what[128] = {
             ['E'] = "a value", ['D'] = "data", ['P'] = "a path", ['p'] = "a process",
             ['n'] = "a new process name", ['S'] = "a signal", ['L'] = "a list",
-            ['W'] = "a name", ['V'] = "a variable name",
+            ['W'] = "a name", ['V'] = "a variable name", ['A'] = "a program (" TOOL_NAMES ")",
         };
         return fail(p, "%s: missing argument: %s", spec->name, what[(unsigned char)*a]);
     }
@@ -844,8 +885,12 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
             return fail(p, "'blocked' is itself an expectation; it takes no '=>'");
     }
     if (bind_at >= 0) {
-        if (bind_at != n - 2 || tok[n - 1][0] != '$' || !valid_name(tok[n - 1] + 1))
-            return fail(p, "'->' must be followed by one $name at the end of the step");
+        /* -> $name, or -> $name=FIELD: a field's raw value */
+        char *field = bind_at == n - 2 ? strchr(tok[n - 1], '=') : NULL;
+        if (field)
+            *field++ = '\0';
+        if (bind_at != n - 2 || tok[n - 1][0] != '$' || !valid_name(tok[n - 1] + 1) || (field && !*field))
+            return fail(p, "'->' must be followed by one $name (or $name=FIELD) at the end of the step");
         if (st->expect.kind == EXPECT_BLOCKS)
             return fail(p, "a step that blocks has no value to bind yet");
         int v = lookup_var(p, in, tok[n - 1] + 1, 0);
@@ -854,6 +899,8 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
         if (in->var_is_string[v])
             return fail(p, "$%s is a path and cannot be rebound", tok[n - 1] + 1);
         st->bind = v;
+        if (field && !(st->bind_field = copy(p, p->mem, field)))
+            return -1;
     }
     if (st->expect.kind == EXPECT_BLOCKS)
         s->needs_block_detection = 1;
@@ -876,6 +923,7 @@ struct block {
     int line;
     char *doc;
     char *only, *only_reason;            /* 'only BACKEND REASON' */
+    char *needs_host_root;               /* 'needs host-root REASON' */
     char *procs_line;
     int procs_lineno;
     long step_deadline_ms, scenario_deadline_ms;
@@ -1151,7 +1199,8 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
     s->file = p->file_name;
     if ((b->doc && !(s->doc = copy(p, p->mem, b->doc))) ||
         (b->only && !(s->only_backend = copy(p, p->mem, b->only))) ||
-        (b->only_reason && !(s->only_reason = copy(p, p->mem, b->only_reason))))
+        (b->only_reason && !(s->only_reason = copy(p, p->mem, b->only_reason))) ||
+        (b->needs_host_root && !(s->needs_host_root = copy(p, p->mem, b->needs_host_root))))
         return -1;
     if (instance_name(p, b, pick, s) < 0 || instance_procs(p, b, s) < 0)
         return -1;
@@ -1168,6 +1217,13 @@ static int instantiate(struct parser *p, const struct block *b, const int *pick,
         if (s->steps[s->nsteps].op == OP_UNSHARE && (!b->only || strcmp(b->only, "kernel") != 0))
             return fail(p, "unshare ipc needs a second namespace, which only the kernel has: "
                            "the scenario needs 'only kernel REASON'");
+        /* a program needs real processes; ipc(2) is the kernel's entry */
+        if (s->steps[s->nsteps].op == OP_TOOL && (!b->only || list_has(b->only, ',', "model")))
+            return fail(p, "a tool step runs a real program, which the model cannot: the scenario needs "
+                           "'only kernel,ref REASON' (or 'only kernel' or 'only ref')");
+        if (s->needs_ipc_multiplexer && (!b->only || strcmp(b->only, "kernel") != 0))
+            return fail(p, "via= calls the kernel through ipc(2), which the model and the runtime do not "
+                           "have: the scenario needs 'only kernel REASON'");
         s->nsteps++;
     }
     if (s->nsteps == 0) {
@@ -1366,6 +1422,17 @@ static int block_line(struct parser *p, struct block *b, const char *line, char 
         if (!(b->only = copy(p, p->scratch, tok[1])) || !(b->only_reason = copy(p, p->scratch, why)))
             return -1;
         return 0;
+    }
+    if (strcmp(tok[0], "needs") == 0) {
+        const char *why = n >= 3 ? line + (tok[1] - scratch) + strlen(tok[1]) : NULL;
+        while (why && isspace((unsigned char)*why))
+            why++;
+        if (n < 3 || strcmp(tok[1], "host-root") != 0)
+            return fail(p, "write 'needs host-root REASON' (the kernel check that wants a capability of the "
+                           "initial user namespace)");
+        if (b->needs_host_root)
+            return fail(p, "'needs host-root' given twice");
+        return (b->needs_host_root = copy(p, p->scratch, why)) ? 0 : -1;
     }
     if (strcmp(tok[0], "procs") == 0) {
         if (b->procs_line)

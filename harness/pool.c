@@ -9,6 +9,7 @@
 #include "names.h"
 #include "serve.h"
 #include "trace.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -88,11 +89,15 @@ static void pin_to_cpu(int slot)
         }
 }
 
-/* In a forked runner: serve the pool's jobs here. */
-static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int jobs_fd, int results_fd)
+/* In a forked runner: serve the pool's jobs here.  PARENT 0: the parent is
+ * outside the runner's PID namespace, where getppid tells nothing (if it
+ * died, the jobs' pipe ends and so does the runner).  PROCESSES_WHY: why
+ * scenario processes cannot be started here, or "". */
+static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int jobs_fd, int results_fd,
+                                  const char *processes_why)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
+    if (parent && getppid() != parent)
         _exit(0);                      /* the pool died before the line above */
     if (pool->opt->pin)
         pin_to_cpu(slot);
@@ -100,8 +105,40 @@ static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int
         .step_deadline_ms = pool->opt->step_deadline_ms,
         .scenario_deadline_ms = pool->opt->scenario_deadline_ms,
         .target = pool->opt->target,
+        .processes_why = processes_why,
     };
     serve(pool->cat, &set, jobs_fd, results_fd);
+}
+
+/* In a forked runner of a run in svipc's user namespace (userns.h): the
+ * runner becomes init of new PID and mount namespaces, with their own
+ * /proc, so it can give each scenario a PID namespace and read its
+ * processes' /proc.  This process stays outside, waits for it and ends as
+ * it ended; if this process is killed, so is the runner. */
+static _Noreturn void runner_in_namespaces(struct pool *pool, int slot, pid_t parent, int jobs_fd, int results_fd)
+{
+    char why[512] = "";
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(0);
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) < 0) {
+        snprintf(why, sizeof(why), "the runner cannot make its PID and mount namespaces: %s", strerror(errno));
+        runner_main(pool, slot, parent, jobs_fd, results_fd, why);
+    }
+    pid_t init = fork();
+    if (init == 0) {
+        if (userns_runner_init(why, sizeof(why)) < 0)
+            fprintf(stderr, "svipc: %s\n", why);
+        runner_main(pool, slot, 0, jobs_fd, results_fd, why);
+    }
+    close(jobs_fd);                    /* the pool sees the runner's end, not ours */
+    close(results_fd);
+    if (init < 0)
+        _exit(126);
+    int status = 0;
+    while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+        ;
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 /* In a runner started elsewhere: the target's command, then the --runner
@@ -186,7 +223,9 @@ static int start_runner(struct pool *pool, struct runner *r)
         close(results[0]);
         if (pool->opt->target && pool->opt->target->runner[0])
             runner_command(pool, jobs[0], results[1]);
-        runner_main(pool, (int)(r - pool->runner), parent, jobs[0], results[1]);
+        if (pool->opt->own_namespaces)
+            runner_in_namespaces(pool, (int)(r - pool->runner), parent, jobs[0], results[1]);
+        runner_main(pool, (int)(r - pool->runner), parent, jobs[0], results[1], "");
     }
     close(jobs[0]);
     close(results[1]);

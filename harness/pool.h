@@ -24,6 +24,9 @@ struct pool_options {
     long step_deadline_ms;        /* defaults for scenarios that set none */
     long scenario_deadline_ms;
     const struct target *target;  /* where the system under test runs; NULL: native */
+    /* each runner is init of its own PID and mount namespaces (a run in
+     * svipc's user namespace, userns.h) */
+    int own_namespaces;
     /* a target whose runner runs elsewhere: the --runner entry's arguments */
     char *const *runner_args;
     /* Called in the parent once the runners are forked, before any job is

@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,20 @@ char proc_state_letter(pid_t pid)
         return 0;
     const char *paren = strrchr(buf, ')');   /* the name may hold anything */
     return paren && paren[1] && paren[2] ? paren[2] : 0;
+}
+
+int proc_has_exited(pid_t pid)
+{
+    char state = proc_state_letter(pid);
+    if (state == 0 || state == 'X')
+        return 1;
+    if (state != 'Z')
+        return 0;
+    char status[2048];
+    if (read_proc_file(pid, "status", status, sizeof(status)) < 0)
+        return 1;
+    const char *threads = strstr(status, "\nThreads:");
+    return !threads || strtol(threads + 9, NULL, 10) <= 1;
 }
 
 int proc_sleeping_call(pid_t pid, char *buf, size_t size)

@@ -12,6 +12,12 @@
 /* The state letter of process PID (/proc/PID/stat), or 0 when it is gone. */
 char proc_state_letter(pid_t pid);
 
+/* 1 when process PID has finished exiting: reaped, or a zombie whose
+ * every thread is gone (a zombie leader whose other threads still run, as
+ * an emulator's helper threads do for a moment, cannot be waited for yet:
+ * delay_group_leader), else 0. */
+int proc_has_exited(pid_t pid);
+
 /* /proc/PID/syscall into BUF: 1 when the process sleeps in a call (BUF
  * then holds "NR arg0 ..."), 0 when it runs or is being woken, -1 when it
  * is gone. */

@@ -12,6 +12,7 @@
 #include "linux_ipc.h"
 #include "calls.h"
 #include "ops.h"
+#include "tool.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -154,6 +156,12 @@ static void install_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sigemptyset(&sa.sa_mask);
+    /* every disposition the default first: a puppet started from a shell's
+     * background job inherits SIGINT and SIGQUIT ignored across exec */
+    sa.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaction(sig, &sa, NULL);
     sa.sa_handler = on_interrupt;          /* no SA_RESTART: calls see EINTR */
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
@@ -215,6 +223,12 @@ static long do_capdrop(uint64_t drop)
     struct __user_cap_data_struct data[2];
     if (syscall(SYS_capget, &head, data) < 0)
         return -1;
+    /* from the bounding set too (while CAP_SETPCAP is still there), so
+     * that a program the process runs (an exec step, a tool step) does not
+     * get it back as root would; a capability not there is no error */
+    for (int cap = 0; cap < 64; cap++)
+        if (drop & (1ULL << cap))
+            prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
     for (int i = 0; i < 2; i++) {
         uint32_t mask = (uint32_t)(drop >> (32 * i));
         data[i].effective &= ~mask;
@@ -263,6 +277,27 @@ static void do_exec(struct puppet *p, const struct wire_request *rq)
     reply(p, REPLY_DONE, -1, err, 0, NULL);
 }
 
+/* A util-linux program run as this process (tool.h), with what the
+ * backend adds to its environment; on its end, its exit is applied at once
+ * (the reference runtime's), as a wait step's is. */
+static long do_tool(struct puppet *p, const struct wire_request *rq, const unsigned char *data, size_t *len)
+{
+    const struct backend *be = p->backend;
+    char *const *env = NULL;
+    int keep = -1;
+    if (be->tool_environment && !(env = be->tool_environment(&keep)))
+        return -1;
+    long ret = tool_run(data, rq->data_len, rq->arg[0], env, keep, p->out, CALLS_OUT_SIZE, len);
+    int err = errno;
+    if (ret != -1 && be->process_gone && *len >= sizeof(struct tool_reply)) {
+        struct tool_reply head;
+        memcpy(&head, p->out, sizeof(head));
+        be->process_gone(head.pid);
+    }
+    errno = err;
+    return ret;
+}
+
 /* Perform one request and reply; a fork's child carries on with the
  * channel it was passed (PASSED_FD). */
 static void perform(struct puppet *p, int passed_fd)
@@ -282,9 +317,19 @@ static void perform(struct puppet *p, int passed_fd)
             reply(p, REPLY_DONE, p->probe_ret, p->probe_err, p->probe_len, &p->probe_effect);
             return;
         }
+        /* via=: through ipc(2), told how by the request's flags */
+        const struct ipc_calls *calls = be->calls;
+        uint32_t flags = rq->flags;
+        if (flags & WIRE_VIA_IPC) {
+            if (!be->ipc_calls) {
+                reply(p, REPLY_DONE, -1, ENOSYS, 0, NULL);
+                return;
+            }
+            calls = be->ipc_calls;
+        }
         if (blocks)
             mark(p, (enum op)rq->op, 1);
-        ret = calls_perform(be->calls, NULL, rq, data, p->out, &len, &effect);
+        ret = calls_perform(calls, (flags & WIRE_VIA_IPC) ? &flags : NULL, rq, data, p->out, &len, &effect);
         int err = errno;
         if (blocks)
             mark(p, (enum op)rq->op, 0);
@@ -355,6 +400,9 @@ static void perform(struct puppet *p, int passed_fd)
         break;
     case OP_UNSHARE:
         ret = unshare(CLONE_NEWIPC);
+        break;
+    case OP_TOOL:
+        ret = do_tool(p, rq, data, &len);
         break;
     default:
         ret = -1;

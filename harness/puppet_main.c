@@ -17,6 +17,7 @@
 static const struct backend puppet_kernel = {
     .name = "kernel",
     .calls = &kernel_calls,
+    .ipc_calls = KERNEL_IPC_CALLS,
 };
 
 int main(int argc, char **argv)

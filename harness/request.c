@@ -100,6 +100,8 @@ static void resolve_slots(const struct op_desc *d, const struct step *st, const 
         case SLOT_WRITES:
             a[i] = st->word_value != NULL;
             break;
+        case SLOT_DEADLINE:
+            break;                     /* the executor's to fill */
         }
     }
 }
@@ -178,6 +180,23 @@ static int build_data(struct request *rq, const struct op_desc *d, const struct 
         rq->data = (const unsigned char *)st->word;
         rq->len = strlen(st->word) + 1;
         return 0;
+    case DATA_ARGV: {
+        /* each word as written, a $value in decimal */
+        size_t room = 0;
+        for (int i = 0; i < st->nargv; i++)
+            room += strlen(st->argv[i]) + 24;
+        if (own(rq, room) < 0)
+            return -1;
+        size_t used = 0;
+        for (int i = 0; i < st->nargv; i++) {
+            int w = st->argv_value[i].nterms
+                        ? snprintf((char *)rq->owned + used, room - used, "%ld", eval(&st->argv_value[i], vars, base))
+                        : snprintf((char *)rq->owned + used, room - used, "%s", st->argv[i]);
+            used += (size_t)w + 1;
+        }
+        rq->len = used;
+        return 0;
+    }
     }
     return 0;
 }
@@ -189,6 +208,9 @@ int request_build(struct request *rq, const struct step *st, const long *vars, u
     memset(rq, 0, sizeof(*rq));
     rq->head.op = st->op;
     rq->head.flags = step_keyword(st, "buf") ? WIRE_NULL_BUFFER : 0;
+    const struct keyword *via = step_keyword(st, "via");
+    if (via)
+        rq->head.flags |= (uint32_t)via->value2;   /* WIRE_VIA_IPC ... (parse.c) */
     resolve_slots(d, st, vars, base, target_pid, rq->head.arg);
     if (st->op == OP_READ && (rq->head.arg[1] < 0 || rq->head.arg[1] > WIRE_MAX_DATA)) {
         snprintf(why, size, "read length %lld outside 0..%d", (long long)rq->head.arg[1], WIRE_MAX_DATA);

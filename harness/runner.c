@@ -53,6 +53,7 @@ int runner_env_init(struct runner_env *env, char *why, size_t size)
         snprintf(why, size, "out of memory");
         return -1;
     }
+    id_maps_read(&env->ids);
     ssize_t n = readlink("/proc/self/exe", env->exe_path, sizeof(env->exe_path) - 1);
     env->exe_path[n > 0 ? n : 0] = '\0';
     env->exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idmap.h"
 #include "target.h"
 
 struct puppet_mark;
@@ -31,7 +32,8 @@ struct runner_env {
     unsigned char *reply_buf;/* the largest reply, kept for the runner's life */
     long step_deadline_ms;   /* defaults when the scenario sets none */
     long scenario_deadline_ms;
-    char processes_why[256]; /* empty, or why real processes cannot be run here */
+    char processes_why[512]; /* empty, or why real processes cannot be run here */
+    struct id_maps ids;      /* the ids the runner's user namespace maps (idmap.h) */
 };
 
 /* 0, or -1 with WHY: the runner cannot run anything (no address space).

@@ -24,6 +24,7 @@ enum op {
     OP_FORK, OP_EXEC, OP_EXIT, OP_KILL, OP_WAIT,
     OP_SETUID, OP_SETGID, OP_SETEUID, OP_SETEGID, OP_SETGROUPS, OP_CAPDROP,
     OP_SYSCTL, OP_SYSVIPC,
+    OP_TOOL,           /* PROC: tool ipcs -q  -- a util-linux program run as PROC */
     OP_UNSHARE,        /* PROC: unshare ipc -- a new IPC namespace of its own */
     OP_RESUMES,        /* PROC: resumes  -- the outcome of its blocked step   */
     OP_BLOCKED,        /* PROC: blocked  -- assert it is still blocked        */
@@ -111,8 +112,12 @@ struct step {
     struct keyword *keyword; /* nkeywords, allocated to size */
     const char *word;        /* sysctl name, sysvipc table, capability list */
     const char *word_value;  /* sysctl value to write (NULL: read) */
+    int nargv;               /* tool: the program and its arguments, as written ... */
+    const char **argv;
+    struct expr *argv_value; /* ... each a value ($q, $k+1) when nterms, else the word */
     struct expect expect;
     int bind;                /* -> $var, or -1 */
+    const char *bind_field;  /* -> $var=FIELD: the field's raw value, else the return value */
 };
 
 struct scenario {
@@ -122,6 +127,8 @@ struct scenario {
     char *doc;
     char *only_backend;      /* 'only kernel,model REASON': the backends that can run it */
     char *only_reason;
+    char *needs_host_root;   /* 'needs host-root REASON': why the kernel backend needs capabilities
+                              * of the initial user namespace (a rootless run skips it), or NULL */
     int nprocs;              /* declared and forked processes */
     int ninitial;            /* processes present at the start */
     char *proc_name[MAX_PROCS];
@@ -132,6 +139,7 @@ struct scenario {
     long step_deadline_ms;   /* 0: the run's default */
     long scenario_deadline_ms;
     int needs_block_detection;
+    int needs_ipc_multiplexer; /* a step says via=ipc...: only where ipc(2) exists */
 };
 
 struct catalog_index;         /* names -> items, kept by catalog.c */

@@ -75,6 +75,8 @@ _Noreturn void serve(const struct catalog *cat, const struct serve_settings *set
             env.launch = t->launch;
             env.observe = (int)t->observe;
         }
+        if (set->processes_why && set->processes_why[0])
+            snprintf(env.processes_why, sizeof(env.processes_why), "%s", set->processes_why);
     }
     struct job_msg job;
     while (serve_read_all(jobs_fd, &job, sizeof(job)) == 0) {
@@ -95,6 +97,10 @@ _Noreturn void serve(const struct catalog *cat, const struct serve_settings *set
             r = skipped(s, be->name, why);
         } else if (!env_ok) {
             r = skipped(s, be->name, env_why);
+        } else if (s->needs_host_root && be == &backend_kernel && !id_maps_initial(&env.ids)) {
+            snprintf(why, sizeof(why), "needs root of the initial user namespace, not of the run's own: %s",
+                     s->needs_host_root);
+            r = skipped(s, be->name, why);
         } else if (be->available(why, sizeof(why)) < 0) {
             r = skipped(s, be->name, why);
         } else {

@@ -23,6 +23,8 @@ struct serve_settings {
     long step_deadline_ms;             /* defaults for scenarios that set none */
     long scenario_deadline_ms;
     const struct target *target;       /* its launch and observation; NULL: the host's */
+    const char *processes_why;         /* NULL or "", or why scenario processes cannot be
+                                        * started in this runner (their scenarios skip with it) */
 };
 
 /* Serve jobs from JOBS_FD, each result (a length, then JSON) to RESULTS_FD,

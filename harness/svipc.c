@@ -13,10 +13,15 @@
 #include "catalog.h"
 #include "pool.h"
 #include "output.h"
+#include "paths.h"
+#include "progress.h"
 #include "serve.h"
+#include "shard.h"
 #include "puppet.h"
 #include "results.h"
+#include "tool.h"
 #include "trace.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -29,22 +34,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_SUITES "suites"
 #define MAX_BACKENDS 8                      /* backends of one run (a name may repeat) */
 #define MAX_DEADLINE_MS (24L * 3600 * 1000) /* a day, as a scenario's 'deadline' line */
 
 static void usage(FILE *to)
 {
     fputs("usage: svipc run [PATHS...] [options]   run scenarios and compare outcomes\n"
-          "       svipc list [PATHS...] [--filter GLOB]\n"
+          "       svipc list [PATHS...] [--filter GLOB] [--shard I/N]\n"
           "       svipc show NAME [PATHS...]       a scenario and its last trace\n"
           "       svipc coverage [PATHS...] [--map FILE] [--results FILE] [-v]\n"
           "                                        the coverage map checked against the catalog\n"
           "                                        and a run's results (default: the last run)\n"
           "       svipc targets                    each target, and whether this machine has it\n"
-          "       svipc --help\n"
+          "       svipc --help | --version\n"
           "\n"
-          "PATHS are scenario files or directories (default: " DEFAULT_SUITES ").\n"
+          "PATHS are scenario files or directories (default: the catalog svipc was installed\n"
+          "with, or its build tree's suites/; svipc --version says where).\n"
           "run options:\n"
           "  --target NAME               where the system under test runs: native (default),\n"
           "                              exec:CMD (puppets through a wrapper), qemu-x86_64,\n"
@@ -57,6 +62,9 @@ static void usage(FILE *to)
           "  --filter GLOB               only scenarios whose name matches GLOB\n"
           "  --name NAME                 only the scenario called exactly NAME\n"
           "  -j N                        N scenarios in parallel, one namespace each\n"
+          "  --shard I/N                 only the I-th of N parts of the selected instances\n"
+          "                              (by a hash of each name: stable as the catalog grows);\n"
+          "                              reports/report.py --merge joins the parts' --json files\n"
           "  --json FILE                 write every result, with its trace, as JSON Lines\n"
           "  --record FILE               write the traces of this run (a golden file)\n"
           "  --golden FILE               compare each trace with a recorded one\n"
@@ -65,6 +73,11 @@ static void usage(FILE *to)
           "  --scenario-deadline MS      per-scenario deadline when it sets none (30000; at most a day)\n"
           "  --no-pin                    do not pin each runner and its scenarios to one CPU\n"
           "  -v                          print every scenario, not only failures\n"
+          "  -q                          no live status line (drawn on standard error when it is\n"
+          "                              a terminal)\n"
+          "Without root, svipc run makes a user namespace of its own (with newuidmap and the\n"
+          "user's /etc/subuid range for distinct ids; else one id, and what needs more is\n"
+          "skipped): svipc(1), ROOTLESS RUNS.\n"
           "The last line is 'N passed, N failed, N skipped'.  Exit status: 0 all passed,\n"
           "1 something failed, 2 the run could not be done or tested too little (nothing,\n"
           "or more than half of the selected instances skipped).\n",
@@ -84,11 +97,29 @@ struct options {
     const char *json_path, *record_path, *golden_path;
     long step_ms, scenario_ms;
     int verbose;
+    int quiet;                     /* -q: no status line */
     int no_pin;
     const char *show_name;
     const char *map_path, *results_path;
     const char *target;          /* where the system under test runs (target.h) */
+    struct shard shard;          /* --shard I/N; count 0: all */
+    char catalog[4096], golden[4096], map[4096];   /* svipc's own (paths.h), the defaults */
 };
+
+/* svipc --version: the version, the catalog's commit, where its files are. */
+static void print_version(const struct options *o)
+{
+    char library[4096];
+    const char *commit = svipc_catalog_commit();
+    svipc_path(SVIPC_LIBRARY, library, sizeof(library));
+    printf("svipc %s\n", svipc_version());
+    if (commit)
+        printf("catalog commit: %s (git describe when svipc was built)\n", commit);
+    else
+        printf("catalog commit: unknown (built without git, from a source tarball)\n");
+    printf("catalog: %s%s\nlibrary: %s%s\n", o->catalog, access(o->catalog, R_OK) ? " (missing)" : "", library,
+           access(library, R_OK) ? " (missing: make builds it)" : "");
+}
 
 static int bad_usage(const char *fmt, const char *arg)
 {
@@ -163,6 +194,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         usage(stdout);
         return -1;
     }
+    svipc_path(SVIPC_CATALOG, o->catalog, sizeof(o->catalog));
+    svipc_path(SVIPC_GOLDEN, o->golden, sizeof(o->golden));
+    svipc_path(SVIPC_COVERAGE_MAP, o->map, sizeof(o->map));
+    if (strcmp(o->command, "--version") == 0) {
+        print_version(o);
+        return -1;
+    }
     if (strcmp(o->command, "run") && strcmp(o->command, "list") && strcmp(o->command, "show") &&
         strcmp(o->command, "coverage"))
         return bad_usage("unknown command '%s'", o->command);
@@ -183,6 +221,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "-v") == 0) {
             o->verbose = 1;
             takes = 0;
+        } else if (strcmp(a, "-q") == 0) {
+            o->quiet = 1;
+            takes = 0;
         } else if (strcmp(a, "--no-pin") == 0) {
             o->no_pin = 1;
             takes = 0;
@@ -195,7 +236,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         } else if (strcmp(a, "--filter") && strcmp(a, "--name") && strcmp(a, "--backend") && strcmp(a, "-j") &&
                    strcmp(a, "--json") && strcmp(a, "--record") && strcmp(a, "--golden") &&
                    strcmp(a, "--step-deadline") && strcmp(a, "--scenario-deadline") && strcmp(a, "--map") &&
-                   strcmp(a, "--results") && strcmp(a, "--target")) {
+                   strcmp(a, "--results") && strcmp(a, "--target") && strcmp(a, "--shard")) {
             return bad_usage("unknown option '%s'", a);
         } else if (!next) {
             return bad_usage("option %s needs a value", a);
@@ -205,6 +246,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->map_path = next;
         } else if (strcmp(a, "--target") == 0) {
             o->target = next;
+        } else if (strcmp(a, "--shard") == 0) {
+            if (shard_parse(next, &o->shard) < 0)
+                return bad_usage("--shard takes I/N with 1 <= I <= N <= 1000, not '%s'", next);
         } else if (strcmp(a, "--results") == 0) {
             o->results_path = next;
         } else if (strcmp(a, "--name") == 0) {
@@ -242,10 +286,10 @@ static int parse_options(int argc, char **argv, struct options *o)
             return bad_usage("--record keeps the kernel's traces: --backend '%s' has no kernel", o->backend);
     }
     if (o->npaths == 0)
-        o->paths[o->npaths++] = DEFAULT_SUITES;
+        o->paths[o->npaths++] = o->catalog;
     /* a target is judged against the traces recorded on Linux */
     if (o->target && strcmp(o->target, "native") != 0 && !o->golden_path)
-        o->golden_path = DEFAULT_SUITES "/golden/linux.jsonl";
+        o->golden_path = o->golden;
     return 0;
 }
 
@@ -264,12 +308,18 @@ static int load(const struct options *o, struct catalog *cat)
     return 0;
 }
 
-/* Whether the options select the scenario called NAME. */
-static int selected(const struct options *o, const char *name)
+/* Whether the options select the scenario called NAME, before sharding. */
+static int matches(const struct options *o, const char *name)
 {
     if (o->exact_name && strcmp(o->exact_name, name) != 0)
         return 0;
     return !o->filter || fnmatch(o->filter, name, 0) == 0;
+}
+
+/* Whether the options select the scenario called NAME, in their shard. */
+static int selected(const struct options *o, const char *name)
+{
+    return matches(o, name) && shard_selects(&o->shard, name);
 }
 
 /* The state directory (.svipc or $SVIPC_STATE_DIR) and its last-run file. */
@@ -301,9 +351,12 @@ struct run_state {
     char last_path[4096];          /* "" when the state directory is not used */
     int began;                     /* begin_run let the run start */
     int passed, failed, skipped, timeouts, errors, divergences;
+    int runs_tools;                /* a selected scenario runs util-linux's programs */
     json_t *skip_reasons;          /* "backend: reason" -> count */
     const char *target;            /* the target's name, in every result */
     struct timespec started;       /* when the run began (the end record's seconds) */
+    int arrived;                   /* results in, in any order */
+    struct progress progress;      /* the status line on a terminal */
 };
 
 /* Mark R as diverging from OTHER_TRACE (of OTHER_LABEL: "golden", "kernel")
@@ -378,7 +431,7 @@ static void cross_check(struct run_state *st, int first_job)
     for (int k = 0; k < st->per_scenario; k++) {
         json_t *r = st->results[first_job + k];
         const char *status = json_string_value(json_object_get(r, "status"));
-        if (!st->golden || strcmp(status, "skip") == 0)
+        if (!st->golden || strcmp(status, "skip") == 0 || json_is_false(json_object_get(r, "golden")))
             continue;
         const char *name = json_string_value(json_object_get(r, "name"));
         json_t *want = json_object_get(st->golden, name);
@@ -481,13 +534,23 @@ static void on_result(void *ctx, int job, json_t *result)
     /* a runner elsewhere does not know what it is called here */
     json_object_set_new(result, "target", json_string(st->target));
     st->results[job] = result;
+    st->arrived++;
     /* print in job order: a scenario's jobs are adjacent */
     while (st->printed < st->njobs) {
         int first = st->printed;
+        int complete = 1;
         for (int k = 0; k < st->per_scenario; k++)
-            if (!st->results[first + k])
-                return;
+            complete &= st->results[first + k] != NULL;
+        if (!complete)
+            break;
         cross_check(st, first);
+        int quiet = !st->o->verbose;    /* nothing printed: the status line stays */
+        for (int k = 0; k < st->per_scenario; k++) {
+            const char *status = json_string_value(json_object_get(st->results[first + k], "status"));
+            quiet &= strcmp(status, "pass") == 0 || strcmp(status, "skip") == 0;
+        }
+        if (!quiet)
+            progress_hide(&st->progress);
         for (int k = 0; k < st->per_scenario; k++) {
             print_result(st, st->results[first + k]);
             json_decref(st->results[first + k]);
@@ -496,6 +559,7 @@ static void on_result(void *ctx, int job, json_t *result)
         st->printed += st->per_scenario;
         fflush(stdout);
     }
+    progress_update(&st->progress, st->arrived, st->failed);
 }
 
 /* Whether an output of the run is also one of its inputs (the golden
@@ -526,6 +590,11 @@ static int outputs_clash(const struct run_state *st, const struct catalog *cat)
         }
     }
     return 0;
+}
+
+static const char *target_name(const struct options *o)
+{
+    return o->target ? o->target : "native";
 }
 
 /* The run's verdict on what it tested: 0, or 2 with the reason printed
@@ -572,11 +641,26 @@ static int command_run(const struct options *o, const struct catalog *cat)
         perror("svipc");
         return 2;
     }
+    struct shard_selection whole;          /* what every shard of this run selects */
+    shard_selection_start(&whole, o->shard, target_name(o));
+    for (int b = 0; b < nb; b++)
+        shard_selection_backend(&whole, o->backends[b]->name);
     for (int i = 0; i < cat->count; i++) {
-        if (!selected(o, cat->items[i].name))
+        if (!matches(o, cat->items[i].name))
+            continue;
+        shard_selection_add(&whole, cat->items[i].name);
+        if (!shard_selects(&o->shard, cat->items[i].name))
             continue;
         for (int b = 0; b < nb; b++)
             st.jobs[st.njobs++] = (struct job){ .scenario = i, .backend = o->backends[b] };
+        for (int k = 0; k < cat->items[i].nsteps; k++)
+            st.runs_tools |= cat->items[i].steps[k].op == OP_TOOL;
+    }
+    if (st.njobs == 0 && o->shard.count && whole.instances) {
+        fprintf(stderr, "svipc: shard %d/%d holds none of the %d selected instances (fewer shards, or more "
+                        "instances)\n", o->shard.index, o->shard.count, whole.instances);
+        free(st.jobs);
+        return 2;
     }
     if (st.njobs == 0) {
         fprintf(stderr, "svipc: no scenario matches%s%s\n", o->filter || o->exact_name ? " " : "",
@@ -586,13 +670,14 @@ static int command_run(const struct options *o, const struct catalog *cat)
     }
     st.results = calloc((size_t)st.njobs, sizeof(json_t *));
     st.skip_reasons = json_object();
+    progress_start(&st.progress, st.njobs, o->quiet);
     /* a target other than the host is judged against Linux's traces: the
      * golden file is loaded by begin_run (o->golden_path) */
     struct target target;
     char exe[4096], twhy[512];
     ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     exe[exe_len > 0 ? exe_len : 0] = '\0';
-    if (target_resolve(o->target ? o->target : "native", exe, &target, twhy, sizeof(twhy)) < 0) {
+    if (target_resolve(target_name(o), exe, &target, twhy, sizeof(twhy)) < 0) {
         fprintf(stderr, "svipc: %s\nsvipc: nothing was run\n", twhy);
         return 2;
     }
@@ -614,6 +699,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     runner_args[nargs] = NULL;
     struct pool_options popt = {
         .target = &target,
+        .own_namespaces = userns_active(),
         .runner_args = runner_args,
         .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
         .started = begin_run,
@@ -625,6 +711,7 @@ static int command_run(const struct options *o, const struct catalog *cat)
     for (int j = 0; st.results && j < st.njobs; j++)
         json_decref(st.results[j]);          /* a run stopped half-way leaves some */
     json_decref(st.golden);
+    progress_end(&st.progress);
     if (!st.began) {                         /* refused before anything ran: said why */
         json_decref(st.skip_reasons);
         free(st.jobs);
@@ -652,6 +739,11 @@ static int command_run(const struct options *o, const struct catalog *cat)
     clock_gettime(CLOCK_MONOTONIC, &ended);
     double seconds = (double)(ended.tv_sec - st.started.tv_sec) + (ended.tv_nsec - st.started.tv_nsec) / 1e9;
     json_t *end = results_end_record(st.printed, st.passed, st.failed, st.skipped, st.target, seconds);
+    char tools_version[128];
+    if (end && st.runs_tools && tool_package_version(tools_version, sizeof(tools_version)) == 0)
+        json_object_set_new(end, "util_linux", json_string(tools_version));   /* the tool steps' programs */
+    if (end && o->shard.count)
+        json_object_set_new(end, "shard", shard_record(&whole));
     char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
     json_decref(end);
     if (complete && end_text) {
@@ -771,6 +863,18 @@ static int command_show(const struct options *o, const struct catalog *cat)
     return 0;
 }
 
+/* Whether the run starts scenario processes on this machine, in namespaces
+ * of their own: a backend other than the model, on the host (a sandbox or
+ * a VM makes its own). */
+static int runs_processes_here(const struct options *o)
+{
+    int processes = 0;
+    for (int b = 0; b < o->nbackends; b++)
+        processes |= o->backends[b] != &backend_model;
+    const char *t = o->target ? o->target : "native";
+    return processes && (strcmp(t, "native") == 0 || strncmp(t, "exec:", 5) == 0 || strncmp(t, "qemu-", 5) == 0);
+}
+
 /* What the command printed reached its standard output: 0, or 2 said why. */
 static int stdout_written(void)
 {
@@ -830,6 +934,8 @@ int main(int argc, char **argv)
         free(o.paths);
         return rc < 0 ? stdout_written() : rc;
     }
+    if (strcmp(o.command, "run") == 0 && runs_processes_here(&o))
+        userns_enter(argv, o.quiet);   /* without root: in a user namespace of svipc's own */
     struct catalog cat;
     if ((rc = load(&o, &cat)) == 0) {
         if (strcmp(o.command, "list") == 0) {
@@ -840,7 +946,7 @@ int main(int argc, char **argv)
             char last[4096];
             if (last_run_path(last, sizeof(last)) < 0)
                 last[0] = '\0';
-            rc = coverage_check(&cat, o.map_path ? o.map_path : DEFAULT_SUITES "/coverage.map",
+            rc = coverage_check(&cat, o.map_path ? o.map_path : o.map,
                                 o.results_path ? o.results_path : last, o.verbose, stdout);
         } else {
             rc = command_run(&o, &cat);

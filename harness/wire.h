@@ -11,11 +11,17 @@
 #define WIRE_ARGS      8
 
 #define WIRE_NULL_BUFFER 1   /* request flag: pass NULL as the call's buffer (buf=null) */
+/* request flags: the call made through ipc(2) (via=ipc), its ctl command
+ * without IPC_64 (via=ipc-old: the old structures), or as the call's
+ * version 1 (via=ipc-v1: msgrcv without the kludge, shmat's iBCS2 entry) */
+#define WIRE_VIA_IPC     2
+#define WIRE_IPC_OLD     4
+#define WIRE_IPC_V1      8
 
 struct wire_request {
     uint32_t op;              /* enum op */
     uint32_t data_len;
-    uint32_t flags;           /* WIRE_NULL_BUFFER */
+    uint32_t flags;           /* WIRE_NULL_BUFFER, WIRE_VIA_IPC ... */
     uint32_t reserved;
     int64_t arg[WIRE_ARGS];   /* resolved positional and keyword values */
     /* then: data (message text, bytes to write, path, sembufs, list) */

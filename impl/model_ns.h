@@ -261,6 +261,10 @@ long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int
 /* /proc/sysvipc/TABLE (msg, sem or shm): its header and the line of ID
  * into OUT; 1, or 0 when there is no such object. */
 int model_sysvipc_line(const struct model_ns *ns, const char *table, int id, unsigned char *out, size_t size);
+/* The whole file: the header and every object's line, in the order of
+ * their indexes, into OUT (SIZE bytes, NUL-terminated when it fits); its
+ * length, or what it would take (snprintf's way); 0 for an unknown table. */
+size_t model_sysvipc_text(const struct model_ns *ns, const char *table, char *out, size_t size);
 
 /* Process events: fork duplicates attachments (not SEM_UNDO adjustments),
  * exec drops attachments (keeps adjustments), exit drops both. */

@@ -4,10 +4,12 @@
  * /dev/shm/svipc-ref-<euid>).  ftok is the C library's.  fork gives the
  * child its parent's attachments; wait* applies a reaped child's exit at
  * once (as the kernel has before wait returns); the set*id calls refresh
- * the credentials the model checks.
+ * the credentials the model checks; sigaction and signal wrap the
+ * program's handlers (ref_signals.h).
  * Must not: add behaviour of its own: every call is the runtime's. */
 #define _GNU_SOURCE
 #include "ref.h"
+#include "ref_signals.h"
 
 #include <dlfcn.h>
 #include <grp.h>
@@ -50,6 +52,16 @@ EXPORT int shmdt(const void *addr) { return ref_shmdt(addr); }
 EXPORT int shmctl(int id, int cmd, struct shmid_ds *buf) { return ref_shmctl(id, cmd, buf); }
 
 EXPORT pid_t fork(void) { return ref_fork(); }
+
+/* the program's handlers, wrapped so that a blocking call sees one run
+ * before it sleeps (ref_signals.h) */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    return ref_sigaction(sig, act, old);
+}
+EXPORT void (*signal(int sig, void (*handler)(int)))(int) { return ref_signal(sig, handler); }
+EXPORT void (*bsd_signal(int sig, void (*handler)(int)))(int) { return ref_signal(sig, handler); }
+EXPORT void (*sysv_signal(int sig, void (*handler)(int)))(int) { return ref_sysv_signal(sig, handler); }
 
 /* A process that was registered before an exec is the same process: the
  * exec drops its attachments now, as the kernel's does. */

@@ -46,10 +46,15 @@ void ref_credentials_changed(void);
 void ref_process_gone(pid_t pid);
 
 /* kernel.NAME of the arena's namespace: write VALUE, or read into BUF
- * when VALUE is NULL.  0, or -1 and errno. */
+ * when VALUE is NULL (a read makes no arena: without one, Linux's
+ * defaults).  0, or -1 and errno. */
 int ref_sysctl(const char *name, const char *value, char *buf, size_t size);
 /* /proc/sysvipc/TABLE's header and the line of ID: 1, 0 for none. */
 int ref_sysvipc_line(const char *table, int id, char *out, size_t size);
+/* /proc/sysvipc/TABLE whole, as Linux prints it (a fresh namespace's when
+ * there is no arena: none is made), in a string to free; its length in
+ * *LEN.  NULL with errno. */
+char *ref_sysvipc_text(const char *table, size_t *len);
 
 /* Attach (as ref_attach) and register now, as a new process or, when its
  * slot says so, the same process after an exec (its attachments go). */
@@ -72,6 +77,11 @@ long ref_verify_replay(void);
 /* Tests: this process kills itself (SIGKILL) inside its Nth transaction
  * from now, holding the lock, after applying and before committing. */
 void ref_inject_crash(unsigned long n);
+/* Tests: raise SIG once in this process at POINT of its next blocking
+ * call: as it starts, once the model said it blocks (under the lock), or
+ * after the lock is dropped and before the sleep. */
+enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED };
+void ref_inject_signal(int point, int sig);
 struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; int keeper_pid; };
 void ref_stats(struct ref_stats *out);
 

@@ -4,6 +4,7 @@
  * Must not: interpret operations (model_apply does) or wake processes. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
+#include "ref_sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +100,35 @@ static void set_view(struct ref_arena *a, int fd, void *base)
     a->state = (struct ref_state *)(p + state_offset());
 }
 
+/* Whether the mapping at REF_ARENA_ADDR is of the file MINE: its
+ * /proc/self/map_files link, or, where that is refused (it needs a
+ * capability of the initial user namespace: a rootless run), the device
+ * and inode /proc/self/maps gives it. */
+static int mapped_file_is(const struct stat *mine)
+{
+    struct stat there;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", REF_ARENA_ADDR, REF_ARENA_ADDR + map_span());
+    if (stat(path, &there) == 0)
+        return mine->st_dev == there.st_dev && mine->st_ino == there.st_ino;
+    if (errno != EPERM && errno != EACCES)
+        return 0;
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    int same = 0;
+    while (f && fgets(line, sizeof(line), f)) {
+        unsigned long start, major, minor, inode;
+        if (sscanf(line, "%lx-%*x %*s %*x %lx:%lx %lu", &start, &major, &minor, &inode) == 4 &&
+            start == REF_ARENA_ADDR) {
+            same = major == major(mine->st_dev) && minor == minor(mine->st_dev) && inode == mine->st_ino;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return same;
+}
+
 /* Map FD's fixed part at REF_ARENA_ADDR; inherited (mapped already) when
  * *INHERITED comes back 1. */
 static int map_fixed(struct ref_arena *a, int fd, const char *name, int *inherited, char *why, size_t size)
@@ -107,11 +138,8 @@ static int map_fixed(struct ref_arena *a, int fd, const char *name, int *inherit
     void *p = mmap(want, map_span(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
     if (p == MAP_FAILED && errno == EEXIST) {
         /* mapped already (inherited across fork): it must be this file */
-        struct stat mine, there;
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", REF_ARENA_ADDR, REF_ARENA_ADDR + map_span());
-        if (fstat(fd, &mine) == 0 && stat(path, &there) == 0 && mine.st_dev == there.st_dev &&
-            mine.st_ino == there.st_ino) {
+        struct stat mine;
+        if (fstat(fd, &mine) == 0 && mapped_file_is(&mine)) {
             set_view(a, fd, want);
             *inherited = 1;
             return 0;
@@ -425,22 +453,22 @@ static int trusted(int fd, const char *path, int shared, char *why, size_t size)
 
 int ref_arena_open_path(struct ref_arena *a, const char *path, int shared, char *why, size_t size)
 {
-    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    int fd = ref_sys_open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0 && errno == ENOENT)
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = ref_sys_open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST)                /* made meanwhile by another process */
-        fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        fd = ref_sys_open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(why, size, "%s: %s", path, errno == ELOOP ? "is a symbolic link (refused)" : strerror(errno));
         return -1;
     }
     if (!trusted(fd, path, shared, why, size)) {
-        close(fd);
+        ref_sys_close(fd);
         return -1;
     }
     if (flock(fd, LOCK_EX) < 0) {
         snprintf(why, size, "%s: flock: %s", path, strerror(errno));
-        close(fd);
+        ref_sys_close(fd);
         return -1;
     }
     /* under the flock: empty, or left half-made by a maker that died, is
@@ -461,7 +489,7 @@ int ref_arena_open_path(struct ref_arena *a, const char *path, int shared, char 
     }
     flock(fd, LOCK_UN);
     if (rc < 0)
-        close(fd);
+        ref_sys_close(fd);
     return rc;
 }
 
@@ -474,7 +502,7 @@ static int thread_exists(pid_t tid)
         return 0;
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)tid, (int)tid);
-    return access(path, F_OK) == 0 || syscall(SYS_tgkill, tid, tid, 0) == 0 || errno != ESRCH;
+    return ref_sys_access(path, F_OK) == 0 || syscall(SYS_tgkill, tid, tid, 0) == 0 || errno != ESRCH;
 }
 
 /* The lock is glibc's robust mutex, which makes a holder's death visible

@@ -20,6 +20,7 @@
  * uses the arena's IPC. */
 #define _GNU_SOURCE
 #include "ref_runtime.h"
+#include "ref_sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +95,7 @@ static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
 
 static void drop_entry(struct keeper *k, int i)
 {
-    close(k->pfd[i].fd);
+    ref_sys_close(k->pfd[i].fd);
     k->pending -= k->is_connection[i];
     k->pfd[i] = k->pfd[k->n];
     k->who[i] = k->who[k->n];
@@ -122,7 +123,7 @@ static void take_request(struct keeper *k, int i)
         drop_entry(k, i);                        /* closes the connection */
         return;
     }
-    close(c);
+    ref_sys_close(c);
     k->pfd[i] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
     k->who[i] = rq;
     k->is_connection[i] = 0;
@@ -138,7 +139,7 @@ static void accept_all(struct keeper *k)
         if (c < 0)
             return;
         if (k->n >= MAX_WATCHED || k->pending >= MAX_PENDING || !peer_trusted(k->arena, c)) {
-            close(c);
+            ref_sys_close(c);
             continue;
         }
         k->n++;
@@ -167,10 +168,10 @@ static void check_file(struct keeper *k)
          * started (stderr is closed: a pipe held open by a detached keeper
          * would keep its reader waiting) */
         const char *log = getenv("SVIPC_REF_KEEPER_LOG");
-        int fd = log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+        int fd = log ? ref_sys_open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
         if (fd >= 0) {
             dprintf(fd, "svipc-ref keeper: %s; the keeper stops\n", why);
-            close(fd);
+            ref_sys_close(fd);
         }
         _exit(2);
     }
@@ -190,7 +191,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
     char ok = 'k';
     if (write(ready_fd, &ok, 1) != 1)
         _exit(1);
-    close(ready_fd);
+    ref_sys_close(ready_fd);
     for (;;) {
         if (poll(k.pfd, (nfds_t)k.n + 1, k.pending ? PENDING_MS : -1) < 0) {
             if (errno == EINTR)
@@ -215,7 +216,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         if (k.n == 0) {
             /* nobody left: the next process starts a new keeper; one that
              * connected meanwhile sees the socket close and does so */
-            close(listen_fd);
+            ref_sys_close(listen_fd);
             _exit(0);
         }
     }
@@ -274,12 +275,12 @@ static void spawn_keeper(struct ref_arena *a)
         __atomic_store_n(&a->hdr->keeper_pid, getpid(), __ATOMIC_RELEASE);
         if (listen(fd, 128) < 0)
             _exit(0);
-        close(ready[0]);
+        ref_sys_close(ready[0]);
         close_all_but(fd, ready[1], a->fd);
         keeper_main(a, fd, ready[1]);
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
-    close(ready[1]);
+    ref_sys_close(ready[1]);
     if (mid > 0) {
         int status;
         /* the system call itself: inside the preload library, waitpid is
@@ -290,7 +291,7 @@ static void spawn_keeper(struct ref_arena *a)
         while (read(ready[0], &c, 1) < 0 && errno == EINTR)
             ;
     }
-    close(ready[0]);
+    ref_sys_close(ready[0]);
 }
 
 /* Whether the process listening on the other end of FD is the arena's
@@ -325,7 +326,7 @@ static int ask_keeper(struct ref_arena *a, const struct watch_request *rq)
             ;
         rc = n == 1 ? 0 : -1;
     }
-    close(fd);
+    ref_sys_close(fd);
     return rc;
 }
 

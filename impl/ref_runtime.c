@@ -8,7 +8,9 @@
  * or decide an outcome itself: the model decides, in Linux's order. */
 #define _GNU_SOURCE
 #include "ref.h"
+#include "ref_sys.h"
 #include "ref_runtime.h"
+#include "ref_signals.h"
 #include "ctl_cmd.h"
 
 #include <dlfcn.h>
@@ -51,6 +53,9 @@ struct ref_runtime {
     int nwake;
     uint32_t *wake[MAX_WAKE];
     int wake_all;
+    /* fault injection for tests (ref_inject_signal): raise SIGNAL once,
+     * at POINT of the next blocking call */
+    int inject_point, inject_signal;
 };
 
 static struct ref_runtime ref_process = { .slot = -1 };
@@ -64,11 +69,11 @@ uint64_t ref_start_time(pid_t pid)
         snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
     else
         snprintf(path, sizeof(path), "/proc/self/stat");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ref_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
+    ref_sys_close(fd);
     if (n <= 0)
         return 0;
     buf[n] = '\0';
@@ -441,11 +446,30 @@ static long result(long r)
 
 /* ---------- blocking ---------- */
 
+/* Tests: the signal injected at POINT, once. */
+static void injection_point(struct ref_runtime *rt, int point)
+{
+    if (rt->inject_signal && rt->inject_point == point) {
+        int sig = rt->inject_signal;
+        rt->inject_signal = 0;
+        raise(sig);
+    }
+}
+
+void ref_inject_signal(int point, int sig)
+{
+    ref_process.inject_point = point;
+    ref_process.inject_signal = sig;
+}
+
 /* Sleep until the model resolves this process's wait; RESUME is the
  * record that collects the outcome (the call's arguments again).  DEADLINE
- * (CLOCK_MONOTONIC) ends a semtimedop's wait.  Lock held on entry and exit. */
+ * (CLOCK_MONOTONIC) ends a semtimedop's wait.  SIGNALS is what
+ * ref_signals_seen said when the call began: a handler run since then, at
+ * any instant before the sleep, interrupts it (Linux's sleep returns at
+ * once with a signal pending).  Lock held on entry and exit. */
 static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct model_request *resume, const void *in,
-                         void *out, const struct timespec *deadline)
+                         void *out, const struct timespec *deadline, unsigned long signals)
 {
     struct ref_header *h = a->hdr;
     /* with a deadline a signal handler makes the futex wait return EINTR
@@ -456,19 +480,28 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
     s->notified = 0;
     s->waiting = 1;
     h->nwaiting++;
+    injection_point(rt, REF_AT_DECIDED);
     long r;
     for (;;) {
         uint32_t seen = __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE);
         int resolved = model_wait_resolved(&a->state->ns, rt->pid);
         int err = 0;
-        if (!resolved) {
+        if (!resolved && ref_signals_seen() != signals) {
+            err = EINTR;               /* a handler ran before the sleep */
+        } else if (!resolved) {
+            /* from here a handler bumps the word: the futex cannot sleep past it */
+            ref_signals_watch(&s->wake);
             unlock_and_wake(rt, a);
+            injection_point(rt, REF_AT_UNLOCKED);
             __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen) {
+            if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen && ref_signals_seen() == signals) {
                 long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
                 err = w < 0 && errno != EAGAIN ? errno : 0;
             }
             __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
+            ref_signals_watch(NULL);
+            if (err != ETIMEDOUT && ref_signals_seen() != signals)
+                err = EINTR;
             if (lock(rt, a) < 0)
                 return LOCK_LOST;      /* the waiter record stays: the arena is unusable */
         }
@@ -496,6 +529,9 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
                  const struct timespec *deadline)
 {
     struct ref_arena *a = &rt->arena;
+    unsigned long signals = ref_signals_seen();
+    if (resume)
+        injection_point(rt, REF_AT_START);
     if (lock(rt, a) < 0)
         return -1;
     long r = ref_txn(a, rq, in, out);
@@ -505,7 +541,7 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
         if (resume == MODEL_SEM_RESUME)
             fill_request(rt, rq, resume);
         rq->op = resume;
-        r = wait_outcome(rt, a, rq, in, out, deadline);
+        r = wait_outcome(rt, a, rq, in, out, deadline, signals);
         if (r == LOCK_LOST)
             return -1;
     }
@@ -864,8 +900,76 @@ void ref_process_gone(pid_t pid)
 
 /* ---------- the namespace's files ---------- */
 
+/* The runtime attached to the arena if there is one, without making one
+ * or registering: a reader of the namespace's files.  NULL when there is
+ * no arena (errno ENOENT) or it cannot be mapped. */
+static struct ref_runtime *peek(void)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (rt->attached)
+        return rt;
+    char fallback[4096], why[512];
+    const char *path = arena_path(fallback, sizeof(fallback), 0, why, sizeof(why));
+    if (!path || (strncmp(path, "fd:", 3) != 0 && ref_sys_access(path, F_OK) < 0)) {
+        errno = ENOENT;
+        return NULL;
+    }
+    if (ref_attach(path, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc-ref: %s\n", why);
+        errno = EIO;
+        return NULL;
+    }
+    return rt;
+}
+
+/* A reader's view without an arena: a fresh namespace's. */
+static struct model_ns *fresh_namespace(void)
+{
+    struct model_ns *ns = model_ns_new();
+    if (!ns)
+        errno = ENOMEM;
+    return ns;
+}
+
+char *ref_sysvipc_text(const char *table, size_t *len)
+{
+    struct ref_runtime *rt = peek();
+    struct model_ns *fresh = NULL;
+    if (!rt && (errno != ENOENT || !(fresh = fresh_namespace())))
+        return NULL;
+    if (rt && lock(rt, &rt->arena) < 0)
+        return NULL;
+    const struct model_ns *ns = rt ? &rt->arena.state->ns : fresh;
+    size_t need = model_sysvipc_text(ns, table, NULL, 0) + 1;
+    char *text = malloc(need);
+    if (text)
+        *len = model_sysvipc_text(ns, table, text, need);
+    if (rt)
+        unlock_and_wake(rt, &rt->arena);
+    if (fresh)
+        model_ns_free(fresh);
+    if (!text)
+        errno = ENOMEM;
+    return text;
+}
+
 int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
 {
+    if (!value) {
+        /* a read makes no arena: without one, the fresh namespace's limits */
+        struct ref_runtime *rt = peek();
+        struct model_ns *fresh = NULL;
+        if (!rt && (errno != ENOENT || !(fresh = fresh_namespace())))
+            return -1;
+        if (rt && lock(rt, &rt->arena) < 0)
+            return -1;
+        long r = model_sysctl_read(rt ? &rt->arena.state->ns : fresh, name, buf, size);
+        if (rt)
+            unlock_and_wake(rt, &rt->arena);
+        if (fresh)
+            model_ns_free(fresh);
+        return (int)result(r);
+    }
     struct ref_runtime *rt = self();
     if (!rt)
         return -1;
@@ -873,7 +977,7 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
     long r;
     if (lock(rt, a) < 0)
         return -1;
-    if (value) {
+    {
         size_t n = strlen(name) + 1, m = strlen(value) + 1;
         char *in = malloc(n + m);
         if (!in) {
@@ -887,8 +991,6 @@ int ref_sysctl(const char *name, const char *value, char *buf, size_t size)
             r = ref_txn(a, &rq, in, NULL);
             free(in);
         }
-    } else {
-        r = model_sysctl_read(&a->state->ns, name, buf, size);
     }
     unlock_and_wake(rt, a);
     return (int)result(r);
@@ -925,7 +1027,7 @@ void ref_after_exec(void)
     struct ref_runtime *rt = &ref_process;
     char fallback[4096], why[512];
     const char *path = arena_path(fallback, sizeof(fallback), 0, why, sizeof(why));
-    if (!path || (strncmp(path, "fd:", 3) != 0 && access(path, F_OK) < 0))
+    if (!path || (strncmp(path, "fd:", 3) != 0 && ref_sys_access(path, F_OK) < 0))
         return;                        /* no arena yet: nobody to tell */
     if (ref_attach(path, why, sizeof(why)) < 0 || ref_lock(&rt->arena) < 0)
         return;
@@ -958,7 +1060,7 @@ int ref_arena_new_fd(char *why, size_t size)
     }
     snprintf(rt->name, sizeof(rt->name), "the scenario's arena");
     if (ref_arena_format(&rt->arena, fd, rt->name, why, size) < 0) {
-        close(fd);
+        ref_sys_close(fd);
         return -1;
     }
     pthread_once(&fork_handler_once, install_fork_handler);

@@ -36,6 +36,7 @@ class Result:
     divergence: dict = None   # {"against": "kernel"|"golden", "trace": [...], "entry": N}
     target: str = "native"    # where the implementation ran (svipc run --target)
     observed: str = ""        # how blocking was observed there (proc-syscall, wchan, mark+state)
+    record: dict = None       # the object as read, every key kept (what a merge writes back)
 
     @property
     def area(self):
@@ -63,7 +64,7 @@ class RunFile:
     results: list
     benches: list
     incomplete: str = ""      # why the run is incomplete; "" when it ended (or the file holds benchmarks only)
-    end: dict = None          # the end record: counts, "target", "seconds"
+    end: dict = None          # the end record: counts, "target", "seconds" ("shard": one shard of a run)
 
 
 @dataclass
@@ -165,7 +166,7 @@ def load(path, run=None):
                               file=obj.get("file", ""), line=int(obj.get("line", 0)),
                               reason=obj.get("reason", "") or "", ms=float(obj.get("ms", 0.0)),
                               trace=trace, divergence=obj.get("divergence"),
-                              target=obj.get("target", "native"), observed=obj.get("observed", "")))
+                              target=obj.get("target", "native"), observed=obj.get("observed", ""), record=obj))
     incomplete = ""
     if cut:
         incomplete = f"incomplete run: {cut}"
@@ -176,14 +177,19 @@ def load(path, run=None):
 
 def load_all(paths):
     """Results, benchmarks and incomplete runs ("incomplete run: ..." each)
-    of several files; two files with one name get distinct labels."""
+    of several files; two files with one name get distinct labels.  The
+    shards of one run (svipc run --shard) are joined into that run
+    (shards.py): a missing or cut shard makes it an incomplete run, named."""
+    import shards                     # shards.py reads files with this module
     results, benches, incomplete, seen = [], [], [], {}
+    files = []
     for path in paths:
         label = os.path.splitext(os.path.basename(path))[0]
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label}#{seen[label]}"
-        f = load(path, label)
+        files.append(load(path, label))
+    for f in shards.join_runs(files):
         results += f.results
         benches += f.benches
         if f.incomplete:

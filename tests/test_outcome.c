@@ -1,8 +1,12 @@
-/* test_outcome.c: normalisation (processes by name, times as 0/set, ids and
- * addresses by order of appearance) and expectation checks. */
+/* test_outcome.c: normalisation (processes by name, times as 0/set, ids,
+ * addresses and unwritten keys by order of appearance), expectation checks,
+ * the layouts of each architecture (i386's old ones as Linux fills them),
+ * and what util-linux's programs print, read into fields (tool_output.c). */
 #include "abi.h"
 #include "outcome.h"
 #include "catalog.h"
+#include "tool.h"
+#include "wire.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -49,7 +53,7 @@ Test(outcome, msqid_ds_fields_are_normalised)
     struct outcome o;
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0 });
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0, 0 });
     outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect_str_eq(field(&o, "mode"), "0600");
     cr_expect_str_eq(field(&o, "msg_stime"), "set");
@@ -112,7 +116,7 @@ Test(outcome, bytes_are_quoted_or_summarised)
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
     o.ret = 5;
-    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, 8 + 5, 0, 0 });
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, 8 + 5, 0, 0, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect_str_eq(field(&o, "mtype"), "7");
     cr_expect_str_eq(field(&o, "text"), "\"hello\"");
@@ -120,7 +124,7 @@ Test(outcome, bytes_are_quoted_or_summarised)
     memset(msg + 8, 0, 300);
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, 8 + 300, 0, 0 });
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, 8 + 300, 0, 0, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect(strncmp(field(&o, "text"), "len=300,fnv=", 12) == 0, "%s", field(&o, "text"));
     outcome_clear(&o);
@@ -166,7 +170,7 @@ Test(outcome, expectations_hold_or_say_why)
     ds.msg_perm.mode = 0640;
     int64_t args[8] = { 0, IPC_STAT };
     o.ret = 0;
-    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0 });
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0, 0 });
     outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect(expect_holds(step_of(" A: msgctl $q IPC_STAT => 0 msg_lspid=A mode=0640 msg_stime=0"),
                            &o, vars, 0, why, sizeof(why)), "%s", why);
@@ -205,7 +209,7 @@ Test(outcome, other_architectures_layouts_and_what_was_written_where_it_should_n
     struct outcome o;
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_ARMHF, ds, sizeof(ds), 0, 0 });
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_ARMHF, ds, sizeof(ds), 0, 0, 0 });
     outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect_str_eq(field(&o, "mode"), "0600");
     cr_expect_str_eq(field(&o, "msg_qnum"), "4");
@@ -217,7 +221,7 @@ Test(outcome, other_architectures_layouts_and_what_was_written_where_it_should_n
     memset(ds + 40, 0xa5, 4);
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
-    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_ARMHF, ds, sizeof(ds), 0, 0 });
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_ARMHF, ds, sizeof(ds), 0, 0, 0 });
     outcome_normalise(&o, OP_MSGCTL, &n);
     cr_expect_str_eq(field(&o, "pad"), "4");
     outcome_clear(&o);
@@ -226,7 +230,7 @@ Test(outcome, other_architectures_layouts_and_what_was_written_where_it_should_n
     o.status = OUT_DONE;
     o.ret = -1;
     o.err = ENOMSG;
-    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, NULL, 0, 8, 0 });
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, NULL, 0, 8, 0, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect_str_eq(field(&o, "wrote"), "8");
     outcome_clear(&o);
@@ -234,7 +238,7 @@ Test(outcome, other_architectures_layouts_and_what_was_written_where_it_should_n
     memset(&o, 0, sizeof(o));
     o.status = OUT_DONE;
     o.ret = 5;
-    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, sizeof(msg), 0, 1 });
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_X86_64, msg, sizeof(msg), 0, 1, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect_str_eq(field(&o, "beyond"), "1");
     /* an i386 message's type is 4 bytes */
@@ -243,9 +247,252 @@ Test(outcome, other_architectures_layouts_and_what_was_written_where_it_should_n
     o.status = OUT_DONE;
     o.ret = 1;
     unsigned char msg32[4 + 1] = { 0xfe, 0xff, 0xff, 0xff, 'x' };
-    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_I386, msg32, sizeof(msg32), 0, 0 });
+    outcome_decode(&o, OP_MSGRCV, args, &(struct returned){ ABI_I386, msg32, sizeof(msg32), 0, 0, 0 });
     outcome_normalise(&o, OP_MSGRCV, &n);
     cr_expect_str_eq(field(&o, "mtype"), "-2");
     cr_expect_str_eq(field(&o, "text"), "\"x\"");
+    outcome_clear(&o);
+}
+
+/* ---------- tool steps (tool_output.c) ---------- */
+
+/* A puppet's reply to a tool step: ARGV (words separated by '|'), what it
+ * printed, its exit status. */
+static size_t tool_reply(unsigned char *buf, const char *argv, const char *out, const char *err, int status)
+{
+    struct tool_reply head = { .status = status << 8, .pid = 4242 };
+    size_t at = sizeof(head);
+    for (const char *c = argv; *c; c++)
+        buf[at++] = *c == '|' ? '\0' : (unsigned char)*c;
+    buf[at++] = '\0';
+    head.argv_len = (uint32_t)(at - sizeof(head));
+    memcpy(buf + at, out, strlen(out));
+    at += strlen(out);
+    memcpy(buf + at, err, strlen(err));
+    at += strlen(err);
+    head.out_len = (uint32_t)strlen(out);
+    head.err_len = (uint32_t)strlen(err);
+    memcpy(buf, &head, sizeof(head));
+    return at;
+}
+
+static void decode_tool(struct outcome *o, struct normaliser *n, const char *argv, const char *out,
+                        const char *err, int status)
+{
+    static unsigned char buf[65536];
+    size_t len = tool_reply(buf, argv, out, err, status);
+    memset(o, 0, sizeof(*o));
+    o->status = OUT_DONE;
+    o->ret = status;
+    outcome_decode(o, OP_TOOL, NULL, &(struct returned){ ABI_X86_64, buf, len, 0, 0, 0 });
+    outcome_normalise(o, OP_TOOL, n);
+}
+
+Test(tool, ipcmk_ids_and_its_own_process)
+{
+    struct normaliser n = fresh();
+    struct outcome o;
+    normaliser_name_pid(&n, 4242, "A/ipcmk");
+    decode_tool(&o, &n, "ipcmk|-Q|-S|2", "Message queue id: 32768\nSemaphore id: 0\n", "", 0);
+    cr_expect_eq(o.tool_pid, 4242);
+    cr_expect_str_eq(o.tool_name, "ipcmk");
+    cr_expect_str_eq(field(&o, "msqid"), "msq#0");
+    cr_expect_str_eq(field(&o, "semid"), "sem#0");
+    cr_expect_null(field(&o, "unparsed"));
+    outcome_clear(&o);
+    /* a process named twice is told apart */
+    normaliser_name_pid(&n, 4343, "A/ipcmk");
+    cr_expect_str_eq(n.spawned[1].name, "A/ipcmk#2");
+}
+
+Test(tool, ipcs_tables_times_status_and_rows)
+{
+    struct normaliser n = fresh();
+    struct outcome o;
+    decode_tool(&o, &n, "ipcs|-m|-t",
+                "\n------ Shared Memory Attach/Detach/Change Times --------\n"
+                "shmid      owner      attached             detached             changed             \n"
+                "0          root       Not set              Not set              Dec  2 05:57:32     \n"
+                "32769      root       Dec  2 05:58:01      Not set              Dec  2 05:57:32     \n\n",
+                "", 0);
+    cr_expect_str_eq(field(&o, "rows"), "2");
+    cr_expect_str_eq(field(&o, "shmid.0"), "shm#0");
+    cr_expect_str_eq(field(&o, "shmid.1"), "shm#1");
+    cr_expect_str_eq(field(&o, "attached.0"), "0");
+    cr_expect_str_eq(field(&o, "attached.1"), "set");
+    cr_expect_str_eq(field(&o, "detached.1"), "0");
+    cr_expect_str_eq(field(&o, "changed.0"), "set");
+    outcome_clear(&o);
+    /* a cell left empty (status), a mode in octal, a pid named */
+    decode_tool(&o, &n, "ipcs|-m",
+                "------ Shared Memory Segments --------\n"
+                "key        shmid      owner      perms      bytes      nattch     status      \n"
+                "0x00000000 0          root       600        4096       1          dest         \n"
+                "0x00004711 1          root       644        8192       0                       \n",
+                "", 0);
+    cr_expect_str_eq(field(&o, "status.0"), "dest");
+    cr_expect_str_eq(field(&o, "status.1"), "");
+    cr_expect_str_eq(field(&o, "perms.1"), "0644");
+    cr_expect_str_eq(field(&o, "key.0"), "0x00000000");
+    cr_expect_str_eq(field(&o, "key.1"), "key#0", "a key the scenario did not write: by order");
+    outcome_clear(&o);
+    decode_tool(&o, &n, "ipcs|-q|-p",
+                "------ Message Queues PIDs --------\nmsqid      owner      lspid      lrpid     \n"
+                "0        root            100         0\n", "", 0);
+    cr_expect_str_eq(field(&o, "lspid.0"), "A");
+    cr_expect_str_eq(field(&o, "lrpid.0"), "0");
+    outcome_clear(&o);
+}
+
+Test(tool, ipcs_limits_summary_and_detail)
+{
+    struct normaliser n = fresh();
+    struct outcome o;
+    decode_tool(&o, &n, "ipcs|-l|-u",
+                "------ Messages Limits --------\nmax queues system wide = 100\n"
+                "max size of message (bytes) = 8192\n\n"
+                "------ Messages Status --------\nused space = 17 bytes\n"
+                "------ Shared Memory Status --------\nsegments allocated 2\npages resident  0\n"
+                "Swap performance: 0 attempts\t 3 successes\n",
+                "", 0);
+    cr_expect_str_eq(field(&o, "max_queues_system_wide"), "100");
+    cr_expect_str_eq(field(&o, "max_size_of_message_bytes"), "8192");
+    cr_expect_str_eq(field(&o, "used_space"), "17");
+    cr_expect_str_eq(field(&o, "segments_allocated"), "2");
+    cr_expect_str_eq(field(&o, "pages_resident"), "0");
+    cr_expect_str_eq(field(&o, "swap_performance_successes"), "3");
+    cr_expect_null(field(&o, "unparsed"));
+    outcome_clear(&o);
+    decode_tool(&o, &n, "ipcs|-s|-i|0",
+                "\nSemaphore Array semid=0\nuid=0\t gid=0\t cuid=0\t cgid=0\nmode=0600, access_perms=0600\n"
+                "nsems = 2\notime = Not set                   \nctime = Wed Dec  2 05:57:32 2026  \n"
+                "semnum     value      ncount     zcount     pid       \n"
+                "0          7          0          1          200       \n"
+                "1          0          0          0          0         \n\n",
+                "", 0);
+    cr_expect_str_eq(field(&o, "semid"), "sem#0");
+    cr_expect_str_eq(field(&o, "access_perms"), "0600");
+    cr_expect_str_eq(field(&o, "nsems"), "2");
+    cr_expect_str_eq(field(&o, "otime"), "0");
+    cr_expect_str_eq(field(&o, "ctime"), "set");
+    cr_expect_str_eq(field(&o, "value.0"), "7");
+    cr_expect_str_eq(field(&o, "zcount.0"), "1");
+    cr_expect_str_eq(field(&o, "pid.0"), "B");
+    cr_expect_str_eq(field(&o, "rows"), "2");
+    outcome_clear(&o);
+}
+
+Test(tool, lsipc_formats)
+{
+    struct normaliser n = fresh();
+    struct outcome o;
+    decode_tool(&o, &n, "lsipc|-q|--json",
+                "{\"messages\": [ {\"key\": \"0x00001234\", \"id\": \"0\", \"perms\": \"rw-r-----\", "
+                "\"usedbytes\": \"5B\", \"lspid\": \"100\", \"command\": \"ipcmk -Q\", \"status\": null} ]}\n",
+                "", 0);
+    cr_expect_str_eq(field(&o, "rows"), "1");
+    cr_expect_str_eq(field(&o, "id.0"), "msq#0");
+    cr_expect_str_eq(field(&o, "perms.0"), "0640");
+    cr_expect_str_eq(field(&o, "usedbytes.0"), "5B");
+    cr_expect_str_eq(field(&o, "lspid.0"), "A");
+    cr_expect_str_eq(field(&o, "status.0"), "");
+    cr_expect_null(field(&o, "command.0"), "the creator's command is the host's /proc's: left out");
+    outcome_clear(&o);
+    decode_tool(&o, &n, "lsipc|-s|-e",
+                "KEY=\"0x00000001\" ID=\"0\" NSEMS=\"3\"\nKEY=\"0x00000002\" ID=\"32768\" NSEMS=\"1\"\n", "", 0);
+    cr_expect_str_eq(field(&o, "rows"), "2");
+    cr_expect_str_eq(field(&o, "id.1"), "sem#1");
+    cr_expect_str_eq(field(&o, "nsems.1"), "1");
+    outcome_clear(&o);
+    decode_tool(&o, &n, "lsipc|-s|-n", "KEY=\"0x00000001\"\nID=\"0\"\nKEY=\"0x00000002\"\nID=\"32768\"\n", "", 0);
+    cr_expect_str_eq(field(&o, "rows"), "2");
+    cr_expect_str_eq(field(&o, "id.1"), "sem#1");
+    outcome_clear(&o);
+    decode_tool(&o, &n, "lsipc|-g|-r", "RESOURCE DESCRIPTION LIMIT\nMSGMNI Number\\x20of\\x20queues 32000\n", "", 0);
+    cr_expect_str_eq(field(&o, "description.0"), "Number of queues");
+    cr_expect_str_eq(field(&o, "limit.0"), "32000");
+    outcome_clear(&o);
+    decode_tool(&o, &n, "lsipc|-q|-i|5", "", "lsipc: id 5 not found\n", 0);
+    cr_expect_str_eq(field(&o, "error"), "id 5 not found");
+    cr_expect_str_eq(field(&o, "errors"), "1");
+    outcome_clear(&o);
+}
+
+Test(tool, what_cannot_be_read_is_counted_and_a_deadline_is_a_timeout)
+{
+    struct normaliser n = fresh();
+    struct outcome o;
+    decode_tool(&o, &n, "ipcrm|-v|-q|0", "removing message queue id `0'\nsomething else\n", "", 0);
+    cr_expect_str_eq(field(&o, "removed.0"), "msq#0");
+    cr_expect_str_eq(field(&o, "unparsed"), "1");
+    outcome_clear(&o);
+    static unsigned char buf[4096];
+    size_t len = tool_reply(buf, "ipcs", "", "", 0);
+    struct tool_reply head;
+    memcpy(&head, buf, sizeof(head));
+    head.flags = TOOL_TIMED_OUT;
+    memcpy(buf, &head, sizeof(head));
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    outcome_decode(&o, OP_TOOL, NULL, &(struct returned){ ABI_X86_64, buf, len, 0, 0, 0 });
+    cr_expect_eq(o.status, OUT_TIMEOUT);
+    cr_expect(strstr(o.detail, "deadline"), "%s", o.detail);
+}
+
+Test(outcome, keys_the_scenario_wrote_are_shown_the_others_by_order)
+{
+    struct normaliser n = fresh();
+    long written[] = { 0x4711 };
+    n.written_keys = written;
+    n.nwritten_keys = 1;
+    struct msqid_ds ds;
+    int64_t args[8] = { 0, IPC_STAT };
+    const char *want[] = { "0x00004711", "key#0", "key#1", "key#0", "0x00000000" };
+    const key_t keys[] = { 0x4711, (key_t)0x9abcdef0, 0x1234, (key_t)0x9abcdef0, 0 };
+    for (int i = 0; i < 5; i++) {
+        memset(&ds, 0, sizeof(ds));
+        ds.msg_perm.__key = keys[i];
+        struct outcome o;
+        memset(&o, 0, sizeof(o));
+        o.status = OUT_DONE;
+        outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0, 0 });
+        outcome_normalise(&o, OP_MSGCTL, &n);
+        cr_expect_str_eq(field(&o, "key"), want[i], "key %#x", (unsigned)keys[i]);
+        outcome_clear(&o);
+    }
+}
+
+Test(outcome, i386_old_layouts_as_linux_fills_them)
+{
+    /* msgctl(IPC_STAT) through ipc(2) without IPC_64, as Linux 6.1's compat
+     * path filled it for an i386 process (a queue of mode 0600 holding one
+     * message of 3000 bytes, qbytes set to 70000: 16 bits of it kept) */
+    static const unsigned char ds[56] = {
+        0x02, 0x49, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x01, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x6f, 0xbb, 0x0f, 0x6b, 0x00, 0x00, 0x00, 0x00,
+        0x6f, 0xbb, 0x0f, 0x6b, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xb8, 0x0b, 0x01, 0x00,
+        0x70, 0x11, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00,
+    };
+    struct normaliser n = fresh();
+    int64_t args[8] = { 0, IPC_STAT };
+    struct outcome o;
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_I386, ds, sizeof(ds), 0, 0, WIRE_IPC_OLD });
+    outcome_normalise(&o, OP_MSGCTL, &n);
+    cr_expect_str_eq(field(&o, "mode"), "0600");
+    cr_expect_str_eq(field(&o, "msg_cbytes"), "3000");
+    cr_expect_str_eq(field(&o, "msg_qnum"), "1");
+    cr_expect_str_eq(field(&o, "msg_qbytes"), "4464");
+    cr_expect_str_eq(field(&o, "msg_lspid"), "A");
+    cr_expect_str_eq(field(&o, "msg_stime"), "set");
+    cr_expect_str_eq(field(&o, "msg_rtime"), "0");
+    cr_expect_null(field(&o, "pad"), "Linux zero-fills the pointers and the padding");
+    outcome_clear(&o);
+    /* the same bytes read as the IPC_64 layout make no sense: the flag decides */
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_I386, ds, sizeof(ds), 0, 0, 0 });
+    cr_expect_null(field(&o, "msg_qnum"), "56 bytes are not an IPC_64 msqid_ds");
     outcome_clear(&o);
 }

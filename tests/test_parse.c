@@ -3,6 +3,7 @@
  * file, the line and a reason, leaving the catalog untouched. */
 #include "ops.h"
 #include "catalog.h"
+#include "wire.h"
 
 #include <criterion/criterion.h>
 #include <malloc.h>
@@ -170,6 +171,19 @@ Test(parse, only_backends_and_null_buffers)
     cr_expect_str_eq(cat.items[0].only_backend, "kernel,model");
 }
 
+Test(parse, needs_host_root_keeps_its_reason)
+{
+    cr_assert_eq(parse("scenario h\n needs host-root  capable(CAP_IPC_LOCK) in hugetlb_file_setup\n procs A\n"
+                       " A: msgget 0 0 => any\nend\n"), 0, "%s", err.reason);
+    cr_expect_str_eq(cat.items[0].needs_host_root, "capable(CAP_IPC_LOCK) in hugetlb_file_setup");
+    cr_assert_eq(parse("scenario h\n procs A\n A: msgget 0 0 => any\nend\n"), 0, "%s", err.reason);
+    cr_expect_null(cat.items[0].needs_host_root);
+    expect_error("scenario a\n needs host-root\n procs A\n A: msgget 0 0\nend\n", 2, "needs host-root REASON");
+    expect_error("scenario a\n needs gpu because\n procs A\n A: msgget 0 0\nend\n", 2, "needs host-root REASON");
+    expect_error("scenario a\n needs host-root x\n needs host-root y\n procs A\n A: msgget 0 0\nend\n", 3,
+                 "given twice");
+}
+
 Test(parse, a_for_line_repeating_the_names_adds_rows)
 {
     cr_assert_eq(parse("scenario r-{x}\n for x y in (1 a) (2 b)\n for x y in (3 c)\n for z in 7 8\n procs A\n"
@@ -205,6 +219,58 @@ Test(parse, every_operation_has_one_row_found_by_its_name)
 
 /* ---------- hostile input: every file gives a catalog or file:line: reason,
  * in bounded time and memory ---------- */
+
+Test(parse, tool_steps_their_words_values_and_bound_fields)
+{
+    cr_assert_eq(parse("scenario t\n"
+                       "  only kernel,ref programs\n"
+                       "  procs A\n"
+                       "  A: tool ipcmk -Q --mode=0600 => 0 -> $q=msqid\n"
+                       "  A: tool lsipc -q -i $q --time-format=iso => 0 rows=1 id.0=$q\n"
+                       "  A: msgctl $q IPC_STAT -> $k=key\n"
+                       "end\n"), 0, "%s", err.reason);
+    const struct scenario *s = &cat.items[0];
+    const struct step *st = &s->steps[0];
+    cr_expect_eq(st->op, OP_TOOL);
+    cr_assert_eq(st->nargv, 3);
+    cr_expect_str_eq(st->argv[0], "ipcmk");
+    cr_expect_str_eq(st->argv[2], "--mode=0600", "a word with '=' is an argument, not a keyword");
+    cr_expect_eq(st->argv_value[1].nterms, 0);
+    cr_expect_str_eq(st->bind_field, "msqid");
+    st = &s->steps[1];
+    cr_assert_eq(st->nargv, 5);
+    cr_expect_eq(st->argv_value[3].nterms, 1, "$q is a value");
+    cr_expect_eq(st->expect.nfields, 2);
+    cr_expect_str_eq(s->steps[2].bind_field, "key");
+    cr_expect_eq(s->steps[0].expect.nfields, 0, "=> 0 has no fields");
+}
+
+Test(parse, tool_steps_are_refused_where_they_cannot_run)
+{
+    expect_error("scenario t\n  procs A\n  A: tool ipcs\nend\n", 3, "only kernel,ref");
+    expect_error("scenario t\n  only kernel,model x\n  procs A\n  A: tool ipcs\nend\n", 4, "only kernel,ref");
+    expect_error("scenario t\n  only kernel x\n  procs A\n  A: tool sh -c true\nend\n", 4, "not 'sh'");
+    expect_error("scenario t\n  only kernel x\n  procs A\n  A: tool\nend\n", 4, "missing argument: a program");
+    expect_error("scenario t\n  only kernel x\n  procs A\n  A: tool ipcs -> $x=\nend\n", 4, "$name=FIELD");
+}
+
+Test(parse, via_names_the_ipc_multiplexer_and_needs_only_kernel)
+{
+    cr_assert_eq(parse("scenario v\n"
+                       "  only kernel ipc(2)\n"
+                       "  procs A\n"
+                       "  A: msgget 1 IPC_CREAT|0600 via=ipc -> $q\n"
+                       "  A: msgctl $q IPC_STAT via=ipc-old\n"
+                       "  A: msgrcv $q 8 0 IPC_NOWAIT via=ipc-v1 => ENOMSG\n"
+                       "end\n"), 0, "%s", err.reason);
+    cr_expect(cat.items[0].needs_ipc_multiplexer);
+    cr_expect_eq(step_keyword(&cat.items[0].steps[1], "via")->value2, WIRE_VIA_IPC | WIRE_IPC_OLD);
+    cr_assert_eq(parse("scenario w\n  procs A\n  A: msgget 1 0\nend\n"), 0);
+    cr_expect(!cat.items[0].needs_ipc_multiplexer);
+    expect_error("scenario v\n  procs A\n  A: msgget 1 0 via=ipc\nend\n", 3, "only kernel");
+    expect_error("scenario v\n  only kernel x\n  procs A\n  A: msgget 1 0 via=ipc64\nend\n", 4, "via takes");
+    expect_error("scenario v\n  only kernel x\n  procs A\n  A: fork B via=ipc\nend\n", 4, "takes no argument 'via'");
+}
 
 Test(hostile, a_step_word_starting_with_an_arrow_is_refused_at_once, .timeout = 5)
 {

@@ -1,9 +1,13 @@
 /* test_preload.c: unmodified programs on the reference runtime through
  * LD_PRELOAD=libsvipc-ref.so give the same output as on the kernel: a C
  * program of ours (tests/programs/ipc_demo.c) and Debian's python3-sysv-ipc
- * (tests/programs/sysv_ipc_demo.py), and the capacity at Linux's default
- * limits (tests/programs/capacity.c).  The kernel runs happen in a private
- * IPC namespace, the reference runs on a private arena, removed afterwards.
+ * (tests/programs/sysv_ipc_demo.py), the capacity at Linux's default
+ * limits (tests/programs/capacity.c), util-linux's ipcs and lsipc listing
+ * a program's objects (tests/programs/ipc_tools_demo.c: the runtime's
+ * /proc/sysvipc and sysctls, impl/ref_procfs.c), and the IPC sysctls
+ * written by a program and met by its calls (tests/programs/sysctl_demo.c).
+ * The kernel runs happen in a private IPC namespace, the reference runs on
+ * a private arena, removed afterwards.
  * Must not: run anything in the host's IPC namespace. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -77,4 +81,37 @@ Test(preload, capacity_at_linux_default_limits_is_the_kernels, .timeout = 180)
     /* 32000 sets of 250, 32000 queues, 64000 messages of 8 KiB: the
      * counts and the errno at each limit */
     same_output("./build/capacity", 90);
+}
+
+Test(preload, ipcs_and_lsipc_list_the_runtimes_objects_as_the_kernels)
+{
+    /* every table, the summary, the limits and one object's detail, from
+     * /proc/sysvipc, /proc/sys/kernel and the *_INFO commands */
+    same_output("./build/ipc_tools_demo", 4000);
+}
+
+static void read_msgmnb(char *buf, size_t size)
+{
+    FILE *f = fopen("/proc/sys/kernel/msgmnb", "r");
+    cr_assert(f && fgets(buf, (int)size, f), "cannot read this namespace's msgmnb");
+    fclose(f);
+}
+
+Test(preload, sysctls_written_under_the_library_are_the_runtimes_limits)
+{
+    /* written by open/write/close, fopen/fprintf/fclose and a shell, met
+     * by msgget, msgsnd and ipcs; on the library, the kernel's namespace
+     * (this one) is left alone */
+    static char kernel[OUT_MAX], ref[OUT_MAX];
+    char before[64] = "", after[64] = "", cmd[512], here[256];
+    cr_assert_eq(run("unshare --ipc ./build/sysctl_demo 2>&1", kernel), 0, "on the kernel: %s", kernel);
+    cr_assert(getcwd(here, sizeof(here)), "getcwd");
+    read_msgmnb(before, sizeof(before));
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=%s/build/libsvipc-ref.so ./build/sysctl_demo 2>&1", arena,
+             here);
+    cr_assert_eq(run(cmd, ref), 0, "on the reference runtime: %s", ref);
+    read_msgmnb(after, sizeof(after));
+    cr_assert_str_eq(ref, kernel, "sysctl_demo differs:\n--- kernel\n%s--- ref\n%s", kernel, ref);
+    cr_expect(strstr(ref, "msgmnb = 100\n") && strstr(ref, "EAGAIN"), "the limit was not met: %s", ref);
+    cr_expect_str_eq(after, before, "the library's writes reached the kernel's msgmnb");
 }

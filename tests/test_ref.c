@@ -9,6 +9,7 @@
  * Must not: share an arena between tests (each makes its own). */
 #define _GNU_SOURCE
 #include "ref.h"
+#include "ref_signals.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -247,4 +248,89 @@ Test(ref, null_buffers_fail_with_efault_and_replay_the_same)
     cr_expect_eq(errno, EFAULT);
     cr_assert_eq(ref_semctl(s, 0, SETVAL, 0), 0, "SETVAL's 0 is a value, not a pointer");
     cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+}
+
+/* ---------- a handler run before the sleep: EINTR, as on Linux ---------- */
+
+static volatile sig_atomic_t handled;
+
+static void count_handler(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+/* A blocking call with SIGUSR1 raised (once, by the runtime's fault
+ * injection) at POINT: the call fails with EINTR after the handler ran
+ * once; without the handler's wrapper it would sleep on (SIGALRM, never
+ * handled here, then ends the test as a crash). */
+static void assert_interrupted_at(int point, int semaphore)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = count_handler;
+    sa.sa_flags = SA_RESTART;                 /* SysV IPC is never restarted */
+    sigemptyset(&sa.sa_mask);
+    cr_assert_eq(ref_sigaction(SIGUSR1, &sa, NULL), 0);
+    handled = 0;
+    alarm(5);
+    long r;
+    int id;
+    if (semaphore) {
+        id = ref_semget(IPC_PRIVATE, 1, 0600);
+        struct sembuf down = { 0, -1, 0 };
+        ref_inject_signal(point, SIGUSR1);
+        r = ref_semtimedop(id, &down, 1, NULL);
+    } else {
+        id = ref_msgget(IPC_PRIVATE, 0600);
+        struct msg64 m;
+        ref_inject_signal(point, SIGUSR1);
+        r = ref_msgrcv(id, &m, sizeof(m.text), 0, 0);
+    }
+    int err = errno;
+    alarm(0);
+    cr_assert_eq(r, -1, "point %d: the call returned %ld", point, r);
+    cr_assert_eq(err, EINTR, "point %d: errno %d", point, err);
+    cr_assert_eq(handled, 1, "point %d: the handler ran %d times", point, (int)handled);
+    if (semaphore) {
+        cr_assert_eq(ref_semctl(id, 0, GETNCNT, 0), 0, "point %d: the interrupted wait is still counted", point);
+        ref_semctl(id, 0, IPC_RMID, 0);
+    } else {
+        ref_msgctl(id, IPC_RMID, NULL);
+    }
+    struct sigaction back;
+    cr_assert_eq(ref_sigaction(SIGUSR1, NULL, &back), 0);
+    cr_assert_eq(back.sa_handler, count_handler, "sigaction reports the program's own handler");
+}
+
+Test(ref, a_handler_before_the_sleep_interrupts_msgrcv)
+{
+    assert_interrupted_at(REF_AT_START, 0);
+    assert_interrupted_at(REF_AT_DECIDED, 0);
+    assert_interrupted_at(REF_AT_UNLOCKED, 0);
+}
+
+Test(ref, a_handler_before_the_sleep_interrupts_semop)
+{
+    assert_interrupted_at(REF_AT_START, 1);
+    assert_interrupted_at(REF_AT_DECIDED, 1);
+    assert_interrupted_at(REF_AT_UNLOCKED, 1);
+}
+
+/* A handler that ran before the call began is not the call's business. */
+Test(ref, a_handler_before_the_call_does_not_interrupt)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = count_handler;
+    sigemptyset(&sa.sa_mask);
+    cr_assert_eq(ref_sigaction(SIGUSR1, &sa, NULL), 0);
+    handled = 0;
+    raise(SIGUSR1);
+    cr_assert_eq(handled, 1);
+    int id = ref_msgget(IPC_PRIVATE, 0600);
+    struct msg64 m = { .type = 1, .text = "x" };
+    cr_assert_eq(ref_msgsnd(id, &m, 1, 0), 0);
+    cr_assert_eq(ref_msgrcv(id, &m, sizeof(m.text), 0, 0), 1);
+    ref_msgctl(id, IPC_RMID, NULL);
 }

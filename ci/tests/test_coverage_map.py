@@ -1,6 +1,8 @@
 """ci/tests/test_coverage_map.py: suites/coverage.map lists everything the
 installed manual pages document: every ERRORS entry, and every flag and
-command each page defines in its own paragraph (.TP), limits aside.
+command each page defines in its own paragraph (.TP), limits aside; and
+every option of util-linux's ipcmk(1), ipcrm(1), ipcs(1) and lsipc(1), as
+the page writes its forms (-q,--queues).
 
 Must not: check the scenarios (svipc coverage does), or pass on a machine
 without the pages: it skips and says why.
@@ -66,3 +68,29 @@ def test_the_map_names_no_errno_the_page_does_not_list():
         items = mapped().get("{}({})".format(*page.rsplit(".", 1)), set())
         extra = sorted(name for kind, name in items if kind == "errno" and name not in errnos)
         assert not extra, f"{page}: the map lists errnos the page does not: {extra}"
+
+
+TOOL_PAGES = ["ipcmk.1", "ipcrm.1", "ipcs.1", "lsipc.1"]
+
+
+def options(page):
+    """Each option PAGE describes, its forms joined by ',' ("-q,--queues"):
+    the lines that start an item with a bold option (asciidoctor's man pages)."""
+    text = page_text(page)
+    found = set()
+    for line in text.splitlines():
+        if not line.startswith("\\fB\\-"):
+            continue
+        forms = [f.replace("\\-", "-") for f in re.findall(r"\\fB(\\-[^\\ ]*(?:\\-[^\\ ]*)*)\\fP", line)]
+        if forms:
+            found.add(",".join(forms))
+    assert found, f"{page} lists no options"
+    return found
+
+
+@pytest.mark.parametrize("page", TOOL_PAGES)
+def test_every_option_of_the_tools_is_in_the_map(page):
+    items = mapped().get("{}({})".format(*page.rsplit(".", 1)), set())
+    listed = {name for kind, name in items if kind == "option"}
+    missing = sorted(options(page) - listed)
+    assert not missing, f"{page}: options not in suites/coverage.map: {', '.join(missing)}"
