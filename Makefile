@@ -432,7 +432,7 @@ mutate-sample: $(SAN)/svipc
 # one survives.  Two mutants at a time (the machine's two cores).
 # MUTANTS_FLAGS: more options, e.g. --files msg,sem or --only 'msg.c:*'.
 MUTANTS_MIN_SCORE ?= 98
-MUTANTS_SAMPLE    ?= 24
+MUTANTS_SAMPLE    ?= 30
 MUTANTS_FLAGS     ?=
 MUTANTS := $(PYTHON) ci/mutants/mutants.py --jobs 2 --svipc $(BUILD)/svipc --cc "$(CC)" --cflags "$(CFLAGS)" \
            --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)" $(MUTANTS_FLAGS)

@@ -666,7 +666,8 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
                     "# that killed it): what make mutants-sample draws from, each run with its killer\n"
                     "# first.  Written by make mutants; do not edit.\n")
             for r in ordered:
-                if r["status"] == "killed" and r.get("where") != "sanitized":
+                # not those only the sanitizers saw, nor those killed by a deadline (a loaded machine's too)
+                if r["status"] == "killed" and r.get("where") != "sanitized" and r.get("how") not in ("hang", "timeout"):
                     f.write(f"{r['id']} {r['fingerprint']} {r.get('block', '-')}\n")
         os.replace(args.killed + ".tmp", args.killed)
 
