@@ -25,7 +25,8 @@ COMMIT  := $(shell test "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CUR
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths
+HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
+           stress_history stress_workload stress_check stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -33,11 +34,11 @@ IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o $(BUILD)/pic/ref_procfs.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
-           test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets test_idmap
+           test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets test_idmap test_stress_check
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 
-.PHONY: all run check unit pytest suites-check coverage generate golden bench report gate clean deps puppets vm \
+.PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         mutants mutants-sample install uninstall lint-ci FORCE
 
@@ -211,7 +212,21 @@ golden: $(BUILD)/svipc
 # model catalog built with ASan and UBSan (zero reports), every fuzz target
 # for FUZZ_SECONDS from its kept corpus, and a seeded sample of the
 # mutation experiment, and a seeded sample of the catalog's mutation score.
-check: unit pytest suites-check targets-smoke sanitize fuzz mutate-sample mutants-sample
+check: unit pytest suites-check stress-sample targets-smoke sanitize fuzz mutate-sample mutants-sample
+
+# svipc stress: random concurrent operations on kernel and ref, each history
+# checked for linearizability against the model.  The sample is seeded and
+# bounded (a few seconds each); `make stress` runs STRESS_SECONDS on each
+# backend at STRESS_PROCS processes (default 2 x CPUs).
+STRESS_SECONDS ?= 60
+STRESS_PROCS   ?= $(shell echo $$((2 * $$(nproc))))
+stress-sample: $(BUILD)/svipc
+	./$(BUILD)/svipc stress --backend kernel --ops 20000 --seed 1 --deadline 20
+	./$(BUILD)/svipc stress --backend ref --ops 20000 --seed 2 --deadline 20
+
+stress: $(BUILD)/svipc
+	./$(BUILD)/svipc stress --backend kernel --seconds $(STRESS_SECONDS) -n $(STRESS_PROCS) --history $(BUILD)/stress-kernel.jsonl
+	./$(BUILD)/svipc stress --backend ref --seconds $(STRESS_SECONDS) -n $(STRESS_PROCS) --history $(BUILD)/stress-ref.jsonl
 
 # ---------- targets: implementations other than this kernel ----------
 # `make targets` installs what they need (ci/install-deps.sh targets), runs
@@ -334,7 +349,7 @@ SAN_TESTS  := test_parse test_outcome test_trace test_coverage test_model_edges 
 FUZZ_TARGETS := parse golden results
 # Seconds of each target in make check, executions of each in make
 # fuzz-long (one target after another: one core).
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 FUZZ_RUNS    ?= 1000000
 FUZZ_FLAGS   := -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(SAN)/fuzz_%)

@@ -55,7 +55,10 @@ def compare(baseline, results):
         elif r.status == "pass" and listed:
             fixed.append((r.backend, r.name, f"passes now; baseline says: {listed[1]}"))
     not_run = [(b, n, reason) for (b, n), (_, reason) in baseline.entries.items() if (b, n) not in seen]
+    targets = {r.target for r in results}
     for c in baseline.causes:
+        if c.targets and not targets & set(c.targets):
+            continue                   # a cause of other targets sharing the file
         if not explained[c.name]:
             fixed.append(("cause", c.name, f"explains no failure of this run; baseline says: {c.diagnosis}"))
     return [sorted(x) for x in (new, fixed, changed, known, not_run)] + [explained]

@@ -68,9 +68,12 @@
                 { "shm_dtime", 48, 4, 1, F_TIME }, { "shm_ctime", 56, 4, 1, F_TIME },             \
                 { "shm_cpid", 64, 4, 1, F_PID }, { "shm_lpid", 68, 4, 1, F_PID },                 \
                 { "shm_nattch", 72, 4, 0, F_INT } } }
+/* 32-bit shminfo64: unsigned longs that a 64-bit kernel's compat layer
+ * truncates (copy_compat_shminfo); read as signed, the default shmmax and
+ * shmall (ULONG_MAX - 2^24) read as the 64-bit layouts read them */
 #define SHMINFO32                                                                              \
-    { 36, 5, { { "shmmax", 0, 4, 0, F_INT }, { "shmmin", 4, 4, 0, F_INT }, { "shmmni", 8, 4, 0, F_INT }, \
-               { "shmseg", 12, 4, 0, F_INT }, { "shmall", 16, 4, 0, F_INT } } }
+    { 36, 5, { { "shmmax", 0, 4, 1, F_INT }, { "shmmin", 4, 4, 1, F_INT }, { "shmmni", 8, 4, 1, F_INT }, \
+               { "shmseg", 12, 4, 1, F_INT }, { "shmall", 16, 4, 1, F_INT } } }
 #define SHM_INFO32                                                                             \
     { 24, 4, { { "used_ids", 0, 4, 1, F_INT }, { "shm_tot", 4, 4, 0, F_INT }, { "shm_rss", 8, 4, 0, F_INT }, \
                { "shm_swp", 12, 4, 0, F_INT } } }

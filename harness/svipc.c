@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "serve.h"
 #include "shard.h"
+#include "stress.h"
 #include "puppet.h"
 #include "results.h"
 #include "tool.h"
@@ -46,6 +47,8 @@ static void usage(FILE *to)
           "                                        the coverage map checked against the catalog\n"
           "                                        and a run's results (default: the last run)\n"
           "       svipc targets                    each target, and whether this machine has it\n"
+          "       svipc stress [options]           random concurrent operations checked for\n"
+          "                                        linearizability (svipc stress --help)\n"
           "       svipc --help | --version\n"
           "\n"
           "PATHS are scenario files or directories (default: the catalog svipc was installed\n"
@@ -926,6 +929,8 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "targets") == 0)
         return command_targets();
+    if (argc >= 2 && strcmp(argv[1], "stress") == 0)
+        return stress_main(argc - 1, argv + 1);
     /* past a file size limit, a write fails (and is reported) instead of killing the run */
     signal(SIGXFSZ, SIG_IGN);
     struct options o;

@@ -75,6 +75,15 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
     }
 }
 
+size_t model_output_size(const struct model_request *rq, long ret, size_t out_size)
+{
+    if (rq->op == MODEL_MSGRCV || rq->op == MODEL_MSGRCV_RESUME) {
+        size_t written = sizeof(long) + (ret > 0 ? (size_t)ret : 0);
+        return written < out_size ? written : out_size;
+    }
+    return out_size;
+}
+
 /* A ctl call's buffer: what it reads, or where it writes, or nothing. */
 static void *ctl_buffer(const struct model_request *rq, const void *in, void *out)
 {

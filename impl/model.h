@@ -98,6 +98,11 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
  * write through OUT; read off NS where they depend on it (SETALL's nsems). */
 size_t model_input_size(const struct model_ns *ns, const struct model_request *rq, size_t *out_size);
 
+/* Of the OUT_SIZE bytes model_input_size allowed for the output, how many
+ * a successful RQ that returned RET wrote (msgrcv: the type and RET bytes
+ * of text; every other operation: all of them). */
+size_t model_output_size(const struct model_request *rq, long ret, size_t out_size);
+
 /* ---------- credentials ---------- */
 
 /* A process's credentials as credentials(7) and capabilities(7) change

@@ -4,6 +4,7 @@
  * Must not: interpret operations (model_apply does) or wake processes. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
+#include "ref_signals.h"
 #include "ref_sys.h"
 
 #include <errno.h>
@@ -113,7 +114,10 @@ static int mapped_file_is(const struct stat *mine)
         return mine->st_dev == there.st_dev && mine->st_ino == there.st_ino;
     if (errno != EPERM && errno != EACCES)
         return 0;
-    FILE *f = fopen("/proc/self/maps", "re");
+    int fd = ref_sys_open("/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;      /* not fopen: the library exports it */
+    if (fd >= 0 && !f)
+        ref_sys_close(fd);
     char line[512];
     int same = 0;
     while (f && fgets(line, sizeof(line), f)) {
@@ -665,6 +669,19 @@ static size_t record_size(size_t in_len)
     return (sizeof(struct ref_record) + in_len + 7) & ~(size_t)7;
 }
 
+/* Room for N bytes of output, or NULL. */
+static void *bounce_buffer(struct ref_arena *a, size_t n)
+{
+    if (n > a->bounce_size) {
+        void *p = realloc(a->bounce, n);
+        if (!p)
+            return NULL;
+        a->bounce = p;
+        a->bounce_size = n;
+    }
+    return a->bounce;
+}
+
 long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)
 {
     struct ref_header *h = a->hdr;
@@ -677,13 +694,29 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
         return -ENOMEM;                /* more than a log holds: no way to make it durable */
     if (head.size > h->log_limit - h->log_end[h->current] && checkpoint(a) < 0)
         return -ENOMEM;                /* no room for a checkpoint */
+    /* the output goes to the caller's memory only once the operation is
+     * done, as the kernel's copy_to_user: a fault there is EFAULT after a
+     * whole operation, never half of one */
+    void *result = out;
+    if (out && out_len && !(result = bounce_buffer(a, out_len)))
+        return -ENOMEM;
     uint32_t k = h->current;
     struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
     memcpy(logged, &head, sizeof(head));
-    if (in_len)
-        memcpy(logged->in, user_in, in_len);
+    if (in_len && ref_copy_guarded(logged->in, user_in, in_len) < 0) {
+        /* unreadable input: the model fails the call where Linux's
+         * copy_from_user would (the record is not committed) */
+        struct model_request unreadable = *rq;
+        unreadable.flags |= MODEL_NULL_BUFFER;
+        h->transactions--;
+        return ref_txn(a, &unreadable, NULL, NULL);
+    }
     logged->sum = record_sum(logged);
-    long ret = model_apply(&a->state->ns, &logged->rq, logged->in, out);
+    long ret = model_apply(&a->state->ns, &logged->rq, logged->in, result);
+    /* copied out before the commit, as the kernel's copy_to_user is done
+     * before a killed caller dies: a receive that counts has delivered */
+    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(rq, ret, out_len)) < 0)
+        ret = -EFAULT;
     if (a->crash_countdown && --a->crash_countdown == 0)
         kill(getpid(), SIGKILL);
     __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);

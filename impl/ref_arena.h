@@ -135,6 +135,10 @@ struct ref_arena {
     unsigned long crash_countdown;
     /* this process's slot flag while it contends for the lock, or NULL */
     uint32_t *contending;
+    /* where an operation writes its output before it is copied to the
+     * caller's memory (which may fault: EFAULT) */
+    void *bounce;
+    size_t bounce_size;
 };
 
 /* The layout of the file as one number: the sizes and places of everything

@@ -20,6 +20,7 @@
  * uses the arena's IPC. */
 #define _GNU_SOURCE
 #include "ref_runtime.h"
+#include "ref_signals.h"
 #include "ref_sys.h"
 
 #include <errno.h>
@@ -263,9 +264,9 @@ static void spawn_keeper(struct ref_arena *a)
             _exit(0);
         sigprocmask(SIG_SETMASK, &old, NULL);
         setsid();
-        signal(SIGINT, SIG_IGN);
-        signal(SIGHUP, SIG_IGN);
-        signal(SIGPIPE, SIG_IGN);
+        ref_signal(SIGINT, SIG_IGN);
+        ref_signal(SIGHUP, SIG_IGN);
+        ref_signal(SIGPIPE, SIG_IGN);
         struct sockaddr_un sun;
         socklen_t len = socket_name(a, &sun);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -49,6 +49,8 @@ struct ref_runtime {
     uint64_t start_time;
     struct model_caller caller;
     int caller_valid;
+    /* made by ref_fork: the parent made its slot, taken at the first call */
+    int forked;
     /* processes to wake once the lock is dropped */
     int nwake;
     uint32_t *wake[MAX_WAKE];
@@ -290,6 +292,7 @@ static void on_fork_child(void)
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
     ref_process.registered = 0;
+    ref_process.forked = 0;
     ref_process.slot = -1;
     ref_process.nwake = 0;
 }
@@ -369,6 +372,7 @@ int ref_attach(const char *path, char *why, size_t size)
         return -1;
     rt->arena.name = rt->name;
     pthread_once(&fork_handler_once, install_fork_handler);
+    ref_signals_guard_faults();          /* a bad pointer is EFAULT, as on Linux */
     const char *crash = getenv("SVIPC_REF_CRASH_AT");
     rt->arena.crash_countdown = crash ? strtoul(crash, NULL, 10) : 0;
     rt->attached = 1;
@@ -387,6 +391,17 @@ static int register_self(struct ref_runtime *rt)
     rt->caller_valid = 0;
     if (lock(rt, a) < 0)
         return -1;
+    int forked = rt->forked, made = slot_of(a->hdr, rt->pid);
+    rt->forked = 0;
+    if (forked && made >= 0 && slot_is_mine(a->hdr, rt->pid, rt->start_time)) {
+        /* the slot ref_fork made for us: we are that process, not an exec of it */
+        rt->slot = made;
+        a->contending = &a->hdr->procs[made].contending;
+        unlock_and_wake(rt, a);
+        rt->registered = 1;
+        ref_keeper_watch(a, rt->pid, rt->start_time);   /* in case the parent died before it asked */
+        return 0;
+    }
     int exec = slot_is_mine(a->hdr, rt->pid, rt->start_time);
     unlock_and_wake(rt, a);
     if (!exec && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
@@ -632,6 +647,14 @@ int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct times
     struct ref_runtime *rt = begin(&rq, MODEL_SEMTIMEDOP);
     if (!rt)
         return -1;
+    /* the timeout is read first (ksys_semtimedop), without dying of a bad pointer */
+    struct timespec limit;
+    if (timeout && ref_copy_guarded(&limit, timeout, sizeof(limit)) < 0) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (timeout)
+        timeout = &limit;
     /* the wait ends at a fixed instant, however often it is woken */
     struct timespec deadline;
     if (timeout) {
@@ -847,22 +870,11 @@ pid_t ref_fork(void)
         return ref_real_fork();
     pid_t child = ref_real_fork();
     if (child == 0) {
-        /* on_fork_child has cleared what was the parent's */
-        rt->pid = getpid();
-        rt->start_time = ref_start_time(0);
-        rt->registered = 1;            /* the parent registers us */
-        if (lock(rt, a) < 0) {         /* waits for the parent's unlock */
-            rt->registered = 0;
-            return 0;
-        }
-        rt->slot = slot_of(a->hdr, rt->pid);
-        if (rt->slot >= 0)
-            a->contending = &a->hdr->procs[rt->slot].contending;
-        unlock_and_wake(rt, a);
-        if (rt->slot < 0)
-            rt->registered = 0;
-        else
-            ref_keeper_watch(a, rt->pid, rt->start_time);   /* in case the parent dies first */
+        /* on_fork_child has cleared what was the parent's; the parent
+         * makes our slot and has the keeper watch us, and we take the slot
+         * at our first call: a fork child runs on at once, never asleep in
+         * a registration before the program's next step */
+        rt->forked = 1;
         return 0;
     }
     uint64_t start = 0;

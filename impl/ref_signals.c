@@ -7,17 +7,26 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <pthread.h>
 #include <string.h>
 
 /* The process's signal table: what the program asked for, per signal. */
 static struct ref_signal_table {
     struct sigaction program[_NSIG];    /* the program's actions */
     unsigned char wrapped[_NSIG];       /* its handler runs through wrapper() */
+    int guard_faults;                   /* SIGSEGV and SIGBUS always run through wrapper() */
 } ref_signal_table;
 
 /* This thread's handlers run, and the word to bump while it is about to sleep. */
 static __thread unsigned long thread_signals;
 static __thread uint32_t *thread_wake_word;
+static __thread sigjmp_buf *thread_fault_jump;   /* set inside ref_copy_guarded */
+
+static int is_fault(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS;
+}
 
 static int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
@@ -33,6 +42,17 @@ static int real_sigaction(int sig, const struct sigaction *act, struct sigaction
 
 static void wrapper(int sig, siginfo_t *info, void *context)
 {
+    if (is_fault(sig) && thread_fault_jump)
+        siglongjmp(*thread_fault_jump, 1);
+    if (is_fault(sig) && !ref_signal_table.wrapped[sig]) {
+        /* the program's own disposition, default or ignored: let the
+         * faulting instruction fault again under it */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        real_sigaction(sig, &dfl, NULL);
+        return;
+    }
     thread_signals++;
     uint32_t *word = thread_wake_word;
     if (word)
@@ -62,15 +82,17 @@ int ref_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     struct sigaction before = ref_signal_table.program[sig];
     int was_wrapped = ref_signal_table.wrapped[sig];
     struct sigaction given, kernel_old;
-    if (act && is_function(act)) {
+    /* a guarded fault keeps the wrapper whatever the program asks for */
+    int through_wrapper = act && (is_function(act) || (is_fault(sig) && ref_signal_table.guard_faults));
+    if (through_wrapper) {
         given = *act;
         given.sa_flags |= SA_SIGINFO;
         given.sa_sigaction = wrapper;
         /* the table first: the signal may arrive as soon as it is installed */
         ref_signal_table.program[sig] = *act;
-        ref_signal_table.wrapped[sig] = 1;
+        ref_signal_table.wrapped[sig] = (unsigned char)is_function(act);
     }
-    int r = real_sigaction(sig, act ? (is_function(act) ? &given : act) : NULL, &kernel_old);
+    int r = real_sigaction(sig, act ? (through_wrapper ? &given : act) : NULL, &kernel_old);
     if (r < 0) {
         ref_signal_table.program[sig] = before;
         ref_signal_table.wrapped[sig] = (unsigned char)was_wrapped;
@@ -79,7 +101,47 @@ int ref_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     if (act && !is_function(act))
         ref_signal_table.wrapped[sig] = 0;
     if (old)
-        *old = was_wrapped ? before : kernel_old;
+        *old = was_wrapped || (is_fault(sig) && ref_signal_table.guard_faults) ? before : kernel_old;
+    return 0;
+}
+
+void ref_signals_guard_faults(void)
+{
+    if (ref_signal_table.guard_faults)
+        return;
+    for (int sig = 1; sig < _NSIG; sig++) {
+        struct sigaction current;
+        if (!is_fault(sig) || real_sigaction(sig, NULL, &current) < 0)
+            continue;
+        if (!ref_signal_table.wrapped[sig]) {
+            /* default, ignored, or a handler installed before the library could see it */
+            ref_signal_table.program[sig] = current;
+            ref_signal_table.wrapped[sig] = (unsigned char)is_function(&current);
+        }
+        struct sigaction given = ref_signal_table.program[sig];
+        given.sa_flags = (given.sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+        given.sa_sigaction = wrapper;
+        real_sigaction(sig, &given, NULL);
+    }
+    ref_signal_table.guard_faults = 1;
+}
+
+int ref_copy_guarded(void *dst, const void *src, size_t n)
+{
+    sigjmp_buf jump;
+    if (sigsetjmp(jump, 0)) {
+        /* left the handler by a jump: the fault signals may still be blocked */
+        __atomic_store_n(&thread_fault_jump, NULL, __ATOMIC_SEQ_CST);
+        sigset_t faults;
+        sigemptyset(&faults);
+        sigaddset(&faults, SIGSEGV);
+        sigaddset(&faults, SIGBUS);
+        pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
+        return -EFAULT;
+    }
+    __atomic_store_n(&thread_fault_jump, &jump, __ATOMIC_SEQ_CST);
+    memcpy(dst, src, n);
+    __atomic_store_n(&thread_fault_jump, NULL, __ATOMIC_SEQ_CST);
     return 0;
 }
 

@@ -15,6 +15,8 @@
 static const char *const struct_names[ABI_STRUCTS] = {
     [ABI_MSQID] = "msqid", [ABI_SEMID] = "semid", [ABI_SHMID] = "shmid", [ABI_MSGINFO] = "msginfo",
     [ABI_SEMINFO] = "seminfo", [ABI_SHMINFO] = "shminfo", [ABI_SHM_INFO] = "shm_info",
+    [ABI_MSQID_OLD] = "msqid_old", [ABI_SEMID_OLD] = "semid_old", [ABI_SHMID_OLD] = "shmid_old",
+    [ABI_SHMINFO_OLD] = "shminfo_old",
 };
 
 static int struct_by_name(const char *name)
@@ -55,6 +57,8 @@ static void compare(const struct abi *abi, const char *command)
     }
     cr_assert_eq(pclose(p), 0, "%s failed", command);
     for (int s = 0; s < ABI_STRUCTS; s++) {
+        if (!abi->s[s].size)
+            continue;                  /* a layout this architecture does not have (the old ones without ipc(2)) */
         cr_expect(sized[s], "%s: the probe did not print %s", abi->name, struct_names[s]);
         cr_expect_eq(seen[s], abi->s[s].nfields, "%s %s: the probe named %d fields, the table has %d", abi->name,
                      struct_names[s], seen[s], abi->s[s].nfields);

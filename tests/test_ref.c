@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -333,4 +334,120 @@ Test(ref, a_handler_before_the_call_does_not_interrupt)
     cr_assert_eq(ref_msgsnd(id, &m, 1, 0), 0);
     cr_assert_eq(ref_msgrcv(id, &m, sizeof(m.text), 0, 0), 1);
     ref_msgctl(id, IPC_RMID, NULL);
+}
+
+/* ---------- bad pointers: EFAULT, as on Linux, never a crash ---------- */
+
+Test(ref, unreadable_or_unwritable_memory_is_efault)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    void *none = mmap(NULL, (size_t)page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *ro = mmap(NULL, (size_t)page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert(none != MAP_FAILED && ro != MAP_FAILED);
+    int q = ref_msgget(IPC_PRIVATE, 0600), s = ref_semget(IPC_PRIVATE, 2, 0600), m = ref_shmget(IPC_PRIVATE, 4096, 0600);
+    cr_assert(q >= 0 && s >= 0 && m >= 0);
+    struct msg64 msg = { .type = 1, .text = "abc" };
+    struct msqid_ds qs;
+
+    errno = 0;
+    cr_assert_eq(ref_msgsnd(q, none, 3, IPC_NOWAIT), -1);
+    cr_assert_eq(errno, EFAULT, "msgsnd from PROT_NONE: errno %d", errno);
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, &qs), 0);
+    cr_assert_eq(qs.msg_qnum, 0, "a message that could not be read was queued");
+
+    /* msgrcv: the message is taken off the queue, then the copy fails (Linux loses it) */
+    cr_assert_eq(ref_msgsnd(q, &msg, 3, 0), 0);
+    errno = 0;
+    cr_assert_eq(ref_msgrcv(q, ro, 64, 0, IPC_NOWAIT), -1);
+    cr_assert_eq(errno, EFAULT, "msgrcv into PROT_READ: errno %d", errno);
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, &qs), 0);
+    cr_assert_eq(qs.msg_qnum, 0, "Linux dequeues the message before its copy fails");
+
+    errno = 0;
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, none), -1);
+    cr_assert_eq(errno, EFAULT);
+    errno = 0;
+    cr_assert_eq(ref_msgctl(q, IPC_SET, none), -1);
+    cr_assert_eq(errno, EFAULT);
+    errno = 0;
+    cr_assert_eq(ref_shmctl(m, IPC_STAT, ro), -1);
+    cr_assert_eq(errno, EFAULT);
+
+    errno = 0;
+    cr_assert_eq(ref_semtimedop(s, none, 1, NULL), -1);
+    cr_assert_eq(errno, EFAULT, "semop with PROT_NONE sops: errno %d", errno);
+    struct sembuf up = { 0, 1, 0 };
+    errno = 0;
+    cr_assert_eq(ref_semtimedop(s, &up, 1, none), -1);
+    cr_assert_eq(errno, EFAULT, "semtimedop with a PROT_NONE timeout: errno %d", errno);
+    cr_assert_eq(ref_semctl(s, 0, GETVAL, 0), 0, "an operation with an unreadable timeout was applied");
+    errno = 0;
+    cr_assert_eq(ref_semctl(s, 0, GETALL, (unsigned long)ro), -1);
+    cr_assert_eq(errno, EFAULT);
+    errno = 0;
+    cr_assert_eq(ref_semctl(s, 0, SETALL, (unsigned long)none), -1);
+    cr_assert_eq(errno, EFAULT);
+
+    /* a fault that is not the runtime's still kills */
+    pid_t child = fork();
+    if (child == 0) {
+        ref_msgget(IPC_PRIVATE, 0600);
+        *(volatile char *)ro = 1;
+        _exit(0);
+    }
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "the program's own fault did not kill it");
+    ref_process_gone(child);
+
+    ref_msgctl(q, IPC_RMID, NULL);
+    ref_semctl(s, 0, IPC_RMID, 0);
+    ref_shmctl(m, IPC_RMID, NULL);
+    munmap(none, (size_t)page);
+    munmap(ro, (size_t)page);
+}
+
+/* ---------- a fork child runs on at once ---------- */
+
+static long voluntary_switches(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long n = -1;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* A child of ref_fork has not slept (registering, waiting for the lock or
+ * the keeper) when fork returns in it; its first call then works on the
+ * attachments and objects it inherited. */
+Test(ref, a_fork_child_has_not_slept_when_fork_returns)
+{
+    int q = ref_msgget(IPC_PRIVATE, 0600);
+    cr_assert(q >= 0);
+    int pipefd[2];
+    cr_assert_eq(pipe(pipefd), 0);
+    pid_t child = ref_fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+        long slept = voluntary_switches();
+        struct msg64 m = { .type = 1, .text = "from the child" };
+        long sent = ref_msgsnd(q, &m, 14, IPC_NOWAIT);
+        long report[2] = { slept, sent };
+        _exit(write(pipefd[1], report, sizeof(report)) == sizeof(report) ? 0 : 1);
+    }
+    long report[2];
+    cr_assert_eq(read(pipefd[0], report, sizeof(report)), (ssize_t)sizeof(report));
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    ref_process_gone(child);
+    cr_assert_eq(report[0], 0, "the child had slept %ld times when fork returned", report[0]);
+    cr_assert_eq(report[1], 0, "the child's first call failed");
+    struct msg64 got;
+    cr_assert_eq(ref_msgrcv(q, &got, sizeof(got.text), 0, IPC_NOWAIT), 14);
+    ref_msgctl(q, IPC_RMID, NULL);
 }

@@ -1,6 +1,7 @@
 /* abi_probe.c - print the kernel's IPC structure layouts as this
  * architecture's uapi headers declare them (the IPC_64 layouts), one line
  * per field in harness/abi.c's names: "STRUCT FIELD OFFSET SIZE", and
+ * (i386, which has ipc(2)) the old layouts as "STRUCT_old";
  * "STRUCT - 0 SIZEOF".  Built for each architecture (make puppets) and
  * compared with harness/abi.c's tables by tests/test_abi.c.
  *
@@ -90,5 +91,44 @@ int main(void)
     FIELD("shm_info", struct shm_info, shm_tot, "shm_tot");
     FIELD("shm_info", struct shm_info, shm_rss, "shm_rss");
     FIELD("shm_info", struct shm_info, shm_swp, "shm_swp");
+
+#if defined(__i386__)
+    /* the old layouts, which ipc(2) without IPC_64 uses (i386 only here) */
+    SIZE("msqid_old", struct msqid_ds);
+    PERM("msqid_old", struct msqid_ds, msg_perm);
+    FIELD("msqid_old", struct msqid_ds, msg_stime, "msg_stime");
+    FIELD("msqid_old", struct msqid_ds, msg_rtime, "msg_rtime");
+    FIELD("msqid_old", struct msqid_ds, msg_ctime, "msg_ctime");
+    FIELD("msqid_old", struct msqid_ds, msg_lcbytes, "msg_lcbytes");
+    FIELD("msqid_old", struct msqid_ds, msg_lqbytes, "msg_lqbytes");
+    FIELD("msqid_old", struct msqid_ds, msg_cbytes, "msg_cbytes");
+    FIELD("msqid_old", struct msqid_ds, msg_qnum, "msg_qnum");
+    FIELD("msqid_old", struct msqid_ds, msg_qbytes, "msg_qbytes");
+    FIELD("msqid_old", struct msqid_ds, msg_lspid, "msg_lspid");
+    FIELD("msqid_old", struct msqid_ds, msg_lrpid, "msg_lrpid");
+
+    SIZE("semid_old", struct semid_ds);
+    PERM("semid_old", struct semid_ds, sem_perm);
+    FIELD("semid_old", struct semid_ds, sem_otime, "sem_otime");
+    FIELD("semid_old", struct semid_ds, sem_ctime, "sem_ctime");
+    FIELD("semid_old", struct semid_ds, sem_nsems, "sem_nsems");
+
+    SIZE("shmid_old", struct shmid_ds);
+    PERM("shmid_old", struct shmid_ds, shm_perm);
+    FIELD("shmid_old", struct shmid_ds, shm_segsz, "shm_segsz");
+    FIELD("shmid_old", struct shmid_ds, shm_atime, "shm_atime");
+    FIELD("shmid_old", struct shmid_ds, shm_dtime, "shm_dtime");
+    FIELD("shmid_old", struct shmid_ds, shm_ctime, "shm_ctime");
+    FIELD("shmid_old", struct shmid_ds, shm_cpid, "shm_cpid");
+    FIELD("shmid_old", struct shmid_ds, shm_lpid, "shm_lpid");
+    FIELD("shmid_old", struct shmid_ds, shm_nattch, "shm_nattch");
+
+    SIZE("shminfo_old", struct shminfo);
+    FIELD("shminfo_old", struct shminfo, shmmax, "shmmax");
+    FIELD("shminfo_old", struct shminfo, shmmin, "shmmin");
+    FIELD("shminfo_old", struct shminfo, shmmni, "shmmni");
+    FIELD("shminfo_old", struct shminfo, shmseg, "shmseg");
+    FIELD("shminfo_old", struct shminfo, shmall, "shmall");
+#endif
     return 0;
 }

@@ -1,0 +1,492 @@
+/* stress.c: `svipc stress`, random concurrent workloads on one
+ * implementation (kernel or ref), their history checked for
+ * linearizability against the model.
+ *
+ * Isolation, as the catalog's: svipc enters a new PID namespace for its
+ * next child, the session, which is that namespace's init and dies with
+ * svipc (PR_SET_PDEATHSIG); the session takes a fresh instance of the
+ * backend (kernel: a new IPC namespace; ref: a new arena in a memfd), has
+ * a first process create the objects, then forks the workers and releases
+ * them at once.  When the session ends, for any reason, the kernel kills
+ * every process of the namespace and the IPC namespace goes with them: no
+ * object of the run outlives it, and the host's are never seen.
+ * Deadlines: the session stops the workers at the run's time, kills them
+ * at its deadline (their calls in flight stay pending), and svipc kills
+ * the session if it does not end by then: a hung implementation is a
+ * reported result (exit 2), never a hung run.
+ * Must not: decide linearizability (stress_check.c) or choose operations
+ * (stress_workload.c). */
+#define _GNU_SOURCE
+#include "stress.h"
+
+#include "backend.h"
+#include "stress_check.h"
+#include "stress_history.h"
+#include "stress_workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HISTORY_EVENTS_MAX 4000000L    /* events of a timed run, over all workers */
+
+struct stress_options {
+    const char *backend;
+    struct stress_config cfg;
+    long total_ops;                    /* 0 with seconds */
+    double seconds;
+    double deadline;                   /* the workers' phase, seconds */
+    const char *history_path;
+    struct stress_check_limits limits;
+};
+
+/* What the session tells svipc, in memory both map. */
+struct session_report {
+    char why[256];                     /* non-empty: the run could not be done */
+    uint64_t t_start, t_end;
+    int killed;                        /* workers still running at the deadline */
+    int workers_done;
+};
+
+static void usage(FILE *to)
+{
+    fputs("usage: svipc stress [options]   random concurrent operations, the history checked\n"
+          "                                for linearizability against the model\n"
+          "  --backend kernel|ref          the implementation (default kernel)\n"
+          "  -n, --procs N                 worker processes (default 2 x CPUs, at most 512)\n"
+          "  --seed N                      the workload's seed (default: from the clock, printed)\n"
+          "  --ops N                       operations over all workers (default 20000)\n"
+          "  --seconds S                   run for S seconds instead\n"
+          "  --workload msg|sem|mixed      which objects (default mixed)\n"
+          "  --queues N, --sets N          objects alive at once (default 2 and 2)\n"
+          "  --qbytes N                    each queue's msg_qbytes (default 256: senders block)\n"
+          "  --interrupt-us N              SIGALRM every N us in each worker: blocked calls end\n"
+          "                                with EINTR (default 2000; 0 none)\n"
+          "  --rmid N                      IPC_RMID and re-creation per 10,000 operations (default 5)\n"
+          "  --history FILE                write the history as JSON Lines\n"
+          "  --no-history                  record nothing, check nothing: the bare operations'\n"
+          "                                speed (exit status 2: nothing was checked)\n"
+          "  --check-steps N               search steps per object (default 5000000)\n"
+          "  --check-mib N                 search memory per object (default 512)\n"
+          "  --deadline S                  the workers' deadline (default: the run's time + 60)\n"
+          "Exit status: 0 linearizable, 1 a violation (the smallest failing object's history is\n"
+          "printed), 2 undecided, a deadline reached, or the run could not be done.\n",
+          to);
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "svipc stress: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(svipc stress --help lists the options)\n");
+    return 2;
+}
+
+static int number(const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse(int argc, char **argv, struct stress_options *o)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(o, 0, sizeof(*o));
+    o->backend = "kernel";
+    o->cfg = (struct stress_config){
+        .nprocs = (int)(cpus > 0 ? 2 * cpus : 2), .mix = STRESS_MIX_ALL, .nqueues = 2, .nsets = 2,
+        .nsems = 3, .qbytes = 256, .interrupt_us = 2000, .rmid_per_10k = 5, .record = 1,
+    };
+    o->cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
+    o->limits = (struct stress_check_limits){ .max_steps = 5000000, .max_bytes = 512UL << 20 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        long v;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return -1;
+        }
+        if (strcmp(a, "--no-history") == 0) {
+            o->cfg.record = 0;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return bad("option %s needs a value, or is unknown", a);
+        const char *val = argv[++i];
+        if (strcmp(a, "--backend") == 0) {
+            if (strcmp(val, "kernel") && strcmp(val, "ref"))
+                return bad("--backend takes kernel or ref, not '%s'", val);
+            o->backend = val;
+        } else if (strcmp(a, "-n") == 0 || strcmp(a, "--procs") == 0) {
+            if (number(val, 1, STRESS_PROCS_MAX, &v) < 0)
+                return bad("--procs takes 1 to 512, not '%s'", val);
+            o->cfg.nprocs = (int)v;
+        } else if (strcmp(a, "--seed") == 0) {
+            char *end;
+            errno = 0;
+            o->cfg.seed = strtoull(val, &end, 0);
+            if (errno || end == val || *end)
+                return bad("--seed takes a number, not '%s'", val);
+        } else if (strcmp(a, "--ops") == 0) {
+            if (number(val, 1, 100000000, &v) < 0)
+                return bad("--ops takes 1 to 100000000, not '%s'", val);
+            o->total_ops = v;
+        } else if (strcmp(a, "--seconds") == 0) {
+            if (number(val, 1, 86400, &v) < 0)
+                return bad("--seconds takes 1 to 86400, not '%s'", val);
+            o->seconds = (double)v;
+        } else if (strcmp(a, "--workload") == 0) {
+            o->cfg.mix = strcmp(val, "msg") == 0 ? STRESS_MIX_MSG : strcmp(val, "sem") == 0 ? STRESS_MIX_SEM
+                       : strcmp(val, "mixed") == 0 ? STRESS_MIX_ALL : 0;
+            if (!o->cfg.mix)
+                return bad("--workload takes msg, sem or mixed, not '%s'", val);
+        } else if (strcmp(a, "--queues") == 0 || strcmp(a, "--sets") == 0) {
+            if (number(val, 1, STRESS_SLOTS_MAX / 2, &v) < 0)
+                return bad("--queues and --sets take 1 to 8, not '%s'", val);
+            *(a[2] == 'q' ? &o->cfg.nqueues : &o->cfg.nsets) = (int)v;
+        } else if (strcmp(a, "--qbytes") == 0) {
+            if (number(val, STRESS_TEXT_MAX, 16384, &v) < 0)
+                return bad("--qbytes takes 32 to 16384 (msgmnb), not '%s'", val);
+            o->cfg.qbytes = (int)v;
+        } else if (strcmp(a, "--interrupt-us") == 0) {
+            if (number(val, 0, 10000000, &v) < 0 || (v > 0 && v < 100))
+                return bad("--interrupt-us takes 0 (none) or 100 to 10000000, not '%s'", val);
+            o->cfg.interrupt_us = v;
+        } else if (strcmp(a, "--rmid") == 0) {
+            if (number(val, 0, 10000, &v) < 0)
+                return bad("--rmid takes 0 to 10000, not '%s'", val);
+            o->cfg.rmid_per_10k = (int)v;
+        } else if (strcmp(a, "--history") == 0) {
+            o->history_path = val;
+        } else if (strcmp(a, "--check-steps") == 0) {
+            if (number(val, 1, 1000000000000L, &v) < 0)
+                return bad("--check-steps takes a positive number, not '%s'", val);
+            o->limits.max_steps = (unsigned long)v;
+        } else if (strcmp(a, "--check-mib") == 0) {
+            if (number(val, 16, 1L << 20, &v) < 0)
+                return bad("--check-mib takes 16 to 1048576, not '%s'", val);
+            o->limits.max_bytes = (size_t)v << 20;
+        } else if (strcmp(a, "--deadline") == 0) {
+            if (number(val, 1, 86400, &v) < 0)
+                return bad("--deadline takes 1 to 86400 seconds, not '%s'", val);
+            o->deadline = (double)v;
+        } else {
+            return bad("unknown option '%s'", a);
+        }
+    }
+    if (o->seconds && o->total_ops)
+        return bad("%s", "--ops and --seconds exclude each other");
+    if (!o->seconds && !o->total_ops)
+        o->total_ops = 20000;
+    if (o->total_ops)
+        o->cfg.ops_per_proc = (o->total_ops + o->cfg.nprocs - 1) / o->cfg.nprocs;
+    if (!o->deadline)
+        o->deadline = (o->seconds ? o->seconds : 0) + 60;
+    if (!o->cfg.record && o->history_path)
+        return bad("%s", "--history needs a history: not with --no-history");
+    return 0;
+}
+
+static double seconds_between(uint64_t a, uint64_t b)
+{
+    return (double)(b - a) / 1e9;
+}
+
+/* ---------- the session: the PID namespace's init ---------- */
+
+/* FD moved to a number above the backend's, close-on-exec. */
+static int high_fd(int fd)
+{
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, 16);
+    close(fd);
+    return h;
+}
+
+/* In a new process of the session: the backend's descriptor in place and
+ * the process made known to the implementation. */
+static int join_backend(const struct backend *be, char *why, size_t size)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (be->scenario_fd && be->scenario_fd() >= 0 && dup2(be->scenario_fd(), BACKEND_FD) < 0) {
+        snprintf(why, size, "dup2: %s", strerror(errno));
+        return -1;
+    }
+    return be->puppet_start ? be->puppet_start(why, size) : 0;
+}
+
+static pid_t start_setup(const struct backend *be, const struct stress_config *cfg, struct stress_shared *sh,
+                         struct session_report *rep)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char why[200] = "";
+        if (join_backend(be, why, sizeof(why)) < 0 ||
+            stress_setup_objects(be->calls, cfg, sh, why, sizeof(why)) < 0) {
+            snprintf(rep->why, sizeof(rep->why), "setting up the objects: %s", why);
+            _exit(1);
+        }
+        _exit(0);
+    }
+    return pid;
+}
+
+static int wait_for(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return status;
+}
+
+static _Noreturn void session(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
+                              struct session_report *rep, pid_t svipc)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != 0 && getppid() != svipc && kill(svipc, 0) < 0)
+        _exit(1);                      /* svipc died before the death signal was set */
+    char why[200] = "";
+    if (be->begin_scenario(why, sizeof(why)) < 0) {
+        snprintf(rep->why, sizeof(rep->why), "%s", why);
+        _exit(1);
+    }
+    pid_t setup = start_setup(be, &o->cfg, sh, rep);
+    if (setup < 0 || wait_for(setup) != 0) {
+        if (!rep->why[0])
+            snprintf(rep->why, sizeof(rep->why), "the process that creates the objects failed");
+        _exit(1);
+    }
+    int gate[2];
+    if (pipe(gate) < 0 || (gate[0] = high_fd(gate[0])) < 0 || (gate[1] = high_fd(gate[1])) < 0) {
+        snprintf(rep->why, sizeof(rep->why), "pipe: %s", strerror(errno));
+        _exit(1);
+    }
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int n = o->cfg.nprocs;
+    pid_t *workers = calloc((size_t)n, sizeof(pid_t));
+    if (!workers)
+        _exit(1);
+    for (int i = 0; i < n; i++) {
+        workers[i] = fork();
+        if (workers[i] < 0) {
+            snprintf(rep->why, sizeof(rep->why), "cannot start worker %d: %s", i, strerror(errno));
+            _exit(1);
+        }
+        if (workers[i] == 0) {
+            sigprocmask(SIG_UNBLOCK, &chld, NULL);
+            close(gate[1]);
+            if (join_backend(be, why, sizeof(why)) < 0) {
+                snprintf(rep->why, sizeof(rep->why), "worker %d: %s", i, why);
+                _exit(1);
+            }
+            char c;
+            while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+                ;                      /* every worker starts at once */
+            stress_worker(be->calls, &o->cfg, sh, i);
+            _exit(0);
+        }
+    }
+    close(gate[0]);
+    rep->t_start = stress_now_ns();
+    close(gate[1]);
+    uint64_t stop_at = o->seconds ? rep->t_start + (uint64_t)(o->seconds * 1e9) : 0;
+    uint64_t deadline = rep->t_start + (uint64_t)(o->deadline * 1e9);
+    int left = n, failed = 0;
+    while (left > 0) {
+        uint64_t now = stress_now_ns();
+        if (stop_at && now >= stop_at && !stress_stopped(sh))
+            stress_stop(sh);
+        if (now >= deadline && !rep->killed) {
+            rep->killed = left;
+            for (int i = 0; i < n; i++)
+                if (workers[i] > 0)
+                    kill(workers[i], SIGKILL);
+        }
+        uint64_t next = stop_at && !stress_stopped(sh) && stop_at < deadline ? stop_at : deadline;
+        uint64_t wait_ns = next > now ? next - now : 1000000;
+        struct timespec ts = { .tv_sec = (time_t)(wait_ns / 1000000000u), .tv_nsec = (long)(wait_ns % 1000000000u) };
+        sigtimedwait(&chld, NULL, &ts);
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+            for (int i = 0; i < n; i++)
+                if (workers[i] == pid) {
+                    workers[i] = 0;
+                    left--;
+                    failed += !rep->killed && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                }
+    }
+    rep->t_end = stress_now_ns();
+    rep->workers_done = n;
+    if (failed && !rep->why[0])
+        snprintf(rep->why, sizeof(rep->why), "%d workers ended abnormally", failed);
+    _exit(0);                          /* the namespace, and everything in it, goes */
+}
+
+/* Start the session and wait for it, at most its deadline and a margin. */
+static int run_session(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
+                       struct session_report *rep)
+{
+    if (unshare(CLONE_NEWPID) < 0) {
+        snprintf(rep->why, sizeof(rep->why), "cannot create a PID namespace: %s (run as root)", strerror(errno));
+        return -1;
+    }
+    pid_t me = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(rep->why, sizeof(rep->why), "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0)
+        session(be, o, sh, rep, me);
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+    int ms = (int)((o->deadline + 30) * 1000);
+    if (pidfd < 0 || poll(&pfd, 1, ms) <= 0) {
+        kill(pid, SIGKILL);            /* the whole namespace with it */
+        if (!rep->why[0])
+            snprintf(rep->why, sizeof(rep->why), "the session did not end within its deadline (%d s)", ms / 1000);
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    int status = wait_for(pid);
+    if (!rep->why[0] && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        snprintf(rep->why, sizeof(rep->why), "the session ended abnormally (status %#x)", status);
+    return rep->why[0] ? -1 : 0;
+}
+
+/* ---------- the command ---------- */
+
+static const char *mix_name(int mix)
+{
+    return mix == STRESS_MIX_MSG ? "msg" : mix == STRESS_MIX_SEM ? "sem" : "mixed";
+}
+
+static int write_history(const struct stress_options *o, const struct stress_history *h)
+{
+    FILE *f = fopen(o->history_path, "w");
+    if (!f) {
+        fprintf(stderr, "svipc stress: %s: %s\n", o->history_path, strerror(errno));
+        return -1;
+    }
+    char meta[512];
+    snprintf(meta, sizeof(meta), "\"backend\":\"%s\",\"procs\":%d,\"seed\":%llu,\"workload\":\"%s\"", o->backend,
+             o->cfg.nprocs, (unsigned long long)o->cfg.seed, mix_name(o->cfg.mix));
+    int rc = stress_history_write(h, meta, f);
+    if (fclose(f) != 0 || rc < 0) {
+        fprintf(stderr, "svipc stress: %s: cannot write: %s\n", o->history_path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int stress_main(int argc, char **argv)
+{
+    struct stress_options o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const struct backend *be = backend_by_name(o.backend);
+    char why[256];
+    if (!be || !be->calls || (be->available && be->available(why, sizeof(why)) < 0)) {
+        fprintf(stderr, "svipc stress: backend %s cannot run here: %s\n", o.backend, be ? why : "unknown");
+        return 2;
+    }
+    size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc
+                                  : (size_t)(HISTORY_EVENTS_MAX / o.cfg.nprocs);
+    struct stress_shared *sh = stress_shared_new(o.cfg.nprocs, o.cfg.record ? capacity : 1, why, sizeof(why));
+    struct session_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!sh || rep == MAP_FAILED) {
+        fprintf(stderr, "svipc stress: %s\n", sh ? strerror(errno) : why);
+        return 2;
+    }
+    memset(rep, 0, sizeof(*rep));
+    printf("svipc stress: backend %s, %d processes, seed %llu, workload %s, %ld%s\n", o.backend, o.cfg.nprocs,
+           (unsigned long long)o.cfg.seed, mix_name(o.cfg.mix), o.seconds ? (long)o.seconds : o.total_ops,
+           o.seconds ? " s" : " operations");
+    fflush(stdout);
+    if (run_session(be, &o, sh, rep) < 0) {
+        fprintf(stderr, "svipc stress: %s\n", rep->why);
+        return 2;
+    }
+    size_t total = stress_events_total(sh);
+    double secs = seconds_between(rep->t_start, rep->t_end);
+    printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s\n", total, secs,
+           secs > 0 ? (double)total / secs : 0.0, secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0,
+           o.cfg.record ? "" : ", not recorded");
+    if (!o.cfg.record) {
+        printf("result: not checked (--no-history)\n");
+        return 2;
+    }
+    if (total == 0) {
+        printf("result: nothing ran\n");
+        return 2;
+    }
+    struct stress_history h;
+    if (stress_collect(sh, &h) < 0) {
+        fprintf(stderr, "svipc stress: out of memory for the history\n");
+        return 2;
+    }
+    size_t pending = 0;
+    for (size_t i = 0; i < h.nevents; i++)
+        pending += !h.events[i].t_return;
+    printf("history: %zu events on %d objects, %zu pending (never returned)\n", h.nevents, h.nobjects, pending);
+    if (o.history_path && write_history(&o, &h) < 0) {
+        stress_history_free(&h);
+        return 2;
+    }
+    struct stress_check_result res;
+    uint64_t t0 = stress_now_ns();
+    if (stress_check(&h, &o.limits, &res) < 0) {
+        fprintf(stderr, "svipc stress: out of memory for the check\n");
+        stress_history_free(&h);
+        return 2;
+    }
+    double check_secs = seconds_between(t0, stress_now_ns());
+    printf("check: %d objects: %d linearizable, %d violations, %d undecided; %lu search steps in %.2f s "
+           "(%.0f events checked/s)\n",
+           res.nobjects, res.linearizable, res.violations, res.undecided, res.steps, check_secs,
+           check_secs > 0 ? (double)h.nevents / check_secs : 0.0);
+    for (int i = 0; i < res.nobjects; i++)
+        if (res.objects[i].verdict == STRESS_UNDECIDED)
+            printf("undecided: object %d (%zu events, %zu pending): %s\n", i, res.objects[i].nevents,
+                   res.objects[i].npending, res.objects[i].why);
+    if (res.smallest_violation >= 0) {
+        const struct stress_object_verdict *v = &res.objects[res.smallest_violation];
+        printf("violation: object %d (%zu events, %zu pending): %s\n", res.smallest_violation, v->nevents,
+               v->npending, v->why);
+        stress_check_print_object(stdout, &h, res.smallest_violation);
+    }
+    enum stress_verdict verdict = stress_check_verdict(&res);
+    if (rep->killed)
+        printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
+               "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", rep->killed, o.deadline);
+    printf("result: %s\n", verdict == STRESS_VIOLATION ? "NOT linearizable"
+                           : verdict == STRESS_UNDECIDED ? "undecided"
+                           : rep->killed ? "linearizable, but the deadline was reached" : "linearizable");
+    int killed = rep->killed;
+    stress_check_result_free(&res);
+    stress_history_free(&h);
+    stress_shared_free(sh);
+    munmap(rep, sizeof(*rep));
+    return verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed ? 2 : 0;
+}

@@ -1,0 +1,663 @@
+/* stress_check.c: the linearizability checker of stress_check.h.
+ *
+ * An object's state, as the search keeps it, is what its calls can
+ * observe: a queue's messages in order (type and text) or a set's values,
+ * and whether the object is gone.  A step sets the model's object to that
+ * state through the model's own calls (msgsnd, SETALL), performs the
+ * event's call with model_apply, and reads the new state back (msgrcv,
+ * GETALL); a call the model makes wait is interrupted (MODEL_INTERRUPT)
+ * and its wait collected, so nothing of it stays.  Times, pids and other
+ * fields no stress call reads are not part of the state.
+ *
+ * The search is Lowe's form of Wing and Gong's: the object's invocations
+ * and responses in one list by instant; at an invocation, try to
+ * linearize its call (each possible outcome in turn) and start again from
+ * the list's head; at a response whose call is not linearized, undo the
+ * last choice.  Configurations (calls linearized, state) already explored
+ * are remembered exactly, so none is explored twice.
+ * Must not: read the model's internals, or accept a history it did not
+ * decide. */
+#define _GNU_SOURCE
+#include "stress_check.h"
+
+#include "model.h"
+#include "names.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+
+#define FILLER_PID 0x3fff0000          /* the checker's own calls on the model */
+#define NIL (-1)
+
+/* ---------- states ---------- */
+
+/* bytes: [0] gone; a queue: per message its type (8), size (1), text;
+ * a set: each value (2). */
+struct cstate {
+    uint64_t hash;
+    uint32_t len;
+    uint8_t bytes[];
+};
+
+/* Memory handed out in chunks, given back at the end of an object. */
+struct chunk { struct chunk *next; size_t used, size; unsigned char data[]; };
+struct pool { struct chunk *head; size_t bytes; };
+
+static void *pool_get(struct pool *p, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (!p->head || p->head->used + n > p->head->size) {
+        size_t size = n > (1u << 20) ? n : (1u << 20);
+        struct chunk *c = malloc(sizeof(*c) + size);
+        if (!c)
+            return NULL;
+        c->next = p->head;
+        c->used = 0;
+        c->size = size;
+        p->head = c;
+        p->bytes += sizeof(*c) + size;
+    }
+    void *r = p->head->data + p->head->used;
+    p->head->used += n;
+    return r;
+}
+
+static void pool_free(struct pool *p)
+{
+    while (p->head) {
+        struct chunk *c = p->head;
+        p->head = c->next;
+        free(c);
+    }
+    p->bytes = 0;
+}
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static struct cstate *state_make(struct pool *p, const uint8_t *bytes, size_t len)
+{
+    struct cstate *s = pool_get(p, sizeof(*s) + len);
+    if (!s)
+        return NULL;
+    s->len = (uint32_t)len;
+    memcpy(s->bytes, bytes, len);
+    s->hash = hash_bytes(bytes, len, 0xcbf29ce484222325ULL);
+    return s;
+}
+
+static int state_equal(const struct cstate *a, const struct cstate *b)
+{
+    return a == b || (a->hash == b->hash && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0);
+}
+
+/* ---------- the model, as one object ---------- */
+
+struct object_model {
+    struct model_ns *ns;
+    const struct stress_object *o;
+    int live;                          /* the model's id of the object, or -1 */
+    int gone_id;                       /* an id the model no longer knows */
+    uint8_t scratch[65536];            /* a state being read back */
+};
+
+static long call(struct object_model *m, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
+                 int64_t a4, const void *in, void *out)
+{
+    struct model_request rq = { .op = op, .arg = { a0, a1, a2, a3, a4, 0 } };
+    struct model_creds cr;
+    model_creds_root(&cr, ~0ULL);
+    rq.caller = cr.caller;
+    rq.caller.pid = pid;
+    return model_apply(m->ns, &rq, in, out);
+}
+
+static int create(struct object_model *m)
+{
+    if (m->o->kind == STRESS_QUEUE) {
+        long id = call(m, MODEL_MSGGET, FILLER_PID, IPC_PRIVATE, IPC_CREAT | 0600, 0, 0, 0, NULL, NULL);
+        if (id < 0)
+            return -1;
+        struct msqid_ds ds;
+        if (call(m, MODEL_MSGCTL, FILLER_PID, id, IPC_STAT, 0, 0, 0, NULL, &ds) < 0)
+            return -1;
+        ds.msg_qbytes = (msglen_t)m->o->qbytes;
+        if (call(m, MODEL_MSGCTL, FILLER_PID, id, IPC_SET, 0, 0, 0, &ds, NULL) < 0)
+            return -1;
+        return (int)id;
+    }
+    long id = call(m, MODEL_SEMGET, FILLER_PID, IPC_PRIVATE, m->o->nsems, IPC_CREAT | 0600, 0, 0, NULL, NULL);
+    return id < 0 ? -1 : (int)id;
+}
+
+static long remove_id(struct object_model *m, int id)
+{
+    return m->o->kind == STRESS_QUEUE ? call(m, MODEL_MSGCTL, FILLER_PID, id, IPC_RMID, 0, 0, 0, NULL, NULL)
+                                      : call(m, MODEL_SEMCTL, FILLER_PID, id, 0, IPC_RMID, 0, 0, NULL, NULL);
+}
+
+static int model_open(struct object_model *m, const struct stress_object *o)
+{
+    memset(m, 0, offsetof(struct object_model, scratch));
+    m->o = o;
+    m->ns = model_ns_new();
+    if (!m->ns)
+        return -1;
+    m->gone_id = create(m);
+    if (m->gone_id < 0 || remove_id(m, m->gone_id) < 0)
+        return -1;
+    m->live = create(m);
+    return m->live < 0 ? -1 : 0;
+}
+
+static void model_close(struct object_model *m)
+{
+    if (m->ns)
+        model_ns_free(m->ns);
+    m->ns = NULL;
+}
+
+struct queued { long mtype; uint8_t text[STRESS_TEXT_MAX]; };
+
+/* Make the model's object hold S: the id to call, or -1 (the model refused). */
+static int materialize(struct object_model *m, const struct cstate *s)
+{
+    if (s->bytes[0])
+        return m->gone_id;
+    if (m->live < 0 && (m->live = create(m)) < 0)
+        return -1;
+    if (m->o->kind == STRESS_SET) {
+        unsigned short v[STRESS_SEMS_MAX];
+        memcpy(v, s->bytes + 1, sizeof(v[0]) * (size_t)m->o->nsems);
+        return call(m, MODEL_SEMCTL, FILLER_PID, m->live, 0, SETALL, 0, 0, v, NULL) < 0 ? -1 : m->live;
+    }
+    for (size_t at = 1; at < s->len;) {
+        struct queued q;
+        int64_t type;
+        memcpy(&type, s->bytes + at, 8);
+        size_t size = s->bytes[at + 8];
+        q.mtype = (long)type;
+        memcpy(q.text, s->bytes + at + 9, size);
+        if (call(m, MODEL_MSGSND, FILLER_PID, m->live, 0, (int64_t)size, IPC_NOWAIT, 0, &q, NULL) < 0)
+            return -1;
+        at += 9 + size;
+    }
+    return m->live;
+}
+
+/* Read the object's state back (emptying a queue): its length in scratch. */
+static long read_back(struct object_model *m)
+{
+    uint8_t *b = m->scratch;
+    b[0] = m->live < 0;
+    if (m->live < 0)
+        return 1;
+    if (m->o->kind == STRESS_SET) {
+        unsigned short v[STRESS_SEMS_MAX];
+        if (call(m, MODEL_SEMCTL, FILLER_PID, m->live, 0, GETALL, 0, 0, NULL, v) < 0)
+            return -1;
+        memcpy(b + 1, v, sizeof(v[0]) * (size_t)m->o->nsems);
+        return 1 + 2 * m->o->nsems;
+    }
+    size_t len = 1;
+    for (;;) {
+        struct queued q;
+        long n = call(m, MODEL_MSGRCV, FILLER_PID, m->live, 0, STRESS_TEXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR, NULL, &q);
+        if (n == -ENOMSG)
+            return (long)len;
+        if (n < 0 || len + 9 + (size_t)n > sizeof(m->scratch))
+            return -1;
+        int64_t type = q.mtype;
+        memcpy(b + len, &type, 8);
+        b[len + 8] = (uint8_t)n;
+        memcpy(b + len + 9, q.text, (size_t)n);
+        len += 9 + (size_t)n;
+    }
+}
+
+struct outcome {
+    int blocked;                       /* the model made the call wait */
+    long ret;                          /* else its result: >= 0 or -ERRNO */
+    long rtype;
+    uint8_t text[STRESS_TEXT_MAX];
+};
+
+/* Perform EV's call on state S: its outcome, and the state after it in
+ * scratch (its length), or -1 when the model could not be set up. */
+static long perform(struct object_model *m, const struct cstate *s, const struct stress_event *ev,
+                    struct outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    int id = materialize(m, s);
+    if (id < 0)
+        return -1;
+    pid_t pid = 1 + ev->proc;
+    struct queued q = { .mtype = (long)ev->type };
+    struct sembuf sops[STRESS_SOPS_MAX];
+    uint32_t resume = 0;
+    switch (ev->op) {
+    case STRESS_MSGSND:
+        memcpy(q.text, ev->text, sizeof(q.text));
+        out->ret = call(m, MODEL_MSGSND, pid, id, 0, ev->size, ev->flags, 0, &q, NULL);
+        resume = MODEL_MSGSND_RESUME;
+        break;
+    case STRESS_MSGRCV:
+        out->ret = call(m, MODEL_MSGRCV, pid, id, 0, ev->size, ev->type, ev->flags, NULL, &q);
+        if (out->ret >= 0) {
+            out->rtype = q.mtype;
+            memcpy(out->text, q.text, (size_t)out->ret <= sizeof(q.text) ? (size_t)out->ret : 0);
+        }
+        resume = MODEL_MSGRCV_RESUME;
+        break;
+    case STRESS_SEMOP:
+        for (int i = 0; i < ev->nsops && i < STRESS_SOPS_MAX; i++)
+            sops[i] = (struct sembuf){ .sem_num = ev->sops[i].num, .sem_op = ev->sops[i].op,
+                                       .sem_flg = ev->sops[i].flg };
+        out->ret = call(m, MODEL_SEMTIMEDOP, pid, id, 0, ev->nsops, 0, 0, sops, NULL);
+        resume = MODEL_SEM_RESUME;
+        break;
+    case STRESS_RMID:
+        out->ret = remove_id(m, id);
+        if (out->ret == 0 && id == m->live)
+            m->live = -1;
+        break;
+    default:
+        return -1;
+    }
+    if (out->ret == MODEL_BLOCKED) {
+        /* not here: take the waiter back out of the model */
+        out->blocked = 1;
+        call(m, MODEL_INTERRUPT, pid, pid, 0, 0, 0, 0, NULL, NULL);
+        struct queued drop;
+        long r = ev->op == STRESS_MSGSND ? call(m, resume, pid, id, 0, ev->size, ev->flags, 0, &q, NULL)
+               : ev->op == STRESS_MSGRCV ? call(m, resume, pid, id, 0, ev->size, ev->type, ev->flags, NULL, &drop)
+                                         : call(m, resume, pid, 0, 0, 0, 0, 0, NULL, NULL);
+        if (r != -EINTR)
+            return -1;
+    }
+    if (s->bytes[0]) {
+        memcpy(m->scratch, s->bytes, s->len);
+        return s->len;
+    }
+    return read_back(m);
+}
+
+/* ---------- one object's search ---------- */
+
+struct entry {
+    int op;                            /* index among the object's events */
+    int is_call;
+    int prev, next;
+    int match;                         /* the other entry of the same event */
+};
+
+struct memo_item { uint64_t hash; const uint64_t *bits; const struct cstate *state; };
+
+struct search {
+    const struct stress_event **ev;
+    int n;
+    int nwords;
+    struct entry *e;                   /* 2n entries and the head at 2n */
+    uint64_t *bits;                    /* calls linearized */
+    uint64_t *zobrist;                 /* a random word per call, for the memo's hash */
+    uint64_t bits_hash;
+    struct memo_item *memo;
+    size_t memo_cap, memo_n;
+    struct pool pool;
+    struct object_model model;
+};
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int entry_order(const void *a, const void *b, void *arg)
+{
+    const struct search *s = arg;
+    const struct entry *x = a, *y = b;
+    const struct stress_event *ex = s->ev[x->op], *ey = s->ev[y->op];
+    uint64_t tx = x->is_call ? ex->t_call : ex->t_return ? ex->t_return : UINT64_MAX;
+    uint64_t ty = y->is_call ? ey->t_call : ey->t_return ? ey->t_return : UINT64_MAX;
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    if (x->is_call != y->is_call)
+        return x->is_call ? -1 : 1;    /* at one instant: concurrent */
+    return x->op - y->op;
+}
+
+static void lift(struct search *s, int i)
+{
+    struct entry *c = &s->e[i], *r = &s->e[c->match];
+    s->e[c->prev].next = c->next;
+    if (c->next != NIL)
+        s->e[c->next].prev = c->prev;
+    s->e[r->prev].next = r->next;
+    if (r->next != NIL)
+        s->e[r->next].prev = r->prev;
+}
+
+static void unlift(struct search *s, int i)
+{
+    struct entry *c = &s->e[i], *r = &s->e[c->match];
+    s->e[r->prev].next = c->match;
+    if (r->next != NIL)
+        s->e[r->next].prev = c->match;
+    s->e[c->prev].next = i;
+    if (c->next != NIL)
+        s->e[c->next].prev = i;
+}
+
+static void set_bit(struct search *s, int op, int on)
+{
+    uint64_t m = 1ULL << (op & 63);
+    if (on)
+        s->bits[op >> 6] |= m;
+    else
+        s->bits[op >> 6] &= ~m;
+    s->bits_hash ^= s->zobrist[op];
+}
+
+/* Remember (bits, state): 1 when new, 0 when seen, -1 out of memory.
+ * The calls linearized are nearly a prefix of the calls in invocation
+ * order: an entry keeps the number of leading full words and the words
+ * after them, so it stays small however long the history. */
+static int memo_add(struct search *s, const struct cstate *st)
+{
+    uint64_t h = s->bits_hash ^ (st->hash * 0x9E3779B97F4A7C15ULL);
+    if (s->memo_n * 2 >= s->memo_cap) {
+        size_t cap = s->memo_cap ? s->memo_cap * 2 : 4096;
+        struct memo_item *t = calloc(cap, sizeof(*t));
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < s->memo_cap; i++)
+            if (s->memo[i].bits) {
+                size_t j = s->memo[i].hash & (cap - 1);
+                while (t[j].bits)
+                    j = (j + 1) & (cap - 1);
+                t[j] = s->memo[i];
+            }
+        free(s->memo);
+        s->memo = t;
+        s->memo_cap = cap;
+    }
+    int lo = 0, hi = s->nwords;
+    while (lo < s->nwords && s->bits[lo] == ~0ULL)
+        lo++;
+    while (hi > lo && s->bits[hi - 1] == 0)
+        hi--;
+    /* packed: [0] the full words, [1] the words kept, then those words */
+    size_t j = h & (s->memo_cap - 1);
+    for (; s->memo[j].bits; j = (j + 1) & (s->memo_cap - 1)) {
+        const uint64_t *b = s->memo[j].bits;
+        if (s->memo[j].hash == h && b[0] == (uint64_t)lo && b[1] == (uint64_t)(hi - lo) &&
+            memcmp(b + 2, s->bits + lo, (size_t)(hi - lo) * sizeof(uint64_t)) == 0 && state_equal(s->memo[j].state, st))
+            return 0;
+    }
+    uint64_t *copy = pool_get(&s->pool, (size_t)(hi - lo + 2) * sizeof(uint64_t));
+    if (!copy)
+        return -1;
+    copy[0] = (uint64_t)lo;
+    copy[1] = (uint64_t)(hi - lo);
+    memcpy(copy + 2, s->bits + lo, (size_t)(hi - lo) * sizeof(uint64_t));
+    s->memo[j] = (struct memo_item){ .hash = h, .bits = copy, .state = st };
+    s->memo_n++;
+    return 1;
+}
+
+/* The states EV may leave after S (at most 2): their number, or -1. */
+static int successors(struct search *s, const struct cstate *st, const struct stress_event *ev,
+                      const struct cstate *next[2])
+{
+    struct outcome o;
+    long len = perform(&s->model, st, ev, &o);
+    if (len < 0)
+        return -1;
+    int n = 0;
+    if (!ev->t_return) {               /* pending: no effect, or its effect */
+        next[n++] = st;
+        if (!o.blocked && !(len == st->len && memcmp(s->model.scratch, st->bytes, (size_t)len) == 0))
+            if (!(next[n++] = state_make(&s->pool, s->model.scratch, (size_t)len)))
+                return -1;
+        return n;
+    }
+    if (ev->ret < 0 && ev->err == EINTR)
+        return o.blocked ? (next[0] = st, 1) : 0;
+    if (ev->ret < 0 && ev->err == EIDRM)
+        return st->bytes[0] && o.ret == -EINVAL ? (next[0] = st, 1) : 0;
+    if (o.blocked)
+        return 0;
+    if (ev->ret < 0 ? o.ret != -ev->err : o.ret != ev->ret)
+        return 0;
+    if (ev->op == STRESS_MSGRCV && ev->ret >= 0 &&
+        (o.rtype != ev->rtype || memcmp(o.text, ev->text, (size_t)ev->ret <= STRESS_TEXT_MAX ? (size_t)ev->ret : 0)))
+        return 0;
+    if (len == st->len && memcmp(s->model.scratch, st->bytes, (size_t)len) == 0)
+        next[0] = st;
+    else if (!(next[0] = state_make(&s->pool, s->model.scratch, (size_t)len)))
+        return -1;
+    return 1;
+}
+
+/* forced: the call's only outcome left the state as it was; then any
+ * linearization of the rest can be made to start with it, so nothing
+ * else is tried at its place (undoing it undoes the choice before). */
+struct frame { int entry; int choice; int forced; const struct cstate *before; };
+
+static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
+{
+    uint8_t b[1 + 2 * STRESS_SEMS_MAX] = { 0 };
+    size_t len = 1;
+    if (o->kind == STRESS_SET) {
+        for (int i = 0; i < o->nsems && i < STRESS_SEMS_MAX; i++) {
+            unsigned short v = o->init[i];
+            memcpy(b + 1 + 2 * i, &v, 2);
+        }
+        len += 2 * (size_t)o->nsems;
+    }
+    return state_make(&s->pool, b, len);
+}
+
+static void check_object(const struct stress_history *h, int obj, const struct stress_check_limits *lim,
+                         struct stress_object_verdict *v)
+{
+    struct search s;
+    memset(&s, 0, offsetof(struct search, model));
+    struct frame *stack = NULL;
+    v->verdict = STRESS_UNDECIDED;
+    for (size_t i = 0; i < h->nevents; i++)
+        if (h->events[i].obj == obj)
+            s.n++;
+    v->nevents = (size_t)s.n;
+    s.nwords = (s.n + 63) / 64 + 1;
+    s.ev = calloc((size_t)s.n + 1, sizeof(*s.ev));
+    s.e = calloc(2 * (size_t)s.n + 1, sizeof(*s.e));
+    s.bits = calloc((size_t)s.nwords, sizeof(uint64_t));
+    s.zobrist = calloc((size_t)s.n + 1, sizeof(uint64_t));
+    stack = calloc((size_t)s.n + 1, sizeof(*stack));
+    if (!s.ev || !s.e || !s.bits || !s.zobrist || !stack || model_open(&s.model, &h->objects[obj]) < 0) {
+        snprintf(v->why, sizeof(v->why), "out of memory, or the model refused the object");
+        goto done;
+    }
+    int n = 0;
+    for (size_t i = 0; i < h->nevents; i++)
+        if (h->events[i].obj == obj) {
+            s.ev[n++] = &h->events[i];
+            v->npending += !h->events[i].t_return;
+        }
+    uint64_t seed = 0x5eed + (uint64_t)obj;
+    for (int i = 0; i < n; i++) {
+        s.zobrist[i] = splitmix(&seed);
+        s.e[2 * i] = (struct entry){ .op = i, .is_call = 1 };
+        s.e[2 * i + 1] = (struct entry){ .op = i, .is_call = 0 };
+    }
+    qsort_r(s.e, 2 * (size_t)n, sizeof(*s.e), entry_order, &s);
+    int *where = calloc(2 * (size_t)n + 1, sizeof(int));  /* an event's call entry */
+    if (!where) {
+        snprintf(v->why, sizeof(v->why), "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < 2 * n; i++)
+        if (s.e[i].is_call)
+            where[s.e[i].op] = i;
+    for (int i = 0; i < 2 * n; i++)
+        if (!s.e[i].is_call)
+            s.e[i].match = where[s.e[i].op], s.e[where[s.e[i].op]].match = i;
+    free(where);
+    int head = 2 * n;
+    s.e[head] = (struct entry){ .op = -1, .prev = NIL, .next = n ? 0 : NIL };
+    for (int i = 0; i < 2 * n; i++) {
+        s.e[i].prev = i ? i - 1 : head;
+        s.e[i].next = i + 1 < 2 * n ? i + 1 : NIL;
+    }
+    const struct cstate *cur = initial_state(&s, &h->objects[obj]);
+    if (!cur) {
+        snprintf(v->why, sizeof(v->why), "out of memory");
+        goto done;
+    }
+    int depth = 0, deepest = 0, entry = s.e[head].next, choice_from = 0;
+    while (s.e[head].next != NIL) {
+        if (++v->steps > lim->max_steps) {
+            snprintf(v->why, sizeof(v->why), "search bound reached: %lu steps (%d of %d calls linearized at most)",
+                     lim->max_steps, deepest, n);
+            goto done;
+        }
+        if (s.pool.bytes + s.memo_cap * sizeof(struct memo_item) > lim->max_bytes) {
+            snprintf(v->why, sizeof(v->why), "memory bound reached: %zu MiB (%d of %d calls linearized at most)",
+                     lim->max_bytes >> 20, deepest, n);
+            goto done;
+        }
+        struct entry *e = &s.e[entry];
+        if (e->is_call) {
+            const struct cstate *next[2];
+            int k = successors(&s, cur, s.ev[e->op], next);
+            if (k < 0) {
+                snprintf(v->why, sizeof(v->why), "the model could not be set to a state (out of memory?)");
+                goto done;
+            }
+            int taken = 0;
+            for (int c = choice_from; c < k && !taken; c++) {
+                set_bit(&s, e->op, 1);
+                int fresh = memo_add(&s, next[c]);
+                if (fresh < 0) {
+                    snprintf(v->why, sizeof(v->why), "out of memory");
+                    goto done;
+                }
+                if (fresh) {
+                    stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur,
+                                                     .forced = k == 1 && next[c] == cur };
+                    if (depth > deepest)
+                        deepest = depth;
+                    cur = next[c];
+                    lift(&s, entry);
+                    entry = s.e[head].next;
+                    choice_from = 0;
+                    taken = 1;
+                } else {
+                    set_bit(&s, e->op, 0);
+                }
+            }
+            if (!taken) {
+                entry = e->next;
+                choice_from = 0;
+            }
+        } else {
+            struct frame f;
+            do {
+                if (depth == 0) {
+                    v->verdict = STRESS_VIOLATION;
+                    snprintf(v->why, sizeof(v->why), "no order of its calls agrees with the model "
+                             "(at most %d of %d calls linearized)", deepest, n);
+                    goto done;
+                }
+                f = stack[--depth];
+                cur = f.before;
+                set_bit(&s, s.e[f.entry].op, 0);
+                unlift(&s, f.entry);
+            } while (f.forced);
+            entry = f.entry;
+            choice_from = f.choice + 1;
+        }
+    }
+    v->verdict = STRESS_LINEARIZABLE;
+done:
+    v->memo = s.memo_n;
+    model_close(&s.model);
+    free(stack);
+    free(s.ev);
+    free(s.e);
+    free(s.bits);
+    free(s.zobrist);
+    free(s.memo);
+    pool_free(&s.pool);
+}
+
+int stress_check(const struct stress_history *h, const struct stress_check_limits *lim,
+                 struct stress_check_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->smallest_violation = -1;
+    out->nobjects = h->nobjects;
+    out->objects = calloc((size_t)h->nobjects + 1, sizeof(*out->objects));
+    if (!out->objects)
+        return -1;
+    for (int i = 0; i < h->nobjects; i++) {
+        struct stress_object_verdict *v = &out->objects[i];
+        check_object(h, i, lim, v);
+        out->steps += v->steps;
+        switch (v->verdict) {
+        case STRESS_LINEARIZABLE: out->linearizable++; break;
+        case STRESS_UNDECIDED: out->undecided++; break;
+        case STRESS_VIOLATION:
+            out->violations++;
+            if (out->smallest_violation < 0 || v->nevents < out->objects[out->smallest_violation].nevents)
+                out->smallest_violation = i;
+            break;
+        }
+    }
+    return 0;
+}
+
+void stress_check_result_free(struct stress_check_result *r)
+{
+    free(r->objects);
+    memset(r, 0, sizeof(*r));
+}
+
+enum stress_verdict stress_check_verdict(const struct stress_check_result *r)
+{
+    return r->violations ? STRESS_VIOLATION : r->undecided ? STRESS_UNDECIDED : STRESS_LINEARIZABLE;
+}
+
+void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
+{
+    uint64_t t0 = h->nevents ? h->events[0].t_call : 0;
+    const struct stress_object *o = &h->objects[obj];
+    fprintf(f, "object %d: %s id %d", obj, o->kind == STRESS_QUEUE ? "queue" : "semaphore set", o->id);
+    if (o->kind == STRESS_QUEUE) {
+        fprintf(f, ", msg_qbytes %d\n", o->qbytes);
+    } else {
+        fputs(", values", f);
+        for (int i = 0; i < o->nsems && i < STRESS_SEMS_MAX; i++)
+            fprintf(f, " %u", o->init[i]);
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < h->nevents; i++)
+        if (h->events[i].obj == obj) {
+            fputs("  ", f);
+            stress_event_json(f, h, &h->events[i], t0);
+            fputc('\n', f);
+        }
+}

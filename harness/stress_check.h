@@ -1,0 +1,60 @@
+/* stress_check.h: whether a stress history is linearizable with respect to
+ * the sequential model (impl/model.h): per object (each queue and each set
+ * is independent, so a history is linearizable when each object's
+ * sub-history is: P-compositionality), by Wing and Gong's search with
+ * Lowe's memoisation of (operations linearized, model state), within a
+ * bound.  A search that reaches its bound is undecided, never a pass.
+ *
+ * What each outcome means: a completed call takes effect at one instant
+ * between its invocation and its response, where the model, given the
+ * same call, returns the same result and data; a call that ended with
+ * EINTR took no effect, at an instant where the model would have made it
+ * wait; EIDRM, at an instant where the object is gone; a call that never
+ * returned (pending) took effect at some instant after its invocation, or
+ * never.
+ * Must not: read the model's internals (only model_apply), or print
+ * anything but what stress_check_print writes. */
+#ifndef SVIPC_STRESS_CHECK_H
+#define SVIPC_STRESS_CHECK_H
+
+#include "stress_history.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum stress_verdict { STRESS_LINEARIZABLE, STRESS_VIOLATION, STRESS_UNDECIDED };
+
+struct stress_check_limits {
+    unsigned long max_steps;       /* search steps per object */
+    size_t max_bytes;              /* memo and states per object */
+};
+
+struct stress_object_verdict {
+    enum stress_verdict verdict;
+    size_t nevents, npending;
+    unsigned long steps;
+    size_t memo;                   /* configurations remembered */
+    char why[160];                 /* undecided: which bound; violation: where the search stopped */
+};
+
+struct stress_check_result {
+    int nobjects;
+    struct stress_object_verdict *objects;
+    int linearizable, violations, undecided;
+    int smallest_violation;        /* the violating object with the fewest events, or -1 */
+    unsigned long steps;           /* over every object */
+};
+
+/* Check H object by object: 0 (OUT filled), or -1 (out of memory). */
+int stress_check(const struct stress_history *h, const struct stress_check_limits *lim,
+                 struct stress_check_result *out);
+void stress_check_result_free(struct stress_check_result *r);
+
+/* The overall verdict: a violation anywhere, else undecided anywhere, else
+ * linearizable. */
+enum stress_verdict stress_check_verdict(const struct stress_check_result *r);
+
+/* Object OBJ's sub-history, one event a line, for a report. */
+void stress_check_print_object(FILE *f, const struct stress_history *h, int obj);
+
+#endif

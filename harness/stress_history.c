@@ -1,0 +1,257 @@
+/* stress_history.c: the shared recording space of a stress run, the
+ * history collected from it, and its JSON Lines form (stress_history.h).
+ * A worker writes only its own array and its own count, with a release
+ * store after each event's invocation is complete, so a worker killed at
+ * any instant leaves whole invocations behind (an event without its
+ * response is pending).
+ * Must not: perform IPC calls, or read a worker's array while it runs. */
+#define _GNU_SOURCE
+#include "stress_history.h"
+
+#include "names.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+struct stress_shared {
+    int nprocs;
+    size_t capacity;               /* events per worker */
+    size_t map_size;
+    int stop;
+    int nobjects;
+    int slot[STRESS_SLOTS_MAX];    /* the object each slot holds, or -1 */
+    struct stress_object objects[STRESS_OBJECTS_MAX];
+    size_t count[STRESS_PROCS_MAX];/* published events of each worker */
+    struct stress_event events[];  /* worker i's at i * capacity */
+};
+
+struct stress_shared *stress_shared_new(int nprocs, size_t capacity, char *why, size_t size)
+{
+    if (nprocs < 1 || nprocs > STRESS_PROCS_MAX || capacity < 1) {
+        snprintf(why, size, "bad recording size (%d workers, %zu events each)", nprocs, capacity);
+        return NULL;
+    }
+    size_t bytes = sizeof(struct stress_shared) + (size_t)nprocs * capacity * sizeof(struct stress_event);
+    /* MAP_NORESERVE: pages are only made as workers reach them */
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        snprintf(why, size, "cannot map %zu bytes for the history: %s", bytes, strerror(errno));
+        return NULL;
+    }
+    struct stress_shared *sh = p;
+    sh->nprocs = nprocs;
+    sh->capacity = capacity;
+    sh->map_size = bytes;
+    for (int i = 0; i < STRESS_SLOTS_MAX; i++)
+        sh->slot[i] = -1;
+    return sh;
+}
+
+void stress_shared_free(struct stress_shared *sh)
+{
+    if (sh)
+        munmap(sh, sh->map_size);
+}
+
+int stress_object_add(struct stress_shared *sh, const struct stress_object *o)
+{
+    int i = __atomic_fetch_add(&sh->nobjects, 1, __ATOMIC_ACQ_REL);
+    if (i >= STRESS_OBJECTS_MAX) {
+        __atomic_fetch_sub(&sh->nobjects, 1, __ATOMIC_ACQ_REL);
+        return -1;
+    }
+    sh->objects[i] = *o;
+    return i;
+}
+
+int stress_slot_current(const struct stress_shared *sh, int slot)
+{
+    return __atomic_load_n(&sh->slot[slot], __ATOMIC_ACQUIRE);
+}
+
+void stress_slot_set(struct stress_shared *sh, int slot, int obj)
+{
+    __atomic_store_n(&sh->slot[slot], obj, __ATOMIC_RELEASE);
+}
+
+const struct stress_object *stress_object_at(const struct stress_shared *sh, int obj)
+{
+    return &sh->objects[obj];
+}
+
+int stress_object_count(const struct stress_shared *sh)
+{
+    int n = __atomic_load_n(&sh->nobjects, __ATOMIC_ACQUIRE);
+    return n < STRESS_OBJECTS_MAX ? n : STRESS_OBJECTS_MAX;
+}
+
+void stress_stop(struct stress_shared *sh)
+{
+    __atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+}
+
+int stress_stopped(const struct stress_shared *sh)
+{
+    return __atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE);
+}
+
+uint64_t stress_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+struct stress_event *stress_event_begin(struct stress_shared *sh, int proc)
+{
+    size_t n = sh->count[proc];
+    if (n >= sh->capacity)
+        return NULL;
+    struct stress_event *ev = &sh->events[(size_t)proc * sh->capacity + n];
+    memset(ev, 0, sizeof(*ev));
+    ev->proc = (uint16_t)proc;
+    return ev;
+}
+
+void stress_event_invoke(struct stress_shared *sh, int proc, struct stress_event *ev)
+{
+    ev->t_call = stress_now_ns();
+    __atomic_store_n(&sh->count[proc], sh->count[proc] + 1, __ATOMIC_RELEASE);
+}
+
+void stress_event_respond(struct stress_event *ev)
+{
+    __atomic_store_n(&ev->t_return, stress_now_ns(), __ATOMIC_RELEASE);
+}
+
+void stress_event_count(struct stress_shared *sh, int proc)
+{
+    __atomic_store_n(&sh->count[proc], sh->count[proc] + 1, __ATOMIC_RELEASE);
+}
+
+size_t stress_events_total(const struct stress_shared *sh)
+{
+    size_t total = 0;
+    for (int i = 0; i < sh->nprocs; i++)
+        total += __atomic_load_n(&sh->count[i], __ATOMIC_ACQUIRE);
+    return total;
+}
+
+static int by_call(const void *a, const void *b)
+{
+    const struct stress_event *x = a, *y = b;
+    if (x->t_call != y->t_call)
+        return x->t_call < y->t_call ? -1 : 1;
+    return x->proc < y->proc ? -1 : x->proc > y->proc;
+}
+
+int stress_collect(const struct stress_shared *sh, struct stress_history *h)
+{
+    memset(h, 0, sizeof(*h));
+    size_t total = stress_events_total(sh);
+    h->nobjects = stress_object_count(sh);
+    h->objects = calloc((size_t)h->nobjects + 1, sizeof(*h->objects));
+    h->events = calloc(total + 1, sizeof(*h->events));
+    if (!h->objects || !h->events) {
+        stress_history_free(h);
+        return -1;
+    }
+    memcpy(h->objects, sh->objects, (size_t)h->nobjects * sizeof(*h->objects));
+    for (int i = 0; i < sh->nprocs; i++) {
+        size_t n = __atomic_load_n(&sh->count[i], __ATOMIC_ACQUIRE);
+        memcpy(h->events + h->nevents, &sh->events[(size_t)i * sh->capacity], n * sizeof(struct stress_event));
+        h->nevents += n;
+    }
+    qsort(h->events, h->nevents, sizeof(*h->events), by_call);
+    return 0;
+}
+
+void stress_history_free(struct stress_history *h)
+{
+    free(h->objects);
+    free(h->events);
+    memset(h, 0, sizeof(*h));
+}
+
+const char *stress_op_name(int op)
+{
+    switch (op) {
+    case STRESS_MSGSND: return "msgsnd";
+    case STRESS_MSGRCV: return "msgrcv";
+    case STRESS_SEMOP: return "semop";
+    case STRESS_RMID: return "rmid";
+    default: return "?";
+    }
+}
+
+static void hex(FILE *f, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", p[i]);
+}
+
+void stress_event_json(FILE *f, const struct stress_history *h, const struct stress_event *ev, uint64_t t0)
+{
+    const struct stress_object *o = &h->objects[ev->obj];
+    fprintf(f, "{\"proc\":%u,\"obj\":%u,\"id\":%d,\"op\":\"%s\"", ev->proc, ev->obj, o->id, stress_op_name(ev->op));
+    switch (ev->op) {
+    case STRESS_MSGSND:
+        fprintf(f, ",\"mtype\":%lld,\"size\":%d,\"flags\":%d,\"text\":\"", (long long)ev->type, ev->size, ev->flags);
+        hex(f, ev->text, ev->size > 0 && ev->size <= STRESS_TEXT_MAX ? (size_t)ev->size : 0);
+        fputc('"', f);
+        break;
+    case STRESS_MSGRCV:
+        fprintf(f, ",\"msgtyp\":%lld,\"size\":%d,\"flags\":%d", (long long)ev->type, ev->size, ev->flags);
+        break;
+    case STRESS_SEMOP:
+        fputs(",\"sops\":[", f);
+        for (int i = 0; i < ev->nsops && i < STRESS_SOPS_MAX; i++)
+            fprintf(f, "%s[%u,%d,%d]", i ? "," : "", ev->sops[i].num, ev->sops[i].op, ev->sops[i].flg);
+        fputc(']', f);
+        break;
+    default:
+        break;
+    }
+    fprintf(f, ",\"call\":%llu", (unsigned long long)(ev->t_call - t0));
+    if (!ev->t_return) {
+        fputs(",\"return\":null}", f);
+        return;
+    }
+    fprintf(f, ",\"return\":%llu,\"ret\":%lld", (unsigned long long)(ev->t_return - t0), (long long)ev->ret);
+    if (ev->ret < 0)
+        fprintf(f, ",\"errno\":\"%s\"", errno_name(ev->err));
+    if (ev->op == STRESS_MSGRCV && ev->ret >= 0) {
+        fprintf(f, ",\"rtype\":%lld,\"text\":\"", (long long)ev->rtype);
+        hex(f, ev->text, ev->ret <= STRESS_TEXT_MAX ? (size_t)ev->ret : 0);
+        fputc('"', f);
+    }
+    fputc('}', f);
+}
+
+int stress_history_write(const struct stress_history *h, const char *meta, FILE *f)
+{
+    uint64_t t0 = h->nevents ? h->events[0].t_call : 0;
+    fprintf(f, "{\"kind\":\"run\"%s%s,\"objects\":%d,\"events\":%zu}\n", meta && *meta ? "," : "", meta ? meta : "",
+            h->nobjects, h->nevents);
+    for (int i = 0; i < h->nobjects; i++) {
+        const struct stress_object *o = &h->objects[i];
+        fprintf(f, "{\"kind\":\"object\",\"obj\":%d,\"type\":\"%s\",\"id\":%d,\"slot\":%d", i,
+                o->kind == STRESS_QUEUE ? "queue" : "set", o->id, o->slot);
+        if (o->kind == STRESS_QUEUE) {
+            fprintf(f, ",\"qbytes\":%d}\n", o->qbytes);
+        } else {
+            fputs(",\"values\":[", f);
+            for (int s = 0; s < o->nsems && s < STRESS_SEMS_MAX; s++)
+                fprintf(f, "%s%u", s ? "," : "", o->init[s]);
+            fputs("]}\n", f);
+        }
+    }
+    for (size_t i = 0; i < h->nevents; i++) {
+        stress_event_json(f, h, &h->events[i], t0);
+        fputc('\n', f);
+    }
+    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}

@@ -1,0 +1,129 @@
+/* stress_history.h: the history of a stress run as data, and where it is
+ * recorded: every call's arguments, result and data with its invocation
+ * and response instants on CLOCK_MONOTONIC (one clock for every process),
+ * written by each worker into its own part of a shared mapping (plain
+ * memory: no IPC, no lock, no system call per record), collected once the
+ * workers are gone, and written as JSON Lines.
+ * Must not: perform IPC calls or decide whether a history is correct
+ * (stress_check.h does). */
+#ifndef SVIPC_STRESS_HISTORY_H
+#define SVIPC_STRESS_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define STRESS_TEXT_MAX    32      /* a message's text, at most */
+#define STRESS_SOPS_MAX    4       /* sembufs of one semop */
+#define STRESS_SEMS_MAX    8       /* semaphores of one set */
+#define STRESS_OBJECTS_MAX 256     /* objects of a run, re-created ones included */
+#define STRESS_SLOTS_MAX   16      /* objects alive at once */
+#define STRESS_PROCS_MAX   512
+
+enum stress_op {
+    STRESS_MSGSND = 1,
+    STRESS_MSGRCV,
+    STRESS_SEMOP,
+    STRESS_RMID,                   /* msgctl or semctl IPC_RMID */
+};
+
+enum stress_kind { STRESS_QUEUE = 1, STRESS_SET };
+
+/* An object as it was when the workers could first use it. */
+struct stress_object {
+    int32_t kind;                  /* enum stress_kind */
+    int32_t id;                    /* as the implementation numbered it */
+    int32_t slot;                  /* the slot it lives in (re-creation replaces it) */
+    int32_t qbytes;                /* queue: msg_qbytes */
+    int32_t nsems;                 /* set: its semaphores and their values */
+    uint16_t init[STRESS_SEMS_MAX];
+};
+
+struct stress_sop {
+    uint16_t num;
+    int16_t op;
+    int16_t flg;
+};
+
+/* One call.  t_return 0: it never returned (the process was killed inside
+ * it, or before it could write its response): a pending operation. */
+struct stress_event {
+    uint64_t t_call, t_return;     /* CLOCK_MONOTONIC, nanoseconds */
+    uint16_t proc;                 /* worker index */
+    uint16_t op;                   /* enum stress_op */
+    uint16_t obj;                  /* index into the object table */
+    uint16_t nsops;
+    int32_t flags;                 /* msgflg (sem: each sop's own) */
+    int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's */
+    int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp */
+    int64_t ret;                   /* the call's value, or -1 */
+    int32_t err;                   /* errno when ret is -1 */
+    int32_t pad;
+    int64_t rtype;                 /* msgrcv: the mtype received */
+    struct stress_sop sops[STRESS_SOPS_MAX];
+    uint8_t text[STRESS_TEXT_MAX]; /* msgsnd: sent; msgrcv: received (ret bytes) */
+};
+
+/* A history as the checker reads it. */
+struct stress_history {
+    int nobjects;
+    struct stress_object *objects;
+    size_t nevents;
+    struct stress_event *events;
+};
+
+/* The shared recording space of a run: a header (the object table, the
+ * slots' current objects, the stop flag, each worker's count) and each
+ * worker's array of events.  Mapped before the workers are forked. */
+struct stress_shared;
+
+/* A mapping for NPROCS workers of CAPACITY events each; NULL with WHY. */
+struct stress_shared *stress_shared_new(int nprocs, size_t capacity, char *why, size_t size);
+void stress_shared_free(struct stress_shared *sh);
+
+/* The object table: add one (its index, or -1 when full); the object a
+ * slot holds now (-1: none yet); make a slot hold OBJ. */
+int stress_object_add(struct stress_shared *sh, const struct stress_object *o);
+int stress_slot_current(const struct stress_shared *sh, int slot);
+void stress_slot_set(struct stress_shared *sh, int slot, int obj);
+const struct stress_object *stress_object_at(const struct stress_shared *sh, int obj);
+int stress_object_count(const struct stress_shared *sh);
+
+/* The run's stop flag (set by the session, read by workers). */
+void stress_stop(struct stress_shared *sh);
+int stress_stopped(const struct stress_shared *sh);
+
+/* Recording, by worker PROC.  stress_event_begin: the next free event
+ * (zeroed) or NULL when the worker's array is full; the caller fills the
+ * arguments, then stress_event_invoke stamps the invocation and publishes
+ * the event, and stress_event_respond stamps the response after the
+ * caller filled the result.  */
+struct stress_event *stress_event_begin(struct stress_shared *sh, int proc);
+void stress_event_invoke(struct stress_shared *sh, int proc, struct stress_event *ev);
+void stress_event_respond(struct stress_event *ev);
+/* A run without a history: count one operation of PROC (no event). */
+void stress_event_count(struct stress_shared *sh, int proc);
+/* Events recorded by every worker so far (published ones). */
+size_t stress_events_total(const struct stress_shared *sh);
+
+/* Copy the recorded history (after the workers are gone) into H, events
+ * ordered by invocation: 0, or -1 (out of memory). */
+int stress_collect(const struct stress_shared *sh, struct stress_history *h);
+void stress_history_free(struct stress_history *h);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t stress_now_ns(void);
+
+/* Names of an operation and an errno for output ("msgsnd", "ENOMSG"). */
+const char *stress_op_name(int op);
+
+/* One event as a JSON object (no newline), relative to T0. */
+void stress_event_json(FILE *f, const struct stress_history *h, const struct stress_event *ev, uint64_t t0);
+
+/* The history as JSON Lines: a "run" line with META (a JSON object's
+ * members, without braces), one line per object, one per event.  0, or -1
+ * with errno when a write failed. */
+int stress_history_write(const struct stress_history *h, const char *meta, FILE *f);
+
+#endif

@@ -1,0 +1,43 @@
+/* stress_workload.h: what the workers of a stress run do: the objects
+ * they share (created before they start, re-created after a removal), and
+ * each worker's loop of random operations drawn from the run's seed, each
+ * one recorded (stress_history.h) around the call it makes through an
+ * implementation's call table (calls.h).
+ * Must not: decide whether results are right, or start processes (the
+ * run, stress.c, does). */
+#ifndef SVIPC_STRESS_WORKLOAD_H
+#define SVIPC_STRESS_WORKLOAD_H
+
+#include "calls.h"
+#include "stress_history.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum stress_mix { STRESS_MIX_MSG = 1, STRESS_MIX_SEM = 2, STRESS_MIX_ALL = 3 };
+
+struct stress_config {
+    int nprocs;
+    uint64_t seed;
+    long ops_per_proc;             /* 0: until the run is stopped */
+    int mix;                       /* enum stress_mix: which objects the workers use */
+    int nqueues, nsets;            /* objects alive at once */
+    int nsems;                     /* semaphores of a set (<= STRESS_SEMS_MAX) */
+    int qbytes;                    /* a queue's msg_qbytes: small, so senders block */
+    long interrupt_us;             /* each worker's interval timer (SIGALRM, no
+                                    * SA_RESTART): blocked calls end with EINTR; 0 none */
+    int rmid_per_10k;              /* IPC_RMID and re-creation, per 10,000 operations */
+    int record;                    /* 0: no history (the bare operations, to measure it) */
+};
+
+/* Create the run's first objects (NQUEUES queues, NSETS sets) through
+ * CALLS and put them in their slots: 0, or -1 with WHY. */
+int stress_setup_objects(const struct ipc_calls *calls, const struct stress_config *cfg,
+                         struct stress_shared *sh, char *why, size_t size);
+
+/* Worker PROC's loop: random operations until its quota, the run's stop
+ * flag or its full history array. */
+void stress_worker(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
+                   int proc);
+
+#endif

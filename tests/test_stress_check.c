@@ -1,0 +1,279 @@
+/* test_stress_check.c: the stress checker on hand-made histories whose
+ * answer is known (linearizable ones, ones that are not: a message
+ * received twice, a message received before it was sent, a semop applied
+ * in part, an EINTR where nothing could wait, an EIDRM without a removal;
+ * pending calls; a bound that leaves a history undecided), and `svipc
+ * stress` killed with SIGKILL in the middle of a run: nothing of it
+ * survives (no process, no object in the host's namespace, no arena file).
+ * Must not: decide by timing (instants in the histories are made up). */
+#define _GNU_SOURCE
+#include "stress_check.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct stress_object queue = { .kind = STRESS_QUEUE, .id = 0, .qbytes = 256 };
+static struct stress_object set2 = { .kind = STRESS_SET, .id = 0, .nsems = 2, .init = { 1, 0 } };
+
+static struct stress_event snd(int proc, uint64_t call, uint64_t ret_at, long type, const char *text, int flags,
+                               long ret, int err)
+{
+    struct stress_event e = { .t_call = call, .t_return = ret_at, .proc = (uint16_t)proc, .op = STRESS_MSGSND,
+                              .type = type, .size = (int32_t)strlen(text), .flags = flags, .ret = ret, .err = err };
+    memcpy(e.text, text, strlen(text));
+    return e;
+}
+
+static struct stress_event rcv(int proc, uint64_t call, uint64_t ret_at, long msgtyp, int flags, long rtype,
+                               const char *text, long ret, int err)
+{
+    struct stress_event e = { .t_call = call, .t_return = ret_at, .proc = (uint16_t)proc, .op = STRESS_MSGRCV,
+                              .type = msgtyp, .size = STRESS_TEXT_MAX, .flags = flags, .rtype = rtype,
+                              .ret = ret, .err = err };
+    if (text)
+        memcpy(e.text, text, strlen(text));
+    return e;
+}
+
+static struct stress_event semop2(int proc, uint64_t call, uint64_t ret_at, int op0, int op1, int flg, long ret,
+                                  int err)
+{
+    return (struct stress_event){ .t_call = call, .t_return = ret_at, .proc = (uint16_t)proc, .op = STRESS_SEMOP,
+                                  .nsops = 2, .sops = { { 0, (int16_t)op0, (int16_t)flg }, { 1, (int16_t)op1, (int16_t)flg } },
+                                  .ret = ret, .err = err };
+}
+
+static struct stress_event semop1(int proc, uint64_t call, uint64_t ret_at, int num, int op, int flg, long ret,
+                                  int err)
+{
+    return (struct stress_event){ .t_call = call, .t_return = ret_at, .proc = (uint16_t)proc, .op = STRESS_SEMOP,
+                                  .nsops = 1, .sops = { { (uint16_t)num, (int16_t)op, (int16_t)flg } },
+                                  .ret = ret, .err = err };
+}
+
+static enum stress_verdict check(struct stress_object *o, struct stress_event *ev, size_t n, unsigned long steps)
+{
+    struct stress_history h = { .nobjects = 1, .objects = o, .nevents = n, .events = ev };
+    struct stress_check_limits lim = { .max_steps = steps, .max_bytes = 64UL << 20 };
+    struct stress_check_result r;
+    cr_assert_eq(stress_check(&h, &lim, &r), 0);
+    enum stress_verdict v = stress_check_verdict(&r);
+    stress_check_result_free(&r);
+    return v;
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+Test(stress_check, concurrent_send_and_receive_is_linearizable)
+{
+    /* B's receive overlaps A's send and gets its message; C's IPC_NOWAIT
+     * receive, concurrent with both, found the queue empty; the type 2
+     * message sent later is taken by a negative msgtyp receive */
+    struct stress_event ev[] = {
+        snd(0, 10, 40, 1, "hello", 0, 0, 0),
+        rcv(1, 5, 50, 0, 0, 1, "hello", 5, 0),
+        rcv(2, 12, 30, 0, IPC_NOWAIT, 0, NULL, -1, ENOMSG),
+        snd(0, 60, 70, 2, "two", 0, 0, 0),
+        rcv(1, 80, 90, -3, 0, 2, "two", 3, 0),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+}
+
+Test(stress_check, a_message_received_twice_is_a_violation)
+{
+    struct stress_event ev[] = {
+        snd(0, 10, 20, 1, "once", 0, 0, 0),
+        rcv(1, 30, 40, 0, 0, 1, "once", 4, 0),
+        rcv(2, 50, 60, 0, 0, 1, "once", 4, 0),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, a_message_received_before_it_was_sent_is_a_violation)
+{
+    struct stress_event ev[] = {
+        rcv(1, 10, 20, 0, 0, 1, "early", 5, 0),
+        snd(0, 30, 40, 1, "early", 0, 0, 0),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, messages_reordered_within_a_type_are_a_violation)
+{
+    struct stress_event ev[] = {
+        snd(0, 10, 20, 1, "first", 0, 0, 0),
+        snd(0, 30, 40, 1, "second", 0, 0, 0),
+        rcv(1, 50, 60, 1, 0, 1, "second", 6, 0),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+    ev[2] = rcv(1, 50, 60, 1, 0, 1, "first", 5, 0);
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+}
+
+Test(stress_check, a_pending_send_may_have_taken_effect_or_not)
+{
+    /* the sender was killed inside msgsnd: its message may be there */
+    struct stress_event ev[] = {
+        snd(0, 10, 0, 1, "maybe", 0, 0, 0),
+        rcv(1, 20, 30, 0, 0, 1, "maybe", 5, 0),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[1] = rcv(1, 20, 30, 0, IPC_NOWAIT, 0, NULL, -1, ENOMSG);
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    /* but not a message it never sent */
+    ev[1] = rcv(1, 20, 30, 0, 0, 1, "other", 5, 0);
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, eintr_only_where_the_call_would_wait)
+{
+    struct stress_event ev[] = {
+        rcv(1, 10, 20, 0, 0, 0, NULL, -1, EINTR),          /* empty queue: it waited */
+        snd(0, 30, 40, 1, "there", 0, 0, 0),
+        rcv(1, 50, 60, 0, 0, 0, NULL, -1, EINTR),          /* a message all along */
+    };
+    cr_assert_eq(check(&queue, ev, 2, 100000), STRESS_LINEARIZABLE);
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, eidrm_only_after_a_removal)
+{
+    struct stress_event rmid = { .t_call = 20, .t_return = 30, .proc = 2, .op = STRESS_RMID, .ret = 0 };
+    struct stress_event ev[] = {
+        rcv(1, 10, 40, 0, 0, 0, NULL, -1, EIDRM),
+        rmid,
+        snd(0, 50, 60, 1, "late", 0, -1, EINVAL),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[1].err = EINVAL, ev[1].ret = -1;                     /* no removal after all */
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, a_semop_is_all_or_nothing)
+{
+    /* values 1 0: taking one of each cannot succeed; adding to the second
+     * first makes it possible */
+    struct stress_event ev[] = {
+        semop2(0, 10, 20, -1, -1, IPC_NOWAIT, 0, 0),
+    };
+    cr_assert_eq(check(&set2, ev, N(ev), 100000), STRESS_VIOLATION);
+    struct stress_event ok[] = {
+        semop1(1, 5, 30, 1, 1, 0, 0, 0),
+        semop2(0, 10, 20, -1, -1, IPC_NOWAIT, 0, 0),
+    };
+    cr_assert_eq(check(&set2, ok, N(ok), 100000), STRESS_LINEARIZABLE);
+    struct stress_event partial[] = {
+        semop2(0, 10, 20, -1, -1, IPC_NOWAIT, -1, EAGAIN),  /* nothing taken ... */
+        semop1(1, 30, 40, 0, -1, IPC_NOWAIT, -1, EAGAIN),   /* ... so the first is still 1 */
+    };
+    cr_assert_eq(check(&set2, partial, N(partial), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, a_search_cut_short_is_undecided_never_a_pass)
+{
+    struct stress_event ev[16];
+    for (int i = 0; i < 8; i++) {
+        char text[8];
+        snprintf(text, sizeof(text), "m%d", i);
+        ev[2 * i] = snd(i, 10, 100, 1, text, 0, 0, 0);     /* all concurrent */
+        ev[2 * i + 1] = rcv(8 + i, 10, 100, 0, 0, 1, text, 2, 0);
+    }
+    cr_assert_eq(check(&queue, ev, N(ev), 5), STRESS_UNDECIDED);
+    cr_assert_eq(check(&queue, ev, N(ev), 10000000), STRESS_LINEARIZABLE);
+}
+
+/* ---------- svipc stress killed ---------- */
+
+/* The children of PID, from /proc/PID/task/PID/children. */
+static int children_of(pid_t pid, pid_t *out, int max)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    if (!f)
+        return 0;
+    long v;
+    while (n < max && fscanf(f, "%ld", &v) == 1)
+        out[n++] = (pid_t)v;
+    fclose(f);
+    return n;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void killed_run_leaves_nothing(const char *backend)
+{
+    if (geteuid() != 0)
+        cr_skip_test("svipc stress needs root (a PID namespace)");
+    const char *svipc = getenv("SVIPC") ? getenv("SVIPC") : "./build/svipc";
+    struct msginfo mi;
+    struct seminfo si;
+    int host_queues = msgctl(0, MSG_INFO, (struct msqid_ds *)&mi);
+    int host_sets = semctl(0, 0, SEM_INFO, &si);
+    /* the runtime's default arena: a run must use its own in a memfd (other
+     * programs on this machine may add files to /dev/shm meanwhile) */
+    char arena[64];
+    snprintf(arena, sizeof(arena), "/dev/shm/svipc-ref-%d", (int)geteuid());
+    int arena_before = access(arena, F_OK) == 0;
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execl(svipc, svipc, "stress", "--backend", backend, "-n", "4", "--seconds", "60", "--seed", "7", (char *)NULL);
+        _exit(127);
+    }
+    /* the session (svipc's child) and its four workers and setup exist */
+    pid_t session[4], workers[64];
+    int nworkers = 0;
+    double deadline = now_s() + 10;
+    while (now_s() < deadline) {
+        if (children_of(pid, session, 4) == 1 && (nworkers = children_of(session[0], workers, 64)) >= 4)
+            break;
+        usleep(2000);                  /* polling for a fact, within a deadline */
+    }
+    cr_assert_geq(nworkers, 4, "the workers did not start");
+    kill(pid, SIGKILL);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    deadline = now_s() + 10;
+    int alive = 1;
+    while (alive && now_s() < deadline) {
+        alive = kill(session[0], 0) == 0;
+        for (int i = 0; i < nworkers; i++)
+            alive |= kill(workers[i], 0) == 0;
+        if (alive)
+            usleep(2000);
+    }
+    cr_assert(!alive, "processes of the killed run survived");
+    cr_assert_eq(msgctl(0, MSG_INFO, (struct msqid_ds *)&mi), host_queues, "the host's queues changed");
+    cr_assert_eq(semctl(0, 0, SEM_INFO, &si), host_sets, "the host's semaphore sets changed");
+    cr_assert_eq(access(arena, F_OK) == 0, arena_before, "%s appeared", arena);
+}
+
+Test(stress_run, sigkill_of_svipc_leaves_nothing_kernel, .timeout = 60)
+{
+    killed_run_leaves_nothing("kernel");
+}
+
+Test(stress_run, sigkill_of_svipc_leaves_nothing_ref, .timeout = 60)
+{
+    killed_run_leaves_nothing("ref");
+}
