@@ -41,7 +41,7 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
         bench-smoke bench-parity \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
-        install uninstall lint-ci FORCE
+        mutants mutants-sample install uninstall lint-ci FORCE
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -147,18 +147,22 @@ $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -o $@ $< $(HARNESS_OBJ) $(IMPL_OBJ) -ljansson -lcriterion -ldl
 
+# The last mutation run (make mutants), when there is one, in the report.
+REPORT_MUTANTS = $(if $(wildcard $(BUILD)/mutants/results.jsonl),--mutants $(BUILD)/mutants/results.jsonl)
+
 # The main job: every suite on every backend (the kernel, the sequential
 # model, the multi-process reference runtime), each trace compared with the
 # kernel's, then the report; the exit status is svipc's.
 run: $(BUILD)/svipc
 	@status=0; ./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --json $(RESULTS) || status=$$?; \
 	./$(BUILD)/svipc coverage --results $(RESULTS) | tail -1 || status=1; \
-	$(PYTHON) reports/report.py --out $(BUILD)/report $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
 	  | sed 's|^|report: |' || status=2; exit $$status
 
-# The HTML report, JUnit XML and Markdown summary of the last `make run`.
+# The HTML report, JUnit XML and Markdown summary of the last `make run`
+# (with the last `make mutants` when there is one).
 report: $(DEPS_STAMP)
-	$(PYTHON) reports/report.py --out $(BUILD)/report $(RESULTS) $(wildcard $(BUILD)/bench.jsonl)
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl)
 
 # The CI gate: the last run against the target's baseline of known failures
 # and the reference runtime's known divergences.
@@ -209,8 +213,8 @@ golden: $(BUILD)/svipc
 # named), the parser, trace, outcome, coverage and model tests and the
 # model catalog built with ASan and UBSan (zero reports), every fuzz target
 # for FUZZ_SECONDS from its kept corpus, and a seeded sample of the
-# mutation experiment.
-check: unit pytest suites-check stress-sample bench-smoke targets-smoke sanitize fuzz mutate-sample
+# mutation experiment, and a seeded sample of the catalog's mutation score.
+check: unit pytest suites-check stress-sample bench-smoke targets-smoke sanitize fuzz mutate-sample mutants-sample
 
 # svipc stress: random concurrent operations on kernel and ref, each history
 # checked for linearizability against the model.  The sample is seeded and
@@ -480,3 +484,28 @@ mutate: $(SAN)/svipc
 # A seeded sample of it, for make check.
 mutate-sample: $(SAN)/svipc
 	$(SAN_ENV) $(PYTHON) tests/fuzz/mutate_catalog.py --svipc ./$(SAN)/svipc --per-file 120 --sample 300
+
+# ---------- the catalog's mutation score (ci/mutants/README.md) ----------
+# Not the mutation experiment above (make mutate: scenario FILES mutated to
+# harden the parser): here faults are planted in impl/'s MODEL, one exact
+# edit each, and the catalog run on the mutated model against the golden
+# Linux traces must notice (a survivor is run once more built with ASan and
+# UBSan).  make mutants: every mutant, the score per file
+# and operator class, every survivor (build/mutants/results.jsonl), and the
+# known-killed list ci/mutants/killed.txt rewritten; it fails below
+# MUTANTS_MIN_SCORE or on a stale line of suites/mutants-equivalent.txt.
+# make mutants-sample: MUTANTS_SAMPLE known-killed mutants, seeded; fails if
+# one survives.  Two mutants at a time (the machine's two cores).
+# MUTANTS_FLAGS: more options, e.g. --files msg,sem or --only 'msg.c:*'.
+MUTANTS_MIN_SCORE ?= 98
+MUTANTS_SAMPLE    ?= 30
+MUTANTS_FLAGS     ?=
+MUTANTS := $(PYTHON) ci/mutants/mutants.py --jobs 2 --svipc $(BUILD)/svipc --cc "$(CC)" --cflags "$(CFLAGS)" \
+           --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)" $(MUTANTS_FLAGS)
+
+mutants: $(BUILD)/svipc $(SAN)/svipc
+	$(MUTANTS) --write-killed --min-score $(MUTANTS_MIN_SCORE) --san-cc $(CLANG) \
+	  --san-objects "$(SAN)/harness/svipc.o $(SAN_OBJ)" --san-cflags "$(SAN_CFLAGS)" --san-ldflags "$(SAN_FLAGS)"
+
+mutants-sample: $(BUILD)/svipc
+	$(MUTANTS) --sample $(MUTANTS_SAMPLE) --seed 1

@@ -4,7 +4,8 @@ PNG data, no network needed to read it.
 Sections: summary per run and backend; a matrix of areas and themes against
 runs and backends; divergences with both traces side by side and the
 differing entries marked; failures with the command that reruns each; timing
-per area; benchmarks when given.  Must not: read result files or print.
+per area; benchmarks when given; the catalog's mutation score when given
+(ci/mutants/mutants.py).  Must not: read result files or print.
 """
 
 import base64
@@ -229,12 +230,83 @@ def _benchmarks(benches):
             "<th>ratio</th></tr>" + rows + f"</table><img alt='throughput' src='{_png(fig)}'>")
 
 
+MUTANT_COLOURS = {"killed": "#2e7d32", "survived": "#c62828", "equivalent": "#9e9e9e"}
+
+
+def _percent(score):
+    return "-" if score is None else f"{score:.1f}%"
+
+
+def _mutation_table(title, rows):
+    head = (f"<tr><th>{title}</th><th>mutants</th><th>not compiling</th><th>equivalent</th><th>killed</th>"
+            "<th>survived</th><th>score</th></tr>")
+    body = "".join(
+        f"<tr><td>{html.escape(name)}</td>" +
+        "".join(f"<td class='num'>{row[k]}</td>" for k in ("mutants", "uncompilable", "equivalent", "killed")) +
+        f"<td class='num {'fail' if row['survived'] else 'pass'}'>{row['survived']}</td>"
+        f"<td class='num'>{_percent(row['score'])}</td></tr>"
+        for name, row in rows.items())
+    return "<table>" + head + body + "</table>"
+
+
+def _mutation_plot(rows):
+    names = list(rows)
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(names) + 1))
+    left = [0] * len(names)
+    for status, colour in MUTANT_COLOURS.items():
+        widths = [rows[n][status] for n in names]
+        ax.barh(names, widths, left=left, color=colour, label=status)
+        left = [a + b for a, b in zip(left, widths)]
+    ax.invert_yaxis()
+    ax.set_xlabel("mutants")
+    ax.set_title("Mutants per operator class")
+    ax.legend(fontsize="small")
+    return _png(fig)
+
+
+def _mutant_rows(mutants, extra):
+    return "".join(
+        f"<tr><td><code>{html.escape(m['id'])}</code></td><td>{html.escape(m['file'])}:{m['line']}</td>"
+        f"<td><pre>{html.escape(m['before'])}</pre></td><td><pre>{html.escape(m['after']) or '(removed)'}</pre></td>"
+        f"<td>{html.escape(extra(m))}</td></tr>" for m in mutants)
+
+
+def _mutation(mutation):
+    """The mutation score of the catalog: planted faults in the model, and
+    whether the catalog on the model against the golden traces noticed."""
+    if mutation is None:
+        return "<p class='muted'>No mutation run was given (make mutants writes build/mutants/results.jsonl).</p>"
+    if mutation.summary is None:
+        return f"<p class='fail'><strong>{html.escape(mutation.incomplete)}</strong></p>"
+    s = mutation.summary
+    score = "-" if s["score"] is None else f"{s['score']:.2f}%"
+    scored = s["mutants"] - s["uncompilable"] - s["equivalent"]
+    survivors = mutation.with_status("survived")
+    equivalent = mutation.with_status("equivalent")
+    head = "<tr><th>id</th><th>where</th><th>model</th><th>mutant</th><th>{}</th></tr>"
+    sanitized = sum(1 for m in mutation.with_status("killed") if m.get("where") == "sanitized")
+    part = (f" <strong class='fail'>Only {s['mutants']} of the {s['generated']} mutants have a record: "
+            "the score is of those.</strong>" if s.get("every_mutant") is False else "")
+    return (f"<p><strong>{score}</strong> of the mutants that are not equivalent were killed: {s['killed']} of "
+            f"{scored} ({s['mutants']} mutants of the model, {s['equivalent']} equivalent, "
+            f"{s['uncompilable']} not compiling{', a sample' if s.get('sample') else ''}; {s['seconds']:.0f} s); "
+            f"{sanitized} of the kills only by ASan or UBSan.{part}</p>" + _mutation_table("file", s["by_file"]) + _mutation_table("operator class", s["by_op"]) +
+            f"<img alt='mutants per operator class' src='{_mutation_plot(s['by_op'])}'>" +
+            f"<h3>Survivors ({len(survivors)})</h3>" +
+            ("<table>" + head.format("why") + _mutant_rows(survivors, lambda m: "no scenario tells it apart") +
+             "</table>" if survivors else "<p>None.</p>") +
+            f"<details><summary>Equivalent mutants ({len(equivalent)}), each with why</summary><table>" +
+            head.format("why it is equivalent") + _mutant_rows(equivalent, lambda m: m.get("why", "")) +
+            "</table></details>")
+
+
 def _incomplete(incomplete):
     return "".join(f"<p class='fail'><strong>{html.escape(why)}</strong></p>" for why in incomplete)
 
 
-def build(results, benches, inputs, incomplete=()):
-    """INCOMPLETE: why each incomplete run is ("incomplete run: ..."), shown first."""
+def build(results, benches, inputs, incomplete=(), mutation=None):
+    """INCOMPLETE: why each incomplete run is ("incomplete run: ..."), shown first;
+    MUTATION: a mutation run (mutation.load), or None."""
     divs = divergences(results)
     generated = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     plot = _results_plot(results) if results else None
@@ -257,5 +329,7 @@ def build(results, benches, inputs, incomplete=()):
 {_timing(results)}
 <h2>Benchmarks</h2>
 {_benchmarks(benches)}
+<h2>Mutation score</h2>
+{_mutation(mutation)}
 </body></html>
 """

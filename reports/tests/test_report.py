@@ -12,6 +12,7 @@ from conftest import entry, result, write_results
 import html_report
 import junit
 import markdown
+import mutation
 import report
 from results import ResultsError, divergences, load, load_all
 
@@ -144,3 +145,48 @@ def test_a_record_after_the_end_of_the_run_is_refused(tmp_path):
     with pytest.raises(ResultsError) as e:
         load(path)
     assert str(e.value).startswith(f"{path}:3: a record after the end of the run")
+
+
+def mutation_run(tmp_path, end=True):
+    def mutant(i, op, status, **extra):
+        m = {"kind": "mutant", "id": f"msg.c:send_loop:{op}:{i}", "file": "impl/msg.c", "function": "send_loop",
+             "op": op, "line": 250 + i, "before": "if (!q)\n    return -EINVAL;", "after": "", "status": status}
+        m.update(extra)
+        return m
+    mutants = [mutant(0, "check-del", "killed", by="msgsnd-bad-id"), mutant(1, "rel", "survived"),
+               mutant(2, "rel", "equivalent", why="ids are never negative here"), mutant(3, "stmt-del", "uncompilable")]
+    row = lambda k, s, e, u: {"mutants": k + s + e + u, "uncompilable": u, "equivalent": e, "killed": k,
+                              "survived": s, "score": round(100.0 * k / (k + s), 2) if k + s else None}
+    summary = {"kind": "mutants", "complete": True, "mutants": 4, "score": 50.0, "seconds": 12.5, "killed": 1,
+               "survived": 1, "equivalent": 1, "uncompilable": 1, "by_file": {"impl/msg.c": row(1, 1, 1, 1)},
+               "by_op": {"rel": row(0, 1, 1, 0), "check-del": row(1, 0, 0, 0), "stmt-del": row(0, 0, 0, 1)}}
+    path = tmp_path / "mutants.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in mutants + ([summary] if end else [])))
+    return str(path)
+
+
+def test_the_mutation_section_shows_score_survivors_and_why_equivalent(tmp_path):
+    page = html_report.build([], [], [], mutation=mutation.load(mutation_run(tmp_path)))
+    section = page[page.index("<h2>Mutation score</h2>"):]
+    assert "<strong>50.00%</strong>" in section and "1 of 2 (4 mutants of the model, 1 equivalent" in section
+    assert "<td>impl/msg.c</td>" in section and "<td>check-del</td>" in section
+    assert "<h3>Survivors (1)</h3>" in section and "msg.c:send_loop:rel:1" in section
+    assert "ids are never negative here" in section
+    assert "data:image/png;base64," in section
+    incomplete = html_report.build([], [], [], mutation=mutation.load(mutation_run(tmp_path, end=False)))
+    assert "incomplete mutation run" in incomplete
+
+
+def test_a_malformed_mutation_run_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"kind": "mutant", "id": "x", "file": "impl/msg.c", "op": "rel", "status": "maybe", '
+                    '"before": "", "after": "", "line": 3}\n')
+    with pytest.raises(ResultsError) as e:
+        mutation.load(str(path))
+    assert str(e.value).startswith(f"{path}:1: unknown status")
+
+
+def test_cli_takes_a_mutation_run(tmp_path):
+    out = tmp_path / "out"
+    assert report.main(["--out", str(out), "--mutants", mutation_run(tmp_path), sample(tmp_path)]) == 0
+    assert "msg.c:send_loop:rel:1" in (out / "report.html").read_text()

@@ -1,0 +1,127 @@
+"""The mutation tool's C reading and operators on small functions: each class
+finds its sites and makes exact edits, ids survive unrelated edits, the
+catalog's blocks and the equivalent file are read as documented."""
+
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "mutants"))
+
+import catalog  # noqa: E402
+import mutants  # noqa: E402
+from csource import CSyntaxError, parse  # noqa: E402
+from operators import mutants_of  # noqa: E402
+
+SOURCE = """#include <errno.h>
+struct q { int n; int stime; struct q *next; };
+
+static long send(struct q *q, int flags, int size, long now)
+{
+    if (!q)
+        return -EINVAL;
+    if (size > 8192)
+        return -E2BIG;
+    if (flags & 04000)
+        return -EAGAIN;
+    q->stime = now;
+    q->n++;
+    for (struct q *p = q; p; p = p->next)
+        p->n += 1;
+    for (int i = 0; i < size; i++)
+        q->n--;
+    return 0;
+}
+
+static void free_all(struct q *q)
+{
+    q->n = 0;
+}
+"""
+
+
+def by_id(text=SOURCE):
+    return {m.id: m for m in mutants_of(text, "impl/x.c")}
+
+
+def test_functions_and_statements_are_read():
+    src = parse(SOURCE, "impl/x.c")
+    assert [f.name for f in src.functions] == ["send", "free_all"]
+    kinds = [s.kind for s in src.functions[0].body.children]
+    assert kinds == ["if", "if", "if", "expr", "expr", "for", "for", "return"]
+
+
+def test_every_class_edits_exactly():
+    ms = by_id()
+    apply = lambda i: ms[i].apply(SOURCE)
+    assert "if (size >= 8192)" in apply("x.c:send:rel:0")
+    assert "if (size > 8193)" in apply("x.c:send:bound:0")
+    assert "return -EAGAIN;\n    if (flags" not in apply("x.c:send:errno:0") and \
+        "return -E2BIG;\n    if (size" in apply("x.c:send:errno:0")             # EINVAL -> its neighbour E2BIG
+    assert "return -EINVAL;" in apply("x.c:send:errno:2")                         # EAGAIN -> EINVAL, cyclically
+    assert "if (!q)" not in apply("x.c:send:check-del:0")
+    swapped = apply("x.c:send:check-order:1")                                     # E2BIG's check after EAGAIN's
+    assert swapped.index("EAGAIN") < swapped.index("E2BIG")
+    assert "q->stime = now;" not in apply("x.c:send:stmt-del:0")
+    assert "if (!(flags & 04000))" in apply("x.c:send:flag:0")
+    assert "p = q->next" not in apply("x.c:send:loop-first:0") and "continue;" in apply("x.c:send:loop-first:0")
+    assert "int i = 1;" in apply("x.c:send:loop-first:1")
+    assert "p && p->next;" in apply("x.c:send:loop-last:0")
+    assert "i < size - 1;" in apply("x.c:send:loop-last:1")
+
+
+def test_a_null_check_is_not_moved_after_what_it_guards():
+    moved = lambda ms: [m for m in ms.values() if m.op == "check-order" and "!q" in m.before]
+    assert len(moved(by_id())) == 1                      # the size check does not read q
+    assert moved(by_id(SOURCE.replace("if (size > 8192)", "if (q->n > size)"))) == []
+
+
+def test_ids_survive_an_unrelated_edit_and_teardown_is_left_alone():
+    before = by_id()
+    after = by_id(SOURCE.replace("static void free_all", "static int other(int a)\n{\n    return a < 3;\n}\n\n"
+                                                         "static void free_all"))
+    assert set(before) <= set(after)
+    assert all(before[i].before == after[i].before and before[i].after == after[i].after for i in before)
+    teardown = by_id(SOURCE.replace("free_all", "model_msg_free_all"))
+    assert [i for i in before if ":free_all:" in i] and not [i for i in teardown if "free_all" in i]
+
+
+def test_what_cannot_be_read_is_said_with_file_and_line():
+    with pytest.raises(CSyntaxError) as e:
+        parse("int f(void)\n{\n    if (x\n}\n", "impl/bad.c")
+    assert str(e.value).startswith("impl/bad.c:")
+
+
+def test_blocks_are_scenarios_with_their_place(tmp_path):
+    (tmp_path / "a.svipc").write_text("# c\nscenario one\n  procs A\nend\n\nscenario two-{n}\n  for n in 1 2\nend\n")
+    blocks = catalog.blocks_of(str(tmp_path))
+    assert [(b.name, b.line) for b in blocks] == [("one", 2), ("two-{n}", 6)]
+    assert blocks[1].text == "scenario two-{n}\n  for n in 1 2\nend\n"
+
+
+def test_the_equivalent_file_needs_a_reason_for_each(tmp_path):
+    good = tmp_path / "eq.txt"
+    good.write_text("# why\nx.c:send:rel:0  size never reaches 8192 here\n")
+    assert mutants.read_equivalent(str(good)) == {"x.c:send:rel:0": "size never reaches 8192 here"}
+    bad = tmp_path / "bad.txt"
+    bad.write_text("x.c:send:rel:0\n")
+    with pytest.raises(mutants.Failure) as e:
+        mutants.read_equivalent(str(bad))
+    assert str(e.value).startswith(f"{bad}:1: ")
+
+
+def test_the_known_killed_list_names_each_killer_by_file_and_scenario(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "a.svipc").write_text("scenario one-{n}\n  for n in 1 2\nend\n")
+    block = catalog.blocks_of(str(tmp_path / "s"))[0]
+    assert catalog.block_key(block, str(tmp_path)) == "s/a.svipc:one-{n}"
+    killed = tmp_path / "killed.txt"
+    killed.write_text("# header\nx.c:send:rel:0 0123456789ab s/a.svipc:one-{n}\nx.c:send:eq:0 ba9876543210 -\n")
+    assert mutants.read_killed(str(killed)) == {"x.c:send:rel:0": ("0123456789ab", "s/a.svipc:one-{n}"),
+                                                "x.c:send:eq:0": ("ba9876543210", None)}
+    killed.write_text("x.c:send:rel:0\n")
+    with pytest.raises(mutants.Failure) as e:
+        mutants.read_killed(str(killed))
+    assert str(e.value).startswith(f"{killed}:1: ")
