@@ -39,6 +39,7 @@ static void fresh_arena(void)
     setenv("SVIPC_REF_LOG_BYTES", "65536", 1);          /* checkpoints within the tests' sequences */
     char why[256];
     cr_assert_eq(ref_attach(arena_path, why, sizeof(why)), 0, "%s", why);
+    unlink(arena_path);      /* the mapping keeps it: a crashed test leaves no file */
 }
 
 static void drop_arena(void)
