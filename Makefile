@@ -388,6 +388,7 @@ SAN_OBJ    := $(HARNESS:%=$(SAN)/harness/%.o) $(IMPL:%=$(SAN)/impl/%.o)
 # ASan's quarantine and allocation stacks, kept small: the model allocates a
 # namespace of 768 KB per scenario.  A leak fails a program at its exit.
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:malloc_context_size=10:quarantine_size_mb=32 \
+              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The unit tests that need no kernel feature beyond root's namespaces
 # (test_model compares the model with the kernel: a fifth of its sequences
