@@ -153,7 +153,7 @@ REPORT_MUTANTS = $(if $(wildcard $(BUILD)/mutants/results.jsonl),--mutants $(BUI
 # The main job: every suite on every backend (the kernel, the sequential
 # model, the multi-process reference runtime), each trace compared with the
 # kernel's, then the report; the exit status is svipc's.
-run: $(BUILD)/svipc
+run: $(BUILD)/svipc $(PRELOAD)
 	@status=0; ./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --json $(RESULTS) || status=$$?; \
 	./$(BUILD)/svipc coverage --results $(RESULTS) | tail -1 || status=1; \
 	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
@@ -188,7 +188,7 @@ lint-ci: $(DEPS_STAMP)
 # every trace compared with the kernel's entry by entry, and each with the
 # traces recorded in the repository (a scenario added without `make golden`
 # fails: it has no recorded trace).
-suites-check: $(BUILD)/svipc
+suites-check: $(BUILD)/svipc $(PRELOAD)
 	./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --golden $(GOLDEN) --json $(BUILD)/check.jsonl
 	./$(BUILD)/svipc coverage --results $(BUILD)/check.jsonl
 
