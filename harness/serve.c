@@ -16,11 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-int serve_write_all(int fd, const void *buf, size_t len)
+/* All LEN bytes of BUF through FD, written or read, restarted after a
+ * signal: 0, or -1 at an error or the end of the file. */
+static int whole_transfer(int fd, char *p, size_t len, int writing)
 {
-    const char *p = buf;
     while (len) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -31,19 +32,14 @@ int serve_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+int serve_write_all(int fd, const void *buf, size_t len)
+{
+    return whole_transfer(fd, (char *)buf, len, 1);
+}
+
 int serve_read_all(int fd, void *buf, size_t len)
 {
-    char *p = buf;
-    while (len) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return whole_transfer(fd, buf, len, 0);
 }
 
 static json_t *skipped(const struct scenario *s, const char *backend, const char *why)

@@ -705,11 +705,11 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     memcpy(logged, &head, sizeof(head));
     if (in_len && ref_copy_guarded(logged->in, user_in, in_len) < 0) {
         /* unreadable input: the model fails the call where Linux's
-         * copy_from_user would (the record is not committed) */
-        struct model_request unreadable = *rq;
-        unreadable.flags |= MODEL_NULL_BUFFER;
-        h->transactions--;
-        return ref_txn(a, &unreadable, NULL, NULL);
+         * copy_from_user would (a smaller record, in the room made) */
+        logged->rq.flags |= MODEL_NULL_BUFFER;
+        logged->in_len = logged->out_len = 0;
+        logged->size = (uint32_t)record_size(0);
+        out_len = 0;
     }
     logged->sum = record_sum(logged);
     long ret = model_apply(&a->state->ns, &logged->rq, logged->in, result);

@@ -391,18 +391,19 @@ static int register_self(struct ref_runtime *rt)
     rt->caller_valid = 0;
     if (lock(rt, a) < 0)
         return -1;
-    int forked = rt->forked, made = slot_of(a->hdr, rt->pid);
+    /* our slot: ref_fork made it for us (we are that process), or we
+     * had it before an exec */
+    int mine = slot_is_mine(a->hdr, rt->pid, rt->start_time), forked = rt->forked;
     rt->forked = 0;
-    if (forked && made >= 0 && slot_is_mine(a->hdr, rt->pid, rt->start_time)) {
-        /* the slot ref_fork made for us: we are that process, not an exec of it */
-        rt->slot = made;
-        a->contending = &a->hdr->procs[made].contending;
+    if (forked && mine) {
+        rt->slot = slot_of(a->hdr, rt->pid);
+        a->contending = &a->hdr->procs[rt->slot].contending;
         unlock_and_wake(rt, a);
         rt->registered = 1;
         ref_keeper_watch(a, rt->pid, rt->start_time);   /* in case the parent died before it asked */
         return 0;
     }
-    int exec = slot_is_mine(a->hdr, rt->pid, rt->start_time);
+    int exec = mine;
     unlock_and_wake(rt, a);
     if (!exec && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
         fprintf(stderr, "svipc-ref: %s: the arena's keeper did not answer\n", a->name);

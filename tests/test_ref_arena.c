@@ -292,13 +292,15 @@ Test(arena, damage_the_log_cannot_repair_is_refused)
     cr_expect(strstr(out, "damaged"), "%s", out);
 }
 
-Test(arena, a_truncated_arena_is_refused_and_the_keeper_stops_cleanly)
+static void become(uid_t uid);
+
+/* build/arena_user on the library, ENV before it in the shell, as UID (0:
+ * as we are), its stdin and stdout piped: it prints the id of the queue it
+ * made on *FROM and exits when *TO is closed.  Its pid. */
+static pid_t start_arena_user(uid_t uid, const char *env, int *to, int *from)
 {
-    static char out[OUT_MAX];
-    char log[80], cmd[768];
-    snprintf(log, sizeof(log), "%s-keeper.log", arena);
-    unlink(log);
-    /* a process of the arena that stays, with the keeper watching it */
+    char cmd[768];
+    snprintf(cmd, sizeof(cmd), "%s LD_PRELOAD=./build/libsvipc-ref.so ./build/arena_user", env);
     int to_user[2], from_user[2];
     cr_assert_eq(pipe(to_user), 0);
     cr_assert_eq(pipe(from_user), 0);
@@ -308,18 +310,32 @@ Test(arena, a_truncated_arena_is_refused_and_the_keeper_stops_cleanly)
         dup2(from_user[1], 1);
         close(to_user[1]);
         close(from_user[0]);
-        setenv("SVIPC_REF_ARENA", arena, 1);
-        setenv("SVIPC_REF_KEEPER_LOG", log, 1);
-        setenv("LD_PRELOAD", "./build/libsvipc-ref.so", 1);
-        execl("./build/arena_user", "arena_user", (char *)NULL);
+        if (uid)
+            become(uid);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
     close(to_user[0]);
     close(from_user[1]);
+    *to = to_user[1];
+    *from = from_user[0];
+    return user;
+}
+
+Test(arena, a_truncated_arena_is_refused_and_the_keeper_stops_cleanly)
+{
+    static char out[OUT_MAX];
+    char log[80], cmd[768];
+    snprintf(log, sizeof(log), "%s-keeper.log", arena);
+    unlink(log);
+    /* a process of the arena that stays, with the keeper watching it */
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s SVIPC_REF_KEEPER_LOG=%s", arena, log);
+    int to_user, from_user;
+    pid_t user = start_arena_user(0, cmd, &to_user, &from_user);
     char id[32] = "";
-    cr_assert_gt(read(from_user[0], id, sizeof(id) - 1), 0, "the arena's user did not start");
+    cr_assert_gt(read(from_user, id, sizeof(id) - 1), 0, "the arena's user did not start");
     cr_assert_eq(truncate(arena, 1 << 20), 0);
-    close(to_user[1]);                               /* it exits: the keeper looks at the arena */
+    close(to_user);                                  /* it exits: the keeper looks at the arena */
     int status;
     cr_assert_eq(waitpid(user, &status, 0), user);
     snprintf(cmd, sizeof(cmd), "for i in $(seq 100); do grep -q truncated %s 2>/dev/null && exit 0; sleep 0.05; done; "
@@ -508,24 +524,11 @@ Test(second_user, a_flood_of_connections_holds_nobody_up)
     static char out[OUT_MAX];
     char cmd[768];
     /* the victim's arena, with a process that keeps its keeper alive */
-    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ./build/arena_user", arena);
-    int to_user[2], from_user[2];
-    cr_assert_eq(pipe(to_user), 0);
-    cr_assert_eq(pipe(from_user), 0);
-    pid_t user = fork();
-    if (user == 0) {
-        dup2(to_user[0], 0);
-        dup2(from_user[1], 1);
-        close(to_user[1]);
-        close(from_user[0]);
-        become(victim);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(to_user[0]);
-    close(from_user[1]);
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s", arena);
+    int to_user, from_user;
+    pid_t user = start_arena_user(victim, cmd, &to_user, &from_user);
     char id[32] = "";
-    cr_assert_gt(read(from_user[0], id, sizeof(id) - 1), 0, "the victim's process did not start");
+    cr_assert_gt(read(from_user, id, sizeof(id) - 1), 0, "the victim's process did not start");
     cr_assert_geq(atoi(id), 0, "the victim's process could not use its arena");
     /* the attacker connects to every keeper it can see, and keeps the connections */
     int ready[2];
@@ -565,7 +568,7 @@ Test(second_user, a_flood_of_connections_holds_nobody_up)
     double took = now() - start;
     kill(flood, SIGKILL);
     waitpid(flood, NULL, 0);
-    close(to_user[1]);
+    close(to_user);
     waitpid(user, NULL, 0);
     cr_expect_eq(status, 0, "with %s connections held, the victim's msgget failed: %s", held, out);
     cr_expect_lt(took, 5.0, "with %s connections held, the victim waited %.1f s", held, took);

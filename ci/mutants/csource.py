@@ -100,6 +100,29 @@ class Function:
     body: Stmt         # the block
 
 
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = {v: k for k, v in OPENERS.items()}
+
+
+def matching(tokens, i):
+    """The index of the bracket paired with the one at I (forward from an
+    opener, backward from a closer), or None when it has no pair."""
+    here = tokens[i].text
+    if here in OPENERS:
+        other, indexes = OPENERS[here], range(i, len(tokens))
+    else:
+        other, indexes = CLOSERS[here], range(i, -1, -1)
+    depth = 0
+    for j in indexes:
+        if tokens[j].text == here:
+            depth += 1
+        elif tokens[j].text == other:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
 class Parser:
     def __init__(self, tokens, path):
         self.t = tokens
@@ -119,17 +142,10 @@ class Parser:
 
     def match(self, i):
         """The index of the bracket closing the one at I."""
-        pairs = {"(": ")", "[": "]", "{": "}"}
-        opener, depth = self.t[i].text, 0
-        closer = pairs[opener]
-        for j in range(i, len(self.t)):
-            if self.t[j].text == opener:
-                depth += 1
-            elif self.t[j].text == closer:
-                depth -= 1
-                if depth == 0:
-                    return j
-        self.fail(i, f"'{opener}' never closed")
+        j = matching(self.t, i)
+        if j is None:
+            self.fail(i, f"'{self.t[i].text}' never closed")
+        return j
 
     def until(self, i, stops):
         """The first index at bracket depth 0 from I whose text is in STOPS."""

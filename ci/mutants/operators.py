@@ -29,7 +29,7 @@ import errno as errno_module
 import hashlib
 from dataclasses import dataclass, field
 
-from csource import parse
+from csource import matching, parse
 
 CLASSES = ["rel", "bound", "eq", "errno", "check-del", "check-order", "stmt-del", "flag",
            "loop-first", "loop-last"]
@@ -96,30 +96,11 @@ class FileMutator:
         return self.src.span(first, last)
 
     def match(self, i):
-        opener = self.t[i].text
-        closer = {"(": ")", "[": "]", "{": "}"}[opener]
-        depth = 0
-        for j in range(i, len(self.t)):
-            if self.t[j].text == opener:
-                depth += 1
-            elif self.t[j].text == closer:
-                depth -= 1
-                if depth == 0:
-                    return j
-        raise ValueError("unbalanced")
-
-    def match_back(self, j):
-        closer = self.t[j].text
-        opener = {")": "(", "]": "[", "}": "{"}[closer]
-        depth = 0
-        for i in range(j, -1, -1):
-            if self.t[i].text == closer:
-                depth += 1
-            elif self.t[i].text == opener:
-                depth -= 1
-                if depth == 0:
-                    return i
-        raise ValueError("unbalanced")
+        """The bracket paired with the one at I (either way)."""
+        j = matching(self.t, i)
+        if j is None:
+            raise ValueError("unbalanced")
+        return j
 
     def right_operand(self, op_index, limit):
         """Tokens of the operand right of the operator at OP_INDEX: (first, last)."""
