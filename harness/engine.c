@@ -37,7 +37,7 @@ struct proc {
     int step;                /* the step it is blocked in, or woke from */
     struct request rq;       /* that step's request, while blocked */
     int may_time_out;        /* the blocked call has a timeout of its own */
-    struct outcome woke;     /* P_WOKEN: the outcome for 'resumes' */
+    struct outcome *woke;    /* P_WOKEN: the outcome for 'resumes' (owned) */
 };
 
 /* The per-scenario runtime object. */
@@ -72,6 +72,19 @@ static double step_deadline(const struct run *r)
     return d < r->scenario_deadline ? d : r->scenario_deadline;
 }
 
+/* A tool step starts a whole program (an exec, the dynamic loader, then its
+ * own dozens of calls; in a sandbox each costs what a fork does), so it has
+ * TOOL_STEP_DEADLINES step deadlines, within the scenario's. */
+#define TOOL_STEP_DEADLINES 4
+
+static double deadline_of(const struct run *r, enum op op)
+{
+    if (op != OP_TOOL)
+        return step_deadline(r);
+    double d = now() + (double)r->step_ms * TOOL_STEP_DEADLINES / 1000.0;
+    return d < r->scenario_deadline ? d : r->scenario_deadline;
+}
+
 #define fail(r, status, step, ...) verdict_fail((r)->res, &(r)->failed, status, step, __VA_ARGS__)
 
 static const char *name_of(const struct run *r, int proc)
@@ -97,12 +110,27 @@ static void check(struct run *r, int index, const struct outcome *o)
     verdict_check(r->res, &r->failed, r->s, index, o, r->vars, r->base);
 }
 
+/* P woke with outcome O, which it keeps for its 'resumes' step (O is left
+ * empty).  Out of memory, the run fails there. */
+static void keep_woken(struct run *r, struct proc *p, struct outcome *o)
+{
+    p->woke = malloc(sizeof(*p->woke));
+    if (!p->woke) {
+        outcome_clear(o);
+        fail(r, SC_ERROR, p->step, "out of memory");
+        return;
+    }
+    outcome_init(p->woke);
+    outcome_move(p->woke, o);
+    p->state = P_WOKEN;
+}
+
 /* The outcome of what the executor said of RQ by process PROC (completed
  * calls decoded in that process's layouts). */
 static void outcome_of(struct run *r, int proc, const struct x_reply *rep, const struct request *rq,
                        struct outcome *o)
 {
-    memset(o, 0, sizeof(*o));
+    outcome_init(o);
     switch (rep->status) {
     case X_DONE: {
         struct returned got = { r->x->ops->abi(r->x, proc), rep->data, rep->len, rep->wrote, rep->beyond,
@@ -213,9 +241,8 @@ static void settle_blocked(struct run *r, int index, int after_step)
     case X_FAULT:
         outcome_of(r, index, &rep, &p->rq, &o);
         normalise(r, &o, (enum op)p->rq.head.op);
-        p->woke = o;
-        p->state = P_WOKEN;
         trace(r, after_step, "woke", index, &o);
+        keep_woken(r, p, &o);
         request_free(&p->rq);
         return;
     case X_GONE:
@@ -253,7 +280,7 @@ static void settle_signal(struct run *r, int target, int sig, int after_step)
         fail(r, SC_TIMEOUT, after_step, "process %s did not end after %s", name_of(r, target), signal_name(sig));
     } else if (rep.status == X_GONE) {
         struct outcome o;
-        memset(&o, 0, sizeof(o));
+        outcome_init(&o);
         o.status = OUT_DIED;
         o.sig = rep.sig;
         snprintf(o.detail, sizeof(o.detail), "%s", rep.detail);
@@ -301,7 +328,7 @@ static void run_proc_step(struct run *r, int index)
     const struct keyword *timeout = step_keyword(st, "timeout");
     int may_time_out = st->op == OP_SEMTIMEDOP && timeout && !timeout->is_null;
     int expects_block = st->expect.kind == EXPECT_BLOCKS || st->expect.kind == EXPECT_ANY;
-    double deadline = step_deadline(r);
+    double deadline = deadline_of(r, st->op);
     struct x_reply rep;
     r->x->ops->perform(r->x, st->proc, st->target, &rq, (d->flags & OPF_BLOCKS) != 0, deadline, &rep);
     if (rep.status == X_BLOCKED && may_time_out && !expects_block)
@@ -345,7 +372,7 @@ static void run_resumes(struct run *r, int index)
     const struct step *st = &r->s->steps[index];
     struct proc *p = &r->proc[st->proc];
     struct outcome o;
-    memset(&o, 0, sizeof(o));
+    outcome_init(&o);
     if (p->state == P_BLOCKED && p->may_time_out) {
         /* its own timeout ends the wait: take the outcome when it comes */
         struct x_reply rep;
@@ -355,10 +382,8 @@ static void run_resumes(struct run *r, int index)
         case X_DONE:
         case X_FAULT:
             normalise(r, &o, (enum op)p->rq.head.op);
-            p->woke = o;
-            p->state = P_WOKEN;
+            keep_woken(r, p, &o);
             request_free(&p->rq);
-            memset(&o, 0, sizeof(o));
             break;
         case X_GONE:
             o.status = OUT_DIED;
@@ -373,8 +398,9 @@ static void run_resumes(struct run *r, int index)
         settle_blocked(r, st->proc, index);
     }
     if (p->state == P_WOKEN) {
-        o = p->woke;
-        memset(&p->woke, 0, sizeof(p->woke));
+        outcome_move(&o, p->woke);
+        free(p->woke);
+        p->woke = NULL;
         p->state = P_IDLE;
         bind(r, p->step, &o);
     } else if (p->state == P_BLOCKED) {
@@ -400,7 +426,7 @@ static void run_blocked(struct run *r, int index)
     struct proc *p = &r->proc[st->proc];
     settle_blocked(r, st->proc, index);
     struct outcome o;
-    memset(&o, 0, sizeof(o));
+    outcome_init(&o);
     o.status = p->state == P_BLOCKED ? OUT_BLOCKED : OUT_DONE;
     normalise(r, &o, st->op);
     trace(r, index, "blocked", st->proc, &o);
@@ -422,7 +448,7 @@ static void run_signal(struct run *r, int index)
         return;
     }
     struct outcome o;
-    memset(&o, 0, sizeof(o));
+    outcome_init(&o);
     o.status = OUT_DONE;
     o.ret = r->x->ops->send_signal(r->x, st->target, sig);
     o.err = o.ret < 0 ? errno : 0;
@@ -445,7 +471,7 @@ static void run_reap(struct run *r, int index)
         return;
     }
     struct outcome o;
-    memset(&o, 0, sizeof(o));
+    outcome_init(&o);
     struct x_reply rep;
     r->x->ops->reap(r->x, st->target, step_deadline(r), &rep);
     if (rep.status == X_DONE) {
@@ -525,7 +551,9 @@ void engine_run(const struct scenario *s, const struct backend *be, const struct
         r.x->ops->end(r.x);
     for (int i = 0; i < MAX_PROCS; i++) {
         request_free(&r.proc[i].rq);
-        outcome_clear(&r.proc[i].woke);
+        if (r.proc[i].woke)
+            outcome_clear(r.proc[i].woke);
+        free(r.proc[i].woke);
     }
     scratch_free(&r.files);
     free(r.written_keys);

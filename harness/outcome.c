@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -381,11 +382,22 @@ void outcome_normalise(struct outcome *out, enum op op, struct normaliser *n)
     }
 }
 
+void outcome_init(struct outcome *out)
+{
+    memset(out, 0, offsetof(struct outcome, field));
+}
+
+void outcome_move(struct outcome *to, struct outcome *from)
+{
+    memcpy(to, from, offsetof(struct outcome, field) + (size_t)from->nfields * sizeof(struct field));
+    outcome_init(from);
+}
+
 void outcome_clear(struct outcome *out)
 {
     for (int i = 0; i < out->nfields; i++)
         free(out->field[i].bytes);
-    memset(out, 0, sizeof(*out));
+    outcome_init(out);
 }
 
 void outcome_format(const struct outcome *out, char *buf, size_t size)

@@ -45,11 +45,15 @@ struct outcome {
     int sig;                   /* OUT_FAULT, OUT_DIED */
     enum field_type ret_type;
     char ret_norm[NORM_SIZE];
-    int nfields;
-    struct field field[MAX_FIELDS];
     char detail[200];          /* OUT_DIED/TIMEOUT/HANG/ERROR: what happened */
     pid_t tool_pid;            /* a tool step: the program's process ... */
     char tool_name[16];        /* ... and the program */
+    int nfields;
+    /* last, and only the first NFIELDS are ever read: an outcome is made
+     * empty (outcome_init) or handed on (outcome_move) without touching the
+     * rest, 17 KB that would otherwise be written after every fork (each
+     * page a copy-on-write fault) */
+    struct field field[MAX_FIELDS];
 };
 
 /* Per-scenario normalisation state: who is who, and orders of appearance. */
@@ -102,6 +106,11 @@ void normaliser_name_pid(struct normaliser *n, pid_t pid, const char *name);
 void outcome_normalise(struct outcome *out, enum op op, struct normaliser *norm);
 
 /* Free field buffers. */
+/* An outcome with nothing in it (a declared one is garbage until then). */
+void outcome_init(struct outcome *out);
+/* TO (empty or cleared) takes FROM's status and fields, and the ownership of
+ * their bytes; FROM is left empty. */
+void outcome_move(struct outcome *to, struct outcome *from);
 void outcome_clear(struct outcome *out);
 
 /* The outcome as one line: '5 mtype=5 text="hello"', 'EINVAL', 'blocks'. */

@@ -418,7 +418,9 @@ static void perform(struct puppet *p, int passed_fd)
 }
 
 /* SIZE bytes (rounded up to 16, so the structures calls.c lays out in it
- * are aligned) followed by an inaccessible page. */
+ * are aligned) followed by an inaccessible page.  Mapped, not from malloc:
+ * a large malloc in a fresh fork consolidates the heap it shares with the
+ * runner, a copy-on-write fault for every page it writes. */
 static unsigned char *guarded_buffer(size_t size)
 {
     long page = sysconf(_SC_PAGESIZE);
@@ -469,7 +471,7 @@ _Noreturn void puppet_main(int channel, const struct backend *backend, uintptr_t
     struct puppet p = {
         .channel = channel,
         .backend = backend,
-        .in = malloc(sizeof(struct wire_request) + WIRE_MAX_DATA + 16),
+        .in = guarded_buffer(sizeof(struct wire_request) + WIRE_MAX_DATA + 16),
         .out = guarded_buffer(CALLS_OUT_SIZE),
         .base = base,
         .marks = marks,
