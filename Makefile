@@ -26,6 +26,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
+           observe_load \
            stress_history stress_workload stress_check stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
@@ -75,6 +76,7 @@ deps:
 $(BUILD)/harness/%.o: harness/%.c harness/*.h impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -c $< -o $@
+$(BUILD)/harness/observe_load.o: observe/observe.h
 
 # The version and the commit go into paths.o alone, rebuilt when the commit changes.
 VERSION_FLAGS = -DSVIPC_VERSION='"$(VERSION)"' -DSVIPC_COMMIT='"$(COMMIT)"'
