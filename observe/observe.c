@@ -79,8 +79,11 @@ static struct observer *failed(struct observer *o, char *why, size_t size, const
     size_t n = strlen(libbpf_said);
     while (n && libbpf_said[n - 1] == '\n')
         libbpf_said[--n] = 0;
-    snprintf(why, size, "%s: %s%s%s", what, strerror(err < 0 ? -err : err), libbpf_said[0] ? "; libbpf: " : "",
-             libbpf_said);
+    const char *said = strncmp(libbpf_said, "libbpf: ", 8) == 0 ? libbpf_said + 8 : libbpf_said;
+    err = err < 0 ? -err : err;
+    snprintf(why, size, "%s: %s%s%s%s", what, strerror(err),
+             err == EPERM ? " (BPF needs root: CAP_BPF and CAP_PERFMON in the initial user namespace)" : "",
+             said[0] ? "; libbpf: " : "", said);
     observer_close(o);
     return NULL;
 }
