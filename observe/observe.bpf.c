@@ -21,6 +21,7 @@
 
 #define BUCKETS 40
 #define MAX_NR 512
+#define TASK_DEAD 0x80          /* include/linux/sched.h */
 
 struct scope_of {
     __u32 scope;
@@ -224,7 +225,8 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
     __u64 now = bpf_ktime_get_ns();
-    __u32 prev_scope = counted_scope(prev->tgid);
+    /* a task's last switch, on its way out, is neither a sleep nor a preemption */
+    __u32 prev_scope = prev->__state & TASK_DEAD ? 0 : counted_scope(prev->tgid);
     if (prev_scope) {
         __u32 tid = prev->pid;
         struct task_state *t = state_of(tid, prev_scope);
