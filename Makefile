@@ -26,6 +26,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
+           observe_load \
            stress_history stress_workload stress_check stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
@@ -37,13 +38,29 @@ TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_
            test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets test_idmap test_stress_check
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
+# The kernel-side observer (observe/: a CO-RE BPF program built with clang
+# -target bpf, its skeleton by bpftool, libbpf) when this machine has the
+# toolchain and the kernel's BTF (ci/install-deps.sh bench): linked into
+# svipc-bench, and libsvipc-observe.so, which svipc loads for run
+# --observe only; else observe_none.c and no library, and both say why not.
+BPF_TOOLS := $(and $(wildcard /usr/include/bpf/libbpf.h),$(wildcard /sys/kernel/btf/vmlinux),\
+               $(shell command -v clang 2>/dev/null),$(shell command -v bpftool 2>/dev/null))
+OBSERVE_BUILD := $(BUILD)/observe
+ifneq ($(BPF_TOOLS),)
+OBSERVE_SRC  := observe/observe.c
+OBSERVE_DEPS := $(OBSERVE_BUILD)/observe.skel.h
+OBSERVE_LIBS := -lbpf
+OBSERVER_LIB := $(BUILD)/libsvipc-observe.so
+else
+OBSERVE_SRC  := observe/observe_none.c
+endif
 
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
         bench-smoke bench-parity \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         mutants mutants-sample install uninstall lint-ci FORCE
 
-all: $(BUILD)/svipc $(PRELOAD)
+all: $(BUILD)/svipc $(PRELOAD) $(OBSERVER_LIB)
 
 # Debian packages: ci/install-deps.sh is idempotent; the stamp keeps it to
 # one call per build tree, and `make deps` forces it.
@@ -59,6 +76,7 @@ deps:
 $(BUILD)/harness/%.o: harness/%.c harness/*.h impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Iimpl -c $< -o $@
+$(BUILD)/harness/observe_load.o: observe/observe.h
 
 # The version and the commit go into paths.o alone, rebuilt when the commit changes.
 VERSION_FLAGS = -DSVIPC_VERSION='"$(VERSION)"' -DSVIPC_COMMIT='"$(COMMIT)"'
@@ -130,6 +148,23 @@ $(BUILD)/tests/libsvipc-wrong.so: tests/programs/wrong_wrapper.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 
+# The observer's BPF object, skeleton and library (OBSERVE_* above).
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+$(OBSERVE_BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.new && mv $@.new $@
+
+$(OBSERVE_BUILD)/observe.bpf.o: observe/observe.bpf.c $(OBSERVE_BUILD)/vmlinux.h
+	clang -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(OBSERVE_BUILD) -c $< -o $@
+
+$(OBSERVE_BUILD)/observe.skel.h: $(OBSERVE_BUILD)/observe.bpf.o
+	bpftool gen skeleton $< name observe > $@.new && mv $@.new $@
+
+$(BUILD)/libsvipc-observe.so: observe/observe.c observe/observe_json.c observe/*.h $(OBSERVE_BUILD)/observe.skel.h $(DEPS_STAMP)
+	$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -Iobserve -I$(OBSERVE_BUILD) -o $@ observe/observe.c \
+	  observe/observe_json.c -lbpf -ljansson
+
 # The reference runtime as a drop-in for the C library's IPC calls.
 $(PRELOAD): $(PIC_OBJ)
 	$(CC) $(CFLAGS) -shared -o $@ $^ -ldl
@@ -174,7 +209,7 @@ unit: $(TEST_BIN) puppets
 
 # The Python tests: reports, the gate, the CI workflow, the generator, and svipc
 # as a command (tests/cli: shards, the status line, make install, rootless runs).
-pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench
+pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench $(OBSERVER_LIB)
 	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen tests/cli
 
 # The example workflow, by yamllint's rules (and actionlint's where installed:
@@ -291,33 +326,10 @@ targets-smoke: all puppets vm
 # in README.md: "For measuring").
 BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
              bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c
-# --observe: the BPF observer (bench/observe.bpf.c: clang -target bpf, a
-# skeleton by bpftool, libbpf) when this machine has the toolchain and the
-# kernel's BTF (ci/install-deps.sh bench); else observe_none.c says why not.
-BPF_TOOLS := $(and $(wildcard /usr/include/bpf/libbpf.h),$(wildcard /sys/kernel/btf/vmlinux),\
-               $(shell command -v clang 2>/dev/null),$(shell command -v bpftool 2>/dev/null))
-ifneq ($(BPF_TOOLS),)
-OBSERVE_SRC  := bench/observe.c
-OBSERVE_DEPS := $(BUILD)/bench/observe.skel.h
-OBSERVE_LIBS := -lbpf
-else
-OBSERVE_SRC  := bench/observe_none.c
-endif
-BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-
-$(BUILD)/bench/vmlinux.h:
+$(BUILD)/svipc-bench: $(BENCH_SRC) $(OBSERVE_SRC) observe/observe_json.c $(OBSERVE_DEPS) bench/*.h observe/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.new && mv $@.new $@
-
-$(BUILD)/bench/observe.bpf.o: bench/observe.bpf.c $(BUILD)/bench/vmlinux.h
-	clang -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/bench -c $< -o $@
-
-$(BUILD)/bench/observe.skel.h: $(BUILD)/bench/observe.bpf.o
-	bpftool gen skeleton $< name observe > $@.new && mv $@.new $@
-
-$(BUILD)/svipc-bench: $(BENCH_SRC) $(OBSERVE_SRC) $(OBSERVE_DEPS) bench/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iharness -Ibench -I$(BUILD)/bench -o $@ $(BENCH_SRC) $(OBSERVE_SRC) -ljansson -ldl $(OBSERVE_LIBS)
+	$(CC) $(CFLAGS) -Iharness -Ibench -Iobserve -I$(OBSERVE_BUILD) -o $@ $(BENCH_SRC) $(OBSERVE_SRC) observe/observe_json.c \
+	  -ljansson -ldl $(OBSERVE_LIBS)
 
 $(BUILD)/svipc-engine-bench: bench/engine_bench.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -365,6 +377,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MAN1DIR)
 	install -m 0755 $(BUILD)/svipc $(DESTDIR)$(BINDIR)/svipc
 	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libsvipc-ref.so
+	$(if $(OBSERVER_LIB),install -m 0755 $(OBSERVER_LIB) $(DESTDIR)$(LIBDIR)/libsvipc-observe.so)
 	@for p in $(wildcard $(BUILD)/svipc-puppet.*); do echo "install $$p"; install -m 0755 $$p $(DESTDIR)$(LIBDIR)/; done
 	@for f in $(CATALOG_FILES); do install -D -m 0644 suites/$$f $(DESTDIR)$(DATADIR)/suites/$$f || exit 1; done
 	@echo "installed the catalog: $(words $(CATALOG_FILES)) files in $(DESTDIR)$(DATADIR)/suites"

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "libc_calls.h"
 #include "observe.h"
+#include "observe_json.h"
 #include "spawn.h"
 #include "workload.h"
 
@@ -64,7 +65,7 @@ static int usage(FILE *to, int status)
             "usage: svipc-bench [-w WORKLOAD,...] [-i kernel,ref,posix] [-p 1,2,4,8] [-r ROUNDS]\n"
             "                   [--seconds S | --ops N] [--json FILE] [--preload LIB] [--deadline S]\n"
             "       svipc-bench --smoke [--seed N] [-w ...] [-i ...] [-p ...] [--json FILE]\n"
-            "       (either with --observe: each entry's IPC calls and futex timed in the kernel by BPF)\n"
+            "       (either with --observe: each entry's IPC calls, futex and scheduling seen in the kernel by BPF)\n"
             "       svipc-bench --list\n"
             "Each round runs in a private IPC namespace (root); ref is LD_PRELOAD=LIB on an arena of its own.\n");
     return status;
@@ -242,27 +243,11 @@ static void print_observed(const struct entry *e)
             any = 1;
         }
     printf("%s\n", any ? "" : " no IPC call and no futex reached the kernel");
-}
-
-static json_t *observed_json(const struct entry *e)
-{
-    json_t *calls = json_object();
-    for (int c = 0; c < e->observed.count; c++) {
-        const struct observed_call *oc = &e->observed.call[c];
-        if (!oc->calls)
-            continue;
-        int last = OBSERVE_BUCKETS - 1;
-        while (last > 0 && !oc->log2_ns[last])
-            last--;
-        json_t *hist = json_array();
-        for (int b = 0; b <= last; b++)
-            json_array_append_new(hist, json_integer((json_int_t)oc->log2_ns[b]));
-        json_object_set_new(calls, oc->name,
-                            json_pack("{s:I, s:I, s:f, s:o}", "calls", (json_int_t)oc->calls, "errors",
-                                      (json_int_t)oc->errors, "per_op", (double)oc->calls / (double)e->observed_ops,
-                                      "log2_ns", hist));
-    }
-    return json_pack("{s:I, s:o}", "ops", (json_int_t)e->observed_ops, "calls", calls);
+    const struct observed_sched *s = &e->observed.sched;
+    double ops = (double)e->observed_ops;
+    printf("        scheduler per op: switches %.3g (preempted %.3g), migrations %.3g, wake-ups %.3g\n",
+           (double)s->switches / ops, (double)s->preempted / ops, (double)s->migrations / ops,
+           (double)s->wakeups / ops);
 }
 
 static void emit(const struct options *o, const struct entry *e, int nprocs, const struct summary *s,
@@ -278,7 +263,7 @@ static void emit(const struct options *o, const struct entry *e, int nprocs, con
     json_object_set_new(r, "compare", e->w->compare ? json_string(e->w->compare) : json_null());
     json_object_set_new(r, "load", json_real(load));
     if (e->observed_ops)
-        json_object_set_new(r, "observed", observed_json(e));
+        json_object_set_new(r, "observed", observation_json(&e->observed, e->observed_ops));
     if (e->failed[0]) {
         json_object_set_new(r, "error", json_string(e->failed));
     } else if (o->smoke) {
@@ -320,10 +305,12 @@ static long smoke_ops(const struct options *o, const struct workload *w, int npr
 static int run_entry_round(const struct options *o, struct entry *e, int nprocs, long ops, struct round_result *res)
 {
     e->ops = ops;
+    struct observation before;
+    memset(&before, 0, sizeof(before));
     if (o->observer)
-        observer_reset(o->observer);
+        observer_take(o->observer, &before);    /* what came before the round is not its */
     int rc = spawn_round(&o->spawn, e->impl, e->w->name, nprocs, ops, res);
-    if (o->observer && observer_add(o->observer, &e->observed) == 0)
+    if (o->observer && observer_take(o->observer, &e->observed) == 0)
         e->observed_ops += ops;
     if (rc < 0) {
         snprintf(e->failed, sizeof(e->failed), "%s", res->why);
@@ -615,10 +602,16 @@ int main(int argc, char **argv)
         o.seed = 1;
     if (o.observe) {
         char why[512];
-        if (!(o.observer = observer_open(why, sizeof(why))))
+        if (!(o.observer = observer_open(why, sizeof(why))) || observer_scope(o.observer) < 0) {
+            if (o.observer)
+                snprintf(why, sizeof(why), "making this process a scope: %s", strerror(errno));
+            observer_close(o.observer);
+            o.observer = NULL;
             printf("svipc-bench: --observe: running without the observer: %s\n", why);
-        else
-            printf("svipc-bench: --observe: IPC calls and futex timed in the kernel (BPF, sys_enter/sys_exit)\n");
+        } else {
+            printf("svipc-bench: --observe: IPC calls, futex and the scheduler seen in the kernel (BPF: "
+                   "sys_enter/sys_exit, sched_switch/sched_wakeup)\n");
+        }
     }
     double load = load_average();
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #define LIBRARY_NAME "libsvipc-ref.so"
+#define OBSERVER_NAME "libsvipc-observe.so"
 
 /* snprintf that says whether it all fitted: 0, or -1 (BUF holds a cut name). */
 static int format(char *buf, size_t size, const char *fmt, ...)
@@ -82,6 +83,7 @@ int svipc_path(enum svipc_file f, char *buf, size_t size)
     static const char *const relative[] = {
         [SVIPC_CATALOG] = "suites", [SVIPC_COVERAGE_MAP] = "suites/coverage.map",
         [SVIPC_GOLDEN] = "suites/golden/linux.jsonl", [SVIPC_LIBRARY] = "build/libsvipc-ref.so",
+        [SVIPC_OBSERVER] = "build/libsvipc-observe.so",
     };
     char catalog[PATH_MAX], library[PATH_MAX], path[PATH_MAX + 64];
     if (locate(catalog, library, sizeof(catalog)) < 0) {
@@ -92,6 +94,13 @@ int svipc_path(enum svipc_file f, char *buf, size_t size)
     case SVIPC_CATALOG: format(path, sizeof(path), "%s", catalog); break;
     case SVIPC_COVERAGE_MAP: format(path, sizeof(path), "%s/coverage.map", catalog); break;
     case SVIPC_GOLDEN: format(path, sizeof(path), "%s/golden/linux.jsonl", catalog); break;
+    case SVIPC_OBSERVER: {
+        char *slash = strrchr(library, '/');
+        if (slash)
+            *slash = '\0';
+        format(path, sizeof(path), "%s/" OBSERVER_NAME, slash ? library : ".");
+        break;
+    }
     default: format(path, sizeof(path), "%s", library); break;
     }
     shown(path, buf, size);

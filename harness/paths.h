@@ -21,6 +21,7 @@ enum svipc_file {
     SVIPC_COVERAGE_MAP,      /* its coverage.map */
     SVIPC_GOLDEN,            /* its golden/linux.jsonl */
     SVIPC_LIBRARY,           /* libsvipc-ref.so, the reference runtime as a drop-in library */
+    SVIPC_OBSERVER,          /* libsvipc-observe.so beside it, the kernel-side observer (observe/) */
 };
 
 /* The path of F into BUF: 0; or -1 when svipc's files are not found

@@ -106,6 +106,7 @@ static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int
         .scenario_deadline_ms = pool->opt->scenario_deadline_ms,
         .target = pool->opt->target,
         .processes_why = processes_why,
+        .observe = pool->opt->observe,
     };
     serve(pool->cat, &set, jobs_fd, results_fd);
 }

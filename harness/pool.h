@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "engine.h"
+#include "observe_load.h"
 #include "scenario.h"
 #include "target.h"
 
@@ -33,6 +34,8 @@ struct pool_options {
      * given out (what it loads is not copied into every runner); < 0
      * stops the pool with nothing run.  May be NULL. */
     int (*started)(void *ctx);
+    /* --observe: the observer the run loaded (observe_load.h), or NULL */
+    struct observe_handle *observe;
 };
 
 /* Called in the parent, in no particular order, once per job; the callee

@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "engine.h"
+#include "executor.h"
 #include "names.h"
 #include "runner.h"
 #include "trace.h"
@@ -74,6 +75,8 @@ _Noreturn void serve(const struct catalog *cat, const struct serve_settings *set
         if (set->processes_why && set->processes_why[0])
             snprintf(env.processes_why, sizeof(env.processes_why), "%s", set->processes_why);
     }
+    /* --observe: this runner's scenarios are observed apart from the others' */
+    struct observe_handle *observe = set->observe && observe_runner(set->observe) == 0 ? set->observe : NULL;
     struct job_msg job;
     while (serve_read_all(jobs_fd, &job, sizeof(job)) == 0) {
         job.backend[sizeof(job.backend) - 1] = '\0';
@@ -101,10 +104,17 @@ _Noreturn void serve(const struct catalog *cat, const struct serve_settings *set
             r = skipped(s, be->name, why);
         } else {
             struct scenario_result res;
+            /* the model runs no processes: nothing of it reaches the kernel */
+            int observed = observe && be->executor == &executor_puppets;
+            if (observed)
+                observe_scenario_begin(observe);
             engine_run(s, be, &env, &res);
+            json_t *seen = observed ? observe_scenario_end(observe) : NULL;
             r = result_json(s, be->name, &res);
             json_decref(res.trace);
             json_object_set_new(r, "observed", json_string(observe_name((enum observe)env.observe)));
+            if (seen)
+                json_object_set_new(r, "observed_kernel", seen);
         }
         json_object_set_new(r, "target", json_string(t ? t->name : "native"));
         char *text = json_dumps(r, JSON_COMPACT);

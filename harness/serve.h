@@ -8,6 +8,7 @@
 #define SVIPC_SERVE_H
 
 #include "scenario.h"
+#include "observe_load.h"
 #include "target.h"
 
 #include <stdint.h>
@@ -25,6 +26,7 @@ struct serve_settings {
     const struct target *target;       /* its launch and observation; NULL: the host's */
     const char *processes_why;         /* NULL or "", or why scenario processes cannot be
                                         * started in this runner (their scenarios skip with it) */
+    struct observe_handle *observe;    /* --observe: the kernel-side observer, or NULL */
 };
 
 /* Serve jobs from JOBS_FD, each result (a length, then JSON) to RESULTS_FD,

@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "coverage.h"
 #include "engine.h"
+#include "observe_load.h"
 #include "catalog.h"
 #include "pool.h"
 #include "output.h"
@@ -75,6 +76,9 @@ static void usage(FILE *to)
           "                              at most 86400000, a day)\n"
           "  --scenario-deadline MS      per-scenario deadline when it sets none (30000; at most a day)\n"
           "  --no-pin                    do not pin each runner and its scenarios to one CPU\n"
+          "  --observe                   each scenario's IPC calls, futexes and sleeps as the kernel\n"
+          "                              saw them (BPF; root, BTF and a build with libbpf; native\n"
+          "                              target): in --json as \"observed_kernel\" and in svipc show\n"
           "  -v                          print every scenario, not only failures\n"
           "  -q                          no live status line (drawn on standard error when it is\n"
           "                              a terminal)\n"
@@ -102,6 +106,7 @@ struct options {
     int verbose;
     int quiet;                     /* -q: no status line */
     int no_pin;
+    int observe;                   /* --observe */
     const char *show_name;
     const char *map_path, *results_path;
     const char *target;          /* where the system under test runs (target.h) */
@@ -229,6 +234,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             takes = 0;
         } else if (strcmp(a, "--no-pin") == 0) {
             o->no_pin = 1;
+            takes = 0;
+        } else if (strcmp(a, "--observe") == 0) {
+            o->observe = 1;
             takes = 0;
         } else if (a[0] != '-') {
             if (strcmp(o->command, "show") == 0 && !o->show_name)
@@ -685,6 +693,22 @@ static int command_run(const struct options *o, const struct catalog *cat)
         return 2;
     }
     st.target = target.name;
+    /* --observe: loaded here, before the runners are forked (they inherit
+     * it); said once when it cannot be, and the run goes on without it */
+    struct observe_handle *observe = NULL;
+    char observe_why[512] = "";
+    if (o->observe) {
+        if (strcmp(target.name, "native") != 0)
+            snprintf(observe_why, sizeof(observe_why), "the observer watches this host's kernel, and target %s "
+                     "runs the system under test elsewhere", target.name);
+        else
+            observe = observe_load(observe_why, sizeof(observe_why));
+        if (observe)
+            fprintf(stderr, "svipc: --observe: each scenario's IPC calls, futexes and sleeps seen in the kernel "
+                            "(BPF)\n");
+        else
+            fprintf(stderr, "svipc: --observe: running without the observer: %s\n", observe_why);
+    }
     /* a runner that runs elsewhere parses the same catalog there */
     char steps_text[32], scenario_text[32];
     char **runner_args = calloc((size_t)o->npaths + 3, sizeof(char *));
@@ -706,11 +730,13 @@ static int command_run(const struct options *o, const struct catalog *cat)
         .runner_args = runner_args,
         .parallel = o->parallel, .pin = !o->no_pin, .step_deadline_ms = o->step_ms, .scenario_deadline_ms = o->scenario_ms,
         .started = begin_run,
+        .observe = observe,
     };
     int status = 0;
     if (!st.results || !st.skip_reasons || pool_run(cat, st.jobs, st.njobs, &popt, on_result, &st) < 0)
         status = 2;
     free(runner_args);
+    observe_unload(observe);
     for (int j = 0; st.results && j < st.njobs; j++)
         json_decref(st.results[j]);          /* a run stopped half-way leaves some */
     json_decref(st.golden);
@@ -747,6 +773,8 @@ static int command_run(const struct options *o, const struct catalog *cat)
         json_object_set_new(end, "util_linux", json_string(tools_version));   /* the tool steps' programs */
     if (end && o->shard.count)
         json_object_set_new(end, "shard", shard_record(&whole));
+    if (end && o->observe)                   /* whether the results carry "observed_kernel" */
+        json_object_set_new(end, "observer", observe ? json_string("on") : json_string(observe_why));
     char *end_text = end ? json_dumps(end, JSON_COMPACT) : NULL;
     json_decref(end);
     if (complete && end_text) {
@@ -812,6 +840,44 @@ static void show_trace(json_t *trace)
     }
 }
 
+/* svipc run --observe's "observed_kernel" of a result: the calls the
+ * scenario's processes made, those that slept and how long, and the
+ * scheduler's view of them. */
+static void show_observed(json_t *seen)
+{
+    if (!json_is_object(seen))
+        return;
+    printf("  seen in the kernel (svipc run --observe):");
+    const char *name;
+    json_t *call;
+    int any = 0;
+    json_object_foreach(json_object_get(seen, "calls"), name, call) {
+        json_int_t calls = json_integer_value(json_object_get(call, "calls"));
+        json_int_t errors = json_integer_value(json_object_get(call, "errors"));
+        json_int_t slept = json_integer_value(json_object_get(call, "slept"));
+        double asleep_ms = (double)json_integer_value(json_object_get(call, "asleep_ns")) / 1e6;
+        printf("%s %s %lld", any ? "," : "", name, (long long)calls);
+        if (errors || slept)
+            printf(" (");
+        if (errors)
+            printf("%lld failed%s", (long long)errors, slept ? ", " : "");
+        if (slept)
+            printf("%lld slept %.3f ms", (long long)slept, asleep_ms);
+        if (errors || slept)
+            printf(")");
+        any = 1;
+    }
+    printf("%s\n", any ? "" : " no IPC call or futex");
+    json_t *s = json_object_get(seen, "sched");
+    printf("  its processes asleep %.3f ms in all (in calls and between steps); %lld switches (%lld preempted), "
+           "%lld migrations, %lld wake-ups\n",
+           (double)json_integer_value(json_object_get(s, "asleep_ns")) / 1e6,
+           (long long)json_integer_value(json_object_get(s, "switches")),
+           (long long)json_integer_value(json_object_get(s, "preempted")),
+           (long long)json_integer_value(json_object_get(s, "migrations")),
+           (long long)json_integer_value(json_object_get(s, "wakeups")));
+}
+
 static int command_show(const struct options *o, const struct catalog *cat)
 {
     int i = catalog_find(cat, o->show_name);
@@ -856,6 +922,7 @@ static int command_show(const struct options *o, const struct catalog *cat)
         if (reason)
             printf("  %s\n", reason);
         show_trace(json_object_get(r, "trace"));
+        show_observed(json_object_get(r, "observed_kernel"));
         shown = 1;
     }
     if (!shown)

@@ -89,16 +89,31 @@ def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _observed(path, lineno, observed):
-    """svipc-bench --observe's counts: {"ops": N, "calls": {name: {"calls", "errors", "log2_ns"}}}."""
+def _observed(path, lineno, observed, key="observed", ops=True):
+    """The observer's counts (observe/observe_json.h): svipc-bench --observe's "observed"
+    {"ops": N, "calls": {name: {"calls", "errors", "log2_ns", ...}}, "sched": {...}}, and
+    svipc run --observe's "observed_kernel" (no "ops").  "sched" is absent in older records."""
     def count(v):
         return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    if not isinstance(observed, dict) or not count(observed.get("ops")) or not isinstance(observed.get("calls"), dict):
-        _fail(path, lineno, '"observed" needs "ops" and "calls"')
+
+    def histogram(h, total):
+        return isinstance(h, list) and all(count(n) for n in h) and sum(h) == total
+    if not isinstance(observed, dict) or (ops and not count(observed.get("ops"))) \
+            or not isinstance(observed.get("calls"), dict):
+        _fail(path, lineno, f'"{key}" needs ' + ('"ops" and "calls"' if ops else '"calls"'))
     for name, call in observed["calls"].items():
-        if not isinstance(call, dict) or not count(call.get("calls")) or not isinstance(call.get("log2_ns"), list) \
-                or not all(count(n) for n in call["log2_ns"]) or sum(call["log2_ns"]) != call["calls"]:
-            _fail(path, lineno, f'"observed" call "{name}": "calls" and a "log2_ns" histogram that sums to them')
+        if not isinstance(call, dict) or not count(call.get("calls")) or not histogram(call.get("log2_ns"), call["calls"]):
+            _fail(path, lineno, f'"{key}" call "{name}": "calls" and a "log2_ns" histogram that sums to them')
+        if "slept" in call and not (count(call["slept"]) and call["slept"] <= call["calls"]):
+            _fail(path, lineno, f'"{key}" call "{name}": "slept" is a count of at most its calls')
+    sched = observed.get("sched")
+    if sched is not None:
+        if not isinstance(sched, dict) or not all(count(sched.get(k)) for k in
+                                                  ("switches", "preempted", "sleeps", "migrations", "wakeups")) \
+                or sched["preempted"] + sched["sleeps"] != sched["switches"] \
+                or not histogram(sched.get("wake_log2_ns"), sched["wakeups"]):
+            _fail(path, lineno, f'"{key}" "sched": switches (preempted + sleeps), wake-ups and a "wake_log2_ns" '
+                                'histogram that sums to them')
 
 
 def _bench(path, lineno, obj):
@@ -220,6 +235,8 @@ def load(path, run=None):
                            ("divergence", (dict, type(None))), ("target", str), ("observed", str)):
             if key in obj and (not isinstance(obj[key], types) or isinstance(obj[key], bool)):
                 _fail(path, lineno, f"\"{key}\" has the wrong type")
+        if "observed_kernel" in obj:
+            _observed(path, lineno, obj["observed_kernel"], "observed_kernel", ops=False)
         results.append(Result(run=run, name=obj["name"], backend=obj["backend"], status=obj["status"],
                               file=obj.get("file", ""), line=int(obj.get("line", 0)),
                               reason=obj.get("reason", "") or "", ms=float(obj.get("ms", 0.0)),

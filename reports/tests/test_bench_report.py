@@ -76,10 +76,49 @@ def test_observations_are_checked_and_shown(tmp_path):
     results, benches, _ = load_all([path])
     page = html_report.build(results, benches, [path])
     assert "Observed in the kernel" in page
-    assert ("<td>msgrcv</td><td class='num'>1</td><td class='num'>0</td><td class='num'>&lt; 1 us</td>"
-            "<td class='num'>&lt; 2 us</td><td class='num'>&lt; 262 us</td>") in page
+    assert ("<td>msgrcv</td><td class='num'>1</td><td class='num'>0</td><td class='num'></td>"
+            "<td class='num'>&lt; 1 us</td><td class='num'>&lt; 2 us</td><td class='num'>&lt; 262 us</td>") in page
     rec["observed"]["calls"]["msgrcv"]["calls"] = 999          # the histogram no longer sums to it
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(rec) + "\n")
     with pytest.raises(ResultsError, match='bad.jsonl:1: "observed" call "msgrcv"'):
+        load(str(bad))
+
+
+def observed_record():
+    rec = timed("msg-pingpong", "kernel", 2, 50000.0)
+    rec["observed"] = {
+        "ops": 100,
+        "calls": {"msgsnd": {"calls": 200, "errors": 0, "slept": 0, "total_ns": 100000, "asleep_ns": 0,
+                             "log2_ns": [0] * 8 + [150, 50]},
+                  "msgrcv": {"calls": 200, "errors": 0, "slept": 120, "total_ns": 3000000, "asleep_ns": 2000000,
+                             "log2_ns": [0] * 8 + [70, 10, 0, 0, 0, 100, 20]}},
+        "sched": {"switches": 250, "preempted": 120, "sleeps": 130, "migrations": 5, "wakeups": 125,
+                  "asleep_ns": 2100000, "switches_per_op": 2.5, "migrations_per_op": 0.05,
+                  "wake_log2_ns": [0] * 8 + [100, 0, 0, 25]}}
+    return rec
+
+
+def test_the_scheduler_and_the_histograms_are_shown(tmp_path):
+    path = write_results(tmp_path / "obs.jsonl", [observed_record()])
+    results, benches, _ = load_all([path])
+    page = html_report.build(results, benches, [path])
+    # the scheduler per operation: switches, preempted, migrations, wake-ups, wake-up to run
+    assert ("<tr><td>msg-pingpong kernel N=2</td><td class='num'>2.5</td><td class='num'>1.2</td>"
+            "<td class='num'>0.05</td><td class='num'>1.25</td><td class='num'>&lt; 512 ns</td>"
+            "<td class='num'>&lt; 4 us</td></tr>") in page
+    # one inline SVG for the entry: a row per call and one for the wake-ups,
+    # a bar per non-empty bucket, the median marked per row; nothing fetched
+    assert page.count("<svg class='hist'") == 1
+    svg = page[page.index("<svg class='hist'"):page.index("</svg>")]
+    assert svg.count("<rect") == 2 + 4 + 2 and svg.count("<path") == 3
+    assert "msgrcv: 100 of 200 in [8.2 us, 16 us)" in svg
+    assert "http" not in svg and "<script" not in page.split("Latency histograms")[1]
+
+
+def test_a_bad_scheduler_record_is_refused(tmp_path):
+    rec = observed_record()
+    rec["observed"]["sched"]["wakeups"] = 124                  # the histogram no longer sums to it
+    bad = write_results(tmp_path / "bad.jsonl", [rec])
+    with pytest.raises(ResultsError, match='"observed" "sched"'):
         load(str(bad))

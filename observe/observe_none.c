@@ -3,23 +3,26 @@
  * Must not: pretend to observe. */
 #include "observe.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 struct observer *observer_open(char *why, size_t size)
 {
-    snprintf(why, size, "svipc-bench was built without libbpf, clang or bpftool (ci/install-deps.sh bench, "
-                        "then rebuild)");
+    snprintf(why, size, "built without libbpf, clang or bpftool (ci/install-deps.sh bench, then rebuild)");
     return NULL;
 }
 
-void observer_reset(struct observer *o)
+int observer_scope(struct observer *o)
 {
     (void)o;
+    errno = ENOSYS;
+    return -1;
 }
 
-int observer_add(struct observer *o, struct observation *sum)
+int observer_take(struct observer *o, struct observation *sum)
 {
     (void)o, (void)sum;
+    errno = ENOSYS;
     return -1;
 }
 
