@@ -56,7 +56,7 @@ OBSERVE_SRC  := observe/observe_none.c
 endif
 
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
-        bench-smoke bench-parity \
+        bench-smoke bench-parity bench-workers \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         mutants mutants-sample install uninstall lint-ci FORCE
 
@@ -325,7 +325,20 @@ targets-smoke: all puppets vm
 # reference runtime and the POSIX comparators, side by side (bench/README
 # in README.md: "For measuring").
 BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
-             bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c
+             bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c \
+             bench/bench_target.c bench/round_text.c
+# The round's runner alone, static, for each architecture whose compiler is
+# here (svipc-bench --target: qemu-user, gVisor, exec:CMD), as the puppets.
+WORKER_SRC := bench/worker_main.c bench/round.c bench/round_text.c bench/libc_calls.c bench/workloads.c \
+              bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c
+$(BUILD)/svipc-bench-worker.%: $(WORKER_SRC) bench/*.h harness/calls.h harness/wire.h
+	@mkdir -p $(@D)
+	$(PUPPET_CC_$*) -static $(CFLAGS) -Iharness -Ibench -o $@ $(WORKER_SRC)
+bench-workers:
+	@for a in $(PUPPET_ARCHES); do \
+	  cc=$$(case $$a in x86_64) echo "$(CC)";; aarch64) echo aarch64-linux-gnu-gcc;; armhf) echo arm-linux-gnueabihf-gcc;; i386) echo i686-linux-gnu-gcc;; esac); \
+	  if command -v $$cc >/dev/null; then $(MAKE) --no-print-directory $(BUILD)/svipc-bench-worker.$$a; \
+	  else echo "bench-workers: no $$cc: no worker for $$a (ci/install-deps.sh targets)"; fi; done
 $(BUILD)/svipc-bench: $(BENCH_SRC) $(OBSERVE_SRC) observe/observe_json.c $(OBSERVE_DEPS) bench/*.h observe/*.h harness/calls.h harness/wire.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Iharness -Ibench -Iobserve -I$(OBSERVE_BUILD) -o $@ $(BENCH_SRC) $(OBSERVE_SRC) observe/observe_json.c \

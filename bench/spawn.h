@@ -1,4 +1,4 @@
-/* spawn.h: one round of svipc bench on one implementation, in a child of
+/* spawn.h: one round of svipc bench on one implementation (or target), in a child of
  * its own: a private IPC namespace (unshare(CLONE_NEWIPC): the host's
  * objects are never seen or touched), the implementation's library
  * preloaded when it has one (the reference runtime on an arena of its own
@@ -10,13 +10,17 @@
 #ifndef SVIPC_BENCH_SPAWN_H
 #define SVIPC_BENCH_SPAWN_H
 
+#include "bench_target.h"
 #include "round.h"
 
-enum bench_impl { IMPL_KERNEL, IMPL_REF, IMPL_POSIX, IMPL_COUNT };
+#include <stddef.h>
 
-/* "kernel", "ref", "posix". */
+/* IMPL_TARGET: the kernel through a target (bench_target.h), which names it. */
+enum bench_impl { IMPL_KERNEL, IMPL_REF, IMPL_POSIX, IMPL_TARGET, IMPL_COUNT };
+
+/* "kernel", "ref", "posix", "target". */
 const char *impl_name(enum bench_impl impl);
-/* The implementation named NAME: 0, or -1. */
+/* The implementation named NAME (kernel, ref, posix): 0, or -1. */
 int impl_by_name(const char *name, enum bench_impl *out);
 
 struct spawn_config {
@@ -31,5 +35,14 @@ struct spawn_config {
  * not run, or overran).  0 when ok, else -1. */
 int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
                 struct round_result *out);
+
+/* The same on the kernel through target T: svipc-bench-worker started
+ * under T's command in a private IPC namespace, its result read from its
+ * standard output (round_text.h) within the deadline times T's factor, so
+ * that the target's start-up is not in the round's time; INSIDE (SIZE
+ * bytes) receives what the worker saw of the system (uname), checked
+ * against T's architecture.  0 when ok, else -1. */
+int spawn_target_round(const struct spawn_config *cfg, const struct bench_target *t, const char *name, int nprocs,
+                       long ops, struct round_result *out, char *inside, size_t size);
 
 #endif

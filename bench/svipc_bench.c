@@ -1,5 +1,6 @@
 /* svipc_bench.c: svipc-bench, throughput of System V IPC under contention
- * with the kernel, the reference runtime and the POSIX comparators side by
+ * with the kernel, the reference runtime, the POSIX comparators and the
+ * kernel through each --target (gVisor, qemu-user, a wrapper) side by
  * side.  A cell is a System V workload and its POSIX comparators at N
  * processes; its entries (workload x implementation) run one warm-up round
  * each, then R measured rounds alternating between them, each a fixed
@@ -30,7 +31,8 @@
 
 #define MAX_ROUNDS 15
 #define MAX_PROCS_LIST 16
-#define MAX_ENTRIES 6
+#define MAX_ENTRIES 16
+#define MAX_TARGETS 8
 
 struct options {
     const char *workloads;      /* comma-separated names, NULL: all but parity-* */
@@ -44,6 +46,11 @@ struct options {
     unsigned long seed;
     FILE *json;
     struct spawn_config spawn;
+    const char *target_specs[MAX_TARGETS];   /* --target, as given */
+    int ntarget_specs;
+    struct bench_target targets[MAX_TARGETS];   /* those that can run here */
+    int ntargets;
+    int impl_width;             /* the implementation column's width */
     int observe;                /* --observe asked for */
     struct observer *observer;  /* loaded, or NULL */
 };
@@ -51,6 +58,8 @@ struct options {
 struct entry {
     const struct workload *w;
     enum bench_impl impl;
+    int target;                 /* IMPL_TARGET: its index in options.targets */
+    char inside[160];           /* IMPL_TARGET: what its worker saw of the system (uname) */
     struct round_result rounds[MAX_ROUNDS];
     int done;
     long ops;                   /* operations of its last round */
@@ -59,15 +68,23 @@ struct entry {
     long observed_ops;             /* operations of those rounds */
 };
 
+/* The implementation's name in output and records: a target's own name. */
+static const char *entry_impl(const struct options *o, const struct entry *e)
+{
+    return e->impl == IMPL_TARGET ? o->targets[e->target].name : impl_name(e->impl);
+}
+
 static int usage(FILE *to, int status)
 {
     fprintf(to,
             "usage: svipc-bench [-w WORKLOAD,...] [-i kernel,ref,posix] [-p 1,2,4,8] [-r ROUNDS]\n"
             "                   [--seconds S | --ops N] [--json FILE] [--preload LIB] [--deadline S]\n"
+            "                   [--target gvisor,qemu-x86_64,qemu-aarch64,qemu-arm,qemu-i386,exec:CMD ...]\n"
             "       svipc-bench --smoke [--seed N] [-w ...] [-i ...] [-p ...] [--json FILE]\n"
             "       (either with --observe: each entry's IPC calls, futex and scheduling seen in the kernel by BPF)\n"
             "       svipc-bench --list\n"
-            "Each round runs in a private IPC namespace (root); ref is LD_PRELOAD=LIB on an arena of its own.\n");
+            "Each round runs in a private IPC namespace (root); ref is LD_PRELOAD=LIB on an arena of its own;\n"
+            "a target runs the System V workloads' rounds in svipc-bench-worker under it (make bench-workers).\n");
     return status;
 }
 
@@ -256,10 +273,15 @@ static void emit(const struct options *o, const struct entry *e, int nprocs, con
     if (!o->json)
         return;
     char name[128];
-    snprintf(name, sizeof(name), "%s %s N=%d", e->w->name, impl_name(e->impl), nprocs);
+    snprintf(name, sizeof(name), "%s %s N=%d", e->w->name, entry_impl(o, e), nprocs);
     json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "kind", "bench", "name", name, "workload",
-                          e->w->name, "impl", impl_name(e->impl), "procs", nprocs, "definition", e->w->definition,
+                          e->w->name, "impl", entry_impl(o, e), "procs", nprocs, "definition", e->w->definition,
                           "ops", (json_int_t)e->ops);
+    if (e->impl == IMPL_TARGET) {
+        json_object_set_new(r, "target", json_string(entry_impl(o, e)));
+        if (e->inside[0])
+            json_object_set_new(r, "inside", json_string(e->inside));
+    }
     json_object_set_new(r, "compare", e->w->compare ? json_string(e->w->compare) : json_null());
     json_object_set_new(r, "load", json_real(load));
     if (e->observed_ops)
@@ -309,7 +331,9 @@ static int run_entry_round(const struct options *o, struct entry *e, int nprocs,
     memset(&before, 0, sizeof(before));
     if (o->observer)
         observer_take(o->observer, &before);    /* what came before the round is not its */
-    int rc = spawn_round(&o->spawn, e->impl, e->w->name, nprocs, ops, res);
+    int rc = e->impl == IMPL_TARGET ? spawn_target_round(&o->spawn, &o->targets[e->target], e->w->name, nprocs, ops,
+                                                         res, e->inside, sizeof(e->inside))
+                                    : spawn_round(&o->spawn, e->impl, e->w->name, nprocs, ops, res);
     if (o->observer && observer_take(o->observer, &e->observed) == 0)
         e->observed_ops += ops;
     if (rc < 0) {
@@ -324,6 +348,7 @@ static int run_entry_round(const struct options *o, struct entry *e, int nprocs,
 struct ratio_row {
     const struct workload *w;
     enum bench_impl impl;
+    int target;
     int procs[MAX_PROCS_LIST];
     double ratio[MAX_PROCS_LIST];
     int count;
@@ -337,11 +362,12 @@ static void note_ratio(struct ratio_table *t, const struct entry *e, int nprocs,
 {
     struct ratio_row *row = NULL;
     for (int i = 0; i < t->count && !row; i++)
-        if (t->rows[i].w == e->w && t->rows[i].impl == e->impl)
+        if (t->rows[i].w == e->w && t->rows[i].impl == e->impl &&
+            (e->impl != IMPL_TARGET || t->rows[i].target == e->target))
             row = &t->rows[i];
     if (!row && t->count < MAX_RATIOS) {
         row = &t->rows[t->count++];
-        *row = (struct ratio_row){ .w = e->w, .impl = e->impl };
+        *row = (struct ratio_row){ .w = e->w, .impl = e->impl, .target = e->target };
     }
     if (row && row->count < MAX_PROCS_LIST) {
         row->procs[row->count] = nprocs;
@@ -353,13 +379,15 @@ static void print_ratios(const struct options *o, const struct ratio_table *t)
 {
     if (!t->count)
         return;
-    printf("ratios to the kernel's median (above 1: faster than the kernel)\n  %-16s %-6s", "workload", "impl");
+    printf("ratios to the kernel's median (above 1: faster than the kernel)\n  %-16s %-*s", "workload", o->impl_width,
+           "impl");
     for (int p = 0; p < o->nprocs_list; p++)
         printf("   N=%-3d", o->procs[p]);
     printf("\n");
     for (int i = 0; i < t->count; i++) {
         const struct ratio_row *row = &t->rows[i];
-        printf("  %-16s %-6s", row->w->name, impl_name(row->impl));
+        const struct entry as = { .impl = row->impl, .target = row->target };
+        printf("  %-16s %-*s", row->w->name, o->impl_width, entry_impl(o, &as));
         for (int p = 0; p < o->nprocs_list; p++) {
             int k = 0;
             while (k < row->count && row->procs[k] != o->procs[p])
@@ -423,12 +451,15 @@ static int run_cell(const struct options *o, struct entry *entries, int n, int n
         }
     for (int i = 0; i < n; i++) {
         struct entry *e = &entries[i];
-        printf("  N=%-3d %-16s %-6s ", nprocs, e->w->name, impl_name(e->impl));
+        printf("  N=%-3d %-16s %-*s ", nprocs, e->w->name, o->impl_width, entry_impl(o, e));
         if (e->failed[0]) {
             failures++;
             printf("FAILED: %s\n", e->failed);
         } else if (o->smoke) {
-            printf("%ld operations, counts and final state as defined\n", e->rounds[0].ops);
+            printf("%ld operations, counts and final state as defined", e->rounds[0].ops);
+            if (e->impl == IMPL_TARGET)
+                printf(" (inside: %s)", e->inside);
+            printf("\n");
         } else {
             struct summary *s = &sums[i];
             printf("%11.0f ops/s [%.0f..%.0f]  cpu %7.2f us/op  vcsw %5.2f/op", s->rate, s->min, s->max, s->cpu_us,
@@ -479,6 +510,22 @@ static int parse(int argc, char **argv, struct options *o)
                     return -1;
                 }
                 o->impl_on[impl] = 1;
+            }
+        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--target") == 0) {
+            TAKES_VALUE();
+            /* a comma list, but exec:CMD takes the rest of its value (its command may hold commas) */
+            char *copy = strdup(v);
+            for (char *t = copy; t && *t;) {
+                char *comma = strncmp(t, "exec:", 5) == 0 ? NULL : strchr(t, ',');
+                if (comma)
+                    *comma = 0;
+                if (o->ntarget_specs == MAX_TARGETS) {
+                    fprintf(stderr, "svipc-bench: --target: at most %d targets\n", MAX_TARGETS);
+                    return -1;
+                }
+                if (*t)
+                    o->target_specs[o->ntarget_specs++] = t;
+                t = comma ? comma + 1 : NULL;
             }
         } else if (strcmp(a, "-p") == 0 || strcmp(a, "--procs") == 0) {
             TAKES_VALUE();
@@ -600,6 +647,29 @@ int main(int argc, char **argv)
     }
     if (o.smoke && o.seed == 0)
         o.seed = 1;
+    int targets_skipped = 0;
+    o.impl_width = 6;
+    for (int i = 0; i < o.ntarget_specs; i++) {
+        char why[512];
+        struct bench_target *t = &o.targets[o.ntargets];
+        int rc = bench_target_resolve(o.target_specs[i], self, t, why, sizeof(why));
+        if (rc < 0) {
+            fprintf(stderr, "svipc-bench: --target %s: %s\n", o.target_specs[i], why);
+            return 2;
+        }
+        int again = 0;
+        for (int k = 0; k < o.ntargets; k++)
+            again |= strcmp(o.targets[k].name, t->name) == 0;
+        if (rc > 0) {
+            printf("svipc-bench: target %s skipped: %s\n", o.target_specs[i], why);
+            fprintf(stderr, "svipc-bench: target %s skipped: %s\n", o.target_specs[i], why);
+            targets_skipped++;
+        } else if (!again) {
+            if ((int)strlen(t->name) > o.impl_width)
+                o.impl_width = (int)strlen(t->name);
+            o.ntargets++;
+        }
+    }
     if (o.observe) {
         char why[512];
         if (!(o.observer = observer_open(why, sizeof(why))) || observer_scope(o.observer) < 0) {
@@ -633,7 +703,8 @@ int main(int argc, char **argv)
         if (!selected(&o, w))
             continue;
         /* a POSIX workload runs in its System V workload's cell when that is selected */
-        if (w->compare && selected(&o, workload_by_name(w->compare)) && o.impl_on[IMPL_KERNEL] + o.impl_on[IMPL_REF])
+        if (w->compare && selected(&o, workload_by_name(w->compare)) &&
+            o.impl_on[IMPL_KERNEL] + o.impl_on[IMPL_REF] + o.ntargets)
             continue;
         struct entry entries[MAX_ENTRIES];
         int count = 0;
@@ -641,6 +712,8 @@ int main(int argc, char **argv)
             for (int impl = IMPL_KERNEL; impl <= IMPL_REF; impl++)
                 if (o.impl_on[impl])
                     entries[count++] = (struct entry){ .w = w, .impl = (enum bench_impl)impl };
+            for (int t = 0; t < o.ntargets; t++)
+                entries[count++] = (struct entry){ .w = w, .impl = IMPL_TARGET, .target = t };
             for (int j = 0; count && o.impl_on[IMPL_POSIX] && workload_at(j) && count < MAX_ENTRIES; j++) {
                 const struct workload *c = workload_at(j);
                 /* a workload named brings its comparators */
@@ -676,7 +749,10 @@ int main(int argc, char **argv)
     print_ratios(&o, ratios);
     free(ratios);
     observer_close(o.observer);
-    printf("svipc-bench: %d cells, %d failed entries, %d skipped\n", cells, failures, skipped);
+    printf("svipc-bench: %d cells, %d failed entries, %d skipped", cells, failures, skipped);
+    if (o.ntarget_specs)
+        printf(", %d of %d targets skipped", targets_skipped, o.ntarget_specs);
+    printf("\n");
     if (!cells) {
         fprintf(stderr, "svipc-bench: nothing ran\n");
         return 1;
