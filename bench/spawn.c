@@ -110,7 +110,7 @@ static void overran_result(struct round_result *out, long ops, double seconds)
 {
     memset(out, 0, sizeof(*out));
     out->ops = ops;
-    snprintf(out->why, sizeof(out->why), "the round overran its deadline of %.0f s and was killed", seconds);
+    snprintf(out->why, sizeof(out->why), "the round overran its deadline of %.3g s and was killed", seconds);
 }
 
 int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
