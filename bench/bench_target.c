@@ -55,18 +55,14 @@ static int on_path(const char *name, char *buf, size_t size)
     return -1;
 }
 
-/* svipc-bench-worker.ARCH beside SELF or in ../lib/svipc: 0, or 1 with why. */
+/* svipc-bench-worker.ARCH beside SELF: 0, or 1 with why. */
 static int find_worker(const char *self, const char *arch, struct bench_target *t, char *why, size_t size)
 {
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s", self);
-    const char *d = dirname(dir);
-    const char *places[] = { "%s/svipc-bench-worker.%s", "%s/../lib/svipc/svipc-bench-worker.%s" };
-    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
-        snprintf(t->worker, sizeof(t->worker), places[i], d, arch);
-        if (access(t->worker, X_OK) == 0)
-            return 0;
-    }
+    snprintf(t->worker, sizeof(t->worker), "%s/svipc-bench-worker.%s", dirname(dir), arch);
+    if (access(t->worker, X_OK) == 0)
+        return 0;
     snprintf(why, size, "needs svipc-bench-worker.%s beside svipc-bench, the worker built for %s (make bench-workers%s)",
              arch, arch, strcmp(arch, HOST_ARCH) ? ", with Debian's cross toolchain: ci/install-deps.sh targets" : "");
     return 1;

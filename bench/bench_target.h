@@ -27,7 +27,7 @@ struct bench_target {
 const char *bench_target_names(void);
 
 /* Resolve SPEC for this program SELF (the workers are looked for beside
- * it, or in ../lib/svipc): 0 when the target can run here; 1 when it
+ * it): 0 when the target can run here; 1 when it
  * cannot (not installed, not built, not supported for benchmarks), with
  * why; -1 when SPEC names no target, with why. */
 int bench_target_resolve(const char *spec, const char *self, struct bench_target *t, char *why, size_t size);

@@ -54,6 +54,8 @@ def skipped_because(stdout, target):
 
 def smoke(bench, tmp_path, target, workloads, procs, *extra):
     out = tmp_path / "targets.jsonl"
+    if out.exists():
+        out.unlink()        # --json appends
     r = run([bench, "--smoke", "--seed", "5", "-w", workloads, "-i", "kernel", "-p", procs, "--target", target,
              "--json", str(out), *extra], timeout=300)
     why = skipped_because(r.stdout, target)
@@ -138,3 +140,19 @@ def test_an_unknown_target_is_an_error(bench):
     assert r.returncode == 2 and "unknown target qemu-mips" in r.stderr
     r = run([bench, "--smoke", "-w", "sem-mutex", "--target", "nosuch"])
     assert r.returncode == 2 and "unknown target nosuch" in r.stderr
+
+
+def test_a_wrapper_that_loses_the_result_fails_and_noise_before_it_is_ignored(bench, tmp_path):
+    """exec:true runs nothing and prints nothing: the round fails saying so.
+    A wrapper that prints before starting the worker: its result is read
+    from after the noise."""
+    r, benches = smoke(bench, tmp_path, "exec:true", "sem-mutex", "1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    lost = [b for b in benches if b.impl == "exec:true"]
+    assert len(lost) == 1 and "no complete result" in lost[0].error, lost
+    noisy = tmp_path / "noisy"
+    noisy.write_text('#!/bin/sh\necho "svipc-bench-round 1"\necho noise\nexec "$@"\n')
+    noisy.chmod(0o755)
+    r, benches = smoke(bench, tmp_path, f"exec:{noisy}", "sem-mutex", "1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert all(b.smoke and not b.error for b in benches) and len(benches) == 2
