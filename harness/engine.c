@@ -72,16 +72,13 @@ static double step_deadline(const struct run *r)
     return d < r->scenario_deadline ? d : r->scenario_deadline;
 }
 
-/* A tool step starts a whole program (an exec, the dynamic loader, then its
- * own dozens of calls; in a sandbox each costs what a fork does), so it has
- * TOOL_STEP_DEADLINES step deadlines, within the scenario's. */
-#define TOOL_STEP_DEADLINES 4
-
+/* The deadline of a step of OP: a step's, or, for a step that starts a
+ * program, PROGRAM_START_DEADLINES of them. */
 static double deadline_of(const struct run *r, enum op op)
 {
-    if (op != OP_TOOL)
+    if (op != OP_TOOL && op != OP_EXEC)
         return step_deadline(r);
-    double d = now() + (double)r->step_ms * TOOL_STEP_DEADLINES / 1000.0;
+    double d = now() + (double)r->step_ms * PROGRAM_START_DEADLINES / 1000.0;
     return d < r->scenario_deadline ? d : r->scenario_deadline;
 }
 

@@ -429,6 +429,8 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
     for (int i = 0; i < MAX_PROCS; i++)
         x->proc[i].channel = -1;
     long step_ms = s->step_deadline_ms ? s->step_deadline_ms : env->step_deadline_ms;
+    if (env->launch)
+        step_ms *= PROGRAM_START_DEADLINES;   /* each puppet is a program started */
     double deadline = now() + (double)step_ms / 1000.0;
     /* a PID namespace per scenario where there are PID namespaces to come
      * back from (not in gVisor: there the runner adopts what it starts, and

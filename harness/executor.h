@@ -26,6 +26,12 @@
 struct backend;
 struct runner_env;
 
+/* Starting a program (a tool step's, an exec step's, or a puppet through
+ * an emulator or wrapper: an exec, the loader, the program's own start-up;
+ * in a sandbox or emulator each costs what a fork does) has this many step
+ * deadlines, within the scenario's. */
+#define PROGRAM_START_DEADLINES 4
+
 /* What became of a process asked to do something. */
 enum x_status {
     X_DONE,        /* the call returned: ret, err, and the bytes it wrote */

@@ -682,6 +682,18 @@ static void *bounce_buffer(struct ref_arena *a, size_t n)
     return a->bounce;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23       /* Linux 5.14 */
+#endif
+
+void ref_arena_prefault(struct ref_arena *a)
+{
+    uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a size hint only */
+    size_t len = limit < REF_PREFAULT_MAX ? (size_t)limit : REF_PREFAULT_MAX;
+    for (int k = 0; k < 2; k++)
+        madvise(a->log[k], len, MADV_POPULATE_WRITE);
+}
+
 long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)
 {
     struct ref_header *h = a->hdr;

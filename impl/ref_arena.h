@@ -46,7 +46,9 @@
 #ifndef REF_LOG_SIZE                        /* a build setting (the tests build another) */
 #define REF_LOG_SIZE     (1UL << 30)         /* each log's room; what is used of it grows with the state */
 #endif
-#define REF_LOG_MIN      (64UL << 20)        /* a log's use at least: checkpoints of a small state are rare */
+#define REF_LOG_MIN      (1UL << 20)         /* a log's use at least.  Small, so that every process touches
+                                              * the same few pages again after each checkpoint: each page a
+                                              * process writes first costs it a fault (more than a record) */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 
 /* One process of the arena.  Written under the lock, by single stores
@@ -170,6 +172,13 @@ void ref_unlock(struct ref_arena *a);
 /* A dead process was contending for the lock (its flag CONTENDING set):
  * take its share of the count back. */
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
+
+/* Map in, in one call, the pages of both logs that transactions write (up to
+ * their limit, at most REF_PREFAULT_MAX each), for a process about to make
+ * its first call: written one by one, each would cost it a fault, more than
+ * its records.  A kernel without MADV_POPULATE_WRITE leaves them to fault. */
+#define REF_PREFAULT_MAX (4UL << 20)
+void ref_arena_prefault(struct ref_arena *a);
 
 /* Under the lock: log RQ with its input (read from USER_IN) and apply it
  * (model_apply); the model's result.  OUT receives what the call writes. */

@@ -389,6 +389,7 @@ static int register_self(struct ref_runtime *rt)
     rt->pid = getpid();
     rt->start_time = ref_start_time(0);
     rt->caller_valid = 0;
+    ref_arena_prefault(a);
     if (lock(rt, a) < 0)
         return -1;
     /* our slot: ref_fork made it for us (we are that process), or we
