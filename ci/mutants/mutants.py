@@ -254,7 +254,9 @@ def write_rest(cov, selected, golden, workdir):
     chosen = {b.index for b in selected}
     groups = OrderedDict()
     for b in cov.blocks:
-        if b.index not in chosen:
+        # not the blocks the model backend skips whole: a rest made only of
+        # them would test nothing, which svipc refuses (exit 2)
+        if b.index not in chosen and cov.runs_model(b):
             groups.setdefault(b.path, []).append(b)
     paths = []
     for k, group in enumerate(groups.values()):
@@ -325,8 +327,9 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
         paths, gold = [runner.suites], runner.golden_path
         if cov and not first:           # the catalog as the coverage run read it, whatever changed since
             paths, gold = write_rest(cov, blocks, runner.golden, workdir)
-        killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
-        where = "catalog"
+        if paths:                       # none when the selection was every block the model runs
+            killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
+            where = "catalog"
     if not killed and san is not None and cov is not None and not first:
         # what no trace shows but a memory error does: the lines' blocks under the sanitizers
         lines_blocks = cov.blocks_for(m.file, m.lines)
