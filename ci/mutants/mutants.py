@@ -334,7 +334,10 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
         # what no trace shows but a memory error does: the lines' blocks under the sanitizers
         lines_blocks = cov.blocks_for(m.file, m.lines)
         verdict = sanitized_run(m, text, san, runner, lines_blocks, workdir) if lines_blocks else None
-        if verdict is not None and verdict[0]:
+        # only a report of the sanitizers kills here: the instrumented build is
+        # several times slower, and a run cut by its CPU limit ("the runner
+        # died") says nothing about the mutant
+        if verdict is not None and verdict[0] and verdict[1] == "sanitizer":
             killed, how, by, reason = verdict
             where = "sanitized"
     if killed:
