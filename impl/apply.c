@@ -57,7 +57,8 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
         return cmd && cmd->buffer == CTL_BUF_IN ? size : 0;
     }
     case MODEL_SEMTIMEDOP: {
-        long nsops = rq->arg[2];
+        /* the count is an unsigned int in the system call, as model_semtimedop reads it */
+        unsigned int nsops = (unsigned int)rq->arg[2];
         if (nsops < 1 || nsops > ns->limits.semopm)
             return 0;
         return sizeof(struct sembuf) * (size_t)nsops;

@@ -51,6 +51,13 @@ class Coverage:
             self._by_instance = {n: b for b in self.blocks for n in b.instances}
         return self._by_instance.get(name)
 
+    def runs_model(self, block):
+        """Whether BLOCK ran any line of the model: a block the model backend
+        skips whole (only kernel, tool steps) ran none, and runs nothing."""
+        if not hasattr(self, "_running"):
+            self._running = {i for m in self.lines.values() for v in m.values() for i in v}
+        return block.index in self._running
+
     def blocks_for(self, path, lines):
         hit = set()
         for ln in lines:

@@ -254,7 +254,9 @@ def write_rest(cov, selected, golden, workdir):
     chosen = {b.index for b in selected}
     groups = OrderedDict()
     for b in cov.blocks:
-        if b.index not in chosen:
+        # not the blocks the model backend skips whole: a rest made only of
+        # them would test nothing, which svipc refuses (exit 2)
+        if b.index not in chosen and cov.runs_model(b):
             groups.setdefault(b.path, []).append(b)
     paths = []
     for k, group in enumerate(groups.values()):
@@ -325,13 +327,17 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
         paths, gold = [runner.suites], runner.golden_path
         if cov and not first:           # the catalog as the coverage run read it, whatever changed since
             paths, gold = write_rest(cov, blocks, runner.golden, workdir)
-        killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
-        where = "catalog"
+        if paths:                       # none when the selection was every block the model runs
+            killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
+            where = "catalog"
     if not killed and san is not None and cov is not None and not first:
         # what no trace shows but a memory error does: the lines' blocks under the sanitizers
         lines_blocks = cov.blocks_for(m.file, m.lines)
         verdict = sanitized_run(m, text, san, runner, lines_blocks, workdir) if lines_blocks else None
-        if verdict is not None and verdict[0]:
+        # only a report of the sanitizers kills here: the instrumented build is
+        # several times slower, and a run cut by its CPU limit ("the runner
+        # died") says nothing about the mutant
+        if verdict is not None and verdict[0] and verdict[1] == "sanitizer":
             killed, how, by, reason = verdict
             where = "sanitized"
     if killed:

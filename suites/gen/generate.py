@@ -379,6 +379,54 @@ def next_id_file():
     return "".join(out)
 
 
+# ---------------------------------------------------------------- id cycles
+
+# ipc_idr_alloc (ipc/util.c), without *_next_id: the index comes from
+# idr_alloc_cyclic over [0, max(in_use * 3/2, ipc_min_cycle = 64)), from
+# the index after the last one given, wrapping to the lowest free one; the
+# sequence number goes up by one when the index given is not above the last.
+# An id is seq << 15 | index.  Creations (and removals) are the only way to
+# move the cursor, so the scenarios are long.
+def cycle_step(k):
+    return f"A: msgget IPC_PRIVATE IPC_CREAT|0600 => {k}"
+
+
+def one_process_block(name, doc, steps):
+    """A scenario without parameters, run by one process A."""
+    out = [f"\nscenario {name}\n"] + [f"  doc {line}\n" for line in doc] + ["  procs A\n"]
+    out.extend(f"  {step}\n" for step in steps)
+    out.append("end\n")
+    return "".join(out)
+
+
+def id_cycle_file():
+    out = [HEADER.format(rule="id_cycle_file: the cyclic index allocator and the sequence number")]
+    out.append("# Without msg_next_id, an index comes from a cycle over [0, max(in_use * 3/2, 64)):\n"
+               "# the index after the last one given, else the lowest free one, with the\n"
+               "# sequence number one higher (ipc_idr_alloc, idr_alloc_cyclic).\n")
+    wrapped = 1 << 15                   # index 0, sequence 1
+    steps = []
+    for k in range(64):
+        steps += [cycle_step(k), f"A: msgctl {k} IPC_RMID"]
+    steps += [cycle_step(wrapped), f"A: msgctl {wrapped} IPC_STAT => 0 seq=1", cycle_step(wrapped + 1),
+              f"A: msgctl {wrapped + 1} IPC_STAT => 0 seq=1"]
+    out.append(one_process_block(
+        "id-cycle-wraps-after-64-indexes",
+        ["With nothing in use the cycle is 64 indexes: after index 63 the next",
+         "queue gets index 0 again with sequence 1, and the one after it index 1",
+         "with the same sequence."], steps))
+    steps = [cycle_step(k) for k in range(63)]
+    steps += [f"A: msgctl {k} IPC_RMID" for k in range(21)]
+    steps += [cycle_step(63), cycle_step(wrapped), f"A: msgctl {wrapped} IPC_STAT => 0 seq=1",
+              cycle_step(wrapped + 1)]
+    out.append(one_process_block(
+        "id-cycle-bound-follows-the-objects-in-use",
+        ["63 queues, 21 of them removed: with 42 in use the cycle is max(63, 64) = 64",
+         "indexes, so the next queue gets index 63; with 43 in use it is",
+         "max(64, 64) = 64, so the one after wraps to index 0, sequence 1."], steps))
+    return "".join(out)
+
+
 FILES = {
     "msg/msgrcv-select.svipc": msgrcv_select_file,
     "msg/perm-msg.svipc": lambda: permission_file("msg"),
@@ -389,6 +437,7 @@ FILES = {
     "sem/semop-pairs.svipc": semop_pairs_file,
     "common/invalid-ids.svipc": invalid_ids_file,
     "common/next-id.svipc": next_id_file,
+    "common/id-cycle.svipc": id_cycle_file,
 }
 
 
