@@ -41,7 +41,7 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
         bench-smoke bench-parity \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
-        mutants mutants-sample install uninstall lint-ci FORCE
+        mutants mutants-sample faults install uninstall lint-ci FORCE
 
 all: $(BUILD)/svipc $(PRELOAD)
 
@@ -80,6 +80,17 @@ $(BUILD)/pic/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 # inherits them resolved instead of resolving each again lazily.
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
+
+# Test only: svipc with the runtime's injected concurrency bugs
+# (impl/ref_runtime.c under REF_TEST_FAULTS, chosen by $SVIPC_REF_FAULT);
+# the checker's model in it is the same as svipc's.
+FAULT_OBJ := $(filter-out $(BUILD)/impl/ref_runtime.o,$(IMPL_OBJ)) $(BUILD)/faults/ref_runtime.o
+$(BUILD)/faults/ref_runtime.o: impl/ref_runtime.c impl/*.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DREF_TEST_FAULTS -Iimpl -c $< -o $@
+$(BUILD)/svipc-faults: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(FAULT_OBJ)
+	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
+faults: $(BUILD)/svipc-faults
 
 # The puppet alone, static, for each architecture whose cross compiler is
 # here (qemu-user targets); and svipc static, for the linux-6.1 target's VM.

@@ -36,7 +36,8 @@
 /* ---------- states ---------- */
 
 /* bytes: [0] gone; a queue: per message its type (8), size (1), text;
- * a set: each value (2). */
+ * a set: each value (2), then the processes' SEM_UNDO adjustments that
+ * are not 0, in order: process (2), semaphore (1), adjustment (2). */
 struct cstate {
     uint64_t hash;
     uint32_t len;
@@ -102,11 +103,17 @@ static int state_equal(const struct cstate *a, const struct cstate *b)
 
 /* ---------- the model, as one object ---------- */
 
+/* One process's adjustment of one semaphore. */
+struct adj { uint16_t proc; uint8_t num; int16_t v; };
+#define ADJ_BYTES 5
+#define ADJ_MAX (STRESS_PROCS_MAX * STRESS_SEMS_MAX)
+
 struct object_model {
     struct model_ns *ns;
     const struct stress_object *o;
     int live;                          /* the model's id of the object, or -1 */
     int gone_id;                       /* an id the model no longer knows */
+    struct adj adjs[ADJ_MAX];          /* a state's adjustments being changed */
     uint8_t scratch[65536];            /* a state being read back */
 };
 
@@ -147,7 +154,7 @@ static long remove_id(struct object_model *m, int id)
 
 static int model_open(struct object_model *m, const struct stress_object *o)
 {
-    memset(m, 0, offsetof(struct object_model, scratch));
+    memset(m, 0, offsetof(struct object_model, adjs));
     m->o = o;
     m->ns = model_ns_new();
     if (!m->ns)
@@ -167,6 +174,60 @@ static void model_close(struct object_model *m)
 }
 
 struct queued { long mtype; uint8_t text[STRESS_TEXT_MAX]; };
+
+/* A set's state: where its adjustments start. */
+static size_t adj_offset(const struct object_model *m)
+{
+    return 1 + 2 * (size_t)m->o->nsems;
+}
+
+/* S's adjustments into m->adjs: their number. */
+static int adj_decode(struct object_model *m, const struct cstate *s)
+{
+    int n = 0;
+    for (size_t at = adj_offset(m); !s->bytes[0] && at + ADJ_BYTES <= s->len && n < ADJ_MAX; at += ADJ_BYTES) {
+        struct adj *a = &m->adjs[n++];
+        memcpy(&a->proc, s->bytes + at, 2);
+        a->num = s->bytes[at + 2];
+        memcpy(&a->v, s->bytes + at + 3, 2);
+    }
+    return n;
+}
+
+static int adj_order(const void *x, const void *y)
+{
+    const struct adj *a = x, *b = y;
+    return a->proc != b->proc ? a->proc - b->proc : a->num - b->num;
+}
+
+/* Add DELTA to PROC's adjustment of NUM among the N of m->adjs: the new N. */
+static int adj_add(struct object_model *m, int n, int proc, int num, int delta)
+{
+    for (int i = 0; i < n; i++)
+        if (m->adjs[i].proc == proc && m->adjs[i].num == num) {
+            m->adjs[i].v = (int16_t)(m->adjs[i].v + delta);
+            return n;
+        }
+    if (n < ADJ_MAX)
+        m->adjs[n++] = (struct adj){ .proc = (uint16_t)proc, .num = (uint8_t)num, .v = (int16_t)delta };
+    return n;
+}
+
+/* Append the N adjustments to the state in scratch of length LEN, sorted,
+ * without zeros: the new length. */
+static long adj_encode(struct object_model *m, int n, long len)
+{
+    qsort(m->adjs, (size_t)n, sizeof(m->adjs[0]), adj_order);
+    for (int i = 0; i < n; i++) {
+        if (!m->adjs[i].v || (size_t)len + ADJ_BYTES > sizeof(m->scratch))
+            continue;
+        memcpy(m->scratch + len, &m->adjs[i].proc, 2);
+        m->scratch[len + 2] = m->adjs[i].num;
+        memcpy(m->scratch + len + 3, &m->adjs[i].v, 2);
+        len += ADJ_BYTES;
+    }
+    return len;
+}
 
 /* Make the model's object hold S: the id to call, or -1 (the model refused). */
 static int materialize(struct object_model *m, const struct cstate *s)
@@ -231,6 +292,45 @@ struct outcome {
     uint8_t text[STRESS_TEXT_MAX];
 };
 
+/* PROC (model pid PID) ends on state S, whose object is ID in the model:
+ * its adjustments are made the model's (SETALL cleared every one; a
+ * semop with SEM_UNDO makes each, the value put back without one), then
+ * its exit applies them.  The state after it in scratch (its length). */
+static long perform_death(struct object_model *m, const struct cstate *s, int id, pid_t pid, int proc,
+                          struct outcome *out)
+{
+    out->ret = 0;
+    int n = m->o->kind == STRESS_SET ? adj_decode(m, s) : 0;
+    int mine = 0;
+    for (int i = 0; i < n; i++)
+        mine += m->adjs[i].proc == proc;
+    if (!mine) {                       /* nothing of it here */
+        memcpy(m->scratch, s->bytes, s->len);
+        return s->len;
+    }
+    for (int i = 0; i < n; i++) {
+        const struct adj *a = &m->adjs[i];
+        if (a->proc != proc)
+            continue;
+        struct sembuf up = { .sem_num = a->num, .sem_op = (short)(a->v > 0 ? a->v : 0), .sem_flg = IPC_NOWAIT };
+        struct sembuf mk = { .sem_num = a->num, .sem_op = (short)-a->v, .sem_flg = SEM_UNDO | IPC_NOWAIT };
+        struct sembuf back = { .sem_num = a->num, .sem_op = (short)(a->v < 0 ? a->v : 0), .sem_flg = IPC_NOWAIT };
+        if ((up.sem_op && call(m, MODEL_SEMTIMEDOP, FILLER_PID, id, 0, 1, 0, 0, &up, NULL) != 0) ||
+            call(m, MODEL_SEMTIMEDOP, pid, id, 0, 1, 0, 0, &mk, NULL) != 0 ||
+            (back.sem_op && call(m, MODEL_SEMTIMEDOP, FILLER_PID, id, 0, 1, 0, 0, &back, NULL) != 0))
+            return -1;
+    }
+    call(m, MODEL_EXIT, FILLER_PID, pid, 0, 0, 0, 0, NULL, NULL);
+    long len = read_back(m);
+    if (len < 0)
+        return -1;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (m->adjs[i].proc != proc)
+            m->adjs[k++] = m->adjs[i];
+    return adj_encode(m, k, len);
+}
+
 /* Perform EV's call on state S: its outcome, and the state after it in
  * scratch (its length), or -1 when the model could not be set up. */
 static long perform(struct object_model *m, const struct cstate *s, const struct stress_event *ev,
@@ -241,6 +341,8 @@ static long perform(struct object_model *m, const struct cstate *s, const struct
     if (id < 0)
         return -1;
     pid_t pid = 1 + ev->proc;
+    if (ev->op == STRESS_DEATH)
+        return perform_death(m, s, id, pid, ev->proc, out);
     struct queued q = { .mtype = (long)ev->type };
     struct sembuf sops[STRESS_SOPS_MAX];
     uint32_t resume = 0;
@@ -288,7 +390,15 @@ static long perform(struct object_model *m, const struct cstate *s, const struct
         memcpy(m->scratch, s->bytes, s->len);
         return s->len;
     }
-    return read_back(m);
+    long len = read_back(m);
+    if (len < 0 || m->o->kind != STRESS_SET || m->scratch[0])
+        return len;
+    /* the adjustments: as before, and a completed semop's own */
+    int n = adj_decode(m, s);
+    for (int i = 0; ev->op == STRESS_SEMOP && !out->blocked && out->ret == 0 && i < ev->nsops && i < STRESS_SOPS_MAX; i++)
+        if (ev->sops[i].flg & SEM_UNDO)
+            n = adj_add(m, n, ev->proc, ev->sops[i].num, -ev->sops[i].op);
+    return adj_encode(m, n, len);
 }
 
 /* ---------- one object's search ---------- */
@@ -451,9 +561,11 @@ static int successors(struct search *s, const struct cstate *st, const struct st
     return 1;
 }
 
-/* forced: the call's only outcome left the state as it was; then any
- * linearization of the rest can be made to start with it, so nothing
- * else is tried at its place (undoing it undoes the choice before). */
+/* forced: the call returned, and its only outcome left the state as it
+ * was; then any linearization of the rest can be made to start with it,
+ * so nothing else is tried at its place (undoing it undoes the choice
+ * before).  Not a pending call: "no effect" here is always one of its
+ * outcomes, but an effect later may be the one that explains the rest. */
 struct frame { int entry; int choice; int forced; const struct cstate *before; };
 
 static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
@@ -470,6 +582,15 @@ static const struct cstate *initial_state(struct search *s, const struct stress_
     return state_make(&s->pool, b, len);
 }
 
+/* Whether EV is part of object OBJ's history: its calls, and on a set
+ * every death (a process's adjustments). */
+static int concerns(const struct stress_history *h, const struct stress_event *ev, int obj)
+{
+    if (ev->obj == STRESS_OBJ_ALL)
+        return h->objects[obj].kind == STRESS_SET;
+    return ev->obj == obj;
+}
+
 static void check_object(const struct stress_history *h, int obj, const struct stress_check_limits *lim,
                          struct stress_object_verdict *v)
 {
@@ -478,8 +599,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     struct frame *stack = NULL;
     v->verdict = STRESS_UNDECIDED;
     for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].obj == obj)
-            s.n++;
+        s.n += concerns(h, &h->events[i], obj);
     v->nevents = (size_t)s.n;
     s.nwords = (s.n + 63) / 64 + 1;
     s.ev = calloc((size_t)s.n + 1, sizeof(*s.ev));
@@ -493,7 +613,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     }
     int n = 0;
     for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].obj == obj) {
+        if (concerns(h, &h->events[i], obj)) {
             s.ev[n++] = &h->events[i];
             v->npending += !h->events[i].t_return;
         }
@@ -557,7 +677,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                 }
                 if (fresh) {
                     stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur,
-                                                     .forced = k == 1 && next[c] == cur };
+                                                     .forced = k == 1 && next[c] == cur && s.ev[e->op]->t_return };
                     if (depth > deepest)
                         deepest = depth;
                     cur = next[c];
@@ -655,7 +775,7 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
         fputc('\n', f);
     }
     for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].obj == obj) {
+        if (concerns(h, &h->events[i], obj)) {
             fputs("  ", f);
             stress_event_json(f, h, &h->events[i], t0);
             fputc('\n', f);
