@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "stress_check.h"
 #include "stress_history.h"
+#include "stress_shrink.h"
 #include "stress_workload.h"
 
 #include <errno.h>
@@ -48,6 +49,8 @@ struct stress_options {
     double seconds;
     double deadline;                   /* the workers' phase, seconds */
     const char *history_path;
+    const char *shrink_path;           /* a violation, shrunk to a scenario, is written here */
+    double shrink_seconds;
     int ids;                           /* worker indices: nprocs and replacements */
     struct stress_check_limits limits;
 };
@@ -80,6 +83,9 @@ static void usage(FILE *to)
           "  --kill-ms N                   SIGKILL a worker every N ms on average and start another in\n"
           "                                its place; its death is in the history (default 50; 0 none)\n"
           "  --history FILE                write the history as JSON Lines\n"
+          "  --shrink FILE                 on a violation: shrink it to a scenario of the catalog's\n"
+          "                                format that `svipc run` fails, written to FILE\n"
+          "  --shrink-seconds S            time for shrinking (default 60)\n"
           "  --no-history                  record nothing, check nothing: the bare operations'\n"
           "                                speed (exit status 2: nothing was checked)\n"
           "  --check-steps N               search steps per object (default 5000000)\n"
@@ -186,6 +192,12 @@ static int parse(int argc, char **argv, struct stress_options *o)
             if (number(val, 0, 3600000, &v) < 0)
                 return bad("--kill-ms takes 0 (none) to 3600000, not '%s'", val);
             o->cfg.kill_ms = v;
+        } else if (strcmp(a, "--shrink") == 0) {
+            o->shrink_path = val;
+        } else if (strcmp(a, "--shrink-seconds") == 0) {
+            if (number(val, 1, 86400, &v) < 0)
+                return bad("--shrink-seconds takes 1 to 86400, not '%s'", val);
+            o->shrink_seconds = (double)v;
         } else if (strcmp(a, "--history") == 0) {
             o->history_path = val;
         } else if (strcmp(a, "--check-steps") == 0) {
@@ -490,6 +502,49 @@ static int write_history(const struct stress_options *o, const struct stress_his
     return 0;
 }
 
+/* The violating objects, fewest events first, until one becomes a
+ * scenario that fails. */
+static void shrink(const struct stress_options *o, const struct stress_history *h, const struct stress_check_result *res)
+{
+    const char *fault = getenv("SVIPC_REF_FAULT");
+    char name[128], doc[512];
+    snprintf(name, sizeof(name), "stress-%s-seed-%llu", fault && *fault ? fault : o->backend,
+             (unsigned long long)o->cfg.seed);
+    int tried[STRESS_OBJECTS_MAX] = { 0 };
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < res->nobjects; i++)
+            if (res->objects[i].verdict == STRESS_VIOLATION && !tried[i] &&
+                (best < 0 || res->objects[i].nevents < res->objects[best].nevents))
+                best = i;
+        if (best < 0) {
+            printf("shrink: no violating object became a failing scenario\n");
+            return;
+        }
+        tried[best] = 1;
+        snprintf(doc, sizeof(doc), "Found by svipc stress --backend %s --procs %d --seed %llu (object %d of %zu "
+                 "calls)%s%s%s, shrunk by svipc stress --shrink.", o->backend, o->cfg.nprocs,
+                 (unsigned long long)o->cfg.seed, best, res->objects[best].nevents,
+                 fault && *fault ? " with SVIPC_REF_FAULT=" : "", fault && *fault ? fault : "",
+                 fault && *fault ? " (a test-only bug of build/svipc-faults)" : "");
+        struct stress_shrink_request rq = { .h = h, .obj = best, .backend = o->backend, .name = name, .doc = doc,
+                                            .seconds = o->shrink_seconds };
+        struct stress_shrink_result sr;
+        uint64_t t0 = stress_now_ns();
+        int rc = stress_shrink(&rq, o->shrink_path, &sr);
+        double secs = seconds_between(t0, stress_now_ns());
+        if (rc == 0 && sr.reproduced && !sr.why[0]) {
+            printf("shrink: object %d (%zu calls) became %s: %d steps that fail on %s (%d runs, %.1f s)\n", best,
+                   res->objects[best].nevents, o->shrink_path, sr.steps, o->backend, sr.tests, secs);
+            return;
+        }
+        printf("shrink: object %d (%zu calls): %s (%d runs, %.1f s)\n", best, res->objects[best].nevents,
+               sr.why[0] ? sr.why : "not reproduced", sr.tests, secs);
+        if (rc < 0)
+            return;
+    }
+}
+
 int stress_main(int argc, char **argv)
 {
     struct stress_options o;
@@ -568,6 +623,8 @@ int stress_main(int argc, char **argv)
         stress_check_print_object(stdout, &h, res.smallest_violation);
     }
     enum stress_verdict verdict = stress_check_verdict(&res);
+    if (verdict == STRESS_VIOLATION && o.shrink_path)
+        shrink(&o, &h, &res);
     if (rep->killed)
         printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
                "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", rep->killed, o.deadline);
