@@ -751,6 +751,8 @@ static int split_semop(int id, const struct sembuf *user, size_t nsops)
         ref_semctl(id, 0, IPC_STAT, (unsigned long)(uintptr_t)&ds) < 0 || ds.sem_nsems > 64 ||
         ref_semctl(id, 0, GETALL, (unsigned long)(uintptr_t)vals) < 0)
         return 1;
+    if (nsops > (size_t)ref_process.arena.state->ns.limits.semopm)
+        return 1;                      /* E2BIG: the real call says so (attached by now) */
     for (size_t i = 0; i < ds.sem_nsems; i++)
         v[i] = vals[i];
     for (size_t i = 0; i < nsops; i++) {
