@@ -185,7 +185,7 @@ unit: $(TEST_BIN) puppets
 
 # The Python tests: reports, the gate, the CI workflow, the generator, and svipc
 # as a command (tests/cli: shards, the status line, make install, rootless runs).
-pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench
+pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench $(BUILD)/svipc-faults
 	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen tests/cli
 
 # The example workflow, by yamllint's rules (and actionlint's where installed:
