@@ -10,6 +10,11 @@
  * them at once.  When the session ends, for any reason, the kernel kills
  * every process of the namespace and the IPC namespace goes with them: no
  * object of the run outlives it, and the host's are never seen.
+ * Deaths: the session SIGKILLs a worker at random instants (--kill-ms)
+ * and starts another in its place with what was left of its quota; every
+ * worker's end, killed or done, is a death in the history, from the kill
+ * (or its last call) to the moment it was reaped and its exit applied
+ * (ref: by the session itself if the keeper has not yet).
  * Deadlines: the session stops the workers at the run's time, kills them
  * at its deadline (their calls in flight stay pending), and svipc kills
  * the session if it does not end by then: a hung implementation is a
