@@ -7,7 +7,10 @@
  * event's call with model_apply, and reads the new state back (msgrcv,
  * GETALL); a call the model makes wait is interrupted (MODEL_INTERRUPT)
  * and its wait collected, so nothing of it stays.  Times, pids and other
- * fields no stress call reads are not part of the state.
+ * fields no stress call reads are not part of the state.  A set's state
+ * also holds each process's SEM_UNDO adjustments, kept here (a semop with
+ * SEM_UNDO changes them as Linux does) and made the model's only to apply
+ * a death (MODEL_EXIT).
  *
  * The search is Lowe's form of Wing and Gong's: the object's invocations
  * and responses in one list by instant; at an invocation, try to

@@ -4,6 +4,9 @@
  * operation by another process resolves its wait; every operation ends by
  * waking the processes whose waits it resolved.  Shared memory is real: a
  * segment's memory is a range of the arena file, mapped by shmat.
+ * Test-only: built with REF_TEST_FAULTS (build/svipc-faults, never svipc
+ * or the preload library), $SVIPC_REF_FAULT switches on one of four
+ * injected concurrency bugs, each marked "FAULT(...)" where it lives.
  * Must not: sleep anywhere but in futex_wait on its slot (and the lock),
  * or decide an outcome itself: the model decides, in Linux's order. */
 #define _GNU_SOURCE
