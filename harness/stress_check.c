@@ -550,6 +550,8 @@ static int successors(struct search *s, const struct cstate *st, const struct st
         return o.blocked ? (next[0] = st, 1) : 0;
     if (ev->ret < 0 && ev->err == EIDRM)
         return st->bytes[0] && o.ret == -EINVAL ? (next[0] = st, 1) : 0;
+    if (ev->op == STRESS_SEMOP && ev->type > 0 && ev->ret < 0 && ev->err == EAGAIN && o.blocked)
+        return next[0] = st, 1;        /* semtimedop's timeout ended a wait */
     if (o.blocked)
         return 0;
     if (ev->ret < 0 ? o.ret != -ev->err : o.ret != ev->ret)

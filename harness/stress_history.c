@@ -256,6 +256,8 @@ void stress_event_json(FILE *f, const struct stress_history *h, const struct str
         for (int i = 0; i < ev->nsops && i < STRESS_SOPS_MAX; i++)
             fprintf(f, "%s[%u,%d,%d]", i ? "," : "", ev->sops[i].num, ev->sops[i].op, ev->sops[i].flg);
         fputc(']', f);
+        if (ev->type > 0)
+            fprintf(f, ",\"timeout_ns\":%lld", (long long)ev->type);
         break;
     default:
         break;

@@ -65,7 +65,8 @@ struct stress_event {
     uint16_t nsops;
     int32_t flags;                 /* msgflg (sem: each sop's own) */
     int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's */
-    int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp */
+    int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp (MSG_COPY: the index);
+                                    * semop: semtimedop's timeout in ns, 0 none */
     int64_t ret;                   /* the call's value, or -1 */
     int32_t err;                   /* errno when ret is -1 */
     int32_t pad;

@@ -10,7 +10,8 @@
  * ended by SIGUSR1 (EINTR), as the workers' timer ended it; a death is a
  * SIGKILL and its wait.  At the end, calls still waiting are resumed or
  * asserted blocked, and the object's final state is checked.  Messages
- * get short texts of their own ("m0", "m1", ...).
+ * get short texts of their own ("m0", "m1", ...); a semtimedop is a semop
+ * (the model's expectations are for what is written).
  * Shrinking: candidates are sets of the history's calls; each is rendered
  * and run by `svipc run --backend model,BACKEND` (many at once, one
  * scenario each); one that passes on the model and fails on the backend
@@ -145,6 +146,8 @@ static const char *msg_flags(int flags, char *out, size_t size)
         strcat(strcat(out, out[0] ? "|" : ""), "MSG_NOERROR");
     if (flags & MSG_EXCEPT)
         strcat(strcat(out, out[0] ? "|" : ""), "MSG_EXCEPT");
+    if (flags & MSG_COPY)
+        strcat(strcat(out, out[0] ? "|" : ""), "MSG_COPY");
     if (!out[0])
         snprintf(out, size, "0");
     return out;

@@ -5,7 +5,8 @@
  * received twice or never sent is visible.  Semaphore sets: semop with
  * one to three sembufs on distinct semaphores, each blocking or
  * IPC_NOWAIT, some with SEM_UNDO (applied when the worker dies: killed
- * by the session, or at its end).  Both: IPC_RMID while others use or wait on the object,
+ * by the session, or at its end), some semtimedop with a timeout of up to
+ * 1 ms (EAGAIN when it ends the wait); msgrcv with MSG_COPY.  Both: IPC_RMID while others use or wait on the object,
  * then a new object in its slot.  An interval timer ends blocked calls
  * with EINTR, so no worker waits for ever.
  * Must not: keep state outside the worker's own stack and the shared
@@ -132,6 +133,12 @@ static void draw_msgsnd(struct rng *r, int proc, unsigned long seq, struct stres
 static void draw_msgrcv(struct rng *r, struct stress_event *ev)
 {
     ev->op = STRESS_MSGRCV;
+    if (rng_below(r, 10) == 0) {       /* MSG_COPY: the message at an index, left queued */
+        ev->size = STRESS_TEXT_MAX;
+        ev->flags = MSG_COPY | IPC_NOWAIT;
+        ev->type = rng_below(r, 4);
+        return;
+    }
     ev->size = rng_below(r, 10) == 0 ? 4 : STRESS_TEXT_MAX;
     ev->flags = rng_below(r, 10) < 3 ? IPC_NOWAIT : 0;
     if (ev->size < STRESS_TEXT_MAX && rng_below(r, 2))
@@ -163,6 +170,8 @@ static void draw_semop(struct rng *r, const struct stress_config *cfg, struct st
             ev->sops[i].flg |= SEM_UNDO;
     }
     ev->nsops = (uint16_t)n;
+    if (rng_below(r, 100) < 15)        /* semtimedop: a wait of up to 1 ms */
+        ev->type = 1000 + (int64_t)rng_below(r, 1000000);
 }
 
 static void perform(const struct ipc_calls *calls, int id, struct stress_event *ev)
@@ -189,7 +198,12 @@ static void perform(const struct ipc_calls *calls, int id, struct stress_event *
         for (int i = 0; i < ev->nsops; i++)
             sops[i] = (struct sembuf){ .sem_num = ev->sops[i].num, .sem_op = ev->sops[i].op,
                                        .sem_flg = ev->sops[i].flg };
-        ret = calls->semop(NULL, id, sops, ev->nsops);
+        if (ev->type > 0) {
+            struct timespec t = { .tv_sec = 0, .tv_nsec = (long)ev->type };
+            ret = calls->semtimedop(NULL, id, sops, ev->nsops, &t);
+        } else {
+            ret = calls->semop(NULL, id, sops, ev->nsops);
+        }
         break;
     }
     case STRESS_RMID:
