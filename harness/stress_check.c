@@ -588,12 +588,25 @@ static const struct cstate *initial_state(struct search *s, const struct stress_
 }
 
 /* Whether EV is part of object OBJ's history: its calls, and on a set
- * every death (a process's adjustments). */
-static int concerns(const struct stress_history *h, const struct stress_event *ev, int obj)
+ * the death of a process that made a semop with SEM_UNDO on it (UNDOERS:
+ * a bit per process; the others' deaths change nothing there). */
+static int concerns(const struct stress_event *ev, int obj, const uint64_t *undoers)
 {
     if (ev->obj == STRESS_OBJ_ALL)
-        return h->objects[obj].kind == STRESS_SET;
+        return undoers && ev->proc < STRESS_IDS_MAX && (undoers[ev->proc / 64] >> (ev->proc % 64) & 1);
     return ev->obj == obj;
+}
+
+/* The processes that made a semop with SEM_UNDO on OBJ, a bit each. */
+static void find_undoers(const struct stress_history *h, int obj, uint64_t *undoers)
+{
+    memset(undoers, 0, STRESS_IDS_MAX / 8);
+    for (size_t i = 0; i < h->nevents; i++) {
+        const struct stress_event *ev = &h->events[i];
+        for (int k = 0; ev->obj == obj && ev->op == STRESS_SEMOP && k < ev->nsops && k < STRESS_SOPS_MAX; k++)
+            if ((ev->sops[k].flg & SEM_UNDO) && ev->proc < STRESS_IDS_MAX)
+                undoers[ev->proc / 64] |= 1ULL << (ev->proc % 64);
+    }
 }
 
 static void check_object(const struct stress_history *h, int obj, const struct stress_check_limits *lim,
@@ -603,8 +616,10 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     memset(&s, 0, offsetof(struct search, model));
     struct frame *stack = NULL;
     v->verdict = STRESS_UNDECIDED;
+    uint64_t undoers[STRESS_IDS_MAX / 64];
+    find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)
-        s.n += concerns(h, &h->events[i], obj);
+        s.n += concerns(&h->events[i], obj, undoers);
     v->nevents = (size_t)s.n;
     s.nwords = (s.n + 63) / 64 + 1;
     s.ev = calloc((size_t)s.n + 1, sizeof(*s.ev));
@@ -618,7 +633,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     }
     int n = 0;
     for (size_t i = 0; i < h->nevents; i++)
-        if (concerns(h, &h->events[i], obj)) {
+        if (concerns(&h->events[i], obj, undoers)) {
             s.ev[n++] = &h->events[i];
             v->npending += !h->events[i].t_return;
         }
@@ -779,8 +794,10 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
             fprintf(f, " %u", o->init[i]);
         fputc('\n', f);
     }
+    uint64_t undoers[STRESS_IDS_MAX / 64];
+    find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)
-        if (concerns(h, &h->events[i], obj)) {
+        if (concerns(&h->events[i], obj, undoers)) {
             fputs("  ", f);
             stress_event_json(f, h, &h->events[i], t0);
             fputc('\n', f);

@@ -579,7 +579,7 @@ int stress_shrink(const struct stress_shrink_request *req, const char *path, str
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *e = &h->events[i];
         if (e->obj == req->obj || (e->obj == STRESS_OBJ_ALL && o->kind == STRESS_SET))
-            sk.ev[sk.n++] = e;
+            sk.ev[sk.n++] = e;         /* every death: one of a process without calls here is left out */
     }
     for (int i = 0; i < STRESS_SEMS_MAX; i++)
         sk.init[i] = o->init[i];

@@ -221,6 +221,8 @@ static void perform(const struct ipc_calls *calls, int id, struct stress_event *
 static void recreate(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
                      struct rng *r, int slot, int old)
 {
+    if (stress_slot_current(sh, slot) != old || stress_object_count(sh) >= STRESS_OBJECTS_MAX)
+        return;                        /* done by another, or the table is full */
     struct stress_object o;
     int rc = slot_kind(cfg, slot) == STRESS_QUEUE ? create_queue(calls, cfg, slot, &o)
                                                   : create_set(calls, cfg, slot, r, &o);
