@@ -498,8 +498,10 @@ static int drop_chunks(struct shrinker *sk, unsigned char *keep, int chunk)
         if (keep[i])
             idx[m++] = i;
     int nchunks = (m + chunk - 1) / chunk;
-    for (int first = 0; first < nchunks && !out_of_time(sk); first += BATCH_MAX) {
-        int nc = nchunks - first < BATCH_MAX ? nchunks - first : BATCH_MAX;
+    /* small chunks mostly go: a few at a time, not all tried again after each */
+    int batch = chunk <= 2 ? 8 : BATCH_MAX;
+    for (int first = 0; first < nchunks && !out_of_time(sk); first += batch) {
+        int nc = nchunks - first < batch ? nchunks - first : batch;
         unsigned char *cands[BATCH_MAX];
         const uint16_t *inits[BATCH_MAX];
         int ok[BATCH_MAX];
