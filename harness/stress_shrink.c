@@ -18,7 +18,10 @@
  * reproduces the violation.  First the shortest failing prefix, then every
  * process's calls at once, then halves, quarters, ... down to single
  * calls (ddmin), then the initial values made 0, then the final check.
- * Must not: write a scenario that was not run, or leave files behind. */
+ * $SVIPC_SHRINK_KEEP=1 keeps the last candidates' directory (printed), to
+ * see why a history did not become a failing scenario.
+ * Must not: write a scenario that was not run, or leave files behind
+ * (but for SVIPC_SHRINK_KEEP). */
 #define _GNU_SOURCE
 #include "stress_shrink.h"
 
