@@ -27,7 +27,7 @@ DESTDIR ?=
 
 HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
            observe_load \
-           stress_history stress_workload stress_check stress
+           stress_history stress_workload stress_check stress_shrink stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -58,7 +58,7 @@ endif
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
         bench-smoke bench-parity bench-workers \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
-        mutants mutants-sample install uninstall lint-ci FORCE
+        mutants mutants-sample faults install uninstall lint-ci FORCE
 
 all: $(BUILD)/svipc $(PRELOAD) $(OBSERVER_LIB)
 
@@ -98,6 +98,17 @@ $(BUILD)/pic/%.o: impl/%.c impl/*.h $(DEPS_STAMP)
 # inherits them resolved instead of resolving each again lazily.
 $(BUILD)/svipc: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)
 	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
+
+# Test only: svipc with the runtime's injected concurrency bugs
+# (impl/ref_runtime.c under REF_TEST_FAULTS, chosen by $SVIPC_REF_FAULT);
+# the checker's model in it is the same as svipc's.
+FAULT_OBJ := $(filter-out $(BUILD)/impl/ref_runtime.o,$(IMPL_OBJ)) $(BUILD)/faults/ref_runtime.o
+$(BUILD)/faults/ref_runtime.o: impl/ref_runtime.c impl/*.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DREF_TEST_FAULTS -Iimpl -c $< -o $@
+$(BUILD)/svipc-faults: $(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(FAULT_OBJ)
+	$(CC) $(CFLAGS) -Wl,-z,now -o $@ $^ -ljansson -ldl
+faults: $(BUILD)/svipc-faults
 
 # The puppet alone, static, for each architecture whose cross compiler is
 # here (qemu-user targets); and svipc static, for the linux-6.1 target's VM.
@@ -209,7 +220,7 @@ unit: $(TEST_BIN) puppets
 
 # The Python tests: reports, the gate, the CI workflow, the generator, and svipc
 # as a command (tests/cli: shards, the status line, make install, rootless runs).
-pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench bench-workers $(OBSERVER_LIB)
+pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench bench-workers $(OBSERVER_LIB) $(BUILD)/svipc-faults
 	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen tests/cli
 
 # The example workflow, by yamllint's rules (and actionlint's where installed:

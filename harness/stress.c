@@ -10,6 +10,11 @@
  * them at once.  When the session ends, for any reason, the kernel kills
  * every process of the namespace and the IPC namespace goes with them: no
  * object of the run outlives it, and the host's are never seen.
+ * Deaths: the session SIGKILLs a worker at random instants (--kill-ms)
+ * and starts another in its place with what was left of its quota; every
+ * worker's end, killed or done, is a death in the history, from the kill
+ * (or its last call) to the moment it was reaped and its exit applied
+ * (ref: by the session itself if the keeper has not yet).
  * Deadlines: the session stops the workers at the run's time, kills them
  * at its deadline (their calls in flight stay pending), and svipc kills
  * the session if it does not end by then: a hung implementation is a
@@ -22,6 +27,7 @@
 #include "backend.h"
 #include "stress_check.h"
 #include "stress_history.h"
+#include "stress_shrink.h"
 #include "stress_workload.h"
 
 #include <errno.h>
@@ -48,6 +54,9 @@ struct stress_options {
     double seconds;
     double deadline;                   /* the workers' phase, seconds */
     const char *history_path;
+    const char *shrink_path;           /* a violation, shrunk to a scenario, is written here */
+    double shrink_seconds;
+    int ids;                           /* worker indices: nprocs and replacements */
     struct stress_check_limits limits;
 };
 
@@ -56,6 +65,7 @@ struct session_report {
     char why[256];                     /* non-empty: the run could not be done */
     uint64_t t_start, t_end;
     int killed;                        /* workers still running at the deadline */
+    int kills;                         /* workers SIGKILLed during the run (and replaced) */
     int workers_done;
 };
 
@@ -74,7 +84,13 @@ static void usage(FILE *to)
           "  --interrupt-us N              SIGALRM every N us in each worker: blocked calls end\n"
           "                                with EINTR (default 2000; 0 none)\n"
           "  --rmid N                      IPC_RMID and re-creation per 10,000 operations (default 5)\n"
+          "  --undo N                      percent of sembufs with SEM_UNDO (default 25)\n"
+          "  --kill-ms N                   SIGKILL a worker every N ms on average and start another in\n"
+          "                                its place; its death is in the history (default 50; 0 none)\n"
           "  --history FILE                write the history as JSON Lines\n"
+          "  --shrink FILE                 on a violation: shrink it to a scenario of the catalog's\n"
+          "                                format that `svipc run` fails, written to FILE\n"
+          "  --shrink-seconds S            time for shrinking (default 60)\n"
           "  --no-history                  record nothing, check nothing: the bare operations'\n"
           "                                speed (exit status 2: nothing was checked)\n"
           "  --check-steps N               search steps per object (default 5000000)\n"
@@ -112,6 +128,7 @@ static int parse(int argc, char **argv, struct stress_options *o)
     o->cfg = (struct stress_config){
         .nprocs = (int)(cpus > 0 ? 2 * cpus : 2), .mix = STRESS_MIX_ALL, .nqueues = 2, .nsets = 2,
         .nsems = 3, .qbytes = 256, .interrupt_us = 2000, .rmid_per_10k = 5, .record = 1,
+        .undo_percent = 25, .kill_ms = 50,
     };
     o->cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
     o->limits = (struct stress_check_limits){ .max_steps = 5000000, .max_bytes = 512UL << 20 };
@@ -172,6 +189,20 @@ static int parse(int argc, char **argv, struct stress_options *o)
             if (number(val, 0, 10000, &v) < 0)
                 return bad("--rmid takes 0 to 10000, not '%s'", val);
             o->cfg.rmid_per_10k = (int)v;
+        } else if (strcmp(a, "--undo") == 0) {
+            if (number(val, 0, 100, &v) < 0)
+                return bad("--undo takes 0 to 100 (percent), not '%s'", val);
+            o->cfg.undo_percent = (int)v;
+        } else if (strcmp(a, "--kill-ms") == 0) {
+            if (number(val, 0, 3600000, &v) < 0)
+                return bad("--kill-ms takes 0 (none) to 3600000, not '%s'", val);
+            o->cfg.kill_ms = v;
+        } else if (strcmp(a, "--shrink") == 0) {
+            o->shrink_path = val;
+        } else if (strcmp(a, "--shrink-seconds") == 0) {
+            if (number(val, 1, 86400, &v) < 0)
+                return bad("--shrink-seconds takes 1 to 86400, not '%s'", val);
+            o->shrink_seconds = (double)v;
         } else if (strcmp(a, "--history") == 0) {
             o->history_path = val;
         } else if (strcmp(a, "--check-steps") == 0) {
@@ -198,6 +229,7 @@ static int parse(int argc, char **argv, struct stress_options *o)
         o->cfg.ops_per_proc = (o->total_ops + o->cfg.nprocs - 1) / o->cfg.nprocs;
     if (!o->deadline)
         o->deadline = (o->seconds ? o->seconds : 0) + 60;
+    o->ids = o->cfg.kill_ms ? STRESS_IDS_MAX : o->cfg.nprocs;
     if (!o->cfg.record && o->history_path)
         return bad("%s", "--history needs a history: not with --no-history");
     return 0;
@@ -255,6 +287,59 @@ static int wait_for(pid_t pid)
     return status;
 }
 
+struct worker {
+    pid_t pid;                         /* 0: gone (reaped) */
+    long quota;
+    uint64_t started_at, killed_at;
+};
+
+static uint64_t splitmix_next(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* A gap of mean MS milliseconds (uniform over 0 to 2 MS), in nanoseconds. */
+static uint64_t kill_gap(uint64_t *rng, long ms)
+{
+    return splitmix_next(rng) % (2 * (uint64_t)ms * 1000000u + 1);
+}
+
+/* Worker I: forked, joined to the backend, waiting at GATE's read end
+ * when there is a gate (the first ones all start at once).  0, or -1. */
+static int start_worker(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
+                        struct session_report *rep, struct worker *workers, int i, long quota, const int *gate)
+{
+    workers[i].quota = quota;
+    workers[i].started_at = stress_now_ns();
+    workers[i].pid = fork();
+    if (workers[i].pid < 0) {
+        snprintf(rep->why, sizeof(rep->why), "cannot start worker %d: %s", i, strerror(errno));
+        return -1;
+    }
+    if (workers[i].pid == 0) {
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        sigprocmask(SIG_UNBLOCK, &chld, NULL);
+        char why[200] = "";
+        if (gate)
+            close(gate[1]);
+        if (join_backend(be, why, sizeof(why)) < 0) {
+            snprintf(rep->why, sizeof(rep->why), "worker %d: %s", i, why);
+            _exit(1);
+        }
+        char c;
+        while (gate && read(gate[0], &c, 1) < 0 && errno == EINTR)
+            ;                          /* every first worker starts at once */
+        stress_worker(be->calls, &o->cfg, sh, i, quota);
+        _exit(0);
+    }
+    return 0;
+}
+
 static _Noreturn void session(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
                               struct session_report *rep, pid_t svipc)
 {
@@ -281,58 +366,81 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
-    int n = o->cfg.nprocs;
-    pid_t *workers = calloc((size_t)n, sizeof(pid_t));
+    int n = o->cfg.nprocs, ids = o->ids;
+    struct worker *workers = calloc((size_t)ids, sizeof(*workers));
     if (!workers)
         _exit(1);
-    for (int i = 0; i < n; i++) {
-        workers[i] = fork();
-        if (workers[i] < 0) {
-            snprintf(rep->why, sizeof(rep->why), "cannot start worker %d: %s", i, strerror(errno));
+    for (int i = 0; i < n; i++)
+        if (start_worker(be, o, sh, rep, workers, i, o->cfg.ops_per_proc, gate) < 0)
             _exit(1);
-        }
-        if (workers[i] == 0) {
-            sigprocmask(SIG_UNBLOCK, &chld, NULL);
-            close(gate[1]);
-            if (join_backend(be, why, sizeof(why)) < 0) {
-                snprintf(rep->why, sizeof(rep->why), "worker %d: %s", i, why);
-                _exit(1);
-            }
-            char c;
-            while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-                ;                      /* every worker starts at once */
-            stress_worker(be->calls, &o->cfg, sh, i);
-            _exit(0);
-        }
-    }
     close(gate[0]);
     rep->t_start = stress_now_ns();
     close(gate[1]);
     uint64_t stop_at = o->seconds ? rep->t_start + (uint64_t)(o->seconds * 1e9) : 0;
     uint64_t deadline = rep->t_start + (uint64_t)(o->deadline * 1e9);
-    int left = n, failed = 0;
+    /* SIGKILLs at random instants, from the seed */
+    uint64_t rng = o->cfg.seed ^ 0x6b696c6cULL;
+    uint64_t next_kill = o->cfg.kill_ms ? rep->t_start + kill_gap(&rng, o->cfg.kill_ms) : 0;
+    int left = n, next_id = n, failed = 0;
     while (left > 0) {
         uint64_t now = stress_now_ns();
         if (stop_at && now >= stop_at && !stress_stopped(sh))
             stress_stop(sh);
         if (now >= deadline && !rep->killed) {
             rep->killed = left;
-            for (int i = 0; i < n; i++)
-                if (workers[i] > 0)
-                    kill(workers[i], SIGKILL);
+            for (int i = 0; i < next_id; i++)
+                if (workers[i].pid > 0 && !workers[i].killed_at) {
+                    workers[i].killed_at = stress_now_ns();
+                    kill(workers[i].pid, SIGKILL);
+                }
+        }
+        if (next_kill && now >= next_kill) {
+            next_kill = now + kill_gap(&rng, o->cfg.kill_ms);
+            /* a live worker at random, replaced by a new one with what was
+             * left of its quota, while the run goes on and indices last */
+            int alive[STRESS_PROCS_MAX], nalive = 0;
+            for (int i = 0; i < next_id && nalive < STRESS_PROCS_MAX; i++)
+                if (workers[i].pid > 0 && !workers[i].killed_at && !stress_worker_finished_at(sh, i))
+                    alive[nalive++] = i;
+            if (nalive && next_id < ids && !stress_stopped(sh) && !rep->killed) {
+                int v = alive[splitmix_next(&rng) % (uint64_t)nalive];
+                workers[v].killed_at = stress_now_ns();
+                kill(workers[v].pid, SIGKILL);
+                rep->kills++;
+                long quota = 0;
+                if (o->cfg.ops_per_proc) {
+                    long done = (long)stress_worker_events(sh, v);
+                    quota = workers[v].quota > done ? workers[v].quota - done : 0;
+                }
+                if (!o->cfg.ops_per_proc || quota > 0) {
+                    if (start_worker(be, o, sh, rep, workers, next_id, quota, NULL) < 0)
+                        _exit(1);
+                    next_id++;
+                    left++;
+                }
+            }
         }
         uint64_t next = stop_at && !stress_stopped(sh) && stop_at < deadline ? stop_at : deadline;
+        if (next_kill && next_kill < next)
+            next = next_kill;
         uint64_t wait_ns = next > now ? next - now : 1000000;
         struct timespec ts = { .tv_sec = (time_t)(wait_ns / 1000000000u), .tv_nsec = (long)(wait_ns % 1000000000u) };
         sigtimedwait(&chld, NULL, &ts);
         int status;
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-            for (int i = 0; i < n; i++)
-                if (workers[i] == pid) {
-                    workers[i] = 0;
+            for (int i = 0; i < next_id; i++)
+                if (workers[i].pid == pid) {
+                    /* its exit applied (ref: by us, if its keeper has not yet) */
+                    if (be->process_gone)
+                        be->process_gone(pid);
+                    uint64_t t_end = workers[i].killed_at ? workers[i].killed_at : stress_worker_finished_at(sh, i);
+                    if (!t_end)
+                        t_end = workers[i].started_at;       /* died otherwise: any time in its life */
+                    stress_death_add(sh, i, t_end, stress_now_ns());
+                    workers[i].pid = 0;
                     left--;
-                    failed += !rep->killed && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                    failed += !workers[i].killed_at && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
                 }
     }
     rep->t_end = stress_now_ns();
@@ -399,6 +507,49 @@ static int write_history(const struct stress_options *o, const struct stress_his
     return 0;
 }
 
+/* The violating objects, fewest events first, until one becomes a
+ * scenario that fails. */
+static void shrink(const struct stress_options *o, const struct stress_history *h, const struct stress_check_result *res)
+{
+    const char *fault = getenv("SVIPC_REF_FAULT");
+    char name[128], doc[512];
+    snprintf(name, sizeof(name), "stress-%s-seed-%llu", fault && *fault ? fault : o->backend,
+             (unsigned long long)o->cfg.seed);
+    int tried[STRESS_OBJECTS_MAX] = { 0 };
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < res->nobjects; i++)
+            if (res->objects[i].verdict == STRESS_VIOLATION && !tried[i] &&
+                (best < 0 || res->objects[i].nevents < res->objects[best].nevents))
+                best = i;
+        if (best < 0) {
+            printf("shrink: no violating object became a failing scenario\n");
+            return;
+        }
+        tried[best] = 1;
+        snprintf(doc, sizeof(doc), "Found by svipc stress --backend %s --procs %d --seed %llu (object %d of %zu "
+                 "calls)%s%s%s, shrunk by svipc stress --shrink.", o->backend, o->cfg.nprocs,
+                 (unsigned long long)o->cfg.seed, best, res->objects[best].nevents,
+                 fault && *fault ? " with SVIPC_REF_FAULT=" : "", fault && *fault ? fault : "",
+                 fault && *fault ? " (a test-only bug of build/svipc-faults)" : "");
+        struct stress_shrink_request rq = { .h = h, .obj = best, .backend = o->backend, .name = name, .doc = doc,
+                                            .seconds = o->shrink_seconds };
+        struct stress_shrink_result sr;
+        uint64_t t0 = stress_now_ns();
+        int rc = stress_shrink(&rq, o->shrink_path, &sr);
+        double secs = seconds_between(t0, stress_now_ns());
+        if (rc == 0 && sr.reproduced && !sr.why[0]) {
+            printf("shrink: object %d (%zu calls) became %s: %d steps that fail on %s (%d runs, %.1f s)\n", best,
+                   res->objects[best].nevents, o->shrink_path, sr.steps, o->backend, sr.tests, secs);
+            return;
+        }
+        printf("shrink: object %d (%zu calls): %s (%d runs, %.1f s)\n", best, res->objects[best].nevents,
+               sr.why[0] ? sr.why : "not reproduced", sr.tests, secs);
+        if (rc < 0)
+            return;
+    }
+}
+
 int stress_main(int argc, char **argv)
 {
     struct stress_options o;
@@ -413,7 +564,7 @@ int stress_main(int argc, char **argv)
     }
     size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc
                                   : (size_t)(HISTORY_EVENTS_MAX / o.cfg.nprocs);
-    struct stress_shared *sh = stress_shared_new(o.cfg.nprocs, o.cfg.record ? capacity : 1, why, sizeof(why));
+    struct stress_shared *sh = stress_shared_new(o.ids, o.cfg.record ? capacity : 1, why, sizeof(why));
     struct session_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (!sh || rep == MAP_FAILED) {
         fprintf(stderr, "svipc stress: %s\n", sh ? strerror(errno) : why);
@@ -430,9 +581,9 @@ int stress_main(int argc, char **argv)
     }
     size_t total = stress_events_total(sh);
     double secs = seconds_between(rep->t_start, rep->t_end);
-    printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s\n", total, secs,
-           secs > 0 ? (double)total / secs : 0.0, secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0,
-           o.cfg.record ? "" : ", not recorded");
+    printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
+           "replaced\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
+           secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills);
     if (!o.cfg.record) {
         printf("result: not checked (--no-history)\n");
         return 2;
@@ -477,6 +628,8 @@ int stress_main(int argc, char **argv)
         stress_check_print_object(stdout, &h, res.smallest_violation);
     }
     enum stress_verdict verdict = stress_check_verdict(&res);
+    if (verdict == STRESS_VIOLATION && o.shrink_path)
+        shrink(&o, &h, &res);
     if (rep->killed)
         printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
                "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", rep->killed, o.deadline);

@@ -7,7 +7,10 @@
  * event's call with model_apply, and reads the new state back (msgrcv,
  * GETALL); a call the model makes wait is interrupted (MODEL_INTERRUPT)
  * and its wait collected, so nothing of it stays.  Times, pids and other
- * fields no stress call reads are not part of the state.
+ * fields no stress call reads are not part of the state.  A set's state
+ * also holds each process's SEM_UNDO adjustments, kept here (a semop with
+ * SEM_UNDO changes them as Linux does) and made the model's only to apply
+ * a death (MODEL_EXIT).
  *
  * The search is Lowe's form of Wing and Gong's: the object's invocations
  * and responses in one list by instant; at an invocation, try to
@@ -36,7 +39,8 @@
 /* ---------- states ---------- */
 
 /* bytes: [0] gone; a queue: per message its type (8), size (1), text;
- * a set: each value (2). */
+ * a set: each value (2), then the processes' SEM_UNDO adjustments that
+ * are not 0, in order: process (2), semaphore (1), adjustment (2). */
 struct cstate {
     uint64_t hash;
     uint32_t len;
@@ -102,11 +106,17 @@ static int state_equal(const struct cstate *a, const struct cstate *b)
 
 /* ---------- the model, as one object ---------- */
 
+/* One process's adjustment of one semaphore. */
+struct adj { uint16_t proc; uint8_t num; int16_t v; };
+#define ADJ_BYTES 5
+#define ADJ_MAX (STRESS_PROCS_MAX * STRESS_SEMS_MAX)
+
 struct object_model {
     struct model_ns *ns;
     const struct stress_object *o;
     int live;                          /* the model's id of the object, or -1 */
     int gone_id;                       /* an id the model no longer knows */
+    struct adj adjs[ADJ_MAX];          /* a state's adjustments being changed */
     uint8_t scratch[65536];            /* a state being read back */
 };
 
@@ -147,7 +157,7 @@ static long remove_id(struct object_model *m, int id)
 
 static int model_open(struct object_model *m, const struct stress_object *o)
 {
-    memset(m, 0, offsetof(struct object_model, scratch));
+    memset(m, 0, offsetof(struct object_model, adjs));
     m->o = o;
     m->ns = model_ns_new();
     if (!m->ns)
@@ -167,6 +177,60 @@ static void model_close(struct object_model *m)
 }
 
 struct queued { long mtype; uint8_t text[STRESS_TEXT_MAX]; };
+
+/* A set's state: where its adjustments start. */
+static size_t adj_offset(const struct object_model *m)
+{
+    return 1 + 2 * (size_t)m->o->nsems;
+}
+
+/* S's adjustments into m->adjs: their number. */
+static int adj_decode(struct object_model *m, const struct cstate *s)
+{
+    int n = 0;
+    for (size_t at = adj_offset(m); !s->bytes[0] && at + ADJ_BYTES <= s->len && n < ADJ_MAX; at += ADJ_BYTES) {
+        struct adj *a = &m->adjs[n++];
+        memcpy(&a->proc, s->bytes + at, 2);
+        a->num = s->bytes[at + 2];
+        memcpy(&a->v, s->bytes + at + 3, 2);
+    }
+    return n;
+}
+
+static int adj_order(const void *x, const void *y)
+{
+    const struct adj *a = x, *b = y;
+    return a->proc != b->proc ? a->proc - b->proc : a->num - b->num;
+}
+
+/* Add DELTA to PROC's adjustment of NUM among the N of m->adjs: the new N. */
+static int adj_add(struct object_model *m, int n, int proc, int num, int delta)
+{
+    for (int i = 0; i < n; i++)
+        if (m->adjs[i].proc == proc && m->adjs[i].num == num) {
+            m->adjs[i].v = (int16_t)(m->adjs[i].v + delta);
+            return n;
+        }
+    if (n < ADJ_MAX)
+        m->adjs[n++] = (struct adj){ .proc = (uint16_t)proc, .num = (uint8_t)num, .v = (int16_t)delta };
+    return n;
+}
+
+/* Append the N adjustments to the state in scratch of length LEN, sorted,
+ * without zeros: the new length. */
+static long adj_encode(struct object_model *m, int n, long len)
+{
+    qsort(m->adjs, (size_t)n, sizeof(m->adjs[0]), adj_order);
+    for (int i = 0; i < n; i++) {
+        if (!m->adjs[i].v || (size_t)len + ADJ_BYTES > sizeof(m->scratch))
+            continue;
+        memcpy(m->scratch + len, &m->adjs[i].proc, 2);
+        m->scratch[len + 2] = m->adjs[i].num;
+        memcpy(m->scratch + len + 3, &m->adjs[i].v, 2);
+        len += ADJ_BYTES;
+    }
+    return len;
+}
 
 /* Make the model's object hold S: the id to call, or -1 (the model refused). */
 static int materialize(struct object_model *m, const struct cstate *s)
@@ -231,6 +295,45 @@ struct outcome {
     uint8_t text[STRESS_TEXT_MAX];
 };
 
+/* PROC (model pid PID) ends on state S, whose object is ID in the model:
+ * its adjustments are made the model's (SETALL cleared every one; a
+ * semop with SEM_UNDO makes each, the value put back without one), then
+ * its exit applies them.  The state after it in scratch (its length). */
+static long perform_death(struct object_model *m, const struct cstate *s, int id, pid_t pid, int proc,
+                          struct outcome *out)
+{
+    out->ret = 0;
+    int n = m->o->kind == STRESS_SET ? adj_decode(m, s) : 0;
+    int mine = 0;
+    for (int i = 0; i < n; i++)
+        mine += m->adjs[i].proc == proc;
+    if (!mine) {                       /* nothing of it here */
+        memcpy(m->scratch, s->bytes, s->len);
+        return s->len;
+    }
+    for (int i = 0; i < n; i++) {
+        const struct adj *a = &m->adjs[i];
+        if (a->proc != proc)
+            continue;
+        struct sembuf up = { .sem_num = a->num, .sem_op = (short)(a->v > 0 ? a->v : 0), .sem_flg = IPC_NOWAIT };
+        struct sembuf mk = { .sem_num = a->num, .sem_op = (short)-a->v, .sem_flg = SEM_UNDO | IPC_NOWAIT };
+        struct sembuf back = { .sem_num = a->num, .sem_op = (short)(a->v < 0 ? a->v : 0), .sem_flg = IPC_NOWAIT };
+        if ((up.sem_op && call(m, MODEL_SEMTIMEDOP, FILLER_PID, id, 0, 1, 0, 0, &up, NULL) != 0) ||
+            call(m, MODEL_SEMTIMEDOP, pid, id, 0, 1, 0, 0, &mk, NULL) != 0 ||
+            (back.sem_op && call(m, MODEL_SEMTIMEDOP, FILLER_PID, id, 0, 1, 0, 0, &back, NULL) != 0))
+            return -1;
+    }
+    call(m, MODEL_EXIT, FILLER_PID, pid, 0, 0, 0, 0, NULL, NULL);
+    long len = read_back(m);
+    if (len < 0)
+        return -1;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (m->adjs[i].proc != proc)
+            m->adjs[k++] = m->adjs[i];
+    return adj_encode(m, k, len);
+}
+
 /* Perform EV's call on state S: its outcome, and the state after it in
  * scratch (its length), or -1 when the model could not be set up. */
 static long perform(struct object_model *m, const struct cstate *s, const struct stress_event *ev,
@@ -241,6 +344,8 @@ static long perform(struct object_model *m, const struct cstate *s, const struct
     if (id < 0)
         return -1;
     pid_t pid = 1 + ev->proc;
+    if (ev->op == STRESS_DEATH)
+        return perform_death(m, s, id, pid, ev->proc, out);
     struct queued q = { .mtype = (long)ev->type };
     struct sembuf sops[STRESS_SOPS_MAX];
     uint32_t resume = 0;
@@ -288,7 +393,15 @@ static long perform(struct object_model *m, const struct cstate *s, const struct
         memcpy(m->scratch, s->bytes, s->len);
         return s->len;
     }
-    return read_back(m);
+    long len = read_back(m);
+    if (len < 0 || m->o->kind != STRESS_SET || m->scratch[0])
+        return len;
+    /* the adjustments: as before, and a completed semop's own */
+    int n = adj_decode(m, s);
+    for (int i = 0; ev->op == STRESS_SEMOP && !out->blocked && out->ret == 0 && i < ev->nsops && i < STRESS_SOPS_MAX; i++)
+        if (ev->sops[i].flg & SEM_UNDO)
+            n = adj_add(m, n, ev->proc, ev->sops[i].num, -ev->sops[i].op);
+    return adj_encode(m, n, len);
 }
 
 /* ---------- one object's search ---------- */
@@ -437,6 +550,8 @@ static int successors(struct search *s, const struct cstate *st, const struct st
         return o.blocked ? (next[0] = st, 1) : 0;
     if (ev->ret < 0 && ev->err == EIDRM)
         return st->bytes[0] && o.ret == -EINVAL ? (next[0] = st, 1) : 0;
+    if (ev->op == STRESS_SEMOP && ev->type > 0 && ev->ret < 0 && ev->err == EAGAIN && o.blocked)
+        return next[0] = st, 1;        /* semtimedop's timeout ended a wait */
     if (o.blocked)
         return 0;
     if (ev->ret < 0 ? o.ret != -ev->err : o.ret != ev->ret)
@@ -451,9 +566,11 @@ static int successors(struct search *s, const struct cstate *st, const struct st
     return 1;
 }
 
-/* forced: the call's only outcome left the state as it was; then any
- * linearization of the rest can be made to start with it, so nothing
- * else is tried at its place (undoing it undoes the choice before). */
+/* forced: the call returned, and its only outcome left the state as it
+ * was; then any linearization of the rest can be made to start with it,
+ * so nothing else is tried at its place (undoing it undoes the choice
+ * before).  Not a pending call: "no effect" here is always one of its
+ * outcomes, but an effect later may be the one that explains the rest. */
 struct frame { int entry; int choice; int forced; const struct cstate *before; };
 
 static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
@@ -470,6 +587,28 @@ static const struct cstate *initial_state(struct search *s, const struct stress_
     return state_make(&s->pool, b, len);
 }
 
+/* Whether EV is part of object OBJ's history: its calls, and on a set
+ * the death of a process that made a semop with SEM_UNDO on it (UNDOERS:
+ * a bit per process; the others' deaths change nothing there). */
+static int concerns(const struct stress_event *ev, int obj, const uint64_t *undoers)
+{
+    if (ev->obj == STRESS_OBJ_ALL)
+        return undoers && ev->proc < STRESS_IDS_MAX && (undoers[ev->proc / 64] >> (ev->proc % 64) & 1);
+    return ev->obj == obj;
+}
+
+/* The processes that made a semop with SEM_UNDO on OBJ, a bit each. */
+static void find_undoers(const struct stress_history *h, int obj, uint64_t *undoers)
+{
+    memset(undoers, 0, STRESS_IDS_MAX / 8);
+    for (size_t i = 0; i < h->nevents; i++) {
+        const struct stress_event *ev = &h->events[i];
+        for (int k = 0; ev->obj == obj && ev->op == STRESS_SEMOP && k < ev->nsops && k < STRESS_SOPS_MAX; k++)
+            if ((ev->sops[k].flg & SEM_UNDO) && ev->proc < STRESS_IDS_MAX)
+                undoers[ev->proc / 64] |= 1ULL << (ev->proc % 64);
+    }
+}
+
 static void check_object(const struct stress_history *h, int obj, const struct stress_check_limits *lim,
                          struct stress_object_verdict *v)
 {
@@ -477,9 +616,10 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     memset(&s, 0, offsetof(struct search, model));
     struct frame *stack = NULL;
     v->verdict = STRESS_UNDECIDED;
+    uint64_t undoers[STRESS_IDS_MAX / 64];
+    find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].obj == obj)
-            s.n++;
+        s.n += concerns(&h->events[i], obj, undoers);
     v->nevents = (size_t)s.n;
     s.nwords = (s.n + 63) / 64 + 1;
     s.ev = calloc((size_t)s.n + 1, sizeof(*s.ev));
@@ -493,7 +633,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     }
     int n = 0;
     for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].obj == obj) {
+        if (concerns(&h->events[i], obj, undoers)) {
             s.ev[n++] = &h->events[i];
             v->npending += !h->events[i].t_return;
         }
@@ -557,7 +697,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                 }
                 if (fresh) {
                     stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur,
-                                                     .forced = k == 1 && next[c] == cur };
+                                                     .forced = k == 1 && next[c] == cur && s.ev[e->op]->t_return };
                     if (depth > deepest)
                         deepest = depth;
                     cur = next[c];
@@ -654,8 +794,10 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
             fprintf(f, " %u", o->init[i]);
         fputc('\n', f);
     }
+    uint64_t undoers[STRESS_IDS_MAX / 64];
+    find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].obj == obj) {
+        if (concerns(&h->events[i], obj, undoers)) {
             fputs("  ", f);
             stress_event_json(f, h, &h->events[i], t0);
             fputc('\n', f);

@@ -24,13 +24,16 @@ struct stress_shared {
     int nobjects;
     int slot[STRESS_SLOTS_MAX];    /* the object each slot holds, or -1 */
     struct stress_object objects[STRESS_OBJECTS_MAX];
-    size_t count[STRESS_PROCS_MAX];/* published events of each worker */
+    size_t count[STRESS_IDS_MAX];/* published events of each worker */
+    uint64_t finished[STRESS_IDS_MAX]; /* when each finished its last call */
+    int ndeaths;
+    struct stress_event deaths[STRESS_IDS_MAX]; /* the session's */
     struct stress_event events[];  /* worker i's at i * capacity */
 };
 
 struct stress_shared *stress_shared_new(int nprocs, size_t capacity, char *why, size_t size)
 {
-    if (nprocs < 1 || nprocs > STRESS_PROCS_MAX || capacity < 1) {
+    if (nprocs < 1 || nprocs > STRESS_IDS_MAX || capacity < 1) {
         snprintf(why, size, "bad recording size (%d workers, %zu events each)", nprocs, capacity);
         return NULL;
     }
@@ -77,6 +80,11 @@ void stress_slot_set(struct stress_shared *sh, int slot, int obj)
     __atomic_store_n(&sh->slot[slot], obj, __ATOMIC_RELEASE);
 }
 
+int stress_slot_replace(struct stress_shared *sh, int slot, int old, int obj)
+{
+    return __atomic_compare_exchange_n(&sh->slot[slot], &old, obj, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 const struct stress_object *stress_object_at(const struct stress_shared *sh, int obj)
 {
     return &sh->objects[obj];
@@ -86,6 +94,36 @@ int stress_object_count(const struct stress_shared *sh)
 {
     int n = __atomic_load_n(&sh->nobjects, __ATOMIC_ACQUIRE);
     return n < STRESS_OBJECTS_MAX ? n : STRESS_OBJECTS_MAX;
+}
+
+int stress_death_add(struct stress_shared *sh, int proc, uint64_t t_call, uint64_t t_return)
+{
+    if (sh->ndeaths >= STRESS_IDS_MAX)
+        return -1;
+    struct stress_event *ev = &sh->deaths[sh->ndeaths];
+    memset(ev, 0, sizeof(*ev));
+    ev->proc = (uint16_t)proc;
+    ev->op = STRESS_DEATH;
+    ev->obj = STRESS_OBJ_ALL;
+    ev->t_call = t_call;
+    ev->t_return = t_return;
+    __atomic_store_n(&sh->ndeaths, sh->ndeaths + 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void stress_worker_finished(struct stress_shared *sh, int proc)
+{
+    __atomic_store_n(&sh->finished[proc], stress_now_ns(), __ATOMIC_RELEASE);
+}
+
+uint64_t stress_worker_finished_at(const struct stress_shared *sh, int proc)
+{
+    return __atomic_load_n(&sh->finished[proc], __ATOMIC_ACQUIRE);
+}
+
+size_t stress_worker_events(const struct stress_shared *sh, int proc)
+{
+    return __atomic_load_n(&sh->count[proc], __ATOMIC_ACQUIRE);
 }
 
 void stress_stop(struct stress_shared *sh)
@@ -154,7 +192,8 @@ int stress_collect(const struct stress_shared *sh, struct stress_history *h)
     size_t total = stress_events_total(sh);
     h->nobjects = stress_object_count(sh);
     h->objects = calloc((size_t)h->nobjects + 1, sizeof(*h->objects));
-    h->events = calloc(total + 1, sizeof(*h->events));
+    int ndeaths = __atomic_load_n(&sh->ndeaths, __ATOMIC_ACQUIRE);
+    h->events = calloc(total + (size_t)ndeaths + 1, sizeof(*h->events));
     if (!h->objects || !h->events) {
         stress_history_free(h);
         return -1;
@@ -165,6 +204,8 @@ int stress_collect(const struct stress_shared *sh, struct stress_history *h)
         memcpy(h->events + h->nevents, &sh->events[(size_t)i * sh->capacity], n * sizeof(struct stress_event));
         h->nevents += n;
     }
+    memcpy(h->events + h->nevents, sh->deaths, (size_t)ndeaths * sizeof(struct stress_event));
+    h->nevents += (size_t)ndeaths;
     qsort(h->events, h->nevents, sizeof(*h->events), by_call);
     return 0;
 }
@@ -183,6 +224,7 @@ const char *stress_op_name(int op)
     case STRESS_MSGRCV: return "msgrcv";
     case STRESS_SEMOP: return "semop";
     case STRESS_RMID: return "rmid";
+    case STRESS_DEATH: return "death";
     default: return "?";
     }
 }
@@ -195,8 +237,11 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
 
 void stress_event_json(FILE *f, const struct stress_history *h, const struct stress_event *ev, uint64_t t0)
 {
-    const struct stress_object *o = &h->objects[ev->obj];
-    fprintf(f, "{\"proc\":%u,\"obj\":%u,\"id\":%d,\"op\":\"%s\"", ev->proc, ev->obj, o->id, stress_op_name(ev->op));
+    if (ev->obj == STRESS_OBJ_ALL)
+        fprintf(f, "{\"proc\":%u,\"obj\":\"all\",\"op\":\"%s\"", ev->proc, stress_op_name(ev->op));
+    else
+        fprintf(f, "{\"proc\":%u,\"obj\":%u,\"id\":%d,\"op\":\"%s\"", ev->proc, ev->obj, h->objects[ev->obj].id,
+                stress_op_name(ev->op));
     switch (ev->op) {
     case STRESS_MSGSND:
         fprintf(f, ",\"mtype\":%lld,\"size\":%d,\"flags\":%d,\"text\":\"", (long long)ev->type, ev->size, ev->flags);
@@ -211,6 +256,8 @@ void stress_event_json(FILE *f, const struct stress_history *h, const struct str
         for (int i = 0; i < ev->nsops && i < STRESS_SOPS_MAX; i++)
             fprintf(f, "%s[%u,%d,%d]", i ? "," : "", ev->sops[i].num, ev->sops[i].op, ev->sops[i].flg);
         fputc(']', f);
+        if (ev->type > 0)
+            fprintf(f, ",\"timeout_ns\":%lld", (long long)ev->type);
         break;
     default:
         break;

@@ -19,14 +19,19 @@
 #define STRESS_SEMS_MAX    8       /* semaphores of one set */
 #define STRESS_OBJECTS_MAX 256     /* objects of a run, re-created ones included */
 #define STRESS_SLOTS_MAX   16      /* objects alive at once */
-#define STRESS_PROCS_MAX   512
+#define STRESS_PROCS_MAX   512     /* workers at once */
+#define STRESS_IDS_MAX     1024    /* workers of a run, the ones that replace killed ones too */
 
 enum stress_op {
     STRESS_MSGSND = 1,
     STRESS_MSGRCV,
     STRESS_SEMOP,
     STRESS_RMID,                   /* msgctl or semctl IPC_RMID */
+    STRESS_DEATH,                  /* the process ended: killed, or done (see below) */
 };
+
+/* A death's obj: it concerns every object (its SEM_UNDO adjustments). */
+#define STRESS_OBJ_ALL 0xffff
 
 enum stress_kind { STRESS_QUEUE = 1, STRESS_SET };
 
@@ -47,7 +52,11 @@ struct stress_sop {
 };
 
 /* One call.  t_return 0: it never returned (the process was killed inside
- * it, or before it could write its response): a pending operation. */
+ * it, or before it could write its response): a pending operation.
+ * A death (STRESS_DEATH, obj STRESS_OBJ_ALL): t_call just before the
+ * SIGKILL was sent, or when the process finished its last call; t_return
+ * once it was reaped and its exit applied (SEM_UNDO, detaches): its exit
+ * takes effect at one instant between the two.  ret is 0. */
 struct stress_event {
     uint64_t t_call, t_return;     /* CLOCK_MONOTONIC, nanoseconds */
     uint16_t proc;                 /* worker index */
@@ -56,7 +65,8 @@ struct stress_event {
     uint16_t nsops;
     int32_t flags;                 /* msgflg (sem: each sop's own) */
     int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's */
-    int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp */
+    int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp (MSG_COPY: the index);
+                                    * semop: semtimedop's timeout in ns, 0 none */
     int64_t ret;                   /* the call's value, or -1 */
     int32_t err;                   /* errno when ret is -1 */
     int32_t pad;
@@ -87,8 +97,20 @@ void stress_shared_free(struct stress_shared *sh);
 int stress_object_add(struct stress_shared *sh, const struct stress_object *o);
 int stress_slot_current(const struct stress_shared *sh, int slot);
 void stress_slot_set(struct stress_shared *sh, int slot, int obj);
+/* Make SLOT hold OBJ if it holds OLD: whether it did. */
+int stress_slot_replace(struct stress_shared *sh, int slot, int old, int obj);
 const struct stress_object *stress_object_at(const struct stress_shared *sh, int obj);
 int stress_object_count(const struct stress_shared *sh);
+
+/* A process's death, recorded by the session (which alone writes them):
+ * 0, or -1 when the table is full. */
+int stress_death_add(struct stress_shared *sh, int proc, uint64_t t_call, uint64_t t_return);
+/* The worker's own: when it finished its last call (its exit starts);
+ * and what the session reads back (0: not finished). */
+void stress_worker_finished(struct stress_shared *sh, int proc);
+uint64_t stress_worker_finished_at(const struct stress_shared *sh, int proc);
+/* Events worker PROC published (its quota's progress). */
+size_t stress_worker_events(const struct stress_shared *sh, int proc);
 
 /* The run's stop flag (set by the session, read by workers). */
 void stress_stop(struct stress_shared *sh);

@@ -4,7 +4,9 @@
  * each message's text carries its sender and number, so a message
  * received twice or never sent is visible.  Semaphore sets: semop with
  * one to three sembufs on distinct semaphores, each blocking or
- * IPC_NOWAIT.  Both: IPC_RMID while others use or wait on the object,
+ * IPC_NOWAIT, some with SEM_UNDO (applied when the worker dies: killed
+ * by the session, or at its end), some semtimedop with a timeout of up to
+ * 1 ms (EAGAIN when it ends the wait); msgrcv with MSG_COPY.  Both: IPC_RMID while others use or wait on the object,
  * then a new object in its slot.  An interval timer ends blocked calls
  * with EINTR, so no worker waits for ever.
  * Must not: keep state outside the worker's own stack and the shared
@@ -131,6 +133,12 @@ static void draw_msgsnd(struct rng *r, int proc, unsigned long seq, struct stres
 static void draw_msgrcv(struct rng *r, struct stress_event *ev)
 {
     ev->op = STRESS_MSGRCV;
+    if (rng_below(r, 10) == 0) {       /* MSG_COPY: the message at an index, left queued */
+        ev->size = STRESS_TEXT_MAX;
+        ev->flags = MSG_COPY | IPC_NOWAIT;
+        ev->type = rng_below(r, 4);
+        return;
+    }
     ev->size = rng_below(r, 10) == 0 ? 4 : STRESS_TEXT_MAX;
     ev->flags = rng_below(r, 10) < 3 ? IPC_NOWAIT : 0;
     if (ev->size < STRESS_TEXT_MAX && rng_below(r, 2))
@@ -158,8 +166,12 @@ static void draw_semop(struct rng *r, const struct stress_config *cfg, struct st
         ev->sops[i].num = (uint16_t)((first + i) % cfg->nsems);
         ev->sops[i].op = deltas[rng_below(r, sizeof(deltas) / sizeof(deltas[0]))];
         ev->sops[i].flg = rng_below(r, 10) < 3 ? IPC_NOWAIT : 0;
+        if (cfg->undo_percent && (int)rng_below(r, 100) < cfg->undo_percent)
+            ev->sops[i].flg |= SEM_UNDO;
     }
     ev->nsops = (uint16_t)n;
+    if (rng_below(r, 100) < 15)        /* semtimedop: a wait of up to 1 ms */
+        ev->type = 1000 + (int64_t)rng_below(r, 1000000);
 }
 
 static void perform(const struct ipc_calls *calls, int id, struct stress_event *ev)
@@ -186,7 +198,12 @@ static void perform(const struct ipc_calls *calls, int id, struct stress_event *
         for (int i = 0; i < ev->nsops; i++)
             sops[i] = (struct sembuf){ .sem_num = ev->sops[i].num, .sem_op = ev->sops[i].op,
                                        .sem_flg = ev->sops[i].flg };
-        ret = calls->semop(NULL, id, sops, ev->nsops);
+        if (ev->type > 0) {
+            struct timespec t = { .tv_sec = 0, .tv_nsec = (long)ev->type };
+            ret = calls->semtimedop(NULL, id, sops, ev->nsops, &t);
+        } else {
+            ret = calls->semop(NULL, id, sops, ev->nsops);
+        }
         break;
     }
     case STRESS_RMID:
@@ -198,24 +215,31 @@ static void perform(const struct ipc_calls *calls, int id, struct stress_event *
     ev->err = ret < 0 ? errno : 0;
 }
 
-/* After a successful removal: a new object in the slot, unless the table is full. */
+/* After a removal (ours, or one whose worker was killed before it made
+ * the next object): a new object in the slot, if the slot still holds
+ * OLD and the table is not full. */
 static void recreate(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                     struct rng *r, int slot)
+                     struct rng *r, int slot, int old)
 {
+    if (stress_slot_current(sh, slot) != old || stress_object_count(sh) >= STRESS_OBJECTS_MAX)
+        return;                        /* done by another, or the table is full */
     struct stress_object o;
     int rc = slot_kind(cfg, slot) == STRESS_QUEUE ? create_queue(calls, cfg, slot, &o)
                                                   : create_set(calls, cfg, slot, r, &o);
     if (rc < 0)
         return;
-    int obj = stress_object_add(sh, &o);
-    if (obj >= 0) {
-        stress_slot_set(sh, slot, obj);
+    int obj = stress_slot_current(sh, slot) == old ? stress_object_add(sh, &o) : -1;
+    if (obj >= 0 && stress_slot_replace(sh, slot, old, obj)) {
+        return;
     } else if (o.kind == STRESS_QUEUE) {
         calls->msgctl(NULL, o.id, IPC_RMID, NULL);
     } else {
         calls->semctl(NULL, o.id, 0, IPC_RMID, 0);
     }
 }
+
+static void do_work(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
+                    int proc, long quota);
 
 static void on_alarm(int sig)
 {
@@ -239,7 +263,14 @@ static void start_interrupts(const struct stress_config *cfg, int proc)
 }
 
 void stress_worker(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                   int proc)
+                   int proc, long quota)
+{
+    do_work(calls, cfg, sh, proc, quota);
+    stress_worker_finished(sh, proc);
+}
+
+static void do_work(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
+                    int proc, long quota)
 {
     struct rng r;
     rng_seed(&r, cfg->seed, proc);
@@ -249,7 +280,7 @@ void stress_worker(const struct ipc_calls *calls, const struct stress_config *cf
         return;
     start_interrupts(cfg, proc);
     struct stress_event scratch;
-    for (unsigned long seq = 0; !cfg->ops_per_proc || seq < (unsigned long)cfg->ops_per_proc; seq++) {
+    for (unsigned long seq = 0; !quota || seq < (unsigned long)quota; seq++) {
         if (stress_stopped(sh))
             break;
         struct stress_event *ev = cfg->record ? stress_event_begin(sh, proc) : &scratch;
@@ -281,7 +312,7 @@ void stress_worker(const struct ipc_calls *calls, const struct stress_config *cf
             stress_event_respond(ev);
         else
             stress_event_count(sh, proc);
-        if (ev->op == STRESS_RMID && ev->ret == 0)
-            recreate(calls, cfg, sh, &r, slot);
+        if ((ev->op == STRESS_RMID && ev->ret == 0) || (ev->ret < 0 && (ev->err == EIDRM || ev->err == EINVAL)))
+            recreate(calls, cfg, sh, &r, slot, obj);
     }
 }

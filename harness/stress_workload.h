@@ -27,6 +27,9 @@ struct stress_config {
     long interrupt_us;             /* each worker's interval timer (SIGALRM, no
                                     * SA_RESTART): blocked calls end with EINTR; 0 none */
     int rmid_per_10k;              /* IPC_RMID and re-creation, per 10,000 operations */
+    int undo_percent;              /* sembufs with SEM_UNDO */
+    long kill_ms;                  /* a worker SIGKILLed every so many ms on average
+                                    * (and replaced); 0 none */
     int record;                    /* 0: no history (the bare operations, to measure it) */
 };
 
@@ -35,9 +38,10 @@ struct stress_config {
 int stress_setup_objects(const struct ipc_calls *calls, const struct stress_config *cfg,
                          struct stress_shared *sh, char *why, size_t size);
 
-/* Worker PROC's loop: random operations until its quota, the run's stop
- * flag or its full history array. */
+/* Worker PROC's loop: random operations until QUOTA of them (0: no
+ * quota), the run's stop flag or its full history array; then it says
+ * when it finished (its exit, and SEM_UNDO, start then). */
 void stress_worker(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                   int proc);
+                   int proc, long quota);
 
 #endif

@@ -4,6 +4,9 @@
  * operation by another process resolves its wait; every operation ends by
  * waking the processes whose waits it resolved.  Shared memory is real: a
  * segment's memory is a range of the arena file, mapped by shmat.
+ * Test-only: built with REF_TEST_FAULTS (build/svipc-faults, never svipc
+ * or the preload library), $SVIPC_REF_FAULT switches on one of four
+ * injected concurrency bugs, each marked "FAULT(...)" where it lives.
  * Must not: sleep anywhere but in futex_wait on its slot (and the lock),
  * or decide an outcome itself: the model decides, in Linux's order. */
 #define _GNU_SOURCE
@@ -38,6 +41,18 @@
 #define MAX_WAKE 64
 #define LOCK_LOST (-2000)              /* a wait that could not take the lock again (errno set) */
 
+#ifdef REF_TEST_FAULTS
+enum ref_fault { REF_FAULT_NONE, REF_FAULT_LOST_WAKEUP, REF_FAULT_SEMOP_SPLIT, REF_FAULT_DOUBLE_DELIVERY,
+                 REF_FAULT_UNDO_TWICE };
+
+/* The fault this process runs with, and what its current call did. */
+struct ref_fault_state {
+    int read, which;                   /* enum ref_fault, from $SVIPC_REF_FAULT */
+    int nsops;                         /* the current call's sembufs (0: not a semop) */
+    int resolved;                      /* waiters the current call's operations decided */
+};
+#endif
+
 /* The process's runtime object: its arena, identity and credentials. */
 struct ref_runtime {
     int attached;
@@ -58,9 +73,45 @@ struct ref_runtime {
     /* fault injection for tests (ref_inject_signal): raise SIGNAL once,
      * at POINT of the next blocking call */
     int inject_point, inject_signal;
+#ifdef REF_TEST_FAULTS
+    struct ref_fault_state fault;
+#endif
 };
 
 static struct ref_runtime ref_process = { .slot = -1 };
+
+/* ---------- test-only concurrency bugs ---------- */
+
+#ifdef REF_TEST_FAULTS
+/* Compiled only into build/svipc-faults (make faults): svipc and the
+ * preload library have no such switch.  $SVIPC_REF_FAULT names one bug,
+ * read once per process; each hides in a path that only concurrency, or a
+ * shape of calls the catalog does not make, takes (tests/test_stress_faults.c). */
+static const char *const fault_names[] = {
+    [REF_FAULT_LOST_WAKEUP] = "lost-wakeup",
+    [REF_FAULT_SEMOP_SPLIT] = "semop-split",
+    [REF_FAULT_DOUBLE_DELIVERY] = "double-delivery",
+    [REF_FAULT_UNDO_TWICE] = "undo-twice",
+};
+
+static int fault_is(int which)
+{
+    struct ref_fault_state *f = &ref_process.fault;
+    if (!f->read) {
+        const char *name = getenv("SVIPC_REF_FAULT");
+        f->read = 1;
+        for (int i = 1; name && i < (int)(sizeof(fault_names) / sizeof(fault_names[0])); i++)
+            if (strcmp(name, fault_names[i]) == 0)
+                f->which = i;
+        if (name && *name && !f->which)
+            fprintf(stderr, "svipc-ref: SVIPC_REF_FAULT=%s: no such fault\n", name);
+    }
+    return f->which == which;
+}
+#define FAULT(which) fault_is(REF_FAULT_##which)
+#else
+#define FAULT(which) 0
+#endif
 
 /* ---------- identity ---------- */
 
@@ -192,11 +243,22 @@ static void collect_wakes(struct ref_runtime *rt, struct ref_arena *a)
     struct ref_header *h = a->hdr;
     pid_t decided[MODEL_RESOLVED_MAX];
     int n = model_take_resolved(&a->state->ns, decided);
+#ifdef REF_TEST_FAULTS
+    rt->fault.resolved += n != 0;
+#endif
     if (!h->nwaiting)
         return;
     for (int k = 0; k < n; k++) {
         int i = slot_of(h, decided[k]);
         struct ref_proc_slot *s = i >= 0 ? &h->procs[i] : NULL;
+#ifdef REF_TEST_FAULTS
+        /* lost-wakeup: a semop of several sembufs forgets to wake a
+         * waiter whose own semop has several (its waiting word is 2) */
+        if (s && s->waiting == 2 && !s->notified && rt->fault.nsops >= 2 && FAULT(LOST_WAKEUP)) {
+            s->notified = 1;
+            continue;
+        }
+#endif
         if (s && s->waiting && !s->notified)
             queue_wake(rt, s);
     }
@@ -496,6 +558,11 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
     struct ref_proc_slot *s = &h->procs[rt->slot];
     s->notified = 0;
     s->waiting = 1;
+    int lost = 0;
+#ifdef REF_TEST_FAULTS
+    if (rt->fault.nsops >= 2 && FAULT(LOST_WAKEUP))
+        s->waiting = 2;
+#endif
     h->nwaiting++;
     injection_point(rt, REF_AT_DECIDED);
     long r;
@@ -521,6 +588,13 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
                 err = EINTR;
             if (lock(rt, a) < 0)
                 return LOCK_LOST;      /* the waiter record stays: the arena is unusable */
+#ifdef REF_TEST_FAULTS
+            /* lost-wakeup: ended by a signal and no wake-up seen, it takes
+             * itself for interrupted, though the model decided its wait */
+            if (err == EINTR && s->waiting == 2 && __atomic_load_n(&s->wake, __ATOMIC_ACQUIRE) == seen &&
+                model_wait_resolved(&a->state->ns, rt->pid))
+                lost = 1;
+#endif
         }
         if (err == EINTR)
             txn_event(a, MODEL_INTERRUPT, rt->pid, 0);
@@ -532,6 +606,8 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
             break;
         s->notified = 0;
     }
+    if (lost)
+        r = -EINTR;
     s->waiting = 0;
     h->nwaiting--;
     return r;
@@ -572,6 +648,10 @@ static struct ref_runtime *begin(struct model_request *rq, enum model_op op)
     struct ref_runtime *rt = self();
     if (rt)
         fill_request(rt, rq, op);
+#ifdef REF_TEST_FAULTS
+    if (rt)
+        rt->fault.nsops = rt->fault.resolved = 0;
+#endif
     return rt;
 }
 
@@ -596,7 +676,21 @@ int ref_msgsnd(int id, const void *msgp, size_t size, int flags)
     rq.arg[2] = (long)size;
     rq.arg[3] = flags;
     rq.flags = msgp ? 0 : MODEL_NULL_BUFFER;
-    return (int)call(rt, &rq, msgp, NULL, MODEL_MSGSND_RESUME, NULL);
+    int r = (int)call(rt, &rq, msgp, NULL, MODEL_MSGSND_RESUME, NULL);
+#ifdef REF_TEST_FAULTS
+    /* double-delivery: a send with IPC_NOWAIT that went straight to a
+     * waiting receiver is queued as well, for the next receiver */
+    if (r == 0 && msgp && (flags & IPC_NOWAIT) && rt->fault.resolved && FAULT(DOUBLE_DELIVERY)) {
+        int saved = errno;
+        begin(&rq, MODEL_MSGSND);
+        rq.arg[0] = id;
+        rq.arg[2] = (long)size;
+        rq.arg[3] = flags;
+        call(rt, &rq, msgp, NULL, 0, NULL);
+        errno = saved;
+    }
+#endif
+    return r;
 }
 
 ssize_t ref_msgrcv(int id, void *msgp, size_t size, long type, int flags)
@@ -643,12 +737,63 @@ int ref_semget(key_t key, int nsems, int flags)
     return (int)call(rt, &rq, NULL, NULL, 0, NULL);
 }
 
+static int semop_call(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout);
+
+#ifdef REF_TEST_FAULTS
+/* semop-split: look whether every sembuf can proceed (IPC_STAT and GETALL,
+ * each a call of its own), then apply them one by one, each under the lock
+ * alone: between two, other processes run, and a waiter the first one
+ * resolved takes what it gave.  1 when the look says no (the real call
+ * decides), else the result. */
+static int split_semop(int id, const struct sembuf *user, size_t nsops)
+{
+    struct sembuf sops[8];
+    struct semid_ds ds;
+    unsigned short vals[64];
+    int v[64];
+    if (ref_copy_guarded(sops, user, nsops * sizeof(sops[0])) < 0 ||
+        ref_semctl(id, 0, IPC_STAT, (unsigned long)(uintptr_t)&ds) < 0 || ds.sem_nsems > 64 ||
+        ref_semctl(id, 0, GETALL, (unsigned long)(uintptr_t)vals) < 0)
+        return 1;
+    if (nsops > (size_t)ref_process.arena.state->ns.limits.semopm)
+        return 1;                      /* E2BIG: the real call says so (attached by now) */
+    for (size_t i = 0; i < ds.sem_nsems; i++)
+        v[i] = vals[i];
+    for (size_t i = 0; i < nsops; i++) {
+        const struct sembuf *b = &sops[i];
+        if (b->sem_num >= ds.sem_nsems || (b->sem_op < 0 && v[b->sem_num] < -b->sem_op) ||
+            (b->sem_op == 0 && v[b->sem_num] != 0) || v[b->sem_num] + b->sem_op > 32767)
+            return 1;
+        v[b->sem_num] += b->sem_op;
+    }
+    for (size_t i = 0; i < nsops; i++)
+        if (semop_call(id, &sops[i], 1, NULL) < 0)
+            return -1;
+    return 0;
+}
+#endif
+
 int ref_semtimedop(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout)
+{
+#ifdef REF_TEST_FAULTS
+    if (sops && nsops >= 2 && nsops <= 8 && !timeout && FAULT(SEMOP_SPLIT)) {
+        int r = split_semop(id, sops, nsops);
+        if (r != 1)
+            return r;
+    }
+#endif
+    return semop_call(id, sops, nsops, timeout);
+}
+
+static int semop_call(int id, struct sembuf *sops, size_t nsops, const struct timespec *timeout)
 {
     struct model_request rq;
     struct ref_runtime *rt = begin(&rq, MODEL_SEMTIMEDOP);
     if (!rt)
         return -1;
+#ifdef REF_TEST_FAULTS
+    rt->fault.nsops = (int)nsops;
+#endif
     /* the timeout is read first (ksys_semtimedop), without dying of a bad pointer */
     struct timespec limit;
     if (timeout && ref_copy_guarded(&limit, timeout, sizeof(limit)) < 0) {
@@ -898,7 +1043,30 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
         return;
     int i = slot_of(a->hdr, pid);
     if (i >= 0 && (!start || slot_is_mine(a->hdr, pid, start))) {
+#ifdef REF_TEST_FAULTS
+        /* undo-twice: a process that dies asleep in a call has its
+         * adjustments applied at its exit, and then once more */
+        struct { int semid, num, adj; } again[16];
+        int nagain = 0;
+        if (a->hdr->procs[i].waiting && FAULT(UNDO_TWICE))
+            for (const struct model_undo *un = a->state->ns.undos; un; un = un->next)
+                for (int k = 0; un->pid == pid && un->semid >= 0 && k < un->nsems && nagain < 16; k++)
+                    if (un->semadj[k])
+                        again[nagain++] = (typeof(again[0])){ un->semid, k, un->semadj[k] };
+#endif
         txn_event(a, MODEL_EXIT, pid, 0);
+#ifdef REF_TEST_FAULTS
+        for (int k = 0; k < nagain; k++) {
+            struct model_request rq;
+            struct sembuf sb = { .sem_num = (unsigned short)again[k].num, .sem_op = (short)again[k].adj,
+                                 .sem_flg = IPC_NOWAIT };
+            fill_request(rt, &rq, MODEL_SEMTIMEDOP);
+            rq.caller.pid = pid;
+            rq.arg[0] = again[k].semid;
+            rq.arg[2] = 1;
+            ref_txn(a, &rq, &sb, NULL);
+        }
+#endif
         free_slot(a, i);
         /* it may have died between deciding a wake-up and making it */
         wake_all_waiters(rt, a);

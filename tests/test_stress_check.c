@@ -2,7 +2,8 @@
  * answer is known (linearizable ones, ones that are not: a message
  * received twice, a message received before it was sent, a semop applied
  * in part, an EINTR where nothing could wait, an EIDRM without a removal;
- * pending calls; a bound that leaves a history undecided), and `svipc
+ * pending calls, one that waited and took effect later; deaths that apply
+ * SEM_UNDO once, between the kill and its observation; a bound that leaves a history undecided), and `svipc
  * stress` killed with SIGKILL in the middle of a run: nothing of it
  * survives (no process, no object in the host's namespace, no arena file).
  * Must not: decide by timing (instants in the histories are made up). */
@@ -88,6 +89,64 @@ Test(stress_check, concurrent_send_and_receive_is_linearizable)
         rcv(1, 80, 90, -3, 0, 2, "two", 3, 0),
     };
     cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+}
+
+static struct stress_event death(int proc, uint64_t call, uint64_t ret_at)
+{
+    return (struct stress_event){ .t_call = call, .t_return = ret_at, .proc = (uint16_t)proc, .op = STRESS_DEATH,
+                                  .obj = STRESS_OBJ_ALL };
+}
+
+Test(stress_check, a_pending_call_that_blocked_may_take_effect_later)
+{
+    /* A's semop [0:-1] finds 0, waits, and is killed after B's +1 woke it
+     * (its call never returned): B's later IPC_NOWAIT -1 found 0, which
+     * only A's effect, after B's +1, explains */
+    struct stress_object o = { .kind = STRESS_SET, .nsems = 2, .init = { 0, 0 } };
+    struct stress_event ev[] = {
+        semop1(0, 10, 0, 0, -1, 0, 0, 0),
+        semop1(1, 20, 30, 0, 1, 0, 0, 0),
+        semop1(1, 40, 50, 0, -1, IPC_NOWAIT, -1, EAGAIN),
+    };
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+}
+
+Test(stress_check, a_death_applies_its_undo_once)
+{
+    /* B takes 1 with SEM_UNDO and is killed: its death gives it back, once
+     * (a later GETALL-like NOWAIT -2 succeeds, a -3 could not) */
+    struct stress_object o = { .kind = STRESS_SET, .nsems = 2, .init = { 2, 0 } };
+    struct stress_event ev[] = {
+        semop1(1, 10, 20, 0, -1, SEM_UNDO, 0, 0),
+        death(1, 30, 40),
+        semop1(0, 50, 60, 0, -2, IPC_NOWAIT, 0, 0),
+        semop1(0, 70, 80, 0, -1, IPC_NOWAIT, -1, EAGAIN),
+    };
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    /* applied twice, the set would have held 3 after the death */
+    ev[3] = semop1(0, 70, 80, 0, -1, IPC_NOWAIT, 0, 0);
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_VIOLATION);
+    /* before the death is observed, the -2 cannot have found 2 */
+    struct stress_event early[] = {
+        semop1(1, 10, 20, 0, -1, SEM_UNDO, 0, 0),
+        semop1(0, 22, 28, 0, -2, IPC_NOWAIT, 0, 0),
+        death(1, 30, 40),
+    };
+    cr_assert_eq(check(&o, early, N(early), 100000), STRESS_VIOLATION);
+    /* while it is being observed, it may have */
+    early[1] = semop1(0, 32, 38, 0, -2, IPC_NOWAIT, 0, 0);
+    cr_assert_eq(check(&o, early, N(early), 100000), STRESS_LINEARIZABLE);
+}
+
+Test(stress_check, a_death_without_undo_changes_nothing)
+{
+    struct stress_object o = { .kind = STRESS_SET, .nsems = 2, .init = { 2, 0 } };
+    struct stress_event ev[] = {
+        semop1(1, 10, 20, 0, -1, 0, 0, 0),
+        death(1, 30, 40),
+        semop1(0, 50, 60, 0, -2, IPC_NOWAIT, -1, EAGAIN),
+    };
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_LINEARIZABLE);
 }
 
 Test(stress_check, a_message_received_twice_is_a_violation)
