@@ -337,7 +337,7 @@ targets-smoke: all puppets vm
 # in README.md: "For measuring").
 BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
              bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c \
-             bench/bench_target.c bench/round_text.c
+             bench/bench_target.c bench/round_text.c harness/paths.c
 # The round's runner alone, static, for each architecture whose compiler is
 # here (svipc-bench --target: qemu-user, gVisor, exec:CMD), as the puppets.
 WORKER_SRC := bench/worker_main.c bench/round.c bench/round_text.c bench/libc_calls.c bench/workloads.c \

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "bench_target.h"
 
+#include "paths.h"
+
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,21 +42,6 @@ static int add_word(struct bench_target *t, size_t *used, int n, const char *wor
     return 0;
 }
 
-/* The path of program NAME on $PATH into BUF: 0 or -1. */
-static int on_path(const char *name, char *buf, size_t size)
-{
-    const char *path = getenv("PATH");
-    char copy[4096];
-    snprintf(copy, sizeof(copy), "%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-    char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        snprintf(buf, size, "%s/%s", dir, name);
-        if (access(buf, X_OK) == 0)
-            return 0;
-    }
-    return -1;
-}
-
 /* svipc-bench-worker.ARCH beside SELF: 0, or 1 with why. */
 static int find_worker(const char *self, const char *arch, struct bench_target *t, char *why, size_t size)
 {
@@ -82,7 +69,7 @@ static int qemu_user(const char *arch, const char *self, struct bench_target *t,
         char emulator[64], path[4096];
         size_t used = 0;
         snprintf(emulator, sizeof(emulator), "qemu-%s", arch);
-        if (on_path(emulator, path, sizeof(path)) < 0) {
+        if (path_search(emulator, path, sizeof(path)) < 0) {
             snprintf(why, size, "needs %s (Debian's qemu-user: ci/install-deps.sh targets)", emulator);
             return 1;
         }
@@ -102,7 +89,7 @@ static int gvisor(const char *self, struct bench_target *t, char *why, size_t si
 {
     char runsc[4096];
     size_t used = 0;
-    if (on_path("runsc", runsc, sizeof(runsc)) < 0) {
+    if (path_search("runsc", runsc, sizeof(runsc)) < 0) {
         snprintf(why, size, "needs runsc (Debian's runsc: ci/install-deps.sh targets)");
         return 1;
     }
@@ -142,7 +129,7 @@ static int wrapped(const char *cmd, const char *self, struct bench_target *t, ch
         return -1;
     }
     if (strchr(t->launch[0], '/') ? access(t->launch[0], X_OK) != 0
-                                  : on_path(t->launch[0], program, sizeof(program)) < 0) {
+                                  : path_search(t->launch[0], program, sizeof(program)) < 0) {
         snprintf(why, size, "no program %s%s", t->launch[0], strchr(t->launch[0], '/') ? "" : " on $PATH");
         return 1;
     }

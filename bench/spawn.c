@@ -113,16 +113,12 @@ static void overran_result(struct round_result *out, long ops, double seconds)
     snprintf(out->why, sizeof(out->why), "the round overran its deadline of %.3g s and was killed", seconds);
 }
 
-int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
-                struct round_result *out)
+/* A round's process, which reports on a pipe: its pid, and the pipe's end
+ * to read in *RESULT_FD; 0 in the process itself, its end to write in
+ * *REPORT_FD; -1 with OUT's why. */
+static pid_t fork_round(struct round_result *out, int *result_fd, int *report_fd)
 {
-    static unsigned serial;
-    memset(out, 0, sizeof(*out));
-    out->ops = ops;
-    char arena[96];
-    snprintf(arena, sizeof(arena), "/dev/shm/svipc-bench-%d-%u", (int)getpid(), serial++);
     int p[2];
-    pid_t coordinator = getpid();
     if (pipe2(p, O_CLOEXEC) < 0) {
         snprintf(out->why, sizeof(out->why), "pipe: %s", strerror(errno));
         return -1;
@@ -135,12 +131,32 @@ int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char
     }
     if (pid == 0) {
         close(p[0]);
-        child(cfg, impl, name, nprocs, ops, arena, p[1], coordinator);
+        *report_fd = p[1];
+        return 0;
     }
     close(p[1]);
+    *result_fd = p[0];
+    return pid;
+}
+
+int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
+                struct round_result *out)
+{
+    static unsigned serial;
+    memset(out, 0, sizeof(*out));
+    out->ops = ops;
+    char arena[96];
+    snprintf(arena, sizeof(arena), "/dev/shm/svipc-bench-%d-%u", (int)getpid(), serial++);
+    pid_t coordinator = getpid();
+    int result_fd, report_fd;
+    pid_t pid = fork_round(out, &result_fd, &report_fd);
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        child(cfg, impl, name, nprocs, ops, arena, report_fd, coordinator);
     size_t got;
     int status;
-    int overran = collect(pid, p[0], cfg->deadline, (char *)out, sizeof(*out), &got, &status);
+    int overran = collect(pid, result_fd, cfg->deadline, (char *)out, sizeof(*out), &got, &status);
     unlink(arena);
     if (overran) {
         overran_result(out, ops, cfg->deadline);
@@ -200,28 +216,18 @@ int spawn_target_round(const struct spawn_config *cfg, const struct bench_target
     out->ops = ops;
     if (inside_size)
         inside[0] = 0;
-    int p[2];
     pid_t coordinator = getpid();
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        snprintf(out->why, sizeof(out->why), "pipe: %s", strerror(errno));
+    int result_fd, report_fd;
+    pid_t pid = fork_round(out, &result_fd, &report_fd);
+    if (pid < 0)
         return -1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->why, sizeof(out->why), "fork: %s", strerror(errno));
-        close(p[0]), close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        target_child(cfg, t, name, nprocs, ops, p[1], coordinator);
-    }
-    close(p[1]);
+    if (pid == 0)
+        target_child(cfg, t, name, nprocs, ops, report_fd, coordinator);
     char text[8192];
     size_t got;
     int status;
     double seconds = cfg->deadline * t->deadline_factor;
-    if (collect(pid, p[0], seconds, text, sizeof(text) - 1, &got, &status)) {
+    if (collect(pid, result_fd, seconds, text, sizeof(text) - 1, &got, &status)) {
         overran_result(out, ops, seconds);
         return -1;
     }

@@ -123,3 +123,17 @@ const char *svipc_catalog_commit(void)
 {
     return SVIPC_COMMIT[0] ? SVIPC_COMMIT : NULL;
 }
+
+int path_search(const char *name, char *buf, size_t size)
+{
+    const char *path = getenv("PATH");
+    char copy[4096];
+    snprintf(copy, sizeof(copy), "%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+    char *save = NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        snprintf(buf, size, "%s/%s", dir, name);
+        if (access(buf, X_OK) == 0)
+            return 0;
+    }
+    return -1;
+}

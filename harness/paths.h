@@ -34,4 +34,8 @@ int svipc_path(enum svipc_file f, char *buf, size_t size);
 const char *svipc_version(void);
 const char *svipc_catalog_commit(void);
 
+/* The path of program NAME on $PATH (or the usual directories when $PATH
+ * is unset or empty) into BUF: 0, or -1 when no such program is there. */
+int path_search(const char *name, char *buf, size_t size);
+
 #endif

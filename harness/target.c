@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "target.h"
 
+#include "paths.h"
+
 #include <errno.h>
 #include <glob.h>
 #include <libgen.h>
@@ -48,23 +50,6 @@ static char *keep(struct target *t, size_t *used, const char *word)
     return at;
 }
 
-/* The path of program NAME on $PATH, into BUF; 0 or -1. */
-static int on_path(const char *name, char *buf, size_t size)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    char copy[4096];
-    snprintf(copy, sizeof(copy), "%s", path);
-    char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        snprintf(buf, size, "%s/%s", dir, name);
-        if (access(buf, X_OK) == 0)
-            return 0;
-    }
-    return -1;
-}
-
 /* A file of svipc's next to EXE (the build tree), in lib/svipc (installed),
  * or a script in the source tree's ci/vm. */
 static int beside(const char *exe, const char *file, char *buf, size_t size)
@@ -94,7 +79,7 @@ static int qemu_user(const char *arch, const char *exe, struct target *t, char *
             continue;
         char emulator[4096], puppet[4096];
         size_t used = 0;
-        if (on_path(arches[i].emulator, emulator, sizeof(emulator)) < 0) {
+        if (path_search(arches[i].emulator, emulator, sizeof(emulator)) < 0) {
             snprintf(why, size, "target %s needs %s (Debian's qemu-user: ci/install-deps.sh targets)", t->name,
                      arches[i].emulator);
             return -1;
@@ -146,7 +131,7 @@ static int wrapped(const char *cmd, const char *exe, struct target *t, char *why
         }
     char program[4096];
     if (strchr(t->launch[0], '/') ? access(t->launch[0], X_OK) != 0
-                                  : on_path(t->launch[0], program, sizeof(program)) < 0) {
+                                  : path_search(t->launch[0], program, sizeof(program)) < 0) {
         snprintf(why, size, "exec: no program %s%s", t->launch[0], strchr(t->launch[0], '/') ? "" : " on $PATH");
         return -1;
     }
@@ -160,7 +145,7 @@ static int gvisor(const char *exe, struct target *t, char *why, size_t size)
 {
     char runsc[4096];
     size_t used = 0;
-    if (on_path("runsc", runsc, sizeof(runsc)) < 0) {
+    if (path_search("runsc", runsc, sizeof(runsc)) < 0) {
         snprintf(why, size, "target gvisor needs runsc (Debian's runsc: ci/install-deps.sh targets)");
         return -1;
     }
@@ -182,7 +167,7 @@ static int linux_vm(const char *exe, struct target *t, char *why, size_t size)
 {
     char script[4096], qemu[4096];
     size_t used = 0;
-    if (on_path("qemu-system-x86_64", qemu, sizeof(qemu)) < 0) {
+    if (path_search("qemu-system-x86_64", qemu, sizeof(qemu)) < 0) {
         snprintf(why, size, "target linux-6.1 needs qemu-system-x86_64 (ci/install-deps.sh targets)");
         return -1;
     }
