@@ -120,15 +120,21 @@ struct object_model {
     uint8_t scratch[65536];            /* a state being read back */
 };
 
-static long call(struct object_model *m, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
-                 int64_t a4, const void *in, void *out)
+long stress_model_call(struct model_ns *ns, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
+                       int64_t a4, const void *in, void *out)
 {
     struct model_request rq = { .op = op, .arg = { a0, a1, a2, a3, a4, 0 } };
     struct model_creds cr;
     model_creds_root(&cr, ~0ULL);
     rq.caller = cr.caller;
     rq.caller.pid = pid;
-    return model_apply(m->ns, &rq, in, out);
+    return model_apply(ns, &rq, in, out);
+}
+
+static long call(struct object_model *m, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
+                 int64_t a4, const void *in, void *out)
+{
+    return stress_model_call(m->ns, op, pid, a0, a1, a2, a3, a4, in, out);
 }
 
 static int create(struct object_model *m)

@@ -46,6 +46,13 @@ struct stress_check_result {
     unsigned long steps;           /* over every object */
 };
 
+/* One operation OP of the model in NS by process PID with root's
+ * credentials (every checker's and shrinker's call is made so): the
+ * model's return, as model_apply's. */
+struct model_ns;
+long stress_model_call(struct model_ns *ns, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
+                       int64_t a4, const void *in, void *out);
+
 /* Check H object by object: 0 (OUT filled), or -1 (out of memory). */
 int stress_check(const struct stress_history *h, const struct stress_check_limits *lim,
                  struct stress_check_result *out);

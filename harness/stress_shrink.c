@@ -28,6 +28,7 @@
 #include "model.h"
 #include "model_ns.h"                  /* model_wait_resolved: whom the model decided */
 #include "names.h"
+#include "stress_check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,12 +104,7 @@ struct sim {
 static long mcall(struct sim *m, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3, int64_t a4,
                   const void *in, void *out)
 {
-    struct model_request rq = { .op = op, .arg = { a0, a1, a2, a3, a4, 0 } };
-    struct model_creds cr;
-    model_creds_root(&cr, ~0ULL);
-    rq.caller = cr.caller;
-    rq.caller.pid = pid;
-    return model_apply(m->ns, &rq, in, out);
+    return stress_model_call(m->ns, op, pid, a0, a1, a2, a3, a4, in, out);
 }
 
 /* The outcome of a call, as a step's expectation. */
