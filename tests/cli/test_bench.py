@@ -164,8 +164,8 @@ def median_bucket(hist):
 def test_observer_shows_the_sleeps_where_they_are(observed):
     """A ping-pong's receive sleeps until the partner's message comes, and
     the observer puts those sleeps in msgrcv (semop in sem-pingpong): the
-    calls that slept are its longest, above the bucket where the sends (which
-    cannot block, but wake the partner) have their median; the sends do not
+    calls that slept are its longest, none below the bucket where the sends
+    (which cannot block, but wake the partner) have their median; the sends do not
     sleep, and IPC_NOWAIT calls, which neither sleep nor wake anyone, stay
     under a microsecond (median bucket below 2^10 ns).
     Comparisons between calls of one round, and one absolute bound with
@@ -174,8 +174,11 @@ def test_observer_shows_the_sleeps_where_they_are(observed):
     recv, send = calls(pingpong, "msgrcv"), calls(pingpong, "msgsnd")
     assert recv["slept"] >= 1 and recv["asleep_ns"] > 0, recv
     assert send["slept"] <= 1, send                                     # a queue that never fills
-    # the receives that slept are the longest receives, above the sends' median
-    assert bucket_of_rank(recv["log2_ns"], recv["slept"]) > median_bucket(send["log2_ns"]), (recv, send)
+    # the receives that slept are the longest receives, none shorter than the
+    # sends' median: each waited at least for the partner's send that woke it
+    # (on a loaded machine a wake-up costs the send about as long as the
+    # sleep lasts, so the two may share a bucket)
+    assert bucket_of_rank(recv["log2_ns"], recv["slept"]) >= median_bucket(send["log2_ns"]), (recv, send)
     # every sleep in a call was a sleep the scheduler saw
     sched = pingpong["observed"]["sched"]
     assert sched["sleeps"] >= recv["slept"] and sched["switches"] >= sched["sleeps"]
