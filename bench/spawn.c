@@ -42,12 +42,11 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* In the child: namespace, environment, then this program in round mode. */
-static void child(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
-                  const char *arena, int result_fd, pid_t coordinator)
+/* In a round's process: a process group of its own, death with the
+ * coordinator (round.c: its processes with it), a private IPC namespace. */
+static void enter_round(pid_t coordinator)
 {
     setpgid(0, 0);
-    /* the round dies with the coordinator (round.c: its processes with it) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != coordinator)
         _exit(3);
@@ -55,6 +54,13 @@ static void child(const struct spawn_config *cfg, enum bench_impl impl, const ch
         fprintf(stderr, "svipc-bench: a private IPC namespace: %s (run as root)\n", strerror(errno));
         _exit(3);
     }
+}
+
+/* In the child: namespace, environment, then this program in round mode. */
+static void child(const struct spawn_config *cfg, enum bench_impl impl, const char *name, int nprocs, long ops,
+                  const char *arena, int result_fd, pid_t coordinator)
+{
+    enter_round(coordinator);
     if (dup2(result_fd, 3) < 0)
         _exit(3);
     if (impl == IMPL_REF) {
@@ -176,16 +182,9 @@ int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char
 static void target_child(const struct spawn_config *cfg, const struct bench_target *t, const char *name, int nprocs,
                          long ops, int result_fd, pid_t coordinator)
 {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != coordinator)
-        _exit(3);
     /* under qemu-user or a wrapper the calls reach this kernel: never the
      * host's namespace; gVisor has its own inside the sandbox anyway */
-    if (unshare(CLONE_NEWIPC) < 0) {
-        fprintf(stderr, "svipc-bench: a private IPC namespace: %s (run as root)\n", strerror(errno));
-        _exit(3);
-    }
+    enter_round(coordinator);
     int null = open("/dev/null", O_RDONLY);
     if (null < 0 || dup2(null, 0) < 0 || dup2(result_fd, 1) < 0)
         _exit(3);

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SVIPC = os.path.join(ROOT, "build", "svipc")
+BENCH = os.path.join(ROOT, "build", "svipc-bench")
 PYTHON = "/usr/bin/python3"
 
 
@@ -47,3 +48,17 @@ def comparable(result):
     as svipc compares traces (no timings, raw values or lines)."""
     trace = [{k: e.get(k) for k in ("proc", "op", "status", "ret", "fields")} for e in result.get("trace", [])]
     return result["status"], json.dumps(trace, sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """build/svipc-bench, which make pytest builds (a test module imports
+    this fixture by name)."""
+    if not os.access(BENCH, os.X_OK):
+        pytest.fail(f"{BENCH} is not built (make pytest builds it)")
+    return BENCH
+
+
+def ipcs():
+    """The host's IPC objects as ipcs -a lists them."""
+    return subprocess.run(["ipcs", "-a"], capture_output=True, text=True, check=True).stdout

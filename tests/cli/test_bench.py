@@ -5,31 +5,18 @@ them); the host's IPC objects are untouched.  Never a timing assertion.
 `make pytest` builds build/svipc-bench and the preload library first."""
 
 import os
-import subprocess
 import sys
 
 import pytest
 
-from svipc_cli import ROOT, run
+from svipc_cli import ROOT, bench, ipcs, run  # noqa: F401 (bench: a fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "reports"))
 import results  # noqa: E402
 
-BENCH = os.path.join(ROOT, "build", "svipc-bench")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="svipc-bench makes a private IPC namespace per round: needs root")
-
-
-@pytest.fixture(scope="module")
-def bench():
-    if not os.access(BENCH, os.X_OK):
-        pytest.fail(f"{BENCH} is not built (make pytest builds it)")
-    return BENCH
-
-
-def ipcs():
-    return subprocess.run(["ipcs", "-a"], capture_output=True, text=True, check=True).stdout
 
 
 def test_smoke_counts_and_records(bench, tmp_path):

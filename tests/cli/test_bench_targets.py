@@ -12,17 +12,15 @@ bench-workers) first."""
 
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
 
-from svipc_cli import ROOT, run
+from svipc_cli import ROOT, bench, ipcs, run  # noqa: F401 (bench: a fixture)
 
 sys.path.insert(0, os.path.join(ROOT, "reports"))
 import results  # noqa: E402
 
-BENCH = os.path.join(ROOT, "build", "svipc-bench")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="svipc-bench makes a private IPC namespace per round: needs root")
@@ -30,17 +28,6 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
 # target -> what uname's machine must start with inside (None: this machine's)
 TARGETS = {"gvisor": None, "qemu-x86_64": "x86_64", "qemu-aarch64": "aarch64", "qemu-arm": "arm",
            "qemu-i386": "i", "exec:env": None}
-
-
-@pytest.fixture(scope="module")
-def bench():
-    if not os.access(BENCH, os.X_OK):
-        pytest.fail(f"{BENCH} is not built (make pytest builds it)")
-    return BENCH
-
-
-def ipcs():
-    return subprocess.run(["ipcs", "-a"], capture_output=True, text=True, check=True).stdout
 
 
 def skipped_because(stdout, target):
