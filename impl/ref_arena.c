@@ -688,10 +688,10 @@ static void *bounce_buffer(struct ref_arena *a, size_t n)
 
 void ref_arena_prefault(struct ref_arena *a)
 {
-    uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a size hint only */
+    uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* hints only */
+    uint32_t k = __atomic_load_n(&a->hdr->current, __ATOMIC_RELAXED) & 1;
     size_t len = limit < REF_PREFAULT_MAX ? (size_t)limit : REF_PREFAULT_MAX;
-    for (int k = 0; k < 2; k++)
-        madvise(a->log[k], len, MADV_POPULATE_WRITE);
+    madvise(a->log[k], len, MADV_POPULATE_WRITE);
 }
 
 long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)

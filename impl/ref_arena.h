@@ -173,10 +173,11 @@ void ref_unlock(struct ref_arena *a);
  * take its share of the count back. */
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 
-/* Map in, in one call, the pages of both logs that transactions write (up to
- * their limit, at most REF_PREFAULT_MAX each), for a process about to make
+/* Map in, in one call, the pages of the current log that transactions write
+ * (up to its limit, at most REF_PREFAULT_MAX), for a process about to make
  * its first call: written one by one, each would cost it a fault, more than
- * its records.  A kernel without MADV_POPULATE_WRITE leaves them to fault. */
+ * its records (the other log is written only after a checkpoint).  A kernel
+ * without MADV_POPULATE_WRITE leaves them to fault. */
 #define REF_PREFAULT_MAX (4UL << 20)
 void ref_arena_prefault(struct ref_arena *a);
 
