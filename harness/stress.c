@@ -54,6 +54,7 @@ struct stress_options {
     double seconds;
     double deadline;                   /* the workers' phase, seconds */
     const char *history_path;
+    const char *check_path;            /* check this recorded history instead of running */
     const char *shrink_path;           /* a violation, shrunk to a scenario, is written here */
     double shrink_seconds;
     int ids;                           /* worker indices: nprocs and replacements */
@@ -88,6 +89,8 @@ static void usage(FILE *to)
           "  --kill-ms N                   SIGKILL a worker every N ms on average and start another in\n"
           "                                its place; its death is in the history (default 50; 0 none)\n"
           "  --history FILE                write the history as JSON Lines\n"
+          "  --check FILE                  run nothing: check a history written by --history (or\n"
+          "                                the lines of a printed violation; - reads stdin)\n"
           "  --shrink FILE                 on a violation: shrink it to a scenario of the catalog's\n"
           "                                format that `svipc run` fails, written to FILE\n"
           "  --shrink-seconds S            time for shrinking (default 60)\n"
@@ -205,6 +208,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
             o->shrink_seconds = (double)v;
         } else if (strcmp(a, "--history") == 0) {
             o->history_path = val;
+        } else if (strcmp(a, "--check") == 0) {
+            o->check_path = val;
         } else if (strcmp(a, "--check-steps") == 0) {
             if (number(val, 1, 1000000000000L, &v) < 0)
                 return bad("--check-steps takes a positive number, not '%s'", val);
@@ -232,6 +237,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
     o->ids = o->cfg.kill_ms ? STRESS_IDS_MAX : o->cfg.nprocs;
     if (!o->cfg.record && o->history_path)
         return bad("%s", "--history needs a history: not with --no-history");
+    if (o->check_path && (o->history_path || o->shrink_path || !o->cfg.record))
+        return bad("%s", "--check reads a history: not with --history, --shrink or --no-history");
     return 0;
 }
 
@@ -550,12 +557,85 @@ static void shrink(const struct stress_options *o, const struct stress_history *
     }
 }
 
+/* Check H, print the verdict and the smallest violation (shrunk when
+ * asked): the exit status.  KILLED: workers the deadline stopped. */
+static int check_and_report(const struct stress_options *o, struct stress_history *h, int killed)
+{
+    struct stress_check_result res;
+    uint64_t t0 = stress_now_ns();
+    if (stress_check(h, &o->limits, &res) < 0) {
+        fprintf(stderr, "svipc stress: out of memory for the check\n");
+        return 2;
+    }
+    double check_secs = seconds_between(t0, stress_now_ns());
+    printf("check: %d objects: %d linearizable, %d violations, %d undecided; %lu search steps in %.2f s "
+           "(%.0f events checked/s)\n",
+           res.nobjects, res.linearizable, res.violations, res.undecided, res.steps, check_secs,
+           check_secs > 0 ? (double)h->nevents / check_secs : 0.0);
+    for (int i = 0; i < res.nobjects; i++)
+        if (res.objects[i].verdict == STRESS_UNDECIDED)
+            printf("undecided: object %d (%zu events, %zu pending): %s\n", i, res.objects[i].nevents,
+                   res.objects[i].npending, res.objects[i].why);
+    if (res.smallest_violation >= 0) {
+        const struct stress_object_verdict *v = &res.objects[res.smallest_violation];
+        printf("violation: object %d (%zu events, %zu pending): %s\n", res.smallest_violation, v->nevents,
+               v->npending, v->why);
+        if (v->stuck_event >= 0) {
+            printf("violation: the search's deepest dead end: the object was in state: %s; this call had "
+                   "returned and no order of the calls before it could place it:\n  ", v->stuck_state);
+            stress_event_json(stdout, h, &h->events[v->stuck_event], h->nevents ? h->events[0].t_call : 0);
+            putchar('\n');
+        }
+        stress_check_print_object(stdout, h, res.smallest_violation);
+    }
+    enum stress_verdict verdict = stress_check_verdict(&res);
+    if (verdict == STRESS_VIOLATION && o->shrink_path)
+        shrink(o, h, &res);
+    if (killed)
+        printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
+               "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", killed, o->deadline);
+    printf("result: %s\n", verdict == STRESS_VIOLATION ? "NOT linearizable"
+                           : verdict == STRESS_UNDECIDED ? "undecided"
+                           : killed ? "linearizable, but the deadline was reached" : "linearizable");
+    stress_check_result_free(&res);
+    return verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed ? 2 : 0;
+}
+
+/* --check FILE: a recorded history, checked again. */
+static int check_recorded(const struct stress_options *o)
+{
+    FILE *f = strcmp(o->check_path, "-") == 0 ? stdin : fopen(o->check_path, "r");
+    if (!f) {
+        fprintf(stderr, "svipc stress: %s: %s\n", o->check_path, strerror(errno));
+        return 2;
+    }
+    struct stress_history h;
+    char why[512];
+    int rc = stress_history_read(f, strcmp(o->check_path, "-") == 0 ? "stdin" : o->check_path, &h, why, sizeof(why));
+    if (f != stdin)
+        fclose(f);
+    if (rc < 0) {
+        fprintf(stderr, "svipc stress: %s\n", why);
+        return 2;
+    }
+    size_t pending = 0;
+    for (size_t i = 0; i < h.nevents; i++)
+        pending += !h.events[i].t_return;
+    printf("history: %s: %zu events on %d objects, %zu pending (never returned)\n", o->check_path, h.nevents,
+           h.nobjects, pending);
+    int status = h.nevents ? check_and_report(o, &h, 0) : (printf("result: nothing ran\n"), 2);
+    stress_history_free(&h);
+    return status;
+}
+
 int stress_main(int argc, char **argv)
 {
     struct stress_options o;
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (o.check_path)
+        return check_recorded(&o);
     const struct backend *be = backend_by_name(o.backend);
     char why[256];
     if (!be || !be->calls || (be->available && be->available(why, sizeof(why)) < 0)) {
@@ -605,41 +685,9 @@ int stress_main(int argc, char **argv)
         stress_history_free(&h);
         return 2;
     }
-    struct stress_check_result res;
-    uint64_t t0 = stress_now_ns();
-    if (stress_check(&h, &o.limits, &res) < 0) {
-        fprintf(stderr, "svipc stress: out of memory for the check\n");
-        stress_history_free(&h);
-        return 2;
-    }
-    double check_secs = seconds_between(t0, stress_now_ns());
-    printf("check: %d objects: %d linearizable, %d violations, %d undecided; %lu search steps in %.2f s "
-           "(%.0f events checked/s)\n",
-           res.nobjects, res.linearizable, res.violations, res.undecided, res.steps, check_secs,
-           check_secs > 0 ? (double)h.nevents / check_secs : 0.0);
-    for (int i = 0; i < res.nobjects; i++)
-        if (res.objects[i].verdict == STRESS_UNDECIDED)
-            printf("undecided: object %d (%zu events, %zu pending): %s\n", i, res.objects[i].nevents,
-                   res.objects[i].npending, res.objects[i].why);
-    if (res.smallest_violation >= 0) {
-        const struct stress_object_verdict *v = &res.objects[res.smallest_violation];
-        printf("violation: object %d (%zu events, %zu pending): %s\n", res.smallest_violation, v->nevents,
-               v->npending, v->why);
-        stress_check_print_object(stdout, &h, res.smallest_violation);
-    }
-    enum stress_verdict verdict = stress_check_verdict(&res);
-    if (verdict == STRESS_VIOLATION && o.shrink_path)
-        shrink(&o, &h, &res);
-    if (rep->killed)
-        printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
-               "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", rep->killed, o.deadline);
-    printf("result: %s\n", verdict == STRESS_VIOLATION ? "NOT linearizable"
-                           : verdict == STRESS_UNDECIDED ? "undecided"
-                           : rep->killed ? "linearizable, but the deadline was reached" : "linearizable");
-    int killed = rep->killed;
-    stress_check_result_free(&res);
+    int status = check_and_report(&o, &h, rep->killed);
     stress_history_free(&h);
     stress_shared_free(sh);
     munmap(rep, sizeof(*rep));
-    return verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed ? 2 : 0;
+    return status;
 }

@@ -432,8 +432,16 @@ struct search {
     struct memo_item *memo;
     size_t memo_cap, memo_n;
     struct pool pool;
+    uint8_t dead[STRESS_IDS_MAX];      /* a process whose death is linearized (a function of bits) */
     struct object_model model;
 };
+
+/* A death linearized (ON) or taken back: its process can no longer act. */
+static void mark_death(struct search *s, const struct stress_event *ev, int on)
+{
+    if (ev->op == STRESS_DEATH && ev->proc < STRESS_IDS_MAX)
+        s->dead[ev->proc] = (uint8_t)on;
+}
 
 static uint64_t splitmix(uint64_t *x)
 {
@@ -545,9 +553,9 @@ static int successors(struct search *s, const struct cstate *st, const struct st
     if (len < 0)
         return -1;
     int n = 0;
-    if (!ev->t_return) {               /* pending: no effect, or its effect */
+    if (!ev->t_return) {               /* pending: no effect, or its effect while its process lived */
         next[n++] = st;
-        if (!o.blocked && !(len == st->len && memcmp(s->model.scratch, st->bytes, (size_t)len) == 0))
+        if (!o.blocked && !(ev->proc < STRESS_IDS_MAX && s->dead[ev->proc]) && !(len == st->len && memcmp(s->model.scratch, st->bytes, (size_t)len) == 0))
             if (!(next[n++] = state_make(&s->pool, s->model.scratch, (size_t)len)))
                 return -1;
         return n;
@@ -576,7 +584,11 @@ static int successors(struct search *s, const struct cstate *st, const struct st
  * was; then any linearization of the rest can be made to start with it,
  * so nothing else is tried at its place (undoing it undoes the choice
  * before).  Not a pending call: "no effect" here is always one of its
- * outcomes, but an effect later may be the one that explains the rest. */
+ * outcomes, but an effect later may be the one that explains the rest.
+ * Not a death: it changes nothing only while its process has no
+ * adjustment, and its process's pending call may still make one (a
+ * SIGKILLed waiter's semop completed by another process before the
+ * waiter ran again: then its exit undoes it). */
 struct frame { int entry; int choice; int forced; const struct cstate *before; };
 
 static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
@@ -591,6 +603,44 @@ static const struct cstate *initial_state(struct search *s, const struct stress_
         len += 2 * (size_t)o->nsems;
     }
     return state_make(&s->pool, b, len);
+}
+
+/* State S as text: "values 1 0 2; adjustments proc 3 sem 0 -1" or
+ * "queue: 2 messages (types 5 1)" or "gone". */
+static void describe_state(struct object_model *m, const struct cstate *s, char *out, size_t size)
+{
+    size_t used = 0;
+#define PUT(...) (used += (size_t)snprintf(out + used, used < size ? size - used : 0, __VA_ARGS__))
+    out[0] = 0;
+    if (s->bytes[0]) {
+        PUT("the object is gone");
+        return;
+    }
+    if (m->o->kind == STRESS_SET) {
+        PUT("values");
+        for (int i = 0; i < m->o->nsems; i++) {
+            unsigned short v;
+            memcpy(&v, s->bytes + 1 + 2 * i, 2);
+            PUT(" %u", v);
+        }
+        int n = adj_decode(m, s);
+        PUT(n ? "; SEM_UNDO adjustments:" : "; no SEM_UNDO adjustments");
+        for (int i = 0; i < n; i++)
+            PUT(" proc %u sem %u %+d%s", m->adjs[i].proc, m->adjs[i].num, m->adjs[i].v, i + 1 < n ? "," : "");
+    } else {
+        int count = 0;
+        for (size_t at = 1; at < s->len; at += 9 + s->bytes[at + 8])
+            count++;
+        PUT(count ? "%d messages queued, their types:" : "no message queued", count);
+        for (size_t at = 1; at < s->len && used < size; at += 9 + s->bytes[at + 8]) {
+            int64_t type;
+            memcpy(&type, s->bytes + at, 8);
+            PUT(" %lld", (long long)type);
+        }
+    }
+#undef PUT
+    if (used >= size && size > 4)
+        memcpy(out + size - 4, "...", 4);
 }
 
 /* Whether EV is part of object OBJ's history: its calls, and on a set
@@ -622,6 +672,8 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     memset(&s, 0, offsetof(struct search, model));
     struct frame *stack = NULL;
     v->verdict = STRESS_UNDECIDED;
+    v->stuck_event = -1;
+    int stuck_depth = -1;
     uint64_t undoers[STRESS_IDS_MAX / 64];
     find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)
@@ -703,7 +755,9 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                 }
                 if (fresh) {
                     stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur,
-                                                     .forced = k == 1 && next[c] == cur && s.ev[e->op]->t_return };
+                                                     .forced = k == 1 && next[c] == cur && s.ev[e->op]->t_return &&
+                                                               s.ev[e->op]->op != STRESS_DEATH };
+                    mark_death(&s, s.ev[e->op], 1);
                     if (depth > deepest)
                         deepest = depth;
                     cur = next[c];
@@ -720,6 +774,11 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                 choice_from = 0;
             }
         } else {
+            if (depth >= stuck_depth) {    /* the deepest dead end so far */
+                stuck_depth = depth;
+                v->stuck_event = s.ev[e->op] - h->events;
+                describe_state(&s.model, cur, v->stuck_state, sizeof(v->stuck_state));
+            }
             struct frame f;
             do {
                 if (depth == 0) {
@@ -731,6 +790,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
                 f = stack[--depth];
                 cur = f.before;
                 set_bit(&s, s.e[f.entry].op, 0);
+                mark_death(&s, s.ev[s.e[f.entry].op], 0);
                 unlift(&s, f.entry);
             } while (f.forced);
             entry = f.entry;
@@ -791,15 +851,10 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
 {
     uint64_t t0 = h->nevents ? h->events[0].t_call : 0;
     const struct stress_object *o = &h->objects[obj];
-    fprintf(f, "object %d: %s id %d", obj, o->kind == STRESS_QUEUE ? "queue" : "semaphore set", o->id);
-    if (o->kind == STRESS_QUEUE) {
-        fprintf(f, ", msg_qbytes %d\n", o->qbytes);
-    } else {
-        fputs(", values", f);
-        for (int i = 0; i < o->nsems && i < STRESS_SEMS_MAX; i++)
-            fprintf(f, " %u", o->init[i]);
-        fputc('\n', f);
-    }
+    fprintf(f, "object %d: %s id %d; its history follows (svipc stress --check FILE reads these lines)\n  ", obj,
+            o->kind == STRESS_QUEUE ? "queue" : "semaphore set", o->id);
+    stress_object_json(f, h, obj);
+    fputc('\n', f);
     uint64_t undoers[STRESS_IDS_MAX / 64];
     find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)

@@ -36,6 +36,11 @@ struct stress_object_verdict {
     unsigned long steps;
     size_t memo;                   /* configurations remembered */
     char why[160];                 /* undecided: which bound; violation: where the search stopped */
+    /* a violation: at the deepest point the search reached, the call whose
+     * response came before it could be placed (an index into the
+     * history's events), and the object's state there */
+    long stuck_event;
+    char stuck_state[256];
 };
 
 struct stress_check_result {

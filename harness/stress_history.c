@@ -278,23 +278,29 @@ void stress_event_json(FILE *f, const struct stress_history *h, const struct str
     fputc('}', f);
 }
 
+void stress_object_json(FILE *f, const struct stress_history *h, int i)
+{
+    const struct stress_object *o = &h->objects[i];
+    fprintf(f, "{\"kind\":\"object\",\"obj\":%d,\"type\":\"%s\",\"id\":%d,\"slot\":%d", i,
+            o->kind == STRESS_QUEUE ? "queue" : "set", o->id, o->slot);
+    if (o->kind == STRESS_QUEUE) {
+        fprintf(f, ",\"qbytes\":%d}", o->qbytes);
+        return;
+    }
+    fputs(",\"values\":[", f);
+    for (int s = 0; s < o->nsems && s < STRESS_SEMS_MAX; s++)
+        fprintf(f, "%s%u", s ? "," : "", o->init[s]);
+    fputs("]}", f);
+}
+
 int stress_history_write(const struct stress_history *h, const char *meta, FILE *f)
 {
     uint64_t t0 = h->nevents ? h->events[0].t_call : 0;
     fprintf(f, "{\"kind\":\"run\"%s%s,\"objects\":%d,\"events\":%zu}\n", meta && *meta ? "," : "", meta ? meta : "",
             h->nobjects, h->nevents);
     for (int i = 0; i < h->nobjects; i++) {
-        const struct stress_object *o = &h->objects[i];
-        fprintf(f, "{\"kind\":\"object\",\"obj\":%d,\"type\":\"%s\",\"id\":%d,\"slot\":%d", i,
-                o->kind == STRESS_QUEUE ? "queue" : "set", o->id, o->slot);
-        if (o->kind == STRESS_QUEUE) {
-            fprintf(f, ",\"qbytes\":%d}\n", o->qbytes);
-        } else {
-            fputs(",\"values\":[", f);
-            for (int s = 0; s < o->nsems && s < STRESS_SEMS_MAX; s++)
-                fprintf(f, "%s%u", s ? "," : "", o->init[s]);
-            fputs("]}\n", f);
-        }
+        stress_object_json(f, h, i);
+        fputc('\n', f);
     }
     for (size_t i = 0; i < h->nevents; i++) {
         stress_event_json(f, h, &h->events[i], t0);

@@ -143,9 +143,18 @@ const char *stress_op_name(int op);
 /* One event as a JSON object (no newline), relative to T0. */
 void stress_event_json(FILE *f, const struct stress_history *h, const struct stress_event *ev, uint64_t t0);
 
+/* Object I as a JSON object (no newline): its "kind":"object" line. */
+void stress_object_json(FILE *f, const struct stress_history *h, int i);
+
 /* The history as JSON Lines: a "run" line with META (a JSON object's
  * members, without braces), one line per object, one per event.  0, or -1
  * with errno when a write failed. */
 int stress_history_write(const struct stress_history *h, const char *meta, FILE *f);
+
+/* Read a history written by stress_history_write (LABEL names the file in
+ * messages) into H, events ordered by invocation: 0, or -1 with WHY
+ * ("file:line: reason").  Objects keep their numbers only through the
+ * events that name them: an object printed alone reads as a history. */
+int stress_history_read(FILE *f, const char *label, struct stress_history *h, char *why, size_t size);
 
 #endif

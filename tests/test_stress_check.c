@@ -138,6 +138,28 @@ Test(stress_check, a_death_applies_its_undo_once)
     cr_assert_eq(check(&o, early, N(early), 100000), STRESS_LINEARIZABLE);
 }
 
+Test(stress_check, a_killed_waiter_completed_before_it_ran_again_is_undone_at_its_exit)
+{
+    /* A waits in [0:-1 SEM_UNDO] and is SIGKILLed at 20; before it runs
+     * again B's +1 completes A's semop on A's behalf (B's NOWAIT -1 then
+     * finds 0); A's exit gives the 1 back, so B's last -1 succeeds.  Only
+     * A's effect before its death explains it: the death, which changes
+     * nothing while A has no adjustment, must not be fixed at the kill. */
+    struct stress_object o = { .kind = STRESS_SET, .nsems = 2, .init = { 0, 0 } };
+    struct stress_event ev[] = {
+        semop1(0, 10, 0, 0, -1, SEM_UNDO, 0, 0),
+        death(0, 20, 100),
+        semop1(1, 30, 40, 0, 1, 0, 0, 0),
+        semop1(1, 50, 60, 0, -1, IPC_NOWAIT, -1, EAGAIN),
+        semop1(1, 110, 120, 0, -1, IPC_NOWAIT, 0, 0),
+    };
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    /* a dead process acts no more: its semop cannot take effect after its
+     * exit, leaving an adjustment nobody applies */
+    ev[4] = semop1(1, 110, 120, 0, -1, IPC_NOWAIT, -1, EAGAIN);
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
 Test(stress_check, a_death_without_undo_changes_nothing)
 {
     struct stress_object o = { .kind = STRESS_SET, .nsems = 2, .init = { 2, 0 } };

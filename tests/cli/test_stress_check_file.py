@@ -1,0 +1,89 @@
+"""svipc stress --check FILE: a recorded history checked again without
+running anything, as a user who has a history from another machine (or
+a violation printed by a CI log) would: a history written by --history
+gets the verdict its run got; the lines a violation prints are a history
+of their own that --check reads and finds violating again, with the
+search's dead end named; a malformed file is an error naming its line,
+exit 2, never a pass."""
+
+import os
+import re
+
+import pytest
+
+from svipc_cli import run, svipc  # noqa: F401 (fixture)
+
+# A queue: one message sent, received twice.
+TWICE = [
+    '{"kind":"object","obj":3,"type":"queue","id":7,"slot":0,"qbytes":256}',
+    '{"proc":0,"obj":3,"id":7,"op":"msgsnd","mtype":1,"size":2,"flags":0,"text":"6869","call":0,"return":10,"ret":0}',
+    '{"proc":1,"obj":3,"id":7,"op":"msgrcv","msgtyp":0,"size":32,"flags":0,"call":20,"return":30,"ret":2,'
+    '"rtype":1,"text":"6869"}',
+    '{"proc":2,"obj":3,"id":7,"op":"msgrcv","msgtyp":0,"size":32,"flags":0,"call":40,"return":50,"ret":2,'
+    '"rtype":1,"text":"6869"}',
+]
+
+
+def write(tmp_path, name, lines):
+    path = tmp_path / name
+    path.write_text("".join(line + "\n" for line in lines))
+    return str(path)
+
+
+def test_a_violation_is_found_again_from_its_printed_lines(svipc, tmp_path):
+    first = run([svipc, "stress", "--check", write(tmp_path, "twice.jsonl", TWICE)])
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "result: NOT linearizable" in first.stdout
+    # the dead end names the second receive: the one no order can place
+    dead_end = first.stdout.split("could place it:\n", 1)[1].splitlines()[0]
+    assert '"proc":2' in dead_end and '"op":"msgrcv"' in dead_end
+    assert "state: no message queued;" in first.stdout
+    # what it printed reads back as a history, with the same verdict
+    printed = [line.strip() for line in first.stdout.split("its history follows", 1)[1].splitlines()
+               if line.startswith("  {")]
+    assert len(printed) == len(TWICE)
+    again = run([svipc, "stress", "--check", "-"], input="".join(line + "\n" for line in printed))
+    assert again.returncode == 1 and "result: NOT linearizable" in again.stdout
+    # received once, it is linearizable
+    once = run([svipc, "stress", "--check", write(tmp_path, "once.jsonl", TWICE[:3])])
+    assert once.returncode == 0 and "result: linearizable" in once.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="svipc stress makes private PID and IPC namespaces: needs root")
+def test_a_recorded_run_checks_the_same_again(svipc, tmp_path):
+    history = str(tmp_path / "run.jsonl")
+    recorded = run([svipc, "stress", "--backend", "kernel", "--ops", "3000", "--seed", "7", "--history", history],
+                   timeout=120)
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    events = re.search(r"history: (\d+) events on (\d+) objects", recorded.stdout).groups()
+    checked = run([svipc, "stress", "--check", history], timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert re.search(r"history: .*: (\d+) events on (\d+) objects", checked.stdout).groups() == events
+    assert "result: linearizable" in checked.stdout
+
+
+@pytest.mark.parametrize("bad,why", [
+    ('{"proc":0,"obj":9,"id":7,"op":"msgsnd","mtype":1,"size":0,"flags":0,"text":"","call":0,"return":1,"ret":0}',
+     "must name an object declared before it"),
+    ('{"proc":0,"obj":3,"id":7,"op":"msgfly","call":0,"return":1,"ret":0}', 'unknown op "msgfly"'),
+    ('{"proc":0,"obj":3,"id":7,"op":"msgsnd","mtype":1,"size":3,"flags":0,"text":"6869","call":0,"return":1,"ret":0}',
+     "must be 3 bytes in hex"),
+    ('{"proc":0,"obj":3,"id":7,"op":"msgrcv","msgtyp":0,"size":32,"flags":0,"call":5,"return":1,"ret":0}',
+     "not before its \"call\""),
+    ('{"proc":0,"obj":3', "not JSON"),
+])
+def test_a_malformed_history_names_its_line(svipc, tmp_path, bad, why):
+    path = write(tmp_path, "bad.jsonl", TWICE[:2] + [bad] + TWICE[2:])
+    r = run([svipc, "stress", "--check", path])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{path}:3:" in r.stderr and why in r.stderr, r.stderr
+    assert "result:" not in r.stdout
+
+
+def test_check_excludes_running_options_and_missing_files(svipc, tmp_path):
+    r = run([svipc, "stress", "--check", str(tmp_path / "none.jsonl")])
+    assert r.returncode == 2 and "No such file" in r.stderr
+    r = run([svipc, "stress", "--check", write(tmp_path, "t.jsonl", TWICE), "--shrink", str(tmp_path / "s.svipc")])
+    assert r.returncode == 2 and "--check reads a history" in r.stderr
+    r = run([svipc, "stress", "--check", write(tmp_path, "empty.jsonl", [])])
+    assert r.returncode == 2 and "no objects" in r.stderr
