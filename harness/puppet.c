@@ -53,14 +53,48 @@ struct puppet {
     struct calls_effect probe_effect;
 };
 
+/* Whether semop's SOPS (N of them) would sleep, and not fail with EAGAIN,
+ * given that the same operations all made with IPC_NOWAIT fail with EAGAIN:
+ * 1 when the first operation that cannot go on has no IPC_NOWAIT, 0 when it
+ * has, -1 when the values cannot be read or no operation is found stuck. */
+static int mixed_semop_sleeps(const struct puppet *p, int id, const struct sembuf *sops, size_t n)
+{
+    enum { MAX_SEEN = 64 };
+    unsigned short num[MAX_SEEN];
+    long val[MAX_SEEN];
+    size_t seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < seen && num[k] != sops[i].sem_num)
+            k++;
+        if (k == seen) {
+            if (seen == MAX_SEEN)
+                return -1;
+            long v = p->backend->calls->semctl(NULL, id, sops[i].sem_num, GETVAL, 0);
+            if (v < 0)
+                return -1;
+            num[seen] = sops[i].sem_num;
+            val[seen++] = v;
+        }
+        long next = val[k] + sops[i].sem_op;     /* earlier operations of the call count */
+        if ((sops[i].sem_op == 0 && val[k] != 0) || next < 0)
+            return (sops[i].sem_flg & IPC_NOWAIT) == 0;
+        val[k] = next;
+    }
+    return -1;
+}
+
 /* With marks only (where /proc cannot tell a sleep from a call being
  * served): before a call that may block, the same call without waiting.
  * It completes as the waiting one would have (its outcome is kept for the
  * reply: 0 returned), or says the call must wait (1): then, and only then,
  * the puppet marks itself and makes the waiting call, which will sleep,
  * since no other process acts meanwhile.  A semop that gives IPC_NOWAIT to
- * some of its operations and not others cannot be told this way: it is
- * made unmarked (if it sleeps, only the deadline sees it). */
+ * some of its operations and not others sleeps or fails with EAGAIN by the
+ * first operation, in order, that cannot go on (Linux's
+ * perform_atomic_semop): the values are read (GETVAL) to find it, and
+ * only a sleep is marked; without read permission the call is made
+ * unmarked (if it sleeps, only the deadline sees it). */
 static int would_block(struct puppet *p, const struct wire_request *rq, const unsigned char *data)
 {
     struct wire_request probe = *rq;
@@ -98,7 +132,12 @@ static int would_block(struct puppet *p, const struct wire_request *rq, const un
         return 0;
     int waits = rq->op == OP_MSGRCV ? p->probe_err == ENOMSG : p->probe_err == EAGAIN;
     if (waits && mixed) {
-        /* which operation would wait decides; the call itself, unmarked */
+        /* which operation would wait decides: a sleep is marked, the rest made unmarked */
+        size_t n = rq->data_len / sizeof(struct sembuf);
+        if ((uint64_t)(uint32_t)rq->arg[1] < n)          /* the kernel reads nsops as an unsigned int */
+            n = (uint32_t)rq->arg[1];
+        if (mixed_semop_sleeps(p, (int)rq->arg[0], (const struct sembuf *)data, n) == 1)
+            return 1;
         p->probe_ret = calls_perform(p->backend->calls, NULL, rq, data, p->out, &p->probe_len, &p->probe_effect);
         p->probe_err = errno;
         return 0;

@@ -1,8 +1,10 @@
 /* shmget(SHM_HUGETLB) creates a segment backed by huge pages (Linux: newseg -> hugetlb_file_setup). On this
  * host no huge pages are reserved (vm.nr_hugepages = 0), so root gets ENOMEM, a caller without CAP_IPC_LOCK
  * outside vm.hugetlb_shm_group gets EPERM, and SHM_HUGE_1GB (no 1 GiB huge page size here) EINVAL: the
- * expected values depend on the host's huge page setup. gVisor 20221219 ignores SHM_HUGETLB and creates an
- * ordinary segment in all three cases. */
+ * expected values depend on the host's huge page setup. With SHM_NORESERVE root gets a segment (no huge page
+ * need be free), and it attaches only at a huge page boundary: EINVAL at an address aligned to a page but not
+ * to 2 MiB (hugetlb_get_unmapped_area, prepare_hugepage_range). gVisor 20221219 ignores SHM_HUGETLB and
+ * creates an ordinary segment in all three cases, which attaches at any page. */
 #include "repro.h"
 #ifndef SHM_HUGE_1GB
 #define SHM_HUGE_1GB (30 << 26)
@@ -14,6 +16,16 @@ int main(void) {
   CHECK_R("root: shmget(2 MiB, SHM_HUGETLB), no huge pages reserved", r, "ENOMEM");
   r = CALL(k_shmget(IPC_PRIVATE, 2 << 20, SHM_HUGETLB | SHM_HUGE_1GB | 0600)); if (r >= 0) k_shmctl(r, IPC_RMID, 0);
   CHECK_R("root: shmget(2 MiB, SHM_HUGETLB|SHM_HUGE_1GB)", r, "EINVAL");
+  long h = CALL(k_shmget(IPC_PRIVATE, 4096, SHM_HUGETLB | SHM_NORESERVE | 0600));
+  CHECK_R("root: shmget(4 KiB, SHM_HUGETLB|SHM_NORESERVE)", h, "ok");
+  if (h >= 0) {
+    char *room = mmap(0, 8 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);   /* a free range to aim at */
+    uintptr_t huge = ((uintptr_t)room + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1);
+    munmap(room, 8 << 20);
+    r = CALL(k_shmat(h, (void *)(huge + 4096), 0)); if (r != -1) k_shmdt((void *)r);
+    CHECK_R("root: shmat of that segment at a 2 MiB boundary + 4 KiB", r == -1 ? -1 : 0, "EINVAL");
+    k_shmctl(h, IPC_RMID, 0);
+  }
   fflush(stdout);
   pid_t c = fork();
   if (c == 0) {
