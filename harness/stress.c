@@ -96,7 +96,8 @@ static void usage(FILE *to)
           "  --shrink-seconds S            time for shrinking (default 60)\n"
           "  --no-history                  record nothing, check nothing: the bare operations'\n"
           "                                speed (exit status 2: nothing was checked)\n"
-          "  --check-steps N               search steps per object (default 5000000)\n"
+          "  --check-steps N               search steps per object (default: 200 per call of the\n"
+          "                                object, at least 5000000)\n"
           "  --check-mib N                 search memory per object (default 512)\n"
           "  --deadline S                  the workers' deadline (default: the run's time + 60)\n"
           "Exit status: 0 linearizable, 1 a violation (the smallest failing object's history is\n"
@@ -134,7 +135,7 @@ static int parse(int argc, char **argv, struct stress_options *o)
         .undo_percent = 25, .kill_ms = 50,
     };
     o->cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
-    o->limits = (struct stress_check_limits){ .max_steps = 5000000, .max_bytes = 512UL << 20 };
+    o->limits = (struct stress_check_limits){ .max_steps = 0, .max_bytes = 512UL << 20 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long v;
@@ -573,9 +574,17 @@ static int check_and_report(const struct stress_options *o, struct stress_histor
            res.nobjects, res.linearizable, res.violations, res.undecided, res.steps, check_secs,
            check_secs > 0 ? (double)h->nevents / check_secs : 0.0);
     for (int i = 0; i < res.nobjects; i++)
-        if (res.objects[i].verdict == STRESS_UNDECIDED)
+        if (res.objects[i].verdict == STRESS_UNDECIDED) {
             printf("undecided: object %d (%zu events, %zu pending): %s\n", i, res.objects[i].nevents,
                    res.objects[i].npending, res.objects[i].why);
+            if (res.objects[i].stuck_event >= 0) {
+                printf("undecided: the search's deepest dead end: state %s; the call it could not place:\n  ",
+                       res.objects[i].stuck_state);
+                stress_event_json(stdout, h, &h->events[res.objects[i].stuck_event],
+                                  h->nevents ? h->events[0].t_call : 0);
+                putchar('\n');
+            }
+        }
     if (res.smallest_violation >= 0) {
         const struct stress_object_verdict *v = &res.objects[res.smallest_violation];
         printf("violation: object %d (%zu events, %zu pending): %s\n", res.smallest_violation, v->nevents,

@@ -42,14 +42,34 @@
  * a set: each value (2), then the processes' SEM_UNDO adjustments that
  * are not 0, in order: process (2), semaphore (1), adjustment (2). */
 struct cstate {
-    uint64_t hash;
+    uint64_t hash, hash2;              /* two independent hashes of the bytes */
     uint32_t len;
     uint8_t bytes[];
 };
 
-/* Memory handed out in chunks, given back at the end of an object. */
+/* Memory handed out in chunks, like a stack: what was taken after a mark
+ * is given back at once by releasing to it (a state the search left), the
+ * rest at the end of an object. */
 struct chunk { struct chunk *next; size_t used, size; unsigned char data[]; };
 struct pool { struct chunk *head; size_t bytes; };
+struct pool_mark { struct chunk *head; size_t used; };
+
+static struct pool_mark pool_mark(const struct pool *p)
+{
+    return (struct pool_mark){ .head = p->head, .used = p->head ? p->head->used : 0 };
+}
+
+static void pool_release(struct pool *p, struct pool_mark m)
+{
+    while (p->head && p->head != m.head) {
+        struct chunk *c = p->head;
+        p->head = c->next;
+        p->bytes -= sizeof(*c) + c->size;
+        free(c);
+    }
+    if (p->head)
+        p->head->used = m.used;
+}
 
 static void *pool_get(struct pool *p, size_t n)
 {
@@ -88,6 +108,21 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
     return h;
 }
 
+/* A second hash, of another construction (words multiplied and folded),
+ * so that two states share both only by a 1 in 2^128 chance. */
+static uint64_t hash_words(const uint8_t *b, size_t n)
+{
+    uint64_t h = 0x243F6A8885A308D3ULL ^ n;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, b + i, n - i < 8 ? n - i : 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    h ^= h >> 29;
+    return h * 0xc4ceb9fe1a85ec53ULL;
+}
+
 static struct cstate *state_make(struct pool *p, const uint8_t *bytes, size_t len)
 {
     struct cstate *s = pool_get(p, sizeof(*s) + len);
@@ -96,12 +131,8 @@ static struct cstate *state_make(struct pool *p, const uint8_t *bytes, size_t le
     s->len = (uint32_t)len;
     memcpy(s->bytes, bytes, len);
     s->hash = hash_bytes(bytes, len, 0xcbf29ce484222325ULL);
+    s->hash2 = hash_words(bytes, len);
     return s;
-}
-
-static int state_equal(const struct cstate *a, const struct cstate *b)
-{
-    return a == b || (a->hash == b->hash && a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0);
 }
 
 /* ---------- the model, as one object ---------- */
@@ -419,7 +450,14 @@ struct entry {
     int match;                         /* the other entry of the same event */
 };
 
-struct memo_item { uint64_t hash; const uint64_t *bits; const struct cstate *state; };
+/* A configuration remembered by its fingerprint: 128 bits from the calls
+ * linearized (two Zobrist hashes) and the state (two hashes).  Only the
+ * fingerprint is kept, so memory does not grow with the states' size and
+ * the states themselves can be given back; a collision (about n^2 / 2^129
+ * for n configurations) could only make the search skip a configuration,
+ * so at worst report a violation that a re-check (--check) would not,
+ * never pass a history it did not decide. */
+struct memo_item { uint64_t a, b; };
 
 struct search {
     const struct stress_event **ev;
@@ -427,8 +465,8 @@ struct search {
     int nwords;
     struct entry *e;                   /* 2n entries and the head at 2n */
     uint64_t *bits;                    /* calls linearized */
-    uint64_t *zobrist;                 /* a random word per call, for the memo's hash */
-    uint64_t bits_hash;
+    uint64_t *zobrist, *zobrist2;      /* two random words per call, for the memo's fingerprint */
+    uint64_t bits_hash, bits_hash2;
     struct memo_item *memo;
     size_t memo_cap, memo_n;
     struct pool pool;
@@ -495,24 +533,23 @@ static void set_bit(struct search *s, int op, int on)
     else
         s->bits[op >> 6] &= ~m;
     s->bits_hash ^= s->zobrist[op];
+    s->bits_hash2 ^= s->zobrist2[op];
 }
 
-/* Remember (bits, state): 1 when new, 0 when seen, -1 out of memory.
- * The calls linearized are nearly a prefix of the calls in invocation
- * order: an entry keeps the number of leading full words and the words
- * after them, so it stays small however long the history. */
+/* Remember (bits, state): 1 when new, 0 when seen, -1 out of memory. */
 static int memo_add(struct search *s, const struct cstate *st)
 {
-    uint64_t h = s->bits_hash ^ (st->hash * 0x9E3779B97F4A7C15ULL);
+    struct memo_item key = { .a = s->bits_hash ^ (st->hash * 0x9E3779B97F4A7C15ULL),
+                             .b = (s->bits_hash2 ^ (st->hash2 * 0xD1B54A32D192ED03ULL)) | 1 };  /* never empty */
     if (s->memo_n * 2 >= s->memo_cap) {
         size_t cap = s->memo_cap ? s->memo_cap * 2 : 4096;
         struct memo_item *t = calloc(cap, sizeof(*t));
         if (!t)
             return -1;
         for (size_t i = 0; i < s->memo_cap; i++)
-            if (s->memo[i].bits) {
-                size_t j = s->memo[i].hash & (cap - 1);
-                while (t[j].bits)
+            if (s->memo[i].b) {
+                size_t j = s->memo[i].a & (cap - 1);
+                while (t[j].b)
                     j = (j + 1) & (cap - 1);
                 t[j] = s->memo[i];
             }
@@ -520,26 +557,11 @@ static int memo_add(struct search *s, const struct cstate *st)
         s->memo = t;
         s->memo_cap = cap;
     }
-    int lo = 0, hi = s->nwords;
-    while (lo < s->nwords && s->bits[lo] == ~0ULL)
-        lo++;
-    while (hi > lo && s->bits[hi - 1] == 0)
-        hi--;
-    /* packed: [0] the full words, [1] the words kept, then those words */
-    size_t j = h & (s->memo_cap - 1);
-    for (; s->memo[j].bits; j = (j + 1) & (s->memo_cap - 1)) {
-        const uint64_t *b = s->memo[j].bits;
-        if (s->memo[j].hash == h && b[0] == (uint64_t)lo && b[1] == (uint64_t)(hi - lo) &&
-            memcmp(b + 2, s->bits + lo, (size_t)(hi - lo) * sizeof(uint64_t)) == 0 && state_equal(s->memo[j].state, st))
+    size_t j = key.a & (s->memo_cap - 1);
+    for (; s->memo[j].b; j = (j + 1) & (s->memo_cap - 1))
+        if (s->memo[j].a == key.a && s->memo[j].b == key.b)
             return 0;
-    }
-    uint64_t *copy = pool_get(&s->pool, (size_t)(hi - lo + 2) * sizeof(uint64_t));
-    if (!copy)
-        return -1;
-    copy[0] = (uint64_t)lo;
-    copy[1] = (uint64_t)(hi - lo);
-    memcpy(copy + 2, s->bits + lo, (size_t)(hi - lo) * sizeof(uint64_t));
-    s->memo[j] = (struct memo_item){ .hash = h, .bits = copy, .state = st };
+    s->memo[j] = key;
     s->memo_n++;
     return 1;
 }
@@ -589,7 +611,51 @@ static int successors(struct search *s, const struct cstate *st, const struct st
  * adjustment, and its process's pending call may still make one (a
  * SIGKILLed waiter's semop completed by another process before the
  * waiter ran again: then its exit undoes it). */
-struct frame { int entry; int choice; int forced; const struct cstate *before; };
+struct frame {
+    int entry, cand, choice, forced;
+    const struct cstate *before;
+    struct pool_mark mark;             /* the pool before this step's states */
+};
+
+/* When the search tries a call: a call that waited took effect when
+ * whoever woke it let it, and that is early for a semop and a msgrcv
+ * (Linux completes them in the waker's own call: update_queue in sem.c,
+ * pipelined_send in msg.c) but late for a msgsnd (its sender is only
+ * woken to try again, and races with new senders: ss_wakeup in msg.c).
+ * So a semop, a msgrcv, an IPC_RMID or a death is tried by its
+ * invocation, a msgsnd by its response, a call that never returned last.
+ * The order changes only how soon an order is found, never whether. */
+static uint64_t try_at(const struct stress_event *ev)
+{
+    if (!ev->t_return)
+        return UINT64_MAX;
+    return ev->op == STRESS_MSGSND ? ev->t_return : ev->t_call;
+}
+
+/* The calls that may be linearized next: the call entries before the
+ * first response entry still in the list (that response's entry in
+ * *FIRST_RETURN, or NIL), into CAND in try_at's order. */
+static int candidates(const struct search *s, int head, int *cand, int *first_return)
+{
+    int w = 0;
+    *first_return = NIL;
+    for (int i = s->e[head].next; i != NIL; i = s->e[i].next) {
+        if (!s->e[i].is_call) {
+            *first_return = i;
+            break;
+        }
+        uint64_t t = try_at(s->ev[s->e[i].op]);
+        int j = w++;
+        for (; j > 0; j--) {           /* insertion: the window is small and nearly sorted */
+            uint64_t tp = try_at(s->ev[s->e[cand[j - 1]].op]);
+            if (tp < t || (tp == t && s->e[cand[j - 1]].op < s->e[i].op))
+                break;
+            cand[j] = cand[j - 1];
+        }
+        cand[j] = i;
+    }
+    return w;
+}
 
 static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
 {
@@ -671,6 +737,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     struct search s;
     memset(&s, 0, offsetof(struct search, model));
     struct frame *stack = NULL;
+    int *cand = NULL;
     v->verdict = STRESS_UNDECIDED;
     v->stuck_event = -1;
     int stuck_depth = -1;
@@ -684,8 +751,9 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     s.e = calloc(2 * (size_t)s.n + 1, sizeof(*s.e));
     s.bits = calloc((size_t)s.nwords, sizeof(uint64_t));
     s.zobrist = calloc((size_t)s.n + 1, sizeof(uint64_t));
+    s.zobrist2 = calloc((size_t)s.n + 1, sizeof(uint64_t));
     stack = calloc((size_t)s.n + 1, sizeof(*stack));
-    if (!s.ev || !s.e || !s.bits || !s.zobrist || !stack || model_open(&s.model, &h->objects[obj]) < 0) {
+    if (!s.ev || !s.e || !s.bits || !s.zobrist || !s.zobrist2 || !stack || model_open(&s.model, &h->objects[obj]) < 0) {
         snprintf(v->why, sizeof(v->why), "out of memory, or the model refused the object");
         goto done;
     }
@@ -698,6 +766,7 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     uint64_t seed = 0x5eed + (uint64_t)obj;
     for (int i = 0; i < n; i++) {
         s.zobrist[i] = splitmix(&seed);
+        s.zobrist2[i] = splitmix(&seed);
         s.e[2 * i] = (struct entry){ .op = i, .is_call = 1 };
         s.e[2 * i + 1] = (struct entry){ .op = i, .is_call = 0 };
     }
@@ -725,87 +794,102 @@ static void check_object(const struct stress_history *h, int obj, const struct s
         snprintf(v->why, sizeof(v->why), "out of memory");
         goto done;
     }
-    int depth = 0, deepest = 0, entry = s.e[head].next, choice_from = 0;
+    cand = calloc((size_t)n + 1, sizeof(int));
+    if (!cand) {
+        snprintf(v->why, sizeof(v->why), "out of memory");
+        goto done;
+    }
+    unsigned long max_steps = lim->max_steps ? lim->max_steps
+                            : (unsigned long)n * STRESS_STEPS_PER_CALL > STRESS_STEPS_MIN
+                                ? (unsigned long)n * STRESS_STEPS_PER_CALL : STRESS_STEPS_MIN;
+    int depth = 0, deepest = 0, from_cand = 0, from_choice = 0;
     while (s.e[head].next != NIL) {
-        if (++v->steps > lim->max_steps) {
-            snprintf(v->why, sizeof(v->why), "search bound reached: %lu steps (%d of %d calls linearized at most)",
-                     lim->max_steps, deepest, n);
-            goto done;
-        }
-        if (s.pool.bytes + s.memo_cap * sizeof(struct memo_item) > lim->max_bytes) {
-            snprintf(v->why, sizeof(v->why), "memory bound reached: %zu MiB (%d of %d calls linearized at most)",
-                     lim->max_bytes >> 20, deepest, n);
-            goto done;
-        }
-        struct entry *e = &s.e[entry];
-        if (e->is_call) {
+        int first_return;
+        int w = candidates(&s, head, cand, &first_return);
+        int taken = 0;
+        for (int k = from_cand; k < w && !taken; k++) {
+            if (++v->steps > max_steps) {
+                snprintf(v->why, sizeof(v->why), "search bound reached: %lu steps (%d of %d calls linearized at most)",
+                         max_steps, deepest, n);
+                goto done;
+            }
+            if (s.pool.bytes + s.memo_cap * sizeof(struct memo_item) > lim->max_bytes) {
+                snprintf(v->why, sizeof(v->why), "memory bound reached: %zu MiB (%d of %d calls linearized at most)",
+                         lim->max_bytes >> 20, deepest, n);
+                goto done;
+            }
+            int entry = cand[k];
+            const struct stress_event *ev = s.ev[s.e[entry].op];
             const struct cstate *next[2];
-            int k = successors(&s, cur, s.ev[e->op], next);
-            if (k < 0) {
+            struct pool_mark mark = pool_mark(&s.pool);   /* the successors' states, given back if not taken */
+            int nsucc = successors(&s, cur, ev, next);
+            if (nsucc < 0) {
                 snprintf(v->why, sizeof(v->why), "the model could not be set to a state (out of memory?)");
                 goto done;
             }
-            int taken = 0;
-            for (int c = choice_from; c < k && !taken; c++) {
-                set_bit(&s, e->op, 1);
+            for (int c = k == from_cand ? from_choice : 0; c < nsucc && !taken; c++) {
+                set_bit(&s, s.e[entry].op, 1);
                 int fresh = memo_add(&s, next[c]);
                 if (fresh < 0) {
                     snprintf(v->why, sizeof(v->why), "out of memory");
                     goto done;
                 }
-                if (fresh) {
-                    stack[depth++] = (struct frame){ .entry = entry, .choice = c, .before = cur,
-                                                     .forced = k == 1 && next[c] == cur && s.ev[e->op]->t_return &&
-                                                               s.ev[e->op]->op != STRESS_DEATH };
-                    mark_death(&s, s.ev[e->op], 1);
-                    if (depth > deepest)
-                        deepest = depth;
-                    cur = next[c];
-                    lift(&s, entry);
-                    entry = s.e[head].next;
-                    choice_from = 0;
-                    taken = 1;
-                } else {
-                    set_bit(&s, e->op, 0);
+                if (!fresh) {
+                    set_bit(&s, s.e[entry].op, 0);
+                    continue;
                 }
+                stack[depth++] = (struct frame){ .entry = entry, .cand = k, .choice = c, .before = cur, .mark = mark,
+                                                 .forced = nsucc == 1 && next[c] == cur && ev->t_return &&
+                                                           ev->op != STRESS_DEATH };
+                mark_death(&s, ev, 1);
+                if (depth > deepest)
+                    deepest = depth;
+                cur = next[c];
+                lift(&s, entry);
+                taken = 1;
             }
-            if (!taken) {
-                entry = e->next;
-                choice_from = 0;
-            }
-        } else {
-            if (depth >= stuck_depth) {    /* the deepest dead end so far */
-                stuck_depth = depth;
-                v->stuck_event = s.ev[e->op] - h->events;
-                describe_state(&s.model, cur, v->stuck_state, sizeof(v->stuck_state));
-            }
-            struct frame f;
-            do {
-                if (depth == 0) {
-                    v->verdict = STRESS_VIOLATION;
-                    snprintf(v->why, sizeof(v->why), "no order of its calls agrees with the model "
-                             "(at most %d of %d calls linearized)", deepest, n);
-                    goto done;
-                }
-                f = stack[--depth];
-                cur = f.before;
-                set_bit(&s, s.e[f.entry].op, 0);
-                mark_death(&s, s.ev[s.e[f.entry].op], 0);
-                unlift(&s, f.entry);
-            } while (f.forced);
-            entry = f.entry;
-            choice_from = f.choice + 1;
+            if (!taken)
+                pool_release(&s.pool, mark);
         }
+        if (taken) {
+            from_cand = from_choice = 0;
+            continue;
+        }
+        /* a dead end: the call of the first response cannot be placed */
+        if (depth >= stuck_depth && first_return != NIL) {
+            stuck_depth = depth;
+            v->stuck_event = s.ev[s.e[first_return].op] - h->events;
+            describe_state(&s.model, cur, v->stuck_state, sizeof(v->stuck_state));
+        }
+        struct frame f;
+        do {
+            if (depth == 0) {
+                v->verdict = STRESS_VIOLATION;
+                snprintf(v->why, sizeof(v->why), "no order of its calls agrees with the model "
+                         "(at most %d of %d calls linearized)", deepest, n);
+                goto done;
+            }
+            f = stack[--depth];
+            cur = f.before;
+            pool_release(&s.pool, f.mark);
+            set_bit(&s, s.e[f.entry].op, 0);
+            mark_death(&s, s.ev[s.e[f.entry].op], 0);
+            unlift(&s, f.entry);
+        } while (f.forced);
+        from_cand = f.cand;
+        from_choice = f.choice + 1;
     }
     v->verdict = STRESS_LINEARIZABLE;
 done:
     v->memo = s.memo_n;
     model_close(&s.model);
     free(stack);
+    free(cand);
     free(s.ev);
     free(s.e);
     free(s.bits);
     free(s.zobrist);
+    free(s.zobrist2);
     free(s.memo);
     pool_free(&s.pool);
 }

@@ -25,8 +25,12 @@
 
 enum stress_verdict { STRESS_LINEARIZABLE, STRESS_VIOLATION, STRESS_UNDECIDED };
 
+#define STRESS_STEPS_PER_CALL 200UL
+#define STRESS_STEPS_MIN      5000000UL
+
 struct stress_check_limits {
-    unsigned long max_steps;       /* search steps per object */
+    unsigned long max_steps;       /* search steps per object; 0: STRESS_STEPS_PER_CALL per call,
+                                    * at least STRESS_STEPS_MIN */
     size_t max_bytes;              /* memo and states per object */
 };
 
