@@ -27,7 +27,7 @@ DESTDIR ?=
 
 HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
            observe_load \
-           stress_history stress_history_read stress_workload stress_check stress_shrink stress
+           stress_history stress_history_read stress_workload stress_check stress_shrink stress_summary stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
@@ -195,6 +195,8 @@ $(BUILD)/tests/%: tests/%.c $(HARNESS_OBJ) $(IMPL_OBJ) $(BUILD)/svipc $(PRELOAD)
 
 # The last mutation run (make mutants), when there is one, in the report.
 REPORT_MUTANTS = $(if $(wildcard $(BUILD)/mutants/results.jsonl),--mutants $(BUILD)/mutants/results.jsonl)
+# The last stress runs (make stress), when there are some.
+REPORT_STRESS = $(foreach f,$(wildcard $(BUILD)/stress-*.json),--stress $(f))
 
 # The main job: every suite on every backend (the kernel, the sequential
 # model, the multi-process reference runtime), each trace compared with the
@@ -202,13 +204,13 @@ REPORT_MUTANTS = $(if $(wildcard $(BUILD)/mutants/results.jsonl),--mutants $(BUI
 run: $(BUILD)/svipc $(PRELOAD)
 	@status=0; ./$(BUILD)/svipc run suites --backend kernel,model,ref -j $(JOBS) --json $(RESULTS) || status=$$?; \
 	./$(BUILD)/svipc coverage --results $(RESULTS) | tail -1 || status=1; \
-	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(REPORT_STRESS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl) \
 	  | sed 's|^|report: |' || status=2; exit $$status
 
 # The HTML report, JUnit XML and Markdown summary of the last `make run`
 # (with the last `make mutants` when there is one).
 report: $(DEPS_STAMP)
-	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl)
+	$(PYTHON) reports/report.py --out $(BUILD)/report $(REPORT_MUTANTS) $(REPORT_STRESS) $(RESULTS) $(wildcard $(BUILD)/bench.jsonl)
 
 # The CI gate: the last run against the target's baseline of known failures
 # and the reference runtime's known divergences.
@@ -265,7 +267,9 @@ check: unit pytest suites-check stress-sample bench-smoke targets-smoke sanitize
 # svipc stress: random concurrent operations on kernel and ref, each history
 # checked for linearizability against the model.  The sample is seeded and
 # bounded (a few seconds each); `make stress` runs STRESS_SECONDS on each
-# backend at STRESS_PROCS processes (default 2 x CPUs).
+# backend at STRESS_PROCS processes (default 2 x CPUs): the histories in
+# build/stress-BACKEND.jsonl, the summaries (build/stress-BACKEND.json) in
+# the next `make report`.
 STRESS_SECONDS ?= 60
 STRESS_PROCS   ?= $(shell echo $$((2 * $$(nproc))))
 stress-sample: $(BUILD)/svipc
@@ -273,8 +277,10 @@ stress-sample: $(BUILD)/svipc
 	./$(BUILD)/svipc stress --backend ref --ops 20000 --seed 2 --deadline 20
 
 stress: $(BUILD)/svipc
-	./$(BUILD)/svipc stress --backend kernel --seconds $(STRESS_SECONDS) -n $(STRESS_PROCS) --history $(BUILD)/stress-kernel.jsonl
-	./$(BUILD)/svipc stress --backend ref --seconds $(STRESS_SECONDS) -n $(STRESS_PROCS) --history $(BUILD)/stress-ref.jsonl
+	@status=0; for b in kernel ref; do \
+	  ./$(BUILD)/svipc stress --backend $$b --seconds $(STRESS_SECONDS) -n $(STRESS_PROCS) \
+	    --history $(BUILD)/stress-$$b.jsonl --json $(BUILD)/stress-$$b.json || status=1; \
+	done; exit $$status
 
 # ---------- targets: implementations other than this kernel ----------
 # `make targets` installs what they need (ci/install-deps.sh targets), runs

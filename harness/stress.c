@@ -28,6 +28,7 @@
 #include "stress_check.h"
 #include "stress_history.h"
 #include "stress_shrink.h"
+#include "stress_summary.h"
 #include "stress_workload.h"
 
 #include <errno.h>
@@ -55,6 +56,7 @@ struct stress_options {
     double deadline;                   /* the workers' phase, seconds */
     const char *history_path;
     const char *check_path;            /* check this recorded history instead of running */
+    const char *json_path;             /* the summary as JSON */
     const char *shrink_path;           /* a violation, shrunk to a scenario, is written here */
     double shrink_seconds;
     int ids;                           /* worker indices: nprocs and replacements */
@@ -89,6 +91,8 @@ static void usage(FILE *to)
           "  --kill-ms N                   SIGKILL a worker every N ms on average and start another in\n"
           "                                its place; its death is in the history (default 50; 0 none)\n"
           "  --history FILE                write the history as JSON Lines\n"
+          "  --json FILE                   the summary as one JSON object (figures, latencies per\n"
+          "                                call, the check's counts, the result)\n"
           "  --check FILE                  run nothing: check a history written by --history (or\n"
           "                                the lines of a printed violation; - reads stdin)\n"
           "  --shrink FILE                 on a violation: shrink it to a scenario of the catalog's\n"
@@ -211,6 +215,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
             o->history_path = val;
         } else if (strcmp(a, "--check") == 0) {
             o->check_path = val;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json_path = val;
         } else if (strcmp(a, "--check-steps") == 0) {
             if (number(val, 1, 1000000000000L, &v) < 0)
                 return bad("--check-steps takes a positive number, not '%s'", val);
@@ -560,7 +566,17 @@ static void shrink(const struct stress_options *o, const struct stress_history *
 
 /* Check H, print the verdict and the smallest violation (shrunk when
  * asked): the exit status.  KILLED: workers the deadline stopped. */
-static int check_and_report(const struct stress_options *o, struct stress_history *h, int killed)
+static int summarize(const struct stress_options *o, struct stress_summary *sum)
+{
+    char why[512];
+    if (!o->json_path || stress_summary_write(o->json_path, sum, why, sizeof(why)) == 0)
+        return sum->status;
+    fprintf(stderr, "svipc stress: %s\n", why);
+    return 2;
+}
+
+static int check_and_report(const struct stress_options *o, struct stress_history *h, int killed,
+                            struct stress_summary *sum)
 {
     struct stress_check_result res;
     uint64_t t0 = stress_now_ns();
@@ -606,8 +622,15 @@ static int check_and_report(const struct stress_options *o, struct stress_histor
     printf("result: %s\n", verdict == STRESS_VIOLATION ? "NOT linearizable"
                            : verdict == STRESS_UNDECIDED ? "undecided"
                            : killed ? "linearizable, but the deadline was reached" : "linearizable");
+    sum->h = h;
+    sum->res = &res;
+    sum->check_seconds = check_secs;
+    sum->result = verdict == STRESS_VIOLATION ? "NOT linearizable" : verdict == STRESS_UNDECIDED ? "undecided"
+                : killed ? "linearizable, but the deadline was reached" : "linearizable";
+    sum->status = verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed ? 2 : 0;
+    int status = summarize(o, sum);
     stress_check_result_free(&res);
-    return verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed ? 2 : 0;
+    return status;
 }
 
 /* --check FILE: a recorded history, checked again. */
@@ -632,7 +655,8 @@ static int check_recorded(const struct stress_options *o)
         pending += !h.events[i].t_return;
     printf("history: %s: %zu events on %d objects, %zu pending (never returned)\n", o->check_path, h.nevents,
            h.nobjects, pending);
-    int status = h.nevents ? check_and_report(o, &h, 0) : (printf("result: nothing ran\n"), 2);
+    struct stress_summary sum = { .history_file = o->check_path, .result = "nothing ran", .status = 2 };
+    int status = h.nevents ? check_and_report(o, &h, 0, &sum) : (printf("result: nothing ran\n"), summarize(o, &sum));
     stress_history_free(&h);
     return status;
 }
@@ -673,13 +697,19 @@ int stress_main(int argc, char **argv)
     printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
            "replaced\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
            secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills);
+    struct stress_summary sum = {
+        .ran = 1, .backend = o.backend, .workload = mix_name(o.cfg.mix), .procs = o.cfg.nprocs, .seed = o.cfg.seed,
+        .operations = (long)total, .run_seconds = secs, .kills = rep->kills, .killed_at_deadline = rep->killed,
+        .recorded = o.cfg.record, .history_file = o.history_path, .result = "nothing ran", .status = 2,
+    };
     if (!o.cfg.record) {
         printf("result: not checked (--no-history)\n");
-        return 2;
+        sum.result = "not checked (--no-history)";
+        return summarize(&o, &sum);
     }
     if (total == 0) {
         printf("result: nothing ran\n");
-        return 2;
+        return summarize(&o, &sum);
     }
     struct stress_history h;
     if (stress_collect(sh, &h) < 0) {
@@ -694,7 +724,7 @@ int stress_main(int argc, char **argv)
         stress_history_free(&h);
         return 2;
     }
-    int status = check_and_report(&o, &h, rep->killed);
+    int status = check_and_report(&o, &h, rep->killed, &sum);
     stress_history_free(&h);
     stress_shared_free(sh);
     munmap(rep, sizeof(*rep));

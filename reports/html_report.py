@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 
 import bench_report  # noqa: E402
+import stress_report  # noqa: E402
 from results import FAILING, divergences  # noqa: E402
 
 COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "timeout": "#ef6c00", "error": "#6a1b9a", "skip": "#9e9e9e"}
@@ -304,9 +305,10 @@ def _incomplete(incomplete):
     return "".join(f"<p class='fail'><strong>{html.escape(why)}</strong></p>" for why in incomplete)
 
 
-def build(results, benches, inputs, incomplete=(), mutation=None):
+def build(results, benches, inputs, incomplete=(), mutation=None, stress=()):
     """INCOMPLETE: why each incomplete run is ("incomplete run: ..."), shown first;
-    MUTATION: a mutation run (mutation.load), or None."""
+    MUTATION: a mutation run (mutation.load), or None; STRESS: svipc stress
+    summaries (stress_report.load)."""
     divs = divergences(results)
     generated = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     plot = _results_plot(results) if results else None
@@ -329,6 +331,8 @@ def build(results, benches, inputs, incomplete=(), mutation=None):
 {_timing(results)}
 <h2>Benchmarks</h2>
 {_benchmarks(benches)}
+<h2>Stress</h2>
+{stress_report.section(list(stress))}
 <h2>Mutation score</h2>
 {_mutation(mutation)}
 </body></html>

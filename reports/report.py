@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """svipc report: HTML, JUnit XML and a Markdown summary from result files.
 
-    reports/report.py [--out DIR] [--mutants MUTANTS.jsonl] RESULTS.jsonl [MORE.jsonl ...]
+    reports/report.py [--out DIR] [--mutants MUTANTS.jsonl] [--stress STRESS.json ...] RESULTS.jsonl [MORE.jsonl ...]
     reports/report.py --merge MERGED.jsonl [--out DIR] SHARD.jsonl ...
 
 RESULTS are `svipc run --json` files, one per run (backends, machines,
 kernels), and optionally `svipc-bench --json` files; MUTANTS is a mutation
-run of ci/mutants/mutants.py (make mutants), shown as its own section.  Writes DIR/report.html,
+run of ci/mutants/mutants.py (make mutants), shown as its own section; STRESS
+are `svipc stress --json` summaries (make stress), shown as the stress section.  Writes DIR/report.html,
 DIR/junit.xml and DIR/summary.md and prints the HTML report's path.  The
 shards of one run (`svipc run --shard I/N --json`) are joined into that run
 (shards.py); --merge also writes them as one result file, which the gate and
@@ -31,6 +32,7 @@ import junit  # noqa: E402
 import markdown  # noqa: E402
 import mutation  # noqa: E402
 import shards  # noqa: E402
+import stress_report  # noqa: E402
 from results import ResultsError, load, load_all  # noqa: E402
 
 
@@ -40,6 +42,8 @@ def main(argv=None):
     parser.add_argument("--out", default="build/report", help="output folder (default: build/report)")
     parser.add_argument("--merge", metavar="MERGED", help="join the shards given into one result file MERGED")
     parser.add_argument("--mutants", help="a mutation run's results (build/mutants/results.jsonl)")
+    parser.add_argument("--stress", action="append", default=[], metavar="STRESS.json",
+                        help="a svipc stress --json summary (may be given more than once)")
     args = parser.parse_args(argv)
     status = 0
     try:
@@ -55,6 +59,7 @@ def main(argv=None):
         else:
             results, benches, incomplete = load_all(args.results)
         mutants = mutation.load(args.mutants) if args.mutants else None
+        stress = [stress_report.load(path) for path in args.stress]
     except ResultsError as e:
         print(f"svipc report: {e}", file=sys.stderr)
         print("svipc report: nothing was written", file=sys.stderr)
@@ -63,7 +68,7 @@ def main(argv=None):
         print(f"svipc report: {why}", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
     outputs = {
-        "report.html": html_report.build(results, benches, args.results, incomplete, mutants),
+        "report.html": html_report.build(results, benches, args.results, incomplete, mutants, stress),
         "junit.xml": junit.build(results, incomplete),
         "summary.md": markdown.build(results, incomplete),
     }

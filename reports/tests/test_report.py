@@ -190,3 +190,46 @@ def test_cli_takes_a_mutation_run(tmp_path):
     out = tmp_path / "out"
     assert report.main(["--out", str(out), "--mutants", mutation_run(tmp_path), sample(tmp_path)]) == 0
     assert "msg.c:send_loop:rel:1" in (out / "report.html").read_text()
+
+
+def stress_summary(tmp_path, name, procs, ops_per_s, status=0, problems=()):
+    record = {"kind": "stress", "ran": True, "backend": "ref", "workload": "mixed", "procs": procs, "seed": 4,
+              "operations": 1000, "seconds": 1.0, "ops_per_s": ops_per_s, "kills": 2, "killed_at_deadline": 0,
+              "recorded": True, "events": 1002,
+              "latency": {"semop": {"calls": 600, "returned": 599, "failed": 40, "eintr": 12, "p50_us": 1.5,
+                                    "p90_us": 800.0, "p99_us": 2100.0, "max_us": 4000.0}},
+              "check": {"objects": 4, "linearizable": 4 - len(problems), "violations": status == 1,
+                        "undecided": status == 2, "steps": 9000, "seconds": 0.1, "events_per_s": 10020,
+                        "problems": list(problems)},
+              "result": {0: "linearizable", 1: "NOT linearizable", 2: "undecided"}[status], "status": status}
+    path = tmp_path / name
+    path.write_text(json.dumps(record) + "\n")
+    return str(path)
+
+
+def test_the_stress_section_shows_runs_scaling_latency_and_dead_ends(tmp_path):
+    import stress_report
+    undecided = {"object": 3, "verdict": "undecided", "events": 700, "pending": 1,
+                 "why": "search bound reached: 5000000 steps", "dead_end_state": "values 1 0 2",
+                 "dead_end_call": {"proc": 2, "op": "semop", "sops": [[0, -1, 0]]}}
+    runs = [stress_report.load(stress_summary(tmp_path, "a.json", 2, 50000)),
+            stress_report.load(stress_summary(tmp_path, "b.json", 8, 120000, status=2, problems=[undecided]))]
+    page = html_report.build([], [], [], stress=runs)
+    section = page[page.index("<h2>Stress</h2>"):page.index("<h2>Mutation score</h2>")]
+    assert "<td>120,000</td>" in section and "<td>50,000</td>" in section
+    assert "<th>2</th><th>8</th>" in section                      # the scaling table
+    assert "<td>semop</td>" in section and "<td>2100.0</td>" in section
+    assert "search bound reached" in section and "values 1 0 2" in section
+    assert "<span class='skip'>undecided</span>" in section
+    assert "No stress results" in html_report.build([], [], [])
+
+
+def test_cli_takes_stress_summaries_and_refuses_other_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    one = stress_summary(tmp_path, "one.json", 4, 9000)
+    assert report.main(["--out", str(out), "--stress", one, "--stress", one, sample(tmp_path)]) == 0
+    assert "<h2>Stress</h2>" in (out / "report.html").read_text()
+    other = tmp_path / "other.json"
+    other.write_text('{"kind": "bench"}\n')
+    assert report.main(["--out", str(tmp_path / "none"), "--stress", str(other), sample(tmp_path)]) == 2
+    assert f"{other}:1: not a svipc stress --json summary" in capsys.readouterr().err

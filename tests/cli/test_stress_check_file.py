@@ -7,6 +7,7 @@ search's dead end named; a malformed file is an error naming its line,
 exit 2, never a pass."""
 
 import gzip
+import json
 import os
 import re
 
@@ -103,3 +104,37 @@ def test_a_crowded_queue_is_decided_within_a_small_bound(svipc):
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"history: -: 3108 events on 1 objects", r.stdout)
     assert "1 linearizable, 0 violations, 0 undecided" in r.stdout
+
+
+def test_json_summary_of_a_check_names_the_violation(svipc, tmp_path):
+    summary = tmp_path / "s.json"
+    r = run([svipc, "stress", "--check", write(tmp_path, "twice.jsonl", TWICE), "--json", str(summary)])
+    assert r.returncode == 1
+    s = json.loads(summary.read_text())
+    assert s["kind"] == "stress" and s["ran"] is False and s["status"] == 1
+    assert s["result"] == "NOT linearizable" and s["events"] == 3
+    assert s["check"]["violations"] == 1 and s["check"]["objects"] == 1
+    problem = s["check"]["problems"][0]
+    assert problem["verdict"] == "violation" and problem["dead_end_state"] == "no message queued"
+    assert problem["dead_end_call"]["proc"] == 2 and problem["dead_end_call"]["op"] == "msgrcv"
+    assert s["latency"]["msgrcv"]["calls"] == 2 and s["latency"]["msgrcv"]["p50_us"] == 0.01
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="svipc stress makes private PID and IPC namespaces: needs root")
+def test_json_summary_of_a_run_counts_what_ran(svipc, tmp_path):
+    summary = tmp_path / "s.json"
+    r = run([svipc, "stress", "--backend", "ref", "--ops", "2000", "--seed", "11", "-n", "3", "--json", str(summary)],
+            timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = json.loads(summary.read_text())
+    assert s["ran"] and s["backend"] == "ref" and s["procs"] == 3 and s["seed"] == 11
+    assert 2000 <= s["operations"] <= 2002 and s["ops_per_s"] > 0   # each process: ceil(2000 / 3)
+    calls = sum(v["calls"] for v in s["latency"].values())
+    assert calls == s["operations"]            # every operation is a call of the history
+    assert s["check"]["linearizable"] == s["check"]["objects"] and s["check"]["problems"] == []
+    bare = tmp_path / "bare.json"
+    r = run([svipc, "stress", "--backend", "ref", "--ops", "2000", "--seed", "11", "-n", "3", "--no-history",
+             "--json", str(bare)], timeout=120)
+    assert r.returncode == 2                   # nothing was checked: never a pass
+    b = json.loads(bare.read_text())
+    assert b["recorded"] is False and "check" not in b and b["result"] == "not checked (--no-history)"
