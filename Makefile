@@ -343,7 +343,7 @@ targets-smoke: all puppets vm
 # in README.md: "For measuring").
 BENCH_SRC := bench/svipc_bench.c bench/spawn.c bench/round.c bench/libc_calls.c bench/workloads.c \
              bench/kinds_msg.c bench/kinds_sem.c bench/kinds_shm.c bench/kinds_posix.c bench/ring.c \
-             bench/bench_target.c bench/round_text.c harness/paths.c
+             bench/bench_target.c bench/bench_files.c bench/round_text.c harness/paths.c
 # The round's runner alone, static, for each architecture whose compiler is
 # here (svipc-bench --target: qemu-user, gVisor, exec:CMD), as the puppets.
 WORKER_SRC := bench/worker_main.c bench/round.c bench/round_text.c bench/libc_calls.c bench/workloads.c \
@@ -409,12 +409,15 @@ install: all
 	install -m 0755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/libsvipc-ref.so
 	$(if $(OBSERVER_LIB),install -m 0755 $(OBSERVER_LIB) $(DESTDIR)$(LIBDIR)/libsvipc-observe.so)
 	@for p in $(wildcard $(BUILD)/svipc-puppet.*); do echo "install $$p"; install -m 0755 $$p $(DESTDIR)$(LIBDIR)/; done
+	@if [ -x $(BUILD)/svipc-bench ]; then echo "install svipc-bench"; install -m 0755 $(BUILD)/svipc-bench $(DESTDIR)$(BINDIR)/; \
+	  for w in $(wildcard $(BUILD)/svipc-bench-worker.*); do echo "install $$w"; install -m 0755 $$w $(DESTDIR)$(LIBDIR)/; done; \
+	else echo "svipc-bench is not built (make $(BUILD)/svipc-bench; ci/install-deps.sh bench): not installed"; fi
 	@for f in $(CATALOG_FILES); do install -D -m 0644 suites/$$f $(DESTDIR)$(DATADIR)/suites/$$f || exit 1; done
 	@echo "installed the catalog: $(words $(CATALOG_FILES)) files in $(DESTDIR)$(DATADIR)/suites"
 	install -m 0644 doc/svipc.1 $(DESTDIR)$(MAN1DIR)/svipc.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/svipc $(DESTDIR)$(MAN1DIR)/svipc.1
+	rm -f $(DESTDIR)$(BINDIR)/svipc $(DESTDIR)$(BINDIR)/svipc-bench $(DESTDIR)$(MAN1DIR)/svipc.1
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
 
 # ---------- sanitizers, fuzzing, mutations ----------

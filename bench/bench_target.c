@@ -5,9 +5,9 @@
 #define _GNU_SOURCE
 #include "bench_target.h"
 
+#include "bench_files.h"
 #include "paths.h"
 
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +42,12 @@ static int add_word(struct bench_target *t, size_t *used, int n, const char *wor
     return 0;
 }
 
-/* svipc-bench-worker.ARCH beside SELF: 0, or 1 with why. */
+/* svipc-bench-worker.ARCH beside SELF or installed: 0, or 1 with why. */
 static int find_worker(const char *self, const char *arch, struct bench_target *t, char *why, size_t size)
 {
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", self);
-    snprintf(t->worker, sizeof(t->worker), "%s/svipc-bench-worker.%s", dirname(dir), arch);
-    if (access(t->worker, X_OK) == 0)
+    char name[64];
+    snprintf(name, sizeof(name), "svipc-bench-worker.%s", arch);
+    if (bench_companion(self, name, t->worker, sizeof(t->worker)) == 0 && access(t->worker, X_OK) == 0)
         return 0;
     snprintf(why, size, "needs svipc-bench-worker.%s beside svipc-bench, the worker built for %s (make bench-workers%s)",
              arch, arch, strcmp(arch, HOST_ARCH) ? ", with Debian's cross toolchain: ci/install-deps.sh targets" : "");

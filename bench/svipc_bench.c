@@ -13,6 +13,7 @@
  * Must not: run an implementation in this process's IPC namespace (each
  * round is spawned: spawn.h), or be read as a test of speed. */
 #define _GNU_SOURCE
+#include "bench_files.h"
 #include "libc_calls.h"
 #include "observe.h"
 #include "observe_json.h"
@@ -604,18 +605,6 @@ static void list_workloads(void)
     }
 }
 
-/* The library beside this program: DIR/libsvipc-ref.so. */
-static void default_preload(char *out, size_t size)
-{
-    char self[PATH_MAX - 32];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    self[n > 0 ? n : 0] = 0;
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = 0;
-    snprintf(out, size, "%s/libsvipc-ref.so", slash ? self : ".");
-}
-
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--round") == 0)
@@ -637,7 +626,7 @@ int main(int argc, char **argv)
     self[n] = 0;
     o.spawn.self = self;
     if (!o.spawn.preload) {
-        default_preload(preload, sizeof(preload));
+        bench_companion(self, "libsvipc-ref.so", preload, sizeof(preload));
         o.spawn.preload = preload;
     }
     if (o.impl_on[IMPL_REF] && access(o.spawn.preload, R_OK) < 0) {

@@ -63,6 +63,26 @@ def test_installed_svipc_runs_from_another_directory(staged, tmp_path):
                                                    .splitlines())
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="svipc-bench's rounds run in private IPC namespaces: needs root")
+def test_installed_svipc_bench_finds_its_library_and_workers(staged, tmp_path):
+    built = os.path.join(ROOT, "build", "svipc-bench")
+    if not os.access(built, os.X_OK):
+        pytest.skip("svipc-bench is not built here (make pytest builds it): nothing of it to install")
+    bench = staged / "usr" / "bin" / "svipc-bench"
+    assert os.access(bench, os.X_OK)
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    # ref is the installed library: a ref round runs, from another directory
+    r = run([str(bench), "--smoke", "-w", "msg-pingpong", "-p", "2", "-i", "kernel,ref"], cwd=away, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r"msg-pingpong\s+ref\s+\d+ operations, counts and final state as defined", r.stdout), r.stdout
+    # a worker built for this machine is found in lib/svipc
+    workers = sorted(p.name for p in (staged / "usr" / "lib" / "svipc").glob("svipc-bench-worker.*"))
+    built_workers = sorted(os.path.basename(p) for p in __import__("glob").glob(
+        os.path.join(ROOT, "build", "svipc-bench-worker.*")))
+    assert workers == built_workers
+
+
 def test_the_build_tree_reads_as_before(svipc):
     version = run([svipc, "--version"])
     assert "catalog: suites" in version.stdout.splitlines()
