@@ -5,7 +5,9 @@ svipc is built once with the mutated files compiled for gcov (-O0
 with its counters written to a directory of its own (GCOV_PREFIX), and
 gcov's JSON says which lines ran.  The runner that executes the model
 leaves by _exit, which writes no counters: gcov_exit.c, linked with
---wrap=_exit, writes them first.  The map is cached under the build
+--wrap=_exit, writes them first (and, with --wrap=ref_txn, after each
+transaction of the reference runtime, whose puppets are killed at a
+scenario's end).  The map is cached under the build
 directory, keyed by a digest of everything that could change it (impl/,
 harness/, the catalog): a second run reuses it.
 
@@ -34,7 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def digest(repo, suites):
     h = hashlib.sha256()
-    paths = sorted(glob.glob(os.path.join(repo, "impl", "*.[ch]")) + glob.glob(os.path.join(repo, "harness", "*.[ch]")))
+    paths = sorted(glob.glob(os.path.join(repo, "impl", "*.[ch]")) + glob.glob(os.path.join(repo, "harness", "*.[ch]")) +
+                   [os.path.join(HERE, "gcov_exit.c")])
     for base, dirs, files in os.walk(suites):
         dirs.sort()
         paths += [os.path.join(base, f) for f in sorted(files) if f.endswith(".svipc")]
@@ -85,7 +88,7 @@ def build(tools, files, workdir, log):
     tools.compile(os.path.join(HERE, "gcov_exit.c"), shim, extra=["-O0"], warnings=True)
     binary = os.path.join(workdir, "svipc-cov")
     tools.link(binary, replace={os.path.basename(o): o for o in covered}, extra_objects=[shim],
-               extra=["--coverage", "-Wl,--wrap=_exit"])
+               extra=["--coverage", "-Wl,--wrap=_exit", "-Wl,--wrap=ref_txn"])
     log(f"coverage: svipc built with {len(files)} files for gcov")
     return binary, obj
 
@@ -187,6 +190,8 @@ def load_or_build(tools, repo, suites, files, workdir, jobs, log, backend="model
         raise RuntimeError("blocks that do not pass alone on the model:\n  " + "\n  ".join(problems[:20]))
     if problems:
         log(f"{what}: {len(problems)} block(s) left out, not passing alone:\n  " + "\n  ".join(problems[:20]))
+    if not lines:                       # a map of nothing would select nothing, and test nothing
+        raise RuntimeError(f"{what}: no block ran a line of {', '.join(files)} (the counters were not found)")
     for m in lines.values():
         for v in m.values():
             v.sort()

@@ -490,6 +490,7 @@ def main(argv=None):
                     "files; the last record of a mutant counts) instead of running")
     ap.add_argument("--min-score", type=float, help="exit 1 below this score (percent)")
     args = ap.parse_args(argv)
+    args.work = os.path.abspath(args.work)     # coverage.py strips the gcda paths by its depth
     runner_of_run = []
 
     def stop(signum, frame):
