@@ -536,8 +536,9 @@ mutate-sample: $(SAN)/svipc
 # Not the mutation experiment above (make mutate: scenario FILES mutated to
 # harden the parser): here faults are planted in impl/'s MODEL, one exact
 # edit each, and the catalog run on the mutated model against the golden
-# Linux traces must notice (a survivor is run once more built with ASan and
-# UBSan).  make mutants: every mutant, the score per file
+# Linux traces must notice (a survivor of the model backend is run once more
+# on the reference backend, then built with ASan and UBSan).  make mutants:
+# every mutant, the score per file
 # and operator class, every survivor (build/mutants/results.jsonl), and the
 # known-killed list ci/mutants/killed.txt rewritten; it fails below
 # MUTANTS_MIN_SCORE or on a stale line of suites/mutants-equivalent.txt.
@@ -548,9 +549,10 @@ MUTANTS_MIN_SCORE ?= 98
 MUTANTS_SAMPLE    ?= 30
 MUTANTS_FLAGS     ?=
 MUTANTS := $(PYTHON) ci/mutants/mutants.py --jobs 2 --svipc $(BUILD)/svipc --cc "$(CC)" --cflags "$(CFLAGS)" \
-           --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)" $(MUTANTS_FLAGS)
+           --objects "$(BUILD)/harness/svipc.o $(HARNESS_OBJ) $(IMPL_OBJ)" --pic-objects "$(PIC_OBJ)" \
+           --preload $(PRELOAD) $(MUTANTS_FLAGS)
 
-mutants: $(BUILD)/svipc $(SAN)/svipc
+mutants: $(BUILD)/svipc $(PRELOAD) $(SAN)/svipc
 	$(MUTANTS) --write-killed --min-score $(MUTANTS_MIN_SCORE) --san-cc $(CLANG) \
 	  --san-objects "$(SAN)/harness/svipc.o $(SAN_OBJ)" --san-cflags "$(SAN_CFLAGS)" --san-ldflags "$(SAN_FLAGS)"
 

@@ -45,6 +45,10 @@ static int ref_begin_scenario(char *why, size_t size)
     if (scenario_arena_fd < 0)
         return -1;
     ref_set_hugepages_free(host_hugepages_free());
+    unsigned long commit;
+    int noreserve_ignored;
+    host_commit(&commit, &noreserve_ignored);
+    ref_set_commit(commit, noreserve_ignored);
     return 0;
 }
 

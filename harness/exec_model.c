@@ -696,6 +696,11 @@ static struct executor *model_begin(const struct scenario *s, const struct backe
     m->next_pid = 2;                   /* pid 1 is the namespace's init */
     struct model_request rq = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)host_hugepages_free() } };
     model_apply(m->ns, &rq, NULL, NULL);
+    unsigned long commit;
+    int noreserve_ignored;
+    host_commit(&commit, &noreserve_ignored);
+    struct model_request charge = { .op = MODEL_SET_COMMIT, .arg = { (int64_t)commit, noreserve_ignored } };
+    model_apply(m->ns, &charge, NULL, NULL);
     for (int i = 0; i < s->ninitial; i++)
         spawn(m, i, -1);
     return &m->base;

@@ -817,11 +817,19 @@ static int parse_step(struct parser *p, struct instance *in, char *line, struct 
             break;
         }
         case 'R': {
+            /* the words joined by one space; a "..." word with its C escapes
+             * (a tab, a newline, any byte but \0) */
             size_t have = st->word_value ? strlen(st->word_value) : 0;
-            char *joined = take(p, p->mem, have + strlen(t) + 2);
+            struct bytes text = { (unsigned char *)t, strlen(t) };
+            if (t[0] == '"' && parse_bytes(p, in, t, &text) < 0)
+                return -1;
+            if (memchr(text.ptr, '\0', text.len))
+                return fail(p, "%s: a value cannot hold \\0", spec->name);
+            char *joined = take(p, p->mem, have + text.len + 2);
             if (!joined)
                 return -1;
-            sprintf(joined, "%s%s%s", have ? st->word_value : "", have ? " " : "", t);
+            sprintf(joined, "%s%s%.*s", have ? st->word_value : "", have ? " " : "", (int)text.len,
+                    (const char *)text.ptr);
             st->word_value = joined;
             break;          /* 'R' takes the rest */
         }

@@ -46,4 +46,12 @@ int runner_env_init(struct runner_env *env, char *why, size_t size);
 /* HugePages_Free of /proc/meminfo: the pool SHM_HUGETLB segments draw on. */
 unsigned long host_hugepages_free(void);
 
+/* The host's overcommit accounting of a shmget without huge pages
+ * (__vm_enough_memory): in *PAGES the pages one segment may be charged --
+ * vm.overcommit_memory 0: MemTotal + SwapTotal; 1: no limit (ULONG_MAX); 2:
+ * CommitLimit - Committed_AS now (the kernel compares with the count at the
+ * call, which moves) -- and in *NORESERVE_IGNORED whether SHM_NORESERVE is
+ * ignored (mode 2). */
+void host_commit(unsigned long *pages, int *noreserve_ignored);
+
 #endif

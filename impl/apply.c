@@ -162,6 +162,10 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
     case MODEL_SET_HUGEPAGES:
         ns->limits.hugepages_free = (unsigned long)a[0];
         return 0;
+    case MODEL_SET_COMMIT:
+        ns->limits.commit_pages = (unsigned long)a[0];
+        ns->limits.noreserve_ignored = a[1] != 0;
+        return 0;
     case MODEL_SYSCTL_READ:
         if (!in || !out || a[0] < 1 || ((const char *)in)[a[0] - 1] || a[1] < 1)
             return -EINVAL;

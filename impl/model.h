@@ -70,6 +70,8 @@ enum model_op {
     MODEL_TIMEOUT,         /* pid: its semtimedop's timeout expired: EAGAIN */
     MODEL_SYSCTL_WRITE,    /* length of IN, which is "name\0value\0" */
     MODEL_SET_HUGEPAGES,   /* the host's free huge pages (a limit the model keeps) */
+    MODEL_SET_COMMIT,      /* the host's overcommit accounting: the pages a segment may be
+                            * charged, SHM_NORESERVE ignored (model_limits.commit_pages) */
     /* reads: they change nothing, and are not logged */
     MODEL_SYSCTL_READ,     /* length of IN ("name\0"), room in OUT: 0 or -EINVAL */
     MODEL_SYSVIPC_LINE,    /* id, length of IN (msg, sem or shm), room in OUT: 1 found, 0 none */

@@ -162,6 +162,13 @@ struct model_limits {
      * (2 MiB pages, the only size the model knows); its user sets it */
     unsigned long hugepages_free;
     gid_t hugetlb_shm_group;           /* vm.hugetlb_shm_group, 0 by default */
+    /* the system's too: the overcommit accounting of a segment without huge
+     * pages (shmem_acct_size, __vm_enough_memory): the pages one segment may
+     * be charged (vm.overcommit_memory 0: RAM + swap), and whether
+     * SHM_NORESERVE is ignored (overcommit_memory 2); its user sets them,
+     * and a namespace never told charges nothing (ULONG_MAX) */
+    unsigned long commit_pages;
+    int noreserve_ignored;
 };
 
 #define MODEL_RESOLVED_MAX 64           /* waits decided between two looks */

@@ -40,6 +40,7 @@ void model_ns_init(struct model_ns *ns, struct model_heap *heap)
     ns->limits.shmmax = ~0UL - (1UL << 24);   /* SHMMAX */
     ns->limits.shmall = ~0UL - (1UL << 24);   /* SHMALL */
     ns->limits.shmmni = 4096;          /* SHMMNI */
+    ns->limits.commit_pages = ~0UL;    /* not told: nothing is charged */
     init_ids(&ns->msg_ids);
     init_ids(&ns->sem_ids);
     init_ids(&ns->shm_ids);
@@ -53,16 +54,124 @@ void model_ns_free(struct model_ns *ns)
     free(ns);
 }
 
-static int parse_long(const char *text, long lo, long hi, long *out)
+/* ---------- the sysctls' text, as kernel/sysctl.c reads a write ---------- */
+
+/* proc_skip_spaces passes over what the kernel's isspace() calls a space:
+ * \t \n \v \f \r, ' ', and 0xa0 (its ctype is Latin-1's) */
+static int sysctl_space(unsigned char c)
 {
-    char *end;
-    long v = strtol(text, &end, 10);
-    while (*end == ' ' || *end == '\n' || *end == '\t')
-        end++;
-    if (end == text || *end || v < lo || v > hi)
+    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
+
+static unsigned digit_of(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10u : 99u;
+}
+
+#define SYSCTL_NUMBER_MAX 21           /* proc_get_long's TMPBUFLEN - 1 */
+
+/* proc_get_long: an optional '-', a digit, then the number as
+ * strtoul_lenient reads it with base 0 (0x and a hex digit: hex; a leading
+ * 0: octal), no overflow, fewer than TMPBUFLEN - 1 characters in all, and
+ * after it the end or one of proc_wspace_sep (' ', '\t', '\n'): else EINVAL. */
+static int sysctl_number(const char **text, unsigned long *value, int *neg)
+{
+    const char *p = *text;
+    unsigned base = 10, d;
+    unsigned long v = 0;
+    *neg = *p == '-';
+    p += *neg;
+    if (digit_of((unsigned char)*p) > 9)
         return -EINVAL;
-    *out = v;
+    if (p[0] == '0' && (p[1] | 0x20) == 'x' && digit_of((unsigned char)p[2]) < 16) {
+        base = 16;
+        p += 2;
+    } else if (p[0] == '0') {
+        base = 8;
+    }
+    for (; (d = digit_of((unsigned char)*p)) < base; p++) {
+        if (v > (ULONG_MAX - d) / base)
+            return -EINVAL;             /* strtoul_lenient: -ERANGE, proc_get_long: -EINVAL */
+        v = v * base + d;
+    }
+    if (p - *text >= SYSCTL_NUMBER_MAX)
+        return -EINVAL;
+    if (*p && *p != ' ' && *p != '\t' && *p != '\n')
+        return -EINVAL;
+    *text = p;
+    *value = v;
     return 0;
+}
+
+/* A sysctl's values: N ints in LO..HI (proc_dointvec_minmax; proc_dointvec
+ * is INT_MIN..INT_MAX), or one unsigned long (proc_doulongvec_minmax, no
+ * bounds in ipc_sysctl.c) when ULONG is set. */
+struct sysctl_values {
+    int n;
+    long *ints[4];
+    long lo, hi;
+    unsigned long *ulong;
+};
+
+/* The conversion of one value, then its store: do_proc_dointvec_conv (an
+ * int, -2^31 included) and the range of do_proc_dointvec_minmax_conv; the
+ * ulong refuses any sign, "-0" too. */
+static int sysctl_store(const struct sysctl_values *v, int i, unsigned long value, int neg)
+{
+    if (v->ulong) {
+        if (neg)
+            return -EINVAL;
+        *v->ulong = value;
+        return 0;
+    }
+    if (neg ? value > (unsigned long)INT_MAX + 1 : value > INT_MAX)
+        return -EINVAL;
+    long x = neg ? -(long)value : (long)value;
+    if (x < v->lo || x > v->hi)
+        return -EINVAL;
+    *v->ints[i] = x;
+    return 0;
+}
+
+/* __do_proc_dointvec's (and __do_proc_doulongvec_minmax's) write: spaces
+ * skipped before each value; each value stored as soon as it is read, so a
+ * bad one ends the write with EINVAL and those before it stay; what follows
+ * the vector's last value is not read (the write returns fewer bytes, no
+ * error); no value at all is EINVAL. */
+static int sysctl_write_values(const struct sysctl_values *v, const char *text)
+{
+    int i;
+    for (i = 0; i < v->n; i++) {
+        unsigned long value;
+        int neg;
+        while (sysctl_space((unsigned char)*text))
+            text++;
+        if (!*text)
+            break;
+        if (sysctl_number(&text, &value, &neg) < 0 || sysctl_store(v, i, value, neg) < 0)
+            return -EINVAL;
+    }
+    return i == 0 ? -EINVAL : 0;
+}
+
+/* proc_ipc_sem_dointvec: the four ints as proc_dointvec writes them, then
+ * semmni checked against 0..IPCMNI (sem_check_semmni: ERANGE); after any
+ * error semmni is set back to what it was, while the values stored before
+ * the error stay. */
+static int write_sem(struct model_ns *ns, const char *text)
+{
+    long semmni = ns->limits.semmni;
+    struct sysctl_values v = { 4, { &ns->limits.semmsl, &ns->limits.semmns, &ns->limits.semopm,
+                                    &ns->limits.semmni }, INT_MIN, INT_MAX, NULL };
+    int r = sysctl_write_values(&v, text);
+    if (r == 0 && (ns->limits.semmni < 0 || ns->limits.semmni > MODEL_IPCMNI))
+        r = -ERANGE;
+    if (r < 0)
+        ns->limits.semmni = semmni;
+    return r;
 }
 
 static int *next_id_of(struct model_ns *ns, const char *name)
@@ -76,64 +185,53 @@ static int *next_id_of(struct model_ns *ns, const char *name)
     return NULL;
 }
 
+/* ipc_sysctl.c's table: each name's handler and bounds. */
 int model_sysctl_write(struct model_ns *ns, const char *name, const char *value)
 {
-    long v, *slot, lo, hi;
+    long v = 0, *slot, lo, hi;
     int *next_id = next_id_of(ns, name);
+    struct sysctl_values one = { 1, { &v }, 0, INT_MAX, NULL };
+    int r;
     if (next_id) {
-        /* reads -1 when unset, but a write takes 0..INT_MAX (ipc_sysctl.c) */
-        if (parse_long(value, 0, INT_MAX, &v) < 0)
-            return -EINVAL;
+        /* reads -1 when unset, but a write takes 0..INT_MAX */
+        v = *next_id;
+        if ((r = sysctl_write_values(&one, value)) < 0)
+            return r;
         *next_id = (int)v;
         return 0;
     }
-    if (strcmp(name, "sem") == 0) {
-        /* semmsl semmns semopm semmni; semmni beyond IPCMNI is refused */
-        long vals[4];
-        char *end;
-        const char *p = value;
-        for (int i = 0; i < 4; i++) {
-            vals[i] = strtol(p, &end, 10);
-            if (end == p || vals[i] < INT_MIN || vals[i] > INT_MAX)
-                return -EINVAL;
-            p = end;
-        }
-        if (vals[3] < 0 || vals[3] > MODEL_IPCMNI)
-            return -ERANGE;
-        ns->limits.semmsl = vals[0];
-        ns->limits.semmns = vals[1];
-        ns->limits.semopm = vals[2];
-        ns->limits.semmni = vals[3];
-        return 0;
-    }
+    if (strcmp(name, "sem") == 0)
+        return write_sem(ns, value);
     if (strcmp(name, "shmmax") == 0 || strcmp(name, "shmall") == 0) {
-        char *end;
-        unsigned long u = strtoul(value, &end, 10);
-        while (*end == ' ' || *end == '\n')
-            end++;
-        if (end == value || *end || strchr(value, '-'))   /* proc_doulongvec_minmax */
-            return -EINVAL;
-        *(strcmp(name, "shmmax") == 0 ? &ns->limits.shmmax : &ns->limits.shmall) = u;
-        return 0;
+        one.ulong = strcmp(name, "shmmax") == 0 ? &ns->limits.shmmax : &ns->limits.shmall;
+        return sysctl_write_values(&one, value);
     }
     if (strcmp(name, "shmmni") == 0) {
-        if (parse_long(value, 0, MODEL_IPCMNI, &v) < 0)
-            return -EINVAL;
-        ns->limits.shmmni = v;
-        return 0;
+        one.ints[0] = &ns->limits.shmmni;
+        one.hi = MODEL_IPCMNI;
+        return sysctl_write_values(&one, value);
     }
     if (strcmp(name, "shm_rmid_forced") == 0) {
-        if (parse_long(value, 0, 1, &v) < 0)
-            return -EINVAL;
-        ns->limits.shm_rmid_forced = v;
-        if (v)
+        /* proc_ipc_dointvec_minmax_orphans: 0..1, then the orphans go */
+        one.ints[0] = &ns->limits.shm_rmid_forced;
+        one.hi = 1;
+        if ((r = sysctl_write_values(&one, value)) < 0)
+            return r;
+        if (ns->limits.shm_rmid_forced)
             model_shm_destroy_orphans(ns);
         return 0;
     }
-    if (model_msg_sysctl(ns, name, &slot, &lo, &hi) < 0 || parse_long(value, lo, hi, &v) < 0)
+    if (strcmp(name, "auto_msgmni") == 0) {
+        /* proc_ipc_auto_msgmni: 0..1 into a dummy, no effect */
+        one.hi = 1;
+        return sysctl_write_values(&one, value);
+    }
+    if (model_msg_sysctl(ns, name, &slot, &lo, &hi) < 0)
         return -EINVAL;
-    *slot = v;
-    return 0;
+    one.ints[0] = slot;
+    one.lo = lo;
+    one.hi = hi;
+    return sysctl_write_values(&one, value);
 }
 
 int model_sysctl_read(struct model_ns *ns, const char *name, char *buf, size_t size)
@@ -151,6 +249,8 @@ int model_sysctl_read(struct model_ns *ns, const char *name, char *buf, size_t s
         snprintf(buf, size, "%ld", strcmp(name, "shmmni") == 0 ? ns->limits.shmmni : ns->limits.shm_rmid_forced);
     else if (model_msg_sysctl(ns, name, &slot, &lo, &hi) == 0)
         snprintf(buf, size, "%ld", *slot);
+    else if (strcmp(name, "auto_msgmni") == 0)
+        snprintf(buf, size, "0");      /* proc_ipc_auto_msgmni reads its dummy */
     else
         return -EINVAL;
     return 0;

@@ -68,6 +68,8 @@ void ref_after_exec(void);
 int ref_arena_new_fd(char *why, size_t size);
 /* The host's free huge pages, which SHM_HUGETLB segments draw on. */
 void ref_set_hugepages_free(unsigned long n);
+/* The host's overcommit accounting of a segment (model_limits.commit_pages). */
+void ref_set_commit(unsigned long pages, int noreserve_ignored);
 /* Whether the process whose /proc/PID/syscall is SYSCALL_LINE sleeps in the
  * runtime waiting for an IPC outcome: 1 yes, 0 no. */
 int ref_blocked(const char *syscall_line);

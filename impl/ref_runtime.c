@@ -1228,6 +1228,15 @@ void ref_set_hugepages_free(unsigned long n)
     ref_unlock(&rt->arena);
 }
 
+void ref_set_commit(unsigned long pages, int noreserve_ignored)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (!rt->attached || ref_lock(&rt->arena) < 0)
+        return;
+    txn_event(&rt->arena, MODEL_SET_COMMIT, (long)pages, noreserve_ignored);
+    ref_unlock(&rt->arena);
+}
+
 int ref_arena_new_fd(char *why, size_t size)
 {
     struct ref_runtime *rt = &ref_process;

@@ -8,6 +8,7 @@
 #include "linux_ipc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -92,6 +93,18 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
             return -EPERM;
         unsigned long need = (size + HUGE - 1) / HUGE;
         if (!(flags & SHM_NORESERVE) && need > ns->limits.hugepages_free)
+            return -ENOMEM;
+    } else {
+        /* shmem_kernel_file_setup: __shmem_file_setup refuses a size beyond
+         * MAX_LFS_FILESIZE (LLONG_MAX; as a loff_t the size is negative)
+         * with EINVAL, then shmem_acct_size charges its pages (VM_ACCT)
+         * unless the file is VM_NORESERVE, which newseg asks for
+         * SHM_NORESERVE but not under OVERCOMMIT_NEVER; __vm_enough_memory
+         * refuses the charge with ENOMEM (OVERCOMMIT_GUESS: more pages than
+         * RAM + swap; OVERCOMMIT_ALWAYS: never) */
+        if (size > LLONG_MAX)
+            return -EINVAL;
+        if ((!(flags & SHM_NORESERVE) || ns->limits.noreserve_ignored) && numpages > ns->limits.commit_pages)
             return -ENOMEM;
     }
     struct model_shm *shp = model_alloc(ns, sizeof(*shp));

@@ -412,3 +412,21 @@ Test(hostile, a_refused_file_keeps_nothing_and_a_freed_catalog_gives_everything_
     cr_expect_lt(after, before + 256 * 1024, "100 rounds kept %zu bytes", after - before);
     cr_expect_eq(c.count, 0);
 }
+
+Test(parse, a_sysctl_value_joins_its_words_and_decodes_quoted_ones)
+{
+    cr_assert_eq(parse("scenario t\n"
+                       "  procs A\n"
+                       "  A: sysctl sem 1 2 3 4x\n"
+                       "  A: sysctl msgmax \"100 7\"\n"
+                       "  A: sysctl msgmax \"5\\t6\\n\" \"\\xa0\"\n"
+                       "  A: sysctl msgmax\n"
+                       "end\n"), 0, "%s", err.reason);
+    const struct step *st = cat.items[0].steps;
+    cr_expect_str_eq(st[0].word_value, "1 2 3 4x");
+    cr_expect_str_eq(st[1].word_value, "100 7", "a quoted word keeps its space");
+    cr_expect_str_eq(st[2].word_value, "5\t6\n \xa0", "C escapes, the words joined by one space");
+    cr_expect_null(st[3].word_value, "no value: a read");
+    expect_error("scenario t\n procs A\n A: sysctl msgmax \"1\\0\"\nend\n", 3, "cannot hold \\0");
+    expect_error("scenario t\n procs A\n A: sysctl msgmax \"1\\q\"\nend\n", 3, "unknown escape");
+}

@@ -5,9 +5,18 @@ svipc is built once with the mutated files compiled for gcov (-O0
 with its counters written to a directory of its own (GCOV_PREFIX), and
 gcov's JSON says which lines ran.  The runner that executes the model
 leaves by _exit, which writes no counters: gcov_exit.c, linked with
---wrap=_exit, writes them first.  The map is cached under the build
+--wrap=_exit, writes them first (and, with --wrap=ref_txn, after each
+transaction of the reference runtime, whose puppets are killed at a
+scenario's end).  The map is cached under the build
 directory, keyed by a digest of everything that could change it (impl/,
 harness/, the catalog): a second run reuses it.
+
+A second map, of the reference backend (--backend ref: the model run by
+the puppets themselves through impl/ref_runtime.c, the code that only the
+runtime reaches included), is made the same way for the mutation run's ref
+stage (map-ref.json); there a block that does not pass alone is left out
+of the map, and said, instead of stopping the run (the stage must select
+only blocks the unmutated runtime passes).
 
 Must not: touch the source tree; run more than JOBS processes at once.
 """
@@ -27,7 +36,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def digest(repo, suites):
     h = hashlib.sha256()
-    paths = sorted(glob.glob(os.path.join(repo, "impl", "*.[ch]")) + glob.glob(os.path.join(repo, "harness", "*.[ch]")))
+    paths = sorted(glob.glob(os.path.join(repo, "impl", "*.[ch]")) + glob.glob(os.path.join(repo, "harness", "*.[ch]")) +
+                   [os.path.join(HERE, "gcov_exit.c")])
     for base, dirs, files in os.walk(suites):
         dirs.sort()
         paths += [os.path.join(base, f) for f in sorted(files) if f.endswith(".svipc")]
@@ -78,7 +88,7 @@ def build(tools, files, workdir, log):
     tools.compile(os.path.join(HERE, "gcov_exit.c"), shim, extra=["-O0"], warnings=True)
     binary = os.path.join(workdir, "svipc-cov")
     tools.link(binary, replace={os.path.basename(o): o for o in covered}, extra_objects=[shim],
-               extra=["--coverage", "-Wl,--wrap=_exit"])
+               extra=["--coverage", "-Wl,--wrap=_exit", "-Wl,--wrap=ref_txn"])
     log(f"coverage: svipc built with {len(files)} files for gcov")
     return binary, obj
 
@@ -111,8 +121,8 @@ def all_skipped(results):
         return all(json.loads(line).get("status", "skip") == "skip" for line in f if line.strip())
 
 
-def run_block(binary, obj, block, workdir, repo):
-    """Run one block alone; its instances, whether it passed, the lines it ran."""
+def run_block(binary, obj, block, workdir, repo, backend="model", env_extra=None):
+    """Run one block alone on BACKEND; its instances, whether it passed, the lines it ran."""
     d = os.path.join(workdir, "blocks", str(block.index))
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -122,8 +132,8 @@ def run_block(binary, obj, block, workdir, repo):
     results = os.path.join(d, "results.jsonl")
     gcda = os.path.join(d, "gcda")
     env = dict(os.environ, GCOV_PREFIX=gcda, GCOV_PREFIX_STRIP=str(obj.count("/")),
-               SVIPC_STATE_DIR=os.path.join(d, "state"))
-    p = subprocess.run([binary, "run", scenario, "--backend", "model", "--json", results], cwd=repo, env=env,
+               SVIPC_STATE_DIR=os.path.join(d, "state"), **(env_extra or {}))
+    p = subprocess.run([binary, "run", scenario, "--backend", backend, "--json", results], cwd=repo, env=env,
                        capture_output=True, text=True, timeout=120)
     names, failed = [], []
     with open(results, encoding="utf-8") as f:
@@ -141,9 +151,11 @@ def run_block(binary, obj, block, workdir, repo):
     return names, failed, ran
 
 
-def load_or_build(tools, repo, suites, files, workdir, jobs, log):
+def load_or_build(tools, repo, suites, files, workdir, jobs, log, backend="model", env_extra=None):
+    """The map of BACKEND (model or ref), from the cache or made now."""
     key = digest(repo, suites)
-    cache = os.path.join(workdir, "map.json")
+    cache = os.path.join(workdir, "map.json" if backend == "model" else f"map-{backend}.json")
+    what = "coverage" if backend == "model" else f"coverage ({backend})"
     blocks = blocks_of(suites)
     rel_blocks = [os.path.relpath(b.path, repo) for b in blocks]
     if os.path.exists(cache):
@@ -153,27 +165,33 @@ def load_or_build(tools, repo, suites, files, workdir, jobs, log):
             for b, names in zip(blocks, data["instances"]):
                 b.instances = names
             lines = {p: {int(k): v for k, v in m.items()} for p, m in data["lines"].items()}
-            log(f"coverage: cached map of {len(blocks)} blocks ({cache})")
+            log(f"{what}: cached map of {len(blocks)} blocks ({cache})")
             return Coverage(blocks, lines)
     binary, obj = build(tools, files, workdir, log)
     lines, problems = {}, []
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = {pool.submit(run_block, binary, obj, b, workdir, repo): b for b in blocks}
+        futures = {pool.submit(run_block, binary, obj, b, workdir, repo, backend, env_extra): b for b in blocks}
         for n, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             b = futures[fut]
             names, failed, ran = fut.result()
             b.instances = names
             problems += [f"{rel_blocks[b.index]}:{b.line}: {why}" for why in failed]
+            if failed and backend != "model":
+                continue                # never selected: the unmutated runtime fails it already
             for path, hit in ran.items():
                 for ln in hit:
                     lines.setdefault(path, {}).setdefault(ln, []).append(b.index)
             if n % 100 == 0:
-                log(f"coverage: {n}/{len(blocks)} blocks")
+                log(f"{what}: {n}/{len(blocks)} blocks")
     finally:                            # stopped (a signal): the blocks in progress end within their own deadline
         pool.shutdown(wait=True, cancel_futures=True)
-    if problems:
+    if problems and backend == "model":
         raise RuntimeError("blocks that do not pass alone on the model:\n  " + "\n  ".join(problems[:20]))
+    if problems:
+        log(f"{what}: {len(problems)} block(s) left out, not passing alone:\n  " + "\n  ".join(problems[:20]))
+    if not lines:                       # a map of nothing would select nothing, and test nothing
+        raise RuntimeError(f"{what}: no block ran a line of {', '.join(files)} (the counters were not found)")
     for m in lines.values():
         for v in m.values():
             v.sort()
@@ -181,5 +199,5 @@ def load_or_build(tools, repo, suites, files, workdir, jobs, log):
         json.dump({"key": key, "files": sorted(files), "instances": [b.instances for b in blocks],
                    "lines": lines}, f)
     os.replace(cache + ".tmp", cache)
-    log(f"coverage: map of {len(blocks)} blocks written ({cache})")
+    log(f"{what}: map of {len(blocks)} blocks written ({cache})")
     return Coverage(blocks, lines)

@@ -11,9 +11,14 @@ and set aside) and linked with the other objects into a svipc of its own,
 in a scratch directory; the catalog then runs on the model backend against
 the golden Linux traces: first the scenario blocks that execute the edited
 lines (coverage.py), then, if none of them failed, the whole catalog.  A
-failure, a timeout, a crash or a hang kills the mutant; a mutant the whole
-catalog passes survives, unless suites/mutants-equivalent.txt says why it
-is equivalent.  Score: killed / (compiled - equivalent).
+mutant the model backend lets through runs once more on the reference
+backend (the same svipc, whose ref_runtime.c drives the mutated model, and
+the preload library built from the mutated file too, for the tool steps'
+programs), on the blocks that execute its lines there; then, built with
+ASan and UBSan, on the model.  A failure, a timeout, a crash or a hang
+kills the mutant (the stage that did is its record's "stage"); a mutant
+every stage passes survives, unless suites/mutants-equivalent.txt says why
+it is equivalent.  Score: killed / (compiled - equivalent).
 
 Outputs: a table per file and per operator class, every survivor with its
 file, line and edit; results as JSON Lines (--out, one record a mutant and
@@ -110,6 +115,14 @@ class Tools:
         if p.returncode != 0:
             raise Failure(f"cannot link {binary}:\n{p.stderr}")
 
+    def link_shared(self, library, replace):
+        """The preload library from the objects (the Makefile's PIC_OBJ), those in REPLACE replaced."""
+        objs = [replace.get(os.path.basename(o), o) for o in self.objects]
+        p = subprocess.run([self.cc] + self.ldflags + ["-shared", "-o", library] + objs + self.libs,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise Failure(f"cannot link {library}:\n{p.stderr}")
+
 
 def read_equivalent(path):
     """{id: why} from the equivalent file (ID WHY, one a line; # comments)."""
@@ -166,19 +179,22 @@ class Runner:
             except ProcessLookupError:
                 pass
 
-    def run(self, svipc, paths, golden_path, workdir, deadline, sanitized=False):
+    def run(self, svipc, paths, golden_path, workdir, deadline, sanitized=False, backend="model", env_extra=None):
         """(killed, how, by, reason): killed by the first failing instance, a
         crash or a hang; how: fail, timeout, crash, hang, sanitizer, or "" when
         all passed.  SANITIZED: SVIPC is built with ASan and UBSan (whose
-        shadow memory needs the address space unbounded)."""
+        shadow memory needs the address space unbounded).  BACKEND: model,
+        or ref (ENV_EXTRA: the preload library its tool steps load)."""
         rfd, wfd = os.pipe()
         state = os.path.join(workdir, "state")
         errors = open(os.path.join(workdir, "stderr"), "w+")
-        limits = [f"--cpu={deadline}"] if sanitized else [f"--as={ADDRESS_SPACE}", f"--cpu={deadline}"]
+        # the sanitizers' shadow memory and the ref arena's 4 GiB mapping need the address space unbounded
+        limits = [f"--cpu={deadline}"] if sanitized or backend != "model" else \
+            [f"--as={ADDRESS_SPACE}", f"--cpu={deadline}"]
         cmd = ["prlimit"] + limits + ["--", svipc, "run"] + paths + \
-            ["--backend", "model", "--golden", golden_path, "--json", f"/dev/fd/{wfd}",
+            ["--backend", backend, "--golden", golden_path, "--json", f"/dev/fd/{wfd}",
              "--scenario-deadline", "10000", "--step-deadline", "5000"]
-        env = dict(os.environ, SVIPC_STATE_DIR=state)
+        env = dict(os.environ, SVIPC_STATE_DIR=state, **(env_extra or {}))
         if sanitized:
             env.update(SANITIZER_ENV)
         if self.stopping:
@@ -284,10 +300,34 @@ def sanitized_run(m, text, san, runner, blocks, workdir):
     return runner.run(binary, [sel], gold, workdir, CATALOG_DEADLINE, sanitized=True)
 
 
-def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
+def ref_run(m, ref, runner, blocks, binary, workdir):
+    """The ref stage: the mutant's svipc on the reference backend, its
+    preload library (for the tool steps' programs) built from the mutated
+    file, on BLOCKS, those that execute its lines there: (killed, how, by,
+    reason), or None when the library cannot be built so."""
+    name = os.path.basename(m.file)
+    src = os.path.join(workdir, name)           # the mutated file, written by evaluate
+    obj = os.path.join(workdir, name[:-2] + ".pic.o")
+    library = os.path.join(workdir, "libsvipc-ref.so")
+    if os.path.exists(library):
+        os.unlink(library)                      # never a former mutant's
+    if ref.compile(src, obj, extra=["-fPIC", "-fvisibility=hidden"], warnings=False) is not None:
+        return None
+    ref.link_shared(library, replace={name[:-2] + ".o": obj})
+    sel = os.path.join(workdir, "selection.svipc")
+    gold = os.path.join(workdir, "selection.golden.jsonl")
+    write_selection(sel, blocks)
+    runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
+    return runner.run(binary, [sel], gold, workdir, CATALOG_DEADLINE, backend="ref",
+                      env_extra={"SVIPC_REF_LIBRARY": library})
+
+
+def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=None, ref_cov=None):
     """Build and run one mutant in WORKDIR; its result record.  FIRST: the
     blocks to run first instead of the coverage selection (the sample: the
-    block that killed the mutant last time), run against the whole golden file."""
+    block that killed the mutant last time), run against the whole golden file.
+    REF, REF_COV: the preload library's tools and the reference backend's
+    coverage map, for the ref stage (none: no ref stage)."""
     t0 = time.monotonic()
     rec = OrderedDict(kind="mutant", id=m.id, file=m.file, function=m.function, op=m.op, line=m.line,
                       before=m.before, after=m.after, fingerprint=fingerprint(m))
@@ -330,6 +370,16 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
         if paths:                       # none when the selection was every block the model runs
             killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
             where = "catalog"
+    if not killed and ref is not None and ref_cov is not None and not first:
+        # what only the runtime shows: the code it alone runs (the
+        # model_*_wait_resolved questions, a decision between a waiter's
+        # wake-up and its resume), the preload library of the tool steps
+        ref_blocks = sorted(ref_cov.blocks_for(m.file, m.lines), key=lambda b: (len(b.instances), b.index))
+        rec["ref_selected"] = len(ref_blocks)
+        verdict = ref_run(m, ref, runner, ref_blocks, binary, workdir) if ref_blocks else None
+        if verdict is not None and verdict[0]:
+            killed, how, by, reason = verdict
+            where = "ref"
     if not killed and san is not None and cov is not None and not first:
         # what no trace shows but a memory error does: the lines' blocks under the sanitizers
         lines_blocks = cov.blocks_for(m.file, m.lines)
@@ -341,7 +391,8 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None):
             killed, how, by, reason = verdict
             where = "sanitized"
     if killed:
-        rec.update(status="killed", how=how, where=where, by=by, reason=reason)
+        # where: the stage (selection, catalog, ref, sanitized), as "stage" too
+        rec.update(status="killed", how=how, where=where, stage=where, by=by, reason=reason)
         killer = cov.block_of_instance(by) if cov and by else None
         if killer is not None:
             rec["block"] = block_key(killer, runner.repo)
@@ -412,13 +463,22 @@ def main(argv=None):
     ap.add_argument("--cc", default="cc")
     ap.add_argument("--cflags", default="-O2 -std=gnu11 -Wall -Wextra -Werror")
     ap.add_argument("--libs", default="-ljansson -ldl")
-    ap.add_argument("--san-objects", default="", help="the ASan/UBSan objects (the Makefile's SAN_OBJ): a "
-                    "survivor is run once more built with them, on the blocks that execute its lines")
+    ap.add_argument("--san-objects", default="", help="the ASan/UBSan objects (the Makefile's SAN_OBJ; default "
+                    "build/san's, when build/san/svipc is built): a survivor is run once more built with "
+                    "them, on the blocks that execute its lines")
+    ap.add_argument("--no-san", action="store_true", help="no sanitized stage")
     ap.add_argument("--san-cc", default="clang-14")
     ap.add_argument("--san-cflags", default="-O1 -std=gnu11 -Wall -Wextra -Werror "
-                    "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer")
+                    "-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer "
+                    "-fsanitize=fuzzer-no-link")
     ap.add_argument("--san-ldflags", default="-fsanitize=address,undefined")
     ap.add_argument("--san-libs", default="-ljansson -ldl")
+    ap.add_argument("--no-ref", action="store_true", help="no ref stage: a survivor of the model backend is not "
+                    "run on the reference backend")
+    ap.add_argument("--pic-objects", default="", help="the preload library's objects (the Makefile's PIC_OBJ; "
+                    "default build/pic/*.o), for the ref stage's library built from the mutated file")
+    ap.add_argument("--preload", default=os.path.join(repo, "build", "libsvipc-ref.so"),
+                    help="the unmutated preload library, for the reference backend's coverage run")
     ap.add_argument("--suites", default=os.path.join(repo, "suites"))
     ap.add_argument("--golden", default=os.path.join(repo, "suites", "golden", "linux.jsonl"))
     ap.add_argument("--equivalent", default=os.path.join(repo, "suites", "mutants-equivalent.txt"))
@@ -430,6 +490,7 @@ def main(argv=None):
                     "files; the last record of a mutant counts) instead of running")
     ap.add_argument("--min-score", type=float, help="exit 1 below this score (percent)")
     args = ap.parse_args(argv)
+    args.work = os.path.abspath(args.work)     # coverage.py strips the gcda paths by its depth
     runner_of_run = []
 
     def stop(signum, frame):
@@ -484,9 +545,22 @@ def run(args, repo, runner_of_run):
                                              glob.glob(os.path.join(repo, "build", "impl", "*.o")))
     tools = Tools(repo, args.cc, shlex.split(args.cflags), objects, shlex.split(args.libs))
     san = None
-    if args.san_objects and args.sample is None:
-        san = Tools(repo, args.san_cc, shlex.split(args.san_cflags), args.san_objects.split(),
+    san_objects = args.san_objects.split()
+    if not san_objects and os.path.exists(os.path.join(repo, "build", "san", "svipc")):
+        san_objects = sorted(glob.glob(os.path.join(repo, "build", "san", "harness", "*.o")) +
+                             glob.glob(os.path.join(repo, "build", "san", "impl", "*.o")))
+    if san_objects and args.sample is None and not args.no_san:
+        san = Tools(repo, args.san_cc, shlex.split(args.san_cflags), san_objects,
                     shlex.split(args.san_libs), ldflags=shlex.split(args.san_ldflags))
+    elif args.sample is None and not args.no_san:
+        log("no sanitized stage: no ASan/UBSan objects (make build/san/svipc, or --san-objects)")
+    ref = None
+    if not args.no_ref and args.sample is None and not args.no_select:
+        pic = args.pic_objects.split() or sorted(glob.glob(os.path.join(repo, "build", "pic", "*.o")))
+        if not pic or not os.path.exists(args.preload):
+            raise Failure("the ref stage needs the preload library and its objects (make all), "
+                          "or --no-ref")
+        ref = Tools(repo, args.cc, shlex.split(args.cflags), pic, ["-ldl"])
     os.makedirs(args.work, exist_ok=True)
     golden = Golden(args.golden)
     runner = Runner(repo, args.suites, args.golden, golden)
@@ -512,6 +586,13 @@ def run(args, repo, runner_of_run):
                                              cache, args.jobs, log)
             except RuntimeError as e:
                 raise Failure(str(e))
+    ref_cov = None
+    if cov is not None and ref is not None:
+        ref_cov = coverage.load_or_build(tools, repo, args.suites,
+                                         [os.path.join(repo, f"impl/{f}.c")
+                                          for f in sorted(set(files) | set(DEFAULT_FILES))],
+                                         os.path.join(args.work, "coverage"), args.jobs, log, backend="ref",
+                                         env_extra={"SVIPC_REF_LIBRARY": os.path.abspath(args.preload)})
     log(f"{len(mutants)} mutants of {', '.join(files)}" + (f" ({duplicates} duplicates set aside)"
                                                              if duplicates and args.sample is None else "") +
         (", each with its coverage selection first" if cov else ", each against the whole catalog"))
@@ -530,7 +611,7 @@ def run(args, repo, runner_of_run):
     def job(m):
         d = slots.get()
         try:
-            return evaluate(m, texts[m.file], tools, runner, cov, d, killers.get(m.id), san)
+            return evaluate(m, texts[m.file], tools, runner, cov, d, killers.get(m.id), san, ref, ref_cov)
         finally:
             slots.put(d)
 
@@ -603,7 +684,8 @@ def name_killers(records, args, repo):
         return                          # the catalog changed since the map: no names from it
     owner = {n: block_key(b, repo) for b, names in zip(blocks, instances) for n in names}
     for r in records.values():
-        if r["status"] == "killed" and "block" not in r and r.get("where") != "sanitized" and r.get("by") in owner:
+        if r["status"] == "killed" and "block" not in r and r.get("where") not in ("sanitized", "ref") and \
+                r.get("by") in owner:
             r["block"] = owner[r["by"]]
 
 
@@ -631,11 +713,16 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
               for k in ("killed", "survived", "equivalent", "uncompilable")}
     scored = len(ordered) - counts["uncompilable"] - counts["equivalent"]
     score = round(100.0 * counts["killed"] / scored, 2) if scored else None
+    by_stage = OrderedDict((k, 0) for k in ("selection", "catalog", "ref", "sanitized"))
+    for r in ordered:
+        if r["status"] == "killed":
+            stage = r.get("stage", r.get("where", "?"))
+            by_stage[stage] = by_stage.get(stage, 0) + 1
     summary = OrderedDict(kind="mutants", complete=True, sample=args.sample is not None, mutants=len(ordered),
                           generated=len(mutants), every_mutant=measured_all,
                           mutant_seconds=round(sum(r.get("seconds", 0) for r in ordered), 1),
                           duplicates=duplicates, score=score, seconds=seconds, **counts,
-                          by_file=by_file, by_op=by_op)
+                          by_stage=by_stage, by_file=by_file, by_op=by_op)
 
     with open(out + ".tmp", "w", encoding="utf-8") as f:
         for r in ordered:
@@ -662,6 +749,7 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
     if not measured_all:
         print(f"\n{len(mutants) - len(ordered)} of the {len(mutants)} mutants have no record: the score is of "
               f"{len(ordered)}", file=report)
+    print("\nkilled by stage: " + ", ".join(f"{k} {v}" for k, v in by_stage.items()), file=report)
     print(f"\nscore: {counts['killed']} killed of {scored} ({len(ordered)} mutants, {counts['equivalent']} "
           f"equivalent, {counts['uncompilable']} not compiling): "
           f"{'-' if score is None else f'{score:.2f}%'} in {seconds:.0f} s; results in {out}", file=report)
@@ -672,8 +760,10 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
                     "# that killed it): what make mutants-sample draws from, each run with its killer\n"
                     "# first.  Written by make mutants; do not edit.\n")
             for r in ordered:
-                # not those only the sanitizers saw, nor those killed by a deadline (a loaded machine's too)
-                if r["status"] == "killed" and r.get("where") != "sanitized" and r.get("how") not in ("hang", "timeout"):
+                # not those only the sanitizers or the ref stage saw (the sample runs the model
+                # backend), nor those killed by a deadline (a loaded machine's too)
+                if r["status"] == "killed" and r.get("where") not in ("sanitized", "ref") and \
+                        r.get("how") not in ("hang", "timeout"):
                     f.write(f"{r['id']} {r['fingerprint']} {r.get('block', '-')}\n")
         os.replace(args.killed + ".tmp", args.killed)
 

@@ -125,3 +125,29 @@ def test_the_known_killed_list_names_each_killer_by_file_and_scenario(tmp_path):
     with pytest.raises(mutants.Failure) as e:
         mutants.read_killed(str(killed))
     assert str(e.value).startswith(f"{killed}:1: ")
+
+
+def test_each_kill_says_its_stage_and_only_the_model_backends_are_known_killed(tmp_path, capsys):
+    """The score counts the kills of each stage (ref, sanitized included); the
+    known-killed list, which the sample replays on the model backend, holds
+    only the model backend's kills."""
+    ms = [m for m in mutants_of(SOURCE, "impl/x.c")][:5]
+    stages = ["selection", "catalog", "ref", "sanitized", None]
+    records = {}
+    for m, stage in zip(ms, stages):
+        r = {"kind": "mutant", "id": m.id, "file": m.file, "op": m.op, "line": m.line, "before": m.before,
+             "after": m.after, "fingerprint": mutants.fingerprint(m)}
+        if stage:
+            r.update(status="killed", how="fail", where=stage, stage=stage, by="", reason="r", block="s/a.svipc:one")
+        else:
+            r.update(status="survived")
+        records[m.id] = r
+    args = mutants.argparse.Namespace(only=[], sample=None, records=None, write_killed=True, min_score=None,
+                                      equivalent=str(tmp_path / "none.txt"), killed=str(tmp_path / "killed.txt"))
+    out = str(tmp_path / "results.jsonl")
+    assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 0
+    with open(out, encoding="utf-8") as f:
+        summary = [mutants.json.loads(line) for line in f][-1]
+    assert summary["by_stage"] == {"selection": 1, "catalog": 1, "ref": 1, "sanitized": 1}
+    assert "killed by stage: selection 1, catalog 1, ref 1, sanitized 1" in capsys.readouterr().out
+    assert sorted(mutants.read_killed(args.killed)) == sorted(m.id for m in ms[:2])
