@@ -471,6 +471,7 @@ struct search {
     size_t memo_cap, memo_n;
     struct pool pool;
     uint8_t dead[STRESS_IDS_MAX];      /* a process whose death is linearized (a function of bits) */
+    uint64_t *end;                     /* each call's response entry's instant (see pending_ends) */
     struct object_model model;
 };
 
@@ -494,8 +495,8 @@ static int entry_order(const void *a, const void *b, void *arg)
     const struct search *s = arg;
     const struct entry *x = a, *y = b;
     const struct stress_event *ex = s->ev[x->op], *ey = s->ev[y->op];
-    uint64_t tx = x->is_call ? ex->t_call : ex->t_return ? ex->t_return : UINT64_MAX;
-    uint64_t ty = y->is_call ? ey->t_call : ey->t_return ? ey->t_return : UINT64_MAX;
+    uint64_t tx = x->is_call ? ex->t_call : s->end[x->op];
+    uint64_t ty = y->is_call ? ey->t_call : s->end[y->op];
     if (tx != ty)
         return tx < ty ? -1 : 1;
     if (x->is_call != y->is_call)
@@ -731,6 +732,28 @@ static void find_undoers(const struct stress_history *h, int obj, uint64_t *undo
     }
 }
 
+/* Where each call's response entry goes: its response; for a call that
+ * never returned, its process's end (the death's response: a call takes
+ * effect, if ever, before its process is reaped), else the history's end.
+ * So the search decides a killed process's pending call before it passes
+ * that process's end, and does not carry it to the end of the history. */
+static int pending_ends(const struct stress_history *h, struct search *s)
+{
+    uint64_t *reaped = calloc(STRESS_IDS_MAX, sizeof(uint64_t));
+    if (!reaped)
+        return -1;
+    for (size_t i = 0; i < h->nevents; i++)
+        if (h->events[i].op == STRESS_DEATH && h->events[i].proc < STRESS_IDS_MAX && h->events[i].t_return)
+            reaped[h->events[i].proc] = h->events[i].t_return;
+    for (int i = 0; i < s->n; i++) {
+        const struct stress_event *ev = s->ev[i];
+        s->end[i] = ev->t_return ? ev->t_return
+                  : ev->proc < STRESS_IDS_MAX && reaped[ev->proc] > ev->t_call ? reaped[ev->proc] : UINT64_MAX;
+    }
+    free(reaped);
+    return 0;
+}
+
 static void check_object(const struct stress_history *h, int obj, const struct stress_check_limits *lim,
                          struct stress_object_verdict *v)
 {
@@ -769,6 +792,11 @@ static void check_object(const struct stress_history *h, int obj, const struct s
         s.zobrist2[i] = splitmix(&seed);
         s.e[2 * i] = (struct entry){ .op = i, .is_call = 1 };
         s.e[2 * i + 1] = (struct entry){ .op = i, .is_call = 0 };
+    }
+    s.end = calloc((size_t)n + 1, sizeof(uint64_t));
+    if (!s.end || pending_ends(h, &s) < 0) {
+        snprintf(v->why, sizeof(v->why), "out of memory");
+        goto done;
     }
     qsort_r(s.e, 2 * (size_t)n, sizeof(*s.e), entry_order, &s);
     int *where = calloc(2 * (size_t)n + 1, sizeof(int));  /* an event's call entry */
@@ -890,6 +918,7 @@ done:
     free(s.bits);
     free(s.zobrist);
     free(s.zobrist2);
+    free(s.end);
     free(s.memo);
     pool_free(&s.pool);
 }
