@@ -13,11 +13,13 @@
  * a death (MODEL_EXIT).
  *
  * The search is Lowe's form of Wing and Gong's: the object's invocations
- * and responses in one list by instant; at an invocation, try to
- * linearize its call (each possible outcome in turn) and start again from
- * the list's head; at a response whose call is not linearized, undo the
- * last choice.  Configurations (calls linearized, state) already explored
- * are remembered exactly, so none is explored twice.
+ * and responses in one list by instant (a call that never returned has
+ * its response where its process was reaped); the calls invoked before
+ * the first response not yet reached may go next, tried in the order
+ * Linux makes them take effect (try_at), each possible outcome in turn;
+ * when none can, undo the last choice.  Configurations (calls linearized,
+ * state) already explored are remembered by 128-bit fingerprints, so none
+ * is explored twice, and only the states on the search's path are kept.
  * Must not: read the model's internals, or accept a history it did not
  * decide. */
 #define _GNU_SOURCE

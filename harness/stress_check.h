@@ -10,9 +10,10 @@
  * same call, returns the same result and data; a call that ended with
  * EINTR took no effect, at an instant where the model would have made it
  * wait (and so did a semtimedop's EAGAIN: its timeout); EIDRM, at an instant where the object is gone; a call that never
- * returned (pending) took effect at some instant after its invocation, or
- * never; a death applied the process's SEM_UNDO adjustments to every set
- * at one instant between its kill and its observation.
+ * returned (pending) took effect at some instant after its invocation
+ * and before its process's death, or never; a death applied the process's
+ * SEM_UNDO adjustments to every set at one instant between its kill and
+ * its observation, and its process acts no more.
  * Must not: read the model's internals (only model_apply), or print
  * anything but what stress_check_print writes. */
 #ifndef SVIPC_STRESS_CHECK_H
