@@ -119,11 +119,13 @@ static void overran_result(struct round_result *out, long ops, double seconds)
     snprintf(out->why, sizeof(out->why), "the round overran its deadline of %.3g s and was killed", seconds);
 }
 
-/* A round's process, which reports on a pipe: its pid, and the pipe's end
- * to read in *RESULT_FD; 0 in the process itself, its end to write in
- * *REPORT_FD; -1 with OUT's why. */
-static pid_t fork_round(struct round_result *out, int *result_fd, int *report_fd)
+/* A round's process of OPS operations (OUT emptied for it), which reports
+ * on a pipe: its pid, and the pipe's end to read in *RESULT_FD; 0 in the
+ * process itself, its end to write in *REPORT_FD; -1 with OUT's why. */
+static pid_t fork_round(struct round_result *out, long ops, int *result_fd, int *report_fd)
 {
+    memset(out, 0, sizeof(*out));
+    out->ops = ops;
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) {
         snprintf(out->why, sizeof(out->why), "pipe: %s", strerror(errno));
@@ -149,13 +151,11 @@ int spawn_round(const struct spawn_config *cfg, enum bench_impl impl, const char
                 struct round_result *out)
 {
     static unsigned serial;
-    memset(out, 0, sizeof(*out));
-    out->ops = ops;
     char arena[96];
     snprintf(arena, sizeof(arena), "/dev/shm/svipc-bench-%d-%u", (int)getpid(), serial++);
     pid_t coordinator = getpid();
     int result_fd, report_fd;
-    pid_t pid = fork_round(out, &result_fd, &report_fd);
+    pid_t pid = fork_round(out, ops, &result_fd, &report_fd);
     if (pid < 0)
         return -1;
     if (pid == 0)
@@ -211,13 +211,11 @@ static void target_child(const struct spawn_config *cfg, const struct bench_targ
 int spawn_target_round(const struct spawn_config *cfg, const struct bench_target *t, const char *name, int nprocs,
                        long ops, struct round_result *out, char *inside, size_t inside_size)
 {
-    memset(out, 0, sizeof(*out));
-    out->ops = ops;
     if (inside_size)
         inside[0] = 0;
     pid_t coordinator = getpid();
     int result_fd, report_fd;
-    pid_t pid = fork_round(out, &result_fd, &report_fd);
+    pid_t pid = fork_round(out, ops, &result_fd, &report_fd);
     if (pid < 0)
         return -1;
     if (pid == 0)

@@ -62,7 +62,7 @@ int runner_env_init(struct runner_env *env, char *why, size_t size)
     return 0;
 }
 
-/* A field of /proc/meminfo in kB, or 0. */
+/* A field of /proc/meminfo (kB, or a count for HugePages_*), or 0. */
 static unsigned long meminfo_kb(const char *field)
 {
     FILE *f = fopen("/proc/meminfo", "re");
@@ -101,13 +101,5 @@ void host_commit(unsigned long *pages, int *noreserve_ignored)
 
 unsigned long host_hugepages_free(void)
 {
-    FILE *f = fopen("/proc/meminfo", "re");
-    char line[256];
-    unsigned long n = 0;
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "HugePages_Free: %lu", &n) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return n;
+    return meminfo_kb("HugePages_Free");
 }

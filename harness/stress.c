@@ -575,6 +575,29 @@ static int summarize(const struct stress_options *o, struct stress_summary *sum)
     return 2;
 }
 
+/* An undecided or violating object: why, and the search's deepest dead end. */
+static void print_problem(const char *label, const struct stress_history *h, int i,
+                          const struct stress_object_verdict *v)
+{
+    printf("%s: object %d (%zu events, %zu pending): %s\n", label, i, v->nevents, v->npending, v->why);
+    if (v->stuck_event < 0)
+        return;
+    printf("%s: the search's deepest dead end: the object was in state: %s; this call had returned and no order "
+           "of the calls before it could place it:\n  ", label, v->stuck_state);
+    stress_event_json(stdout, h, &h->events[v->stuck_event], stress_history_t0(h));
+    putchar('\n');
+}
+
+/* "history: [SOURCE: ]N events on M objects, P pending". */
+static void print_history(const char *source, const struct stress_history *h)
+{
+    size_t pending = 0;
+    for (size_t i = 0; i < h->nevents; i++)
+        pending += !h->events[i].t_return;
+    printf("history: %s%s%zu events on %d objects, %zu pending (never returned)\n", source ? source : "",
+           source ? ": " : "", h->nevents, h->nobjects, pending);
+}
+
 static int check_and_report(const struct stress_options *o, struct stress_history *h, int killed,
                             struct stress_summary *sum)
 {
@@ -590,27 +613,10 @@ static int check_and_report(const struct stress_options *o, struct stress_histor
            res.nobjects, res.linearizable, res.violations, res.undecided, res.steps, check_secs,
            check_secs > 0 ? (double)h->nevents / check_secs : 0.0);
     for (int i = 0; i < res.nobjects; i++)
-        if (res.objects[i].verdict == STRESS_UNDECIDED) {
-            printf("undecided: object %d (%zu events, %zu pending): %s\n", i, res.objects[i].nevents,
-                   res.objects[i].npending, res.objects[i].why);
-            if (res.objects[i].stuck_event >= 0) {
-                printf("undecided: the search's deepest dead end: state %s; the call it could not place:\n  ",
-                       res.objects[i].stuck_state);
-                stress_event_json(stdout, h, &h->events[res.objects[i].stuck_event],
-                                  h->nevents ? h->events[0].t_call : 0);
-                putchar('\n');
-            }
-        }
+        if (res.objects[i].verdict == STRESS_UNDECIDED)
+            print_problem("undecided", h, i, &res.objects[i]);
     if (res.smallest_violation >= 0) {
-        const struct stress_object_verdict *v = &res.objects[res.smallest_violation];
-        printf("violation: object %d (%zu events, %zu pending): %s\n", res.smallest_violation, v->nevents,
-               v->npending, v->why);
-        if (v->stuck_event >= 0) {
-            printf("violation: the search's deepest dead end: the object was in state: %s; this call had "
-                   "returned and no order of the calls before it could place it:\n  ", v->stuck_state);
-            stress_event_json(stdout, h, &h->events[v->stuck_event], h->nevents ? h->events[0].t_call : 0);
-            putchar('\n');
-        }
+        print_problem("violation", h, res.smallest_violation, &res.objects[res.smallest_violation]);
         stress_check_print_object(stdout, h, res.smallest_violation);
     }
     enum stress_verdict verdict = stress_check_verdict(&res);
@@ -650,11 +656,7 @@ static int check_recorded(const struct stress_options *o)
         fprintf(stderr, "svipc stress: %s\n", why);
         return 2;
     }
-    size_t pending = 0;
-    for (size_t i = 0; i < h.nevents; i++)
-        pending += !h.events[i].t_return;
-    printf("history: %s: %zu events on %d objects, %zu pending (never returned)\n", o->check_path, h.nevents,
-           h.nobjects, pending);
+    print_history(o->check_path, &h);
     struct stress_summary sum = { .history_file = o->check_path, .result = "nothing ran", .status = 2 };
     int status = h.nevents ? check_and_report(o, &h, 0, &sum) : (printf("result: nothing ran\n"), summarize(o, &sum));
     stress_history_free(&h);
@@ -716,10 +718,7 @@ int stress_main(int argc, char **argv)
         fprintf(stderr, "svipc stress: out of memory for the history\n");
         return 2;
     }
-    size_t pending = 0;
-    for (size_t i = 0; i < h.nevents; i++)
-        pending += !h.events[i].t_return;
-    printf("history: %zu events on %d objects, %zu pending (never returned)\n", h.nevents, h.nobjects, pending);
+    print_history(NULL, &h);
     if (o.history_path && write_history(&o, &h) < 0) {
         stress_history_free(&h);
         return 2;

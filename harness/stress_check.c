@@ -766,6 +766,8 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     v->verdict = STRESS_UNDECIDED;
     v->stuck_event = -1;
     int stuck_depth = -1;
+    struct cstate *stuck = NULL;       /* a copy of the state at the deepest dead end */
+    size_t stuck_cap = 0;
     uint64_t undoers[STRESS_IDS_MAX / 64];
     find_undoers(h, obj, undoers);
     for (size_t i = 0; i < h->nevents; i++)
@@ -886,10 +888,19 @@ static void check_object(const struct stress_history *h, int obj, const struct s
             continue;
         }
         /* a dead end: the call of the first response cannot be placed */
-        if (depth >= stuck_depth && first_return != NIL) {
+        if (depth > stuck_depth && first_return != NIL) {
+            size_t bytes = sizeof(*cur) + cur->len;
+            if (bytes > stuck_cap) {
+                free(stuck);
+                stuck_cap = 2 * bytes;
+                if (!(stuck = malloc(stuck_cap))) {
+                    snprintf(v->why, sizeof(v->why), "out of memory");
+                    goto done;
+                }
+            }
+            memcpy(stuck, cur, bytes);
             stuck_depth = depth;
             v->stuck_event = s.ev[s.e[first_return].op] - h->events;
-            describe_state(&s.model, cur, v->stuck_state, sizeof(v->stuck_state));
         }
         struct frame f;
         do {
@@ -912,6 +923,9 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     v->verdict = STRESS_LINEARIZABLE;
 done:
     v->memo = s.memo_n;
+    if (stuck && v->stuck_event >= 0 && v->verdict != STRESS_LINEARIZABLE)
+        describe_state(&s.model, stuck, v->stuck_state, sizeof(v->stuck_state));
+    free(stuck);
     model_close(&s.model);
     free(stack);
     free(cand);
@@ -964,7 +978,7 @@ enum stress_verdict stress_check_verdict(const struct stress_check_result *r)
 
 void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
 {
-    uint64_t t0 = h->nevents ? h->events[0].t_call : 0;
+    uint64_t t0 = stress_history_t0(h);
     const struct stress_object *o = &h->objects[obj];
     fprintf(f, "object %d: %s id %d; its history follows (svipc stress --check FILE reads these lines)\n  ", obj,
             o->kind == STRESS_QUEUE ? "queue" : "semaphore set", o->id);

@@ -206,8 +206,18 @@ int stress_collect(const struct stress_shared *sh, struct stress_history *h)
     }
     memcpy(h->events + h->nevents, sh->deaths, (size_t)ndeaths * sizeof(struct stress_event));
     h->nevents += (size_t)ndeaths;
-    qsort(h->events, h->nevents, sizeof(*h->events), by_call);
+    stress_history_sort(h);
     return 0;
+}
+
+void stress_history_sort(struct stress_history *h)
+{
+    qsort(h->events, h->nevents, sizeof(*h->events), by_call);
+}
+
+uint64_t stress_history_t0(const struct stress_history *h)
+{
+    return h->nevents ? h->events[0].t_call : 0;
 }
 
 void stress_history_free(struct stress_history *h)
@@ -295,7 +305,7 @@ void stress_object_json(FILE *f, const struct stress_history *h, int i)
 
 int stress_history_write(const struct stress_history *h, const char *meta, FILE *f)
 {
-    uint64_t t0 = h->nevents ? h->events[0].t_call : 0;
+    uint64_t t0 = stress_history_t0(h);
     fprintf(f, "{\"kind\":\"run\"%s%s,\"objects\":%d,\"events\":%zu}\n", meta && *meta ? "," : "", meta ? meta : "",
             h->nobjects, h->nevents);
     for (int i = 0; i < h->nobjects; i++) {

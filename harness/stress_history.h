@@ -132,6 +132,10 @@ size_t stress_events_total(const struct stress_shared *sh);
 /* Copy the recorded history (after the workers are gone) into H, events
  * ordered by invocation: 0, or -1 (out of memory). */
 int stress_collect(const struct stress_shared *sh, struct stress_history *h);
+/* H's events ordered by invocation (then worker), as the checker reads them. */
+void stress_history_sort(struct stress_history *h);
+/* The instant the history's times are written relative to: its first call. */
+uint64_t stress_history_t0(const struct stress_history *h);
 void stress_history_free(struct stress_history *h);
 
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -174,14 +174,6 @@ static int read_event(json_t *v, const int *numbered, struct stress_event *ev, c
     return 0;
 }
 
-static int by_call(const void *a, const void *b)
-{
-    const struct stress_event *x = a, *y = b;
-    if (x->t_call != y->t_call)
-        return x->t_call < y->t_call ? -1 : 1;
-    return x->proc < y->proc ? -1 : x->proc > y->proc;
-}
-
 int stress_history_read(FILE *f, const char *label, struct stress_history *h, char *why, size_t size)
 {
     memset(h, 0, sizeof(*h));
@@ -250,6 +242,6 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
         stress_history_free(h);
         return -1;
     }
-    qsort(h->events, h->nevents, sizeof(*h->events), by_call);
+    stress_history_sort(h);
     return 0;
 }

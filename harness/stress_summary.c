@@ -118,7 +118,7 @@ static int write_all(FILE *f, const struct stress_summary *s)
                 write_string(f, v->stuck_state);
                 fputs(",\"dead_end_call\":", f);
                 stress_event_json(f, s->h, &s->h->events[v->stuck_event],
-                                  s->h->nevents ? s->h->events[0].t_call : 0);
+                                  stress_history_t0(s->h));
             }
             fputc('}', f);
             first = 0;
