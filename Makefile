@@ -56,7 +56,7 @@ OBSERVE_SRC  := observe/observe_none.c
 endif
 
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
-        bench-smoke bench-parity bench-workers \
+        bench-smoke bench-parity bench-workers stress-matrix \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         mutants mutants-sample faults install uninstall lint-ci FORCE
 
@@ -281,6 +281,24 @@ stress: $(BUILD)/svipc
 	  ./$(BUILD)/svipc stress --backend $$b --seconds $(STRESS_SECONDS) -n $(STRESS_PROCS) \
 	    --history $(BUILD)/stress-$$b.jsonl --json $(BUILD)/stress-$$b.json || status=1; \
 	done; exit $$status
+
+# make stress-matrix: STRESS_MATRIX_SECONDS at each of STRESS_MATRIX_PROCS
+# processes on kernel and on ref (seeded by the count), one after the other:
+# each run's output in build/stress-matrix/BACKEND-N.txt, its summary in
+# build/stress-BACKEND-N.json (make report shows them), and the table of
+# runs at the end.  Fails if a run is not linearizable, undecided, or
+# stopped early.  Long: the default is 5 minutes a run and its check.
+STRESS_MATRIX_PROCS   ?= 2 8 32 128
+STRESS_MATRIX_SECONDS ?= 300
+stress-matrix: $(BUILD)/svipc $(PRELOAD)
+	@mkdir -p $(BUILD)/stress-matrix; status=0; for n in $(STRESS_MATRIX_PROCS); do for b in kernel ref; do \
+	  echo "stress-matrix: $$b at $$n processes, $(STRESS_MATRIX_SECONDS) s"; \
+	  ./$(BUILD)/svipc stress --backend $$b --seconds $(STRESS_MATRIX_SECONDS) -n $$n --seed $$n \
+	    --json $(BUILD)/stress-$$b-$$n.json > $(BUILD)/stress-matrix/$$b-$$n.txt 2>&1 || status=1; \
+	  grep -E '^(ran|stopped|check|result):' $(BUILD)/stress-matrix/$$b-$$n.txt | sed 's/^/  /'; \
+	done; done; \
+	$(PYTHON) reports/stress_report.py $(foreach n,$(STRESS_MATRIX_PROCS),$(BUILD)/stress-kernel-$(n).json $(BUILD)/stress-ref-$(n).json) || status=1; \
+	exit $$status
 
 # ---------- targets: implementations other than this kernel ----------
 # `make targets` installs what they need (ci/install-deps.sh targets), runs

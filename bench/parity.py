@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """make bench-parity: stress-ng's --msg and --sem-sysv beside svipc-bench's
 parity-msg and parity-sem-sysv (the same operations, counted as stress-ng
-counts its bogo operations), interleaved, in RUNS runs.  Each side runs in a
+counts its bogo operations), in RUNS runs; a run is SLICES short runs of
+each side, interleaved, and compares their medians (this machine's speed
+drifts by tens of percent within seconds, so one long run a side compares
+two different machines).  Each side runs in a
 private IPC namespace (stress-ng under `unshare -i`, svipc-bench by itself).
 Prints operations per second of both and their ratio per run, appends
 "bench" records (value: svipc's, floor: stress-ng's) to --json, and exits 1
@@ -15,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+import statistics
 import sys
 import tempfile
 
@@ -45,7 +49,7 @@ def stress_ng(args, seconds):
 def svipc(bench, workload, procs, seconds):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.jsonl")
-        cmd = [bench, "-w", workload, "-i", "kernel", "-p", str(procs), "-r", "3", "--seconds", str(seconds / 3),
+        cmd = [bench, "-w", workload, "-i", "kernel", "-p", str(procs), "-r", "1", "--seconds", str(seconds),
                "--json", out]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 10 + 120)
         records = [json.loads(line) for line in open(out, encoding="utf-8")] if os.path.exists(out) else []
@@ -58,7 +62,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", default="build/svipc-bench")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=3.0, help="each side's length in a run")
+    ap.add_argument("--seconds", type=int, default=1, help="each side's length in a slice (whole seconds: stress-ng's unit)")
+    ap.add_argument("--slices", type=int, default=3, help="interleaved slices a side in a run")
     ap.add_argument("--tolerance", type=float, default=0.10)
     ap.add_argument("--json", help="append bench records here")
     args = ap.parse_args()
@@ -66,19 +71,23 @@ def main():
         print("bench-parity: needs root (private IPC namespaces)", file=sys.stderr)
         return 2
     load = open("/proc/loadavg").read().split()[0]
-    print(f"bench-parity: stress-ng beside svipc-bench, {args.runs} runs of {args.seconds:.0f} s a side; "
+    print(f"bench-parity: stress-ng beside svipc-bench, {args.runs} runs of {args.slices} interleaved slices of "
+          f"{args.seconds} s a side; "
           f"load average {load} on {os.cpu_count()} CPUs")
     outside = 0
     records = []
     for run in range(1, args.runs + 1):
         for name, ng_args, workload, procs in PAIRS:
-            # alternate which side goes first, so neither always meets a warmer machine
-            if run % 2:
-                ng = stress_ng(ng_args, args.seconds)
-                ours = svipc(args.bench, workload, procs, args.seconds)
-            else:
-                ours = svipc(args.bench, workload, procs, args.seconds)
-                ng = stress_ng(ng_args, args.seconds)
+            ngs, ourss = [], []
+            for piece in range(args.slices):
+                # alternate which side goes first, so neither always meets a warmer machine
+                if (run + piece) % 2:
+                    ngs.append(stress_ng(ng_args, args.seconds))
+                    ourss.append(svipc(args.bench, workload, procs, args.seconds))
+                else:
+                    ourss.append(svipc(args.bench, workload, procs, args.seconds))
+                    ngs.append(stress_ng(ng_args, args.seconds))
+            ng, ours = statistics.median(ngs), statistics.median(ourss)
             ratio = ours / ng
             ok = abs(ratio - 1) <= args.tolerance
             outside += not ok

@@ -30,6 +30,7 @@
 #include "stress_shrink.h"
 #include "stress_summary.h"
 #include "stress_workload.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +47,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HISTORY_EVENTS_MAX 4000000L    /* events of a timed run, over all workers */
+/* A timed run's history, over all workers, by default: a quarter of the
+ * machine's memory (it is copied once to be checked, then given back). */
+#define HISTORY_MEMORY_SHARE 4
+#define HISTORY_EVENTS_MIN   1000000L
 
 struct stress_options {
     const char *backend;
@@ -60,6 +64,7 @@ struct stress_options {
     const char *shrink_path;           /* a violation, shrunk to a scenario, is written here */
     double shrink_seconds;
     int ids;                           /* worker indices: nprocs and replacements */
+    long max_events;                   /* a timed run's history, over all workers */
     struct stress_check_limits limits;
 };
 
@@ -82,7 +87,10 @@ static void usage(FILE *to)
           "  --ops N                       operations over all workers (default 20000)\n"
           "  --seconds S                   run for S seconds instead\n"
           "  --workload msg|sem|mixed      which objects (default mixed)\n"
-          "  --queues N, --sets N          objects alive at once (default 2 and 2)\n"
+          "  --group N                     workers that share objects: each group of N has queues and\n"
+          "                                sets of its own, so no object has more callers than its\n"
+          "                                check can order (default 8; 0: every worker on every one)\n"
+          "  --queues N, --sets N          each group's objects alive at once (default 2 and 2)\n"
           "  --qbytes N                    each queue's msg_qbytes (default 256: senders block)\n"
           "  --interrupt-us N              SIGALRM every N us in each worker: blocked calls end\n"
           "                                with EINTR (default 2000; 0 none)\n"
@@ -103,6 +111,9 @@ static void usage(FILE *to)
           "  --check-steps N               search steps per object (default: 200 per call of the\n"
           "                                object, at least 5000000)\n"
           "  --check-mib N                 search memory per object (default 512)\n"
+          "  --check-jobs N                objects checked at once, a process each (default: the CPUs)\n"
+          "  --max-events N                a timed run's history over all workers (default: a quarter\n"
+          "                                of the memory); when it is full, the run stops early\n"
           "  --deadline S                  the workers' deadline (default: the run's time + 60)\n"
           "Exit status: 0 linearizable, 1 a violation (the smallest failing object's history is\n"
           "printed), 2 undecided, a deadline reached, or the run could not be done.\n",
@@ -134,12 +145,18 @@ static int parse(int argc, char **argv, struct stress_options *o)
     memset(o, 0, sizeof(*o));
     o->backend = "kernel";
     o->cfg = (struct stress_config){
-        .nprocs = (int)(cpus > 0 ? 2 * cpus : 2), .mix = STRESS_MIX_ALL, .nqueues = 2, .nsets = 2,
+        .nprocs = (int)(cpus > 0 ? 2 * cpus : 2), .mix = STRESS_MIX_ALL, .group = 8, .nqueues = 2, .nsets = 2,
         .nsems = 3, .qbytes = 256, .interrupt_us = 2000, .rmid_per_10k = 5, .record = 1,
         .undo_percent = 25, .kill_ms = 50,
     };
     o->cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
-    o->limits = (struct stress_check_limits){ .max_steps = 0, .max_bytes = 512UL << 20 };
+    o->limits = (struct stress_check_limits){ .max_steps = 0, .max_bytes = 512UL << 20,
+                                              .jobs = cpus > 0 ? (int)(cpus < STRESS_CHECK_JOBS_MAX ? cpus : STRESS_CHECK_JOBS_MAX) : 1 };
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    o->max_events = pages > 0 && page > 0 ? (long)((double)pages * (double)page / HISTORY_MEMORY_SHARE /
+                                                   (double)sizeof(struct stress_event)) : HISTORY_EVENTS_MIN;
+    if (o->max_events < HISTORY_EVENTS_MIN)
+        o->max_events = HISTORY_EVENTS_MIN;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long v;
@@ -182,9 +199,13 @@ static int parse(int argc, char **argv, struct stress_options *o)
             if (!o->cfg.mix)
                 return bad("--workload takes msg, sem or mixed, not '%s'", val);
         } else if (strcmp(a, "--queues") == 0 || strcmp(a, "--sets") == 0) {
-            if (number(val, 1, STRESS_SLOTS_MAX / 2, &v) < 0)
+            if (number(val, 1, 8, &v) < 0)
                 return bad("--queues and --sets take 1 to 8, not '%s'", val);
             *(a[2] == 'q' ? &o->cfg.nqueues : &o->cfg.nsets) = (int)v;
+        } else if (strcmp(a, "--group") == 0) {
+            if (number(val, 0, STRESS_PROCS_MAX, &v) < 0)
+                return bad("--group takes 0 (every worker on every object) to 512, not '%s'", val);
+            o->cfg.group = (int)v;
         } else if (strcmp(a, "--qbytes") == 0) {
             if (number(val, STRESS_TEXT_MAX, 16384, &v) < 0)
                 return bad("--qbytes takes 32 to 16384 (msgmnb), not '%s'", val);
@@ -225,6 +246,14 @@ static int parse(int argc, char **argv, struct stress_options *o)
             if (number(val, 16, 1L << 20, &v) < 0)
                 return bad("--check-mib takes 16 to 1048576, not '%s'", val);
             o->limits.max_bytes = (size_t)v << 20;
+        } else if (strcmp(a, "--check-jobs") == 0) {
+            if (number(val, 1, STRESS_CHECK_JOBS_MAX, &v) < 0)
+                return bad("--check-jobs takes 1 to 64, not '%s'", val);
+            o->limits.jobs = (int)v;
+        } else if (strcmp(a, "--max-events") == 0) {
+            if (number(val, 1000, 1L << 40, &v) < 0)
+                return bad("--max-events takes 1000 or more, not '%s'", val);
+            o->max_events = v;
         } else if (strcmp(a, "--deadline") == 0) {
             if (number(val, 1, 86400, &v) < 0)
                 return bad("--deadline takes 1 to 86400 seconds, not '%s'", val);
@@ -233,6 +262,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
             return bad("unknown option '%s'", a);
         }
     }
+    if (stress_groups(&o->cfg) * (o->cfg.nqueues + o->cfg.nsets) > STRESS_SLOTS_MAX)
+        return bad("%s", "too many objects alive at once: groups x (queues + sets) is at most 1024");
     if (o->seconds && o->total_ops)
         return bad("%s", "--ops and --seconds exclude each other");
     if (!o->seconds && !o->total_ops)
@@ -303,6 +334,7 @@ static int wait_for(pid_t pid)
 
 struct worker {
     pid_t pid;                         /* 0: gone (reaped) */
+    int group;                         /* the objects it uses (stress_workload.h) */
     long quota;
     uint64_t started_at, killed_at;
 };
@@ -324,8 +356,10 @@ static uint64_t kill_gap(uint64_t *rng, long ms)
 /* Worker I: forked, joined to the backend, waiting at GATE's read end
  * when there is a gate (the first ones all start at once).  0, or -1. */
 static int start_worker(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
-                        struct session_report *rep, struct worker *workers, int i, long quota, const int *gate)
+                        struct session_report *rep, struct worker *workers, int i, int group, long quota,
+                        const int *gate)
 {
+    workers[i].group = group;
     workers[i].quota = quota;
     workers[i].started_at = stress_now_ns();
     workers[i].pid = fork();
@@ -348,7 +382,7 @@ static int start_worker(const struct backend *be, const struct stress_options *o
         char c;
         while (gate && read(gate[0], &c, 1) < 0 && errno == EINTR)
             ;                          /* every first worker starts at once */
-        stress_worker(be->calls, &o->cfg, sh, i, quota);
+        stress_worker(be->calls, &o->cfg, sh, i, group, quota);
         _exit(0);
     }
     return 0;
@@ -385,7 +419,7 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
     if (!workers)
         _exit(1);
     for (int i = 0; i < n; i++)
-        if (start_worker(be, o, sh, rep, workers, i, o->cfg.ops_per_proc, gate) < 0)
+        if (start_worker(be, o, sh, rep, workers, i, stress_group_of(&o->cfg, i), o->cfg.ops_per_proc, gate) < 0)
             _exit(1);
     close(gate[0]);
     rep->t_start = stress_now_ns();
@@ -399,7 +433,7 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
     while (left > 0) {
         uint64_t now = stress_now_ns();
         if (stop_at && now >= stop_at && !stress_stopped(sh))
-            stress_stop(sh);
+            stress_stop(sh, STRESS_STOP_ASKED);
         if (now >= deadline && !rep->killed) {
             rep->killed = left;
             for (int i = 0; i < next_id; i++)
@@ -427,7 +461,7 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
                     quota = workers[v].quota > done ? workers[v].quota - done : 0;
                 }
                 if (!o->cfg.ops_per_proc || quota > 0) {
-                    if (start_worker(be, o, sh, rep, workers, next_id, quota, NULL) < 0)
+                    if (start_worker(be, o, sh, rep, workers, next_id, workers[v].group, quota, NULL) < 0)
                         _exit(1);
                     next_id++;
                     left++;
@@ -469,7 +503,10 @@ static int run_session(const struct backend *be, const struct stress_options *o,
                        struct session_report *rep)
 {
     if (unshare(CLONE_NEWPID) < 0) {
-        snprintf(rep->why, sizeof(rep->why), "cannot create a PID namespace: %s (run as root)", strerror(errno));
+        char why[400] = "";
+        if (userns_isolation("stress", why, sizeof(why)) == 0)
+            snprintf(why, sizeof(why), "run as root");
+        snprintf(rep->why, sizeof(rep->why), "cannot create a PID namespace: %s (%s)", strerror(errno), why);
         return -1;
     }
     pid_t me = getpid();
@@ -529,7 +566,11 @@ static void shrink(const struct stress_options *o, const struct stress_history *
     char name[128], doc[512];
     snprintf(name, sizeof(name), "stress-%s-seed-%llu", fault && *fault ? fault : o->backend,
              (unsigned long long)o->cfg.seed);
-    int tried[STRESS_OBJECTS_MAX] = { 0 };
+    char *tried = calloc((size_t)res->nobjects + 1, 1);
+    if (!tried) {
+        printf("shrink: out of memory\n");
+        return;
+    }
     for (;;) {
         int best = -1;
         for (int i = 0; i < res->nobjects; i++)
@@ -538,6 +579,7 @@ static void shrink(const struct stress_options *o, const struct stress_history *
                 best = i;
         if (best < 0) {
             printf("shrink: no violating object became a failing scenario\n");
+            free(tried);
             return;
         }
         tried[best] = 1;
@@ -555,17 +597,22 @@ static void shrink(const struct stress_options *o, const struct stress_history *
         if (rc == 0 && sr.reproduced && !sr.why[0]) {
             printf("shrink: object %d (%zu calls) became %s: %d steps that fail on %s (%d runs, %.1f s)\n", best,
                    res->objects[best].nevents, o->shrink_path, sr.steps, o->backend, sr.tests, secs);
+            free(tried);
             return;
         }
         printf("shrink: object %d (%zu calls): %s (%d runs, %.1f s)\n", best, res->objects[best].nevents,
                sr.why[0] ? sr.why : "not reproduced", sr.tests, secs);
-        if (rc < 0)
+        if (rc < 0) {
+            free(tried);
             return;
+        }
     }
 }
 
 /* Check H, print the verdict and the smallest violation (shrunk when
- * asked): the exit status.  KILLED: workers the deadline stopped. */
+ * asked): the exit status.  KILLED: workers the deadline stopped; EARLY:
+ * why the run stopped before its time, or NULL (both make a pass 2: the
+ * run did less than it was asked). */
 static int summarize(const struct stress_options *o, struct stress_summary *sum)
 {
     char why[512];
@@ -599,7 +646,7 @@ static void print_history(const char *source, const struct stress_history *h)
 }
 
 static int check_and_report(const struct stress_options *o, struct stress_history *h, int killed,
-                            struct stress_summary *sum)
+                            const char *early, struct stress_summary *sum)
 {
     struct stress_check_result res;
     uint64_t t0 = stress_now_ns();
@@ -625,18 +672,31 @@ static int check_and_report(const struct stress_options *o, struct stress_histor
     if (killed)
         printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
                "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", killed, o->deadline);
-    printf("result: %s\n", verdict == STRESS_VIOLATION ? "NOT linearizable"
-                           : verdict == STRESS_UNDECIDED ? "undecided"
-                           : killed ? "linearizable, but the deadline was reached" : "linearizable");
+    sum->result = verdict == STRESS_VIOLATION ? "NOT linearizable" : verdict == STRESS_UNDECIDED ? "undecided"
+                : killed ? "linearizable, but the deadline was reached"
+                : early ? "linearizable, but the run stopped early" : "linearizable";
+    printf("result: %s\n", sum->result);
     sum->h = h;
     sum->res = &res;
     sum->check_seconds = check_secs;
-    sum->result = verdict == STRESS_VIOLATION ? "NOT linearizable" : verdict == STRESS_UNDECIDED ? "undecided"
-                : killed ? "linearizable, but the deadline was reached" : "linearizable";
-    sum->status = verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed ? 2 : 0;
+    sum->status = verdict == STRESS_VIOLATION ? 1 : verdict == STRESS_UNDECIDED || killed || early ? 2 : 0;
     int status = summarize(o, sum);
     stress_check_result_free(&res);
     return status;
+}
+
+/* Why the workers stopped before the run's time, or NULL. */
+static const char *stop_early(const struct stress_options *o, const struct stress_shared *sh)
+{
+    switch (stress_stop_reason(sh)) {
+    case STRESS_STOP_HISTORY_FULL:
+        return o->seconds ? "the history was full (--max-events)" : NULL;
+    case STRESS_STOP_OBJECTS_FULL:
+        return "the object table was full (" STRESS_OBJECTS_MAX_TEXT " objects): fewer removals (--rmid) or a "
+               "shorter run";
+    default:
+        return NULL;
+    }
 }
 
 /* --check FILE: a recorded history, checked again. */
@@ -658,9 +718,17 @@ static int check_recorded(const struct stress_options *o)
     }
     print_history(o->check_path, &h);
     struct stress_summary sum = { .history_file = o->check_path, .result = "nothing ran", .status = 2 };
-    int status = h.nevents ? check_and_report(o, &h, 0, &sum) : (printf("result: nothing ran\n"), summarize(o, &sum));
+    int status = h.nevents ? check_and_report(o, &h, 0, NULL, &sum) : (printf("result: nothing ran\n"), summarize(o, &sum));
     stress_history_free(&h);
     return status;
+}
+
+int stress_runs_processes(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--check") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 0;
+    return 1;
 }
 
 int stress_main(int argc, char **argv)
@@ -677,18 +745,20 @@ int stress_main(int argc, char **argv)
         fprintf(stderr, "svipc stress: backend %s cannot run here: %s\n", o.backend, be ? why : "unknown");
         return 2;
     }
-    size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc
-                                  : (size_t)(HISTORY_EVENTS_MAX / o.cfg.nprocs);
-    struct stress_shared *sh = stress_shared_new(o.ids, o.cfg.record ? capacity : 1, why, sizeof(why));
+    size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc * (size_t)o.cfg.nprocs : (size_t)o.max_events;
+    struct stress_shared *sh = stress_shared_new(o.ids, o.cfg.record ? capacity : 1,
+                                                 o.total_ops ? o.ids : o.cfg.nprocs, why, sizeof(why));
     struct session_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (!sh || rep == MAP_FAILED) {
         fprintf(stderr, "svipc stress: %s\n", sh ? strerror(errno) : why);
         return 2;
     }
     memset(rep, 0, sizeof(*rep));
-    printf("svipc stress: backend %s, %d processes, seed %llu, workload %s, %ld%s\n", o.backend, o.cfg.nprocs,
+    printf("svipc stress: backend %s, %d processes, seed %llu, workload %s, %ld%s; %d group%s of at most %d "
+           "processes, each on %d queues and %d sets\n", o.backend, o.cfg.nprocs,
            (unsigned long long)o.cfg.seed, mix_name(o.cfg.mix), o.seconds ? (long)o.seconds : o.total_ops,
-           o.seconds ? " s" : " operations");
+           o.seconds ? " s" : " operations", stress_groups(&o.cfg), stress_groups(&o.cfg) > 1 ? "s" : "",
+           o.cfg.group > 0 && o.cfg.group < o.cfg.nprocs ? o.cfg.group : o.cfg.nprocs, o.cfg.nqueues, o.cfg.nsets);
     fflush(stdout);
     if (run_session(be, &o, sh, rep) < 0) {
         fprintf(stderr, "svipc stress: %s\n", rep->why);
@@ -699,10 +769,14 @@ int stress_main(int argc, char **argv)
     printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
            "replaced\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
            secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills);
+    const char *early = stop_early(&o, sh);
+    if (early)
+        printf("stopped early: %s\n", early);
     struct stress_summary sum = {
-        .ran = 1, .backend = o.backend, .workload = mix_name(o.cfg.mix), .procs = o.cfg.nprocs, .seed = o.cfg.seed,
+        .ran = 1, .backend = o.backend, .workload = mix_name(o.cfg.mix), .procs = o.cfg.nprocs, .group = o.cfg.group, .seed = o.cfg.seed,
         .operations = (long)total, .run_seconds = secs, .kills = rep->kills, .killed_at_deadline = rep->killed,
         .recorded = o.cfg.record, .history_file = o.history_path, .result = "nothing ran", .status = 2,
+        .stopped_early = early,
     };
     if (!o.cfg.record) {
         printf("result: not checked (--no-history)\n");
@@ -714,7 +788,9 @@ int stress_main(int argc, char **argv)
         return summarize(&o, &sum);
     }
     struct stress_history h;
-    if (stress_collect(sh, &h) < 0) {
+    int collected = stress_collect(sh, &h);
+    stress_shared_free(sh);            /* the copy is the history now: its memory is the check's */
+    if (collected < 0) {
         fprintf(stderr, "svipc stress: out of memory for the history\n");
         return 2;
     }
@@ -723,9 +799,8 @@ int stress_main(int argc, char **argv)
         stress_history_free(&h);
         return 2;
     }
-    int status = check_and_report(&o, &h, rep->killed, &sum);
+    int status = check_and_report(&o, &h, rep->killed, early, &sum);
     stress_history_free(&h);
-    stress_shared_free(sh);
     munmap(rep, sizeof(*rep));
     return status;
 }

@@ -20,6 +20,10 @@
  * when none can, undo the last choice.  Configurations (calls linearized,
  * state) already explored are remembered by 128-bit fingerprints, so none
  * is explored twice, and only the states on the search's path are kept.
+ * The history is split by object in one pass (object_events), and the
+ * objects are checked biggest first by one process per job, each taking
+ * the next object left (a checker that dies loses only its object, which
+ * is then undecided).
  * Must not: read the model's internals, or accept a history it did not
  * decide. */
 #define _GNU_SOURCE
@@ -29,11 +33,16 @@
 #include "names.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/sem.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define FILLER_PID 0x3fff0000          /* the checker's own calls on the model */
 #define NIL (-1)
@@ -756,8 +765,10 @@ static int pending_ends(const struct stress_history *h, struct search *s)
     return 0;
 }
 
-static void check_object(const struct stress_history *h, int obj, const struct stress_check_limits *lim,
-                         struct stress_object_verdict *v)
+/* Object OBJ's search over its events (LIST: N indices into H's events,
+ * in the history's order; object_events). */
+static void check_object(const struct stress_history *h, int obj, const size_t *list, size_t count,
+                         const struct stress_check_limits *lim, struct stress_object_verdict *v)
 {
     struct search s;
     memset(&s, 0, offsetof(struct search, model));
@@ -768,11 +779,8 @@ static void check_object(const struct stress_history *h, int obj, const struct s
     int stuck_depth = -1;
     struct cstate *stuck = NULL;       /* a copy of the state at the deepest dead end */
     size_t stuck_cap = 0;
-    uint64_t undoers[STRESS_IDS_MAX / 64];
-    find_undoers(h, obj, undoers);
-    for (size_t i = 0; i < h->nevents; i++)
-        s.n += concerns(&h->events[i], obj, undoers);
-    v->nevents = (size_t)s.n;
+    s.n = (int)count;
+    v->nevents = count;
     s.nwords = (s.n + 63) / 64 + 1;
     s.ev = calloc((size_t)s.n + 1, sizeof(*s.ev));
     s.e = calloc(2 * (size_t)s.n + 1, sizeof(*s.e));
@@ -785,11 +793,10 @@ static void check_object(const struct stress_history *h, int obj, const struct s
         goto done;
     }
     int n = 0;
-    for (size_t i = 0; i < h->nevents; i++)
-        if (concerns(&h->events[i], obj, undoers)) {
-            s.ev[n++] = &h->events[i];
-            v->npending += !h->events[i].t_return;
-        }
+    for (size_t i = 0; i < count; i++) {
+        s.ev[n++] = &h->events[list[i]];
+        v->npending += !h->events[list[i]].t_return;
+    }
     uint64_t seed = 0x5eed + (uint64_t)obj;
     for (int i = 0; i < n; i++) {
         s.zobrist[i] = splitmix(&seed);
@@ -939,6 +946,137 @@ done:
     pool_free(&s.pool);
 }
 
+/* Each object's events in the history's order: its own calls, and on a
+ * set the deaths of the processes that made a semop with SEM_UNDO on it
+ * (the others' deaths change nothing there).  Built in one pass over the
+ * history, not one per object: object o's are list[start[o]] up to
+ * list[start[o + 1]]. */
+struct object_events {
+    size_t *start;
+    size_t *list;
+};
+
+static void object_events_free(struct object_events *ix)
+{
+    free(ix->start);
+    free(ix->list);
+}
+
+static int object_events_build(const struct stress_history *h, struct object_events *ix)
+{
+    int nobj = h->nobjects, words = 1;
+    for (size_t i = 0; i < h->nevents; i++)         /* the processes the history has, in words */
+        if (h->events[i].proc < STRESS_IDS_MAX && h->events[i].proc / 64 + 1 > words)
+            words = h->events[i].proc / 64 + 1;
+    uint64_t *undo = calloc((size_t)nobj * (size_t)words + 1, sizeof(uint64_t));   /* (object, process) */
+    size_t *nundo = calloc(STRESS_IDS_MAX + 1, sizeof(size_t));      /* objects a process undoes on */
+    int **undone = calloc(STRESS_IDS_MAX, sizeof(int *));
+    ix->start = calloc((size_t)nobj + 2, sizeof(size_t));
+    ix->list = NULL;
+    int rc = -1;
+    if (!undo || !nundo || !undone || !ix->start)
+        goto out;
+    for (size_t i = 0; i < h->nevents; i++) {
+        const struct stress_event *ev = &h->events[i];
+        if (ev->obj >= nobj || ev->proc >= STRESS_IDS_MAX)
+            continue;
+        for (int k = 0; ev->op == STRESS_SEMOP && k < ev->nsops && k < STRESS_SOPS_MAX; k++) {
+            uint64_t *w = &undo[(size_t)ev->obj * (size_t)words + ev->proc / 64], bit = 1ULL << (ev->proc % 64);
+            if ((ev->sops[k].flg & SEM_UNDO) && !(*w & bit)) {
+                *w |= bit;
+                nundo[ev->proc]++;
+            }
+        }
+    }
+    for (int p = 0; p < STRESS_IDS_MAX; p++) {
+        if (!nundo[p])
+            continue;
+        if (!(undone[p] = malloc(nundo[p] * sizeof(int))))
+            goto out;
+        size_t k = 0;
+        for (int o = 0; o < nobj; o++)
+            if (undo[(size_t)o * (size_t)words + p / 64] >> (p % 64) & 1)
+                undone[p][k++] = o;
+    }
+    /* counts, then each object's place, then the events in order */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t *at = pass ? calloc((size_t)nobj + 1, sizeof(size_t)) : NULL;
+        if (pass && !at)
+            goto out;
+        if (pass)
+            memcpy(at, ix->start, (size_t)nobj * sizeof(size_t));
+        for (size_t i = 0; i < h->nevents; i++) {
+            const struct stress_event *ev = &h->events[i];
+            if (ev->obj == STRESS_OBJ_ALL) {
+                for (size_t k = 0; ev->proc < STRESS_IDS_MAX && k < nundo[ev->proc]; k++) {
+                    int o = undone[ev->proc][k];
+                    if (pass)
+                        ix->list[at[o]++] = i;
+                    else
+                        ix->start[o + 1]++;
+                }
+            } else if (ev->obj < nobj) {
+                if (pass)
+                    ix->list[at[ev->obj]++] = i;
+                else
+                    ix->start[ev->obj + 1]++;
+            }
+        }
+        free(at);
+        if (!pass) {
+            for (int o = 0; o < nobj; o++)
+                ix->start[o + 1] += ix->start[o];
+            if (!(ix->list = malloc((ix->start[nobj] + 1) * sizeof(size_t))))
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    for (int p = 0; undone && p < STRESS_IDS_MAX; p++)
+        free(undone[p]);
+    free(undone);
+    free(nundo);
+    free(undo);
+    if (rc < 0)
+        object_events_free(ix);
+    return rc;
+}
+
+/* The checking processes' shared table: the next object to take, and
+ * each object's verdict with whether it was written. */
+struct shared_verdicts {
+    int next;
+    int order_n;
+    struct { int done; struct stress_object_verdict v; } slot[];
+};
+
+/* Take objects from SV (biggest first: ORDER) and check them, until none
+ * is left. */
+static void check_objects(const struct stress_history *h, const struct object_events *ix, const int *order,
+                          const struct stress_check_limits *lim, struct shared_verdicts *sv)
+{
+    for (;;) {
+        int k = __atomic_fetch_add(&sv->next, 1, __ATOMIC_ACQ_REL);
+        if (k >= sv->order_n)
+            return;
+        int i = order[k];
+        struct stress_object_verdict v;
+        memset(&v, 0, sizeof(v));
+        check_object(h, i, ix->list + ix->start[i], ix->start[i + 1] - ix->start[i], lim, &v);
+        sv->slot[i].v = v;
+        __atomic_store_n(&sv->slot[i].done, 1, __ATOMIC_RELEASE);
+    }
+}
+
+/* qsort_r: objects with more events first (ARG: object_events.start). */
+static int bigger_first(const void *a, const void *b, void *arg)
+{
+    const size_t *start = arg;
+    int i = *(const int *)a, j = *(const int *)b;
+    size_t x = start[i + 1] - start[i], y = start[j + 1] - start[j];
+    return x != y ? (x > y ? -1 : 1) : i - j;
+}
+
 int stress_check(const struct stress_history *h, const struct stress_check_limits *lim,
                  struct stress_check_result *out)
 {
@@ -946,11 +1084,66 @@ int stress_check(const struct stress_history *h, const struct stress_check_limit
     out->smallest_violation = -1;
     out->nobjects = h->nobjects;
     out->objects = calloc((size_t)h->nobjects + 1, sizeof(*out->objects));
-    if (!out->objects)
+    struct object_events ix;
+    int *order = calloc((size_t)h->nobjects + 1, sizeof(int));
+    if (!out->objects || !order || object_events_build(h, &ix) < 0) {
+        free(order);
+        free(out->objects);
+        out->objects = NULL;
         return -1;
+    }
+    for (int i = 0; i < h->nobjects; i++)
+        order[i] = i;
+    qsort_r(order, (size_t)h->nobjects, sizeof(int), bigger_first, ix.start);
+    size_t bytes = sizeof(struct shared_verdicts) + ((size_t)h->nobjects + 1) * sizeof(((struct shared_verdicts *)0)->slot[0]);
+    struct shared_verdicts *sv = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sv == MAP_FAILED) {
+        free(order);
+        object_events_free(&ix);
+        free(out->objects);
+        out->objects = NULL;
+        return -1;
+    }
+    sv->order_n = h->nobjects;
+    int jobs = lim->jobs > 0 ? lim->jobs : 1;
+    if (jobs > h->nobjects)
+        jobs = h->nobjects > 0 ? h->nobjects : 1;
+    if (jobs == 1) {
+        check_objects(h, &ix, order, lim, sv);
+    } else {
+        /* each checker a process of its own: the objects are independent,
+         * and a checker that runs out of memory loses only its object */
+        pid_t pids[STRESS_CHECK_JOBS_MAX];
+        int started = 0;
+        for (; started < jobs && started < STRESS_CHECK_JOBS_MAX; started++) {
+            pid_t parent = getpid(), pid = fork();
+            if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);      /* no checker outlives svipc */
+                if (getppid() != parent)
+                    _exit(1);
+                check_objects(h, &ix, order, lim, sv);
+                _exit(0);
+            }
+            if (pid < 0)
+                break;
+            pids[started] = pid;
+        }
+        if (!started)
+            check_objects(h, &ix, order, lim, sv);
+        for (int j = 0; j < started; j++)
+            while (waitpid(pids[j], NULL, 0) < 0 && errno == EINTR)
+                ;
+    }
     for (int i = 0; i < h->nobjects; i++) {
         struct stress_object_verdict *v = &out->objects[i];
-        check_object(h, i, lim, v);
+        if (sv->slot[i].done) {
+            *v = sv->slot[i].v;
+        } else {
+            v->verdict = STRESS_UNDECIDED;
+            v->stuck_event = -1;
+            v->nevents = ix.start[i + 1] - ix.start[i];
+            snprintf(v->why, sizeof(v->why), "the process checking it ended before its verdict (out of memory?)");
+        }
         out->steps += v->steps;
         switch (v->verdict) {
         case STRESS_LINEARIZABLE: out->linearizable++; break;
@@ -962,6 +1155,9 @@ int stress_check(const struct stress_history *h, const struct stress_check_limit
             break;
         }
     }
+    munmap(sv, bytes);
+    free(order);
+    object_events_free(&ix);
     return 0;
 }
 

@@ -33,7 +33,11 @@ struct stress_check_limits {
     unsigned long max_steps;       /* search steps per object; 0: STRESS_STEPS_PER_CALL per call,
                                     * at least STRESS_STEPS_MIN */
     size_t max_bytes;              /* memo and states per object */
+    int jobs;                      /* objects checked at once, each by a process of
+                                    * its own (<= STRESS_CHECK_JOBS_MAX); 0 or 1: one, here */
 };
+
+#define STRESS_CHECK_JOBS_MAX 64
 
 struct stress_object_verdict {
     enum stress_verdict verdict;

@@ -1,9 +1,12 @@
 /* stress_history.c: the shared recording space of a stress run, the
  * history collected from it, and its JSON Lines form (stress_history.h).
- * A worker writes only its own array and its own count, with a release
- * store after each event's invocation is complete, so a worker killed at
- * any instant leaves whole invocations behind (an event without its
- * response is pending).
+ * The events live in chunks of CHUNK_EVENTS, taken by the workers one at
+ * a time (an atomic counter: one atomic operation per chunk, none per
+ * event), so the space is the run's events however many workers are
+ * killed and replaced.  A worker writes only its own chunks and counts,
+ * with a release store after each event's invocation is complete, so a
+ * worker killed at any instant leaves whole invocations behind (an event
+ * without its response is pending).
  * Must not: perform IPC calls, or read a worker's array while it runs. */
 #define _GNU_SOURCE
 #include "stress_history.h"
@@ -16,28 +19,35 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#define CHUNK_EVENTS 512              /* a worker's unit of space (a killed one's last is partly used) */
+
 struct stress_shared {
     int nprocs;
-    size_t capacity;               /* events per worker */
+    size_t nchunks;
+    size_t next_chunk;             /* the next chunk to take */
     size_t map_size;
-    int stop;
+    int stop;                      /* enum stress_stop_reason, 0: running */
     int nobjects;
     int slot[STRESS_SLOTS_MAX];    /* the object each slot holds, or -1 */
     struct stress_object objects[STRESS_OBJECTS_MAX];
-    size_t count[STRESS_IDS_MAX];/* published events of each worker */
+    size_t count[STRESS_IDS_MAX];  /* published events of each worker */
+    int64_t chunk_of[STRESS_IDS_MAX];  /* each worker's chunk now (its own; -1: none) */
     uint64_t finished[STRESS_IDS_MAX]; /* when each finished its last call */
     int ndeaths;
     struct stress_event deaths[STRESS_IDS_MAX]; /* the session's */
-    struct stress_event events[];  /* worker i's at i * capacity */
+    uint32_t *chunk_used;          /* published events of each chunk (after the events) */
+    struct stress_event events[];  /* chunk c's at c * CHUNK_EVENTS */
 };
 
-struct stress_shared *stress_shared_new(int nprocs, size_t capacity, char *why, size_t size)
+struct stress_shared *stress_shared_new(int nprocs, size_t capacity, int partial, char *why, size_t size)
 {
-    if (nprocs < 1 || nprocs > STRESS_IDS_MAX || capacity < 1) {
-        snprintf(why, size, "bad recording size (%d workers, %zu events each)", nprocs, capacity);
+    if (nprocs < 1 || nprocs > STRESS_IDS_MAX || capacity < 1 || partial < 0) {
+        snprintf(why, size, "bad recording size (%d workers, %zu events)", nprocs, capacity);
         return NULL;
     }
-    size_t bytes = sizeof(struct stress_shared) + (size_t)nprocs * capacity * sizeof(struct stress_event);
+    size_t nchunks = (capacity + CHUNK_EVENTS - 1) / CHUNK_EVENTS + (size_t)partial;
+    size_t events = sizeof(struct stress_shared) + nchunks * CHUNK_EVENTS * sizeof(struct stress_event);
+    size_t bytes = events + nchunks * sizeof(uint32_t);
     /* MAP_NORESERVE: pages are only made as workers reach them */
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
@@ -46,10 +56,13 @@ struct stress_shared *stress_shared_new(int nprocs, size_t capacity, char *why, 
     }
     struct stress_shared *sh = p;
     sh->nprocs = nprocs;
-    sh->capacity = capacity;
+    sh->nchunks = nchunks;
     sh->map_size = bytes;
+    sh->chunk_used = (uint32_t *)((char *)p + events);
     for (int i = 0; i < STRESS_SLOTS_MAX; i++)
         sh->slot[i] = -1;
+    for (int i = 0; i < STRESS_IDS_MAX; i++)
+        sh->chunk_of[i] = -1;
     return sh;
 }
 
@@ -64,6 +77,7 @@ int stress_object_add(struct stress_shared *sh, const struct stress_object *o)
     int i = __atomic_fetch_add(&sh->nobjects, 1, __ATOMIC_ACQ_REL);
     if (i >= STRESS_OBJECTS_MAX) {
         __atomic_fetch_sub(&sh->nobjects, 1, __ATOMIC_ACQ_REL);
+        stress_stop(sh, STRESS_STOP_OBJECTS_FULL);
         return -1;
     }
     sh->objects[i] = *o;
@@ -126,14 +140,20 @@ size_t stress_worker_events(const struct stress_shared *sh, int proc)
     return __atomic_load_n(&sh->count[proc], __ATOMIC_ACQUIRE);
 }
 
-void stress_stop(struct stress_shared *sh)
+void stress_stop(struct stress_shared *sh, enum stress_stop_reason why)
 {
-    __atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+    int running = 0;
+    __atomic_compare_exchange_n(&sh->stop, &running, (int)why, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 int stress_stopped(const struct stress_shared *sh)
 {
-    return __atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE) != 0;
+}
+
+enum stress_stop_reason stress_stop_reason(const struct stress_shared *sh)
+{
+    return (enum stress_stop_reason)__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE);
 }
 
 uint64_t stress_now_ns(void)
@@ -145,10 +165,16 @@ uint64_t stress_now_ns(void)
 
 struct stress_event *stress_event_begin(struct stress_shared *sh, int proc)
 {
-    size_t n = sh->count[proc];
-    if (n >= sh->capacity)
-        return NULL;
-    struct stress_event *ev = &sh->events[(size_t)proc * sh->capacity + n];
+    int64_t c = sh->chunk_of[proc];
+    if (c < 0 || sh->chunk_used[c] == CHUNK_EVENTS) {
+        size_t next = __atomic_fetch_add(&sh->next_chunk, 1, __ATOMIC_ACQ_REL);
+        if (next >= sh->nchunks) {
+            stress_stop(sh, STRESS_STOP_HISTORY_FULL);
+            return NULL;
+        }
+        sh->chunk_of[proc] = c = (int64_t)next;
+    }
+    struct stress_event *ev = &sh->events[(size_t)c * CHUNK_EVENTS + sh->chunk_used[c]];
     memset(ev, 0, sizeof(*ev));
     ev->proc = (uint16_t)proc;
     return ev;
@@ -157,6 +183,8 @@ struct stress_event *stress_event_begin(struct stress_shared *sh, int proc)
 void stress_event_invoke(struct stress_shared *sh, int proc, struct stress_event *ev)
 {
     ev->t_call = stress_now_ns();
+    int64_t c = sh->chunk_of[proc];
+    __atomic_store_n(&sh->chunk_used[c], sh->chunk_used[c] + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&sh->count[proc], sh->count[proc] + 1, __ATOMIC_RELEASE);
 }
 
@@ -199,9 +227,12 @@ int stress_collect(const struct stress_shared *sh, struct stress_history *h)
         return -1;
     }
     memcpy(h->objects, sh->objects, (size_t)h->nobjects * sizeof(*h->objects));
-    for (int i = 0; i < sh->nprocs; i++) {
-        size_t n = __atomic_load_n(&sh->count[i], __ATOMIC_ACQUIRE);
-        memcpy(h->events + h->nevents, &sh->events[(size_t)i * sh->capacity], n * sizeof(struct stress_event));
+    size_t taken = __atomic_load_n(&sh->next_chunk, __ATOMIC_ACQUIRE);
+    for (size_t c = 0; c < taken && c < sh->nchunks; c++) {
+        size_t n = __atomic_load_n(&sh->chunk_used[c], __ATOMIC_ACQUIRE);
+        if (h->nevents + n > total)
+            n = total - h->nevents;    /* published after the count was read: not counted */
+        memcpy(h->events + h->nevents, &sh->events[c * CHUNK_EVENTS], n * sizeof(struct stress_event));
         h->nevents += n;
     }
     memcpy(h->events + h->nevents, sh->deaths, (size_t)ndeaths * sizeof(struct stress_event));

@@ -17,10 +17,12 @@
 #define STRESS_TEXT_MAX    32      /* a message's text, at most */
 #define STRESS_SOPS_MAX    4       /* sembufs of one semop */
 #define STRESS_SEMS_MAX    8       /* semaphores of one set */
-#define STRESS_OBJECTS_MAX 256     /* objects of a run, re-created ones included */
-#define STRESS_SLOTS_MAX   16      /* objects alive at once */
+#define STRESS_OBJECTS_MAX 65535   /* objects of a run, re-created ones included (a uint16_t
+                                    * index; 0xffff is STRESS_OBJ_ALL) */
+#define STRESS_OBJECTS_MAX_TEXT "65535"
+#define STRESS_SLOTS_MAX   1024    /* objects alive at once (every group's) */
 #define STRESS_PROCS_MAX   512     /* workers at once */
-#define STRESS_IDS_MAX     1024    /* workers of a run, the ones that replace killed ones too */
+#define STRESS_IDS_MAX     16384   /* workers of a run, the ones that replace killed ones too */
 
 enum stress_op {
     STRESS_MSGSND = 1,
@@ -85,11 +87,14 @@ struct stress_history {
 
 /* The shared recording space of a run: a header (the object table, the
  * slots' current objects, the stop flag, each worker's count) and each
- * worker's array of events.  Mapped before the workers are forked. */
+ * workers' events.  Mapped before the workers are forked. */
 struct stress_shared;
 
-/* A mapping for NPROCS workers of CAPACITY events each; NULL with WHY. */
-struct stress_shared *stress_shared_new(int nprocs, size_t capacity, char *why, size_t size);
+/* A mapping for NPROCS worker indices and CAPACITY events over all of
+ * them, with room for PARTIAL workers to leave their last chunk of space
+ * partly used (the workers at once; every index, when a number of
+ * operations must fit whoever is killed); NULL with WHY. */
+struct stress_shared *stress_shared_new(int nprocs, size_t capacity, int partial, char *why, size_t size);
 void stress_shared_free(struct stress_shared *sh);
 
 /* The object table: add one (its index, or -1 when full); the object a
@@ -112,9 +117,17 @@ uint64_t stress_worker_finished_at(const struct stress_shared *sh, int proc);
 /* Events worker PROC published (its quota's progress). */
 size_t stress_worker_events(const struct stress_shared *sh, int proc);
 
-/* The run's stop flag (set by the session, read by workers). */
-void stress_stop(struct stress_shared *sh);
+/* The run's stop flag (set by the session, or by a worker that cannot
+ * record more: every worker stops then, so the history stays one run of
+ * all of them), read by workers, and why it was set (the first reason). */
+enum stress_stop_reason {
+    STRESS_STOP_ASKED = 1,             /* its time or its operations are done */
+    STRESS_STOP_HISTORY_FULL,          /* a worker's part of the history is full */
+    STRESS_STOP_OBJECTS_FULL,          /* the object table is full: no re-creation */
+};
+void stress_stop(struct stress_shared *sh, enum stress_stop_reason why);
 int stress_stopped(const struct stress_shared *sh);
+enum stress_stop_reason stress_stop_reason(const struct stress_shared *sh);
 
 /* Recording, by worker PROC.  stress_event_begin: the next free event
  * (zeroed) or NULL when the worker's array is full; the caller fills the

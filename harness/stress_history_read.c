@@ -183,7 +183,13 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
         snprintf(why, size, "%s: out of memory", label);
         return -1;
     }
-    int numbered[STRESS_OBJECTS_MAX];
+    int *numbered = malloc(STRESS_OBJECTS_MAX * sizeof(int));   /* a file's object number: ours */
+    if (!numbered) {
+        free(h->objects);
+        h->objects = NULL;
+        snprintf(why, size, "%s: out of memory", label);
+        return -1;
+    }
     for (int i = 0; i < STRESS_OBJECTS_MAX; i++)
         numbered[i] = -1;
     struct jsonl_reader r;
@@ -234,6 +240,7 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
         }
     }
     jsonl_close(&r);
+    free(numbered);
     if (rc == 0 && !h->nobjects) {
         snprintf(why, size, "%s: no objects: not a history of svipc stress --history", label);
         rc = -1;

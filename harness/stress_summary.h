@@ -17,12 +17,13 @@ struct stress_summary {
     /* the run; ran 0: a recorded history checked again (--check) */
     int ran;
     const char *backend, *workload;
-    int procs;
+    int procs, group;                  /* group: workers sharing objects (0: all) */
     uint64_t seed;
     long operations;
     double run_seconds;
     int kills, killed_at_deadline;
     int recorded;                      /* 0: --no-history (nothing checked) */
+    const char *stopped_early;         /* why the workers stopped before the run's end, or NULL */
     const char *history_file;          /* --history, or --check's input */
     /* the check (res NULL: none) */
     const struct stress_history *h;

@@ -8,7 +8,8 @@
  * by the session, or at its end), some semtimedop with a timeout of up to
  * 1 ms (EAGAIN when it ends the wait); msgrcv with MSG_COPY.  Both: IPC_RMID while others use or wait on the object,
  * then a new object in its slot.  An interval timer ends blocked calls
- * with EINTR, so no worker waits for ever.
+ * with EINTR, so no worker waits for ever.  Workers come in groups, each
+ * group with slots of its own (stress_config.group).
  * Must not: keep state outside the worker's own stack and the shared
  * recording space. */
 #define _GNU_SOURCE
@@ -90,9 +91,20 @@ static int create_set(const struct ipc_calls *calls, const struct stress_config 
     return 0;
 }
 
+int stress_groups(const struct stress_config *cfg)
+{
+    return cfg->group > 0 ? (cfg->nprocs + cfg->group - 1) / cfg->group : 1;
+}
+
+int stress_group_of(const struct stress_config *cfg, int i)
+{
+    return cfg->group > 0 ? i / cfg->group : 0;
+}
+
+/* A group's slots are consecutive: its queues, then its sets. */
 static int slot_kind(const struct stress_config *cfg, int slot)
 {
-    return slot < cfg->nqueues ? STRESS_QUEUE : STRESS_SET;
+    return slot % (cfg->nqueues + cfg->nsets) < cfg->nqueues ? STRESS_QUEUE : STRESS_SET;
 }
 
 int stress_setup_objects(const struct ipc_calls *calls, const struct stress_config *cfg,
@@ -100,7 +112,7 @@ int stress_setup_objects(const struct ipc_calls *calls, const struct stress_conf
 {
     struct rng r;
     rng_seed(&r, cfg->seed, -1);
-    for (int slot = 0; slot < cfg->nqueues + cfg->nsets; slot++) {
+    for (int slot = 0; slot < stress_groups(cfg) * (cfg->nqueues + cfg->nsets); slot++) {
         struct stress_object o;
         int rc = slot_kind(cfg, slot) == STRESS_QUEUE ? create_queue(calls, cfg, slot, &o)
                                                       : create_set(calls, cfg, slot, &r, &o);
@@ -221,8 +233,12 @@ static void perform(const struct ipc_calls *calls, int id, struct stress_event *
 static void recreate(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
                      struct rng *r, int slot, int old)
 {
-    if (stress_slot_current(sh, slot) != old || stress_object_count(sh) >= STRESS_OBJECTS_MAX)
-        return;                        /* done by another, or the table is full */
+    if (stress_slot_current(sh, slot) != old)
+        return;                        /* done by another */
+    if (stress_object_count(sh) >= STRESS_OBJECTS_MAX) {
+        stress_stop(sh, STRESS_STOP_OBJECTS_FULL);   /* no run on removed objects only */
+        return;
+    }
     struct stress_object o;
     int rc = slot_kind(cfg, slot) == STRESS_QUEUE ? create_queue(calls, cfg, slot, &o)
                                                   : create_set(calls, cfg, slot, r, &o);
@@ -239,7 +255,7 @@ static void recreate(const struct ipc_calls *calls, const struct stress_config *
 }
 
 static void do_work(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                    int proc, long quota);
+                    int proc, int group, long quota);
 
 static void on_alarm(int sig)
 {
@@ -263,18 +279,18 @@ static void start_interrupts(const struct stress_config *cfg, int proc)
 }
 
 void stress_worker(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                   int proc, long quota)
+                   int proc, int group, long quota)
 {
-    do_work(calls, cfg, sh, proc, quota);
+    do_work(calls, cfg, sh, proc, group, quota);
     stress_worker_finished(sh, proc);
 }
 
 static void do_work(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                    int proc, long quota)
+                    int proc, int group, long quota)
 {
     struct rng r;
     rng_seed(&r, cfg->seed, proc);
-    int first_slot = cfg->mix == STRESS_MIX_SEM ? cfg->nqueues : 0;
+    int first_slot = group * (cfg->nqueues + cfg->nsets) + (cfg->mix == STRESS_MIX_SEM ? cfg->nqueues : 0);
     int nslots = (cfg->mix & STRESS_MIX_MSG ? cfg->nqueues : 0) + (cfg->mix & STRESS_MIX_SEM ? cfg->nsets : 0);
     if (nslots <= 0)
         return;

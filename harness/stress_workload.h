@@ -21,7 +21,11 @@ struct stress_config {
     uint64_t seed;
     long ops_per_proc;             /* 0: until the run is stopped */
     int mix;                       /* enum stress_mix: which objects the workers use */
-    int nqueues, nsets;            /* objects alive at once */
+    int group;                     /* workers that share objects: each group of GROUP
+                                    * workers (by index) has objects of its own, so no
+                                    * object has more callers than a check can order
+                                    * (Jepsen's keys per thread group); 0: one group */
+    int nqueues, nsets;            /* each group's objects alive at once */
     int nsems;                     /* semaphores of a set (<= STRESS_SEMS_MAX) */
     int qbytes;                    /* a queue's msg_qbytes: small, so senders block */
     long interrupt_us;             /* each worker's interval timer (SIGALRM, no
@@ -33,15 +37,21 @@ struct stress_config {
     int record;                    /* 0: no history (the bare operations, to measure it) */
 };
 
-/* Create the run's first objects (NQUEUES queues, NSETS sets) through
- * CALLS and put them in their slots: 0, or -1 with WHY. */
+/* The run's groups of workers (stress_config.group), and the group of
+ * the worker that starts at index I (a replacement takes the group of
+ * the one it replaces: its caller says which). */
+int stress_groups(const struct stress_config *cfg);
+int stress_group_of(const struct stress_config *cfg, int i);
+
+/* Create the run's first objects (NQUEUES queues and NSETS sets for each
+ * group) through CALLS and put them in their slots: 0, or -1 with WHY. */
 int stress_setup_objects(const struct ipc_calls *calls, const struct stress_config *cfg,
                          struct stress_shared *sh, char *why, size_t size);
 
-/* Worker PROC's loop: random operations until QUOTA of them (0: no
- * quota), the run's stop flag or its full history array; then it says
- * when it finished (its exit, and SEM_UNDO, start then). */
+/* Worker PROC's loop on GROUP's objects: random operations until QUOTA
+ * of them (0: no quota), the run's stop flag or its full history array;
+ * then it says when it finished (its exit, and SEM_UNDO, start then). */
 void stress_worker(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                   int proc, long quota);
+                   int proc, int group, long quota);
 
 #endif

@@ -996,8 +996,11 @@ int main(int argc, char **argv)
     }
     if (argc == 2 && strcmp(argv[1], "targets") == 0)
         return command_targets();
-    if (argc >= 2 && strcmp(argv[1], "stress") == 0)
+    if (argc >= 2 && strcmp(argv[1], "stress") == 0) {
+        if (stress_runs_processes(argc - 1, argv + 1))
+            userns_enter(argv, 0);     /* without root: in a user namespace of svipc's own, as svipc run */
         return stress_main(argc - 1, argv + 1);
+    }
     /* past a file size limit, a write fails (and is reported) instead of killing the run */
     signal(SIGXFSZ, SIG_IGN);
     struct options o;

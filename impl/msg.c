@@ -36,11 +36,12 @@ static void free_messages(struct model_ns *ns, struct model_msg *m)
 
 void model_msg_free_all(struct model_ns *ns)
 {
-    for (int i = 0; i < MODEL_IPCMNI; i++) {
+    for (int i = 0; i <= ns->msg_ids.max_idx; i++) {    /* none above the highest in use */
         struct model_msq *q = ns->msg_ids.slot[i];
-        if (q)
+        if (q) {
             free_messages(ns, q->messages);
-        model_free(ns, q);
+            model_free(ns, q);
+        }
     }
     for (struct model_msg_waiter *w = ns->waiting, *next; w; w = next) {
         next = w->next;

@@ -747,8 +747,9 @@ long model_semctl(struct model_ns *ns, const struct model_caller *c, int id, int
 
 void model_sem_free_all(struct model_ns *ns)
 {
-    for (int i = 0; i < MODEL_IPCMNI; i++)
-        model_free(ns, ns->sem_ids.slot[i]);
+    for (int i = 0; i <= ns->sem_ids.max_idx; i++)    /* none above the highest in use */
+        if (ns->sem_ids.slot[i])
+            model_free(ns, ns->sem_ids.slot[i]);
     while (ns->sem_waiting)
         forget_sem_waiter(ns, ns->sem_waiting);
     while (ns->undos) {

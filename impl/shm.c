@@ -386,8 +386,9 @@ void model_shm_destroy_orphans(struct model_ns *ns)
 
 void model_shm_free_all(struct model_ns *ns)
 {
-    for (int i = 0; i < MODEL_IPCMNI; i++)
-        model_free(ns, ns->shm_ids.slot[i]);
+    for (int i = 0; i <= ns->shm_ids.max_idx; i++)    /* none above the highest in use */
+        if (ns->shm_ids.slot[i])
+            model_free(ns, ns->shm_ids.slot[i]);
     while (ns->attaches) {
         struct model_attach *next = ns->attaches->next;
         model_free(ns, ns->attaches);

@@ -4,15 +4,20 @@ Each file is one run (or one recorded history checked again): its
 backend, processes, operations per second, deaths, the latency of each
 call (percentiles from the history), what the check decided, and every
 violating or undecided object with the search's dead end.  Runs of one
-backend at several process counts make a scaling table.
+backend at several process counts make a scaling table.  Run as a
+command (`python3 reports/stress_report.py FILE...`, as make stress-matrix
+does), it prints the runs as a text table.
 Must not: judge a run (svipc stress's exit status does) or read anything
 but the files given.
 """
 
 import html
 import json
+import os
+import sys
 
-from results import ResultsError
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from results import ResultsError  # noqa: E402
 
 
 def load(path):
@@ -53,7 +58,8 @@ def _runs(records):
                 _cell(r.get("operations")), _cell(r.get("ops_per_s"), "{:,.0f}"),
                 _cell(r.get("kills")), _cell(check.get("objects")), _cell(check.get("undecided")),
                 _cell(check.get("violations")), _cell(check.get("events_per_s"), "{:,.0f}"),
-                f"<span class='{_result_class(r)}'>{html.escape(r['result'])}</span>")) + "</tr>")
+                f"<span class='{_result_class(r)}'>{html.escape(r['result'])}</span>"
+                + (f" ({html.escape(r['stopped_early'])})" if r.get("stopped_early") else ""))) + "</tr>")
     return ("<table><tr><th>backend</th><th>procs</th><th>seed</th><th>operations</th><th>ops/s</th>"
             "<th>killed</th><th>objects</th><th>undecided</th><th>violations</th><th>checked events/s</th>"
             "<th>result</th></tr>" + "".join(rows) + "</table>")
@@ -117,3 +123,42 @@ def section(records):
     return ("<p class='muted'>svipc stress: random concurrent operations, each object's history checked for "
             "linearizability against the model. Undecided is never a pass.</p>" + _runs(records) +
             _scaling(records) + _latency(records) + _problems(records))
+
+
+TEXT_COLUMNS = ("backend", "procs", "seconds", "ops/s", "killed", "objects", "events", "check s", "events/s",
+                "undecided", "violations", "result")
+
+
+def text_table(records):
+    """The runs as aligned text, one a line (by backend, then processes)."""
+    rows = [TEXT_COLUMNS]
+    for r in sorted(records, key=lambda r: (r.get("backend", ""), r.get("procs") or 0)):
+        check = r.get("check") or {}
+
+        def num(v, fmt="{:,.0f}"):
+            return "" if v is None else fmt.format(v)
+        rows.append((r.get("backend", "(recorded)"), num(r.get("procs"), "{}"), num(r.get("seconds"), "{:.0f}"),
+                     num(r.get("ops_per_s")), num(r.get("kills"), "{}"), num(check.get("objects"), "{}"),
+                     num(r.get("events")), num(check.get("seconds"), "{:.0f}"), num(check.get("events_per_s")),
+                     num(check.get("undecided"), "{}"), num(check.get("violations"), "{}"),
+                     r["result"] + (f" ({r['stopped_early']})" if r.get("stopped_early") else "")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TEXT_COLUMNS))]
+    return "\n".join("  ".join(c.rjust(w) if i < len(row) - 1 else c for i, (c, w) in enumerate(zip(row, widths)))
+                     .rstrip() for row in rows)
+
+
+def main(argv):
+    if not argv:
+        print("usage: stress_report.py SUMMARY.json...  (svipc stress --json files)", file=sys.stderr)
+        return 2
+    try:
+        records = [load(path) for path in argv]
+    except ResultsError as e:
+        print(f"stress_report: {e}", file=sys.stderr)
+        return 2
+    print(text_table(records))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

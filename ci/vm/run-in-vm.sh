@@ -5,8 +5,9 @@
 # The pool's jobs come on standard input and the results go to standard
 # output, through the VM's second serial port (ttyS1, raw); the kernel's
 # console goes to $SVIPC_VM_LOG (build/vm/console.log).  The initramfs
-# holds busybox, a static svipc (SVIPC with -static: svipc-static beside it)
-# and the catalog's PATHS, relative to the current directory as given.
+# holds busybox, a static svipc (SVIPC with -static: svipc-static beside it),
+# util-linux's IPC tools with their libraries, and the catalog's PATHS,
+# relative to the current directory as given.
 # Must not: write outside its work directory, or leave the VM running: it
 # powers off when the jobs end, and dies with this script.
 set -eu
@@ -56,6 +57,18 @@ for path in "$@"; do
     cp -r "$path" "$root/svipc/$(dirname "$path")/"
     printf '%s\n' "$path" >> "$root/svipc/args"
 done
+# util-linux's ipcs, ipcrm, ipcmk and lsipc (the tool scenarios) with the
+# libraries they load, and the host's users and groups, which the tools
+# name (the golden traces were recorded with them)
+for tool in ipcs ipcrm ipcmk lsipc; do
+    path=$(command -v "$tool") || continue
+    for f in "$path" $(ldd "$path" 2>/dev/null | grep -o '/[^ )]*'); do
+        mkdir -p "$root$(dirname "$f")"
+        cp -L "$f" "$root$f"
+    done
+done
+mkdir -p "$root/etc"
+cp /etc/passwd /etc/group "$root/etc/"
 cp "$(dirname "$0")/init" "$root/init"
 chmod +x "$root/init"
 image="$work/initramfs.cpio.gz"

@@ -224,6 +224,23 @@ def test_the_stress_section_shows_runs_scaling_latency_and_dead_ends(tmp_path):
     assert "No stress results" in html_report.build([], [], [])
 
 
+def test_stress_runs_as_a_text_table_with_why_a_run_stopped_early(tmp_path, capsys):
+    import stress_report
+    a = stress_summary(tmp_path, "a.json", 128, 163520)
+    b = tmp_path / "b.json"
+    record = json.loads(open(stress_summary(tmp_path, "b0.json", 2, 9000, status=2)).read())
+    record["stopped_early"] = "the history was full (--max-events)"
+    b.write_text(json.dumps(record))
+    assert stress_report.main([a, str(b)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["backend", "procs", "seconds", "ops/s"]
+    assert lines[1].split()[:4] == ["ref", "2", "1", "9,000"]        # by processes
+    assert lines[1].endswith("undecided (the history was full (--max-events))")
+    assert lines[2].split()[:4] == ["ref", "128", "1", "163,520"] and lines[2].endswith("linearizable")
+    assert stress_report.main([str(tmp_path / "missing.json")]) == 2
+    assert "missing.json" in capsys.readouterr().err
+
+
 def test_cli_takes_stress_summaries_and_refuses_other_files(tmp_path, capsys):
     out = tmp_path / "out"
     one = stress_summary(tmp_path, "one.json", 4, 9000)

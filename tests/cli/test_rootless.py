@@ -143,3 +143,21 @@ def test_as_root_nothing_is_skipped(sandbox, tmp_path):
               env=dict(os.environ, SVIPC_STATE_DIR=str(tmp_path)))
     assert out.returncode == 0 and out.stdout.rstrip().endswith("passed, 0 failed, 0 skipped"), out.stdout
     assert "user namespace" not in out.stderr
+
+
+def test_stress_runs_without_root_in_a_user_namespace(sandbox):
+    """svipc stress as a user with one id: its own user, PID and IPC
+    namespaces, a checked history, and the host's objects untouched."""
+    user = make_user(ONE_ID_USER, subids=False)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
+    before = run(["ipcs"]).stdout
+    for backend in ("kernel", "ref"):
+        out = run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups",
+                   os.path.join(sandbox, "svipc"), "stress", "--backend", backend, "--ops", "3000", "-n", "3",
+                   "--seed", "4"], cwd=sandbox, env=env)
+        if "unprivileged user namespaces" in out.stderr or "user.max_user_namespaces" in out.stderr:
+            pytest.skip(out.stderr.strip())
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "the run has a user namespace of its own" in out.stderr
+        assert "result: linearizable" in out.stdout and "0 undecided" in out.stdout
+    assert run(["ipcs"]).stdout == before
