@@ -113,7 +113,8 @@ static void usage(FILE *to)
           "  --check-mib N                 search memory per object (default 512)\n"
           "  --check-jobs N                objects checked at once, a process each (default: the CPUs)\n"
           "  --max-events N                a timed run's history over all workers (default: a quarter\n"
-          "                                of the memory); when it is full, the run stops early\n"
+          "                                of the memory, and 512 a worker); when it is full, the run\n"
+          "                                stops early\n"
           "  --deadline S                  the workers' deadline (default: the run's time + 60)\n"
           "Exit status: 0 linearizable, 1 a violation (the smallest failing object's history is\n"
           "printed), 2 undecided, a deadline reached, or the run could not be done.\n",

@@ -158,6 +158,7 @@ struct object_model {
     const struct stress_object *o;
     int live;                          /* the model's id of the object, or -1 */
     int gone_id;                       /* an id the model no longer knows */
+    struct model_caller root;          /* root's credentials, made once: every call is root's */
     struct adj adjs[ADJ_MAX];          /* a state's adjustments being changed */
     uint8_t scratch[65536];            /* a state being read back */
 };
@@ -176,7 +177,9 @@ long stress_model_call(struct model_ns *ns, uint32_t op, pid_t pid, int64_t a0, 
 static long call(struct object_model *m, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
                  int64_t a4, const void *in, void *out)
 {
-    return stress_model_call(m->ns, op, pid, a0, a1, a2, a3, a4, in, out);
+    struct model_request rq = { .op = op, .arg = { a0, a1, a2, a3, a4, 0 }, .caller = m->root };
+    rq.caller.pid = pid;
+    return model_apply(m->ns, &rq, in, out);
 }
 
 static int create(struct object_model *m)
@@ -207,6 +210,9 @@ static int model_open(struct object_model *m, const struct stress_object *o)
 {
     memset(m, 0, offsetof(struct object_model, adjs));
     m->o = o;
+    struct model_creds cr;
+    model_creds_root(&cr, ~0ULL);
+    m->root = cr.caller;
     m->ns = model_ns_new();
     if (!m->ns)
         return -1;
@@ -745,30 +751,25 @@ static void find_undoers(const struct stress_history *h, int obj, uint64_t *undo
 
 /* Where each call's response entry goes: its response; for a call that
  * never returned, its process's end (the death's response: a call takes
- * effect, if ever, before its process is reaped), else the history's end.
- * So the search decides a killed process's pending call before it passes
- * that process's end, and does not carry it to the end of the history. */
-static int pending_ends(const struct stress_history *h, struct search *s)
+ * effect, if ever, before its process is reaped; REAPED: each process's,
+ * 0 if none), else the history's end.  So the search decides a killed
+ * process's pending call before it passes that process's end, and does
+ * not carry it to the end of the history. */
+static void pending_ends(const uint64_t *reaped, struct search *s)
 {
-    uint64_t *reaped = calloc(STRESS_IDS_MAX, sizeof(uint64_t));
-    if (!reaped)
-        return -1;
-    for (size_t i = 0; i < h->nevents; i++)
-        if (h->events[i].op == STRESS_DEATH && h->events[i].proc < STRESS_IDS_MAX && h->events[i].t_return)
-            reaped[h->events[i].proc] = h->events[i].t_return;
     for (int i = 0; i < s->n; i++) {
         const struct stress_event *ev = s->ev[i];
         s->end[i] = ev->t_return ? ev->t_return
                   : ev->proc < STRESS_IDS_MAX && reaped[ev->proc] > ev->t_call ? reaped[ev->proc] : UINT64_MAX;
     }
-    free(reaped);
-    return 0;
 }
 
-/* Object OBJ's search over its events (LIST: N indices into H's events,
- * in the history's order; object_events). */
+/* Object OBJ's search over its events (LIST: COUNT indices into H's
+ * events, in the history's order; REAPED: when each process was reaped;
+ * object_events). */
 static void check_object(const struct stress_history *h, int obj, const size_t *list, size_t count,
-                         const struct stress_check_limits *lim, struct stress_object_verdict *v)
+                         const uint64_t *reaped, const struct stress_check_limits *lim,
+                         struct stress_object_verdict *v)
 {
     struct search s;
     memset(&s, 0, offsetof(struct search, model));
@@ -805,10 +806,11 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
         s.e[2 * i + 1] = (struct entry){ .op = i, .is_call = 0 };
     }
     s.end = calloc((size_t)n + 1, sizeof(uint64_t));
-    if (!s.end || pending_ends(h, &s) < 0) {
+    if (!s.end) {
         snprintf(v->why, sizeof(v->why), "out of memory");
         goto done;
     }
+    pending_ends(reaped, &s);
     qsort_r(s.e, 2 * (size_t)n, sizeof(*s.e), entry_order, &s);
     int *where = calloc(2 * (size_t)n + 1, sizeof(int));  /* an event's call entry */
     if (!where) {
@@ -950,16 +952,19 @@ done:
  * set the deaths of the processes that made a semop with SEM_UNDO on it
  * (the others' deaths change nothing there).  Built in one pass over the
  * history, not one per object: object o's are list[start[o]] up to
- * list[start[o + 1]]. */
+ * list[start[o + 1]]; reaped[p]: when process p's death was observed
+ * (0: never). */
 struct object_events {
     size_t *start;
     size_t *list;
+    uint64_t *reaped;
 };
 
 static void object_events_free(struct object_events *ix)
 {
     free(ix->start);
     free(ix->list);
+    free(ix->reaped);
 }
 
 static int object_events_build(const struct stress_history *h, struct object_events *ix)
@@ -972,10 +977,14 @@ static int object_events_build(const struct stress_history *h, struct object_eve
     size_t *nundo = calloc(STRESS_IDS_MAX + 1, sizeof(size_t));      /* objects a process undoes on */
     int **undone = calloc(STRESS_IDS_MAX, sizeof(int *));
     ix->start = calloc((size_t)nobj + 2, sizeof(size_t));
+    ix->reaped = calloc(STRESS_IDS_MAX, sizeof(uint64_t));
     ix->list = NULL;
     int rc = -1;
-    if (!undo || !nundo || !undone || !ix->start)
+    if (!undo || !nundo || !undone || !ix->start || !ix->reaped)
         goto out;
+    for (size_t i = 0; i < h->nevents; i++)
+        if (h->events[i].op == STRESS_DEATH && h->events[i].proc < STRESS_IDS_MAX && h->events[i].t_return)
+            ix->reaped[h->events[i].proc] = h->events[i].t_return;
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *ev = &h->events[i];
         if (ev->obj >= nobj || ev->proc >= STRESS_IDS_MAX)
@@ -1062,7 +1071,7 @@ static void check_objects(const struct stress_history *h, const struct object_ev
         int i = order[k];
         struct stress_object_verdict v;
         memset(&v, 0, sizeof(v));
-        check_object(h, i, ix->list + ix->start[i], ix->start[i + 1] - ix->start[i], lim, &v);
+        check_object(h, i, ix->list + ix->start[i], ix->start[i + 1] - ix->start[i], ix->reaped, lim, &v);
         sv->slot[i].v = v;
         __atomic_store_n(&sv->slot[i].done, 1, __ATOMIC_RELEASE);
     }
