@@ -290,10 +290,13 @@ stress: $(BUILD)/svipc
 # stopped early.  Long: the default is 5 minutes a run and its check.
 STRESS_MATRIX_PROCS   ?= 2 8 32 128
 STRESS_MATRIX_SECONDS ?= 300
+STRESS_MATRIX_FLAGS   ?=
+# (e.g. --max-events 75000000: a 5-minute kernel run at 32 processes
+# records about 55 million events, 120 bytes each)
 stress-matrix: $(BUILD)/svipc $(PRELOAD)
 	@mkdir -p $(BUILD)/stress-matrix; status=0; for n in $(STRESS_MATRIX_PROCS); do for b in kernel ref; do \
 	  echo "stress-matrix: $$b at $$n processes, $(STRESS_MATRIX_SECONDS) s"; \
-	  ./$(BUILD)/svipc stress --backend $$b --seconds $(STRESS_MATRIX_SECONDS) -n $$n --seed $$n \
+	  ./$(BUILD)/svipc stress --backend $$b --seconds $(STRESS_MATRIX_SECONDS) -n $$n --seed $$n $(STRESS_MATRIX_FLAGS) \
 	    --json $(BUILD)/stress-$$b-$$n.json > $(BUILD)/stress-matrix/$$b-$$n.txt 2>&1 || status=1; \
 	  grep -E '^(ran|stopped|check|result):' $(BUILD)/stress-matrix/$$b-$$n.txt | sed 's/^/  /'; \
 	done; done; \

@@ -117,7 +117,8 @@ static void usage(FILE *to)
           "                                stops early\n"
           "  --deadline S                  the workers' deadline (default: the run's time + 60)\n"
           "Exit status: 0 linearizable, 1 a violation (the smallest failing object's history is\n"
-          "printed), 2 undecided, a deadline reached, or the run could not be done.\n",
+          "printed), 2 undecided, a deadline reached, a run that stopped early, or one that could\n"
+          "not be done.\n",
           to);
 }
 
