@@ -198,9 +198,16 @@ void stress_event_count(struct stress_shared *sh, int proc)
     __atomic_store_n(&sh->count[proc], sh->count[proc] + 1, __ATOMIC_RELEASE);
 }
 
+/* A recorded run's events are what its chunks hold (a worker killed
+ * between its two stores has a count one short of its chunk: the chunk is
+ * the record); a run without a history has counts only. */
 size_t stress_events_total(const struct stress_shared *sh)
 {
-    size_t total = 0;
+    size_t total = 0, taken = __atomic_load_n(&sh->next_chunk, __ATOMIC_ACQUIRE);
+    for (size_t c = 0; c < taken && c < sh->nchunks; c++)
+        total += __atomic_load_n(&sh->chunk_used[c], __ATOMIC_ACQUIRE);
+    if (taken)
+        return total;
     for (int i = 0; i < sh->nprocs; i++)
         total += __atomic_load_n(&sh->count[i], __ATOMIC_ACQUIRE);
     return total;
@@ -230,8 +237,11 @@ int stress_collect(const struct stress_shared *sh, struct stress_history *h)
     size_t taken = __atomic_load_n(&sh->next_chunk, __ATOMIC_ACQUIRE);
     for (size_t c = 0; c < taken && c < sh->nchunks; c++) {
         size_t n = __atomic_load_n(&sh->chunk_used[c], __ATOMIC_ACQUIRE);
-        if (h->nevents + n > total)
-            n = total - h->nevents;    /* published after the count was read: not counted */
+        if (h->nevents + n > total) {  /* a worker still runs: not ours to read */
+            stress_history_free(h);
+            errno = EAGAIN;
+            return -1;
+        }
         memcpy(h->events + h->nevents, &sh->events[c * CHUNK_EVENTS], n * sizeof(struct stress_event));
         h->nevents += n;
     }
