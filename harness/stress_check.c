@@ -727,28 +727,6 @@ static void describe_state(struct object_model *m, const struct cstate *s, char 
         memcpy(out + size - 4, "...", 4);
 }
 
-/* Whether EV is part of object OBJ's history: its calls, and on a set
- * the death of a process that made a semop with SEM_UNDO on it (UNDOERS:
- * a bit per process; the others' deaths change nothing there). */
-static int concerns(const struct stress_event *ev, int obj, const uint64_t *undoers)
-{
-    if (ev->obj == STRESS_OBJ_ALL)
-        return undoers && ev->proc < STRESS_IDS_MAX && (undoers[ev->proc / 64] >> (ev->proc % 64) & 1);
-    return ev->obj == obj;
-}
-
-/* The processes that made a semop with SEM_UNDO on OBJ, a bit each. */
-static void find_undoers(const struct stress_history *h, int obj, uint64_t *undoers)
-{
-    memset(undoers, 0, STRESS_IDS_MAX / 8);
-    for (size_t i = 0; i < h->nevents; i++) {
-        const struct stress_event *ev = &h->events[i];
-        for (int k = 0; ev->obj == obj && ev->op == STRESS_SEMOP && k < ev->nsops && k < STRESS_SOPS_MAX; k++)
-            if ((ev->sops[k].flg & SEM_UNDO) && ev->proc < STRESS_IDS_MAX)
-                undoers[ev->proc / 64] |= 1ULL << (ev->proc % 64);
-    }
-}
-
 /* Where each call's response entry goes: its response; for a call that
  * never returned, its process's end (the death's response: a call takes
  * effect, if ever, before its process is reaped; REAPED: each process's,
@@ -1189,12 +1167,15 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
             o->kind == STRESS_QUEUE ? "queue" : "semaphore set", o->id);
     stress_object_json(f, h, obj);
     fputc('\n', f);
-    uint64_t undoers[STRESS_IDS_MAX / 64];
-    find_undoers(h, obj, undoers);
-    for (size_t i = 0; i < h->nevents; i++)
-        if (concerns(&h->events[i], obj, undoers)) {
-            fputs("  ", f);
-            stress_event_json(f, h, &h->events[i], t0);
-            fputc('\n', f);
-        }
+    struct object_events ix;           /* the events the check gave the object */
+    if (object_events_build(h, &ix) < 0) {
+        fputs("  (out of memory: its events cannot be listed)\n", f);
+        return;
+    }
+    for (size_t k = ix.start[obj]; k < ix.start[obj + 1]; k++) {
+        fputs("  ", f);
+        stress_event_json(f, h, &h->events[ix.list[k]], t0);
+        fputc('\n', f);
+    }
+    object_events_free(&ix);
 }
