@@ -77,6 +77,8 @@ struct session_report {
     int workers_done;
 };
 
+#define LIMIT_WRITER_EVENTS 4096
+
 static void usage(FILE *to)
 {
     fputs("usage: svipc stress [options]   random concurrent operations, the history checked\n"
@@ -86,11 +88,12 @@ static void usage(FILE *to)
           "  --seed N                      the workload's seed (default: from the clock, printed)\n"
           "  --ops N                       operations over all workers (default 20000)\n"
           "  --seconds S                   run for S seconds instead\n"
-          "  --workload msg|sem|mixed      which objects (default mixed)\n"
+          "  --workload msg|sem|shm|mixed  which objects (default mixed: all three)\n"
           "  --group N                     workers that share objects: each group of N has queues and\n"
           "                                sets of its own, so no object has more callers than its\n"
           "                                check can order (default 8; 0: every worker on every one)\n"
-          "  --queues N, --sets N          each group's objects alive at once (default 2 and 2)\n"
+          "  --queues N, --sets N, --segments N\n"
+          "                                each group's objects alive at once (default 2, 2, 1)\n"
           "  --qbytes N                    each queue's msg_qbytes (default 256: senders block)\n"
           "  --interrupt-us N              SIGALRM every N us in each worker: blocked calls end\n"
           "                                with EINTR (default 2000; 0 none)\n"
@@ -98,13 +101,18 @@ static void usage(FILE *to)
           "  --undo N                      percent of sembufs with SEM_UNDO (default 25)\n"
           "  --kill-ms N                   SIGKILL a worker every N ms on average and start another in\n"
           "                                its place; its death is in the history (default 50; 0 none)\n"
+          "  --sysctl-ms N                 lower kernel.msgmax or semopm every N ms on average for a\n"
+          "                                tenth of that (some sends fail EINVAL, semops E2BIG), from\n"
+          "                                a process of its own; each write is in the history\n"
+          "                                (default 200; 0 none)\n"
           "  --history FILE                write the history as JSON Lines\n"
           "  --json FILE                   the summary as one JSON object (figures, latencies per\n"
           "                                call, the check's counts, the result)\n"
           "  --check FILE                  run nothing: check a history written by --history (or\n"
           "                                the lines of a printed violation; - reads stdin)\n"
           "  --shrink FILE                 on a violation: shrink it to a scenario of the catalog's\n"
-          "                                format that `svipc run` fails, written to FILE\n"
+          "                                format that `svipc run` fails on --backend, written to\n"
+          "                                FILE (with --check too: a history recorded earlier)\n"
           "  --shrink-seconds S            time for shrinking (default 60)\n"
           "  --no-history                  record nothing, check nothing: the bare operations'\n"
           "                                speed (exit status 2: nothing was checked)\n"
@@ -148,8 +156,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
     o->backend = "kernel";
     o->cfg = (struct stress_config){
         .nprocs = (int)(cpus > 0 ? 2 * cpus : 2), .mix = STRESS_MIX_ALL, .group = 8, .nqueues = 2, .nsets = 2,
-        .nsems = 3, .qbytes = 256, .interrupt_us = 2000, .rmid_per_10k = 5, .record = 1,
-        .undo_percent = 25, .kill_ms = 50,
+        .nsegs = 1, .nsems = 3, .qbytes = 256, .interrupt_us = 2000, .rmid_per_10k = 5, .record = 1,
+        .undo_percent = 25, .kill_ms = 50, .sysctl_ms = 200,
     };
     o->cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
     o->limits = (struct stress_check_limits){ .max_steps = 0, .max_bytes = 512UL << 20,
@@ -197,13 +205,13 @@ static int parse(int argc, char **argv, struct stress_options *o)
             o->seconds = (double)v;
         } else if (strcmp(a, "--workload") == 0) {
             o->cfg.mix = strcmp(val, "msg") == 0 ? STRESS_MIX_MSG : strcmp(val, "sem") == 0 ? STRESS_MIX_SEM
-                       : strcmp(val, "mixed") == 0 ? STRESS_MIX_ALL : 0;
+                       : strcmp(val, "shm") == 0 ? STRESS_MIX_SHM : strcmp(val, "mixed") == 0 ? STRESS_MIX_ALL : 0;
             if (!o->cfg.mix)
-                return bad("--workload takes msg, sem or mixed, not '%s'", val);
-        } else if (strcmp(a, "--queues") == 0 || strcmp(a, "--sets") == 0) {
+                return bad("--workload takes msg, sem, shm or mixed, not '%s'", val);
+        } else if (strcmp(a, "--queues") == 0 || strcmp(a, "--sets") == 0 || strcmp(a, "--segments") == 0) {
             if (number(val, 1, 8, &v) < 0)
-                return bad("--queues and --sets take 1 to 8, not '%s'", val);
-            *(a[2] == 'q' ? &o->cfg.nqueues : &o->cfg.nsets) = (int)v;
+                return bad("--queues, --sets and --segments take 1 to 8, not '%s'", val);
+            *(strcmp(a, "--queues") == 0 ? &o->cfg.nqueues : strcmp(a, "--sets") == 0 ? &o->cfg.nsets : &o->cfg.nsegs) = (int)v;
         } else if (strcmp(a, "--group") == 0) {
             if (number(val, 0, STRESS_PROCS_MAX, &v) < 0)
                 return bad("--group takes 0 (every worker on every object) to 512, not '%s'", val);
@@ -228,6 +236,10 @@ static int parse(int argc, char **argv, struct stress_options *o)
             if (number(val, 0, 3600000, &v) < 0)
                 return bad("--kill-ms takes 0 (none) to 3600000, not '%s'", val);
             o->cfg.kill_ms = v;
+        } else if (strcmp(a, "--sysctl-ms") == 0) {
+            if (number(val, 0, 3600000, &v) < 0)
+                return bad("--sysctl-ms takes 0 (none) to 3600000, not '%s'", val);
+            o->cfg.sysctl_ms = v;
         } else if (strcmp(a, "--shrink") == 0) {
             o->shrink_path = val;
         } else if (strcmp(a, "--shrink-seconds") == 0) {
@@ -264,8 +276,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
             return bad("unknown option '%s'", a);
         }
     }
-    if (stress_groups(&o->cfg) * (o->cfg.nqueues + o->cfg.nsets) > STRESS_SLOTS_MAX)
-        return bad("%s", "too many objects alive at once: groups x (queues + sets) is at most 1024");
+    if (stress_groups(&o->cfg) * stress_group_slots(&o->cfg) > STRESS_SLOTS_MAX)
+        return bad("%s", "too many objects alive at once: groups x (queues + sets + segments) is at most 1024");
     if (o->seconds && o->total_ops)
         return bad("%s", "--ops and --seconds exclude each other");
     if (!o->seconds && !o->total_ops)
@@ -274,11 +286,12 @@ static int parse(int argc, char **argv, struct stress_options *o)
         o->cfg.ops_per_proc = (o->total_ops + o->cfg.nprocs - 1) / o->cfg.nprocs;
     if (!o->deadline)
         o->deadline = (o->seconds ? o->seconds : 0) + 60;
-    o->ids = o->cfg.kill_ms ? STRESS_IDS_MAX : o->cfg.nprocs;
+    /* worker indices, and the limit writer's after them */
+    o->ids = o->cfg.kill_ms ? STRESS_IDS_MAX - 1 : o->cfg.nprocs;
     if (!o->cfg.record && o->history_path)
         return bad("%s", "--history needs a history: not with --no-history");
-    if (o->check_path && (o->history_path || o->shrink_path || !o->cfg.record))
-        return bad("%s", "--check reads a history: not with --history, --shrink or --no-history");
+    if (o->check_path && (o->history_path || !o->cfg.record))
+        return bad("%s", "--check reads a history: not with --history or --no-history");
     return 0;
 }
 
@@ -322,6 +335,28 @@ static pid_t start_setup(const struct backend *be, const struct stress_config *c
         }
         _exit(0);
     }
+    return pid;
+}
+
+/* The process that changes limits under the workers (index o->ids). */
+static pid_t start_limit_writer(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
+                                struct session_report *rep)
+{
+    if (!o->cfg.sysctl_ms)
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char why[200] = "";
+        if (join_backend(be, why, sizeof(why)) < 0 ||
+            stress_limit_writer(be->calls, &o->cfg, sh, o->ids, why, sizeof(why)) < 0) {
+            snprintf(rep->why, sizeof(rep->why), "changing limits: %s", why);
+            stress_stop(sh, STRESS_STOP_ASKED);
+            _exit(1);
+        }
+        _exit(0);
+    }
+    if (pid < 0)
+        snprintf(rep->why, sizeof(rep->why), "cannot start the limit writer: %s", strerror(errno));
     return pid;
 }
 
@@ -426,6 +461,9 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
     close(gate[0]);
     rep->t_start = stress_now_ns();
     close(gate[1]);
+    pid_t writer = start_limit_writer(be, o, sh, rep);
+    if (writer < 0)
+        _exit(1);
     uint64_t stop_at = o->seconds ? rep->t_start + (uint64_t)(o->seconds * 1e9) : 0;
     uint64_t deadline = rep->t_start + (uint64_t)(o->deadline * 1e9);
     /* SIGKILLs at random instants, from the seed */
@@ -478,7 +516,9 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
         sigtimedwait(&chld, NULL, &ts);
         int status;
         pid_t pid;
-        while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid == writer)
+                writer = 0;            /* it failed (it says why) */
             for (int i = 0; i < next_id; i++)
                 if (workers[i].pid == pid) {
                     /* its exit applied (ref: by us, if its keeper has not yet) */
@@ -492,8 +532,14 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
                     left--;
                     failed += !workers[i].killed_at && !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
                 }
+        }
     }
     rep->t_end = stress_now_ns();
+    if (writer > 0) {                  /* the workers are done: so is it */
+        stress_stop(sh, STRESS_STOP_ASKED);
+        if (wait_for(writer) != 0 && !rep->why[0])
+            snprintf(rep->why, sizeof(rep->why), "the limit writer ended abnormally");
+    }
     rep->workers_done = n;
     if (failed && !rep->why[0])
         snprintf(rep->why, sizeof(rep->why), "%d workers ended abnormally", failed);
@@ -539,7 +585,7 @@ static int run_session(const struct backend *be, const struct stress_options *o,
 
 static const char *mix_name(int mix)
 {
-    return mix == STRESS_MIX_MSG ? "msg" : mix == STRESS_MIX_SEM ? "sem" : "mixed";
+    return mix == STRESS_MIX_MSG ? "msg" : mix == STRESS_MIX_SEM ? "sem" : mix == STRESS_MIX_SHM ? "shm" : "mixed";
 }
 
 static int write_history(const struct stress_options *o, const struct stress_history *h)
@@ -566,8 +612,11 @@ static void shrink(const struct stress_options *o, const struct stress_history *
 {
     const char *fault = getenv("SVIPC_REF_FAULT");
     char name[128], doc[512];
-    snprintf(name, sizeof(name), "stress-%s-seed-%llu", fault && *fault ? fault : o->backend,
-             (unsigned long long)o->cfg.seed);
+    if (o->check_path)
+        snprintf(name, sizeof(name), "stress-%s-checked", fault && *fault ? fault : o->backend);
+    else
+        snprintf(name, sizeof(name), "stress-%s-seed-%llu", fault && *fault ? fault : o->backend,
+                 (unsigned long long)o->cfg.seed);
     char *tried = calloc((size_t)res->nobjects + 1, 1);
     if (!tried) {
         printf("shrink: out of memory\n");
@@ -585,11 +634,15 @@ static void shrink(const struct stress_options *o, const struct stress_history *
             return;
         }
         tried[best] = 1;
-        snprintf(doc, sizeof(doc), "Found by svipc stress --backend %s --procs %d --seed %llu (object %d of %zu "
-                 "calls)%s%s%s, shrunk by svipc stress --shrink.", o->backend, o->cfg.nprocs,
-                 (unsigned long long)o->cfg.seed, best, res->objects[best].nevents,
-                 fault && *fault ? " with SVIPC_REF_FAULT=" : "", fault && *fault ? fault : "",
-                 fault && *fault ? " (a test-only bug of build/svipc-faults)" : "");
+        if (o->check_path)
+            snprintf(doc, sizeof(doc), "Found in the history %s (object %d of %zu calls), shrunk by svipc stress "
+                     "--check --shrink --backend %s.", o->check_path, best, res->objects[best].nevents, o->backend);
+        else
+            snprintf(doc, sizeof(doc), "Found by svipc stress --backend %s --procs %d --seed %llu (object %d of %zu "
+                     "calls)%s%s%s, shrunk by svipc stress --shrink.", o->backend, o->cfg.nprocs,
+                     (unsigned long long)o->cfg.seed, best, res->objects[best].nevents,
+                     fault && *fault ? " with SVIPC_REF_FAULT=" : "", fault && *fault ? fault : "",
+                     fault && *fault ? " (a test-only bug of build/svipc-faults)" : "");
         struct stress_shrink_request rq = { .h = h, .obj = best, .backend = o->backend, .name = name, .doc = doc,
                                             .seconds = o->shrink_seconds };
         struct stress_shrink_result sr;
@@ -747,9 +800,12 @@ int stress_main(int argc, char **argv)
         fprintf(stderr, "svipc stress: backend %s cannot run here: %s\n", o.backend, be ? why : "unknown");
         return 2;
     }
-    size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc * (size_t)o.cfg.nprocs : (size_t)o.max_events;
-    struct stress_shared *sh = stress_shared_new(o.ids, o.cfg.record ? capacity : 1,
-                                                 o.total_ops ? o.ids : o.cfg.nprocs, why, sizeof(why));
+    /* a run of so many operations has room for all of them, and for the
+     * limit writer's (it stops when its room is full) */
+    size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc * (size_t)o.cfg.nprocs + LIMIT_WRITER_EVENTS
+                                  : (size_t)o.max_events;
+    struct stress_shared *sh = stress_shared_new(o.ids + 1, o.cfg.record ? capacity : 1,
+                                                 (o.total_ops ? o.ids : o.cfg.nprocs) + 1, why, sizeof(why));
     struct session_report *rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (!sh || rep == MAP_FAILED) {
         fprintf(stderr, "svipc stress: %s\n", sh ? strerror(errno) : why);
@@ -757,26 +813,30 @@ int stress_main(int argc, char **argv)
     }
     memset(rep, 0, sizeof(*rep));
     printf("svipc stress: backend %s, %d processes, seed %llu, workload %s, %ld%s; %d group%s of at most %d "
-           "processes, each on %d queues and %d sets\n", o.backend, o.cfg.nprocs,
+           "processes, each on %d queues, %d sets and %d segment%s\n", o.backend, o.cfg.nprocs,
            (unsigned long long)o.cfg.seed, mix_name(o.cfg.mix), o.seconds ? (long)o.seconds : o.total_ops,
            o.seconds ? " s" : " operations", stress_groups(&o.cfg), stress_groups(&o.cfg) > 1 ? "s" : "",
-           o.cfg.group > 0 && o.cfg.group < o.cfg.nprocs ? o.cfg.group : o.cfg.nprocs, o.cfg.nqueues, o.cfg.nsets);
+           o.cfg.group > 0 && o.cfg.group < o.cfg.nprocs ? o.cfg.group : o.cfg.nprocs, o.cfg.nqueues, o.cfg.nsets,
+           o.cfg.nsegs, o.cfg.nsegs == 1 ? "" : "s");
     fflush(stdout);
     if (run_session(be, &o, sh, rep) < 0) {
         fprintf(stderr, "svipc stress: %s\n", rep->why);
         return 2;
     }
-    size_t total = stress_events_total(sh);
+    /* the workers' operations: not the limit writer's */
+    size_t limit_changes = stress_worker_events(sh, o.ids), total = stress_events_total(sh) - limit_changes;
     double secs = seconds_between(rep->t_start, rep->t_end);
     printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
-           "replaced\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
-           secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills);
+           "replaced; %zu limit changes\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
+           secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills,
+           limit_changes);
     const char *early = stop_early(&o, sh);
     if (early)
         printf("stopped early: %s\n", early);
     struct stress_summary sum = {
         .ran = 1, .backend = o.backend, .workload = mix_name(o.cfg.mix), .procs = o.cfg.nprocs, .group = o.cfg.group, .seed = o.cfg.seed,
         .operations = (long)total, .run_seconds = secs, .kills = rep->kills, .killed_at_deadline = rep->killed,
+        .limit_changes = (long)limit_changes,
         .recorded = o.cfg.record, .history_file = o.history_path, .result = "nothing ran", .status = 2,
         .stopped_early = early,
     };

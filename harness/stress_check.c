@@ -1,8 +1,9 @@
 /* stress_check.c: the linearizability checker of stress_check.h.
  *
  * An object's state, as the search keeps it, is what its calls can
- * observe: a queue's messages in order (type and text) or a set's values,
- * and whether the object is gone.  A step sets the model's object to that
+ * observe: a queue's messages in order (type and text), a set's values,
+ * or a segment's words, whether it is marked SHM_DEST and which
+ * processes have it attached; and whether the object is gone.  A step sets the model's object to that
  * state through the model's own calls (msgsnd, SETALL), performs the
  * event's call with model_apply, and reads the new state back (msgrcv,
  * GETALL); a call the model makes wait is interrupted (MODEL_INTERRUPT)
@@ -10,7 +11,16 @@
  * fields no stress call reads are not part of the state.  A set's state
  * also holds each process's SEM_UNDO adjustments, kept here (a semop with
  * SEM_UNDO changes them as Linux does) and made the model's only to apply
- * a death (MODEL_EXIT).
+ * a death (MODEL_EXIT).  A segment's words are kept here too (the model
+ * has attachments, not memory): a store sets one, a load must read the
+ * last one linearized before it, or 0 in a new segment.  A limit written
+ * under the workers (kernel.msgmax, semopm) is checked by Linux when a
+ * call begins, before it waits (do_msgsnd, do_semtimedop, prepare_copy
+ * for MSG_COPY), not where it takes effect: so such a call meets, in the
+ * model, a value the limit had at some instant of the call, the smallest
+ * one for a call that failed with the limit's errno, the largest one
+ * otherwise (limit_range); the writes are one process's, so the values
+ * an interval may see are a run of consecutive ones.
  *
  * The search is Lowe's form of Wing and Gong's: the object's invocations
  * and responses in one list by instant (a call that never returned has
@@ -41,6 +51,7 @@
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,7 +62,9 @@
 
 /* bytes: [0] gone; a queue: per message its type (8), size (1), text;
  * a set: each value (2), then the processes' SEM_UNDO adjustments that
- * are not 0, in order: process (2), semaphore (1), adjustment (2). */
+ * are not 0, in order: process (2), semaphore (1), adjustment (2);
+ * a segment: [1] SHM_DEST, its words (8 each), then the processes that
+ * have it attached, in order (2 each). */
 struct cstate {
     uint64_t hash, hash2;              /* two independent hashes of the bytes */
     uint32_t len;
@@ -161,7 +174,16 @@ struct object_model {
     struct model_caller root;          /* root's credentials, made once: every call is root's */
     struct adj adjs[ADJ_MAX];          /* a state's adjustments being changed */
     uint8_t scratch[65536];            /* a state being read back */
+    int limit;                         /* the limit this object's calls meet (enum stress_limit), or 0 */
+    long limit_have, limit_default;    /* the model's value now; the namespace's */
+    long sem[4];                       /* the model's kernel.sem, whose semopm is written */
+    int nattached;                     /* a segment: the processes attached to m->live */
+    uint16_t attached[STRESS_IDS_MAX];
 };
+
+#define SEG_AT     0x10000000          /* where a process's attachment goes in the model */
+#define SEG_WORDS  2                   /* a segment state's words start here */
+#define SEG_PROCS  (SEG_WORDS + 8 * STRESS_WORDS)
 
 long stress_model_call(struct model_ns *ns, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
                        int64_t a4, const void *in, void *out)
@@ -196,19 +218,40 @@ static int create(struct object_model *m)
             return -1;
         return (int)id;
     }
-    long id = call(m, MODEL_SEMGET, FILLER_PID, IPC_PRIVATE, m->o->nsems, IPC_CREAT | 0600, 0, 0, NULL, NULL);
+    long id = m->o->kind == STRESS_SET
+                  ? call(m, MODEL_SEMGET, FILLER_PID, IPC_PRIVATE, m->o->nsems, IPC_CREAT | 0600, 0, 0, NULL, NULL)
+                  : call(m, MODEL_SHMGET, FILLER_PID, IPC_PRIVATE, m->o->qbytes, IPC_CREAT | 0600, 0, 0, NULL, NULL);
     return id < 0 ? -1 : (int)id;
 }
 
 static long remove_id(struct object_model *m, int id)
 {
-    return m->o->kind == STRESS_QUEUE ? call(m, MODEL_MSGCTL, FILLER_PID, id, IPC_RMID, 0, 0, 0, NULL, NULL)
-                                      : call(m, MODEL_SEMCTL, FILLER_PID, id, 0, IPC_RMID, 0, 0, NULL, NULL);
+    switch (m->o->kind) {
+    case STRESS_QUEUE: return call(m, MODEL_MSGCTL, FILLER_PID, id, IPC_RMID, 0, 0, 0, NULL, NULL);
+    case STRESS_SET: return call(m, MODEL_SEMCTL, FILLER_PID, id, 0, IPC_RMID, 0, 0, NULL, NULL);
+    default: return call(m, MODEL_SHMCTL, FILLER_PID, id, IPC_RMID, 0, 0, 0, NULL, NULL);
+    }
+}
+
+/* The limit an object's calls meet (enum stress_limit), or 0. */
+static int limit_of(const struct stress_object *o)
+{
+    return o->kind == STRESS_QUEUE ? STRESS_LIMIT_MSGMAX : o->kind == STRESS_SET ? STRESS_LIMIT_SEMOPM : 0;
+}
+
+/* The model's kernel.NAME into BUF: 0, or -1. */
+static int limit_read(struct object_model *m, const char *name, char *buf, size_t size)
+{
+    char req[32];
+    int n = snprintf(req, sizeof(req), "%s", name);
+    memset(buf, 0, size);
+    return call(m, MODEL_SYSCTL_READ, FILLER_PID, n + 1, (int64_t)size - 1, 0, 0, 0, req, buf) < 0 ? -1 : 0;
 }
 
 static int model_open(struct object_model *m, const struct stress_object *o)
 {
     memset(m, 0, offsetof(struct object_model, adjs));
+    m->nattached = 0;
     m->o = o;
     struct model_creds cr;
     model_creds_root(&cr, ~0ULL);
@@ -220,7 +263,33 @@ static int model_open(struct object_model *m, const struct stress_object *o)
     if (m->gone_id < 0 || remove_id(m, m->gone_id) < 0)
         return -1;
     m->live = create(m);
-    return m->live < 0 ? -1 : 0;
+    if (m->live < 0)
+        return -1;
+    m->limit = limit_of(o);
+    char buf[128];
+    if (limit_read(m, "msgmax", buf, sizeof(buf)) < 0 || (m->limit_have = atol(buf)) <= 0 ||
+        limit_read(m, "sem", buf, sizeof(buf)) < 0 ||
+        sscanf(buf, "%ld %ld %ld %ld", &m->sem[0], &m->sem[1], &m->sem[2], &m->sem[3]) != 4)
+        return -1;
+    if (m->limit == STRESS_LIMIT_SEMOPM)
+        m->limit_have = m->sem[2];
+    m->limit_default = m->limit_have;
+    return 0;
+}
+
+/* Set the model's limit to VALUE: 0, or -1. */
+static int limit_set(struct object_model *m, long value)
+{
+    if (!m->limit || value == m->limit_have)
+        return 0;
+    char req[128];
+    int n = m->limit == STRESS_LIMIT_MSGMAX
+                ? snprintf(req, sizeof(req), "msgmax%c%ld", 0, value)
+                : snprintf(req, sizeof(req), "sem%c%ld %ld %ld %ld", 0, m->sem[0], m->sem[1], value, m->sem[3]);
+    if (call(m, MODEL_SYSCTL_WRITE, FILLER_PID, n + 1, 0, 0, 0, 0, req, NULL) < 0)
+        return -1;
+    m->limit_have = value;
+    return 0;
 }
 
 static void model_close(struct object_model *m)
@@ -342,12 +411,146 @@ static long read_back(struct object_model *m)
     }
 }
 
+/* ---------- a segment ---------- */
+
+/* A segment state's attached processes: their number, into PROCS. */
+static int seg_procs(const struct cstate *s, uint16_t *procs)
+{
+    int n = 0;
+    for (size_t at = SEG_PROCS; !s->bytes[0] && at + 2 <= s->len; at += 2)
+        memcpy(&procs[n++], s->bytes + at, 2);
+    return n;
+}
+
+/* Make the model's segment S's: a new one with S's processes attached,
+ * marked SHM_DEST if S is; the id to call, or -1.  The last one made is
+ * taken down first (its processes detached, it removed). */
+static int seg_materialize(struct object_model *m, const struct cstate *s)
+{
+    for (int i = 0; i < m->nattached; i++)
+        call(m, MODEL_SHMDT, 1 + m->attached[i], SEG_AT, 0, 0, 0, 0, NULL, NULL);
+    m->nattached = 0;
+    if (m->live >= 0)
+        remove_id(m, m->live);         /* no one is attached: it goes */
+    m->live = -1;
+    if (s->bytes[0])
+        return m->gone_id;
+    if ((m->live = create(m)) < 0)
+        return -1;
+    m->nattached = seg_procs(s, m->attached);
+    for (int i = 0; i < m->nattached; i++)
+        if (call(m, MODEL_SHMAT, 1 + m->attached[i], m->live, 0, 0, SEG_AT, 0, NULL, NULL) != SEG_AT)
+            return -1;
+    if (s->bytes[1] && remove_id(m, m->live) < 0)
+        return -1;
+    return m->live;
+}
+
+static int seg_attached(const uint16_t *procs, int n, int proc)
+{
+    for (int i = 0; i < n; i++)
+        if (procs[i] == proc)
+            return i;
+    return -1;
+}
+
+static int u16_order(const void *x, const void *y)
+{
+    return *(const uint16_t *)x - *(const uint16_t *)y;
+}
+
 struct outcome {
     int blocked;                       /* the model made the call wait */
     long ret;                          /* else its result: >= 0 or -ERRNO */
     long rtype;
     uint8_t text[STRESS_TEXT_MAX];
 };
+
+/* EV on segment state S (a call of the model, or a word stored or
+ * loaded by a process that has it attached): its outcome, and the state
+ * after it in scratch (its length), or -1. */
+static long seg_perform(struct object_model *m, const struct cstate *s, const struct stress_event *ev,
+                        struct outcome *out)
+{
+    int id = seg_materialize(m, s);
+    if (id < 0)
+        return -1;
+    pid_t pid = 1 + ev->proc;
+    uint16_t procs[STRESS_IDS_MAX];
+    int n = seg_procs(s, procs), mine = seg_attached(procs, n, ev->proc);
+    uint8_t words[8 * STRESS_WORDS];
+    memcpy(words, s->bytes + SEG_WORDS, sizeof(words));
+    switch (ev->op) {
+    case STRESS_SHMAT:
+        out->ret = call(m, MODEL_SHMAT, pid, id, 0, 0, SEG_AT, 0, NULL, NULL);
+        if (out->ret >= 0) {
+            if (mine >= 0)
+                return -1;             /* a worker holds one attachment of an object */
+            procs[n++] = ev->proc;
+            out->ret = 0;
+        }
+        break;
+    case STRESS_SHMDT:
+        out->ret = call(m, MODEL_SHMDT, pid, SEG_AT, 0, 0, 0, 0, NULL, NULL);
+        if (out->ret == 0 && mine >= 0)
+            procs[mine] = procs[--n];
+        break;
+    case STRESS_SHMSTAT: {
+        struct shmid_ds ds;
+        out->ret = call(m, MODEL_SHMCTL, pid, id, IPC_STAT, 0, 0, 0, NULL, &ds);
+        if (out->ret >= 0) {
+            out->ret = (long)ds.shm_nattch;
+            out->rtype = (ds.shm_perm.mode & SHM_DEST) != 0;
+        }
+        break;
+    }
+    case STRESS_STORE:
+    case STRESS_LOAD:
+        if (mine < 0 || ev->type < 0 || ev->type >= STRESS_WORDS) {
+            out->ret = -EFAULT;        /* no attachment to go through: no such history */
+            break;
+        }
+        if (ev->op == STRESS_STORE)
+            memcpy(words + 8 * ev->type, ev->text, 8);
+        else
+            memcpy(out->text, words + 8 * ev->type, 8);
+        out->ret = 0;
+        break;
+    case STRESS_RMID:
+        out->ret = remove_id(m, id);
+        break;
+    case STRESS_DEATH:
+        out->ret = 0;
+        call(m, MODEL_EXIT, FILLER_PID, pid, 0, 0, 0, 0, NULL, NULL);
+        if (mine >= 0)
+            procs[mine] = procs[--n];
+        break;
+    default:
+        return -1;
+    }
+    /* the model's attachments are now procs */
+    memcpy(m->attached, procs, (size_t)n * sizeof(procs[0]));
+    m->nattached = n;
+    if (s->bytes[0]) {
+        memcpy(m->scratch, s->bytes, s->len);
+        return s->len;
+    }
+    struct shmid_ds ds;
+    if (call(m, MODEL_SHMCTL, FILLER_PID, m->live, IPC_STAT, 0, 0, 0, NULL, &ds) < 0) {
+        m->live = -1;                  /* destroyed: its last attachment went after IPC_RMID */
+        m->nattached = 0;
+        m->scratch[0] = 1;
+        return 1;
+    }
+    if ((int)ds.shm_nattch != n)
+        return -1;                     /* the model and this state disagree on who is attached */
+    m->scratch[0] = 0;
+    m->scratch[1] = (ds.shm_perm.mode & SHM_DEST) != 0;
+    memcpy(m->scratch + SEG_WORDS, words, sizeof(words));
+    qsort(procs, (size_t)n, sizeof(procs[0]), u16_order);
+    memcpy(m->scratch + SEG_PROCS, procs, (size_t)n * 2);
+    return SEG_PROCS + 2 * n;
+}
 
 /* PROC (model pid PID) ends on state S, whose object is ID in the model:
  * its adjustments are made the model's (SETALL cleared every one; a
@@ -388,14 +591,20 @@ static long perform_death(struct object_model *m, const struct cstate *s, int id
     return adj_encode(m, k, len);
 }
 
-/* Perform EV's call on state S: its outcome, and the state after it in
- * scratch (its length), or -1 when the model could not be set up. */
-static long perform(struct object_model *m, const struct cstate *s, const struct stress_event *ev,
+/* Perform EV's call on state S, meeting LIMIT (0: the default): its
+ * outcome, and the state after it in scratch (its length), or -1 when the
+ * model could not be set up. */
+static long perform(struct object_model *m, const struct cstate *s, const struct stress_event *ev, long limit,
                     struct outcome *out)
 {
     memset(out, 0, sizeof(*out));
-    int id = materialize(m, s);
-    if (id < 0)
+    if (m->o->kind == STRESS_SEGMENT)
+        return seg_perform(m, s, ev, out);
+    /* the state's messages are sent under the default limit, the call
+     * meets a value of its own time */
+    int id;
+    if (limit_set(m, m->limit_default) < 0 || (id = materialize(m, s)) < 0 ||
+        limit_set(m, limit ? limit : m->limit_default) < 0)
         return -1;
     pid_t pid = 1 + ev->proc;
     if (ev->op == STRESS_DEATH)
@@ -458,6 +667,52 @@ static long perform(struct object_model *m, const struct cstate *s, const struct
     return adj_encode(m, n, len);
 }
 
+/* ---------- limits written under the calls ---------- */
+
+/* The successful writes of each limit (enum stress_limit), in their order
+ * (one process made them, one after another). */
+struct limit_writes {
+    const struct stress_event **of[STRESS_LIMITS + 1];
+    size_t n[STRESS_LIMITS + 1];
+};
+
+/* The value of LIMIT (DEFAULT before any write) that EV, ending at END,
+ * meets in its entry check: the values in force at some instant of
+ * [t_call, END] are those of the writes from the last one that returned
+ * before t_call to the last one invoked by END (the first value in force
+ * when none returned before); of those, the smallest for a call that
+ * failed with the limit's errno (msgsnd EINVAL, semop E2BIG; a msgrcv
+ * with MSG_COPY, whose copy holds at most msgmax bytes: EINVAL), else the
+ * largest.  0 for a call no limit concerns. */
+static long limit_range(const struct limit_writes *w, int limit, const struct stress_event *ev, uint64_t end,
+                        long dflt)
+{
+    int copy = ev->op == STRESS_MSGRCV && (ev->flags & MSG_COPY);   /* its buffer: min(size, msgmax) */
+    if (!limit || !((limit == STRESS_LIMIT_MSGMAX && (ev->op == STRESS_MSGSND || copy)) ||
+                    (limit == STRESS_LIMIT_SEMOPM && ev->op == STRESS_SEMOP)))
+        return 0;
+    const struct stress_event *const *of = w->of[limit];
+    size_t n = w->n[limit], lo = 0, hi = n;
+    while (lo < hi) {                  /* the writes done before it began: the first lo */
+        size_t mid = lo + (hi - lo) / 2;
+        if (of[mid]->t_return < ev->t_call)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    hi = lo;
+    while (hi < n && of[hi]->t_call <= end)           /* writes begun before it ended: a few */
+        hi++;
+    /* values possible: after write lo - 1 (or the default), ..., after write hi - 1 */
+    int failed = ev->ret < 0 && ((limit == STRESS_LIMIT_MSGMAX && ev->err == EINVAL) ||
+                                 (limit == STRESS_LIMIT_SEMOPM && ev->err == E2BIG));
+    long pick = lo ? of[lo - 1]->size : dflt;
+    for (size_t k = lo; k < hi; k++)
+        if (failed ? of[k]->size < pick : of[k]->size > pick)
+            pick = of[k]->size;
+    return pick;
+}
+
 /* ---------- one object's search ---------- */
 
 struct entry {
@@ -489,6 +744,8 @@ struct search {
     struct pool pool;
     uint8_t dead[STRESS_IDS_MAX];      /* a process whose death is linearized (a function of bits) */
     uint64_t *end;                     /* each call's response entry's instant (see pending_ends) */
+    int *attaching;                    /* a shmstat: the shmats in flight while it was (attach_slack) */
+    long *limit;                       /* the value each call meets (limit_range; 0: the default) */
     struct object_model model;
 };
 
@@ -585,11 +842,11 @@ static int memo_add(struct search *s, const struct cstate *st)
 }
 
 /* The states EV may leave after S (at most 2): their number, or -1. */
-static int successors(struct search *s, const struct cstate *st, const struct stress_event *ev,
-                      const struct cstate *next[2])
+static int successors(struct search *s, const struct cstate *st, int op, const struct cstate *next[2])
 {
+    const struct stress_event *ev = s->ev[op];
     struct outcome o;
-    long len = perform(&s->model, st, ev, &o);
+    long len = perform(&s->model, st, ev, s->limit[op], &o);
     if (len < 0)
         return -1;
     int n = 0;
@@ -608,10 +865,16 @@ static int successors(struct search *s, const struct cstate *st, const struct st
         return next[0] = st, 1;        /* semtimedop's timeout ended a wait */
     if (o.blocked)
         return 0;
-    if (ev->ret < 0 ? o.ret != -ev->err : o.ret != ev->ret)
+    if (ev->op == STRESS_SHMSTAT && ev->ret >= 0 && o.ret >= 0) {
+        if (ev->ret < o.ret || ev->ret > o.ret + s->attaching[op])
+            return 0;                  /* shm_nattch: the attachments, and the shmats in flight */
+    } else if (ev->ret < 0 ? o.ret != -ev->err : o.ret != ev->ret) {
         return 0;
+    }
     if (ev->op == STRESS_MSGRCV && ev->ret >= 0 &&
         (o.rtype != ev->rtype || memcmp(o.text, ev->text, (size_t)ev->ret <= STRESS_TEXT_MAX ? (size_t)ev->ret : 0)))
+        return 0;
+    if ((ev->op == STRESS_LOAD && memcmp(o.text, ev->text, 8)) || (ev->op == STRESS_SHMSTAT && o.rtype != ev->rtype))
         return 0;
     if (len == st->len && memcmp(s->model.scratch, st->bytes, (size_t)len) == 0)
         next[0] = st;
@@ -677,8 +940,8 @@ static int candidates(const struct search *s, int head, int *cand, int *first_re
 
 static const struct cstate *initial_state(struct search *s, const struct stress_object *o)
 {
-    uint8_t b[1 + 2 * STRESS_SEMS_MAX] = { 0 };
-    size_t len = 1;
+    uint8_t b[SEG_PROCS + 2 * STRESS_SEMS_MAX] = { 0 };
+    size_t len = o->kind == STRESS_SEGMENT ? SEG_PROCS : 1;   /* a new segment: zeros, no one attached */
     if (o->kind == STRESS_SET) {
         for (int i = 0; i < o->nsems && i < STRESS_SEMS_MAX; i++) {
             unsigned short v = o->init[i];
@@ -700,7 +963,20 @@ static void describe_state(struct object_model *m, const struct cstate *s, char 
         PUT("the object is gone");
         return;
     }
-    if (m->o->kind == STRESS_SET) {
+    if (m->o->kind == STRESS_SEGMENT) {
+        PUT("words");
+        for (int i = 0; i < STRESS_WORDS; i++) {
+            uint64_t w;
+            memcpy(&w, s->bytes + SEG_WORDS + 8 * i, 8);
+            PUT(" %#llx", (unsigned long long)w);
+        }
+        PUT("%s; attached:", s->bytes[1] ? "; SHM_DEST" : "");
+        for (size_t at = SEG_PROCS; at + 2 <= s->len; at += 2) {
+            uint16_t p;
+            memcpy(&p, s->bytes + at, 2);
+            PUT(" proc %u", p);
+        }
+    } else if (m->o->kind == STRESS_SET) {
         PUT("values");
         for (int i = 0; i < m->o->nsems; i++) {
             unsigned short v;
@@ -742,11 +1018,47 @@ static void pending_ends(const uint64_t *reaped, struct search *s)
     }
 }
 
+/* For each shmstat, the shmat calls in flight at some instant while it
+ * was (either may have been invoked first; a pending one lasts until its
+ * end): do_shmat counts itself in shm_nattch before it maps the segment
+ * and takes that count back after (ipc/shm.c: shp->shm_nattch++ ...
+ * out_nattch), so an IPC_STAT beside a shmat may see one more than the
+ * attachments, and more beside more of them.  A sweep in invocation order
+ * keeps the shmats not yet ended. */
+static int attach_slack(struct search *s)
+{
+    s->attaching = calloc((size_t)s->n + 1, sizeof(int));
+    int *open = calloc((size_t)s->n + 1, sizeof(int)), nopen = 0;
+    if (!s->attaching || !open) {
+        free(open);
+        return -1;
+    }
+    for (int i = 0; i < s->n; i++) {
+        const struct stress_event *ev = s->ev[i];
+        int k = 0;
+        for (int j = 0; j < nopen; j++)
+            if (s->end[open[j]] > ev->t_call)
+                open[k++] = open[j];
+        nopen = k;
+        if (ev->op == STRESS_SHMSTAT) {
+            int n = nopen;
+            for (int j = i + 1; j < s->n && s->ev[j]->t_call < s->end[i]; j++)
+                n += s->ev[j]->op == STRESS_SHMAT;
+            s->attaching[i] = n;
+        } else if (ev->op == STRESS_SHMAT) {
+            open[nopen++] = i;
+        }
+    }
+    free(open);
+    return 0;
+}
+
 /* Object OBJ's search over its events (LIST: COUNT indices into H's
  * events, in the history's order; REAPED: when each process was reaped;
  * object_events). */
 static void check_object(const struct stress_history *h, int obj, const size_t *list, size_t count,
-                         const uint64_t *reaped, const struct stress_check_limits *lim,
+                         const uint64_t *reaped, const struct limit_writes *writes,
+                         const struct stress_check_limits *lim,
                          struct stress_object_verdict *v)
 {
     struct search s;
@@ -789,6 +1101,13 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
         goto done;
     }
     pending_ends(reaped, &s);
+    s.limit = calloc((size_t)n + 1, sizeof(long));
+    if (attach_slack(&s) < 0 || !s.limit) {
+        snprintf(v->why, sizeof(v->why), "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        s.limit[i] = limit_range(writes, s.model.limit, s.ev[i], s.end[i], s.model.limit_default);
     qsort_r(s.e, 2 * (size_t)n, sizeof(*s.e), entry_order, &s);
     int *where = calloc(2 * (size_t)n + 1, sizeof(int));  /* an event's call entry */
     if (!where) {
@@ -841,7 +1160,7 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
             const struct stress_event *ev = s.ev[s.e[entry].op];
             const struct cstate *next[2];
             struct pool_mark mark = pool_mark(&s.pool);   /* the successors' states, given back if not taken */
-            int nsucc = successors(&s, cur, ev, next);
+            int nsucc = successors(&s, cur, s.e[entry].op, next);
             if (nsucc < 0) {
                 snprintf(v->why, sizeof(v->why), "the model could not be set to a state (out of memory?)");
                 goto done;
@@ -922,6 +1241,8 @@ done:
     free(s.zobrist);
     free(s.zobrist2);
     free(s.end);
+    free(s.attaching);
+    free(s.limit);
     free(s.memo);
     pool_free(&s.pool);
 }
@@ -936,6 +1257,7 @@ struct object_events {
     size_t *start;
     size_t *list;
     uint64_t *reaped;
+    struct limit_writes writes;
 };
 
 static void object_events_free(struct object_events *ix)
@@ -943,6 +1265,8 @@ static void object_events_free(struct object_events *ix)
     free(ix->start);
     free(ix->list);
     free(ix->reaped);
+    for (int k = 0; k <= STRESS_LIMITS; k++)
+        free(ix->writes.of[k]);
 }
 
 static int object_events_build(const struct stress_history *h, struct object_events *ix)
@@ -957,22 +1281,40 @@ static int object_events_build(const struct stress_history *h, struct object_eve
     ix->start = calloc((size_t)nobj + 2, sizeof(size_t));
     ix->reaped = calloc(STRESS_IDS_MAX, sizeof(uint64_t));
     ix->list = NULL;
+    memset(&ix->writes, 0, sizeof(ix->writes));
     int rc = -1;
     if (!undo || !nundo || !undone || !ix->start || !ix->reaped)
         goto out;
     for (size_t i = 0; i < h->nevents; i++)
         if (h->events[i].op == STRESS_DEATH && h->events[i].proc < STRESS_IDS_MAX && h->events[i].t_return)
             ix->reaped[h->events[i].proc] = h->events[i].t_return;
+    /* the limit writes that succeeded, each limit's in their order */
+    for (size_t i = 0; i < h->nevents; i++) {
+        const struct stress_event *ev = &h->events[i];
+        if (ev->op != STRESS_SYSCTL || !ev->t_return || ev->ret != 0 || ev->type < 1 || ev->type > STRESS_LIMITS)
+            continue;                  /* a write that failed changed nothing */
+        struct limit_writes *w = &ix->writes;
+        if (w->n[ev->type] % 64 == 0) {
+            const struct stress_event **more = realloc(w->of[ev->type], (w->n[ev->type] + 64) * sizeof(*more));
+            if (!more)
+                goto out;
+            w->of[ev->type] = more;
+        }
+        w->of[ev->type][w->n[ev->type]++] = ev;
+    }
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *ev = &h->events[i];
         if (ev->obj >= nobj || ev->proc >= STRESS_IDS_MAX)
             continue;
-        for (int k = 0; ev->op == STRESS_SEMOP && k < ev->nsops && k < STRESS_SOPS_MAX; k++) {
-            uint64_t *w = &undo[(size_t)ev->obj * (size_t)words + ev->proc / 64], bit = 1ULL << (ev->proc % 64);
-            if ((ev->sops[k].flg & SEM_UNDO) && !(*w & bit)) {
-                *w |= bit;
-                nundo[ev->proc]++;
-            }
+        /* a death concerns the sets its process has SEM_UNDO on and the
+         * segments it attached (or tried to) */
+        uint64_t *w = &undo[(size_t)ev->obj * (size_t)words + ev->proc / 64], bit = 1ULL << (ev->proc % 64);
+        int concerned = ev->op == STRESS_SHMAT;
+        for (int k = 0; ev->op == STRESS_SEMOP && k < ev->nsops && k < STRESS_SOPS_MAX; k++)
+            concerned |= (ev->sops[k].flg & SEM_UNDO) != 0;
+        if (concerned && !(*w & bit)) {
+            *w |= bit;
+            nundo[ev->proc]++;
         }
     }
     for (int p = 0; p < STRESS_IDS_MAX; p++) {
@@ -994,7 +1336,9 @@ static int object_events_build(const struct stress_history *h, struct object_eve
             memcpy(at, ix->start, (size_t)nobj * sizeof(size_t));
         for (size_t i = 0; i < h->nevents; i++) {
             const struct stress_event *ev = &h->events[i];
-            if (ev->obj == STRESS_OBJ_ALL) {
+            if (ev->op == STRESS_SYSCTL) {
+                continue;              /* not an object's event: its calls meet it (limit_range) */
+            } else if (ev->obj == STRESS_OBJ_ALL) {
                 for (size_t k = 0; ev->proc < STRESS_IDS_MAX && k < nundo[ev->proc]; k++) {
                     int o = undone[ev->proc][k];
                     if (pass)
@@ -1049,7 +1393,8 @@ static void check_objects(const struct stress_history *h, const struct object_ev
         int i = order[k];
         struct stress_object_verdict v;
         memset(&v, 0, sizeof(v));
-        check_object(h, i, ix->list + ix->start[i], ix->start[i + 1] - ix->start[i], ix->reaped, lim, &v);
+        check_object(h, i, ix->list + ix->start[i], ix->start[i + 1] - ix->start[i], ix->reaped, &ix->writes, lim,
+                     &v);
         sv->slot[i].v = v;
         __atomic_store_n(&sv->slot[i].done, 1, __ATOMIC_RELEASE);
     }
@@ -1164,7 +1509,7 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
     uint64_t t0 = stress_history_t0(h);
     const struct stress_object *o = &h->objects[obj];
     fprintf(f, "object %d: %s id %d; its history follows (svipc stress --check FILE reads these lines)\n  ", obj,
-            o->kind == STRESS_QUEUE ? "queue" : "semaphore set", o->id);
+            o->kind == STRESS_QUEUE ? "queue" : o->kind == STRESS_SET ? "semaphore set" : "segment", o->id);
     stress_object_json(f, h, obj);
     fputc('\n', f);
     struct object_events ix;           /* the events the check gave the object */

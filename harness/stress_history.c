@@ -268,6 +268,11 @@ void stress_history_free(struct stress_history *h)
     memset(h, 0, sizeof(*h));
 }
 
+const char *stress_limit_name(int limit)
+{
+    return limit == STRESS_LIMIT_MSGMAX ? "msgmax" : limit == STRESS_LIMIT_SEMOPM ? "semopm" : "?";
+}
+
 const char *stress_op_name(int op)
 {
     switch (op) {
@@ -276,6 +281,12 @@ const char *stress_op_name(int op)
     case STRESS_SEMOP: return "semop";
     case STRESS_RMID: return "rmid";
     case STRESS_DEATH: return "death";
+    case STRESS_SHMAT: return "shmat";
+    case STRESS_SHMDT: return "shmdt";
+    case STRESS_SHMSTAT: return "shmstat";
+    case STRESS_STORE: return "store";
+    case STRESS_LOAD: return "load";
+    case STRESS_SYSCTL: return "sysctl";
     default: return "?";
     }
 }
@@ -310,6 +321,17 @@ void stress_event_json(FILE *f, const struct stress_history *h, const struct str
         if (ev->type > 0)
             fprintf(f, ",\"timeout_ns\":%lld", (long long)ev->type);
         break;
+    case STRESS_STORE:
+        fprintf(f, ",\"word\":%lld,\"text\":\"", (long long)ev->type);
+        hex(f, ev->text, 8);
+        fputc('"', f);
+        break;
+    case STRESS_LOAD:
+        fprintf(f, ",\"word\":%lld", (long long)ev->type);
+        break;
+    case STRESS_SYSCTL:
+        fprintf(f, ",\"limit\":\"%s\",\"value\":%d", stress_limit_name((int)ev->type), ev->size);
+        break;
     default:
         break;
     }
@@ -326,6 +348,13 @@ void stress_event_json(FILE *f, const struct stress_history *h, const struct str
         hex(f, ev->text, ev->ret <= STRESS_TEXT_MAX ? (size_t)ev->ret : 0);
         fputc('"', f);
     }
+    if (ev->op == STRESS_LOAD && ev->ret >= 0) {
+        fputs(",\"text\":\"", f);
+        hex(f, ev->text, 8);
+        fputc('"', f);
+    }
+    if (ev->op == STRESS_SHMSTAT && ev->ret >= 0)
+        fprintf(f, ",\"dest\":%d", ev->rtype ? 1 : 0);
     fputc('}', f);
 }
 
@@ -333,9 +362,13 @@ void stress_object_json(FILE *f, const struct stress_history *h, int i)
 {
     const struct stress_object *o = &h->objects[i];
     fprintf(f, "{\"kind\":\"object\",\"obj\":%d,\"type\":\"%s\",\"id\":%d,\"slot\":%d", i,
-            o->kind == STRESS_QUEUE ? "queue" : "set", o->id, o->slot);
+            o->kind == STRESS_QUEUE ? "queue" : o->kind == STRESS_SET ? "set" : "segment", o->id, o->slot);
     if (o->kind == STRESS_QUEUE) {
         fprintf(f, ",\"qbytes\":%d}", o->qbytes);
+        return;
+    }
+    if (o->kind == STRESS_SEGMENT) {
+        fprintf(f, ",\"size\":%d}", o->qbytes);
         return;
     }
     fputs(",\"values\":[", f);

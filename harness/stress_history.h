@@ -28,21 +28,42 @@ enum stress_op {
     STRESS_MSGSND = 1,
     STRESS_MSGRCV,
     STRESS_SEMOP,
-    STRESS_RMID,                   /* msgctl or semctl IPC_RMID */
+    STRESS_RMID,                   /* msgctl, semctl or shmctl IPC_RMID */
     STRESS_DEATH,                  /* the process ended: killed, or done (see below) */
+    STRESS_SHMAT,                  /* attach the segment (ret 0: attached) */
+    STRESS_SHMDT,                  /* detach the process's attachment of it */
+    STRESS_SHMSTAT,                /* shmctl IPC_STAT: ret shm_nattch, rtype 1 if SHM_DEST */
+    STRESS_STORE,                  /* through the attachment: word TYPE := TEXT's 8 bytes */
+    STRESS_LOAD,                   /* through the attachment: TEXT := word TYPE */
+    STRESS_SYSCTL,                 /* a limit written (obj STRESS_OBJ_ALL): limit TYPE := SIZE */
 };
+#define STRESS_OP_LAST STRESS_SYSCTL
 
-/* A death's obj: it concerns every object (its SEM_UNDO adjustments). */
+/* The limits a run changes under its workers (enum stress_limit): the
+ * largest message msgsnd takes (kernel.msgmax) and the most sembufs of
+ * one semop (kernel.sem's third field). */
+enum stress_limit { STRESS_LIMIT_MSGMAX = 1, STRESS_LIMIT_SEMOPM };
+#define STRESS_LIMITS 2
+const char *stress_limit_name(int limit);
+
+/* A death's obj and a sysctl's: it concerns every object (a death: its
+ * SEM_UNDO adjustments and attachments; a sysctl: every object its limit
+ * applies to). */
 #define STRESS_OBJ_ALL 0xffff
 
-enum stress_kind { STRESS_QUEUE = 1, STRESS_SET };
+enum stress_kind { STRESS_QUEUE = 1, STRESS_SET, STRESS_SEGMENT };
+
+/* A segment's size, and the words (8 bytes, naturally aligned, stored and
+ * loaded atomically) at its start that the workers write and read. */
+#define STRESS_SEGMENT_SIZE 4096
+#define STRESS_WORDS        4
 
 /* An object as it was when the workers could first use it. */
 struct stress_object {
     int32_t kind;                  /* enum stress_kind */
     int32_t id;                    /* as the implementation numbered it */
     int32_t slot;                  /* the slot it lives in (re-creation replaces it) */
-    int32_t qbytes;                /* queue: msg_qbytes */
+    int32_t qbytes;                /* queue: msg_qbytes; segment: its size */
     int32_t nsems;                 /* set: its semaphores and their values */
     uint16_t init[STRESS_SEMS_MAX];
 };
@@ -66,15 +87,18 @@ struct stress_event {
     uint16_t obj;                  /* index into the object table */
     uint16_t nsops;
     int32_t flags;                 /* msgflg (sem: each sop's own) */
-    int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's */
+    int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's;
+                                    * sysctl: the limit's new value */
     int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp (MSG_COPY: the index);
-                                    * semop: semtimedop's timeout in ns, 0 none */
+                                    * semop: semtimedop's timeout in ns, 0 none;
+                                    * store and load: the word; sysctl: the limit */
     int64_t ret;                   /* the call's value, or -1 */
     int32_t err;                   /* errno when ret is -1 */
     int32_t pad;
-    int64_t rtype;                 /* msgrcv: the mtype received */
+    int64_t rtype;                 /* msgrcv: the mtype received; shmstat: SHM_DEST set */
     struct stress_sop sops[STRESS_SOPS_MAX];
-    uint8_t text[STRESS_TEXT_MAX]; /* msgsnd: sent; msgrcv: received (ret bytes) */
+    uint8_t text[STRESS_TEXT_MAX]; /* msgsnd: sent; msgrcv: received (ret bytes);
+                                    * store: the word written; load: the word read (8 bytes) */
 };
 
 /* A history as the checker reads it. */

@@ -74,8 +74,13 @@ static int read_object(json_t *v, struct stress_history *h, int *numbered, char 
                 FAIL("a semaphore value must be 0 to 32767");
             o->init[i] = (uint16_t)json_integer_value(x);
         }
+    } else if (strcmp(type, "segment") == 0) {
+        if (get_int(v, "size", 1, INT32_MAX, &q))
+            FAIL("a segment needs \"size\"");
+        o->kind = STRESS_SEGMENT;
+        o->qbytes = (int32_t)q;
     } else {
-        FAIL("an object's type is \"queue\" or \"set\", not \"%s\"", type);
+        FAIL("an object's type is \"queue\", \"set\" or \"segment\", not \"%s\"", type);
     }
     numbered[obj] = h->nobjects++;
     return 0;
@@ -88,7 +93,7 @@ static int read_event(json_t *v, const int *numbered, struct stress_event *ev, c
     const char *op = json_string_value(json_object_get(v, "op"));
     if (!op)
         FAIL("an event needs \"op\"");
-    for (int k = STRESS_MSGSND; k <= STRESS_DEATH; k++)
+    for (int k = STRESS_MSGSND; k <= STRESS_OP_LAST; k++)
         if (strcmp(op, stress_op_name(k)) == 0)
             ev->op = (uint16_t)k;
     if (!ev->op)
@@ -97,9 +102,9 @@ static int read_event(json_t *v, const int *numbered, struct stress_event *ev, c
         FAIL("an event needs \"proc\" (0 to %d)", STRESS_IDS_MAX - 1);
     ev->proc = (uint16_t)x;
     json_t *obj = json_object_get(v, "obj");
-    if (ev->op == STRESS_DEATH) {
+    if (ev->op == STRESS_DEATH || ev->op == STRESS_SYSCTL) {
         if (!json_is_string(obj) || strcmp(json_string_value(obj), "all"))
-            FAIL("a death's \"obj\" is \"all\"");
+            FAIL("a %s's \"obj\" is \"all\"", op);
         ev->obj = STRESS_OBJ_ALL;
     } else {
         if (get_int(v, "obj", 0, STRESS_OBJECTS_MAX - 1, &x) || numbered[x] < 0)
@@ -145,6 +150,24 @@ static int read_event(json_t *v, const int *numbered, struct stress_event *ev, c
             FAIL("a semop's \"timeout_ns\" is a positive number of nanoseconds");
         break;
     }
+    case STRESS_SYSCTL: {
+        const char *limit = json_string_value(json_object_get(v, "limit"));
+        for (int k = 1; limit && k <= STRESS_LIMITS; k++)
+            if (strcmp(limit, stress_limit_name(k)) == 0)
+                ev->type = k;
+        if (!ev->type || get_int(v, "value", 1, INT32_MAX, &x))
+            FAIL("a sysctl needs \"limit\" (msgmax or semopm) and \"value\" (1 or more)");
+        ev->size = (int32_t)x;
+        break;
+    }
+    case STRESS_STORE:
+    case STRESS_LOAD:
+        if (get_int(v, "word", 0, STRESS_WORDS - 1, &ev->type))
+            FAIL("a %s needs \"word\" (0 to %d)", op, STRESS_WORDS - 1);
+        if (ev->op == STRESS_STORE &&
+            (!(text = json_string_value(json_object_get(v, "text"))) || unhex(text, ev->text, STRESS_TEXT_MAX) != 8))
+            FAIL("a store needs \"text\": the word's 8 bytes in hex");
+        break;
     default:
         break;
     }
@@ -170,6 +193,14 @@ static int read_event(json_t *v, const int *numbered, struct stress_event *ev, c
             FAIL("a msgrcv that returned needs \"rtype\" and \"text\"");
         if ((n = unhex(text, ev->text, STRESS_TEXT_MAX)) < 0 || n != (ev->ret < STRESS_TEXT_MAX ? ev->ret : STRESS_TEXT_MAX))
             FAIL("a msgrcv's \"text\" must be its \"ret\" bytes in hex");
+    }
+    if (ev->op == STRESS_LOAD && ev->ret >= 0 &&
+        (!(text = json_string_value(json_object_get(v, "text"))) || unhex(text, ev->text, STRESS_TEXT_MAX) != 8))
+        FAIL("a load that returned needs \"text\": the word's 8 bytes in hex");
+    if (ev->op == STRESS_SHMSTAT && ev->ret >= 0) {
+        if (get_int(v, "dest", 0, 1, &x))
+            FAIL("a shmstat that returned needs \"dest\" (0 or 1)");
+        ev->rtype = x;
     }
     return 0;
 }

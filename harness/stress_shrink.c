@@ -11,7 +11,12 @@
  * SIGKILL and its wait.  At the end, calls still waiting are resumed or
  * asserted blocked, and the object's final state is checked.  Messages
  * get short texts of their own ("m0", "m1", ...); a semtimedop is a semop
- * (the model's expectations are for what is written).
+ * (the model's expectations are for what is written).  A segment's steps
+ * are shmat (each attachment a variable of its own), shmdt, shmctl
+ * IPC_STAT (shm_nattch and SHM_DEST) and IPC_RMID, and the words as
+ * writes and reads through the process's attachment, with texts of their
+ * own ("w0000000", ...) whose expectation this file keeps (the model has
+ * no memory).
  * Shrinking: candidates are sets of the history's calls; each is rendered
  * and run by `svipc run --backend model,BACKEND` (many at once, one
  * scenario each); one that passes on the model and fails on the backend
@@ -41,6 +46,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,12 +185,158 @@ static char proc_name(int k)
     return (char)('A' + k + (k >= 'S' - 'A'));
 }
 
+/* A limit written (EV) as S's sysctl step, and in the model: 0, or -1. */
+static int render_limit(struct sim *m, const struct stress_event *ev, struct buf *b)
+{
+    char cur[128], req[160];
+    int n;
+    if (ev->type == STRESS_LIMIT_MSGMAX) {
+        put(b, "  S: sysctl msgmax %d\n", ev->size);
+        n = snprintf(req, sizeof(req), "msgmax%c%d", 0, ev->size);
+    } else {
+        long v[4];
+        memset(cur, 0, sizeof(cur));
+        if (mcall(m, MODEL_SYSCTL_READ, FILLER_PID, 4, sizeof(cur) - 1, 0, 0, 0, "sem", cur) < 0 ||
+            sscanf(cur, "%ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3]) != 4)
+            return -1;
+        put(b, "  S: sysctl sem %ld %ld %d %ld\n", v[0], v[1], ev->size, v[3]);
+        n = snprintf(req, sizeof(req), "sem%c%ld %ld %d %ld", 0, v[0], v[1], ev->size, v[3]);
+    }
+    return mcall(m, MODEL_SYSCTL_WRITE, FILLER_PID, n + 1, 0, 0, 0, 0, req, NULL) < 0 ? -1 : 0;
+}
+
+/* A segment's scenario (render's, for a segment): its steps, or -1. */
+static int render_segment(const struct stress_event *const *ev, int n, const unsigned char *keep,
+                          const struct stress_object *o, const char *name, const char *doc, struct buf *b)
+{
+    enum { SEG_AT = 0x10000000, SEG_STRIDE = 0x100000 };
+    struct sim m = { .ns = model_ns_new(), .o = o };
+    if (!m.ns)
+        return -1;
+    int rc = -1, steps = 0, letters[STRESS_IDS_MAX], nletters = 0, nattach = 0, nstored = 0;
+    int var[MAX_PROCS], gone[MAX_PROCS];  /* each process's attachment variable (-1: none) */
+    uint8_t words[8 * STRESS_WORDS];
+    memset(words, 0, sizeof(words));
+    for (int i = 0; i < STRESS_IDS_MAX; i++)
+        letters[i] = -1;
+    for (int i = 0; i < n; i++)
+        if (keep[i] && ev[i]->op != STRESS_DEATH && letters[ev[i]->proc] < 0) {
+            if (nletters == MAX_PROCS)
+                goto out;
+            var[nletters] = -1;
+            gone[nletters] = 0;
+            letters[ev[i]->proc] = nletters++;
+        }
+    put(b, "scenario %s\n", name);
+    if (doc)
+        put(b, "  doc %s\n", doc);
+    put(b, "  procs S");
+    for (int k = 0; k < nletters; k++)
+        put(b, " %c", proc_name(k));
+    put(b, "\n  S: shmget IPC_PRIVATE %d IPC_CREAT|0600 -> $m\n", o->qbytes);
+    steps++;
+    m.id = (int)mcall(&m, MODEL_SHMGET, FILLER_PID, IPC_PRIVATE, o->qbytes, IPC_CREAT | 0600, 0, 0, NULL, NULL);
+    if (m.id < 0)
+        goto out;
+    for (int i = 0; i < n; i++) {
+        const struct stress_event *e = ev[i];
+        if (!keep[i] || letters[e->proc] < 0)
+            continue;                  /* a death of a process with no call here */
+        int k = letters[e->proc];
+        char c = proc_name(k);
+        pid_t pid = 1 + e->proc;
+        if (gone[k])
+            goto out;
+        long r;
+        switch (e->op) {
+        case STRESS_DEATH:
+            put(b, "  signal %c SIGKILL\n  wait %c => signal=SIGKILL\n", c, c);
+            steps += 2;
+            mcall(&m, MODEL_EXIT, FILLER_PID, pid, 0, 0, 0, 0, NULL, NULL);
+            gone[k] = 1;
+            continue;
+        case STRESS_SHMAT:
+            r = mcall(&m, MODEL_SHMAT, pid, m.id, 0, 0, SEG_AT + (int64_t)nattach * SEG_STRIDE, 0, NULL, NULL);
+            if (r >= 0) {
+                var[k] = nattach++;
+                put(b, "  %c: shmat $m 0 0 -> $a%d\n", c, var[k]);
+            } else {
+                put(b, "  %c: shmat $m 0 0 => %s\n", c, errno_name((int)-r));
+            }
+            break;
+        case STRESS_SHMDT:
+            if (var[k] < 0)
+                goto out;              /* its attachment was shrunk away */
+            r = mcall(&m, MODEL_SHMDT, pid, SEG_AT + (int64_t)var[k] * SEG_STRIDE, 0, 0, 0, 0, NULL, NULL);
+            put(b, "  %c: shmdt $a%d => %s\n", c, var[k], r == 0 ? "0" : errno_name((int)-r));
+            var[k] = -1;
+            break;
+        case STRESS_STORE:
+        case STRESS_LOAD: {
+            if (var[k] < 0 || e->type < 0 || e->type >= STRESS_WORDS)
+                goto out;
+            uint8_t *w = words + 8 * e->type;
+            char at[32];
+            if (e->type)
+                snprintf(at, sizeof(at), "$a%d+%d", var[k], (int)(8 * e->type));
+            else
+                snprintf(at, sizeof(at), "$a%d", var[k]);
+            if (e->op == STRESS_STORE) {
+                char text[9];
+                snprintf(text, sizeof(text), "w%07d", nstored++ % 10000000);
+                memcpy(w, text, 8);
+                put(b, "  %c: write %s \"%s\"\n", c, at, text);
+            } else {
+                put(b, "  %c: read %s 8 => 0 data=", c, at);
+                put_data(b, w, 8);
+                put(b, "\n");
+            }
+            break;
+        }
+        case STRESS_SHMSTAT: {
+            struct shmid_ds ds;
+            r = mcall(&m, MODEL_SHMCTL, pid, m.id, IPC_STAT, 0, 0, 0, NULL, &ds);
+            if (r < 0)
+                put(b, "  %c: shmctl $m IPC_STAT => %s\n", c, errno_name((int)-r));
+            else
+                put(b, "  %c: shmctl $m IPC_STAT => 0 shm_nattch=%lu mode=%s0600\n", c, (unsigned long)ds.shm_nattch,
+                    ds.shm_perm.mode & SHM_DEST ? "SHM_DEST|" : "");
+            break;
+        }
+        case STRESS_RMID:
+            r = mcall(&m, MODEL_SHMCTL, pid, m.id, IPC_RMID, 0, 0, 0, NULL, NULL);
+            put(b, "  %c: shmctl $m IPC_RMID => %s\n", c, r == 0 ? "0" : errno_name((int)-r));
+            break;
+        default:
+            goto out;
+        }
+        steps++;
+    }
+    if (keep[n]) {                     /* the final check: what is left attached */
+        struct shmid_ds ds;
+        long r = mcall(&m, MODEL_SHMCTL, FILLER_PID, m.id, IPC_STAT, 0, 0, 0, NULL, &ds);
+        if (r < 0)
+            put(b, "  S: shmctl $m IPC_STAT => %s\n", errno_name((int)-r));
+        else
+            put(b, "  S: shmctl $m IPC_STAT => 0 shm_nattch=%lu mode=%s0600\n", (unsigned long)ds.shm_nattch,
+                ds.shm_perm.mode & SHM_DEST ? "SHM_DEST|" : "");
+        steps++;
+    }
+    put(b, "end\n\n");
+    rc = b->failed ? -1 : steps;
+out:
+    model_ns_free(m.ns);
+    return rc;
+}
+
 /* The scenario NAME for the events of EV kept by KEEP (N of them; KEEP[N]:
  * the final check), with INIT as a set's initial values: its steps, or -1
  * (the model refused something: not a candidate). */
 static int render(const struct stress_event *const *ev, int n, const unsigned char *keep, const struct stress_object *o,
                   const uint16_t *init, int qbytes, const char *name, const char *doc, struct buf *b)
 {
+    if (o->kind == STRESS_SEGMENT)
+        return render_segment(ev, n, keep, o, name, doc, b);
     struct sim m = { .ns = model_ns_new(), .o = o };
     if (!m.ns)
         return -1;
@@ -194,7 +346,7 @@ static int render(const struct stress_event *const *ev, int n, const unsigned ch
     for (int i = 0; i < STRESS_IDS_MAX; i++)
         letters[i] = -1;
     for (int i = 0; i < n; i++)
-        if (keep[i] && ev[i]->op != STRESS_DEATH && letters[ev[i]->proc] < 0) {
+        if (keep[i] && ev[i]->op != STRESS_DEATH && ev[i]->op != STRESS_SYSCTL && letters[ev[i]->proc] < 0) {
             if (nletters == MAX_PROCS)
                 goto out;
             letters[ev[i]->proc] = nletters++;
@@ -246,6 +398,12 @@ static int render(const struct stress_event *const *ev, int n, const unsigned ch
     struct result r;
     for (int i = 0; i < n; i++) {
         const struct stress_event *e = ev[i];
+        if (keep[i] && e->op == STRESS_SYSCTL) {   /* the limit writer's: S's step */
+            if (render_limit(&m, e, b) < 0)
+                goto out;
+            steps++;
+            continue;
+        }
         if (!keep[i] || letters[e->proc] < 0)
             continue;                  /* a death of a process with no call here */
         int k = letters[e->proc];
@@ -577,10 +735,33 @@ int stress_shrink(const struct stress_shrink_request *req, const char *path, str
         snprintf(res->why, sizeof(res->why), "out of memory");
         goto done;
     }
+    /* the object's calls, every death (one of a process without calls
+     * here is left out), and the writes of the limit its calls meet from
+     * the last one before its first call to the last one before its end */
+    uint64_t first = UINT64_MAX, last = 0;
+    int limit = o->kind == STRESS_QUEUE ? STRESS_LIMIT_MSGMAX : o->kind == STRESS_SET ? STRESS_LIMIT_SEMOPM : 0;
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *e = &h->events[i];
-        if (e->obj == req->obj || (e->obj == STRESS_OBJ_ALL && o->kind == STRESS_SET))
-            sk.ev[sk.n++] = e;         /* every death: one of a process without calls here is left out */
+        if (e->obj == req->obj) {
+            first = e->t_call < first ? e->t_call : first;
+            last = e->t_return > last ? e->t_return : e->t_return ? last : UINT64_MAX;
+        }
+    }
+    const struct stress_event *before = NULL;  /* the last write before the first call */
+    for (size_t i = 0; i < h->nevents; i++) {
+        const struct stress_event *e = &h->events[i];
+        int write = e->op == STRESS_SYSCTL && e->type == limit && e->t_return && e->ret == 0;
+        if (write && e->t_return < first) {
+            before = e;
+            continue;
+        }
+        if (before && e->t_call >= first) {
+            sk.ev[sk.n++] = before;
+            before = NULL;
+        }
+        if (e->obj == req->obj || (e->obj == STRESS_OBJ_ALL && e->op == STRESS_DEATH && o->kind != STRESS_QUEUE) ||
+            (write && e->t_call < last))
+            sk.ev[sk.n++] = e;
     }
     for (int i = 0; i < STRESS_SEMS_MAX; i++)
         sk.init[i] = o->init[i];

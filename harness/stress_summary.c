@@ -82,11 +82,12 @@ static int write_all(FILE *f, const struct stress_summary *s)
         write_string(f, s->workload);
         fprintf(f, ",\"group\":%d", s->group);
         fprintf(f, ",\"procs\":%d,\"seed\":%llu,\"operations\":%ld,\"seconds\":%.3f,\"ops_per_s\":%.0f,"
-                "\"ops_per_s_per_proc\":%.0f,\"kills\":%d,\"killed_at_deadline\":%d,\"recorded\":%s",
+                "\"ops_per_s_per_proc\":%.0f,\"kills\":%d,\"killed_at_deadline\":%d,\"limit_changes\":%ld,"
+                "\"recorded\":%s",
                 s->procs, (unsigned long long)s->seed, s->operations, s->run_seconds,
                 s->run_seconds > 0 ? (double)s->operations / s->run_seconds : 0.0,
                 s->run_seconds > 0 && s->procs ? (double)s->operations / s->run_seconds / s->procs : 0.0, s->kills,
-                s->killed_at_deadline, s->recorded ? "true" : "false");
+                s->killed_at_deadline, s->limit_changes, s->recorded ? "true" : "false");
         if (s->stopped_early) {
             fputs(",\"stopped_early\":", f);
             write_string(f, s->stopped_early);
@@ -99,8 +100,8 @@ static int write_all(FILE *f, const struct stress_summary *s)
     if (s->h) {
         fprintf(f, ",\"events\":%zu,\"latency\":{", s->h->nevents);
         int first = 1;
-        for (int op = STRESS_MSGSND; op <= STRESS_RMID; op++)
-            if (write_latency(f, s->h, op, &first) < 0)
+        for (int op = STRESS_MSGSND; op <= STRESS_OP_LAST; op++)
+            if (op != STRESS_DEATH && write_latency(f, s->h, op, &first) < 0)
                 return -1;
         fputc('}', f);
     }

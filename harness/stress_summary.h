@@ -22,6 +22,7 @@ struct stress_summary {
     long operations;
     double run_seconds;
     int kills, killed_at_deadline;
+    long limit_changes;                /* the limit writer's sysctl writes (not operations) */
     int recorded;                      /* 0: --no-history (nothing checked) */
     const char *stopped_early;         /* why the workers stopped before the run's end, or NULL */
     const char *history_file;          /* --history, or --check's input */

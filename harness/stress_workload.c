@@ -6,8 +6,14 @@
  * one to three sembufs on distinct semaphores, each blocking or
  * IPC_NOWAIT, some with SEM_UNDO (applied when the worker dies: killed
  * by the session, or at its end), some semtimedop with a timeout of up to
- * 1 ms (EAGAIN when it ends the wait); msgrcv with MSG_COPY.  Both: IPC_RMID while others use or wait on the object,
- * then a new object in its slot.  An interval timer ends blocked calls
+ * 1 ms (EAGAIN when it ends the wait); msgrcv with MSG_COPY.  Shared
+ * memory segments: shmat and shmdt, shmctl IPC_STAT (shm_nattch and
+ * SHM_DEST), and words stored and loaded through the attachment, each
+ * value its writer's and number, so a stale or torn word is visible; an
+ * attachment outlives its segment's IPC_RMID and is used after it.  All:
+ * IPC_RMID while others use or wait on the object, then a new object in
+ * its slot.  A process of its own changes kernel.msgmax and semopm under
+ * the workers (stress_limit_writer).  An interval timer ends blocked calls
  * with EINTR, so no worker waits for ever.  Workers come in groups, each
  * group with slots of its own (stress_config.group).
  * Must not: keep state outside the worker's own stack and the shared
@@ -16,13 +22,18 @@
 #include "stress_workload.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 /* xorshift64*: the worker's own stream, from the seed and its index. */
 struct rng { uint64_t s; };
@@ -91,6 +102,24 @@ static int create_set(const struct ipc_calls *calls, const struct stress_config 
     return 0;
 }
 
+static int create_segment(const struct ipc_calls *calls, int slot, struct stress_object *o)
+{
+    long id = calls->shmget(NULL, IPC_PRIVATE, STRESS_SEGMENT_SIZE, IPC_CREAT | 0600);
+    if (id < 0)
+        return -1;
+    memset(o, 0, sizeof(*o));
+    o->kind = STRESS_SEGMENT;
+    o->id = (int32_t)id;
+    o->slot = slot;
+    o->qbytes = STRESS_SEGMENT_SIZE;
+    return 0;
+}
+
+int stress_group_slots(const struct stress_config *cfg)
+{
+    return cfg->nqueues + cfg->nsets + cfg->nsegs;
+}
+
 int stress_groups(const struct stress_config *cfg)
 {
     return cfg->group > 0 ? (cfg->nprocs + cfg->group - 1) / cfg->group : 1;
@@ -101,10 +130,43 @@ int stress_group_of(const struct stress_config *cfg, int i)
     return cfg->group > 0 ? i / cfg->group : 0;
 }
 
-/* A group's slots are consecutive: its queues, then its sets. */
+/* A group's slots are consecutive: its queues, its sets, its segments. */
 static int slot_kind(const struct stress_config *cfg, int slot)
 {
-    return slot % (cfg->nqueues + cfg->nsets) < cfg->nqueues ? STRESS_QUEUE : STRESS_SET;
+    int k = slot % stress_group_slots(cfg);
+    return k < cfg->nqueues ? STRESS_QUEUE : k < cfg->nqueues + cfg->nsets ? STRESS_SET : STRESS_SEGMENT;
+}
+
+/* Whether the run's workload uses SLOT's kind (others stay empty). */
+static int slot_used(const struct stress_config *cfg, int slot)
+{
+    int kind = slot_kind(cfg, slot);
+    return cfg->mix & (kind == STRESS_QUEUE ? STRESS_MIX_MSG : kind == STRESS_SET ? STRESS_MIX_SEM : STRESS_MIX_SHM);
+}
+
+static const char *kind_name(int kind)
+{
+    return kind == STRESS_QUEUE ? "queue" : kind == STRESS_SET ? "semaphore set" : "segment";
+}
+
+static int create_object(const struct ipc_calls *calls, const struct stress_config *cfg, int slot, struct rng *r,
+                         struct stress_object *o)
+{
+    switch (slot_kind(cfg, slot)) {
+    case STRESS_QUEUE: return create_queue(calls, cfg, slot, o);
+    case STRESS_SET: return create_set(calls, cfg, slot, r, o);
+    default: return create_segment(calls, slot, o);
+    }
+}
+
+static void remove_object(const struct ipc_calls *calls, const struct stress_object *o)
+{
+    if (o->kind == STRESS_QUEUE)
+        calls->msgctl(NULL, o->id, IPC_RMID, NULL);
+    else if (o->kind == STRESS_SET)
+        calls->semctl(NULL, o->id, 0, IPC_RMID, 0);
+    else
+        calls->shmctl(NULL, o->id, IPC_RMID, NULL);
 }
 
 int stress_setup_objects(const struct ipc_calls *calls, const struct stress_config *cfg,
@@ -112,14 +174,14 @@ int stress_setup_objects(const struct ipc_calls *calls, const struct stress_conf
 {
     struct rng r;
     rng_seed(&r, cfg->seed, -1);
-    for (int slot = 0; slot < stress_groups(cfg) * (cfg->nqueues + cfg->nsets); slot++) {
+    for (int slot = 0; slot < stress_groups(cfg) * stress_group_slots(cfg); slot++) {
+        if (!slot_used(cfg, slot))
+            continue;
         struct stress_object o;
-        int rc = slot_kind(cfg, slot) == STRESS_QUEUE ? create_queue(calls, cfg, slot, &o)
-                                                      : create_set(calls, cfg, slot, &r, &o);
+        int rc = create_object(calls, cfg, slot, &r, &o);
         int obj = rc < 0 ? -1 : stress_object_add(sh, &o);
         if (obj < 0) {
-            snprintf(why, size, "cannot create the %s of slot %d: %s",
-                     slot_kind(cfg, slot) == STRESS_QUEUE ? "queue" : "semaphore set", slot,
+            snprintf(why, size, "cannot create the %s of slot %d: %s", kind_name(slot_kind(cfg, slot)), slot,
                      rc < 0 ? strerror(errno) : "object table full");
             return -1;
         }
@@ -186,10 +248,77 @@ static void draw_semop(struct rng *r, const struct stress_config *cfg, struct st
         ev->type = 1000 + (int64_t)rng_below(r, 1000000);
 }
 
-static void perform(const struct ipc_calls *calls, int id, struct stress_event *ev)
+/* A worker's attachment of a segment slot's object (OBJ -1: none); it
+ * may outlive the object's removal and the slot's next object. */
+struct attachment {
+    int obj;
+    void *addr;
+};
+
+/* A segment operation on slot's object or on the worker's attachment:
+ * EV's op and arguments, and the object it concerns. */
+static int draw_segment(struct rng *r, int proc, unsigned long seq, const struct attachment *at, int current,
+                        struct stress_event *ev)
+{
+    unsigned k = rng_below(r, 20);
+    if (at->obj < 0) {
+        ev->op = k < 2 ? STRESS_SHMSTAT : STRESS_SHMAT;
+        return current;
+    }
+    if (k < 8) {
+        ev->op = STRESS_STORE;
+        ev->type = rng_below(r, STRESS_WORDS);
+        uint64_t value = (uint64_t)(proc + 1) << 40 | (seq & 0xffffffffffULL);
+        memcpy(ev->text, &value, 8);
+        ev->size = 8;
+    } else if (k < 16) {
+        ev->op = STRESS_LOAD;
+        ev->type = rng_below(r, STRESS_WORDS);
+        ev->size = 8;
+    } else if (k < 18) {
+        ev->op = STRESS_SHMDT;
+    } else {
+        ev->op = STRESS_SHMSTAT;
+    }
+    return at->obj;
+}
+
+static void perform(const struct ipc_calls *calls, int id, struct attachment *at, struct stress_event *ev)
 {
     long ret = -1;
     switch (ev->op) {
+    case STRESS_SHMAT: {
+        void *addr = (void *)calls->shmat(NULL, id, NULL, 0);
+        ret = addr == (void *)-1 ? -1 : 0;
+        if (ret == 0)
+            at->addr = addr;
+        break;
+    }
+    case STRESS_SHMDT:
+        ret = calls->shmdt(NULL, at->addr);
+        break;
+    case STRESS_SHMSTAT: {
+        struct shmid_ds ds;
+        ret = calls->shmctl(NULL, id, IPC_STAT, &ds);
+        if (ret >= 0) {
+            ret = (long)ds.shm_nattch;
+            ev->rtype = (ds.shm_perm.mode & SHM_DEST) != 0;
+        }
+        break;
+    }
+    case STRESS_STORE: {
+        uint64_t value;
+        memcpy(&value, ev->text, 8);
+        __atomic_store_n((uint64_t *)at->addr + ev->type, value, __ATOMIC_SEQ_CST);
+        ret = 0;
+        break;
+    }
+    case STRESS_LOAD: {
+        uint64_t value = __atomic_load_n((uint64_t *)at->addr + ev->type, __ATOMIC_SEQ_CST);
+        memcpy(ev->text, &value, 8);
+        ret = 0;
+        break;
+    }
     case STRESS_MSGSND: {
         struct msg_buffer m = { .mtype = ev->type };
         memcpy(m.text, ev->text, (size_t)ev->size);
@@ -220,38 +349,47 @@ static void perform(const struct ipc_calls *calls, int id, struct stress_event *
     }
     case STRESS_RMID:
         ret = ev->flags == STRESS_QUEUE ? calls->msgctl(NULL, id, IPC_RMID, NULL)
-                                        : calls->semctl(NULL, id, 0, IPC_RMID, 0);
+            : ev->flags == STRESS_SET   ? calls->semctl(NULL, id, 0, IPC_RMID, 0)
+                                        : calls->shmctl(NULL, id, IPC_RMID, NULL);
         break;
     }
     ev->ret = ret;
     ev->err = ret < 0 ? errno : 0;
 }
 
-/* After a removal (ours, or one whose worker was killed before it made
- * the next object): a new object in the slot, if the slot still holds
- * OLD and the table is not full. */
-static void recreate(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
-                     struct rng *r, int slot, int old)
+/* Whether O is still there (IPC_STAT: read-only, not an operation). */
+static int alive(const struct ipc_calls *calls, const struct stress_object *o)
 {
-    if (stress_slot_current(sh, slot) != old)
-        return;                        /* done by another */
+    union {
+        struct msqid_ds q;
+        struct semid_ds s;
+        struct shmid_ds m;
+    } ds;
+    long r = o->kind == STRESS_QUEUE ? calls->msgctl(NULL, o->id, IPC_STAT, &ds.q)
+           : o->kind == STRESS_SET   ? calls->semctl(NULL, o->id, 0, IPC_STAT, (unsigned long)(uintptr_t)&ds.s)
+                                     : calls->shmctl(NULL, o->id, IPC_STAT, &ds.m);
+    return r >= 0;
+}
+
+/* After a removal (ours: REMOVED; or one seen by an EINVAL or EIDRM, whose
+ * worker may have been killed before it made the next object): a new
+ * object in the slot, if the slot still holds OLD, OLD is gone (a segment
+ * removed by us may live on, attached) and the table is not full. */
+static void recreate(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
+                     struct rng *r, int slot, int old, int removed)
+{
+    if (stress_slot_current(sh, slot) != old || (!removed && alive(calls, stress_object_at(sh, old))))
+        return;                        /* done by another, or not gone (an EINVAL of msgmax) */
     if (stress_object_count(sh) >= STRESS_OBJECTS_MAX) {
         stress_stop(sh, STRESS_STOP_OBJECTS_FULL);   /* no run on removed objects only */
         return;
     }
     struct stress_object o;
-    int rc = slot_kind(cfg, slot) == STRESS_QUEUE ? create_queue(calls, cfg, slot, &o)
-                                                  : create_set(calls, cfg, slot, r, &o);
-    if (rc < 0)
+    if (create_object(calls, cfg, slot, r, &o) < 0)
         return;
     int obj = stress_slot_current(sh, slot) == old ? stress_object_add(sh, &o) : -1;
-    if (obj >= 0 && stress_slot_replace(sh, slot, old, obj)) {
-        return;
-    } else if (o.kind == STRESS_QUEUE) {
-        calls->msgctl(NULL, o.id, IPC_RMID, NULL);
-    } else {
-        calls->semctl(NULL, o.id, 0, IPC_RMID, 0);
-    }
+    if (obj < 0 || !stress_slot_replace(sh, slot, old, obj))
+        remove_object(calls, &o);
 }
 
 static void do_work(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
@@ -290,10 +428,16 @@ static void do_work(const struct ipc_calls *calls, const struct stress_config *c
 {
     struct rng r;
     rng_seed(&r, cfg->seed, proc);
-    int first_slot = group * (cfg->nqueues + cfg->nsets) + (cfg->mix == STRESS_MIX_SEM ? cfg->nqueues : 0);
-    int nslots = (cfg->mix & STRESS_MIX_MSG ? cfg->nqueues : 0) + (cfg->mix & STRESS_MIX_SEM ? cfg->nsets : 0);
+    /* the group's slots of the kinds the workload uses */
+    int slots[STRESS_SLOTS_MAX], nslots = 0, per_group = stress_group_slots(cfg);
+    for (int k = 0; k < per_group && nslots < STRESS_SLOTS_MAX; k++)
+        if (slot_used(cfg, group * per_group + k))
+            slots[nslots++] = group * per_group + k;
     if (nslots <= 0)
         return;
+    struct attachment attached[STRESS_SLOTS_MAX];  /* by index into slots */
+    for (int i = 0; i < nslots; i++)
+        attached[i] = (struct attachment){ .obj = -1 };
     start_interrupts(cfg, proc);
     struct stress_event scratch;
     for (unsigned long seq = 0; !quota || seq < (unsigned long)quota; seq++) {
@@ -306,10 +450,10 @@ static void do_work(const struct ipc_calls *calls, const struct stress_config *c
             memset(ev, 0, sizeof(*ev));
             ev->proc = (uint16_t)proc;
         }
-        int slot = first_slot + (int)rng_below(&r, (unsigned)nslots);
+        int pick = (int)rng_below(&r, (unsigned)nslots), slot = slots[pick];
         int obj = stress_slot_current(sh, slot);
         const struct stress_object *o = stress_object_at(sh, obj);
-        ev->obj = (uint16_t)obj;
+        struct attachment *at = &attached[pick];
         if (cfg->rmid_per_10k && rng_below(&r, 10000) < (unsigned)cfg->rmid_per_10k) {
             ev->op = STRESS_RMID;
             ev->flags = o->kind;
@@ -318,17 +462,126 @@ static void do_work(const struct ipc_calls *calls, const struct stress_config *c
                 draw_msgsnd(&r, proc, seq, ev);
             else
                 draw_msgrcv(&r, ev);
-        } else {
+        } else if (o->kind == STRESS_SET) {
             draw_semop(&r, cfg, ev);
+        } else {
+            obj = draw_segment(&r, proc, seq, at, obj, ev);
+            o = stress_object_at(sh, obj);
         }
+        ev->obj = (uint16_t)obj;
         if (cfg->record)
             stress_event_invoke(sh, proc, ev);
-        perform(calls, o->id, ev);
+        perform(calls, o->id, at, ev);
         if (cfg->record)
             stress_event_respond(ev);
         else
             stress_event_count(sh, proc);
+        if (ev->op == STRESS_SHMAT && ev->ret == 0)
+            at->obj = obj;
+        else if (ev->op == STRESS_SHMDT)
+            at->obj = -1;              /* detached, or it never was: either way no more use */
         if ((ev->op == STRESS_RMID && ev->ret == 0) || (ev->ret < 0 && (ev->err == EIDRM || ev->err == EINVAL)))
-            recreate(calls, cfg, sh, &r, slot, obj);
+            recreate(calls, cfg, sh, &r, slot, obj, ev->op == STRESS_RMID);
     }
+}
+
+/* ---------- limits changed under the workers ---------- */
+
+/* kernel.NAME read into BUF or (VALUE) written: 0, or -1 and errno. */
+static int limit_file(const struct ipc_calls *calls, const char *name, const char *value, char *buf, size_t size)
+{
+    if (calls->sysctl)
+        return calls->sysctl(NULL, name, value, buf, size);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+    int fd = open(path, (value ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = value ? write(fd, value, strlen(value)) : read(fd, buf, size - 1);
+    int err = errno;
+    close(fd);
+    if (n < 0) {
+        errno = err;
+        return -1;
+    }
+    if (!value) {
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+    }
+    return 0;
+}
+
+int stress_limit_writer(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
+                        int proc, char *why, size_t size)
+{
+    /* what each limit is at the start, and the value that makes some of
+     * the workers' calls fail: messages of more than 16 bytes (they send
+     * 8 to 32), semops of more than 2 sembufs (they make 1 to 3) */
+    long sem[4], initial[STRESS_LIMITS + 1], low[STRESS_LIMITS + 1] = { 0, 16, 2 };
+    char buf[128];
+    if (limit_file(calls, "msgmax", NULL, buf, sizeof(buf)) < 0 || (initial[STRESS_LIMIT_MSGMAX] = atol(buf)) <= 0 ||
+        limit_file(calls, "sem", NULL, buf, sizeof(buf)) < 0 ||
+        sscanf(buf, "%ld %ld %ld %ld", &sem[0], &sem[1], &sem[2], &sem[3]) != 4) {
+        snprintf(why, size, "cannot read kernel.msgmax and kernel.sem: %s", strerror(errno));
+        return -1;
+    }
+    initial[STRESS_LIMIT_SEMOPM] = sem[2];
+    int limits[STRESS_LIMITS], nlimits = 0, is_low[STRESS_LIMITS + 1] = { 0 };
+    if (cfg->mix & STRESS_MIX_MSG)
+        limits[nlimits++] = STRESS_LIMIT_MSGMAX;
+    if (cfg->mix & STRESS_MIX_SEM)
+        limits[nlimits++] = STRESS_LIMIT_SEMOPM;
+    struct rng r;
+    rng_seed(&r, cfg->seed, proc);
+    while (nlimits && cfg->sysctl_ms > 0 && !stress_stopped(sh)) {
+        /* a gap of 0 to 2 x sysctl_ms before a limit is lowered, a tenth
+         * of that before it is put back (the workload stays mostly what
+         * it is), slept in steps of at most 10 ms so that the stop flag
+         * is seen soon */
+        int lowered = is_low[STRESS_LIMIT_MSGMAX] || is_low[STRESS_LIMIT_SEMOPM];
+        long mean_us = lowered ? 100 * cfg->sysctl_ms : 1000 * cfg->sysctl_ms;
+        uint64_t until = stress_now_ns() + rng_below(&r, (unsigned)(2 * mean_us + 1)) * 1000ULL;
+        while (!stress_stopped(sh) && stress_now_ns() < until) {
+            uint64_t left = until - stress_now_ns();
+            struct timespec t = { 0, (long)(left < 10000000ULL ? left : 10000000ULL) };
+            nanosleep(&t, NULL);
+        }
+        if (stress_stopped(sh))
+            break;
+        int limit = limits[rng_below(&r, (unsigned)nlimits)];
+        for (int k = 0; k < nlimits; k++)
+            if (is_low[limits[k]])
+                limit = limits[k];     /* one low at a time: put it back */
+        long value = is_low[limit] ? initial[limit] : low[limit];
+        struct stress_event scratch, *ev = cfg->record ? stress_event_begin(sh, proc) : &scratch;
+        if (!ev)
+            break;
+        memset(&scratch, 0, sizeof(scratch));
+        ev->proc = (uint16_t)proc;
+        ev->op = STRESS_SYSCTL;
+        ev->obj = STRESS_OBJ_ALL;
+        ev->type = limit;
+        ev->size = (int32_t)value;
+        char text[96];
+        if (limit == STRESS_LIMIT_MSGMAX)
+            snprintf(text, sizeof(text), "%ld", value);
+        else
+            snprintf(text, sizeof(text), "%ld %ld %ld %ld", sem[0], sem[1], value, sem[3]);
+        if (cfg->record)
+            stress_event_invoke(sh, proc, ev);
+        int rc = limit_file(calls, limit == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem", text, NULL, 0);
+        ev->ret = rc;
+        ev->err = rc < 0 ? errno : 0;
+        if (cfg->record)
+            stress_event_respond(ev);
+        else
+            stress_event_count(sh, proc);
+        if (rc < 0) {
+            snprintf(why, size, "cannot write kernel.%s: %s", limit == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem",
+                     strerror(ev->err));
+            return -1;
+        }
+        is_low[limit] = !is_low[limit];
+    }
+    return 0;
 }

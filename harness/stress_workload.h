@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum stress_mix { STRESS_MIX_MSG = 1, STRESS_MIX_SEM = 2, STRESS_MIX_ALL = 3 };
+enum stress_mix { STRESS_MIX_MSG = 1, STRESS_MIX_SEM = 2, STRESS_MIX_SHM = 4, STRESS_MIX_ALL = 7 };
 
 struct stress_config {
     int nprocs;
@@ -25,7 +25,7 @@ struct stress_config {
                                     * workers (by index) has objects of its own, so no
                                     * object has more callers than a check can order
                                     * (Jepsen's keys per thread group); 0: one group */
-    int nqueues, nsets;            /* each group's objects alive at once */
+    int nqueues, nsets, nsegs;     /* each group's objects alive at once */
     int nsems;                     /* semaphores of a set (<= STRESS_SEMS_MAX) */
     int qbytes;                    /* a queue's msg_qbytes: small, so senders block */
     long interrupt_us;             /* each worker's interval timer (SIGALRM, no
@@ -34,6 +34,8 @@ struct stress_config {
     int undo_percent;              /* sembufs with SEM_UNDO */
     long kill_ms;                  /* a worker SIGKILLed every so many ms on average
                                     * (and replaced); 0 none */
+    long sysctl_ms;                /* a limit changed every so many ms on average, by a
+                                    * process of its own (stress_limit_writer); 0 none */
     int record;                    /* 0: no history (the bare operations, to measure it) */
 };
 
@@ -43,8 +45,12 @@ struct stress_config {
 int stress_groups(const struct stress_config *cfg);
 int stress_group_of(const struct stress_config *cfg, int i);
 
-/* Create the run's first objects (NQUEUES queues and NSETS sets for each
- * group) through CALLS and put them in their slots: 0, or -1 with WHY. */
+/* A group's slots: its queues, its sets, its segments. */
+int stress_group_slots(const struct stress_config *cfg);
+
+/* Create the run's first objects (NQUEUES queues, NSETS sets and NSEGS
+ * segments for each group) through CALLS and put them in their slots: 0,
+ * or -1 with WHY. */
 int stress_setup_objects(const struct ipc_calls *calls, const struct stress_config *cfg,
                          struct stress_shared *sh, char *why, size_t size);
 
@@ -53,5 +59,14 @@ int stress_setup_objects(const struct ipc_calls *calls, const struct stress_conf
  * then it says when it finished (its exit, and SEM_UNDO, start then). */
 void stress_worker(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
                    int proc, int group, long quota);
+
+/* The limit writer PROC: until the run's stop flag, every sysctl_ms on
+ * average (random, from the seed), one of the limits the workload's calls
+ * meet (kernel.msgmax, kernel.sem's semopm) is set low enough that some
+ * calls fail (EINVAL, E2BIG), or back to what it was; each write is an
+ * event.  Through CALLS' sysctl, else the namespace's files.  0 when
+ * stopped, -1 with WHY when a limit cannot be read or written. */
+int stress_limit_writer(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
+                        int proc, char *why, size_t size);
 
 #endif

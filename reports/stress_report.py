@@ -56,12 +56,13 @@ def _runs(records):
             "<tr>" + "".join(f"<td>{c}</td>" for c in (
                 _cell(r.get("backend", "(recorded)")), _cell(r.get("procs")), _cell(r.get("seed")),
                 _cell(r.get("operations")), _cell(r.get("ops_per_s"), "{:,.0f}"),
-                _cell(r.get("kills")), _cell(check.get("objects")), _cell(check.get("undecided")),
+                _cell(r.get("kills")), _cell(r.get("limit_changes")), _cell(check.get("objects")),
+                _cell(check.get("undecided")),
                 _cell(check.get("violations")), _cell(check.get("events_per_s"), "{:,.0f}"),
                 f"<span class='{_result_class(r)}'>{html.escape(r['result'])}</span>"
                 + (f" ({html.escape(r['stopped_early'])})" if r.get("stopped_early") else ""))) + "</tr>")
     return ("<table><tr><th>backend</th><th>procs</th><th>seed</th><th>operations</th><th>ops/s</th>"
-            "<th>killed</th><th>objects</th><th>undecided</th><th>violations</th><th>checked events/s</th>"
+            "<th>killed</th><th>limit writes</th><th>objects</th><th>undecided</th><th>violations</th><th>checked events/s</th>"
             "<th>result</th></tr>" + "".join(rows) + "</table>")
 
 
@@ -125,7 +126,7 @@ def section(records):
             _scaling(records) + _latency(records) + _problems(records))
 
 
-TEXT_COLUMNS = ("backend", "procs", "seconds", "ops/s", "killed", "objects", "events", "check s", "events/s",
+TEXT_COLUMNS = ("backend", "procs", "seconds", "ops/s", "killed", "limits", "objects", "events", "check s", "events/s",
                 "undecided", "violations", "result")
 
 
@@ -138,7 +139,8 @@ def text_table(records):
         def num(v, fmt="{:,.0f}"):
             return "" if v is None else fmt.format(v)
         rows.append((r.get("backend", "(recorded)"), num(r.get("procs"), "{}"), num(r.get("seconds"), "{:.0f}"),
-                     num(r.get("ops_per_s")), num(r.get("kills"), "{}"), num(check.get("objects"), "{}"),
+                     num(r.get("ops_per_s")), num(r.get("kills"), "{}"), num(r.get("limit_changes"), "{}"),
+                     num(check.get("objects"), "{}"),
                      num(r.get("events")), num(check.get("seconds"), "{:.0f}"), num(check.get("events_per_s")),
                      num(check.get("undecided"), "{}"), num(check.get("violations"), "{}"),
                      r["result"] + (f" ({r['stopped_early']})" if r.get("stopped_early") else "")))

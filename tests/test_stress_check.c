@@ -3,7 +3,10 @@
  * received twice, a message received before it was sent, a semop applied
  * in part, an EINTR where nothing could wait, an EIDRM without a removal;
  * pending calls, one that waited and took effect later; deaths that apply
- * SEM_UNDO once, between the kill and its observation; a bound that leaves a history undecided), and `svipc
+ * SEM_UNDO once, between the kill and its observation; a bound that leaves a history undecided;
+ * a segment's words, its shm_nattch beside a shmat in flight, its life
+ * after IPC_RMID until the last detach, a death's detach; msgmax and
+ * semopm met when a call begins, while a limit writer changes them), and `svipc
  * stress` killed with SIGKILL in the middle of a run: nothing of it
  * survives (no process, no object in the host's namespace, no arena file).
  * Must not: decide by timing (instants in the histories are made up). */
@@ -259,6 +262,186 @@ Test(stress_check, a_semop_is_all_or_nothing)
         semop1(1, 30, 40, 0, -1, IPC_NOWAIT, -1, EAGAIN),   /* ... so the first is still 1 */
     };
     cr_assert_eq(check(&set2, partial, N(partial), 100000), STRESS_VIOLATION);
+}
+
+/* ---------- segments ---------- */
+
+static struct stress_object segment = { .kind = STRESS_SEGMENT, .id = 0, .qbytes = STRESS_SEGMENT_SIZE };
+
+static struct stress_event seg(int proc, uint64_t call, uint64_t ret_at, int op, long ret, int err)
+{
+    return (struct stress_event){ .t_call = call, .t_return = ret_at, .proc = (uint16_t)proc, .op = (uint16_t)op,
+                                  .ret = ret, .err = err };
+}
+
+static struct stress_event word(int proc, uint64_t call, uint64_t ret_at, int op, int w, uint64_t value)
+{
+    struct stress_event e = seg(proc, call, ret_at, op, 0, 0);
+    e.type = w;
+    e.size = 8;
+    memcpy(e.text, &value, 8);
+    return e;
+}
+
+static struct stress_event shmstat(int proc, uint64_t call, uint64_t ret_at, long nattch, int dest)
+{
+    struct stress_event e = seg(proc, call, ret_at, STRESS_SHMSTAT, nattch, 0);
+    e.rtype = dest;
+    return e;
+}
+
+Test(stress_check, words_stored_and_loaded_through_two_attachments_are_linearizable)
+{
+    /* B's load overlaps A's second store: either value will do */
+    struct stress_event ev[] = {
+        seg(0, 10, 20, STRESS_SHMAT, 0, 0),
+        seg(1, 12, 22, STRESS_SHMAT, 0, 0),
+        word(1, 25, 30, STRESS_LOAD, 0, 0),
+        word(0, 40, 50, STRESS_STORE, 0, 7),
+        word(0, 60, 90, STRESS_STORE, 0, 8),
+        word(1, 70, 80, STRESS_LOAD, 0, 7),
+        word(1, 100, 110, STRESS_LOAD, 0, 8),
+        word(1, 100, 110, STRESS_LOAD, 1, 0),
+    };
+    ev[7].proc = 2;                    /* not attached: but see below */
+    cr_assert_eq(check(&segment, ev, N(ev) - 1, 100000), STRESS_LINEARIZABLE);
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_VIOLATION, "a load through no attachment");
+}
+
+Test(stress_check, a_stale_or_invented_word_is_a_violation)
+{
+    struct stress_event stale[] = {
+        seg(0, 10, 20, STRESS_SHMAT, 0, 0),
+        seg(1, 12, 22, STRESS_SHMAT, 0, 0),
+        word(0, 30, 40, STRESS_STORE, 2, 5),
+        word(1, 50, 60, STRESS_LOAD, 2, 0),   /* the store returned before it began */
+    };
+    cr_assert_eq(check(&segment, stale, N(stale), 100000), STRESS_VIOLATION);
+    struct stress_event invented[] = {
+        seg(0, 10, 20, STRESS_SHMAT, 0, 0),
+        word(0, 30, 40, STRESS_LOAD, 1, 99),  /* a new segment is zeros */
+    };
+    cr_assert_eq(check(&segment, invented, N(invented), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, shm_nattch_counts_a_shmat_in_flight_and_nothing_else)
+{
+    /* A attached; B's shmat is in flight while C's IPC_STAT runs: B may
+     * be attached or not, and do_shmat's own count may show beside it,
+     * so 1, 2 or 3 (C is not attached) */
+    struct stress_event ev[] = {
+        seg(0, 10, 20, STRESS_SHMAT, 0, 0),
+        seg(1, 30, 60, STRESS_SHMAT, 0, 0),
+        shmstat(2, 40, 50, 2, 0),
+    };
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[2].ret = 1;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[2].ret = 3;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[2].ret = 4;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_VIOLATION, "more than attachments and shmats in flight");
+    ev[2].ret = 2;
+    ev[2].t_call = 70;                 /* after B's shmat returned: exactly 2 */
+    ev[2].t_return = 80;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[2].ret = 3;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_VIOLATION, "no shmat in flight");
+}
+
+Test(stress_check, a_removed_segment_lives_until_its_last_detach)
+{
+    struct stress_event ev[] = {
+        seg(0, 10, 20, STRESS_SHMAT, 0, 0),
+        seg(1, 30, 40, STRESS_RMID, 0, 0),
+        shmstat(1, 50, 60, 1, 1),          /* marked SHM_DEST, still there */
+        word(0, 70, 80, STRESS_STORE, 0, 3),
+        word(0, 90, 100, STRESS_LOAD, 0, 3),
+        seg(1, 110, 120, STRESS_SHMAT, 0, 0),   /* Linux attaches a SHM_DEST segment */
+        seg(0, 130, 140, STRESS_SHMDT, 0, 0),
+        seg(1, 150, 160, STRESS_SHMDT, 0, 0),   /* the last: it goes */
+        shmstat(0, 170, 180, -1, 0),
+        seg(0, 190, 200, STRESS_SHMAT, -1, 0),
+    };
+    ev[8].err = EINVAL;
+    ev[9].err = EINVAL;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[2].rtype = 0;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_VIOLATION, "SHM_DEST not shown");
+    ev[2].rtype = 1;
+    ev[9] = seg(0, 190, 200, STRESS_SHMAT, 0, 0);
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_VIOLATION, "attached after it was destroyed");
+}
+
+Test(stress_check, a_death_detaches_between_the_kill_and_the_reaping)
+{
+    struct stress_event ev[] = {
+        seg(0, 10, 20, STRESS_SHMAT, 0, 0),
+        seg(1, 30, 40, STRESS_SHMAT, 0, 0),
+        death(1, 50, 90),
+        shmstat(0, 60, 70, 2, 0),          /* during the death: either */
+        shmstat(0, 100, 110, 1, 0),        /* after: detached */
+    };
+    ev[2].obj = STRESS_OBJ_ALL;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[4].ret = 2;
+    cr_assert_eq(check(&segment, ev, N(ev), 100000), STRESS_VIOLATION, "an attachment outlived its process");
+}
+
+/* ---------- limits written under the calls ---------- */
+
+static struct stress_event limit_write(uint64_t call, uint64_t ret_at, int limit, int value)
+{
+    return (struct stress_event){ .t_call = call, .t_return = ret_at, .proc = 99, .op = STRESS_SYSCTL,
+                                  .obj = STRESS_OBJ_ALL, .type = limit, .size = value };
+}
+
+Test(stress_check, msgmax_is_met_when_a_send_begins_not_when_it_takes_effect)
+{
+    /* A's 30-byte send waits for room (msg_qbytes 30), msgmax is lowered
+     * to 16 while it waits, B's receive makes room: Linux checked msgmax
+     * when A began, so A's send completes */
+    struct stress_object small = { .kind = STRESS_QUEUE, .qbytes = 30 };
+    struct stress_event ev[] = {
+        snd(2, 10, 20, 1, "first message, thirty bytes...", IPC_NOWAIT, 0, 0),
+        snd(0, 30, 100, 2, "second message, thirty bytes..", 0, 0, 0),
+        limit_write(40, 50, STRESS_LIMIT_MSGMAX, 16),
+        rcv(1, 60, 70, 1, 0, 1, "first message, thirty bytes...", 30, 0),
+        rcv(1, 110, 120, 0, IPC_NOWAIT, 2, "second message, thirty bytes..", 30, 0),
+    };
+    cr_assert_eq(check(&small, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    /* a send that began after the limit was lowered cannot have been taken */
+    ev[1].t_call = 55;
+    cr_assert_eq(check(&small, ev, N(ev), 100000), STRESS_VIOLATION, "a send past msgmax taken");
+    /* and one that began after it was put back again can */
+    struct stress_event back[] = {
+        limit_write(5, 8, STRESS_LIMIT_MSGMAX, 16),
+        snd(0, 10, 20, 1, "thirty bytes, sent when 16 ok.", IPC_NOWAIT, -1, EINVAL),
+        limit_write(30, 40, STRESS_LIMIT_MSGMAX, 8192),
+        snd(0, 50, 60, 1, "thirty bytes, sent when 8192..", IPC_NOWAIT, 0, 0),
+        snd(0, 70, 80, 1, "thirty bytes, refused at 8192.", IPC_NOWAIT, -1, EINVAL),
+    };
+    cr_assert_eq(check(&queue, back, N(back) - 1, 100000), STRESS_LINEARIZABLE);
+    cr_assert_eq(check(&queue, back, N(back), 100000), STRESS_VIOLATION, "EINVAL under a msgmax it fits");
+    /* a write concurrent with the send: either value */
+    back[2] = limit_write(45, 75, STRESS_LIMIT_MSGMAX, 8192);
+    cr_assert_eq(check(&queue, back, N(back) - 1, 100000), STRESS_LINEARIZABLE);
+}
+
+Test(stress_check, semopm_is_met_when_a_semop_begins)
+{
+    struct stress_object o = { .kind = STRESS_SET, .nsems = 2, .init = { 0, 0 } };
+    struct stress_event ev[] = {
+        semop2(0, 10, 100, -1, -1, 0, 0, 0),     /* waits for both; began under semopm 500 */
+        limit_write(20, 30, STRESS_LIMIT_SEMOPM, 1),
+        semop2(1, 40, 50, 0, 0, IPC_NOWAIT, -1, E2BIG),   /* began under semopm 1 (else: 0, no change) */
+        semop1(1, 60, 70, 0, 1, 0, 0, 0),
+        semop1(1, 80, 90, 1, 1, 0, 0, 0),        /* the first one completes */
+    };
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_LINEARIZABLE);
+    ev[2].ret = 0;
+    ev[2].err = 0;
+    cr_assert_eq(check(&o, ev, N(ev), 100000), STRESS_VIOLATION, "two sembufs under semopm 1");
 }
 
 Test(stress_check, a_search_cut_short_is_undecided_never_a_pass)

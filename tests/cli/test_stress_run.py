@@ -36,18 +36,18 @@ def test_each_group_of_workers_has_objects_of_its_own(svipc, tmp_path):
     r = run([svipc, "stress", "--ops", "6000", "-n", "12", "--group", "4", "--seed", "5", "--kill-ms", "0",
              "--history", history], timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "3 groups of at most 4 processes, each on 2 queues and 2 sets" in r.stdout
+    assert "3 groups of at most 4 processes, each on 2 queues, 2 sets and 1 segment" in r.stdout
     objects, events = read_history(history)
     callers = defaultdict(set)
     for e in events:
         if e["obj"] != "all":
             callers[e["obj"]].add(e["proc"])
-    assert len(callers) >= 12                  # 3 groups x 4 slots, all used
+    assert len(callers) >= 15                  # 3 groups x 5 slots, all used
     for obj, procs in callers.items():
         # workers 0-3, 4-7 and 8-11: an object's callers are of one group
         assert len({p // 4 for p in procs}) == 1, (obj, procs)
-        assert objects[obj]["slot"] // 4 == min(procs) // 4, (obj, objects[obj]["slot"], procs)
-    assert {o["slot"] for o in objects.values()} == set(range(12))
+        assert objects[obj]["slot"] // 5 == min(procs) // 4, (obj, objects[obj]["slot"], procs)
+    assert {o["slot"] for o in objects.values()} == set(range(15))
 
 
 @root_only
@@ -57,7 +57,7 @@ def test_group_0_puts_every_worker_on_every_object(svipc, tmp_path):
              "--rmid", "0", "--history", history], timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     objects, events = read_history(history)
-    assert len(objects) == 4
+    assert len(objects) == 5
     for obj in objects:
         assert {e["proc"] for e in events if e["obj"] == obj} == set(range(6))
 
@@ -124,5 +124,64 @@ def test_workers_killed_every_millisecond_leave_a_whole_history(svipc):
     ran = int(re.search(r"ran: (\d+) operations", r.stdout).group(1))
     killed = int(re.search(r"(\d+) workers killed and replaced", r.stdout).group(1))
     events = int(re.search(r"history: (\d+) events", r.stdout).group(1))
+    limits = int(re.search(r"(\d+) limit changes", r.stdout).group(1))
     assert killed > 1000
-    assert events == ran + killed + 8          # every call, and a death per worker
+    assert events == ran + killed + 8 + limits  # every call, a death per worker, each limit write
+
+
+@root_only
+@pytest.mark.parametrize("backend", ["kernel", "ref"])
+def test_segments_are_shared_outlive_their_removal_and_are_checked(svipc, tmp_path, backend):
+    """The shm workload: workers attach and detach, store words that
+    others load (through attachments of their own), read shm_nattch and
+    SHM_DEST, and keep using an attachment after IPC_RMID; the history
+    holds all of it, and is linearizable."""
+    history = str(tmp_path / "h.jsonl")
+    r = run([svipc, "stress", "--backend", backend, "--workload", "shm", "--ops", "20000", "-n", "4",
+             "--seed", "11", "--rmid", "100", "--history", history], timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "workload shm" in r.stdout and "result: linearizable" in r.stdout
+    objects, events = read_history(history)
+    assert {o["type"] for o in objects.values()} == {"segment"}
+    ops = defaultdict(int)
+    for e in events:
+        ops[e["op"]] += 1
+    assert all(ops[op] > 100 for op in ("shmat", "shmdt", "store", "load", "shmstat")), dict(ops)
+    assert ops["rmid"] > 0 and ops["death"] > 0
+    # a word stored by one worker is loaded by another
+    writer = {e["text"]: e["proc"] for e in events if e["op"] == "store"}
+    assert any(e["op"] == "load" and e.get("text") in writer and writer[e["text"]] != e["proc"] for e in events)
+    # a removed segment is still attached, used and shown as SHM_DEST
+    assert any(e["op"] == "shmstat" and e.get("dest") == 1 and e["ret"] >= 1 for e in events)
+    removed_at = {e["obj"]: e["return"] for e in events if e["op"] == "rmid" and e.get("ret") == 0}
+    assert any(e["op"] in ("store", "load") and e["obj"] in removed_at and e["call"] > removed_at[e["obj"]]
+               for e in events)
+
+
+@root_only
+@pytest.mark.parametrize("backend", ["kernel", "ref"])
+def test_limits_lowered_under_the_workers_are_in_the_history(svipc, tmp_path, backend):
+    """--sysctl-ms: a process of its own lowers kernel.msgmax or semopm
+    and puts it back; each write is an event, some sends fail EINVAL and
+    some semops E2BIG meanwhile, and the history is linearizable (each
+    call meets the limit as it was when it began)."""
+    history, summary = str(tmp_path / "h.jsonl"), tmp_path / "s.json"
+    r = run([svipc, "stress", "--backend", backend, "--seconds", "3", "-n", "4", "--seed", "2", "--sysctl-ms", "20",
+             "--history", history, "--json", str(summary)], timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    objects, events = read_history(history)
+    writes = [e for e in events if e["op"] == "sysctl"]
+    assert len(writes) >= 20 and {w["limit"] for w in writes} == {"msgmax", "semopm"}
+    assert all(w["obj"] == "all" and w["ret"] == 0 for w in writes)
+    lowered = {w["value"] for w in writes}
+    assert 16 in lowered and 2 in lowered and 8192 in lowered
+    assert any(e["op"] == "msgsnd" and e.get("errno") == "EINVAL" for e in events)
+    assert any(e["op"] == "semop" and e.get("errno") == "E2BIG" for e in events)
+    s = json.loads(summary.read_text())
+    assert s["limit_changes"] == len(writes) and s["latency"]["sysctl"]["calls"] == len(writes)
+    # without the writer: no write, no such failure
+    r = run([svipc, "stress", "--backend", backend, "--ops", "4000", "-n", "4", "--seed", "2", "--sysctl-ms", "0",
+             "--history", history], timeout=120)
+    assert r.returncode == 0 and "; 0 limit changes" in r.stdout, r.stdout + r.stderr
+    objects, events = read_history(history)
+    assert not any(e["op"] == "sysctl" or (e["op"] == "semop" and e.get("errno") == "E2BIG") for e in events)
