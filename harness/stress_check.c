@@ -482,10 +482,12 @@ static long seg_perform(struct object_model *m, const struct cstate *s, const st
     memcpy(words, s->bytes + SEG_WORDS, sizeof(words));
     switch (ev->op) {
     case STRESS_SHMAT:
+        if (mine >= 0) {               /* a worker holds one attachment of an object: */
+            out->ret = -EEXIST;        /* not this order (no shmat answers EEXIST) */
+            break;
+        }
         out->ret = call(m, MODEL_SHMAT, pid, id, 0, 0, SEG_AT, 0, NULL, NULL);
         if (out->ret >= 0) {
-            if (mine >= 0)
-                return -1;             /* a worker holds one attachment of an object */
             procs[n++] = ev->proc;
             out->ret = 0;
         }
