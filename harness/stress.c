@@ -75,6 +75,7 @@ struct session_report {
     int killed;                        /* workers still running at the deadline */
     int kills;                         /* workers SIGKILLed during the run (and replaced) */
     int workers_done;
+    char limits_note[300];             /* non-empty: the limits could not be changed, and why */
 };
 
 #define LIMIT_WRITER_EVENTS 4096
@@ -237,8 +238,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
                 return bad("--kill-ms takes 0 (none) to 3600000, not '%s'", val);
             o->cfg.kill_ms = v;
         } else if (strcmp(a, "--sysctl-ms") == 0) {
-            if (number(val, 0, 3600000, &v) < 0)
-                return bad("--sysctl-ms takes 0 (none) to 3600000, not '%s'", val);
+            if (number(val, 0, 1000000, &v) < 0)
+                return bad("--sysctl-ms takes 0 (none) to 1000000, not '%s'", val);
             o->cfg.sysctl_ms = v;
         } else if (strcmp(a, "--shrink") == 0) {
             o->shrink_path = val;
@@ -347,8 +348,13 @@ static pid_t start_limit_writer(const struct backend *be, const struct stress_op
     pid_t pid = fork();
     if (pid == 0) {
         char why[200] = "";
-        if (join_backend(be, why, sizeof(why)) < 0 ||
-            stress_limit_writer(be->calls, &o->cfg, sh, o->ids, why, sizeof(why)) < 0) {
+        int rc = join_backend(be, why, sizeof(why)) < 0 ? -1
+               : stress_limit_writer(be->calls, &o->cfg, sh, o->ids, why, sizeof(why));
+        if (rc > 0) {                  /* not this namespace's to change: the run goes on */
+            snprintf(rep->limits_note, sizeof(rep->limits_note), "%s: the run goes on without limit changes", why);
+            _exit(0);
+        }
+        if (rc < 0) {
             snprintf(rep->why, sizeof(rep->why), "changing limits: %s", why);
             stress_stop(sh, STRESS_STOP_ASKED);
             _exit(1);
@@ -517,8 +523,12 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
         int status;
         pid_t pid;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            if (pid == writer)
-                writer = 0;            /* it failed (it says why) */
+            if (pid == writer) {       /* it ended early: no limit to change, its room used, or
+                                        * it failed (it says why) */
+                if (be->process_gone)
+                    be->process_gone(pid);
+                writer = 0;
+            }
             for (int i = 0; i < next_id; i++)
                 if (workers[i].pid == pid) {
                     /* its exit applied (ref: by us, if its keeper has not yet) */
@@ -539,6 +549,8 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
         stress_stop(sh, STRESS_STOP_ASKED);
         if (wait_for(writer) != 0 && !rep->why[0])
             snprintf(rep->why, sizeof(rep->why), "the limit writer ended abnormally");
+        else if (be->process_gone)
+            be->process_gone(writer);
     }
     rep->workers_done = n;
     if (failed && !rep->why[0])
@@ -608,8 +620,10 @@ static int write_history(const struct stress_options *o, const struct stress_his
 
 /* The violating objects, fewest events first, until one becomes a
  * scenario that fails. */
-static void shrink(const struct stress_options *o, const struct stress_history *h, const struct stress_check_result *res)
+static void shrink(const struct stress_options *o, const struct stress_history *h, const struct stress_check_result *res,
+                   struct stress_summary *sum)
 {
+    sum->shrunk_file = o->shrink_path;
     const char *fault = getenv("SVIPC_REF_FAULT");
     char name[128], doc[512];
     if (o->check_path)
@@ -630,6 +644,8 @@ static void shrink(const struct stress_options *o, const struct stress_history *
                 best = i;
         if (best < 0) {
             printf("shrink: no violating object became a failing scenario\n");
+            if (sum->shrunk_object >= 0 && !sum->shrunk_why[0])
+                snprintf(sum->shrunk_why, sizeof(sum->shrunk_why), "no violating object became a failing scenario");
             free(tried);
             return;
         }
@@ -649,7 +665,11 @@ static void shrink(const struct stress_options *o, const struct stress_history *
         uint64_t t0 = stress_now_ns();
         int rc = stress_shrink(&rq, o->shrink_path, &sr);
         double secs = seconds_between(t0, stress_now_ns());
-        if (rc == 0 && sr.reproduced && !sr.why[0]) {
+        sum->shrunk_object = best;
+        sum->shrunk_reproduced = rc == 0 && sr.reproduced && !sr.why[0];
+        sum->shrunk_steps = sr.steps;
+        snprintf(sum->shrunk_why, sizeof(sum->shrunk_why), "%s", sr.why[0] ? sr.why : "not reproduced");
+        if (sum->shrunk_reproduced) {
             printf("shrink: object %d (%zu calls) became %s: %d steps that fail on %s (%d runs, %.1f s)\n", best,
                    res->objects[best].nevents, o->shrink_path, sr.steps, o->backend, sr.tests, secs);
             free(tried);
@@ -722,8 +742,9 @@ static int check_and_report(const struct stress_options *o, struct stress_histor
         stress_check_print_object(stdout, h, res.smallest_violation);
     }
     enum stress_verdict verdict = stress_check_verdict(&res);
+    sum->shrunk_object = -1;
     if (verdict == STRESS_VIOLATION && o->shrink_path)
-        shrink(o, h, &res);
+        shrink(o, h, &res, sum);
     if (killed)
         printf("deadline: %d workers had not finished after %.0f s and were killed (their calls in flight are "
                "pending): a hang, a lost wake-up, or waits nobody ends (--interrupt-us)\n", killed, o->deadline);
@@ -772,7 +793,8 @@ static int check_recorded(const struct stress_options *o)
         return 2;
     }
     print_history(o->check_path, &h);
-    struct stress_summary sum = { .history_file = o->check_path, .result = "nothing ran", .status = 2 };
+    struct stress_summary sum = { .history_file = o->check_path, .result = "nothing ran", .status = 2,
+                                  .shrunk_object = -1 };
     int status = h.nevents ? check_and_report(o, &h, 0, NULL, &sum) : (printf("result: nothing ran\n"), summarize(o, &sum));
     stress_history_free(&h);
     return status;
@@ -801,7 +823,9 @@ int stress_main(int argc, char **argv)
         return 2;
     }
     /* a run of so many operations has room for all of them, and for the
-     * limit writer's (it stops when its room is full) */
+     * limit writer's (it stops when it has made as many) */
+    if (o.total_ops)
+        o.cfg.sysctl_max = LIMIT_WRITER_EVENTS;
     size_t capacity = o.total_ops ? (size_t)o.cfg.ops_per_proc * (size_t)o.cfg.nprocs + LIMIT_WRITER_EVENTS
                                   : (size_t)o.max_events;
     struct stress_shared *sh = stress_shared_new(o.ids + 1, o.cfg.record ? capacity : 1,
@@ -830,6 +854,8 @@ int stress_main(int argc, char **argv)
            "replaced; %zu limit changes\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
            secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills,
            limit_changes);
+    if (rep->limits_note[0])
+        printf("limits: %s\n", rep->limits_note);
     const char *early = stop_early(&o, sh);
     if (early)
         printf("stopped early: %s\n", early);
@@ -838,7 +864,7 @@ int stress_main(int argc, char **argv)
         .operations = (long)total, .run_seconds = secs, .kills = rep->kills, .killed_at_deadline = rep->killed,
         .limit_changes = (long)limit_changes,
         .recorded = o.cfg.record, .history_file = o.history_path, .result = "nothing ran", .status = 2,
-        .stopped_early = early,
+        .stopped_early = early, .shrunk_object = -1,
     };
     if (!o.cfg.record) {
         printf("result: not checked (--no-history)\n");

@@ -233,12 +233,6 @@ static long remove_id(struct object_model *m, int id)
     }
 }
 
-/* The limit an object's calls meet (enum stress_limit), or 0. */
-static int limit_of(const struct stress_object *o)
-{
-    return o->kind == STRESS_QUEUE ? STRESS_LIMIT_MSGMAX : o->kind == STRESS_SET ? STRESS_LIMIT_SEMOPM : 0;
-}
-
 /* The model's kernel.NAME into BUF: 0, or -1. */
 static int limit_read(struct object_model *m, const char *name, char *buf, size_t size)
 {
@@ -265,7 +259,7 @@ static int model_open(struct object_model *m, const struct stress_object *o)
     m->live = create(m);
     if (m->live < 0)
         return -1;
-    m->limit = limit_of(o);
+    m->limit = stress_limit_of(o->kind);
     char buf[128];
     if (limit_read(m, "msgmax", buf, sizeof(buf)) < 0 || (m->limit_have = atol(buf)) <= 0 ||
         limit_read(m, "sem", buf, sizeof(buf)) < 0 ||
@@ -1525,4 +1519,13 @@ void stress_check_print_object(FILE *f, const struct stress_history *h, int obj)
         fputc('\n', f);
     }
     object_events_free(&ix);
+    /* and the limit writes its calls met (limit_range), for a check again */
+    struct stress_limit_window w;
+    stress_limit_window(h, obj, &w);
+    for (size_t i = 0; w.limit && i < h->nevents; i++)
+        if (stress_limit_write_in(&w, &h->events[i])) {
+            fputs("  ", f);
+            stress_event_json(f, h, &h->events[i], t0);
+            fputc('\n', f);
+        }
 }

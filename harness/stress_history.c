@@ -268,6 +268,41 @@ void stress_history_free(struct stress_history *h)
     memset(h, 0, sizeof(*h));
 }
 
+int stress_limit_of(int kind)
+{
+    return kind == STRESS_QUEUE ? STRESS_LIMIT_MSGMAX : kind == STRESS_SET ? STRESS_LIMIT_SEMOPM : 0;
+}
+
+static int limit_write(const struct stress_event *ev, int limit)
+{
+    return limit && ev->op == STRESS_SYSCTL && ev->type == limit && ev->t_return && ev->ret == 0;
+}
+
+void stress_limit_window(const struct stress_history *h, int obj, struct stress_limit_window *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->limit = stress_limit_of(h->objects[obj].kind);
+    w->first = UINT64_MAX;
+    for (size_t i = 0; i < h->nevents; i++) {
+        const struct stress_event *ev = &h->events[i];
+        if (ev->obj != obj)
+            continue;
+        if (ev->t_call < w->first)
+            w->first = ev->t_call;
+        uint64_t end = ev->t_return ? ev->t_return : UINT64_MAX;
+        if (end > w->last)
+            w->last = end;
+    }
+    for (size_t i = 0; i < h->nevents; i++)
+        if (limit_write(&h->events[i], w->limit) && h->events[i].t_return < w->first)
+            w->before = &h->events[i];
+}
+
+int stress_limit_write_in(const struct stress_limit_window *w, const struct stress_event *ev)
+{
+    return limit_write(ev, w->limit) && (ev == w->before || (ev->t_return >= w->first && ev->t_call < w->last));
+}
+
 const char *stress_limit_name(int limit)
 {
     return limit == STRESS_LIMIT_MSGMAX ? "msgmax" : limit == STRESS_LIMIT_SEMOPM ? "semopm" : "?";

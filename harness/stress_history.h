@@ -166,6 +166,20 @@ void stress_event_count(struct stress_shared *sh, int proc);
 /* Events recorded by every worker so far (published ones). */
 size_t stress_events_total(const struct stress_shared *sh);
 
+/* The limit writes an object's calls may meet: those that succeeded, of
+ * the limit of its kind (stress_limit_of: 0 for none), from the last one
+ * done before its first call to the last one begun before its last call
+ * ended.  stress_limit_window finds the window (events ordered by
+ * invocation); stress_limit_write_in says whether EV is one of them. */
+int stress_limit_of(int kind);
+struct stress_limit_window {
+    int limit;                         /* enum stress_limit, 0: none */
+    uint64_t first, last;              /* the object's first call, its last call's end (UINT64_MAX: pending) */
+    const struct stress_event *before; /* the last write done before FIRST, or NULL */
+};
+void stress_limit_window(const struct stress_history *h, int obj, struct stress_limit_window *w);
+int stress_limit_write_in(const struct stress_limit_window *w, const struct stress_event *ev);
+
 /* Copy the recorded history (after the workers are gone) into H, events
  * ordered by invocation: 0, or -1 (out of memory). */
 int stress_collect(const struct stress_shared *sh, struct stress_history *h);

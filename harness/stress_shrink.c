@@ -736,31 +736,13 @@ int stress_shrink(const struct stress_shrink_request *req, const char *path, str
         goto done;
     }
     /* the object's calls, every death (one of a process without calls
-     * here is left out), and the writes of the limit its calls meet from
-     * the last one before its first call to the last one before its end */
-    uint64_t first = UINT64_MAX, last = 0;
-    int limit = o->kind == STRESS_QUEUE ? STRESS_LIMIT_MSGMAX : o->kind == STRESS_SET ? STRESS_LIMIT_SEMOPM : 0;
+     * here is left out), and the limit writes its calls may meet */
+    struct stress_limit_window window;
+    stress_limit_window(h, req->obj, &window);
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *e = &h->events[i];
-        if (e->obj == req->obj) {
-            first = e->t_call < first ? e->t_call : first;
-            last = e->t_return > last ? e->t_return : e->t_return ? last : UINT64_MAX;
-        }
-    }
-    const struct stress_event *before = NULL;  /* the last write before the first call */
-    for (size_t i = 0; i < h->nevents; i++) {
-        const struct stress_event *e = &h->events[i];
-        int write = e->op == STRESS_SYSCTL && e->type == limit && e->t_return && e->ret == 0;
-        if (write && e->t_return < first) {
-            before = e;
-            continue;
-        }
-        if (before && e->t_call >= first) {
-            sk.ev[sk.n++] = before;
-            before = NULL;
-        }
         if (e->obj == req->obj || (e->obj == STRESS_OBJ_ALL && e->op == STRESS_DEATH && o->kind != STRESS_QUEUE) ||
-            (write && e->t_call < last))
+            stress_limit_write_in(&window, e))
             sk.ev[sk.n++] = e;
     }
     for (int i = 0; i < STRESS_SEMS_MAX; i++)

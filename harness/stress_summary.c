@@ -105,6 +105,18 @@ static int write_all(FILE *f, const struct stress_summary *s)
                 return -1;
         fputc('}', f);
     }
+    if (s->shrunk_object >= 0 && s->shrunk_file) {
+        fprintf(f, ",\"shrunk\":{\"object\":%d,\"reproduced\":%s", s->shrunk_object,
+                s->shrunk_reproduced ? "true" : "false");
+        if (s->shrunk_reproduced) {
+            fprintf(f, ",\"steps\":%d,\"scenario\":", s->shrunk_steps);
+            write_string(f, s->shrunk_file);
+        } else {
+            fputs(",\"why\":", f);
+            write_string(f, s->shrunk_why);
+        }
+        fputc('}', f);
+    }
     if (s->res) {
         const struct stress_check_result *r = s->res;
         fprintf(f, ",\"check\":{\"objects\":%d,\"linearizable\":%d,\"violations\":%d,\"undecided\":%d,"

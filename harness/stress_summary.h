@@ -2,8 +2,9 @@
  * (--json FILE), for CI and the HTML report: what ran (backend,
  * processes, seed, operations per second, deaths), the latency of each
  * call from the history (count, failures, percentiles), what the check
- * decided (objects linearizable, violating, undecided; its speed) and the
- * exit status with its verdict.
+ * decided (objects linearizable, violating, undecided; its speed), the
+ * violation shrunk to a scenario (--shrink) and the exit status with its
+ * verdict.
  * Must not: run workers, check histories or print to the terminal. */
 #ifndef SVIPC_STRESS_SUMMARY_H
 #define SVIPC_STRESS_SUMMARY_H
@@ -30,6 +31,11 @@ struct stress_summary {
     const struct stress_history *h;
     const struct stress_check_result *res;
     double check_seconds;
+    /* --shrink: the object tried last, and whether it became SHRUNK_FILE
+     * (shrunk_object -1: nothing was shrunk) */
+    int shrunk_object, shrunk_steps, shrunk_reproduced;
+    const char *shrunk_file;
+    char shrunk_why[256];
     /* the outcome */
     const char *result;                /* "linearizable", "NOT linearizable", "undecided", ... */
     int status;                        /* the exit status */

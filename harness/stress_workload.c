@@ -533,7 +533,11 @@ int stress_limit_writer(const struct ipc_calls *calls, const struct stress_confi
         limits[nlimits++] = STRESS_LIMIT_SEMOPM;
     struct rng r;
     rng_seed(&r, cfg->seed, proc);
+    long written = 0;
     while (nlimits && cfg->sysctl_ms > 0 && !stress_stopped(sh)) {
+        int lowered_now = is_low[STRESS_LIMIT_MSGMAX] || is_low[STRESS_LIMIT_SEMOPM];
+        if (cfg->sysctl_max && written >= cfg->sysctl_max - 1 && !lowered_now)
+            break;                     /* its room is used (a run of so many operations) */
         /* a gap of 0 to 2 x sysctl_ms before a limit is lowered, a tenth
          * of that before it is put back (the workload stays mostly what
          * it is), slept in steps of at most 10 ms so that the stop flag
@@ -541,9 +545,8 @@ int stress_limit_writer(const struct ipc_calls *calls, const struct stress_confi
         int lowered = is_low[STRESS_LIMIT_MSGMAX] || is_low[STRESS_LIMIT_SEMOPM];
         long mean_us = lowered ? 100 * cfg->sysctl_ms : 1000 * cfg->sysctl_ms;
         uint64_t until = stress_now_ns() + rng_below(&r, (unsigned)(2 * mean_us + 1)) * 1000ULL;
-        while (!stress_stopped(sh) && stress_now_ns() < until) {
-            uint64_t left = until - stress_now_ns();
-            struct timespec t = { 0, (long)(left < 10000000ULL ? left : 10000000ULL) };
+        for (uint64_t now = stress_now_ns(); !stress_stopped(sh) && now < until; now = stress_now_ns()) {
+            struct timespec t = { 0, (long)(until - now < 10000000ULL ? until - now : 10000000ULL) };
             nanosleep(&t, NULL);
         }
         if (stress_stopped(sh))
@@ -579,9 +582,14 @@ int stress_limit_writer(const struct ipc_calls *calls, const struct stress_confi
         if (rc < 0) {
             snprintf(why, size, "cannot write kernel.%s: %s", limit == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem",
                      strerror(ev->err));
-            return -1;
+            /* a namespace whose limits this process may not write (its
+             * user namespace does not own them): said, and no more writes */
+            return !written && (ev->err == EPERM || ev->err == EACCES || ev->err == EROFS) ? 1 : -1;
         }
+        written++;
         is_low[limit] = !is_low[limit];
     }
+    /* a limit may stay lowered when the run stops: the namespace (or the
+     * ref arena) goes with the run */
     return 0;
 }

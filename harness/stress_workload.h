@@ -36,6 +36,7 @@ struct stress_config {
                                     * (and replaced); 0 none */
     long sysctl_ms;                /* a limit changed every so many ms on average, by a
                                     * process of its own (stress_limit_writer); 0 none */
+    long sysctl_max;               /* its writes at most (0: until the run stops) */
     int record;                    /* 0: no history (the bare operations, to measure it) */
 };
 
@@ -65,7 +66,10 @@ void stress_worker(const struct ipc_calls *calls, const struct stress_config *cf
  * meet (kernel.msgmax, kernel.sem's semopm) is set low enough that some
  * calls fail (EINVAL, E2BIG), or back to what it was; each write is an
  * event.  Through CALLS' sysctl, else the namespace's files.  0 when
- * stopped, -1 with WHY when a limit cannot be read or written. */
+ * stopped or its sysctl_max writes are made (the last one puts the limit
+ * back), 1 with WHY when the first write is refused (EPERM, EACCES,
+ * EROFS: the limits are not this namespace's to change), -1 with WHY when
+ * a limit cannot be read or written. */
 int stress_limit_writer(const struct ipc_calls *calls, const struct stress_config *cfg, struct stress_shared *sh,
                         int proc, char *why, size_t size);
 

@@ -108,6 +108,12 @@ def _problems(records):
                        f"<td class='{'fail' if p['verdict'] == 'violation' else 'skip'}'>{html.escape(p['verdict'])}</td>"
                        f"<td>{p['events']}</td><td>{html.escape(p['why'])}</td>"
                        f"<td>{html.escape(p.get('dead_end_state', ''))}</td><td><code>{html.escape(call)}</code></td></tr>")
+        shrunk = r.get("shrunk")
+        if shrunk:
+            what = (f"shrunk to <code>{html.escape(shrunk['scenario'])}</code> ({shrunk['steps']} steps)"
+                    if shrunk.get("reproduced") else f"not shrunk: {html.escape(shrunk.get('why', ''))}")
+            out.append(f"<tr><td>{html.escape(r['path'])}</td><td>{shrunk['object']}</td><td class='fail'>"
+                       f"scenario</td><td></td><td colspan='3'>{what}</td></tr>")
     if not out:
         return ""
     return ("<h4>Violations and undecided objects</h4><p class='muted'>The dead end is the deepest point the "

@@ -224,6 +224,21 @@ def test_the_stress_section_shows_runs_scaling_latency_and_dead_ends(tmp_path):
     assert "No stress results" in html_report.build([], [], [])
 
 
+def test_a_violation_shows_the_scenario_it_was_shrunk_to(tmp_path):
+    import stress_report
+    violation = {"object": 5, "verdict": "violation", "events": 40, "pending": 0, "why": "no order of its calls"}
+    path = stress_summary(tmp_path, "v.json", 3, 1000, status=1, problems=[violation])
+    record = json.loads(open(path).read())
+    record["shrunk"] = {"object": 5, "reproduced": True, "steps": 7, "scenario": "found.svipc"}
+    open(path, "w").write(json.dumps(record))
+    page = html_report.build([], [], [], stress=[stress_report.load(path)])
+    assert "shrunk to <code>found.svipc</code> (7 steps)" in page
+    record["shrunk"] = {"object": 5, "reproduced": False, "why": "the scenario written does not fail on ref"}
+    open(path, "w").write(json.dumps(record))
+    page = html_report.build([], [], [], stress=[stress_report.load(path)])
+    assert "not shrunk: the scenario written does not fail on ref" in page
+
+
 def test_stress_runs_as_a_text_table_with_why_a_run_stopped_early(tmp_path, capsys):
     import stress_report
     a = stress_summary(tmp_path, "a.json", 128, 163520)

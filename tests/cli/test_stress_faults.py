@@ -8,6 +8,7 @@ within a time budget (a concurrent run is never the same twice, so the
 budget, not one seed, is what is asserted).  `make pytest` builds
 build/svipc-faults first."""
 
+import json
 import os
 import re
 import time
@@ -90,7 +91,7 @@ def test_shrunk_to_a_scenario_of_at_most_10_steps(faults, fault, tmp_path):
         if out.exists():
             out.unlink()
         r = run([faults, "stress", "--backend", "ref", "--seed", str(seed), "--deadline", "30",
-                 "--shrink", str(out), "--shrink-seconds", "30"] + SHRINK_RUNS[fault],
+                 "--shrink", str(out), "--shrink-seconds", "30", "--json", str(tmp_path / "s.json")] + SHRINK_RUNS[fault],
                 env=with_fault(fault), timeout=180)
         tail = r.stdout[-600:]
         assert r.returncode in (0, 1, 2), r.stdout + r.stderr
@@ -99,6 +100,8 @@ def test_shrunk_to_a_scenario_of_at_most_10_steps(faults, fault, tmp_path):
             text = out.read_text()
             steps = [line for line in text.splitlines() if STEP.match(line)]
     assert 0 < len(steps) <= 10, f"{fault}: nothing shrunk to 10 steps in 150 s ({seed - 1} runs); last:\n{tail}{text}"
+    shrunk = json.loads((tmp_path / "s.json").read_text())["shrunk"]    # the summary names the scenario
+    assert shrunk["reproduced"] and shrunk["scenario"] == str(out) and shrunk["steps"] > 0, shrunk
     # fails with the bug, passes without it, on every backend
     r = run([faults, "run", str(out), "--backend", "ref"], env=with_fault(fault), timeout=120)
     assert r.returncode == 1, r.stdout + r.stderr
