@@ -176,7 +176,6 @@ struct object_model {
     uint8_t scratch[65536];            /* a state being read back */
     int limit;                         /* the limit this object's calls meet (enum stress_limit), or 0 */
     long limit_have, limit_default;    /* the model's value now; the namespace's */
-    long sem[4];                       /* the model's kernel.sem, whose semopm is written */
     int nattached;                     /* a segment: the processes attached to m->live */
     uint16_t attached[STRESS_IDS_MAX];
 };
@@ -194,6 +193,45 @@ long stress_model_call(struct model_ns *ns, uint32_t op, pid_t pid, int64_t a0, 
     rq.caller = cr.caller;
     rq.caller.pid = pid;
     return model_apply(ns, &rq, in, out);
+}
+
+/* kernel.msgmax or kernel.sem of NS into BUF: its fields' count, or -1. */
+static int limit_fields(struct model_ns *ns, int limit, long v[4])
+{
+    char buf[128] = "";
+    const char *name = limit == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem";
+    if (stress_model_call(ns, MODEL_SYSCTL_READ, FILLER_PID, (int64_t)strlen(name) + 1, sizeof(buf) - 1, 0, 0, 0,
+                          name, buf) < 0)
+        return -1;
+    return sscanf(buf, "%ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3]);
+}
+
+long stress_model_limit(struct model_ns *ns, int limit)
+{
+    long v[4];
+    int n = limit_fields(ns, limit, v);
+    return limit == STRESS_LIMIT_MSGMAX ? (n == 1 ? v[0] : -1) : (n == 4 ? v[2] : -1);
+}
+
+const char *stress_model_limit_text(struct model_ns *ns, int limit, long value, char *out, size_t size)
+{
+    long v[4];
+    if (limit == STRESS_LIMIT_MSGMAX)
+        snprintf(out, size, "%ld", value);
+    else if (limit_fields(ns, limit, v) == 4)
+        snprintf(out, size, "%ld %ld %ld %ld", v[0], v[1], value, v[3]);
+    else
+        return NULL;
+    return out;
+}
+
+int stress_model_set_limit(struct model_ns *ns, int limit, long value)
+{
+    char text[96], req[128];
+    if (!stress_model_limit_text(ns, limit, value, text, sizeof(text)))
+        return -1;
+    int n = snprintf(req, sizeof(req), "%s%c%s", limit == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem", 0, text);
+    return stress_model_call(ns, MODEL_SYSCTL_WRITE, FILLER_PID, n + 1, 0, 0, 0, 0, req, NULL) < 0 ? -1 : 0;
 }
 
 static long call(struct object_model *m, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
@@ -233,15 +271,6 @@ static long remove_id(struct object_model *m, int id)
     }
 }
 
-/* The model's kernel.NAME into BUF: 0, or -1. */
-static int limit_read(struct object_model *m, const char *name, char *buf, size_t size)
-{
-    char req[32];
-    int n = snprintf(req, sizeof(req), "%s", name);
-    memset(buf, 0, size);
-    return call(m, MODEL_SYSCTL_READ, FILLER_PID, n + 1, (int64_t)size - 1, 0, 0, 0, req, buf) < 0 ? -1 : 0;
-}
-
 static int model_open(struct object_model *m, const struct stress_object *o)
 {
     memset(m, 0, offsetof(struct object_model, adjs));
@@ -260,14 +289,8 @@ static int model_open(struct object_model *m, const struct stress_object *o)
     if (m->live < 0)
         return -1;
     m->limit = stress_limit_of(o->kind);
-    char buf[128];
-    if (limit_read(m, "msgmax", buf, sizeof(buf)) < 0 || (m->limit_have = atol(buf)) <= 0 ||
-        limit_read(m, "sem", buf, sizeof(buf)) < 0 ||
-        sscanf(buf, "%ld %ld %ld %ld", &m->sem[0], &m->sem[1], &m->sem[2], &m->sem[3]) != 4)
+    if (m->limit && (m->limit_have = m->limit_default = stress_model_limit(m->ns, m->limit)) <= 0)
         return -1;
-    if (m->limit == STRESS_LIMIT_SEMOPM)
-        m->limit_have = m->sem[2];
-    m->limit_default = m->limit_have;
     return 0;
 }
 
@@ -276,11 +299,7 @@ static int limit_set(struct object_model *m, long value)
 {
     if (!m->limit || value == m->limit_have)
         return 0;
-    char req[128];
-    int n = m->limit == STRESS_LIMIT_MSGMAX
-                ? snprintf(req, sizeof(req), "msgmax%c%ld", 0, value)
-                : snprintf(req, sizeof(req), "sem%c%ld %ld %ld %ld", 0, m->sem[0], m->sem[1], value, m->sem[3]);
-    if (call(m, MODEL_SYSCTL_WRITE, FILLER_PID, n + 1, 0, 0, 0, 0, req, NULL) < 0)
+    if (stress_model_set_limit(m->ns, m->limit, value) < 0)
         return -1;
     m->limit_have = value;
     return 0;
@@ -1287,8 +1306,8 @@ static int object_events_build(const struct stress_history *h, struct object_eve
     /* the limit writes that succeeded, each limit's in their order */
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *ev = &h->events[i];
-        if (ev->op != STRESS_SYSCTL || !ev->t_return || ev->ret != 0 || ev->type < 1 || ev->type > STRESS_LIMITS)
-            continue;                  /* a write that failed changed nothing */
+        if (!stress_limit_write(ev, 0))
+            continue;                  /* not a write, or one that failed: it changed nothing */
         struct limit_writes *w = &ix->writes;
         if (w->n[ev->type] % 64 == 0) {
             const struct stress_event **more = realloc(w->of[ev->type], (w->n[ev->type] + 64) * sizeof(*more));

@@ -67,6 +67,14 @@ struct model_ns;
 long stress_model_call(struct model_ns *ns, uint32_t op, pid_t pid, int64_t a0, int64_t a1, int64_t a2, int64_t a3,
                        int64_t a4, const void *in, void *out);
 
+/* A limit (enum stress_limit) of the model in NS: its value now (-1: it
+ * cannot be read); the value its sysctl takes to make it VALUE, sem's
+ * other fields as they are ("16", or "32000 1024000000 2 32000"), into
+ * OUT (NULL: it cannot be read); and set to VALUE (0, or -1). */
+long stress_model_limit(struct model_ns *ns, int limit);
+const char *stress_model_limit_text(struct model_ns *ns, int limit, long value, char *out, size_t size);
+int stress_model_set_limit(struct model_ns *ns, int limit, long value);
+
 /* Check H object by object: 0 (OUT filled), or -1 (out of memory). */
 int stress_check(const struct stress_history *h, const struct stress_check_limits *lim,
                  struct stress_check_result *out);

@@ -273,9 +273,10 @@ int stress_limit_of(int kind)
     return kind == STRESS_QUEUE ? STRESS_LIMIT_MSGMAX : kind == STRESS_SET ? STRESS_LIMIT_SEMOPM : 0;
 }
 
-static int limit_write(const struct stress_event *ev, int limit)
+int stress_limit_write(const struct stress_event *ev, int limit)
 {
-    return limit && ev->op == STRESS_SYSCTL && ev->type == limit && ev->t_return && ev->ret == 0;
+    return ev->op == STRESS_SYSCTL && ev->type >= 1 && ev->type <= STRESS_LIMITS && (!limit || ev->type == limit) &&
+           ev->t_return && ev->ret == 0;
 }
 
 void stress_limit_window(const struct stress_history *h, int obj, struct stress_limit_window *w)
@@ -294,13 +295,14 @@ void stress_limit_window(const struct stress_history *h, int obj, struct stress_
             w->last = end;
     }
     for (size_t i = 0; i < h->nevents; i++)
-        if (limit_write(&h->events[i], w->limit) && h->events[i].t_return < w->first)
+        if (w->limit && stress_limit_write(&h->events[i], w->limit) && h->events[i].t_return < w->first)
             w->before = &h->events[i];
 }
 
 int stress_limit_write_in(const struct stress_limit_window *w, const struct stress_event *ev)
 {
-    return limit_write(ev, w->limit) && (ev == w->before || (ev->t_return >= w->first && ev->t_call < w->last));
+    return w->limit && stress_limit_write(ev, w->limit) &&
+           (ev == w->before || (ev->t_return >= w->first && ev->t_call < w->last));
 }
 
 const char *stress_limit_name(int limit)

@@ -172,6 +172,8 @@ size_t stress_events_total(const struct stress_shared *sh);
  * ended.  stress_limit_window finds the window (events ordered by
  * invocation); stress_limit_write_in says whether EV is one of them. */
 int stress_limit_of(int kind);
+/* Whether EV is a write of LIMIT (0: of any limit) that succeeded. */
+int stress_limit_write(const struct stress_event *ev, int limit);
 struct stress_limit_window {
     int limit;                         /* enum stress_limit, 0: none */
     uint64_t first, last;              /* the object's first call, its last call's end (UINT64_MAX: pending) */

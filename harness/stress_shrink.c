@@ -10,8 +10,9 @@
  * ended by SIGUSR1 (EINTR), as the workers' timer ended it; a death is a
  * SIGKILL and its wait.  At the end, calls still waiting are resumed or
  * asserted blocked, and the object's final state is checked.  Messages
- * get short texts of their own ("m0", "m1", ...); a semtimedop is a semop
- * (the model's expectations are for what is written).  A segment's steps
+ * get texts of their own, of the sizes they had ("m0......", "m1..",
+ * ...: a size meets msg_qbytes and msgmax); a semtimedop is a semop (the
+ * model's expectations are for what is written).  A segment's steps
  * are shmat (each attachment a variable of its own), shmdt, shmctl
  * IPC_STAT (shm_nattch and SHM_DEST) and IPC_RMID, and the words as
  * writes and reads through the process's attachment, with texts of their
@@ -99,7 +100,7 @@ static void put_data(struct buf *b, const uint8_t *p, size_t n)
 
 /* ---------- the model, as the engine drives it ---------- */
 
-struct queued { long mtype; uint8_t text[STRESS_TEXT_MAX]; };
+struct queued { long mtype; uint8_t text[STRESS_TEXT_MAX + 1]; };   /* text: a string */
 
 struct sim {
     struct model_ns *ns;
@@ -188,21 +189,52 @@ static char proc_name(int k)
 /* A limit written (EV) as S's sysctl step, and in the model: 0, or -1. */
 static int render_limit(struct sim *m, const struct stress_event *ev, struct buf *b)
 {
-    char cur[128], req[160];
-    int n;
-    if (ev->type == STRESS_LIMIT_MSGMAX) {
-        put(b, "  S: sysctl msgmax %d\n", ev->size);
-        n = snprintf(req, sizeof(req), "msgmax%c%d", 0, ev->size);
-    } else {
-        long v[4];
-        memset(cur, 0, sizeof(cur));
-        if (mcall(m, MODEL_SYSCTL_READ, FILLER_PID, 4, sizeof(cur) - 1, 0, 0, 0, "sem", cur) < 0 ||
-            sscanf(cur, "%ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3]) != 4)
-            return -1;
-        put(b, "  S: sysctl sem %ld %ld %d %ld\n", v[0], v[1], ev->size, v[3]);
-        n = snprintf(req, sizeof(req), "sem%c%ld %ld %d %ld", 0, v[0], v[1], ev->size, v[3]);
-    }
-    return mcall(m, MODEL_SYSCTL_WRITE, FILLER_PID, n + 1, 0, 0, 0, 0, req, NULL) < 0 ? -1 : 0;
+    char text[96];
+    if (!stress_model_limit_text(m->ns, (int)ev->type, ev->size, text, sizeof(text)))
+        return -1;
+    put(b, "  S: sysctl %s %s\n", ev->type == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem", text);
+    return stress_model_set_limit(m->ns, (int)ev->type, ev->size);
+}
+
+/* A letter for each process with a call kept (deaths and limit writes
+ * are not calls of their own) into LETTERS (-1: none): their number, or
+ * -1 when there are more than MAX_PROCS. */
+static int assign_letters(const struct stress_event *const *ev, int n, const unsigned char *keep, int *letters)
+{
+    int nletters = 0;
+    for (int i = 0; i < STRESS_IDS_MAX; i++)
+        letters[i] = -1;
+    for (int i = 0; i < n; i++)
+        if (keep[i] && ev[i]->op != STRESS_DEATH && ev[i]->op != STRESS_SYSCTL && letters[ev[i]->proc] < 0) {
+            if (nletters == MAX_PROCS)
+                return -1;
+            letters[ev[i]->proc] = nletters++;
+        }
+    return nletters;
+}
+
+/* The scenario's first lines: its name, doc and processes (S and NLETTERS). */
+static void put_head(struct buf *b, const char *name, const char *doc, int nletters)
+{
+    put(b, "scenario %s\n", name);
+    if (doc)
+        put(b, "  doc %s\n", doc);
+    put(b, "  procs S");
+    for (int k = 0; k < nletters; k++)
+        put(b, " %c", proc_name(k));
+    put(b, "\n");
+}
+
+/* WHO's shmctl IPC_STAT of the segment, with the model's outcome. */
+static void put_shmstat(struct buf *b, struct sim *m, char who, pid_t pid)
+{
+    struct shmid_ds ds;
+    long r = mcall(m, MODEL_SHMCTL, pid, m->id, IPC_STAT, 0, 0, 0, NULL, &ds);
+    if (r < 0)
+        put(b, "  %c: shmctl $m IPC_STAT => %s\n", who, errno_name((int)-r));
+    else
+        put(b, "  %c: shmctl $m IPC_STAT => 0 shm_nattch=%lu mode=%s0600\n", who, (unsigned long)ds.shm_nattch,
+            ds.shm_perm.mode & SHM_DEST ? "SHM_DEST|" : "");
 }
 
 /* A segment's scenario (render's, for a segment): its steps, or -1. */
@@ -213,27 +245,16 @@ static int render_segment(const struct stress_event *const *ev, int n, const uns
     struct sim m = { .ns = model_ns_new(), .o = o };
     if (!m.ns)
         return -1;
-    int rc = -1, steps = 0, letters[STRESS_IDS_MAX], nletters = 0, nattach = 0, nstored = 0;
-    int var[MAX_PROCS], gone[MAX_PROCS];  /* each process's attachment variable (-1: none) */
-    uint8_t words[8 * STRESS_WORDS];
-    memset(words, 0, sizeof(words));
-    for (int i = 0; i < STRESS_IDS_MAX; i++)
-        letters[i] = -1;
-    for (int i = 0; i < n; i++)
-        if (keep[i] && ev[i]->op != STRESS_DEATH && letters[ev[i]->proc] < 0) {
-            if (nletters == MAX_PROCS)
-                goto out;
-            var[nletters] = -1;
-            gone[nletters] = 0;
-            letters[ev[i]->proc] = nletters++;
-        }
-    put(b, "scenario %s\n", name);
-    if (doc)
-        put(b, "  doc %s\n", doc);
-    put(b, "  procs S");
+    int rc = -1, steps = 0, letters[STRESS_IDS_MAX], nattach = 0, nstored = 0;
+    int var[MAX_PROCS], gone[MAX_PROCS] = { 0 };   /* each process's attachment variable (-1: none) */
+    uint8_t words[8 * STRESS_WORDS] = { 0 };
+    int nletters = assign_letters(ev, n, keep, letters);
+    if (nletters < 0)
+        goto out;
     for (int k = 0; k < nletters; k++)
-        put(b, " %c", proc_name(k));
-    put(b, "\n  S: shmget IPC_PRIVATE %d IPC_CREAT|0600 -> $m\n", o->qbytes);
+        var[k] = -1;
+    put_head(b, name, doc, nletters);
+    put(b, "  S: shmget IPC_PRIVATE %d IPC_CREAT|0600 -> $m\n", o->qbytes);
     steps++;
     m.id = (int)mcall(&m, MODEL_SHMGET, FILLER_PID, IPC_PRIVATE, o->qbytes, IPC_CREAT | 0600, 0, 0, NULL, NULL);
     if (m.id < 0)
@@ -293,16 +314,9 @@ static int render_segment(const struct stress_event *const *ev, int n, const uns
             }
             break;
         }
-        case STRESS_SHMSTAT: {
-            struct shmid_ds ds;
-            r = mcall(&m, MODEL_SHMCTL, pid, m.id, IPC_STAT, 0, 0, 0, NULL, &ds);
-            if (r < 0)
-                put(b, "  %c: shmctl $m IPC_STAT => %s\n", c, errno_name((int)-r));
-            else
-                put(b, "  %c: shmctl $m IPC_STAT => 0 shm_nattch=%lu mode=%s0600\n", c, (unsigned long)ds.shm_nattch,
-                    ds.shm_perm.mode & SHM_DEST ? "SHM_DEST|" : "");
+        case STRESS_SHMSTAT:
+            put_shmstat(b, &m, c, pid);
             break;
-        }
         case STRESS_RMID:
             r = mcall(&m, MODEL_SHMCTL, pid, m.id, IPC_RMID, 0, 0, 0, NULL, NULL);
             put(b, "  %c: shmctl $m IPC_RMID => %s\n", c, r == 0 ? "0" : errno_name((int)-r));
@@ -313,13 +327,7 @@ static int render_segment(const struct stress_event *const *ev, int n, const uns
         steps++;
     }
     if (keep[n]) {                     /* the final check: what is left attached */
-        struct shmid_ds ds;
-        long r = mcall(&m, MODEL_SHMCTL, FILLER_PID, m.id, IPC_STAT, 0, 0, 0, NULL, &ds);
-        if (r < 0)
-            put(b, "  S: shmctl $m IPC_STAT => %s\n", errno_name((int)-r));
-        else
-            put(b, "  S: shmctl $m IPC_STAT => 0 shm_nattch=%lu mode=%s0600\n", (unsigned long)ds.shm_nattch,
-                ds.shm_perm.mode & SHM_DEST ? "SHM_DEST|" : "");
+        put_shmstat(b, &m, 'S', FILLER_PID);
         steps++;
     }
     put(b, "end\n\n");
@@ -340,26 +348,15 @@ static int render(const struct stress_event *const *ev, int n, const unsigned ch
     struct sim m = { .ns = model_ns_new(), .o = o };
     if (!m.ns)
         return -1;
-    int rc = -1, steps = 0, letters[STRESS_IDS_MAX], nletters = 0, nsent = 0;
+    int rc = -1, steps = 0, letters[STRESS_IDS_MAX], nsent = 0;
     struct sproc procs[MAX_PROCS];
     memset(procs, 0, sizeof(procs));
-    for (int i = 0; i < STRESS_IDS_MAX; i++)
-        letters[i] = -1;
-    for (int i = 0; i < n; i++)
-        if (keep[i] && ev[i]->op != STRESS_DEATH && ev[i]->op != STRESS_SYSCTL && letters[ev[i]->proc] < 0) {
-            if (nletters == MAX_PROCS)
-                goto out;
-            letters[ev[i]->proc] = nletters++;
-        }
+    int nletters = assign_letters(ev, n, keep, letters);
+    if (nletters < 0)
+        goto out;
     int set = o->kind == STRESS_SET;
     const char *v = set ? "$s" : "$q";
-    put(b, "scenario %s\n", name);
-    if (doc)
-        put(b, "  doc %s\n", doc);
-    put(b, "  procs S");
-    for (int k = 0; k < nletters; k++)
-        put(b, " %c", proc_name(k));
-    put(b, "\n");
+    put_head(b, name, doc, nletters);
     if (set) {
         m.id = (int)mcall(&m, MODEL_SEMGET, FILLER_PID, IPC_PRIVATE, o->nsems, IPC_CREAT | 0600, 0, 0, NULL, NULL);
         put(b, "  S: semget IPC_PRIVATE %d IPC_CREAT|0600 -> $s\n", o->nsems);
@@ -441,6 +438,8 @@ static int render(const struct stress_event *const *ev, int n, const unsigned ch
         case STRESS_MSGSND:
             q.mtype = (long)e->type;
             snprintf((char *)q.text, sizeof(q.text), "m%d", nsent++);
+            for (size_t k = strlen((char *)q.text); (int)k < e->size && k < STRESS_TEXT_MAX; k++)
+                q.text[k] = '.';
             put(b, "  %c: msgsnd $q %lld \"%s\" %s", c, (long long)e->type, (char *)q.text,
                 msg_flags(e->flags, flags, sizeof(flags)));
             r.ret = mcall(&m, MODEL_MSGSND, pid, m.id, 0, (int64_t)strlen((char *)q.text), e->flags, 0, &q, NULL);
