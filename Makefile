@@ -25,7 +25,7 @@ COMMIT  := $(shell test "$$(git rev-parse --show-toplevel 2>/dev/null)" = "$(CUR
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-HARNESS := names scenario ops abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
+HARNESS := names scenario ops clock_tick abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
            observe_load \
            stress_history stress_history_read stress_workload stress_check stress_shrink stress_summary stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
@@ -112,7 +112,7 @@ faults: $(BUILD)/svipc-faults
 
 # The puppet alone, static, for each architecture whose cross compiler is
 # here (qemu-user targets); and svipc static, for the linux-6.1 target's VM.
-PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/abi.c harness/tool_run.c \
+PUPPET_SRC := harness/puppet_main.c harness/puppet.c harness/calls.c harness/ops.c harness/clock_tick.c harness/abi.c harness/tool_run.c \
               harness/wire.c harness/kernel_calls.c impl/ctl_cmd.c
 PUPPET_CC_x86_64  := $(CC)
 PUPPET_CC_aarch64 := aarch64-linux-gnu-gcc

@@ -16,6 +16,7 @@
 #include "abi.h"
 #include "backend.h"
 #include "calls.h"
+#include "clock_tick.h"
 #include "model.h"
 #include "names.h"
 #include "puppet.h"
@@ -529,6 +530,11 @@ static void model_perform(struct executor *base, int proc, int target, const str
         event(m, MODEL_FORK, p->creds.caller.pid, m->proc[target].creds.caller.pid);
         done(out, m->proc[target].creds.caller.pid, 0);
         return;
+    case OP_TICK: {
+        long second = clock_next_second();
+        done(out, second, errno);
+        return;
+    }
     case OP_EXEC:
         event(m, MODEL_EXEC, p->creds.caller.pid, 0);
         p->nmaps = 0;

@@ -78,6 +78,7 @@ static const struct op_desc table[] = {
     [OP_UNSHARE] = { "unshare", OP_UNSHARE, 0, "W", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_RESUMES] = { "resumes", OP_RESUMES, 0, "", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_BLOCKED] = { "blocked", OP_BLOCKED, 0, "", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },
+    [OP_TICK] = { "tick", OP_TICK, 0, "", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_TIME },
     [OP_SIGNAL] = { "signal", OP_SIGNAL, OPF_DIRECTIVE, "pS", "", { A(0) }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_REAP] = { "wait", OP_REAP, OPF_DIRECTIVE, "p", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },
     [OP_FILE] = { "file", OP_FILE, OPF_DIRECTIVE, "V", "", { 0 }, DATA_NONE, -1, 0, -1, NULL, F_INT },

@@ -280,9 +280,16 @@ static void norm_value(enum field_type type, long raw, struct normaliser *n, cha
             }
         snprintf(buf, size, "pid?");
         return;
-    case F_TIME:
-        snprintf(buf, size, "%s", raw ? "set" : "0");
+    case F_TIME: {
+        int after = 0;                 /* the ticks at or before it */
+        while (after < n->nticks && n->ticks[after] <= raw)
+            after++;
+        if (!raw || !after)
+            snprintf(buf, size, "%s", raw ? "set" : "0");
+        else
+            snprintf(buf, size, "set+%d", after);
         return;
+    }
     case F_ID_MSG: case F_ID_SEM: case F_ID_SHM: {
         int k = kind_of(type), i;
         for (i = 0; i < n->nids[k]; i++)
@@ -364,8 +371,11 @@ void outcome_normalise(struct outcome *out, enum op op, struct normaliser *n)
             snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", errno_name(out->err));
         else if (op == OP_FTOK)
             snprintf(out->ret_norm, sizeof(out->ret_norm), "key");   /* depends on the inode */
-        else
+        else {
+            if (op == OP_TICK && n->nticks < (int)(sizeof(n->ticks) / sizeof(n->ticks[0])))
+                n->ticks[n->nticks++] = out->ret;
             norm_value(out->ret_type, out->ret, n, out->ret_norm, sizeof(out->ret_norm));
+        }
     } else if (out->status == OUT_FAULT) {
         snprintf(out->ret_norm, sizeof(out->ret_norm), "%s", signal_name(out->sig));
     } else {

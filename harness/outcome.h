@@ -77,6 +77,10 @@ struct normaliser {
     int nwritten_keys;
     long keys[64];
     int nkeys;
+    /* the seconds each tick step returned, in order: a time is shown by
+     * the ticks it follows ("set" before the first, "set+K" from the Kth) */
+    long ticks[16];
+    int nticks;
 };
 
 const char *outcome_status_name(enum outcome_status status);

@@ -11,6 +11,7 @@
 #include "abi.h"
 #include "linux_ipc.h"
 #include "calls.h"
+#include "clock_tick.h"
 #include "ops.h"
 #include "tool.h"
 #include "wire.h"
@@ -439,6 +440,9 @@ static void perform(struct puppet *p, int passed_fd)
         break;
     case OP_UNSHARE:
         ret = unshare(CLONE_NEWIPC);
+        break;
+    case OP_TICK:
+        ret = clock_next_second();
         break;
     case OP_TOOL:
         ret = do_tool(p, rq, data, &len);

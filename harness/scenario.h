@@ -28,6 +28,7 @@ enum op {
     OP_UNSHARE,        /* PROC: unshare ipc -- a new IPC namespace of its own */
     OP_RESUMES,        /* PROC: resumes  -- the outcome of its blocked step   */
     OP_BLOCKED,        /* PROC: blocked  -- assert it is still blocked        */
+    OP_TICK,           /* PROC: tick  -- wait for the wall clock's next second */
     /* coordinator directives (no process prefix) */
     OP_SIGNAL,         /* signal PROC SIG: the coordinator sends a signal     */
     OP_REAP,           /* wait PROC: the coordinator reaps a top-level process */

@@ -60,6 +60,7 @@ struct stress_options {
     double deadline;                   /* the workers' phase, seconds */
     const char *history_path;
     const char *check_path;            /* check this recorded history instead of running */
+    int no_check;                      /* record (to history_path), check elsewhere */
     const char *json_path;             /* the summary as JSON */
     const char *shrink_path;           /* a violation, shrunk to a scenario, is written here */
     double shrink_seconds;
@@ -117,6 +118,8 @@ static void usage(FILE *to)
           "  --shrink-seconds S            time for shrinking (default 60)\n"
           "  --no-history                  record nothing, check nothing: the bare operations'\n"
           "                                speed (exit status 2: nothing was checked)\n"
+          "  --no-check                    write the history (--history FILE) and check nothing: for\n"
+          "                                --check elsewhere, by another svipc (exit status 2)\n"
           "  --check-steps N               search steps per object (default: 200 per call of the\n"
           "                                object, at least 5000000)\n"
           "  --check-mib N                 search memory per object (default 512)\n"
@@ -177,6 +180,10 @@ static int parse(int argc, char **argv, struct stress_options *o)
         }
         if (strcmp(a, "--no-history") == 0) {
             o->cfg.record = 0;
+            continue;
+        }
+        if (strcmp(a, "--no-check") == 0) {
+            o->no_check = 1;
             continue;
         }
         if (i + 1 >= argc)
@@ -291,8 +298,10 @@ static int parse(int argc, char **argv, struct stress_options *o)
     o->ids = o->cfg.kill_ms ? STRESS_IDS_MAX - 1 : o->cfg.nprocs;
     if (!o->cfg.record && o->history_path)
         return bad("%s", "--history needs a history: not with --no-history");
-    if (o->check_path && (o->history_path || !o->cfg.record))
-        return bad("%s", "--check reads a history: not with --history or --no-history");
+    if (o->check_path && (o->history_path || !o->cfg.record || o->no_check))
+        return bad("%s", "--check reads a history: not with --history, --no-history or --no-check");
+    if (o->no_check && !o->history_path)
+        return bad("%s", "--no-check needs --history FILE: the history is checked elsewhere");
     return 0;
 }
 
@@ -886,6 +895,13 @@ int stress_main(int argc, char **argv)
     if (o.history_path && write_history(&o, &h) < 0) {
         stress_history_free(&h);
         return 2;
+    }
+    if (o.no_check) {
+        printf("result: not checked (--no-check: svipc stress --check %s)\n", o.history_path);
+        sum.result = "not checked (--no-check)";
+        stress_history_free(&h);
+        munmap(rep, sizeof(*rep));
+        return summarize(&o, &sum);
     }
     int status = check_and_report(&o, &h, rep->killed, early, &sum);
     stress_history_free(&h);

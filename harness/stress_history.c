@@ -399,13 +399,18 @@ void stress_object_json(FILE *f, const struct stress_history *h, int i)
 {
     const struct stress_object *o = &h->objects[i];
     fprintf(f, "{\"kind\":\"object\",\"obj\":%d,\"type\":\"%s\",\"id\":%d,\"slot\":%d", i,
-            o->kind == STRESS_QUEUE ? "queue" : o->kind == STRESS_SET ? "set" : "segment", o->id, o->slot);
+            o->kind == STRESS_QUEUE ? "queue" : o->kind == STRESS_SET ? "set"
+            : o->kind == STRESS_SEGMENT ? "segment" : "unwritten", o->id, o->slot);
     if (o->kind == STRESS_QUEUE) {
         fprintf(f, ",\"qbytes\":%d}", o->qbytes);
         return;
     }
     if (o->kind == STRESS_SEGMENT) {
         fprintf(f, ",\"size\":%d}", o->qbytes);
+        return;
+    }
+    if (o->kind != STRESS_SET) {
+        fputc('}', f);
         return;
     }
     fputs(",\"values\":[", f);

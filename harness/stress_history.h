@@ -51,6 +51,9 @@ const char *stress_limit_name(int limit);
  * applies to). */
 #define STRESS_OBJ_ALL 0xffff
 
+/* A record of kind 0 is unwritten: a worker took its place in the table
+ * and was killed before it wrote it.  Its object, if made, was never
+ * published in a slot, so no event names it. */
 enum stress_kind { STRESS_QUEUE = 1, STRESS_SET, STRESS_SEGMENT };
 
 /* A segment's size, and the words (8 bytes, naturally aligned, stored and
@@ -60,7 +63,7 @@ enum stress_kind { STRESS_QUEUE = 1, STRESS_SET, STRESS_SEGMENT };
 
 /* An object as it was when the workers could first use it. */
 struct stress_object {
-    int32_t kind;                  /* enum stress_kind */
+    int32_t kind;                  /* enum stress_kind; 0: unwritten (below) */
     int32_t id;                    /* as the implementation numbered it */
     int32_t slot;                  /* the slot it lives in (re-creation replaces it) */
     int32_t qbytes;                /* queue: msg_qbytes; segment: its size */

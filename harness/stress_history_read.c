@@ -79,14 +79,15 @@ static int read_object(json_t *v, struct stress_history *h, int *numbered, char 
             FAIL("a segment needs \"size\"");
         o->kind = STRESS_SEGMENT;
         o->qbytes = (int32_t)q;
-    } else {
-        FAIL("an object's type is \"queue\", \"set\" or \"segment\", not \"%s\"", type);
+    } else if (strcmp(type, "unwritten") != 0) {   /* kind 0: no event may name it */
+        FAIL("an object's type is \"queue\", \"set\", \"segment\" or \"unwritten\", not \"%s\"", type);
     }
     numbered[obj] = h->nobjects++;
     return 0;
 }
 
-static int read_event(json_t *v, const int *numbered, struct stress_event *ev, char *why, size_t size)
+static int read_event(json_t *v, const struct stress_history *h, const int *numbered, struct stress_event *ev,
+                      char *why, size_t size)
 {
     memset(ev, 0, sizeof(*ev));
     int64_t x;
@@ -109,6 +110,8 @@ static int read_event(json_t *v, const int *numbered, struct stress_event *ev, c
     } else {
         if (get_int(v, "obj", 0, STRESS_OBJECTS_MAX - 1, &x) || numbered[x] < 0)
             FAIL("an event's \"obj\" must name an object declared before it");
+        if (!h->objects[numbered[x]].kind)
+            FAIL("an event's \"obj\" must not name an unwritten object");
         ev->obj = (uint16_t)numbered[x];
     }
     const char *text;
@@ -261,7 +264,7 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
                 h->events = t;
                 cap = ncap;
             }
-            bad = read_event(v, numbered, &h->events[h->nevents], line_why, sizeof(line_why));
+            bad = read_event(v, h, numbered, &h->events[h->nevents], line_why, sizeof(line_why));
             h->nevents += !bad;
         }
         json_decref(v);

@@ -287,12 +287,14 @@ def _mutation(mutation):
     head = "<tr><th>id</th><th>where</th><th>model</th><th>mutant</th><th>{}</th></tr>"
     sanitized = sum(1 for m in mutation.with_status("killed") if m.get("where") == "sanitized")
     ref = sum(1 for m in mutation.with_status("killed") if m.get("where") == "ref")
+    stress = sum(1 for m in mutation.with_status("killed") if m.get("where") == "stress")
     part = (f" <strong class='fail'>Only {s['mutants']} of the {s['generated']} mutants have a record: "
             "the score is of those.</strong>" if s.get("every_mutant") is False else "")
     return (f"<p><strong>{score}</strong> of the mutants that are not equivalent were killed: {s['killed']} of "
             f"{scored} ({s['mutants']} mutants of the model, {s['equivalent']} equivalent, "
             f"{s['uncompilable']} not compiling{', a sample' if s.get('sample') else ''}; {s['seconds']:.0f} s); "
-            f"{sanitized} of the kills only by ASan or UBSan, {ref} only on the reference runtime.{part}</p>" + _mutation_table("file", s["by_file"]) + _mutation_table("operator class", s["by_op"]) +
+            f"{sanitized} of the kills only by ASan or UBSan, {ref} only on the reference runtime, {stress} only "
+            f"by svipc stress (a history checked against the unmodified model).{part}</p>" + _mutation_table("file", s["by_file"]) + _mutation_table("operator class", s["by_op"]) +
             f"<img alt='mutants per operator class' src='{_mutation_plot(s['by_op'])}'>" +
             f"<h3>Survivors ({len(survivors)})</h3>" +
             ("<table>" + head.format("why") + _mutant_rows(survivors, lambda m: "no scenario tells it apart") +

@@ -1,8 +1,10 @@
-/* test_outcome.c: normalisation (processes by name, times as 0/set, ids,
+/* test_outcome.c: normalisation (processes by name, times as 0/set and
+ * by the tick steps they follow, ids,
  * addresses and unwritten keys by order of appearance), expectation checks,
  * the layouts of each architecture (i386's old ones as Linux fills them),
  * and what util-linux's programs print, read into fields (tool_output.c). */
 #include "abi.h"
+#include "clock_tick.h"
 #include "outcome.h"
 #include "catalog.h"
 #include "tool.h"
@@ -15,6 +17,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/shm.h>
+#include <time.h>
 
 static const char *const names[] = { "A", "B" };
 
@@ -63,6 +66,59 @@ Test(outcome, msqid_ds_fields_are_normalised)
     cr_expect_str_eq(field(&o, "msg_lrpid"), "pid?", "an unknown pid is not given a name");
     cr_expect_str_eq(o.ret_norm, "0");
     outcome_clear(&o);
+}
+
+/* A time is shown by the tick steps at or before it: set, set+1, set+2. */
+static const char *stime_after(struct normaliser *n, long stime)
+{
+    struct msqid_ds ds;
+    memset(&ds, 0, sizeof(ds));
+    ds.msg_stime = stime;
+    int64_t args[8] = { 0, IPC_STAT };
+    static struct outcome o;
+    outcome_clear(&o);
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    outcome_decode(&o, OP_MSGCTL, args, &(struct returned){ ABI_X86_64, (const unsigned char *)&ds, sizeof(ds), 0, 0, 0 });
+    outcome_normalise(&o, OP_MSGCTL, n);
+    return field(&o, "msg_stime");
+}
+
+static const char *tick(struct normaliser *n, long second)
+{
+    static struct outcome o;
+    memset(&o, 0, sizeof(o));
+    o.status = OUT_DONE;
+    o.ret_type = op_desc(OP_TICK)->ret_type;
+    o.ret = second;
+    outcome_normalise(&o, OP_TICK, n);
+    return o.ret_norm;
+}
+
+Test(outcome, times_are_shown_by_the_ticks_they_follow)
+{
+    struct normaliser n = fresh();
+    cr_expect_str_eq(stime_after(&n, 1700000005), "set", "no tick yet: any time is set");
+    cr_expect_str_eq(tick(&n, 1700000006), "set+1", "a tick is the first second of its own interval");
+    cr_expect_str_eq(stime_after(&n, 1700000005), "set", "before the first tick");
+    cr_expect_str_eq(stime_after(&n, 1700000006), "set+1", "the tick's own second");
+    cr_expect_str_eq(stime_after(&n, 1700000009), "set+1", "later, before the next tick");
+    cr_expect_str_eq(tick(&n, 1700000010), "set+2");
+    cr_expect_str_eq(stime_after(&n, 1700000009), "set+1");
+    cr_expect_str_eq(stime_after(&n, 1700000011), "set+2");
+    cr_expect_str_eq(stime_after(&n, 0), "0", "never set stays 0 whatever the ticks");
+}
+
+Test(clock, a_tick_is_past_every_second_seen_before_it)
+{
+    struct timespec before, after;
+    clock_gettime(CLOCK_REALTIME, &before);
+    long second = clock_next_second();
+    clock_gettime(CLOCK_REALTIME, &after);
+    cr_expect_gt(second, (long)before.tv_sec, "a later second than the fine clock's at the start");
+    cr_expect_geq((long)time(NULL), second, "time(2) has reached it");
+    cr_expect_geq((long)after.tv_sec, second);
+    cr_expect_leq((long)after.tv_sec, (long)before.tv_sec + 2, "the next second, not one after it");
 }
 
 Test(outcome, ids_and_addresses_by_order_of_appearance)

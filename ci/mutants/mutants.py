@@ -15,8 +15,10 @@ mutant the model backend lets through runs once more on the reference
 backend (the same svipc, whose ref_runtime.c drives the mutated model, and
 the preload library built from the mutated file too, for the tool steps'
 programs), on the blocks that execute its lines there; then, built with
-ASan and UBSan, on the model.  A failure, a timeout, a crash or a hang
-kills the mutant (the stage that did is its record's "stage"); a mutant
+ASan and UBSan, on the model; then, for the files the stress workload
+reaches, under `svipc stress` on the reference backend, each history
+checked by the unmutated svipc.  A failure, a timeout, a crash, a hang or
+a violation kills the mutant (the stage that did is its record's "stage"); a mutant
 every stage passes survives, unless suites/mutants-equivalent.txt says why
 it is equivalent.  Score: killed / (compiled - equivalent).
 
@@ -42,6 +44,7 @@ import json
 import os
 import queue
 import random
+import re
 import select
 import shlex
 import signal
@@ -67,6 +70,14 @@ WALL_FACTOR = 10
 SANITIZER_ENV = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1:malloc_context_size=5:quarantine_size_mb=32",
                  "UBSAN_OPTIONS": "print_stacktrace=0:halt_on_error=1"}
 SANITIZER_REPORT = "SUMMARY: "
+# The stress stage: the workload that reaches each file's code, the runs
+# (processes, seed) and their size; a run's wall-clock bound.
+STRESS_WORKLOAD = {"msg.c": "msg", "sem.c": "sem", "shm.c": "shm", "ns.c": "mixed", "ids.c": "mixed"}
+STRESS_RUNS = ((8, 1), (8, 2), (32, 3))
+STRESS_OPS = 20000
+STRESS_WALL = 120
+# A step that runs one of util-linux's programs (on ref: with the preload library).
+TOOL_STEP = re.compile(r"^\s*\w+: tool ", re.M)
 
 
 class Failure(Exception):
@@ -178,6 +189,24 @@ class Runner:
                 os.killpg(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+    def command(self, cmd, wall):
+        """CMD run in a session of its own, at most WALL seconds: (status,
+        stdout, stderr), status None when it did not end in time."""
+        if self.stopping:
+            raise Stopped()
+        p = subprocess.Popen(cmd, cwd=self.repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.active.add(p.pid)
+        try:
+            out, err = p.communicate(timeout=wall)
+            return p.returncode, out, err
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            return None, "", ""
+        finally:
+            self.active.discard(p.pid)
 
     def run(self, svipc, paths, golden_path, workdir, deadline, sanitized=False, backend="model", env_extra=None):
         """(killed, how, by, reason): killed by the first failing instance, a
@@ -322,12 +351,72 @@ def ref_run(m, ref, runner, blocks, binary, workdir):
                       env_extra={"SVIPC_REF_LIBRARY": library})
 
 
-def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=None, ref_cov=None):
+def stress_run(m, runner, binary, unmutated, workdir):
+    """The stress stage: what only concurrency reaches (a waiter decided
+    but not yet resumed when the next call comes, a death between two
+    calls), which no scenario's one step at a time can.  The mutant's svipc
+    runs `svipc stress` on the reference backend, whose runtime drives the
+    mutated model, and writes the history without checking it; the
+    unmutated svipc checks it against the unmutated model.  A violation, a
+    crash of the run or of its workers, or a hang kills: (killed, how, by,
+    reason), or None when no workload reaches the file."""
+    workload = STRESS_WORKLOAD.get(os.path.basename(m.file))
+    if workload is None:
+        return None
+    history = os.path.join(workdir, "stress.jsonl")
+    for procs, seed in STRESS_RUNS:
+        args = ["stress", "--backend", "ref", "-n", str(procs), "--ops", str(STRESS_OPS), "--seed", str(seed),
+                "--workload", workload]
+        by = "svipc " + " ".join(args)
+        if os.path.exists(history):
+            os.unlink(history)
+        status, out, err = runner.command([binary] + args + ["--history", history, "--no-check", "--deadline", "60"],
+                                          STRESS_WALL)
+        if status is None:
+            return True, "hang", by, f"no end after {STRESS_WALL} s"
+        if status < 0 or status > 2 or "ended abnormally" in err:
+            return True, "crash", by, one_line(f"status {status}: {err.strip()[-300:]}", 200)
+        if not os.path.exists(history):   # the unmutated svipc writes one (stress_baseline)
+            return True, "fail", by, one_line(f"no history: {err.strip()[-300:]}", 200)
+        status, out, err = runner.command([unmutated, "stress", "--check", history], STRESS_WALL)
+        if status == 1:
+            found = next((ln for ln in out.splitlines() if ln.startswith("check:")), "not linearizable")
+            return True, "violation", by, one_line(found, 200)
+    return False, "", "", ""
+
+
+def stress_baseline(runner, unmutated, workdir):
+    """The stress stage's runs on the unmutated svipc must record and check
+    clean, or every mutant would look killed."""
+    history = os.path.join(workdir, "stress.jsonl")
+    for procs, seed in STRESS_RUNS:
+        for workload in sorted(set(STRESS_WORKLOAD.values())):
+            args = ["stress", "--backend", "ref", "-n", str(procs), "--ops", str(STRESS_OPS), "--seed", str(seed),
+                    "--workload", workload, "--history", history, "--no-check", "--deadline", "60"]
+            status, out, err = runner.command([unmutated] + args, STRESS_WALL)
+            if status != 2 or not os.path.exists(history):
+                raise Failure(f"the stress stage cannot run: svipc {' '.join(args)}: status {status}: "
+                              f"{err.strip()[-300:]}")
+            status, out, err = runner.command([unmutated, "stress", "--check", history], STRESS_WALL)
+            if status != 0:
+                raise Failure(f"the unmutated runtime's stress history is not linearizable (svipc "
+                              f"{' '.join(args)}, status {status}): nothing can be measured")
+            os.unlink(history)
+
+
+STAGES = ("model", "ref", "sanitized", "stress")
+
+
+def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=None, ref_cov=None, stress=None,
+             stages=STAGES):
     """Build and run one mutant in WORKDIR; its result record.  FIRST: the
     blocks to run first instead of the coverage selection (the sample: the
     block that killed the mutant last time), run against the whole golden file.
     REF, REF_COV: the preload library's tools and the reference backend's
-    coverage map, for the ref stage (none: no ref stage)."""
+    coverage map, for the ref stage (none: no ref stage).  STRESS: the
+    unmutated svipc that checks the stress stage's histories (none: no
+    stress stage); STAGES: those to run ("model": the selection, then the
+    catalog; the others as named), fewer for an earlier run's survivors."""
     t0 = time.monotonic()
     rec = OrderedDict(kind="mutant", id=m.id, file=m.file, function=m.function, op=m.op, line=m.line,
                       before=m.before, after=m.after, fingerprint=fingerprint(m))
@@ -347,7 +436,10 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=Non
     tools.link(binary, replace={name[:-2] + ".o": obj})
     rec["build_seconds"] = round(time.monotonic() - t0, 2)
     # the small blocks first: they are the pointed ones, and the first failure ends the run
-    if first:
+    if "model" not in stages:
+        blocks = []
+        rec["stages"] = ",".join(stages)
+    elif first:
         blocks = first
     else:
         blocks = sorted(cov.blocks_for(m.file, m.lines), key=lambda b: (len(b.instances), b.index)) if cov else []
@@ -362,7 +454,7 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=Non
             runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
         killed, how, by, reason = runner.run(binary, [sel], gold, workdir, SELECTION_DEADLINE)
         where = "selection"
-    if not killed:
+    if not killed and "model" in stages:
         # the rest of the catalog: every block the selection did not run
         paths, gold = [runner.suites], runner.golden_path
         if cov and not first:           # the catalog as the coverage run read it, whatever changed since
@@ -370,17 +462,23 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=Non
         if paths:                       # none when the selection was every block the model runs
             killed, how, by, reason = runner.run(binary, paths, gold, workdir, CATALOG_DEADLINE)
             where = "catalog"
-    if not killed and ref is not None and ref_cov is not None and not first:
+    if not killed and ref is not None and ref_cov is not None and not first and "ref" in stages:
         # what only the runtime shows: the code it alone runs (the
         # model_*_wait_resolved questions, a decision between a waiter's
         # wake-up and its resume), the preload library of the tool steps
         ref_blocks = sorted(ref_cov.blocks_for(m.file, m.lines), key=lambda b: (len(b.instances), b.index))
+        if not ref_blocks:
+            # lines the preload library runs in a tool step's program (the
+            # /proc/sysvipc text and sysctls it serves from the arena) are
+            # not in the map, whose counters are svipc's: the blocks with
+            # tool steps stand for them
+            ref_blocks = [b for b in ref_cov.blocks if b.instances and TOOL_STEP.search(b.text)]
         rec["ref_selected"] = len(ref_blocks)
         verdict = ref_run(m, ref, runner, ref_blocks, binary, workdir) if ref_blocks else None
         if verdict is not None and verdict[0]:
             killed, how, by, reason = verdict
             where = "ref"
-    if not killed and san is not None and cov is not None and not first:
+    if not killed and san is not None and cov is not None and not first and "sanitized" in stages:
         # what no trace shows but a memory error does: the lines' blocks under the sanitizers
         lines_blocks = cov.blocks_for(m.file, m.lines)
         verdict = sanitized_run(m, text, san, runner, lines_blocks, workdir) if lines_blocks else None
@@ -390,8 +488,13 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=Non
         if verdict is not None and verdict[0] and verdict[1] == "sanitizer":
             killed, how, by, reason = verdict
             where = "sanitized"
+    if not killed and stress is not None and not first and "stress" in stages:
+        verdict = stress_run(m, runner, binary, stress, workdir)
+        if verdict is not None and verdict[0]:
+            killed, how, by, reason = verdict
+            where = "stress"
     if killed:
-        # where: the stage (selection, catalog, ref, sanitized), as "stage" too
+        # where: the stage (selection, catalog, ref, sanitized, stress), as "stage" too
         rec.update(status="killed", how=how, where=where, stage=where, by=by, reason=reason)
         killer = cov.block_of_instance(by) if cov and by else None
         if killer is not None:
@@ -475,6 +578,11 @@ def main(argv=None):
     ap.add_argument("--san-libs", default="-ljansson -ldl")
     ap.add_argument("--no-ref", action="store_true", help="no ref stage: a survivor of the model backend is not "
                     "run on the reference backend")
+    ap.add_argument("--no-stress", action="store_true", help="no stress stage: a survivor of msg.c, sem.c, "
+                    "shm.c, ns.c or ids.c is not run under svipc stress on the reference backend")
+    ap.add_argument("--stages", default=",".join(STAGES), help="the stages to run, a comma list of "
+                    f"{', '.join(STAGES)} (model: the selection, then the catalog); fewer for the survivors of an "
+                    "earlier run (with --only; score both with --records)")
     ap.add_argument("--pic-objects", default="", help="the preload library's objects (the Makefile's PIC_OBJ; "
                     "default build/pic/*.o), for the ref stage's library built from the mutated file")
     ap.add_argument("--preload", default=os.path.join(repo, "build", "libsvipc-ref.so"),
@@ -561,6 +669,19 @@ def run(args, repo, runner_of_run):
             raise Failure("the ref stage needs the preload library and its objects (make all), "
                           "or --no-ref")
         ref = Tools(repo, args.cc, shlex.split(args.cflags), pic, ["-ldl"])
+    stress = None
+    if args.sample is None and not args.no_stress:
+        if os.geteuid() == 0:
+            stress = os.path.abspath(args.svipc)
+        else:
+            log("no stress stage: svipc stress makes PID and IPC namespaces (run as root)")
+    stages = tuple(x.strip() for x in args.stages.split(",") if x.strip())
+    if not stages or any(x not in STAGES for x in stages):
+        raise Failure(f"--stages: a comma list of {', '.join(STAGES)}, not '{args.stages}'")
+    if args.sample is not None and stages != STAGES:
+        raise Failure("--stages: the sample runs the model stage only, as it is")
+    if "stress" in stages and stress is None and stages != STAGES:
+        raise Failure("--stages stress: the stress stage cannot run here (--no-stress, or not root)")
     os.makedirs(args.work, exist_ok=True)
     golden = Golden(args.golden)
     runner = Runner(repo, args.suites, args.golden, golden)
@@ -572,6 +693,9 @@ def run(args, repo, runner_of_run):
     killed, how, by, reason = runner.run(args.svipc, [args.suites], args.golden, base, CATALOG_DEADLINE)
     if killed:
         raise Failure(f"the unmutated model fails the catalog ({how} {by}: {reason}): nothing can be measured")
+
+    if stress is not None:
+        stress_baseline(runner, stress, base)
 
     cov = None
     if not args.no_select:
@@ -611,7 +735,8 @@ def run(args, repo, runner_of_run):
     def job(m):
         d = slots.get()
         try:
-            return evaluate(m, texts[m.file], tools, runner, cov, d, killers.get(m.id), san, ref, ref_cov)
+            return evaluate(m, texts[m.file], tools, runner, cov, d, killers.get(m.id), san, ref, ref_cov, stress,
+                            stages)
         finally:
             slots.put(d)
 
@@ -713,7 +838,7 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
               for k in ("killed", "survived", "equivalent", "uncompilable")}
     scored = len(ordered) - counts["uncompilable"] - counts["equivalent"]
     score = round(100.0 * counts["killed"] / scored, 2) if scored else None
-    by_stage = OrderedDict((k, 0) for k in ("selection", "catalog", "ref", "sanitized"))
+    by_stage = OrderedDict((k, 0) for k in ("selection", "catalog", "ref", "sanitized", "stress"))
     for r in ordered:
         if r["status"] == "killed":
             stage = r.get("stage", r.get("where", "?"))
@@ -760,9 +885,9 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
                     "# that killed it): what make mutants-sample draws from, each run with its killer\n"
                     "# first.  Written by make mutants; do not edit.\n")
             for r in ordered:
-                # not those only the sanitizers or the ref stage saw (the sample runs the model
-                # backend), nor those killed by a deadline (a loaded machine's too)
-                if r["status"] == "killed" and r.get("where") not in ("sanitized", "ref") and \
+                # not those only the sanitizers, the ref or the stress stage saw (the sample runs
+                # the model backend), nor those killed by a deadline (a loaded machine's too)
+                if r["status"] == "killed" and r.get("where") not in ("sanitized", "ref", "stress") and \
                         r.get("how") not in ("hang", "timeout"):
                     f.write(f"{r['id']} {r['fingerprint']} {r.get('block', '-')}\n")
         os.replace(args.killed + ".tmp", args.killed)

@@ -128,11 +128,11 @@ def test_the_known_killed_list_names_each_killer_by_file_and_scenario(tmp_path):
 
 
 def test_each_kill_says_its_stage_and_only_the_model_backends_are_known_killed(tmp_path, capsys):
-    """The score counts the kills of each stage (ref, sanitized included); the
+    """The score counts the kills of each stage (ref, sanitized, stress included); the
     known-killed list, which the sample replays on the model backend, holds
     only the model backend's kills."""
-    ms = [m for m in mutants_of(SOURCE, "impl/x.c")][:5]
-    stages = ["selection", "catalog", "ref", "sanitized", None]
+    ms = [m for m in mutants_of(SOURCE, "impl/x.c")][:6]
+    stages = ["selection", "catalog", "ref", "sanitized", "stress", None]
     records = {}
     for m, stage in zip(ms, stages):
         r = {"kind": "mutant", "id": m.id, "file": m.file, "op": m.op, "line": m.line, "before": m.before,
@@ -148,6 +148,44 @@ def test_each_kill_says_its_stage_and_only_the_model_backends_are_known_killed(t
     assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 0
     with open(out, encoding="utf-8") as f:
         summary = [mutants.json.loads(line) for line in f][-1]
-    assert summary["by_stage"] == {"selection": 1, "catalog": 1, "ref": 1, "sanitized": 1}
-    assert "killed by stage: selection 1, catalog 1, ref 1, sanitized 1" in capsys.readouterr().out
+    assert summary["by_stage"] == {"selection": 1, "catalog": 1, "ref": 1, "sanitized": 1, "stress": 1}
+    assert "killed by stage: selection 1, catalog 1, ref 1, sanitized 1, stress 1" in capsys.readouterr().out
     assert sorted(mutants.read_killed(args.killed)) == sorted(m.id for m in ms[:2])
+
+
+class FakeRunner:
+    """runner.command's answers, in order: (status, stdout, stderr); the
+    history file the mutant's run writes is made as a real run would."""
+
+    def __init__(self, answers, history_dir):
+        self.answers, self.calls, self.history_dir = list(answers), [], history_dir
+
+    def command(self, cmd, wall):
+        self.calls.append(cmd)
+        if "--no-check" in cmd:
+            with open(cmd[cmd.index("--history") + 1], "w", encoding="utf-8") as f:
+                f.write("{}\n")
+        return self.answers.pop(0)
+
+
+def test_the_stress_stage_kills_on_the_unmutated_check_and_only_there(tmp_path):
+    m = next(m for m in mutants_of(SOURCE, "impl/msg.c"))
+    clean = [(2, "result: not checked", ""), (0, "check: 1 objects: 1 linearizable", "")]
+    # every run recorded and checked clean: survives, after all the runs
+    r = FakeRunner(clean * len(mutants.STRESS_RUNS), tmp_path)
+    assert mutants.stress_run(m, r, "mutant-svipc", "svipc", str(tmp_path)) == (False, "", "", "")
+    checks = [c for c in r.calls if "--check" in c]
+    assert len(checks) == len(mutants.STRESS_RUNS) and all(c[0] == "svipc" for c in checks)
+    assert all(c[0] == "mutant-svipc" and "--workload" in c and c[c.index("--workload") + 1] == "msg"
+               for c in r.calls if "--no-check" in c)
+    # the unmutated svipc finds a violation in the second run's history: killed there
+    r = FakeRunner(clean + [(2, "", ""), (1, "check: 2 objects: 1 linearizable, 1 violations", "")], tmp_path)
+    killed, how, by, reason = mutants.stress_run(m, r, "mutant-svipc", "svipc", str(tmp_path))
+    assert killed and how == "violation" and "--seed 2" in by and "1 violations" in reason
+    # a run that does not end, or whose workers crash, kills without a check
+    assert mutants.stress_run(m, FakeRunner([(None, "", "")], tmp_path), "m", "s", str(tmp_path))[1] == "hang"
+    crashed = FakeRunner([(2, "", "svipc stress: 1 workers ended abnormally")], tmp_path)
+    assert mutants.stress_run(m, crashed, "m", "s", str(tmp_path))[1] == "crash"
+    # a file no workload reaches has no stress stage
+    other = next(m for m in mutants_of(SOURCE, "impl/perm.c"))
+    assert mutants.stress_run(other, FakeRunner([], tmp_path), "m", "s", str(tmp_path)) is None
