@@ -28,9 +28,9 @@ long clock_next_second(void)
             return -1;
         /* before the boundary: sleep to it; past it (time(2) lags by a
          * timer tick at most): a millisecond at a time */
-        struct timespec until = fine.tv_sec <= seen ? (struct timespec){ .tv_sec = seen + 1 }
-                                                    : (struct timespec){ .tv_nsec = 1000000 };
-        int rc = clock_nanosleep(CLOCK_REALTIME, fine.tv_sec <= seen ? TIMER_ABSTIME : 0, &until, NULL);
+        int before = fine.tv_sec <= seen;
+        struct timespec until = { .tv_sec = before ? seen + 1 : 0, .tv_nsec = before ? 0 : 1000000 };
+        int rc = clock_nanosleep(CLOCK_REALTIME, before ? TIMER_ABSTIME : 0, &until, NULL);
         if (rc != 0 && rc != EINTR) {
             errno = rc;
             return -1;

@@ -76,6 +76,10 @@ STRESS_WORKLOAD = {"msg.c": "msg", "sem.c": "sem", "shm.c": "shm", "ns.c": "mixe
 STRESS_RUNS = ((8, 1), (8, 2), (32, 3))
 STRESS_OPS = 20000
 STRESS_WALL = 120
+# Where a kill can come from, and those the known-killed list leaves out
+# (the sample replays the model backend only).
+KILL_STAGES = ("selection", "catalog", "ref", "sanitized", "stress")
+NOT_REPLAYED = ("ref", "sanitized", "stress")
 # A step that runs one of util-linux's programs (on ref: with the preload library).
 TOOL_STEP = re.compile(r"^\s*\w+: tool ", re.M)
 
@@ -351,6 +355,17 @@ def ref_run(m, ref, runner, blocks, binary, workdir):
                       env_extra={"SVIPC_REF_LIBRARY": library})
 
 
+def stress_args(procs, seed, workload):
+    """One run of the stress stage, as svipc stress's arguments."""
+    return ["stress", "--backend", "ref", "-n", str(procs), "--ops", str(STRESS_OPS), "--seed", str(seed),
+            "--workload", workload]
+
+
+def recording(history):
+    """A run that writes its history to HISTORY and leaves the check to another svipc."""
+    return ["--history", history, "--no-check", "--deadline", "60"]
+
+
 def stress_run(m, runner, binary, unmutated, workdir):
     """The stress stage: what only concurrency reaches (a waiter decided
     but not yet resumed when the next call comes, a death between two
@@ -365,13 +380,11 @@ def stress_run(m, runner, binary, unmutated, workdir):
         return None
     history = os.path.join(workdir, "stress.jsonl")
     for procs, seed in STRESS_RUNS:
-        args = ["stress", "--backend", "ref", "-n", str(procs), "--ops", str(STRESS_OPS), "--seed", str(seed),
-                "--workload", workload]
+        args = stress_args(procs, seed, workload)
         by = "svipc " + " ".join(args)
         if os.path.exists(history):
             os.unlink(history)
-        status, out, err = runner.command([binary] + args + ["--history", history, "--no-check", "--deadline", "60"],
-                                          STRESS_WALL)
+        status, out, err = runner.command([binary] + args + recording(history), STRESS_WALL)
         if status is None:
             return True, "hang", by, f"no end after {STRESS_WALL} s"
         if status < 0 or status > 2 or "ended abnormally" in err:
@@ -391,8 +404,7 @@ def stress_baseline(runner, unmutated, workdir):
     history = os.path.join(workdir, "stress.jsonl")
     for procs, seed in STRESS_RUNS:
         for workload in sorted(set(STRESS_WORKLOAD.values())):
-            args = ["stress", "--backend", "ref", "-n", str(procs), "--ops", str(STRESS_OPS), "--seed", str(seed),
-                    "--workload", workload, "--history", history, "--no-check", "--deadline", "60"]
+            args = stress_args(procs, seed, workload) + recording(history)
             status, out, err = runner.command([unmutated] + args, STRESS_WALL)
             if status != 2 or not os.path.exists(history):
                 raise Failure(f"the stress stage cannot run: svipc {' '.join(args)}: status {status}: "
@@ -838,7 +850,7 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
               for k in ("killed", "survived", "equivalent", "uncompilable")}
     scored = len(ordered) - counts["uncompilable"] - counts["equivalent"]
     score = round(100.0 * counts["killed"] / scored, 2) if scored else None
-    by_stage = OrderedDict((k, 0) for k in ("selection", "catalog", "ref", "sanitized", "stress"))
+    by_stage = OrderedDict((k, 0) for k in KILL_STAGES)
     for r in ordered:
         if r["status"] == "killed":
             stage = r.get("stage", r.get("where", "?"))
@@ -887,7 +899,7 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
             for r in ordered:
                 # not those only the sanitizers, the ref or the stress stage saw (the sample runs
                 # the model backend), nor those killed by a deadline (a loaded machine's too)
-                if r["status"] == "killed" and r.get("where") not in ("sanitized", "ref", "stress") and \
+                if r["status"] == "killed" and r.get("where") not in NOT_REPLAYED and \
                         r.get("how") not in ("hang", "timeout"):
                     f.write(f"{r['id']} {r['fingerprint']} {r.get('block', '-')}\n")
         os.replace(args.killed + ".tmp", args.killed)
