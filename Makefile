@@ -135,7 +135,7 @@ $(BUILD)/tests/abi_probe: tests/programs/abi_probe.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/test_abi: $(BUILD)/tests/abi_probe
-$(BUILD)/tests/test_targets: $(BUILD)/tests/libsvipc-wrong.so
+$(BUILD)/tests/test_targets: $(BUILD)/tests/libsvipc-wrong.so $(BUILD)/tests/libsvipc-squatter.so
 
 puppets:
 	@for a in $(PUPPET_ARCHES); do \
@@ -158,6 +158,11 @@ $(PROGRAMS): $(BUILD)/%: tests/programs/%.c $(DEPS_STAMP)
 $(BUILD)/tests/libsvipc-wrong.so: tests/programs/wrong_wrapper.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+# An image that finds the shmat window taken, for the same test.
+$(BUILD)/tests/libsvipc-squatter.so: tests/programs/window_squatter.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $<
 
 # The observer's BPF object, skeleton and library (OBSERVE_* above).
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -134,17 +135,52 @@ static int take_reply(struct puppets *x, struct pproc *p, struct x_reply *out)
     return 1;
 }
 
-/* A fresh puppet has sent HELLO on P's channel: learn its pids. */
+static size_t launch_words(const struct runner_env *env, const struct backend *be, char *buf, size_t size);
+
+/* Ask P's image to exec the puppet again (the launch command, or this
+ * program by its descriptor): an exec step, or a new image's second try. */
+static int send_exec(struct puppets *x, struct pproc *p)
+{
+    struct wire_request rq = { .op = OP_EXEC, .arg = { EXE_FD } };
+    char words[8192];
+    rq.data_len = (uint32_t)launch_words(x->env, x->be, words, sizeof(words));
+    return wire_send(p->channel, &rq, sizeof(rq), words, rq.data_len, -1);
+}
+
+/* The first word of a new image on P's channel into REP: its HELLO, or an
+ * exec that failed.  An image that found the scenario's window taken
+ * (address-space randomisation put its libraries there) is exec'd again,
+ * up to WINDOW_TRIES times.  0; -1: P is gone or silent; WINDOW_TAKEN: out
+ * of tries (P waits for an exec still). */
+#define WINDOW_TRIES 8
+#define WINDOW_TAKEN (-2)
+static int take_start(struct puppets *x, struct pproc *p, double deadline, struct wire_reply *rep, pid_t *outer)
+{
+    for (int tries = 1;; tries++) {
+        if (!wait_readable(p->channel, deadline, -1))
+            return -1;
+        ssize_t n = wire_recv(p->channel, x->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, outer);
+        if (n < (ssize_t)sizeof(*rep))
+            return -1;
+        memcpy(rep, x->buf, sizeof(*rep));
+        if (rep->kind != REPLY_NO_WINDOW)
+            return 0;
+        if (tries == WINDOW_TRIES)
+            return WINDOW_TAKEN;
+        if (send_exec(x, p) < 0)
+            return -1;
+    }
+}
+
+/* A fresh puppet has sent HELLO on P's channel: learn its pids.  0, -1,
+ * or WINDOW_TAKEN. */
 static int take_hello(struct puppets *x, struct pproc *p, double deadline)
 {
-    if (!wait_readable(p->channel, deadline, -1))
-        return -1;
     pid_t outer = 0;
-    ssize_t n = wire_recv(p->channel, x->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, &outer);
-    if (n < (ssize_t)sizeof(struct wire_reply))
-        return -1;
     struct wire_reply rep;
-    memcpy(&rep, x->buf, sizeof(rep));
+    int got = take_start(x, p, deadline, &rep, &outer);
+    if (got < 0)
+        return got;
     if (rep.kind != REPLY_HELLO)
         return -1;
     p->inner = rep.pid;
@@ -353,8 +389,13 @@ static int spawn_puppet(struct puppets *x, int index)
         syscall(SYS_close_range, BACKEND_FD + 1, ~0U, 0);
         if (x->env->pidns_fd < 0)
             prctl(PR_SET_PDEATHSIG, SIGKILL);  /* no namespace's init to take it along */
-        if (x->env->launch)
+        if (x->env->launch) {
+            /* one layout for every started image, as processes forked
+             * from one runner share theirs: shmat(NULL) then answers the
+             * same address in each, as the golden traces record */
+            personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE);
             exec_launched(x->env, x->be, x->window);
+        }
         puppet_main(CHANNEL_FD, x->be, x->env->base, 1, x->env->observe == OBSERVE_MARK ? x->env->marks : NULL);
     }
     close(pair[1]);
@@ -467,11 +508,18 @@ static struct executor *puppets_begin(const struct scenario *s, const struct bac
             goto fail;
         }
     }
-    for (int i = env->launch ? 1 : 0; i < s->ninitial; i++)
-        if (take_hello(x, &x->proc[i], deadline) < 0) {
+    for (int i = env->launch ? 1 : 0; i < s->ninitial; i++) {
+        int got = take_hello(x, &x->proc[i], deadline);
+        if (got == WINDOW_TAKEN) {
+            snprintf(why, size, "process %s did not start: the shmat window %#lx is taken in each new image (%d tries)",
+                     s->proc_name[i], (unsigned long)x->window, WINDOW_TRIES);
+            goto fail;
+        }
+        if (got < 0) {
             snprintf(why, size, "process %s did not start", s->proc_name[i]);
             goto fail;
         }
+    }
     /* via= steps need the ipc(2) multiplexer, which only some
      * architectures have: the puppets' say */
     const struct abi *abi = abi_by_id(x->proc[0].abi);
@@ -509,28 +557,30 @@ static uintptr_t puppets_base(struct executor *base)
     return ((struct puppets *)base)->window;
 }
 
-/* exec: the reply is a HELLO from the new image on the same channel. */
+/* exec: the reply is a HELLO from the new image on the same channel, or
+ * the failed exec's errno. */
 static void perform_exec(struct puppets *x, int proc, double deadline, struct x_reply *out)
 {
     struct pproc *p = &x->proc[proc];
-    struct wire_request rq = { .op = OP_EXEC, .arg = { EXE_FD } };
-    char words[8192];
-    rq.data_len = (uint32_t)launch_words(x->env, x->be, words, sizeof(words));
+    struct wire_reply rep;
     memset(out, 0, sizeof(*out));
-    if (wire_send(p->channel, &rq, sizeof(rq), words, rq.data_len, -1) < 0 ||
-        !wait_readable(p->channel, deadline, -1)) {
+    if (send_exec(x, p) < 0 || !wait_readable(p->channel, deadline, -1)) {
         out->status = X_NO_ANSWER;
         snprintf(out->detail, sizeof(out->detail), "no answer to exec");
         return;
     }
-    ssize_t n = wire_recv(p->channel, x->buf, sizeof(struct wire_reply) + WIRE_MAX_DATA, NULL, NULL);
-    struct wire_reply rep;
-    if (n < (ssize_t)sizeof(rep)) {
+    int got = take_start(x, p, deadline, &rep, NULL);
+    if (got == WINDOW_TAKEN) {
+        out->status = X_ERROR;
+        snprintf(out->detail, sizeof(out->detail), "the shmat window %#lx is taken in each new image (%d tries)",
+                 (unsigned long)x->window, WINDOW_TRIES);
+        return;
+    }
+    if (got < 0) {
         describe_death(p, out);
         mark_gone(x, p, deadline);
         return;
     }
-    memcpy(&rep, x->buf, sizeof(rep));
     out->status = X_DONE;
     out->ret = rep.kind == REPLY_HELLO ? 0 : -1;
     out->err = rep.kind == REPLY_HELLO ? 0 : rep.err;

@@ -497,19 +497,49 @@ static uintptr_t reserve_window(uintptr_t base)
     return at;
 }
 
+/* BASE, the scenario's window, is taken in this image: its libraries or
+ * heap landed there (address-space randomisation lays each image out
+ * anew).  Say so, and wait to be exec'd again, which the coordinator does
+ * a few times before it gives up; anything else ends the process. */
+static _Noreturn void window_taken(int channel, const struct backend *backend, uintptr_t base)
+{
+    struct puppet p = {
+        .channel = channel,
+        .backend = backend,
+        .in = guarded_buffer(sizeof(struct wire_request) + WIRE_MAX_DATA + 16),
+        .out = guarded_buffer(CALLS_OUT_SIZE),
+        .base = base,
+    };
+    struct wire_reply r = { .kind = REPLY_NO_WINDOW, .pid = getpid(), .abi = (uint32_t)abi_native(), .base = base };
+    if (!p.in || !p.out || wire_send(channel, &r, sizeof(r), NULL, 0, -1) < 0)
+        _exit(123);
+    ssize_t n = wire_recv(p.channel, p.in, sizeof(struct wire_request) + WIRE_MAX_DATA, NULL, NULL);
+    if (n >= (ssize_t)sizeof(struct wire_request) && ((struct wire_request *)p.in)->op == OP_EXEC) {
+        p.in[n] = '\0';
+        do_exec(&p, (struct wire_request *)p.in);
+    }
+    _exit(123);
+}
+
 _Noreturn void puppet_main(int channel, const struct backend *backend, uintptr_t base, int reserved,
                            struct puppet_mark *marks)
 {
     char why[256] = "";
     /* handlers before the hello: from then on a signal step may come */
     install_signals();
+    /* the window before the backend maps anything, so nothing lands in it */
+    if (!reserved) {
+        uintptr_t wanted = base;
+        if (!(base = reserve_window(wanted)) && wanted)
+            window_taken(channel, backend, wanted);
+        if (!base) {
+            fprintf(stderr, "svipc: no room for the shmat window\n");
+            _exit(123);
+        }
+    }
     if (backend->puppet_start && backend->puppet_start(why, sizeof(why)) < 0) {
         fprintf(stderr, "svipc: %s: %s\n", backend->name, why);
         _exit(122);
-    }
-    if (!reserved && !(base = reserve_window(base))) {
-        fprintf(stderr, "svipc: no room for the shmat window\n");
-        _exit(123);
     }
     struct puppet p = {
         .channel = channel,

@@ -135,6 +135,11 @@ static int wrapped(const char *cmd, const char *exe, struct target *t, char *why
         snprintf(why, size, "exec: no program %s%s", t->launch[0], strchr(t->launch[0], '/') ? "" : " on $PATH");
         return -1;
     }
+    /* by its path: an exec step's execve does not search $PATH */
+    if (!strchr(t->launch[0], '/') && !(t->launch[0] = keep(t, &used, program))) {
+        snprintf(why, size, "exec: the command is too long");
+        return -1;
+    }
     t->observe = OBSERVE_SYSCALL;
     t->deadline_factor = 2;
     return 0;

@@ -31,6 +31,7 @@ enum reply_kind {
     REPLY_DONE = 1,           /* the call returned: ret, err, data */
     REPLY_FAULT,              /* a memory step faulted: ret = signal */
     REPLY_HELLO,              /* a new puppet (fork child, exec) is ready */
+    REPLY_NO_WINDOW,          /* a new image found the window taken: exec it again */
 };
 
 struct wire_reply {

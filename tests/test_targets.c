@@ -2,8 +2,9 @@
  * wrapper that changes nothing (exec:env) passes everything; a deliberately
  * wrong one (tests/programs/wrong_wrapper.c: a preload library in the
  * puppets) is caught, whether it breaks what a call returns or writes into
- * the caller's buffer when the call fails; a target this machine lacks is
- * refused with what to install, and `svipc targets` names each. */
+ * the caller's buffer when the call fails; a started puppet whose image
+ * finds the shmat window taken is started again; a target this machine
+ * lacks is refused with what to install, and `svipc targets` names each. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -46,6 +47,16 @@ Test(targets, a_wrapper_that_changes_nothing_passes)
     cr_expect(strstr(output, " passed, 0 failed, 0 skipped"), "%s", output);
 }
 
+/* Started by a wrapper, each process is a program of its own: it must
+ * still see the layout the golden traces saw (two processes' shmat(NULL)
+ * at one address), and an exec step must find the wrapper on $PATH. */
+Test(targets, a_wrapper_that_changes_nothing_passes_addresses_and_exec)
+{
+    cr_assert_eq(run("run suites/shm/shmat.svipc --golden suites/golden/linux.jsonl --target exec:env"), 0, "%s",
+                 output);
+    cr_expect(strstr(output, " passed, 0 failed, 0 skipped"), "%s", output);
+}
+
 Test(targets, a_wrapper_that_flips_a_bit_of_msgrcvs_return_is_caught)
 {
     cr_assert_eq(wrapped("flip"), 1, "%s", output);
@@ -57,6 +68,62 @@ Test(targets, a_wrapper_that_writes_into_the_buffer_of_a_failed_msgrcv_is_caught
     cr_assert_eq(wrapped("scribble"), 1, "%s", output);
     /* the call's outcome is Linux's; only what it wrote tells it */
     cr_expect(strstr(output, "A msgrcv): wrote: (absent) against 1"), "%s", output);
+}
+
+/* The catalog's SCENARIOS through exec:env with the window squatter
+ * (tests/programs/window_squatter.c): each puppet process's first SQUATS
+ * images find the shmat window taken; DIR counts each process's images. */
+static int squatted(const char *scenarios, int squats, const char *dir)
+{
+    char cwd[4096], args[8192];
+    cr_assert(getcwd(cwd, sizeof(cwd)));
+    snprintf(args, sizeof(args),
+             "run %s --golden suites/golden/linux.jsonl "
+             "--target 'exec:env LD_PRELOAD=%s/build/tests/libsvipc-squatter.so SVIPC_SQUAT=%d SVIPC_SQUAT_DIR=%s'",
+             scenarios, cwd, squats, dir);
+    return run(args);
+}
+
+#define TWO_PROCESSES "suites/msg/msgrcv.svipc"
+#define AN_EXEC_STEP "suites/shm/shmat.svipc --name shm-nattch-through-fork-exec-exit"
+
+static void remove_dir(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(targets, a_puppet_whose_image_takes_the_window_is_started_again)
+{
+    char dir[] = "/tmp/svipc-squat-XXXXXX", counts[8192];
+    cr_assert(mkdtemp(dir));
+    cr_assert_eq(squatted(TWO_PROCESSES, 3, dir), 0, "%s", output);
+    cr_expect(strstr(output, " passed, 0 failed, 0 skipped"), "%s", output);
+    cr_assert_eq(squatted(AN_EXEC_STEP, 3, dir), 0, "%s", output);
+    cr_expect(strstr(output, "1 passed, 0 failed, 0 skipped"), "%s", output);
+    /* every process given a window went through 3 taken images, then a 4th */
+    snprintf(counts, sizeof(counts), "cat %s/* | sort | uniq -c", dir);
+    FILE *p = popen(counts, "r");
+    size_t n = fread(counts, 1, sizeof(counts) - 1, p);
+    counts[n] = '\0';
+    pclose(p);
+    remove_dir(dir);
+    int processes = 0;
+    cr_assert(sscanf(counts, " %d 4\n", &processes) == 1 && processes > 10, "%s", counts);
+    cr_expect(!strchr(strchr(counts, '\n') + 1, '\n'), "images other than 4: %s", counts);
+}
+
+Test(targets, a_window_taken_in_every_image_is_an_error_that_says_so)
+{
+    char dir[] = "/tmp/svipc-squat-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    cr_assert_eq(squatted(TWO_PROCESSES, 100, dir), 1, "%s", output);
+    cr_expect(strstr(output, "process B did not start: the shmat window 0x"), "%s", output);
+    cr_expect(strstr(output, "is taken in each new image (8 tries)"), "%s", output);
+    cr_assert_eq(squatted(AN_EXEC_STEP, 100, dir), 1, "%s", output);
+    cr_expect(strstr(output, "B: exec\n    expected: success\n    actual:   error: the shmat window"), "%s", output);
+    remove_dir(dir);
 }
 
 Test(targets, a_missing_target_is_refused_with_what_to_install)
