@@ -71,15 +71,21 @@ static json_t *synthetic_result(const struct scenario *s, const struct backend *
     return r;
 }
 
-/* Pin the calling runner to the SLOT-th CPU it may use (round robin).  A
- * scenario's processes then share that CPU: wake-ups across CPUs cost more
- * than the steps themselves in a VM, and outcomes never depend on timing. */
-static void pin_to_cpu(int slot)
+/* Pin the calling runner, one of RUNNERS, to the SLOT-th CPU it may use
+ * (round robin).  A scenario's processes then share that CPU: wake-ups
+ * across CPUs cost more than the steps themselves in a VM, and outcomes
+ * never depend on timing.  Only when the runners fill the CPUs: fewer
+ * runners are left where the kernel puts them, since whatever uses the
+ * other CPUs may be another run pinned the same way (two runs at -j 1 on
+ * one CPU made its tool steps miss their deadlines). */
+static void pin_to_cpu(int slot, int runners)
 {
     cpu_set_t allowed, one;
     if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
         return;
     int count = CPU_COUNT(&allowed), want = slot % (count ? count : 1);
+    if (runners < count)
+        return;
     for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
         if (CPU_ISSET(cpu, &allowed) && want-- == 0) {
             CPU_ZERO(&one);
@@ -100,7 +106,7 @@ static _Noreturn void runner_main(struct pool *pool, int slot, pid_t parent, int
     if (parent && getppid() != parent)
         _exit(0);                      /* the pool died before the line above */
     if (pool->opt->pin)
-        pin_to_cpu(slot);
+        pin_to_cpu(slot, pool->nrunners);
     struct serve_settings set = {
         .step_deadline_ms = pool->opt->step_deadline_ms,
         .scenario_deadline_ms = pool->opt->scenario_deadline_ms,

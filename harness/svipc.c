@@ -76,6 +76,7 @@ static void usage(FILE *to)
           "                              at most 86400000, a day)\n"
           "  --scenario-deadline MS      per-scenario deadline when it sets none (30000; at most a day)\n"
           "  --no-pin                    do not pin each runner and its scenarios to one CPU\n"
+          "                              (pinned only when -j is at least the CPUs it may use)\n"
           "  --observe                   each scenario's IPC calls, futexes and sleeps as the kernel\n"
           "                              saw them (BPF; root, BTF and a build with libbpf; native\n"
           "                              target): in --json as \"observed_kernel\" and in svipc show\n"

@@ -297,7 +297,8 @@ def _mutation(mutation):
             f"by svipc stress (a history checked against the unmodified model).{part}</p>" + _mutation_table("file", s["by_file"]) + _mutation_table("operator class", s["by_op"]) +
             f"<img alt='mutants per operator class' src='{_mutation_plot(s['by_op'])}'>" +
             f"<h3>Survivors ({len(survivors)})</h3>" +
-            ("<table>" + head.format("why") + _mutant_rows(survivors, lambda m: "no scenario tells it apart") +
+            ("<table>" + head.format("why no scenario kills it") +
+             _mutant_rows(survivors, lambda m: m.get("why", "unexplained: no scenario tells it apart yet")) +
              "</table>" if survivors else "<p>None.</p>") +
             f"<details><summary>Equivalent mutants ({len(equivalent)}), each with why</summary><table>" +
             head.format("why it is equivalent") + _mutant_rows(equivalent, lambda m: m.get("why", "")) +

@@ -139,8 +139,9 @@ class Tools:
             raise Failure(f"cannot link {library}:\n{p.stderr}")
 
 
-def read_equivalent(path):
-    """{id: why} from the equivalent file (ID WHY, one a line; # comments)."""
+def read_equivalent(path, what="an equivalent mutant needs its id and why it is equivalent"):
+    """{id: why} from the equivalent file, or the survivors file (ID WHY,
+    one a line; # comments); WHAT: the message for a line without its why."""
     out = {}
     if not os.path.exists(path):
         return out
@@ -151,7 +152,7 @@ def read_equivalent(path):
                 continue
             parts = line.split(None, 1)
             if len(parts) < 2:
-                raise Failure(f"{path}:{n}: an equivalent mutant needs its id and why it is equivalent")
+                raise Failure(f"{path}:{n}: {what}")
             if parts[0] in out:
                 raise Failure(f"{path}:{n}: {parts[0]} is listed twice")
             out[parts[0]] = parts[1]
@@ -400,7 +401,9 @@ def stress_run(m, runner, binary, unmutated, workdir):
 
 def stress_baseline(runner, unmutated, workdir):
     """The stress stage's runs on the unmutated svipc must record and check
-    clean, or every mutant would look killed."""
+    without a violation, or every mutant would look killed.  An undecided
+    object (the checker's search bound reached) kills nothing, in a mutant's
+    run as here: it is said, not refused."""
     history = os.path.join(workdir, "stress.jsonl")
     for procs, seed in STRESS_RUNS:
         for workload in sorted(set(STRESS_WORKLOAD.values())):
@@ -410,9 +413,14 @@ def stress_baseline(runner, unmutated, workdir):
                 raise Failure(f"the stress stage cannot run: svipc {' '.join(args)}: status {status}: "
                               f"{err.strip()[-300:]}")
             status, out, err = runner.command([unmutated, "stress", "--check", history], STRESS_WALL)
-            if status != 0:
+            if status == 2 and "result: undecided" in out:
+                log(f"stress stage: svipc {' '.join(args)}: undecided on the unmutated runtime (the "
+                    "check's search bound): its mutants' runs can be undecided too, which kills nothing")
+            elif status != 0:
+                said = " ".join(ln for ln in out.splitlines() if ln.startswith(("check:", "result:", "violation")))
                 raise Failure(f"the unmutated runtime's stress history is not linearizable (svipc "
-                              f"{' '.join(args)}, status {status}): nothing can be measured")
+                              f"{' '.join(args)}, status {status}: {one_line(said or err, 300)}; the "
+                              f"history: {history}): nothing can be measured")
             os.unlink(history)
 
 
@@ -602,6 +610,8 @@ def main(argv=None):
     ap.add_argument("--suites", default=os.path.join(repo, "suites"))
     ap.add_argument("--golden", default=os.path.join(repo, "suites", "golden", "linux.jsonl"))
     ap.add_argument("--equivalent", default=os.path.join(repo, "suites", "mutants-equivalent.txt"))
+    ap.add_argument("--survivors", default=os.path.join(repo, "suites", "mutants-survivors.txt"),
+                    help="the survivors explained: why no scenario kills each, and what would")
     ap.add_argument("--killed", default=os.path.join(here, "killed.txt"), help="the known-killed list")
     ap.add_argument("--write-killed", action="store_true", help="rewrite the known-killed list from this run")
     ap.add_argument("--work", default=os.path.join(repo, "build", "mutants"), help="scratch and outputs")
@@ -643,6 +653,12 @@ def run(args, repo, runner_of_run):
             print(f"{m.id}\t{m.file}:{m.line}\t{one_line(m.before, 70)}  ->  {one_line(m.after, 70)}")
         return 0
     equivalent = read_equivalent(args.equivalent)
+    explained = read_equivalent(args.survivors, "a survivor needs its id and why no scenario kills it")
+    both = sorted(set(equivalent) & set(explained))
+    if both:
+        raise Failure(f"{both[0]} is listed both as equivalent ({args.equivalent}) and as a survivor "
+                      f"({args.survivors})")
+    args.explained = explained
     known = {m.id for m in mutants}
     if args.sample is not None:
         killed_list = read_killed(args.killed)
@@ -706,7 +722,7 @@ def run(args, repo, runner_of_run):
     if killed:
         raise Failure(f"the unmutated model fails the catalog ({how} {by}: {reason}): nothing can be measured")
 
-    if stress is not None:
+    if stress is not None and "stress" in stages:
         stress_baseline(runner, stress, base)
 
     cov = None
@@ -839,8 +855,15 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
                 r["why"] = equivalent[r["id"]]
             elif r["status"] == "killed":
                 stale.append(r)
+    explained = args.explained
+    killed_survivors = [r for r in ordered if r["id"] in explained and r["status"] == "killed"]
+    for r in ordered:
+        if r["status"] == "survived" and r["id"] in explained:
+            r["why"] = explained[r["id"]]
+    unexplained = [r for r in ordered if r["status"] == "survived" and "why" not in r]
     in_run = tuple(f"{f}.c:" for f in files)
-    unknown = sorted(i for i in set(equivalent) - known if i.startswith(in_run)) \
+    unknown = sorted((i, args.equivalent) for i in set(equivalent) - known if i.startswith(in_run)) + \
+        sorted((i, args.survivors) for i in set(explained) - known if i.startswith(in_run)) \
         if not args.only and args.sample is None else []
 
     seconds = round(time.monotonic() - t0, 1)
@@ -859,6 +882,7 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
                           generated=len(mutants), every_mutant=measured_all,
                           mutant_seconds=round(sum(r.get("seconds", 0) for r in ordered), 1),
                           duplicates=duplicates, score=score, seconds=seconds, **counts,
+                          unexplained=len(unexplained),
                           by_stage=by_stage, by_file=by_file, by_op=by_op)
 
     with open(out + ".tmp", "w", encoding="utf-8") as f:
@@ -877,12 +901,17 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
         print(f"\nsurvivors ({len(survivors)}):", file=report)
         for r in survivors:
             print(f"  {r['id']}  {r['file']}:{r['line']}\n      {one_line(r['before'])}\n"
-                  f"   -> {one_line(r['after']) or '(removed)'}", file=report)
+                  f"   -> {one_line(r['after']) or '(removed)'}\n"
+                  f"      {'why: ' + r['why'] if 'why' in r else 'UNEXPLAINED: add the scenario that kills it, or say why none can in ' + args.survivors}",
+                  file=report)
+    for r in killed_survivors:
+        print(f"\nlisted as a survivor but killed: {r['id']} by {r.get('by') or r['how']} (remove its line "
+              f"from {args.survivors})", file=report)
     for r in stale:
         print(f"\nlisted equivalent but killed: {r['id']} ({r['file']}:{r['line']}) by {r['by'] or r['how']}: "
               f"{r['reason']}", file=report)
-    for i in unknown:
-        print(f"\n{args.equivalent}: {i} is no mutant any more (remove or renew its line)", file=report)
+    for i, where in unknown:
+        print(f"\n{where}: {i} is no mutant any more (remove or renew its line)", file=report)
     if not measured_all:
         print(f"\n{len(mutants) - len(ordered)} of the {len(mutants)} mutants have no record: the score is of "
               f"{len(ordered)}", file=report)
@@ -913,6 +942,10 @@ def finish(args, t0, files, mutants, duplicates, equivalent, known, records, out
         print("\nmutants-sample: known-killed mutants no longer compile", file=report)
         status = 1
     if stale or unknown:
+        status = 1
+    if unexplained and args.sample is None and not args.only:
+        print(f"\n{len(unexplained)} survivor(s) unexplained: each needs a scenario that kills it, or a line "
+              f"in {args.survivors} saying why none can", file=report)
         status = 1
     if args.min_score is not None and (score is None or score < args.min_score):
         print(f"\nscore below {args.min_score}%", file=report)

@@ -143,7 +143,8 @@ def test_each_kill_says_its_stage_and_only_the_model_backends_are_known_killed(t
             r.update(status="survived")
         records[m.id] = r
     args = mutants.argparse.Namespace(only=[], sample=None, records=None, write_killed=True, min_score=None,
-                                      equivalent=str(tmp_path / "none.txt"), killed=str(tmp_path / "killed.txt"))
+                                      equivalent=str(tmp_path / "none.txt"), killed=str(tmp_path / "killed.txt"),
+                                      survivors=str(tmp_path / "survivors.txt"), explained={ms[5].id: "why"})
     out = str(tmp_path / "results.jsonl")
     assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 0
     with open(out, encoding="utf-8") as f:
@@ -151,6 +152,40 @@ def test_each_kill_says_its_stage_and_only_the_model_backends_are_known_killed(t
     assert summary["by_stage"] == {"selection": 1, "catalog": 1, "ref": 1, "sanitized": 1, "stress": 1}
     assert "killed by stage: selection 1, catalog 1, ref 1, sanitized 1, stress 1" in capsys.readouterr().out
     assert sorted(mutants.read_killed(args.killed)) == sorted(m.id for m in ms[:2])
+
+
+def test_a_survivor_needs_its_why_and_a_killed_one_loses_its_line(tmp_path, capsys):
+    """A full run fails on a survivor that suites/mutants-survivors.txt does
+    not explain, and names it; an explained one carries its why into the
+    results; a listed one that was killed is reported, to remove its line."""
+    ms = [m for m in mutants_of(SOURCE, "impl/x.c")][:3]
+    records = {}
+    for m, status in zip(ms, ["survived", "survived", "killed"]):
+        r = {"kind": "mutant", "id": m.id, "file": m.file, "op": m.op, "line": m.line, "before": m.before,
+             "after": m.after, "fingerprint": mutants.fingerprint(m), "status": status}
+        if status == "killed":
+            r.update(how="fail", where="selection", stage="selection", by="one", reason="r")
+        records[m.id] = r
+    listed = tmp_path / "survivors.txt"
+    listed.write_text(f"# comment\n{ms[0].id}  needs 21,846 objects\n{ms[2].id}  was thought unkillable\n")
+    args = mutants.argparse.Namespace(only=[], sample=None, records=None, write_killed=False, min_score=None,
+                                      equivalent=str(tmp_path / "none.txt"), killed=str(tmp_path / "killed.txt"),
+                                      survivors=str(listed), explained=mutants.read_equivalent(str(listed)))
+    out = str(tmp_path / "results.jsonl")
+    assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 1
+    said = capsys.readouterr().out
+    assert "why: needs 21,846 objects" in said
+    assert f"{ms[1].id}  impl/x.c:" in said and "UNEXPLAINED" in said
+    assert "1 survivor(s) unexplained" in said
+    assert f"listed as a survivor but killed: {ms[2].id} by one" in said
+    with open(out, encoding="utf-8") as f:
+        rows = [mutants.json.loads(line) for line in f]
+    assert rows[0]["why"] == "needs 21,846 objects" and "why" not in rows[1]
+    assert rows[-1]["unexplained"] == 1
+    # explained, the run passes
+    listed.write_text(f"{ms[0].id}  needs 21,846 objects\n{ms[1].id}  the host's RAM\n")
+    args.explained = mutants.read_equivalent(str(listed))
+    assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 0
 
 
 class FakeRunner:
