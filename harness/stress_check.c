@@ -30,6 +30,11 @@
  * when none can, undo the last choice.  Configurations (calls linearized,
  * state) already explored are remembered by 128-bit fingerprints, so none
  * is explored twice, and only the states on the search's path are kept.
+ * Before it tries a msgsnd, the search asks stress_fifo.h whether the
+ * history already rules it out (a message of its type received before its
+ * own receive began, not yet sent): the order of same-type messages is
+ * fixed by their receives, and without that the search tries each order
+ * of overlapping sends until a receive far later refutes it.
  * The history is split by object in one pass (object_events), and the
  * objects are checked biggest first by one process per job, each taking
  * the next object left (a checker that dies loses only its object, which
@@ -40,6 +45,7 @@
 #include "stress_check.h"
 
 #include "model.h"
+#include "stress_fifo.h"
 #include "names.h"
 
 #include <errno.h>
@@ -1078,6 +1084,8 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
 {
     struct search s;
     memset(&s, 0, offsetof(struct search, model));
+    struct stress_fifo fifo;
+    memset(&fifo, 0, sizeof(fifo));
     struct frame *stack = NULL;
     int *cand = NULL;
     v->verdict = STRESS_UNDECIDED;
@@ -1115,7 +1123,7 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
         s.e[2 * i + 1] = (struct entry){ .op = i, .is_call = 0 };
     }
     s.end = calloc((size_t)n + 1, sizeof(uint64_t));
-    if (!s.end) {
+    if (!s.end || stress_fifo_build(&fifo, s.ev, n) < 0) {
         snprintf(v->why, sizeof(v->why), "out of memory");
         goto done;
     }
@@ -1165,6 +1173,8 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
         int w = candidates(&s, head, cand, &first_return);
         int taken = 0;
         for (int k = from_cand; k < w && !taken; k++) {
+            if (!stress_fifo_allows(&fifo, s.e[cand[k]].op))
+                continue;
             if (++v->steps > max_steps) {
                 snprintf(v->why, sizeof(v->why), "search bound reached: %lu steps (%d of %d calls linearized at most)",
                          max_steps, deepest, n);
@@ -1199,6 +1209,7 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
                                                  .forced = nsucc == 1 && next[c] == cur && ev->t_return &&
                                                            ev->op != STRESS_DEATH };
                 mark_death(&s, ev, 1);
+                stress_fifo_mark(&fifo, s.e[entry].op, 1);
                 if (depth > deepest)
                     deepest = depth;
                 cur = next[c];
@@ -1240,6 +1251,7 @@ static void check_object(const struct stress_history *h, int obj, const size_t *
             pool_release(&s.pool, f.mark);
             set_bit(&s, s.e[f.entry].op, 0);
             mark_death(&s, s.ev[s.e[f.entry].op], 0);
+            stress_fifo_mark(&fifo, s.e[f.entry].op, 0);
             unlift(&s, f.entry);
         } while (f.forced);
         from_cand = f.cand;
@@ -1264,6 +1276,7 @@ done:
     free(s.limit);
     free(s.memo);
     pool_free(&s.pool);
+    stress_fifo_free(&fifo);
 }
 
 /* Each object's events in the history's order: its own calls, and on a

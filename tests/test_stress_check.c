@@ -2,7 +2,8 @@
  * answer is known (linearizable ones, ones that are not: a message
  * received twice, a message received before it was sent, a semop applied
  * in part, an EINTR where nothing could wait, an EIDRM without a removal;
- * pending calls, one that waited and took effect later; deaths that apply
+ * pending calls, one that waited and took effect later; concurrent sends
+ * ordered by their receives at once; deaths that apply
  * SEM_UNDO once, between the kill and its observation; a bound that leaves a history undecided;
  * a segment's words, its shm_nattch beside a shmat in flight, its life
  * after IPC_RMID until the last detach, a death's detach; msgmax and
@@ -455,6 +456,39 @@ Test(stress_check, a_search_cut_short_is_undecided_never_a_pass)
     }
     cr_assert_eq(check(&queue, ev, N(ev), 5), STRESS_UNDECIDED);
     cr_assert_eq(check(&queue, ev, N(ev), 10000000), STRESS_LINEARIZABLE);
+}
+
+/* Messages of one type leave in the order they came (stress_fifo.h): a
+ * checker that knows it orders concurrent sends by their receives at
+ * once, instead of trying each order of them until a receive refutes it. */
+Test(stress_check, concurrent_sends_are_ordered_by_their_receives_at_once)
+{
+    struct stress_event ev[16];
+    const int received[8] = { 7, 5, 3, 1, 6, 4, 2, 0 };   /* not the order the search tries first */
+    for (int i = 0; i < 8; i++) {
+        char text[16];
+        snprintf(text, sizeof(text), "message%d", i);      /* 8 bytes: the tag */
+        ev[i] = snd(i, 10, 100, 1, text, 0, 0, 0);          /* all concurrent */
+        snprintf(text, sizeof(text), "message%d", received[i]);
+        ev[8 + i] = rcv(8, 200 + 20 * (uint64_t)i, 210 + 20 * (uint64_t)i, 0, 0, 1, text, 8, 0);
+    }
+    cr_assert_eq(check(&queue, ev, N(ev), 100), STRESS_LINEARIZABLE);
+    /* the same order broken: a receive of the second sent before the first */
+    ev[0] = snd(0, 10, 20, 1, "message0", 0, 0, 0);
+    ev[7] = snd(7, 30, 40, 1, "message7", 0, 0, 0);        /* sent after message0 returned */
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_VIOLATION);
+}
+
+Test(stress_check, the_receive_order_binds_only_one_type)
+{
+    /* two types sent in one order and received, by type, in the other */
+    struct stress_event ev[] = {
+        snd(0, 10, 20, 1, "typeone1", 0, 0, 0),
+        snd(0, 30, 40, 2, "typetwo1", 0, 0, 0),
+        rcv(1, 50, 60, 2, 0, 2, "typetwo1", 8, 0),
+        rcv(1, 70, 80, 1, 0, 1, "typeone1", 8, 0),
+    };
+    cr_assert_eq(check(&queue, ev, N(ev), 100000), STRESS_LINEARIZABLE);
 }
 
 /* ---------- svipc stress killed ---------- */

@@ -312,8 +312,8 @@ def write_rest(cov, selected, golden, workdir):
     for k, group in enumerate(groups.values()):
         paths.append(os.path.join(rest, f"{k:03d}.svipc"))
         write_selection(paths[-1], group)
-    gold = os.path.join(workdir, "rest.golden.jsonl")
-    golden.write_subset(gold, [n for group in groups.values() for b in group for n in b.instances])
+    gold = golden.write_subset(os.path.join(workdir, "rest.golden.jsonl"),
+                               [n for group in groups.values() for b in group for n in b.instances])
     return paths, gold
 
 
@@ -328,9 +328,9 @@ def sanitized_run(m, text, san, runner, blocks, workdir):
     binary = os.path.join(workdir, "svipc-san")
     san.link(binary, replace={name[:-2] + ".o": obj})
     sel = os.path.join(workdir, "selection.svipc")
-    gold = os.path.join(workdir, "selection.golden.jsonl")
     write_selection(sel, blocks)
-    runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
+    gold = runner.golden.write_subset(os.path.join(workdir, "selection.golden.jsonl"),
+                                      [n for b in blocks for n in b.instances])
     return runner.run(binary, [sel], gold, workdir, CATALOG_DEADLINE, sanitized=True)
 
 
@@ -349,9 +349,9 @@ def ref_run(m, ref, runner, blocks, binary, workdir):
         return None
     ref.link_shared(library, replace={name[:-2] + ".o": obj})
     sel = os.path.join(workdir, "selection.svipc")
-    gold = os.path.join(workdir, "selection.golden.jsonl")
     write_selection(sel, blocks)
-    runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
+    gold = runner.golden.write_subset(os.path.join(workdir, "selection.golden.jsonl"),
+                                      [n for b in blocks for n in b.instances])
     return runner.run(binary, [sel], gold, workdir, CATALOG_DEADLINE, backend="ref",
                       env_extra={"SVIPC_REF_LIBRARY": library})
 
@@ -470,8 +470,8 @@ def evaluate(m, text, tools, runner, cov, workdir, first=None, san=None, ref=Non
         gold = runner.golden_path
         write_selection(sel, blocks)
         if not first:
-            gold = os.path.join(workdir, "selection.golden.jsonl")
-            runner.golden.write_subset(gold, [n for b in blocks for n in b.instances])
+            gold = runner.golden.write_subset(os.path.join(workdir, "selection.golden.jsonl"),
+                                              [n for b in blocks for n in b.instances])
         killed, how, by, reason = runner.run(binary, [sel], gold, workdir, SELECTION_DEADLINE)
         where = "selection"
     if not killed and "model" in stages:
