@@ -501,7 +501,10 @@ static uintptr_t reserve_window(uintptr_t base)
  * heap landed there (address-space randomisation lays each image out
  * anew).  Say so, and wait to be exec'd again, which the coordinator does
  * a few times before it gives up; anything else ends the process. */
-static _Noreturn void window_taken(int channel, const struct backend *backend, uintptr_t base)
+/* The puppet's runtime object on CHANNEL, with its request and reply
+ * buffers; the process exits with STATUS when they cannot be had. */
+static struct puppet puppet_new(int channel, const struct backend *backend, uintptr_t base,
+                                struct puppet_mark *marks, int status)
 {
     struct puppet p = {
         .channel = channel,
@@ -509,15 +512,33 @@ static _Noreturn void window_taken(int channel, const struct backend *backend, u
         .in = guarded_buffer(sizeof(struct wire_request) + WIRE_MAX_DATA + 16),
         .out = guarded_buffer(CALLS_OUT_SIZE),
         .base = base,
+        .marks = marks,
     };
+    if (!p.in || !p.out)
+        _exit(status);
+    return p;
+}
+
+/* The next message into P's request buffer, as wire_recv says (<= 0: the
+ * coordinator is gone or done with us); a whole request is NUL-terminated
+ * (paths and names are NUL-terminated by the sender too). */
+static ssize_t next_request(struct puppet *p, int *fd)
+{
+    ssize_t n = wire_recv(p->channel, p->in, sizeof(struct wire_request) + WIRE_MAX_DATA, fd, NULL);
+    if (n >= (ssize_t)sizeof(struct wire_request))
+        p->in[n] = '\0';
+    return n;
+}
+
+static _Noreturn void window_taken(int channel, const struct backend *backend, uintptr_t base)
+{
+    struct puppet p = puppet_new(channel, backend, base, NULL, 123);
     struct wire_reply r = { .kind = REPLY_NO_WINDOW, .pid = getpid(), .abi = (uint32_t)abi_native(), .base = base };
-    if (!p.in || !p.out || wire_send(channel, &r, sizeof(r), NULL, 0, -1) < 0)
+    if (wire_send(channel, &r, sizeof(r), NULL, 0, -1) < 0)
         _exit(123);
-    ssize_t n = wire_recv(p.channel, p.in, sizeof(struct wire_request) + WIRE_MAX_DATA, NULL, NULL);
-    if (n >= (ssize_t)sizeof(struct wire_request) && ((struct wire_request *)p.in)->op == OP_EXEC) {
-        p.in[n] = '\0';
+    if (next_request(&p, NULL) >= (ssize_t)sizeof(struct wire_request) &&
+        ((struct wire_request *)p.in)->op == OP_EXEC)
         do_exec(&p, (struct wire_request *)p.in);
-    }
     _exit(123);
 }
 
@@ -541,26 +562,16 @@ _Noreturn void puppet_main(int channel, const struct backend *backend, uintptr_t
         fprintf(stderr, "svipc: %s: %s\n", backend->name, why);
         _exit(122);
     }
-    struct puppet p = {
-        .channel = channel,
-        .backend = backend,
-        .in = guarded_buffer(sizeof(struct wire_request) + WIRE_MAX_DATA + 16),
-        .out = guarded_buffer(CALLS_OUT_SIZE),
-        .base = base,
-        .marks = marks,
-    };
-    if (!p.in || !p.out)
-        _exit(120);
+    struct puppet p = puppet_new(channel, backend, base, marks, 120);
     munmap((void *)base, PUPPET_WINDOW_SPAN);
     hello(&p);
     for (;;) {
         int fd = -1;
-        ssize_t n = wire_recv(p.channel, p.in, sizeof(struct wire_request) + WIRE_MAX_DATA, &fd, NULL);
+        ssize_t n = next_request(&p, &fd);
         if (n <= 0)
             _exit(0);     /* the coordinator is gone or done with us */
         if ((size_t)n < sizeof(struct wire_request))
             _exit(121);
-        p.in[n] = '\0';   /* paths and names are NUL-terminated by the sender too */
         perform(&p, fd);
     }
 }

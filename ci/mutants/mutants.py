@@ -139,8 +139,8 @@ class Tools:
             raise Failure(f"cannot link {library}:\n{p.stderr}")
 
 
-def read_equivalent(path, what="an equivalent mutant needs its id and why it is equivalent"):
-    """{id: why} from the equivalent file, or the survivors file (ID WHY,
+def read_reasons(path, what="an equivalent mutant needs its id and why it is equivalent"):
+    """{id: why} from the equivalent file or the survivors file (ID WHY,
     one a line; # comments); WHAT: the message for a line without its why."""
     out = {}
     if not os.path.exists(path):
@@ -652,8 +652,8 @@ def run(args, repo, runner_of_run):
         for m in mutants:
             print(f"{m.id}\t{m.file}:{m.line}\t{one_line(m.before, 70)}  ->  {one_line(m.after, 70)}")
         return 0
-    equivalent = read_equivalent(args.equivalent)
-    explained = read_equivalent(args.survivors, "a survivor needs its id and why no scenario kills it")
+    equivalent = read_reasons(args.equivalent)
+    explained = read_reasons(args.survivors, "a survivor needs its id and why no scenario kills it")
     both = sorted(set(equivalent) & set(explained))
     if both:
         raise Failure(f"{both[0]} is listed both as equivalent ({args.equivalent}) and as a survivor "

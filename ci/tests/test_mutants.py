@@ -104,11 +104,11 @@ def test_blocks_are_scenarios_with_their_place(tmp_path):
 def test_the_equivalent_file_needs_a_reason_for_each(tmp_path):
     good = tmp_path / "eq.txt"
     good.write_text("# why\nx.c:send:rel:0  size never reaches 8192 here\n")
-    assert mutants.read_equivalent(str(good)) == {"x.c:send:rel:0": "size never reaches 8192 here"}
+    assert mutants.read_reasons(str(good)) == {"x.c:send:rel:0": "size never reaches 8192 here"}
     bad = tmp_path / "bad.txt"
     bad.write_text("x.c:send:rel:0\n")
     with pytest.raises(mutants.Failure) as e:
-        mutants.read_equivalent(str(bad))
+        mutants.read_reasons(str(bad))
     assert str(e.value).startswith(f"{bad}:1: ")
 
 
@@ -170,7 +170,7 @@ def test_a_survivor_needs_its_why_and_a_killed_one_loses_its_line(tmp_path, caps
     listed.write_text(f"# comment\n{ms[0].id}  needs 21,846 objects\n{ms[2].id}  was thought unkillable\n")
     args = mutants.argparse.Namespace(only=[], sample=None, records=None, write_killed=False, min_score=None,
                                       equivalent=str(tmp_path / "none.txt"), killed=str(tmp_path / "killed.txt"),
-                                      survivors=str(listed), explained=mutants.read_equivalent(str(listed)))
+                                      survivors=str(listed), explained=mutants.read_reasons(str(listed)))
     out = str(tmp_path / "results.jsonl")
     assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 1
     said = capsys.readouterr().out
@@ -184,7 +184,7 @@ def test_a_survivor_needs_its_why_and_a_killed_one_loses_its_line(tmp_path, caps
     assert rows[-1]["unexplained"] == 1
     # explained, the run passes
     listed.write_text(f"{ms[0].id}  needs 21,846 objects\n{ms[1].id}  the host's RAM\n")
-    args.explained = mutants.read_equivalent(str(listed))
+    args.explained = mutants.read_reasons(str(listed))
     assert mutants.finish(args, 0.0, ["x"], ms, 0, {}, {m.id for m in ms}, records, out) == 0
 
 

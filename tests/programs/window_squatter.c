@@ -19,18 +19,27 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* /proc/self/NAME into BUF, NUL-terminated: its length, or <= 0. */
+static ssize_t read_self(const char *name, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/%s", name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
 /* BASE from this process's command line, or 0 when it is no puppet given one. */
 static uintptr_t window_of_this_puppet(void)
 {
     char cmdline[4096];
-    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
-    close(fd);
+    ssize_t n = read_self("cmdline", cmdline, sizeof(cmdline));
     if (n <= 0)
         return 0;
-    cmdline[n] = '\0';
     const char *word[8];
     int count = 0;
     for (ssize_t at = 0; at < n && count < 8; at += (ssize_t)strlen(cmdline + at) + 1)
@@ -45,13 +54,8 @@ static uintptr_t window_of_this_puppet(void)
 static unsigned long long start_time(void)
 {
     char stat[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof(stat) - 1);
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
+    if (read_self("stat", stat, sizeof(stat)) <= 0)
         return 0;
-    stat[n] = '\0';
     const char *field = strrchr(stat, ')');      /* the name may hold spaces */
     for (int i = 2; field && i < 22; i++)          /* field 22: starttime */
         field = strchr(field + 1, ' ');
