@@ -35,7 +35,7 @@ IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o $(BUILD)/pic/ref_procfs.o
 PRELOAD := $(BUILD)/libsvipc-ref.so
 TESTS   := test_parse test_outcome test_trace test_engine test_model test_model_edges test_model_blocking test_ref \
-           test_ref_arena test_ref_killstorm test_preload test_coverage test_abi test_targets test_idmap test_stress_check
+           test_ref_arena test_ref_lock test_ref_killstorm test_preload test_coverage test_abi test_targets test_idmap test_stress_check
 TEST_BIN := $(TESTS:%=$(BUILD)/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-installed
 # The kernel-side observer (observe/: a CO-RE BPF program built with clang
@@ -56,7 +56,7 @@ OBSERVE_SRC  := observe/observe_none.c
 endif
 
 .PHONY: all run check unit pytest suites-check stress-sample stress coverage generate golden bench report gate clean deps puppets vm \
-        bench-smoke bench-parity bench-workers stress-matrix \
+        bench-smoke bench-parity bench-dropin bench-workers stress-matrix \
         targets targets-deps targets-smoke repros sanitize fuzz fuzz-long fuzz-corpus mutate mutate-sample toolchain \
         mutants mutants-sample faults install uninstall lint-ci FORCE
 
@@ -408,6 +408,15 @@ bench-parity: $(BUILD)/svipc-bench
 	@command -v stress-ng >/dev/null || ./ci/install-deps.sh bench
 	rm -f $(BUILD)/bench-parity.jsonl
 	$(PYTHON) bench/parity.py --bench ./$(BUILD)/svipc-bench --json $(BUILD)/bench-parity.jsonl
+
+# Unmodified programs on the kernel and on the drop-in library, side by
+# side: stress-ng --msg, --sem-sysv, --shm-sysv at 1, 2, 4 instances and
+# msg_pairs from 1 to 200 pairs (DROPIN_FLAGS adds bench/dropin.py options).
+DROPIN_FLAGS ?=
+bench-dropin: $(PRELOAD) $(BUILD)/msg_pairs
+	@command -v stress-ng >/dev/null || ./ci/install-deps.sh bench
+	rm -f $(BUILD)/bench-dropin.jsonl
+	$(PYTHON) bench/dropin.py --library $(PRELOAD) --msg-pairs $(BUILD)/msg_pairs --json $(BUILD)/bench-dropin.jsonl $(DROPIN_FLAGS)
 
 # make check's sample: every workload once with a few seeded operations on
 # every implementation, counts and final states checked, nothing timed.

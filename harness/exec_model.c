@@ -702,6 +702,13 @@ static struct executor *model_begin(const struct scenario *s, const struct backe
     m->next_pid = 2;                   /* pid 1 is the namespace's init */
     struct model_request rq = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)host_hugepages_free() } };
     model_apply(m->ns, &rq, NULL, NULL);
+    unsigned long pool_free[64];
+    uint64_t pools = host_huge_pools(pool_free);
+    for (int log = 1; log < 64; log++)
+        if ((pools >> log) & 1 && log != MODEL_HUGE_DEFAULT_LOG) {
+            struct model_request pool = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)pool_free[log], log } };
+            model_apply(m->ns, &pool, NULL, NULL);
+        }
     unsigned long commit;
     int noreserve_ignored;
     host_commit(&commit, &noreserve_ignored);

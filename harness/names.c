@@ -35,7 +35,11 @@ static const struct named constants[] = {
     { "SHM_STAT_ANY", SHM_STAT_ANY },
     { "SHM_HUGETLB", SHM_HUGETLB }, { "SHM_NORESERVE", SHM_NORESERVE },
     { "SHM_DEST", 01000 },          { "SHM_LOCKED", 02000 },     /* shm_perm.mode status bits */
-    { "SHM_HUGE_2MB", 21L << 26 },  { "SHM_HUGE_1GB", 30L << 26 }, /* log2 of the size << SHM_HUGE_SHIFT */
+    /* a huge page size: log2 of it << SHM_HUGE_SHIFT, as <linux/shm.h> names them */
+    { "SHM_HUGE_64KB", 16L << 26 }, { "SHM_HUGE_512KB", 19L << 26 }, { "SHM_HUGE_1MB", 20L << 26 },
+    { "SHM_HUGE_2MB", 21L << 26 },  { "SHM_HUGE_8MB", 23L << 26 },   { "SHM_HUGE_16MB", 24L << 26 },
+    { "SHM_HUGE_32MB", 25L << 26 }, { "SHM_HUGE_256MB", 28L << 26 }, { "SHM_HUGE_512MB", 29L << 26 },
+    { "SHM_HUGE_1GB", 30L << 26 },  { "SHM_HUGE_2GB", 31L << 26 },   { "SHM_HUGE_16GB", 34L << 26 },
     { "SHMLBA", 4096 },             { "PAGE_SIZE", 4096 },
     /* Linux's documented defaults, named so scenarios read like the man pages */
     { "MSGMAX", 8192 }, { "MSGMNB", 16384 }, { "MSGMNI", 32000 },

@@ -163,7 +163,13 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
         return model_sysctl_write(ns, name, name + strlen(name) + 1);
     }
     case MODEL_SET_HUGEPAGES:
-        ns->limits.hugepages_free = (unsigned long)a[0];
+        /* one pool: ARG1 the log2 of its page size, 0 for the default */
+        if (a[1] <= 0 || a[1] == MODEL_HUGE_DEFAULT_LOG) {
+            ns->limits.hugepages_free = (unsigned long)a[0];
+        } else if (a[1] < 64) {
+            ns->limits.huge_page_sizes |= 1ULL << a[1];
+            ns->limits.huge_pool_free[a[1]] = (unsigned long)a[0];
+        }
         return 0;
     case MODEL_SET_COMMIT:
         ns->limits.commit_pages = (unsigned long)a[0];

@@ -17,6 +17,7 @@
 #define MODEL_SEQ_SHIFT     15         /* id = seq << 15 | index */
 #define MODEL_MIN_CYCLE     64         /* ipc_min_cycle (RADIX_TREE_MAP_SIZE) */
 #define MODEL_MAX_GROUPS    32
+#define MODEL_HUGE_DEFAULT_LOG 21      /* SHM_HUGETLB's default page size: 2 MiB */
 #define MODEL_BLOCKED       (-1000)    /* not an errno: the caller waits */
 
 /* Capabilities the model knows, as bits of model_caller.caps. */
@@ -69,7 +70,8 @@ enum model_op {
     MODEL_INTERRUPT,       /* pid: a signal: its wait ends with EINTR */
     MODEL_TIMEOUT,         /* pid: its semtimedop's timeout expired: EAGAIN */
     MODEL_SYSCTL_WRITE,    /* length of IN, which is "name\0value\0" */
-    MODEL_SET_HUGEPAGES,   /* the host's free huge pages (a limit the model keeps) */
+    MODEL_SET_HUGEPAGES,   /* a host pool of huge pages (free pages, log2 of the page size or
+                            * 0 for the default): limits the model keeps */
     MODEL_SET_COMMIT,      /* the host's overcommit accounting: the pages a segment may be
                             * charged, SHM_NORESERVE ignored (model_limits.commit_pages) */
     /* reads: they change nothing, and are not logged */

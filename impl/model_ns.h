@@ -138,6 +138,7 @@ struct model_shm {
     unsigned long segsz;
     unsigned long map_size;            /* an attachment's size: pages, or 2 MiB huge pages */
     int huge;                          /* SHM_HUGETLB */
+    unsigned long huge_page;           /* its page size, when huge */
     long atime, dtime, ctime;
     pid_t cpid, lpid;
     unsigned long nattch;
@@ -159,8 +160,12 @@ struct model_limits {
     unsigned long shmmax, shmall;
     long shmmni, shm_rmid_forced;
     /* the system's, not the namespace's: huge pages free for SHM_HUGETLB
-     * (2 MiB pages, the only size the model knows); its user sets it */
+     * (of the default size, 2 MiB); its user sets it */
     unsigned long hugepages_free;
+    /* the system's too: the other huge page sizes it has pools of, bit N
+     * for 2^N bytes (/sys/kernel/mm/hugepages), and each one's free pages */
+    uint64_t huge_page_sizes;
+    unsigned long huge_pool_free[64];
     gid_t hugetlb_shm_group;           /* vm.hugetlb_shm_group, 0 by default */
     /* the system's too: the overcommit accounting of a segment without huge
      * pages (shmem_acct_size, __vm_enough_memory): the pages one segment may
@@ -317,6 +322,26 @@ void model_shm_destroy_orphans(struct model_ns *ns);
 
 /* in_group_p: the caller's effective or a supplementary group is GID. */
 int model_in_group(const struct model_caller *c, gid_t gid);
+/* SHM_HUGETLB's page sizes: LOG is hstate_sizelog's (flags bits 26..31),
+ * 0 for the default size, 2 MiB.  Whether the host has a pool of pages of
+ * 2^LOG bytes besides the default (its user told the model: MODEL_SET_
+ * HUGEPAGES), the page size, and the pool's free pages. */
+static inline int model_host_has_huge_pages(const struct model_ns *ns, int log)
+{
+    return log > 0 && log < 64 && ((ns->limits.huge_page_sizes >> log) & 1);
+}
+
+static inline unsigned long model_huge_page_size(int log)
+{
+    return 1UL << (log ? log : MODEL_HUGE_DEFAULT_LOG);
+}
+
+static inline unsigned long model_huge_pages_free(const struct model_ns *ns, int log)
+{
+    if (!log || log == MODEL_HUGE_DEFAULT_LOG)
+        return ns->limits.hugepages_free;
+    return log < 64 ? ns->limits.huge_pool_free[log] : 0;
+}
 /* User memory.  A call's buffer of NULL stands for memory the caller cannot
  * reach: where the kernel copies to or from it, the call fails with EFAULT.
  * model_copy_out ends a call that filled DATA: RET unless it failed, EFAULT

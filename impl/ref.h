@@ -15,6 +15,7 @@
 #define SVIPC_REF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -66,8 +67,9 @@ void ref_after_exec(void);
 /* Harness side (a process that maps the arena, without registering). */
 /* Create a fresh arena in a memfd for one scenario; its descriptor, or -1. */
 int ref_arena_new_fd(char *why, size_t size);
-/* The host's free huge pages, which SHM_HUGETLB segments draw on. */
-void ref_set_hugepages_free(unsigned long n);
+/* A pool of the host's huge pages, which SHM_HUGETLB segments draw on: its
+ * free pages and the log2 of its page size (0: the default, 2 MiB). */
+void ref_set_huge_pool(unsigned long free_pages, int log);
 /* The host's overcommit accounting of a segment (model_limits.commit_pages). */
 void ref_set_commit(unsigned long pages, int noreserve_ignored);
 /* Whether the process whose /proc/PID/syscall is SYSCALL_LINE sleeps in the

@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
+#define CHECKSUM_VERSION 3              /* checksum()'s: a different sum is a different layout */
+#define LOCK_SPIN_NS    10000            /* looked at this long before sleeping for it (ref_spin.h) */
 #define LOCK_PATIENCE_S 2               /* a lock held this long is looked at: is its holder alive? */
 
 static size_t round_page(size_t n)
@@ -54,7 +56,7 @@ uint64_t ref_arena_layout(void)
         sizeof(struct model_msg_waiter), sizeof(struct model_sem_array), sizeof(struct model_sem),
         sizeof(struct model_sem_waiter), sizeof(struct model_undo), sizeof(struct model_shm),
         sizeof(struct model_attach), sizeof(struct model_caller), sizeof(struct model_request),
-        sizeof(struct ref_record),
+        sizeof(struct ref_record), CHECKSUM_VERSION,
     };
     uint64_t h = 0xcbf29ce484222325ULL;          /* FNV-1a over the facts */
     const unsigned char *b = (const unsigned char *)facts;
@@ -63,30 +65,55 @@ uint64_t ref_arena_layout(void)
     return h;
 }
 
-/* A checksum of N bytes: four lanes of 8-byte words, then the tail. */
+/* A checksum of N bytes: four lanes of 8-byte words, then the words and
+ * bytes of the tail.  Scalar on purpose: every operation sums its record
+ * under the lock, and a compiler's vectorised 64-bit multiply (SSE2 has
+ * none) took three times as long. */
+static uint64_t checksum_mix(uint64_t lane, uint64_t w)
+{
+    lane = (lane ^ w) * 0x100000001b3ULL;
+    return lane ^ (lane >> 29);
+}
+
 static uint64_t checksum(const void *p, size_t n, uint64_t h)
 {
     const unsigned char *b = p;
-    uint64_t lane[4] = { h ^ 0x9e3779b97f4a7c15ULL, h + n, h ^ 0xc2b2ae3d27d4eb4fULL, ~h };
+    uint64_t l0 = h ^ 0x9e3779b97f4a7c15ULL, l1 = h + n, l2 = h ^ 0xc2b2ae3d27d4eb4fULL, l3 = ~h;
     size_t i = 0;
-    for (; i + 32 <= n; i += 32)
-        for (int k = 0; k < 4; k++) {
-            uint64_t w;
-            memcpy(&w, b + i + 8 * k, 8);
-            lane[k] = (lane[k] ^ w) * 0x100000001b3ULL;
-            lane[k] ^= lane[k] >> 29;
-        }
-    uint64_t s = lane[0] ^ (lane[1] << 1) ^ (lane[2] << 2) ^ (lane[3] << 3);
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, b + i, 32);
+        l0 = checksum_mix(l0, w[0]);
+        l1 = checksum_mix(l1, w[1]);
+        l2 = checksum_mix(l2, w[2]);
+        l3 = checksum_mix(l3, w[3]);
+        __asm__("" : "+r"(l0), "+r"(l1), "+r"(l2), "+r"(l3));   /* keeps the lanes in registers, unvectorised */
+    }
+    uint64_t s = l0 ^ (l1 << 1) ^ (l2 << 2) ^ (l3 << 3);
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        s = checksum_mix(s, w);
+    }
     for (; i < n; i++)
         s = (s ^ b[i]) * 0x100000001b3ULL;
     return s ^ (s >> 31);
 }
 
+/* A record's checksum: its sizes, the request up to the caller's groups,
+ * the groups it has (of MODEL_MAX_GROUPS: most callers have none, and every
+ * operation sums its record under the lock), the rest, and the input.  Its
+ * own sum field is left out. */
 static uint64_t record_sum(const struct ref_record *rec)
 {
-    struct ref_record head = *rec;
-    head.sum = 0;
-    return checksum(rec->in, rec->in_len, checksum(&head, sizeof(head), 0));
+    const struct model_request *rq = &rec->rq;
+    const struct model_caller *c = &rq->caller;
+    size_t ngroups = c->ngroups < 0 ? 0 : c->ngroups > MODEL_MAX_GROUPS ? MODEL_MAX_GROUPS : (size_t)c->ngroups;
+    uint64_t h = checksum(rec, offsetof(struct ref_record, sum), 0);
+    h = checksum(rq, offsetof(struct model_request, caller.groups), h);
+    h = checksum(c->groups, ngroups * sizeof(c->groups[0]), h);
+    h = checksum(&c->caps, sizeof(*rq) - offsetof(struct model_request, caller.caps), h);
+    return checksum(rec->in, rec->in_len, h);
 }
 
 /* ---------- mapping ---------- */
@@ -519,10 +546,32 @@ static int thread_exists(pid_t tid)
  * too: the keeper takes the dead process's share back (its flag says).
  * A wait is bounded: past LOCK_PATIENCE_S, a holder that does not exist (a
  * damaged word, or a process of another PID namespace) is reported. */
+struct lock_try {
+    pthread_mutex_t *lock;
+    int rc;
+};
+
+/* Spinning: the word read until no thread holds it (a read shares the
+ * cache line; a failed trylock would take it away from the holder), then
+ * taken (also when its holder died: EOWNERDEAD). */
+static int lock_taken(const void *arg)
+{
+    struct lock_try *t = (struct lock_try *)arg;
+    if (__atomic_load_n(&t->lock->__data.__lock, __ATOMIC_RELAXED) & FUTEX_TID_MASK)
+        return 0;
+    t->rc = pthread_mutex_trylock(t->lock);
+    return t->rc != EBUSY;
+}
+
 int ref_lock(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     int rc = pthread_mutex_trylock(&h->lock);
+    if (rc == EBUSY) {
+        struct lock_try t = { &h->lock, EBUSY };
+        if (ref_spin_until(&a->lock_spin, LOCK_SPIN_NS, lock_taken, &t))
+            rc = t.rc;
+    }
     if (rc == EBUSY) {
         __atomic_add_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
         if (a->contending)
@@ -532,6 +581,7 @@ int ref_lock(struct ref_arena *a)
             clock_gettime(CLOCK_REALTIME, &until);
             until.tv_sec += LOCK_PATIENCE_S;
             rc = pthread_mutex_timedlock(&h->lock, &until);
+            __atomic_store_n(&h->lock_waking, 0, __ATOMIC_SEQ_CST);   /* the wake-up in flight has landed */
             if (rc != ETIMEDOUT)
                 break;
             pid_t owner = (pid_t)(__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_ACQUIRE) & FUTEX_TID_MASK);
@@ -562,18 +612,42 @@ int ref_lock(struct ref_arena *a)
     return -1;
 }
 
+/* One wake-up in flight at a time: a sleeper woken and not yet back
+ * (LOCK_WAKING set) will take the lock or sleep again with its bit set, so
+ * waking a second one meanwhile costs a system call and a context switch
+ * for nothing (at hundreds of processes, nearly every unlock did).  A word
+ * that shows sleepers (FUTEX_WAITERS, set by a sleeper and cleared only by
+ * the holder's unlock) is woken by glibc's unlock itself.  Otherwise a
+ * counted contender may be one whose wake-up was lost (its bit went with
+ * an unlock that died before waking): this unlock wakes it.  The flag is
+ * cleared by whoever returns from sleeping for the lock, by an unlock that
+ * sees no contender, and by the keeper for a contender that died; a flag
+ * left by a wakee killed before it cleared it delays the sleepers by
+ * LOCK_PATIENCE_S at most. */
 void ref_unlock(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
+    int glibc_wakes = (__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_RELAXED) & FUTEX_WAITERS) != 0;
+    if (!__atomic_load_n(&h->lock_contenders, __ATOMIC_SEQ_CST)) {
+        /* nobody to come back and clear it (the bit of a sleeper that
+         * has taken the lock since wakes nobody) */
+        if (__atomic_load_n(&h->lock_waking, __ATOMIC_RELAXED))
+            __atomic_store_n(&h->lock_waking, 0, __ATOMIC_SEQ_CST);
+    } else if (glibc_wakes) {
+        __atomic_store_n(&h->lock_waking, 1, __ATOMIC_SEQ_CST);
+    }
     pthread_mutex_unlock(&h->lock);
-    if (__atomic_load_n(&h->lock_contenders, __ATOMIC_SEQ_CST) > 0)
+    if (!glibc_wakes && __atomic_load_n(&h->lock_contenders, __ATOMIC_SEQ_CST) > 0 &&
+        !__atomic_load_n(&h->lock_waking, __ATOMIC_SEQ_CST) && !__atomic_exchange_n(&h->lock_waking, 1, __ATOMIC_SEQ_CST))
         syscall(SYS_futex, &h->lock.__data.__lock, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
 {
-    if (__atomic_exchange_n(contending, 0, __ATOMIC_SEQ_CST))
+    if (__atomic_exchange_n(contending, 0, __ATOMIC_SEQ_CST)) {
         __atomic_sub_fetch(&a->hdr->lock_contenders, 1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&a->hdr->lock_waking, 0, __ATOMIC_SEQ_CST);   /* it may have been the wakee */
+    }
 }
 
 /* ---------- checkpoints and replay ---------- */
@@ -693,6 +767,7 @@ void ref_arena_prefault(struct ref_arena *a)
     size_t len = limit < REF_PREFAULT_MAX ? (size_t)limit : REF_PREFAULT_MAX;
     madvise(a->log[k], len, MADV_POPULATE_WRITE);
 }
+
 
 long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)
 {

@@ -33,6 +33,7 @@
 
 #include "heap.h"
 #include "model_ns.h"
+#include "ref_spin.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -85,6 +86,7 @@ struct ref_header {
     int32_t lock_kind;                 /* the mutex's kind when made: a changed one is damage */
     pthread_mutex_t lock;              /* robust, process-shared */
     uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
+    uint32_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
     /* everything below is read and written under the lock */
     uint32_t current;                  /* the checkpoint and log in use */
     struct ref_checkpoint checkpoint[2];
@@ -135,6 +137,8 @@ struct ref_arena {
      * kills itself inside its Nth transaction, after applying it and before
      * committing it, while it holds the lock */
     unsigned long crash_countdown;
+    /* how long this process spins for the lock before it sleeps */
+    struct ref_spin lock_spin;
     /* this process's slot flag while it contends for the lock, or NULL */
     uint32_t *contending;
     /* where an operation writes its output before it is copied to the

@@ -1,7 +1,8 @@
 /* ref_runtime.c: the reference runtime's calls.  Each call takes the
  * arena's lock, runs the model through a logged transaction (ref_txn), and
- * when the model says "blocked" sleeps on its own futex word until an
- * operation by another process resolves its wait; every operation ends by
+ * when the model says "blocked" sleeps on its own futex word (after a
+ * bounded look for the outcome, ref_spin.h) until an operation by another
+ * process resolves its wait; every operation ends by
  * waking the processes whose waits it resolved.  Shared memory is real: a
  * segment's memory is a range of the arena file, mapped by shmat.
  * Test-only: built with REF_TEST_FAULTS (build/svipc-faults, never svipc
@@ -14,6 +15,7 @@
 #include "ref_sys.h"
 #include "ref_runtime.h"
 #include "ref_signals.h"
+#include "ref_spin.h"
 #include "ctl_cmd.h"
 
 #include <dlfcn.h>
@@ -37,8 +39,8 @@
 #include <unistd.h>
 
 #define PAGE_BYTES 4096UL
-#define HUGE_PAGE (2UL << 20)
 #define MAX_WAKE 64
+#define WAIT_SPIN_NS 10000             /* a wait looks for its outcome this long before it sleeps */
 #define LOCK_LOST (-2000)              /* a wait that could not take the lock again (errno set) */
 
 #ifdef REF_TEST_FAULTS
@@ -73,6 +75,8 @@ struct ref_runtime {
     /* fault injection for tests (ref_inject_signal): raise SIGNAL once,
      * at POINT of the next blocking call */
     int inject_point, inject_signal;
+    /* how long a wait looks for its outcome before it sleeps */
+    struct ref_spin wait_spin;
 #ifdef REF_TEST_FAULTS
     struct ref_fault_state fault;
 #endif
@@ -541,6 +545,20 @@ void ref_inject_signal(int point, int sig)
     ref_process.inject_signal = sig;
 }
 
+/* What a waiter looks at while it spins: its wake word moved past SEEN,
+ * or a signal handler ran since the call began. */
+struct wake_watch {
+    const uint32_t *word;
+    uint32_t seen;
+    unsigned long signals;
+};
+
+static int woken(const void *arg)
+{
+    const struct wake_watch *w = arg;
+    return __atomic_load_n(w->word, __ATOMIC_ACQUIRE) != w->seen || ref_signals_seen() != w->signals;
+}
+
 /* Sleep until the model resolves this process's wait; RESUME is the
  * record that collects the outcome (the call's arguments again).  DEADLINE
  * (CLOCK_MONOTONIC) ends a semtimedop's wait.  SIGNALS is what
@@ -577,6 +595,10 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
             ref_signals_watch(&s->wake);
             unlock_and_wake(rt, a);
             injection_point(rt, REF_AT_UNLOCKED);
+            /* a partner on another CPU often answers within microseconds:
+             * looked for first, neither this sleep nor its wake-up is needed */
+            struct wake_watch watch = { &s->wake, seen, signals };
+            ref_spin_until(&rt->wait_spin, WAIT_SPIN_NS, woken, &watch);
             __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
             if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen && ref_signals_seen() == signals) {
                 long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
@@ -915,7 +937,7 @@ void *ref_shmat(int id, const void *addr, int flags)
     uintptr_t wanted = (flags & SHM_RND) ? (uintptr_t)addr & ~(uintptr_t)(SHMLBA - 1) : (uintptr_t)addr;
     if (!wanted && size) {
         /* where an attachment at 0 lands: a hole the kernel picks for us */
-        size_t align = shp->huge ? HUGE_PAGE : 0;
+        size_t align = shp->huge ? shp->huge_page : 0;
         unsigned char *p = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p != MAP_FAILED) {
             unsigned char *at = align ? (unsigned char *)(((uintptr_t)p + align - 1) & ~(align - 1)) : p;
@@ -1219,12 +1241,12 @@ void ref_after_exec(void)
         register_self(rt);
 }
 
-void ref_set_hugepages_free(unsigned long n)
+void ref_set_huge_pool(unsigned long free_pages, int log)
 {
     struct ref_runtime *rt = &ref_process;
     if (!rt->attached || ref_lock(&rt->arena) < 0)
         return;
-    txn_event(&rt->arena, MODEL_SET_HUGEPAGES, (long)n, 0);
+    txn_event(&rt->arena, MODEL_SET_HUGEPAGES, (long)free_pages, log);
     ref_unlock(&rt->arena);
 }
 

@@ -15,7 +15,6 @@
 #include <sys/shm.h>
 
 #define PAGE 4096UL                    /* PAGE_SIZE and SHMLBA on x86_64 */
-#define HUGE (2UL << 20)               /* the huge page size */
 #define SHMMIN 1
 #define SHM_DEST_BIT 01000
 #define SHM_LOCKED_BIT 02000
@@ -82,17 +81,20 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
         return -ENOSPC;
     if (ns->shm_tot + numpages < ns->shm_tot || ns->shm_tot + numpages > ns->limits.shmall)
         return -ENOSPC;
+    unsigned long huge_page = 0;
     if (flags & SHM_HUGETLB) {
-        /* hstate_sizelog: the size in bits 26..31, 0 for the default (2 MiB) */
+        /* hstate_sizelog: the size in bits 26..31, 0 for the default (2 MiB);
+         * a size the host has no pool of is EINVAL (size_to_hstate) */
         int log = (flags >> 26) & 0x3f;
-        if (log && log != 21)
+        if (log && log != 21 && !model_host_has_huge_pages(ns, log))
             return -EINVAL;
         /* hugetlb_file_setup: can_do_hugetlb_shm, then the reservation
          * of the pages unless SHM_NORESERVE */
         if (!(c->caps & MODEL_CAP_IPC_LOCK) && !model_in_group(c, ns->limits.hugetlb_shm_group))
             return -EPERM;
-        unsigned long need = (size + HUGE - 1) / HUGE;
-        if (!(flags & SHM_NORESERVE) && need > ns->limits.hugepages_free)
+        huge_page = model_huge_page_size(log);
+        unsigned long need = (size + huge_page - 1) / huge_page;
+        if (!(flags & SHM_NORESERVE) && need > model_huge_pages_free(ns, log))
             return -ENOMEM;
     } else {
         /* shmem_kernel_file_setup: __shmem_file_setup refuses a size beyond
@@ -117,7 +119,8 @@ static long newseg(struct model_ns *ns, const struct model_caller *c, int32_t ke
     shp->ctime = now;
     shp->segsz = size;
     shp->huge = (flags & SHM_HUGETLB) != 0;
-    shp->map_size = shp->huge ? (size + HUGE - 1) / HUGE * HUGE : pages(size) * PAGE;
+    shp->huge_page = huge_page;
+    shp->map_size = shp->huge ? (size + huge_page - 1) / huge_page * huge_page : pages(size) * PAGE;
     int id = model_ids_add(&ns->shm_ids, &shp->perm, shp, ns->limits.shmmni, c);
     if (id < 0) {
         model_free(ns, shp);
@@ -183,7 +186,7 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
      * segment: even a failed shmat can remove one. */
     unsigned long size = shp->map_size;
     int bad = (addr && !(flags & SHM_REMAP) && (addr + size < addr || overlaps(ns, c->pid, addr, size))) ||
-              (addr && shp->huge && (addr & (HUGE - 1)));     /* prepare_hugepage_range, from do_mmap */
+              (addr && shp->huge && (addr & (shp->huge_page - 1)));   /* prepare_hugepage_range, from do_mmap */
     if (bad) {
         if (may_destroy(ns, shp))
             shm_destroy(ns, shp);

@@ -14,6 +14,7 @@
 #include "linux_ipc.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -199,7 +200,8 @@ static void generate(unsigned long long seed, struct op *ops, int n)
             o->a[1] = ONE_OF(1, 4096, 4096, 4097, 8192, 0, 100000, -1);
             o->a[2] = ONE_OF(0, IPC_CREAT, IPC_CREAT | IPC_EXCL, IPC_EXCL) |
                       ONE_OF(0600, 0666, 0640, 0604, 0602, 0400, 0, 0777) | (pick(6) == 0 ? SHM_NORESERVE : 0) |
-                      (pick(8) == 0 ? ONE_OF(SHM_HUGETLB, SHM_HUGETLB | (21 << 26), SHM_HUGETLB | (30 << 26)) : 0);
+                      (pick(8) == 0 ? ONE_OF(SHM_HUGETLB, SHM_HUGETLB | (21 << 26), SHM_HUGETLB | (30 << 26),
+                                            SHM_HUGETLB | (23 << 26)) : 0);
             break;
         case K_SHMAT:
             some_id(o);
@@ -822,7 +824,26 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
         if (meminfo)
             fclose(meminfo);
         struct model_caller c = { .pid = getpid() };
-        model(ns, &c, MODEL_SET_HUGEPAGES, ARGS((long)hugepages), NULL, NULL, 0);
+        model(ns, &c, MODEL_SET_HUGEPAGES, ARGS((long)hugepages, 0), NULL, NULL, 0);
+        /* the host's other pools: their sizes and free pages, as the harness tells them */
+        DIR *pools = opendir("/sys/kernel/mm/hugepages");
+        for (struct dirent *e; pools && (e = readdir(pools));) {
+            unsigned long kb, free_pages = 0;
+            char path[512];
+            if (sscanf(e->d_name, "hugepages-%lukB", &kb) != 1 || !kb || (kb & (kb - 1)))
+                continue;
+            snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
+            FILE *f = fopen(path, "r");
+            if (f && fscanf(f, "%lu", &free_pages) != 1)
+                free_pages = 0;
+            if (f)
+                fclose(f);
+            long log = 10 + __builtin_ctzl(kb);
+            if (log != 21)
+                model(ns, &c, MODEL_SET_HUGEPAGES, ARGS((long)free_pages, log), NULL, NULL, 0);
+        }
+        if (pools)
+            closedir(pools);
         become(&creds[0], &c);
         static unsigned char msgbuf[sizeof(long) + MAX_TEXT];
         static struct outcome k, m;

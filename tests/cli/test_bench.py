@@ -153,10 +153,10 @@ def test_observer_shows_the_sleeps_where_they_are(observed):
     the observer puts those sleeps in msgrcv (semop in sem-pingpong): the
     calls that slept are its longest, none below the bucket where the sends
     (which cannot block, but wake the partner) have their median; the sends do not
-    sleep, and IPC_NOWAIT calls, which neither sleep nor wake anyone, stay
-    under a microsecond (median bucket below 2^10 ns).
-    Comparisons between calls of one round, and one absolute bound with
-    room: never a speed."""
+    sleep, and IPC_NOWAIT calls, which neither sleep nor wake anyone, have
+    their median below the shortest receive that slept.
+    Comparisons between calls of one run, never a speed (an absolute bound
+    of 1 us failed on a machine whose system calls take about that long)."""
     pingpong = observed[("msg-pingpong", "kernel")]
     recv, send = calls(pingpong, "msgrcv"), calls(pingpong, "msgsnd")
     assert recv["slept"] >= 1 and recv["asleep_ns"] > 0, recv
@@ -177,7 +177,8 @@ def test_observer_shows_the_sleeps_where_they_are(observed):
     for name in ("msgsnd", "msgrcv"):
         nowait = calls(observed[("msg-stream-nowait", "kernel")], name)
         assert nowait["slept"] <= 1, (name, nowait)
-        assert median_bucket(nowait["log2_ns"]) < 10, (name, nowait)    # under 1.024 us
+        shortest_sleep = bucket_of_rank(recv["log2_ns"], recv["slept"])
+        assert median_bucket(nowait["log2_ns"]) < shortest_sleep, (name, nowait, recv)
 
 
 def test_observer_records_the_scheduler(observed):

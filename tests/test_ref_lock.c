@@ -1,0 +1,186 @@
+/* test_ref_lock.c: the arena's lock under contention, and the bounded
+ * spinning (ref_spin.h) that the lock and the runtime's waits do before
+ * they sleep: a spin that never wins stays bounded and backs off to none,
+ * then tries again; a win restores the budget; a wake-up lost with an
+ * unlock that died is made by the next unlock; a contender that dies takes
+ * its share and its wake-up in flight with it.
+ * Must not: decide anything by sleeping: processes report through pipes
+ * and are looked at through the arena and /proc, each wait with a deadline. */
+#define _GNU_SOURCE
+#include "ref_arena.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int looks;
+
+static int never(const void *arg)
+{
+    (void)arg;
+    looks++;
+    return 0;
+}
+
+static int on_third_look(const void *arg)
+{
+    (void)arg;
+    return ++looks >= 3;
+}
+
+Test(spin, a_spin_that_never_wins_backs_off_to_none_then_tries_a_small_one)
+{
+    struct ref_spin s = { 0 };
+    cr_assert_eq(ref_spin_until(&s, 8000, never, NULL), 0);
+    cr_expect_eq(s.budget_ns, 4000, "a loss halves the budget (now %u ns)", s.budget_ns);
+    int losses = 1;
+    while (s.budget_ns && losses < 10) {
+        looks = 0;
+        cr_assert_eq(ref_spin_until(&s, 8000, never, NULL), 0);
+        cr_expect_gt(looks, 0, "a spin looks at least once");
+        losses++;
+    }
+    cr_expect_eq(s.budget_ns, 0, "the budget never reached zero");
+    cr_expect_eq(losses, 6, "8000 ns halves to nothing in 6 losses, not %d", losses);
+    /* no spin at all for a while: not even a look */
+    looks = 0;
+    for (int i = 1; i < REF_SPIN_RETRY_AFTER; i++)
+        cr_assert_eq(ref_spin_until(&s, 8000, never, NULL), 0);
+    cr_expect_eq(looks, 0, "a process that backed off looked %d times", looks);
+    /* then a quarter of the budget is tried again */
+    cr_assert_eq(ref_spin_until(&s, 8000, never, NULL), 0);
+    cr_expect_gt(looks, 0, "the retry did not look");
+    cr_expect_eq(s.budget_ns, 1000, "the retry's budget was not a quarter (%u ns left)", s.budget_ns);
+}
+
+Test(spin, a_win_restores_the_whole_budget)
+{
+    struct ref_spin s = { .budget_ns = 500, .primed = 1 };
+    looks = 0;
+    /* a generous maximum: three looks fit in it however slow the machine */
+    cr_assert_eq(ref_spin_until(&s, 100000000, on_third_look, NULL), 1);
+    cr_expect_eq(looks, 3);
+    cr_expect_eq(s.budget_ns, 100000000u);
+}
+
+/* ---------- the lock ---------- */
+
+static struct ref_arena arena;
+
+static void make_arena(void)
+{
+    char why[256];
+    int fd = memfd_create("svipc-test-lock", MFD_CLOEXEC);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(ref_arena_format(&arena, fd, "test-lock", why, sizeof(why)), 0, "%s", why);
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Wait (with a deadline) until PID is asleep and the lock's word shows a
+ * sleeper. */
+static void await_sleeper(pid_t pid)
+{
+    double until = now() + 10;
+    for (;;) {
+        char path[64], buf[512], state = '?';
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(buf, sizeof(buf), f)) {
+            char *p = strrchr(buf, ')');
+            if (p && p[1] == ' ')
+                state = p[2];
+        }
+        if (f)
+            fclose(f);
+        uint32_t word = __atomic_load_n((uint32_t *)&arena.hdr->lock.__data.__lock, __ATOMIC_ACQUIRE);
+        if (state == 'S' && (word & FUTEX_WAITERS) && __atomic_load_n(&arena.hdr->lock_contenders, __ATOMIC_ACQUIRE))
+            return;
+        cr_assert_lt(now(), until, "process %d never slept for the lock (state %c, word %#x)", (int)pid, state, word);
+        sched_yield();
+    }
+}
+
+static int read_byte(int fd, double seconds)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (poll(&p, 1, (int)(seconds * 1000)) != 1)
+        return -1;
+    char c;
+    return read(fd, &c, 1) == 1 ? c : -1;
+}
+
+Test(lock, a_wake_up_lost_with_an_unlock_that_died_is_made_by_the_next_unlock, .init = make_arena, .timeout = 30)
+{
+    int held[2], got[2];
+    cr_assert_eq(pipe(held), 0);
+    cr_assert_eq(pipe(got), 0);
+    /* H holds the lock */
+    pid_t holder = fork();
+    if (holder == 0) {
+        if (ref_lock(&arena) < 0)
+            _exit(1);
+        if (write(held[1], "h", 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    cr_assert_eq(read_byte(held[0], 10), 'h');
+    /* C sleeps for it */
+    pid_t contender = fork();
+    if (contender == 0) {
+        if (ref_lock(&arena) < 0)
+            _exit(1);
+        ref_unlock(&arena);
+        if (write(got[1], "c", 1) != 1)
+            _exit(1);
+        _exit(0);
+    }
+    await_sleeper(contender);
+    /* H dies inside its unlock: the word released, its sleeper never woken */
+    __atomic_store_n((uint32_t *)&arena.hdr->lock.__data.__lock, 0, __ATOMIC_RELEASE);
+    kill(holder, SIGKILL);
+    waitpid(holder, NULL, 0);
+    cr_assert_eq(read_byte(got[0], 0.2), -1, "the contender took the lock with nobody waking it");
+    /* the next holder's unlock wakes it: well before the contender's own
+     * patience (2 s) would have it look again */
+    double start = now();
+    cr_assert_eq(ref_lock(&arena), 0);
+    ref_unlock(&arena);
+    cr_expect_eq(read_byte(got[0], 10), 'c', "the contender never got the lock");
+    cr_expect_lt(now() - start, 1.5, "the contender got the lock only when its patience ran out");
+    int status;
+    cr_assert_eq(waitpid(contender, &status, 0), contender);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_expect_eq(arena.hdr->lock_contenders, 0);
+    cr_expect_eq(arena.hdr->lock_waking, 0, "a wake-up is still marked in flight");
+}
+
+Test(lock, a_contender_that_died_takes_its_share_and_its_wake_up_with_it, .init = make_arena)
+{
+    uint32_t contending = 1;
+    arena.hdr->lock_contenders = 2;
+    arena.hdr->lock_waking = 1;                /* it may have been the one woken */
+    ref_forget_contender(&arena, &contending);
+    cr_expect_eq(contending, 0);
+    cr_expect_eq(arena.hdr->lock_contenders, 1);
+    cr_expect_eq(arena.hdr->lock_waking, 0, "its wake-up stays in flight: unlocks would wake nobody");
+    /* a process that was not contending changes nothing */
+    arena.hdr->lock_waking = 1;
+    ref_forget_contender(&arena, &contending);
+    cr_expect_eq(arena.hdr->lock_contenders, 1);
+    cr_expect_eq(arena.hdr->lock_waking, 1);
+}
