@@ -8,7 +8,6 @@
 #include "backend.h"
 
 #include "executor.h"
-#include "model.h"
 #include "procfs.h"
 #include "ref.h"
 #include "runner.h"
@@ -38,6 +37,12 @@ static int ref_available(char *why, size_t size)
     return 0;
 }
 
+static void tell_huge_pool(void *ctx, unsigned long free_pages, int log)
+{
+    (void)ctx;
+    ref_set_huge_pool(free_pages, log);
+}
+
 static int ref_begin_scenario(char *why, size_t size)
 {
     if (scenario_arena_fd >= 0)
@@ -45,12 +50,7 @@ static int ref_begin_scenario(char *why, size_t size)
     scenario_arena_fd = ref_arena_new_fd(why, size);
     if (scenario_arena_fd < 0)
         return -1;
-    ref_set_huge_pool(host_hugepages_free(), 0);
-    unsigned long pool_free[64];
-    uint64_t pools = host_huge_pools(pool_free);
-    for (int log = 1; log < 64; log++)
-        if ((pools >> log) & 1 && log != MODEL_HUGE_DEFAULT_LOG)
-            ref_set_huge_pool(pool_free[log], log);
+    host_huge_pools(tell_huge_pool, NULL);
     unsigned long commit;
     int noreserve_ignored;
     host_commit(&commit, &noreserve_ignored);

@@ -681,6 +681,13 @@ static void model_end(struct executor *base)
     free(m);
 }
 
+/* A host pool of huge pages, told to the model as the ref backend tells its arena. */
+static void tell_huge_pool(void *ns, unsigned long free_pages, int log)
+{
+    struct model_request rq = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)free_pages, log } };
+    model_apply(ns, &rq, NULL, NULL);
+}
+
 static struct executor *model_begin(const struct scenario *s, const struct backend *be,
                                     const struct runner_env *env, enum scenario_status *status, char *why,
                                     size_t size)
@@ -700,15 +707,7 @@ static struct executor *model_begin(const struct scenario *s, const struct backe
     m->s = s;
     m->window = env->base;
     m->next_pid = 2;                   /* pid 1 is the namespace's init */
-    struct model_request rq = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)host_hugepages_free() } };
-    model_apply(m->ns, &rq, NULL, NULL);
-    unsigned long pool_free[64];
-    uint64_t pools = host_huge_pools(pool_free);
-    for (int log = 1; log < 64; log++)
-        if ((pools >> log) & 1 && log != MODEL_HUGE_DEFAULT_LOG) {
-            struct model_request pool = { .op = MODEL_SET_HUGEPAGES, .arg = { (int64_t)pool_free[log], log } };
-            model_apply(m->ns, &pool, NULL, NULL);
-        }
+    host_huge_pools(tell_huge_pool, m->ns);
     unsigned long commit;
     int noreserve_ignored;
     host_commit(&commit, &noreserve_ignored);

@@ -100,34 +100,22 @@ void host_commit(unsigned long *pages, int *noreserve_ignored)
     }
 }
 
-unsigned long host_hugepages_free(void)
+void host_huge_pools(void (*tell)(void *ctx, unsigned long free_pages, int log), void *ctx)
 {
-    return meminfo_kb("HugePages_Free");
-}
-
-uint64_t host_huge_pools(unsigned long free_pages[64])
-{
-    uint64_t pools = 0;
     DIR *d = opendir("/sys/kernel/mm/hugepages");
     for (struct dirent *e; d && (e = readdir(d));) {
-        unsigned long kb;
+        unsigned long kb, free_pages = 0;
         char tail[8], path[512];
         if (sscanf(e->d_name, "hugepages-%lukB%7s", &kb, tail) != 1 || !kb || (kb & (kb - 1)))
             continue;
-        int log = 10 + __builtin_ctzl(kb);
-        if (log >= 64)
-            continue;
-        pools |= 1ULL << log;
-        free_pages[log] = 0;
         snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
         FILE *f = fopen(path, "r");
-        if (f) {
-            if (fscanf(f, "%lu", &free_pages[log]) != 1)
-                free_pages[log] = 0;
+        if (f && fscanf(f, "%lu", &free_pages) != 1)
+            free_pages = 0;
+        if (f)
             fclose(f);
-        }
+        tell(ctx, free_pages, 10 + __builtin_ctzl(kb));
     }
     if (d)
         closedir(d);
-    return pools;
 }

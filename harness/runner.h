@@ -43,11 +43,10 @@ struct runner_env {
  * /proc/PID/syscall the puppets' marks tell who sleeps (observe). */
 int runner_env_init(struct runner_env *env, char *why, size_t size);
 
-/* HugePages_Free of /proc/meminfo: the pool SHM_HUGETLB segments draw on. */
-unsigned long host_hugepages_free(void);
-/* The host's pools of huge pages (/sys/kernel/mm/hugepages): bit N of the
- * result for a pool of 2^N-byte pages, its free pages in FREE_PAGES[N]. */
-uint64_t host_huge_pools(unsigned long free_pages[64]);
+/* The host's pools of huge pages (/sys/kernel/mm/hugepages), which
+ * SHM_HUGETLB segments draw on: each told to TELL with its free pages and
+ * the log2 of its page size (MODEL_SET_HUGEPAGES's arguments). */
+void host_huge_pools(void (*tell)(void *ctx, unsigned long free_pages, int log), void *ctx);
 
 /* The host's overcommit accounting of a shmget without huge pages
  * (__vm_enough_memory): in *PAGES the pages one segment may be charged --

@@ -14,7 +14,6 @@
 #include "linux_ipc.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -805,6 +804,22 @@ struct verdict {
     struct coverage cov;
 };
 
+/* harness/runner.h's (whose other names clash with this file's): the
+ * host's huge page pools, each told to TELL. */
+void host_huge_pools(void (*tell)(void *ctx, unsigned long free_pages, int log), void *ctx);
+
+/* The model told of one of the host's huge page pools. */
+struct huge_pools {
+    struct model_ns *ns;
+    struct model_caller *caller;
+};
+
+static void tell_huge_pool(void *ctx, unsigned long free_pages, int log)
+{
+    struct huge_pools *p = ctx;
+    model(p->ns, p->caller, MODEL_SET_HUGEPAGES, ARGS((long)free_pages, log), NULL, NULL, 0);
+}
+
 /* Run OPS (those with keep[i]) in a fresh IPC namespace, on kernel and
  * model; fill V.  Runs in a child so credentials and namespace go with it. */
 static void run_sequence(const struct op *ops, const int *keep, int n, unsigned long long seed,
@@ -815,35 +830,9 @@ static void run_sequence(const struct op *ops, const int *keep, int n, unsigned 
         if (unshare(CLONE_NEWIPC) < 0)
             _exit(3);
         struct model_ns *ns = model_ns_new();
-        FILE *meminfo = fopen("/proc/meminfo", "r");
-        char line[256];
-        unsigned long hugepages = 0;
-        while (meminfo && fgets(line, sizeof(line), meminfo))
-            if (sscanf(line, "HugePages_Free: %lu", &hugepages) == 1)
-                break;
-        if (meminfo)
-            fclose(meminfo);
         struct model_caller c = { .pid = getpid() };
-        model(ns, &c, MODEL_SET_HUGEPAGES, ARGS((long)hugepages, 0), NULL, NULL, 0);
-        /* the host's other pools: their sizes and free pages, as the harness tells them */
-        DIR *pools = opendir("/sys/kernel/mm/hugepages");
-        for (struct dirent *e; pools && (e = readdir(pools));) {
-            unsigned long kb, free_pages = 0;
-            char path[512];
-            if (sscanf(e->d_name, "hugepages-%lukB", &kb) != 1 || !kb || (kb & (kb - 1)))
-                continue;
-            snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
-            FILE *f = fopen(path, "r");
-            if (f && fscanf(f, "%lu", &free_pages) != 1)
-                free_pages = 0;
-            if (f)
-                fclose(f);
-            long log = 10 + __builtin_ctzl(kb);
-            if (log != 21)
-                model(ns, &c, MODEL_SET_HUGEPAGES, ARGS((long)free_pages, log), NULL, NULL, 0);
-        }
-        if (pools)
-            closedir(pools);
+        struct huge_pools pools = { ns, &c };
+        host_huge_pools(tell_huge_pool, &pools);   /* the host's, as the harness tells them */
         become(&creds[0], &c);
         static unsigned char msgbuf[sizeof(long) + MAX_TEXT];
         static struct outcome k, m;
