@@ -296,8 +296,9 @@ stress: $(BUILD)/svipc
 STRESS_MATRIX_PROCS   ?= 2 8 32 128
 STRESS_MATRIX_SECONDS ?= 300
 STRESS_MATRIX_FLAGS   ?=
-# (e.g. --max-events 75000000: a 5-minute kernel run at 32 processes
-# records about 55 million events, 120 bytes each)
+# (e.g. --max-events 100000000: a 5-minute kernel run at 32 processes
+# records about 90 million events, 120 bytes each; at 128 processes the
+# kernel records more than 24 GB of memory holds with the check)
 stress-matrix: $(BUILD)/svipc $(PRELOAD)
 	@mkdir -p $(BUILD)/stress-matrix; status=0; for n in $(STRESS_MATRIX_PROCS); do for b in kernel ref; do \
 	  echo "stress-matrix: $$b at $$n processes, $(STRESS_MATRIX_SECONDS) s"; \

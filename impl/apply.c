@@ -155,6 +155,9 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
     case MODEL_TIMEOUT:
         model_timeout(ns, (pid_t)a[0]);
         return 0;
+    case MODEL_COLLECT:
+        model_collect(ns, (pid_t)a[0]);
+        return 0;
     case MODEL_SYSCTL_WRITE: {
         const char *name = in;
         size_t len = (size_t)a[0];

@@ -83,9 +83,13 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
                 if (!visit(b) || !inside(b, w, sizeof(*w)))
                     return bad(b, "a waiter of queue %d lies outside the arena's heap", q->perm.id);
     }
-    for (const struct model_msg_waiter *w = ns->waiting; w; w = w->next)
-        if (!visit(b) || !inside(b, w, sizeof(*w)) || (w->msg && !inside(b, w->msg, sizeof(*w->msg))))
-            return bad(b, "a message waiter lies outside the arena's heap");
+    for (unsigned k = 0; k < MODEL_PID_BUCKETS; k++)
+        for (const struct model_msg_waiter *w = ns->waiting[k]; w; w = w->next) {
+            if (!visit(b) || !inside(b, w, sizeof(*w)) || (w->msg && !inside(b, w->msg, sizeof(*w->msg))))
+                return bad(b, "a message waiter lies outside the arena's heap");
+            if (model_pid_bucket(w->pid) != k)
+                return bad(b, "the message waiter of pid %d is listed under another pid", (int)w->pid);
+        }
     return 0;
 }
 
@@ -113,14 +117,23 @@ static int check_sets(struct bounds *b, const struct model_ns *ns)
                 check_sem_list(b, sma->sems[s].pending_const, sma->perm.id) < 0)
                 return -1;
     }
-    for (const struct model_sem_waiter *w = ns->sem_waiting; w; w = w->next)
-        if (!visit(b) || !inside(b, w, sizeof(*w)) || w->nsops < 1 ||
-            !inside(b, w->sops, sizeof(*w->sops) * (size_t)w->nsops) || (w->undo && !inside(b, w->undo, sizeof(*w->undo))))
-            return bad(b, "a semaphore waiter lies outside the arena's heap");
-    for (const struct model_undo *un = ns->undos; un; un = un->next)
-        if (!visit(b) || !inside(b, un, sizeof(*un)) || un->nsems < 0 ||
-            (size_t)un->nsems > (b->hi - (uintptr_t)un->semadj) / sizeof(short))
-            return bad(b, "a SEM_UNDO record lies outside the arena's heap");
+    for (unsigned k = 0; k < MODEL_PID_BUCKETS; k++) {
+        for (const struct model_sem_waiter *w = ns->sem_waiting[k]; w; w = w->next) {
+            if (!visit(b) || !inside(b, w, sizeof(*w)) || w->nsops < 1 ||
+                !inside(b, w->sops, sizeof(*w->sops) * (size_t)w->nsops) ||
+                (w->undo && !inside(b, w->undo, sizeof(*w->undo))))
+                return bad(b, "a semaphore waiter lies outside the arena's heap");
+            if (model_pid_bucket(w->pid) != k)
+                return bad(b, "the semaphore waiter of pid %d is listed under another pid", (int)w->pid);
+        }
+        for (const struct model_undo *un = ns->undos[k]; un; un = un->next) {
+            if (!visit(b) || !inside(b, un, sizeof(*un)) || un->nsems < 0 ||
+                (size_t)un->nsems > (b->hi - (uintptr_t)un->semadj) / sizeof(short))
+                return bad(b, "a SEM_UNDO record lies outside the arena's heap");
+            if (model_pid_bucket(un->pid) != k)
+                return bad(b, "the SEM_UNDO record of pid %d is listed under another pid", (int)un->pid);
+        }
+    }
     return 0;
 }
 

@@ -74,6 +74,8 @@ enum model_op {
                             * 0 for the default): limits the model keeps */
     MODEL_SET_COMMIT,      /* the host's overcommit accounting: the pages a segment may be
                             * charged, SHM_NORESERVE ignored (model_limits.commit_pages) */
+    MODEL_COLLECT,         /* pid: it took its decided wait's outcome itself (model_wait_outcome):
+                            * its waiter record goes, as its resume would have removed it */
     /* reads: they change nothing, and are not logged */
     MODEL_SYSCTL_READ,     /* length of IN ("name\0"), room in OUT: 0 or -EINVAL */
     MODEL_SYSVIPC_LINE,    /* id, length of IN (msg, sem or shm), room in OUT: 1 found, 0 none */

@@ -58,10 +58,11 @@ struct model_msg {
 
 /* A process blocked in msgsnd or msgrcv on a queue. */
 struct model_msg_waiter {
-    struct model_msg_waiter *next;     /* the namespace's list of waiters */
+    struct model_msg_waiter *next;     /* the namespace's list of waiters of its pid's bucket */
     struct model_msg_waiter *qnext;    /* its queue's receivers or senders */
     pid_t pid;
     int is_receiver;
+    int qid;                           /* the queue it waits on */
     /* receiver */
     long type;
     int mode;                          /* SEARCH_* of msg.c */
@@ -88,7 +89,7 @@ struct model_msq {
 
 /* A process blocked in semop (struct sem_queue). */
 struct model_sem_waiter {
-    struct model_sem_waiter *next;     /* the namespace's list of semaphore waiters */
+    struct model_sem_waiter *next;     /* the namespace's list of semaphore waiters of its pid's bucket */
     struct model_sem_waiter *qnext;    /* the pending list it is on */
     int list_sem;                      /* that list: a semaphore's, or -1 the set's */
     int list_alter;                    /* pending_alter (1) or pending_const (0) */
@@ -124,7 +125,7 @@ struct model_sem_array {
 
 /* A process's SEM_UNDO adjustments for one set (struct sem_undo). */
 struct model_undo {
-    struct model_undo *next;
+    struct model_undo *next;           /* the namespace's list of its pid's bucket */
     pid_t pid;
     int semid;                         /* -1 once the set is removed */
     int nsems;
@@ -178,6 +179,17 @@ struct model_limits {
 
 #define MODEL_RESOLVED_MAX 64           /* waits decided between two looks */
 
+/* Waiters and SEM_UNDO records are found by their pid, as Linux finds them
+ * from the task (the waiter on its stack, its sysvsem.undo_list): kept in
+ * lists hashed on the pid, so that finding one costs the same beside two
+ * processes as beside thousands. */
+#define MODEL_PID_BUCKETS 256
+
+static inline unsigned model_pid_bucket(pid_t pid)
+{
+    return (unsigned)pid % MODEL_PID_BUCKETS;
+}
+
 struct model_heap;
 
 struct model_ns {
@@ -185,11 +197,11 @@ struct model_ns {
     struct model_limits limits;
     struct model_ids msg_ids;
     long msg_bytes, msg_hdrs;          /* totals for MSG_INFO */
-    struct model_msg_waiter *waiting;  /* message waiters by pid */
+    struct model_msg_waiter *waiting[MODEL_PID_BUCKETS];   /* message waiters, by pid */
     struct model_ids sem_ids;
     long used_sems;
-    struct model_sem_waiter *sem_waiting;
-    struct model_undo *undos;          /* every process's, most recent first */
+    struct model_sem_waiter *sem_waiting[MODEL_PID_BUCKETS];
+    struct model_undo *undos[MODEL_PID_BUCKETS];   /* every process's, by pid; a pid's most recent first */
     struct model_ids shm_ids;
     unsigned long shm_tot;             /* pages of all segments */
     struct model_attach *attaches;     /* every process's */
@@ -228,6 +240,25 @@ int model_take_resolved(struct model_ns *ns, pid_t *out);
 /* Forget the list and say that anyone may have been decided: after
  * operations were applied again (a recovery), nobody took their list. */
 void model_forget_resolved(struct model_ns *ns);
+
+/* A waiting process's own record, for reading its outcome without the
+ * namespace's lock once the model has decided its wait (as Linux's woken
+ * task finds its result in its own sem_queue or msg_receiver): taken under
+ * the lock when its call blocks; only the process's own resume, collect
+ * (MODEL_COLLECT) or exit frees the record, and nothing changes a decided
+ * one. */
+struct model_wait_ref {
+    const struct model_msg_waiter *msg;
+    const struct model_sem_waiter *sem;
+};
+struct model_wait_ref model_wait_ref(const struct model_ns *ns, pid_t pid);
+/* The decided outcome of the wait REF names, as its resume would return it
+ * (a receiver's message, its type then at most SIZE bytes of text, in
+ * BUF); or MODEL_BLOCKED when only a resume can finish it: undecided, or
+ * a sender or receiver that must run its loop again.  Reads only. */
+long model_wait_outcome(struct model_wait_ref ref, void *buf, size_t size);
+/* PID took its outcome with model_wait_outcome: its record goes. */
+void model_collect(struct model_ns *ns, pid_t pid);
 
 /* The IPC sysctls of the namespace: 0, or -EINVAL for a bad value / name. */
 int model_sysctl_write(struct model_ns *ns, const char *name, const char *value);
@@ -315,6 +346,12 @@ void model_sem_abandon(struct model_ns *ns, pid_t pid, int error);
 void model_sem_exit(struct model_ns *ns, pid_t pid, long now);
 int model_msg_wait_resolved(const struct model_ns *ns, pid_t pid);
 int model_sem_wait_resolved(const struct model_ns *ns, pid_t pid);
+const struct model_msg_waiter *model_msg_waiter_of(const struct model_ns *ns, pid_t pid);
+const struct model_sem_waiter *model_sem_waiter_of(const struct model_ns *ns, pid_t pid);
+long model_msg_outcome(const struct model_msg_waiter *w, void *buf, size_t size);
+long model_sem_outcome(const struct model_sem_waiter *q);
+void model_msg_collect(struct model_ns *ns, pid_t pid);
+void model_sem_collect(struct model_ns *ns, pid_t pid);
 void model_shm_free_all(struct model_ns *ns);
 void model_shm_detach_all(struct model_ns *ns, pid_t pid, long now);
 void model_shm_exit(struct model_ns *ns, pid_t pid);

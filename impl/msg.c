@@ -43,21 +43,36 @@ void model_msg_free_all(struct model_ns *ns)
             model_free(ns, q);
         }
     }
-    for (struct model_msg_waiter *w = ns->waiting, *next; w; w = next) {
-        next = w->next;
-        model_free(ns, w->msg);
-        model_free(ns, w);
-    }
+    for (unsigned b = 0; b < MODEL_PID_BUCKETS; b++)
+        for (struct model_msg_waiter *w = ns->waiting[b], *next; w; w = next) {
+            next = w->next;
+            model_free(ns, w->msg);
+            model_free(ns, w);
+        }
 }
 
 /* ---------- waiters ---------- */
 
 static struct model_msg_waiter *waiter_of(const struct model_ns *ns, pid_t pid)
 {
-    for (struct model_msg_waiter *w = ns->waiting; w; w = w->next)
+    for (struct model_msg_waiter *w = ns->waiting[model_pid_bucket(pid)]; w; w = w->next)
         if (w->pid == pid)
             return w;
     return NULL;
+}
+
+const struct model_msg_waiter *model_msg_waiter_of(const struct model_ns *ns, pid_t pid)
+{
+    return waiter_of(ns, pid);
+}
+
+/* W, made for the caller PID, becomes its waiter. */
+static void add_waiter(struct model_ns *ns, struct model_msg_waiter *w, pid_t pid)
+{
+    struct model_msg_waiter **bucket = &ns->waiting[model_pid_bucket(pid)];
+    w->pid = pid;
+    w->next = *bucket;
+    *bucket = w;
 }
 
 /* The receivers or the senders of Q. */
@@ -73,6 +88,7 @@ static void enqueue(struct model_msq *q, struct model_msg_waiter *w)
     while (*tail)
         tail = &(*tail)->qnext;
     w->qnext = NULL;
+    w->qid = q->perm.id;
     *tail = w;
 }
 
@@ -93,7 +109,7 @@ int model_msg_wait_resolved(const struct model_ns *ns, pid_t pid)
 
 static void forget_waiter(struct model_ns *ns, struct model_msg_waiter *w)
 {
-    for (struct model_msg_waiter **p = &ns->waiting; *p; p = &(*p)->next)
+    for (struct model_msg_waiter **p = &ns->waiting[model_pid_bucket(w->pid)]; *p; p = &(*p)->next)
         if (*p == w) {
             *p = w->next;
             break;
@@ -273,10 +289,8 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
         struct model_msg_waiter *w = model_alloc(ns, sizeof(*w));
         if (!w)
             return -ENOMEM;
-        w->pid = c->pid;
         w->size = size;
-        w->next = ns->waiting;
-        ns->waiting = w;
+        add_waiter(ns, w, c->pid);
         enqueue(q, w);
         return MODEL_BLOCKED;
     }
@@ -375,13 +389,11 @@ static long receive_loop(struct model_ns *ns, const struct model_caller *c, int 
     struct model_msg_waiter *w = model_alloc(ns, sizeof(*w));
     if (!w)
         return -ENOMEM;
-    w->pid = c->pid;
     w->is_receiver = 1;
     w->type = type;
     w->mode = mode;
     w->max_size = (flags & MSG_NOERROR) ? INT_MAX : size;
-    w->next = ns->waiting;
-    ns->waiting = w;
+    add_waiter(ns, w, c->pid);
     enqueue(q, w);
     return MODEL_BLOCKED;
 }
@@ -427,6 +439,28 @@ long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id,
     }
     forget_waiter(ns, w);
     return ret;
+}
+
+long model_msg_outcome(const struct model_msg_waiter *w, void *buf, size_t size)
+{
+    if (w->state == WAIT_GOT_MESSAGE)
+        return deliver(buf, w->msg, size);
+    if (w->state == WAIT_ERROR)
+        return -w->error;
+    return MODEL_BLOCKED;              /* pending, or its loop to run again */
+}
+
+/* The record of a wait whose outcome PID took (model_msg_outcome) goes, as
+ * model_msg_resume removes it. */
+void model_msg_collect(struct model_ns *ns, pid_t pid)
+{
+    struct model_msg_waiter *w = waiter_of(ns, pid);
+    if (!w || (w->state != WAIT_GOT_MESSAGE && w->state != WAIT_ERROR))
+        return;
+    struct model_msq *q = model_ids_find(&ns->msg_ids, w->qid);
+    if (q && !q->perm.deleted)
+        dequeue(q, w);
+    forget_waiter(ns, w);
 }
 
 /* The caller gives up waiting with ERROR (a signal), unless its call was

@@ -262,6 +262,25 @@ void model_interrupt(struct model_ns *ns, pid_t pid)
     model_sem_abandon(ns, pid, -EINTR);
 }
 
+struct model_wait_ref model_wait_ref(const struct model_ns *ns, pid_t pid)
+{
+    struct model_wait_ref ref = { model_msg_waiter_of(ns, pid), model_sem_waiter_of(ns, pid) };
+    return ref;
+}
+
+long model_wait_outcome(struct model_wait_ref ref, void *buf, size_t size)
+{
+    if (ref.msg)
+        return model_msg_outcome(ref.msg, buf, size);
+    return ref.sem ? model_sem_outcome(ref.sem) : MODEL_BLOCKED;
+}
+
+void model_collect(struct model_ns *ns, pid_t pid)
+{
+    model_msg_collect(ns, pid);
+    model_sem_collect(ns, pid);
+}
+
 int model_wait_resolved(const struct model_ns *ns, pid_t pid)
 {
     return model_msg_wait_resolved(ns, pid) || model_sem_wait_resolved(ns, pid);

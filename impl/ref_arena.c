@@ -701,7 +701,7 @@ static int checkpoint(struct ref_arena *a)
 /* Rebuild the live state: the checkpoint, then every committed record.
  * -1, the state untouched, when the checkpoint is damaged; a record found
  * damaged stops the rebuild where it is (the state of what came before). */
-static int rebuild(struct ref_arena *a)
+static int rebuild_state(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     uint32_t k = h->current;
@@ -738,13 +738,23 @@ static int rebuild(struct ref_arena *a)
     return 0;
 }
 
+/* rebuild_state, with the state's readers without the lock told (an odd
+ * rebuild_seq while it runs). */
+static int rebuild(struct ref_arena *a)
+{
+    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
+    int r = rebuild_state(a);
+    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
+    return r;
+}
+
 static size_t record_size(size_t in_len)
 {
     return (sizeof(struct ref_record) + in_len + 7) & ~(size_t)7;
 }
 
 /* Room for N bytes of output, or NULL. */
-static void *bounce_buffer(struct ref_arena *a, size_t n)
+void *ref_arena_bounce(struct ref_arena *a, size_t n)
 {
     if (n > a->bounce_size) {
         void *p = realloc(a->bounce, n);
@@ -785,7 +795,7 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
      * done, as the kernel's copy_to_user: a fault there is EFAULT after a
      * whole operation, never half of one */
     void *result = out;
-    if (out && out_len && !(result = bounce_buffer(a, out_len)))
+    if (out && out_len && !(result = ref_arena_bounce(a, out_len)))
         return -ENOMEM;
     uint32_t k = h->current;
     struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
@@ -831,7 +841,9 @@ long ref_arena_verify_replay(struct ref_arena *a)
     for (size_t i = 0; !diff && i < used; i++)
         if (((unsigned char *)a->state)[i] != live[i])
             diff = (long)i + 1;
+    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
     memcpy(a->state, live, used);
+    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
     free(live);
     return diff;
 }

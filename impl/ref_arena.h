@@ -60,6 +60,10 @@ struct ref_proc_slot {
     uint32_t waiting;                  /* 1 while blocked in msgsnd/msgrcv/semop */
     uint32_t notified;                 /* wake bumped for its current outcome */
     uint32_t sleeping;                 /* in futex_wait on wake (or about to be) */
+    uint32_t decided;                  /* the model decided its current wait: its record holds the
+                                        * outcome, which it may take without the lock */
+    uint32_t collected;                /* it took that outcome so, and MODEL_COLLECT is not yet
+                                        * logged (it is, first thing, when it next takes the lock) */
     uint32_t contending;               /* asleep (or about to be) for the lock */
     uint64_t start_time;               /* tells an exec from a reused pid */
 };
@@ -87,6 +91,9 @@ struct ref_header {
     pthread_mutex_t lock;              /* robust, process-shared */
     uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
     uint32_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
+    uint32_t rebuild_seq;              /* odd while the state is being rebuilt: a reader without
+                                        * the lock (a waiter taking its outcome) saw it whole if
+                                        * it read the same even value before and after */
     /* everything below is read and written under the lock */
     uint32_t current;                  /* the checkpoint and log in use */
     struct ref_checkpoint checkpoint[2];
@@ -107,6 +114,10 @@ struct ref_header {
     int32_t seg_id[MODEL_IPCMNI];      /* the segment whose memory is seg[i], + 1; 0: none */
     struct ref_extent seg[MODEL_IPCMNI];
     struct ref_proc_slot procs[REF_MAX_PROCS];
+    /* where a pid's slot is, found without a scan of the table: index + 1
+     * of the slot last given to a pid equal to this index modulo
+     * REF_MAX_PROCS (a hint: the slot's pid says whether it holds) */
+    uint16_t slot_hint[REF_MAX_PROCS];
 };
 
 struct ref_state {
@@ -184,6 +195,10 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
  * without MADV_POPULATE_WRITE leaves them to fault. */
 #define REF_PREFAULT_MAX (4UL << 20)
 void ref_arena_prefault(struct ref_arena *a);
+
+/* This process's buffer for output on its way to the caller's memory (at
+ * least N bytes), or NULL when out of memory. */
+void *ref_arena_bounce(struct ref_arena *a, size_t n);
 
 /* Under the lock: log RQ with its input (read from USER_IN) and apply it
  * (model_apply); the model's result.  OUT receives what the call writes. */

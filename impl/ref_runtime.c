@@ -3,8 +3,11 @@
  * when the model says "blocked" sleeps on its own futex word (after a
  * bounded look for the outcome, ref_spin.h) until an operation by another
  * process resolves its wait; every operation ends by
- * waking the processes whose waits it resolved.  Shared memory is real: a
- * segment's memory is a range of the arena file, mapped by shmat.
+ * waking the processes whose waits it resolved.  A woken waiter whose wait
+ * the model decided takes the outcome from its own record without the lock
+ * (the record's removal, MODEL_COLLECT, is logged when it next takes it).
+ * Shared memory is real: a segment's memory is a range of the arena file,
+ * mapped by shmat.
  * Test-only: built with REF_TEST_FAULTS (build/svipc-faults, never svipc
  * or the preload library), $SVIPC_REF_FAULT switches on one of four
  * injected concurrency bugs, each marked "FAULT(...)" where it lives.
@@ -179,8 +182,14 @@ void ref_credentials_changed(void)
 
 /* ---------- the process table ---------- */
 
+/* PID's slot, or -1: where its hint says (the slot last given to a pid of
+ * its hint's index), else looked for in the table (a pid whose hint another
+ * took). */
 static int slot_of(const struct ref_header *h, pid_t pid)
 {
+    int hinted = (int)h->slot_hint[(unsigned)pid % REF_MAX_PROCS] - 1;
+    if (hinted >= 0 && hinted <= h->proc_high && h->procs[hinted].pid == pid)
+        return hinted;
     for (int i = 0; i <= h->proc_high; i++)
         if (h->procs[i].pid == pid)
             return i;
@@ -194,10 +203,13 @@ static int new_slot(struct ref_header *h, pid_t pid, uint64_t start)
             struct ref_proc_slot *s = &h->procs[i];
             s->waiting = 0;
             s->notified = 0;
+            s->decided = 0;
+            s->collected = 0;
             s->start_time = start;
             __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
             if (i > h->proc_high)
                 h->proc_high = i;
+            h->slot_hint[(unsigned)pid % REF_MAX_PROCS] = (uint16_t)(i + 1);
             return i;
         }
     return -1;
@@ -212,6 +224,8 @@ static void free_slot(struct ref_arena *a, int i)
         s->waiting = 0;
         h->nwaiting--;
     }
+    s->decided = 0;
+    s->collected = 0;
     __atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
 }
 
@@ -239,6 +253,15 @@ static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
         rt->wake_all = 1;
 }
 
+/* The model decided the wait of S's process: its record holds the outcome
+ * (seen once the wake-up is) and it is woken, unless it was already. */
+static void mark_decided(struct ref_runtime *rt, struct ref_proc_slot *s)
+{
+    __atomic_store_n(&s->decided, 1, __ATOMIC_RELEASE);
+    if (!s->notified)
+        queue_wake(rt, s);
+}
+
 /* Under the lock: mark the waiters whose wait the model has decided since
  * the last look (the model lists them; when its list overflowed, or a
  * recovery replayed operations, every waiter is asked). */
@@ -263,13 +286,13 @@ static void collect_wakes(struct ref_runtime *rt, struct ref_arena *a)
             continue;
         }
 #endif
-        if (s && s->waiting && !s->notified)
-            queue_wake(rt, s);
+        if (s && s->waiting)
+            mark_decided(rt, s);
     }
     for (int i = 0; n < 0 && i <= h->proc_high; i++) {
         struct ref_proc_slot *s = &h->procs[i];
-        if (s->pid && s->waiting && !s->notified && model_wait_resolved(&a->state->ns, s->pid))
-            queue_wake(rt, s);
+        if (s->pid && s->waiting && model_wait_resolved(&a->state->ns, s->pid))
+            mark_decided(rt, s);
     }
 }
 
@@ -312,6 +335,28 @@ static void wake_all_waiters(struct ref_runtime *rt, struct ref_arena *a)
             queue_wake(rt, &a->hdr->procs[i]);
 }
 
+/* Under the lock: an outcome this process took without it (take_outcome)
+ * is logged, its record removed, before anything else it does (in this
+ * image or, after an exec, the next: the flag is in its slot). */
+static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg1);
+
+static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    if (rt->slot < 0 || rt->slot > h->proc_high)
+        return;
+    struct ref_proc_slot *s = &h->procs[rt->slot];
+    if (!s->collected || s->pid != rt->pid)
+        return;
+    txn_event(a, MODEL_COLLECT, rt->pid, 0);
+    s->collected = 0;
+    s->decided = 0;
+    if (s->waiting) {
+        s->waiting = 0;
+        h->nwaiting--;
+    }
+}
+
 /* After a recovery nobody knows whom the lost operation would have woken.
  * 0, or -1 with errno (a damaged lock, reported by ref_lock). */
 static int lock(struct ref_runtime *rt, struct ref_arena *a)
@@ -321,6 +366,7 @@ static int lock(struct ref_runtime *rt, struct ref_arena *a)
         return -1;
     if (a->hdr->recoveries != before)
         wake_all_waiters(rt, a);
+    log_collected(rt, a);
     return 0;
 }
 
@@ -559,14 +605,47 @@ static int woken(const void *arg)
     return __atomic_load_n(w->word, __ATOMIC_ACQUIRE) != w->seen || ref_signals_seen() != w->signals;
 }
 
+/* What a waiter knows of its wait, for taking its outcome without the lock. */
+struct own_wait {
+    struct model_wait_ref ref;         /* its record */
+    size_t out_len;                    /* the room the resume's output needs */
+};
+
+/* Once woken: the outcome the model decided, taken from the waiter's own
+ * record without the lock and copied out (as the resume would, which
+ * MODEL_COLLECT stands for once the lock is next taken); or MODEL_BLOCKED
+ * when only the resume under the lock can finish the call (undecided, a
+ * loop to run again, or a rebuild of the state under way meanwhile). */
+static long take_outcome(struct ref_runtime *rt, struct ref_arena *a, const struct own_wait *own,
+                         const struct model_request *resume, void *out)
+{
+    struct ref_header *h = a->hdr;
+    struct ref_proc_slot *s = &h->procs[rt->slot];
+    if (!__atomic_load_n(&s->decided, __ATOMIC_ACQUIRE))
+        return MODEL_BLOCKED;
+    uint32_t seq = __atomic_load_n(&h->rebuild_seq, __ATOMIC_ACQUIRE);
+    void *result = out && own->out_len ? ref_arena_bounce(a, own->out_len) : NULL;
+    if ((seq & 1) || (out && own->out_len && !result))
+        return MODEL_BLOCKED;
+    long r = model_wait_outcome(own->ref, result, own->out_len ? own->out_len - sizeof(long) : 0);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (r == MODEL_BLOCKED || __atomic_load_n(&h->rebuild_seq, __ATOMIC_RELAXED) != seq)
+        return MODEL_BLOCKED;
+    if (result && r >= 0 && ref_copy_guarded(out, result, model_output_size(resume, r, own->out_len)) < 0)
+        r = -EFAULT;
+    __atomic_store_n(&s->collected, 1, __ATOMIC_RELEASE);
+    return r;
+}
+
 /* Sleep until the model resolves this process's wait; RESUME is the
  * record that collects the outcome (the call's arguments again).  DEADLINE
  * (CLOCK_MONOTONIC) ends a semtimedop's wait.  SIGNALS is what
  * ref_signals_seen said when the call began: a handler run since then, at
  * any instant before the sleep, interrupts it (Linux's sleep returns at
- * once with a signal pending).  Lock held on entry and exit. */
+ * once with a signal pending).  Lock held on entry; held on return unless
+ * *UNLOCKED says the outcome was taken without it. */
 static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct model_request *resume, const void *in,
-                         void *out, const struct timespec *deadline, unsigned long signals)
+                         void *out, const struct timespec *deadline, unsigned long signals, int *unlocked)
 {
     struct ref_header *h = a->hdr;
     /* with a deadline a signal handler makes the futex wait return EINTR
@@ -575,8 +654,11 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
     const struct timespec *until = deadline ? deadline : &forever;
     struct ref_proc_slot *s = &h->procs[rt->slot];
     s->notified = 0;
+    s->decided = 0;
     s->waiting = 1;
     int lost = 0;
+    struct own_wait own = { model_wait_ref(&a->state->ns, rt->pid), 0 };
+    model_input_size(&a->state->ns, resume, &own.out_len);
 #ifdef REF_TEST_FAULTS
     if (rt->fault.nsops >= 2 && FAULT(LOST_WAKEUP))
         s->waiting = 2;
@@ -606,6 +688,13 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
             }
             __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
             ref_signals_watch(NULL);
+            /* decided: the outcome stands, whatever else woke it (as Linux's
+             * woken task finds its result before it looks for signals) */
+            r = take_outcome(rt, a, &own, resume, out);
+            if (r != MODEL_BLOCKED) {
+                *unlocked = 1;
+                return r;
+            }
             if (err != ETIMEDOUT && ref_signals_seen() != signals)
                 err = EINTR;
             if (lock(rt, a) < 0)
@@ -627,6 +716,8 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
         if (r != MODEL_BLOCKED)
             break;
         s->notified = 0;
+        s->decided = 0;
+        own.ref = model_wait_ref(&a->state->ns, rt->pid);
     }
     if (lost)
         r = -EINTR;
@@ -656,9 +747,12 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
         if (resume == MODEL_SEM_RESUME)
             fill_request(rt, rq, resume);
         rq->op = resume;
-        r = wait_outcome(rt, a, rq, in, out, deadline, signals);
+        int unlocked = 0;
+        r = wait_outcome(rt, a, rq, in, out, deadline, signals, &unlocked);
         if (r == LOCK_LOST)
             return -1;
+        if (unlocked)
+            return result(r);
     }
     unlock_and_wake(rt, a);
     return result(r);
@@ -1071,7 +1165,7 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
         struct { int semid, num, adj; } again[16];
         int nagain = 0;
         if (a->hdr->procs[i].waiting && FAULT(UNDO_TWICE))
-            for (const struct model_undo *un = a->state->ns.undos; un; un = un->next)
+            for (const struct model_undo *un = a->state->ns.undos[model_pid_bucket(pid)]; un; un = un->next)
                 for (int k = 0; un->pid == pid && un->semid >= 0 && k < un->nsems && nagain < 16; k++)
                     if (un->semadj[k])
                         again[nagain++] = (typeof(again[0])){ un->semid, k, un->semadj[k] };

@@ -111,7 +111,7 @@ static void sem_unlock(struct model_sem_array *sma, int locknum)
 
 static struct model_undo *lookup_undo(struct model_ns *ns, pid_t pid, int semid)
 {
-    for (struct model_undo *un = ns->undos; un; un = un->next)
+    for (struct model_undo *un = ns->undos[model_pid_bucket(pid)]; un; un = un->next)
         if (un->pid == pid && un->semid == semid)
             return un;
     return NULL;
@@ -136,8 +136,8 @@ static struct model_undo *find_alloc_undo(struct model_ns *ns, pid_t pid, int se
     un->pid = pid;
     un->semid = semid;
     un->nsems = sma->nsems;
-    un->next = ns->undos;
-    ns->undos = un;
+    un->next = ns->undos[model_pid_bucket(pid)];
+    ns->undos[model_pid_bucket(pid)] = un;
     return un;
 }
 
@@ -430,22 +430,27 @@ long model_semtimedop(struct model_ns *ns, const struct model_caller *c, int id,
         sma->complex_count++;
     }
     sem_unlock(sma, locknum);
-    q->next = ns->sem_waiting;
-    ns->sem_waiting = q;
+    q->next = ns->sem_waiting[model_pid_bucket(q->pid)];
+    ns->sem_waiting[model_pid_bucket(q->pid)] = q;
     return MODEL_BLOCKED;
 }
 
-static struct model_sem_waiter *sem_waiter_of(struct model_ns *ns, pid_t pid)
+const struct model_sem_waiter *model_sem_waiter_of(const struct model_ns *ns, pid_t pid)
 {
-    for (struct model_sem_waiter *q = ns->sem_waiting; q; q = q->next)
+    for (const struct model_sem_waiter *q = ns->sem_waiting[model_pid_bucket(pid)]; q; q = q->next)
         if (q->pid == pid)
             return q;
     return NULL;
 }
 
+static struct model_sem_waiter *sem_waiter_of(struct model_ns *ns, pid_t pid)
+{
+    return (struct model_sem_waiter *)model_sem_waiter_of(ns, pid);
+}
+
 static void forget_sem_waiter(struct model_ns *ns, struct model_sem_waiter *q)
 {
-    for (struct model_sem_waiter **p = &ns->sem_waiting; *p; p = &(*p)->next)
+    for (struct model_sem_waiter **p = &ns->sem_waiting[model_pid_bucket(q->pid)]; *p; p = &(*p)->next)
         if (*p == q) {
             *p = q->next;
             break;
@@ -456,10 +461,8 @@ static void forget_sem_waiter(struct model_ns *ns, struct model_sem_waiter *q)
 
 int model_sem_wait_resolved(const struct model_ns *ns, pid_t pid)
 {
-    for (const struct model_sem_waiter *q = ns->sem_waiting; q; q = q->next)
-        if (q->pid == pid)
-            return q->done;
-    return 0;
+    const struct model_sem_waiter *q = model_sem_waiter_of(ns, pid);
+    return q && q->done;
 }
 
 long model_sem_resume(struct model_ns *ns, const struct model_caller *c)
@@ -472,6 +475,20 @@ long model_sem_resume(struct model_ns *ns, const struct model_caller *c)
     long result = q->result;
     forget_sem_waiter(ns, q);
     return result;
+}
+
+long model_sem_outcome(const struct model_sem_waiter *q)
+{
+    return q->done ? q->result : MODEL_BLOCKED;
+}
+
+/* The record of a wait whose outcome PID took (model_sem_outcome) goes, as
+ * model_sem_resume removes it. */
+void model_sem_collect(struct model_ns *ns, pid_t pid)
+{
+    struct model_sem_waiter *q = sem_waiter_of(ns, pid);
+    if (q && q->done)
+        forget_sem_waiter(ns, q);
 }
 
 /* The caller gives up waiting with ERROR (a signal, a timeout, its exit):
@@ -500,7 +517,7 @@ void model_sem_exit(struct model_ns *ns, pid_t pid, long now)
         forget_sem_waiter(ns, q);
     }
     /* exit_sem: each set's adjustments, clamped to 0..SEMVMX */
-    for (struct model_undo **p = &ns->undos; *p;) {
+    for (struct model_undo **p = &ns->undos[model_pid_bucket(pid)]; *p;) {
         struct model_undo *un = *p;
         if (un->pid != pid) {
             p = &un->next;
@@ -600,12 +617,13 @@ static int count_semcnt(struct model_sem_array *sma, int semnum, int count_zero)
 
 static void clear_adjustments(struct model_ns *ns, int semid, int semnum)
 {
-    for (struct model_undo *un = ns->undos; un; un = un->next)
-        if (un->semid == semid) {
-            for (int i = 0; i < un->nsems; i++)
-                if (semnum < 0 || i == semnum)
-                    un->semadj[i] = 0;
-        }
+    for (unsigned b = 0; b < MODEL_PID_BUCKETS; b++)
+        for (struct model_undo *un = ns->undos[b]; un; un = un->next)
+            if (un->semid == semid) {
+                for (int i = 0; i < un->nsems; i++)
+                    if (semnum < 0 || i == semnum)
+                        un->semadj[i] = 0;
+            }
 }
 
 static long semctl_setval(struct model_ns *ns, const struct model_caller *c, int id, int num, int val,
@@ -673,9 +691,10 @@ static long semctl_main(struct model_ns *ns, const struct model_caller *c, int i
 /* freeary: adjustments are forgotten, every waiter gets EIDRM. */
 static void freeary(struct model_ns *ns, struct model_sem_array *sma)
 {
-    for (struct model_undo *un = ns->undos; un; un = un->next)
-        if (un->semid == sma->perm.id)
-            un->semid = -1;
+    for (unsigned b = 0; b < MODEL_PID_BUCKETS; b++)
+        for (struct model_undo *un = ns->undos[b]; un; un = un->next)
+            if (un->semid == sma->perm.id)
+                un->semid = -1;
     for (int list = -1; list < sma->nsems; list++)
         for (int alter = 0; alter < 2; alter++)
             while (*list_head(sma, list, alter)) {
@@ -750,11 +769,13 @@ void model_sem_free_all(struct model_ns *ns)
     for (int i = 0; i <= ns->sem_ids.max_idx; i++)    /* none above the highest in use */
         if (ns->sem_ids.slot[i])
             model_free(ns, ns->sem_ids.slot[i]);
-    while (ns->sem_waiting)
-        forget_sem_waiter(ns, ns->sem_waiting);
-    while (ns->undos) {
-        struct model_undo *next = ns->undos->next;
-        model_free(ns, ns->undos);
-        ns->undos = next;
+    for (unsigned b = 0; b < MODEL_PID_BUCKETS; b++) {
+        while (ns->sem_waiting[b])
+            forget_sem_waiter(ns, ns->sem_waiting[b]);
+        while (ns->undos[b]) {
+            struct model_undo *next = ns->undos[b]->next;
+            model_free(ns, ns->undos[b]);
+            ns->undos[b] = next;
+        }
     }
 }

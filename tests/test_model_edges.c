@@ -1,7 +1,8 @@
 /* test_model_edges.c: white-box tests of the model's internal state where
  * no call can show it: what an operation that runs out of memory leaves
- * behind.  The model's own heap (heap.h) is made small and filled, so the
- * next allocation fails where Linux's would not have to.
+ * behind (the model's own heap, heap.h, is made small and filled, so the
+ * next allocation fails where Linux's would not have to), and waiters kept
+ * by pid beside many more processes than the scenarios have.
  * Must not: be the place for behaviour a scenario can show (suites/ is). */
 #define _GNU_SOURCE
 #include "heap.h"
@@ -14,14 +15,20 @@
 
 static unsigned char region[1 << 16] __attribute__((aligned(64)));
 
-static long apply(struct model_ns *ns, enum model_op op, const long *args, int n, const void *in, void *out)
+static long apply_as(struct model_ns *ns, pid_t pid, enum model_op op, const long *args, int n, const void *in,
+                     void *out)
 {
     struct model_request rq = { .op = op, .now = 1 };
     for (int i = 0; i < n; i++)
         rq.arg[i] = args[i];
     rq.caller.caps = MODEL_CAP_IPC_OWNER | MODEL_CAP_SYS_ADMIN;
-    rq.caller.pid = 2;
+    rq.caller.pid = pid;
     return model_apply(ns, &rq, in, out);
+}
+
+static long apply(struct model_ns *ns, enum model_op op, const long *args, int n, const void *in, void *out)
+{
+    return apply_as(ns, 2, op, args, n, in, out);
 }
 
 /* A namespace on a heap of its own, and a set of two semaphores in it. */
@@ -59,4 +66,59 @@ Test(model_edges, semop_out_of_memory_leaves_the_set_as_it_was)
     cr_expect_eq(sma->use_global_lock, ((const struct model_sem_array *)(void *)before)->use_global_lock,
                  "complex mode's hysteresis changed: %d", sma->use_global_lock);
     cr_expect_arr_eq(sma, before, sizeof(before), "the set changed");
+}
+
+/* Waiters are kept in lists hashed on their pid (found as Linux finds a
+ * task's own): with three times more waiting processes than lists, each
+ * one's wait is its own (decided, collected, the message of its type), and
+ * a waiter listed under another pid's list is damage the check reports. */
+Test(model_edges, waiters_of_many_more_pids_than_lists_are_each_their_own)
+{
+    static unsigned char big[1 << 22] __attribute__((aligned(64)));
+    static struct model_ns ns;
+    static struct model_heap heap;
+    enum { PIDS = 3 * MODEL_PID_BUCKETS + 7, FIRST = 100 };
+    memset(&ns, 0, sizeof(ns));
+    model_heap_init(&heap, big, sizeof(big));
+    model_ns_init(&ns, &heap);
+    long set = apply(&ns, MODEL_SEMGET, (long[]){ 0, PIDS, IPC_CREAT | 0600 }, 3, NULL, NULL);
+    long queue = apply(&ns, MODEL_MSGGET, (long[]){ 0, IPC_CREAT | 0600 }, 2, NULL, NULL);
+    cr_assert(set >= 0 && queue >= 0, "semget %ld, msgget %ld", set, queue);
+    /* even pids wait for their own semaphore, odd ones for a message of their type */
+    for (pid_t pid = FIRST; pid < FIRST + PIDS; pid++) {
+        struct sembuf take = { (unsigned short)(pid - FIRST), -1, 0 };
+        long r = pid % 2 ? apply_as(&ns, pid, MODEL_MSGRCV, (long[]){ queue, 0, 8, pid, 0 }, 5, NULL, NULL)
+                         : apply_as(&ns, pid, MODEL_SEMTIMEDOP, (long[]){ set, 0, 1, 0, 0, 0 }, 6, &take, NULL);
+        cr_assert_eq(r, MODEL_BLOCKED, "pid %d: %ld", (int)pid, r);
+    }
+    char why[256];
+    cr_assert_eq(model_ns_check(&ns, (uintptr_t)big, (uintptr_t)big + sizeof(big), why, sizeof(why)), 0, "%s", why);
+    /* every third one's wait decided, by a process that does not wait */
+    for (pid_t pid = FIRST; pid < FIRST + PIDS; pid += 3) {
+        struct sembuf give = { (unsigned short)(pid - FIRST), 1, 0 };
+        struct { long type; char text[8]; } m = { pid, "message" };
+        long r = pid % 2 ? apply_as(&ns, 1, MODEL_MSGSND, (long[]){ queue, 0, 8, 0 }, 4, &m, NULL)
+                         : apply_as(&ns, 1, MODEL_SEMTIMEDOP, (long[]){ set, 0, 1, 0, 0, 0 }, 6, &give, NULL);
+        cr_assert_eq(r, 0, "for pid %d: %ld", (int)pid, r);
+    }
+    for (pid_t pid = FIRST; pid < FIRST + PIDS; pid++)
+        cr_expect_eq(model_wait_resolved(&ns, pid), (pid - FIRST) % 3 == 0, "pid %d", (int)pid);
+    for (pid_t pid = FIRST; pid < FIRST + PIDS; pid += 3) {
+        struct { long type; char text[8]; } got = { 0, "" };
+        long r = pid % 2 ? apply_as(&ns, pid, MODEL_MSGRCV_RESUME, (long[]){ queue, 0, 8, pid, 0 }, 5, NULL, &got)
+                         : apply_as(&ns, pid, MODEL_SEM_RESUME, NULL, 0, NULL, NULL);
+        cr_expect_eq(r, pid % 2 ? 8 : 0, "pid %d resumed: %ld", (int)pid, r);
+        cr_expect_eq(got.type, pid % 2 ? pid : 0, "pid %d got type %ld", (int)pid, got.type);
+        cr_expect_eq(model_wait_resolved(&ns, pid), 0, "pid %d still has its outcome", (int)pid);
+    }
+    cr_assert_eq(model_ns_check(&ns, (uintptr_t)big, (uintptr_t)big + sizeof(big), why, sizeof(why)), 0, "%s", why);
+    /* the first waiter of a list moved to the next list */
+    unsigned b = model_pid_bucket(FIRST + 1);
+    struct model_msg_waiter *moved = ns.waiting[b];
+    cr_assert(moved);
+    ns.waiting[b] = moved->next;
+    moved->next = ns.waiting[(b + 1) % MODEL_PID_BUCKETS];
+    ns.waiting[(b + 1) % MODEL_PID_BUCKETS] = moved;
+    cr_expect_eq(model_ns_check(&ns, (uintptr_t)big, (uintptr_t)big + sizeof(big), why, sizeof(why)), -1);
+    cr_expect(strstr(why, "listed under another pid"), "%s", why);
 }

@@ -5,14 +5,19 @@
  * must find the state of "never started": the message not sent (or still
  * queued), the semaphore untouched, nattch unchanged, the object not
  * removed; a process blocked meanwhile must not lose its wake-up; and the
- * state rebuilt from the log must equal the live one byte for byte.
+ * state rebuilt from the log must equal the live one byte for byte.  And a
+ * woken waiter takes its decided outcome without the lock, its record's
+ * removal logged at its next call or applied with its exit.
  * Must not: share an arena between tests (each makes its own). */
 #define _GNU_SOURCE
 #include "ref.h"
+#include "ref_arena.h"
 #include "ref_signals.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +153,20 @@ Test(ref, crash_in_rmid_keeps_the_object)
     cr_expect_eq(ref_semctl(s, 0, GETVAL, 0), 0, "the set is gone: errno %d", errno);
 }
 
+/* Until one process of the arena waits in a call (its pending call shows in
+ * the stats), for at most 10 s. */
+static void await_one_waiter(const char *who)
+{
+    struct ref_stats st;
+    for (int i = 0; i < 100000; i++) {
+        ref_stats(&st);
+        if (st.nwaiting == 1)
+            return;
+        usleep(100);
+    }
+    cr_assert_fail("%s never blocked", who);
+}
+
 /* A receiver blocked while a sender dies inside the send that would have
  * woken it: it must stay blocked (nothing was sent), then get the next one. */
 Test(ref, crash_does_not_lose_or_invent_a_wake_up)
@@ -165,14 +184,8 @@ Test(ref, crash_does_not_lose_or_invent_a_wake_up)
         _exit(0);
     }
     /* until the receiver waits: its pending receive shows in the stats */
+    await_one_waiter("the receiver");
     struct ref_stats st;
-    for (int i = 0; i < 20000; i++) {
-        ref_stats(&st);
-        if (st.nwaiting == 1)
-            break;
-        usleep(100);
-    }
-    cr_assert_eq(st.nwaiting, 1, "the receiver never blocked");
     unsigned long before = recoveries();
     CRASH_CHILD(ref_msgsnd(q, &(struct msg64){ 9, "lost" }, 5, 0));
     assert_recovered(before);
@@ -451,4 +464,77 @@ Test(ref, a_fork_child_has_not_slept_when_fork_returns)
     struct msg64 got;
     cr_assert_eq(ref_msgrcv(q, &got, sizeof(got.text), 0, IPC_NOWAIT), 14);
     ref_msgctl(q, IPC_RMID, NULL);
+}
+
+/* A waiter woken with its outcome decided takes it without the arena's
+ * lock: here the lock is held by the test from before the waiter runs
+ * again (it is stopped across the send) until the waiter has reported what
+ * it got.  Its record goes with its next call (MODEL_COLLECT, logged) or,
+ * if it makes none, with its exit; either way the state rebuilt from the
+ * log is the live one, and nobody is left waiting. */
+Test(ref, a_woken_waiter_takes_its_outcome_without_the_lock)
+{
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    for (int c = 0; c < 4; c++) {
+        int by_semaphore = c & 1, calls_again = c & 2;
+        int q = ref_msgget(IPC_PRIVATE, 0600), set = ref_semget(IPC_PRIVATE, 1, 0600);
+        cr_assert(q >= 0 && set >= 0);
+        int report[2], go[2];
+        cr_assert_eq(pipe(report), 0);
+        cr_assert_eq(pipe(go), 0);
+        pid_t waiter = ref_fork();
+        cr_assert(waiter >= 0);
+        if (waiter == 0) {
+            struct msg64 m = { 0, "" };
+            struct sembuf take = { 0, -1, 0 };
+            long r = by_semaphore ? ref_semtimedop(set, &take, 1, NULL) : ref_msgrcv(q, &m, sizeof(m.text), 0, 0);
+            char verdict = (by_semaphore ? r == 0 : r == 6 && m.type == 7 && strcmp(m.text, "given") == 0) ? 'y' : 'n';
+            if (write(report[1], &verdict, 1) != 1 || read(go[0], &verdict, 1) != 1)
+                _exit(2);
+            if (calls_again && ref_msgget(IPC_PRIVATE, 0600) < 0)
+                _exit(3);
+            _exit(0);
+        }
+        await_one_waiter("the waiter");
+        struct ref_stats st;
+        /* stopped, it cannot take anything before the lock is held */
+        cr_assert_eq(kill(waiter, SIGSTOP), 0);
+        struct sembuf give = { 0, 1, 0 };
+        cr_assert_eq(by_semaphore ? ref_semtimedop(set, &give, 1, NULL)
+                                  : ref_msgsnd(q, &(struct msg64){ 7, "given" }, 6, 0), 0);
+        cr_assert_eq(pthread_mutex_lock(&h->lock), 0);
+        cr_assert_eq(kill(waiter, SIGCONT), 0);
+        char verdict = 0;
+        struct pollfd p = { .fd = report[0], .events = POLLIN };
+        int reported = poll(&p, 1, 10000) == 1 && read(report[0], &verdict, 1) == 1;
+        pthread_mutex_unlock(&h->lock);
+        if (!reported) {
+            kill(waiter, SIGKILL);
+            waitpid(waiter, NULL, 0);
+            ref_process_gone(waiter);
+        }
+        cr_assert(reported, "the waiter did not return while the lock was held (%s)",
+                  by_semaphore ? "semop" : "msgrcv");
+        cr_expect_eq(verdict, 'y', "the waiter got the wrong outcome");
+        cr_assert_eq(write(go[1], "g", 1), 1);
+        int status;
+        cr_assert_eq(waitpid(waiter, &status, 0), waiter);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+        ref_process_gone(waiter);
+        ref_stats(&st);
+        cr_expect_eq(st.nwaiting, 0, "the waiter is still counted as waiting");
+        cr_expect_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+        struct msqid_ds ds;
+        cr_assert_eq(ref_msgctl(q, IPC_STAT, &ds), 0);
+        cr_expect_eq(ds.msg_qnum, 0);
+        if (!by_semaphore)
+            cr_expect_eq(ds.msg_lrpid, waiter);
+        cr_expect_eq(ref_semctl(set, 0, GETVAL, 0), 0);
+        ref_msgctl(q, IPC_RMID, NULL);
+        ref_semctl(set, 0, IPC_RMID, 0);
+        close(report[0]);
+        close(report[1]);
+        close(go[0]);
+        close(go[1]);
+    }
 }
