@@ -220,13 +220,17 @@ static void free_slot(struct ref_arena *a, int i)
     struct ref_header *h = a->hdr;
     struct ref_proc_slot *s = &h->procs[i];
     ref_forget_contender(a, &s->contending);
-    if (s->waiting) {
-        s->waiting = 0;
-        h->nwaiting--;
-    }
+    s->waiting = 0;
     s->decided = 0;
     s->collected = 0;
     __atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
+    /* counted again: a process killed between marking its slot waiting and
+     * counting it (or the reverse, at the wait's end) left the count off
+     * by one; deaths are rare beside waits */
+    uint32_t n = 0;
+    for (int k = 0; k <= h->proc_high; k++)
+        n += h->procs[k].pid && h->procs[k].waiting;
+    h->nwaiting = n;
 }
 
 /* Whether PID has a slot that is this very process (started at START):
@@ -653,12 +657,12 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
     static const struct timespec forever = { .tv_sec = 1L << 40 };
     const struct timespec *until = deadline ? deadline : &forever;
     struct ref_proc_slot *s = &h->procs[rt->slot];
+    struct own_wait own = { model_wait_ref(&a->state->ns, rt->pid), 0 };
+    model_input_size(&a->state->ns, resume, &own.out_len);
     s->notified = 0;
     s->decided = 0;
     s->waiting = 1;
     int lost = 0;
-    struct own_wait own = { model_wait_ref(&a->state->ns, rt->pid), 0 };
-    model_input_size(&a->state->ns, resume, &own.out_len);
 #ifdef REF_TEST_FAULTS
     if (rt->fault.nsops >= 2 && FAULT(LOST_WAKEUP))
         s->waiting = 2;
