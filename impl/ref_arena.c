@@ -738,13 +738,18 @@ static int rebuild_state(struct ref_arena *a)
     return 0;
 }
 
-/* rebuild_state, with the state's readers without the lock told (an odd
- * rebuild_seq while it runs). */
-static int rebuild(struct ref_arena *a)
+/* Called before and after the state is rewritten in place: rebuild_seq is
+ * odd meanwhile, for the state's readers without the lock. */
+static void rewriting(struct ref_arena *a)
 {
     __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
+}
+
+static int rebuild(struct ref_arena *a)
+{
+    rewriting(a);
     int r = rebuild_state(a);
-    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
+    rewriting(a);
     return r;
 }
 
@@ -830,20 +835,19 @@ long ref_arena_verify_replay(struct ref_arena *a)
      * after a rebuild */
     model_forget_resolved(&a->state->ns);
     memcpy(live, a->state, used);
-    if (rebuild(a) < 0) {
-        free(live);
-        return -1;
+    /* one rewrite for the readers without the lock: the rebuild, then the
+     * live state put back (a failed rebuild leaves it untouched) */
+    rewriting(a);
+    long diff = -1;
+    if (rebuild_state(a) == 0) {
+        size_t rebuilt = state_used(a->state);
+        diff = rebuilt != used ? (long)(rebuilt < used ? rebuilt : used) + 1 : 0;
+        for (size_t i = 0; !diff && i < used; i++)
+            if (((unsigned char *)a->state)[i] != live[i])
+                diff = (long)i + 1;
+        memcpy(a->state, live, used);
     }
-    size_t rebuilt = state_used(a->state);
-    long diff = 0;
-    if (rebuilt != used)
-        diff = (long)(rebuilt < used ? rebuilt : used) + 1;
-    for (size_t i = 0; !diff && i < used; i++)
-        if (((unsigned char *)a->state)[i] != live[i])
-            diff = (long)i + 1;
-    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
-    memcpy(a->state, live, used);
-    __atomic_add_fetch(&a->hdr->rebuild_seq, 1, __ATOMIC_SEQ_CST);
+    rewriting(a);
     free(live);
     return diff;
 }

@@ -344,6 +344,15 @@ static void wake_all_waiters(struct ref_runtime *rt, struct ref_arena *a)
  * image or, after an exec, the next: the flag is in its slot). */
 static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg1);
 
+/* Under the lock: S's wait is over (resumed, or its outcome collected). */
+static void end_wait(struct ref_header *h, struct ref_proc_slot *s)
+{
+    if (s->waiting) {
+        s->waiting = 0;
+        h->nwaiting--;
+    }
+}
+
 static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
@@ -355,10 +364,7 @@ static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
     txn_event(a, MODEL_COLLECT, rt->pid, 0);
     s->collected = 0;
     s->decided = 0;
-    if (s->waiting) {
-        s->waiting = 0;
-        h->nwaiting--;
-    }
+    end_wait(h, s);
 }
 
 /* After a recovery nobody knows whom the lost operation would have woken.
@@ -725,8 +731,7 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
     }
     if (lost)
         r = -EINTR;
-    s->waiting = 0;
-    h->nwaiting--;
+    end_wait(h, s);
     return r;
 }
 
