@@ -8,6 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+void jsonl_write_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
 void jsonl_open(struct jsonl_reader *r, FILE *f, const char *label)
 {
     memset(r, 0, sizeof(*r));

@@ -1,7 +1,8 @@
 /* jsonl.h: reading JSON Lines (result and golden files) one line at a time,
  * with the line's number for messages, blank lines skipped, a line bounded
  * in length, and a last line without its newline told apart: a run killed
- * mid-write leaves one, which callers read as "incomplete", not "malformed".
+ * mid-write leaves one, which callers read as "incomplete", not "malformed";
+ * and a string written as JSON, for the writers that print their own.
  * Must not: decide what a line must hold (results.c and trace.c do). */
 #ifndef SVIPC_JSONL_H
 #define SVIPC_JSONL_H
@@ -28,6 +29,8 @@ enum jsonl_status {
 };
 
 void jsonl_open(struct jsonl_reader *r, FILE *f, const char *label);
+/* S as a JSON string, quoted and escaped (NULL: ""). */
+void jsonl_write_string(FILE *f, const char *s);
 enum jsonl_status jsonl_next(struct jsonl_reader *r, json_t **value, char *why, size_t size);
 void jsonl_close(struct jsonl_reader *r);
 

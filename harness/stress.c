@@ -19,6 +19,8 @@
  * at its deadline (their calls in flight stay pending), and svipc kills
  * the session if it does not end by then: a hung implementation is a
  * reported result (exit 2), never a hung run.
+ * On a target (--target): this program runs itself there for the
+ * recording half (stress_target.h) and checks the history it sends back.
  * Must not: decide linearizability (stress_check.c) or choose operations
  * (stress_workload.c). */
 #define _GNU_SOURCE
@@ -29,6 +31,7 @@
 #include "stress_history.h"
 #include "stress_shrink.h"
 #include "stress_summary.h"
+#include "stress_target.h"
 #include "stress_workload.h"
 #include "userns.h"
 
@@ -42,15 +45,22 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-/* A timed run's history, over all workers, by default: a quarter of the
- * machine's memory (it is copied once to be checked, then given back). */
-#define HISTORY_MEMORY_SHARE 4
+/* A timed run's history, over all workers, by default: two thirds of the
+ * memory available when it starts, counting each event's record and its
+ * entry in the check's index (the shared space is given back as it is
+ * copied, so the history is in memory once); the rest is the workers',
+ * the checkers' and the system's. */
+#define HISTORY_MEMORY_NUM   2
+#define HISTORY_MEMORY_DEN   3
+#define HISTORY_INDEX_BYTES  4
 #define HISTORY_EVENTS_MIN   1000000L
+#define HISTORY_EVENTS_MAX   4000000000L   /* the check's index counts in 32 bits */
 
 struct stress_options {
     const char *backend;
@@ -58,7 +68,9 @@ struct stress_options {
     long total_ops;                    /* 0 with seconds */
     double seconds;
     double deadline;                   /* the workers' phase, seconds */
-    const char *history_path;
+    const char *history_path;          /* "-": standard output (the rest of the output goes to stderr) */
+    FILE *history_out;                 /* with "-": where the history goes */
+    const char *target;                /* the workers run there (stress_target.h), or NULL: here */
     const char *check_path;            /* check this recorded history instead of running */
     int no_check;                      /* record (to history_path), check elsewhere */
     const char *json_path;             /* the summary as JSON */
@@ -66,6 +78,7 @@ struct stress_options {
     double shrink_seconds;
     int ids;                           /* worker indices: nprocs and replacements */
     long max_events;                   /* a timed run's history, over all workers */
+    int max_events_given;              /* --max-events was given (else it is sized from memory) */
     struct stress_check_limits limits;
 };
 
@@ -107,7 +120,12 @@ static void usage(FILE *to)
           "                                tenth of that (some sends fail EINVAL, semops E2BIG), from\n"
           "                                a process of its own; each write is in the history\n"
           "                                (default 200; 0 none)\n"
-          "  --history FILE                write the history as JSON Lines\n"
+          "  --target T                    run the workers on target T (gvisor, qemu-x86_64,\n"
+          "                                exec:CMD): svipc stress runs there with --no-check\n"
+          "                                --history -, and its history is checked here; --shrink\n"
+          "                                runs its scenarios there (with --check too)\n"
+          "  --history FILE                write the history as JSON Lines (- : standard output,\n"
+          "                                the other output then on standard error)\n"
           "  --json FILE                   the summary as one JSON object (figures, latencies per\n"
           "                                call, the check's counts, the result)\n"
           "  --check FILE                  run nothing: check a history written by --history (or\n"
@@ -124,9 +142,9 @@ static void usage(FILE *to)
           "                                object, at least 5000000)\n"
           "  --check-mib N                 search memory per object (default 512)\n"
           "  --check-jobs N                objects checked at once, a process each (default: the CPUs)\n"
-          "  --max-events N                a timed run's history over all workers (default: a quarter\n"
-          "                                of the memory, and 512 a worker); when it is full, the run\n"
-          "                                stops early\n"
+          "  --max-events N                a timed run's history over all workers (default: two\n"
+          "                                thirds of the available memory, 92 bytes an event); when\n"
+          "                                it is full, the run stops early\n"
           "  --deadline S                  the workers' deadline (default: the run's time + 60)\n"
           "Exit status: 0 linearizable, 1 a violation (the smallest failing object's history is\n"
           "printed), 2 undecided, a deadline reached, a run that stopped early, or one that could\n"
@@ -153,6 +171,24 @@ static int number(const char *text, long lo, long hi, long *out)
     return 0;
 }
 
+/* The memory available now, in bytes (MemAvailable; without it, a
+ * quarter of the machine's). */
+static double memory_available(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[128];
+    unsigned long long kib = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kib)
+        return (double)kib * 1024;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page / 4 : 0;
+}
+
 static int parse(int argc, char **argv, struct stress_options *o)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -166,11 +202,13 @@ static int parse(int argc, char **argv, struct stress_options *o)
     o->cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
     o->limits = (struct stress_check_limits){ .max_steps = 0, .max_bytes = 512UL << 20,
                                               .jobs = cpus > 0 ? (int)(cpus < STRESS_CHECK_JOBS_MAX ? cpus : STRESS_CHECK_JOBS_MAX) : 1 };
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    o->max_events = pages > 0 && page > 0 ? (long)((double)pages * (double)page / HISTORY_MEMORY_SHARE /
-                                                   (double)sizeof(struct stress_event)) : HISTORY_EVENTS_MIN;
+    double available = memory_available();
+    o->max_events = (long)(available * HISTORY_MEMORY_NUM / HISTORY_MEMORY_DEN /
+                           (double)(sizeof(struct stress_event) + HISTORY_INDEX_BYTES));
     if (o->max_events < HISTORY_EVENTS_MIN)
         o->max_events = HISTORY_EVENTS_MIN;
+    if (o->max_events > HISTORY_EVENTS_MAX)
+        o->max_events = HISTORY_EVENTS_MAX;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long v;
@@ -201,8 +239,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
             char *end;
             errno = 0;
             o->cfg.seed = strtoull(val, &end, 0);
-            if (errno || end == val || *end)
-                return bad("--seed takes a number, not '%s'", val);
+            if (errno || end == val || *end || *val == '-' || o->cfg.seed > INT64_MAX)
+                return bad("--seed takes a number from 0 to 9223372036854775807 (a JSON integer), not '%s'", val);
         } else if (strcmp(a, "--ops") == 0) {
             if (number(val, 1, 100000000, &v) < 0)
                 return bad("--ops takes 1 to 100000000, not '%s'", val);
@@ -256,6 +294,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
             o->shrink_seconds = (double)v;
         } else if (strcmp(a, "--history") == 0) {
             o->history_path = val;
+        } else if (strcmp(a, "--target") == 0) {
+            o->target = strcmp(val, "native") == 0 ? NULL : val;
         } else if (strcmp(a, "--check") == 0) {
             o->check_path = val;
         } else if (strcmp(a, "--json") == 0) {
@@ -273,9 +313,10 @@ static int parse(int argc, char **argv, struct stress_options *o)
                 return bad("--check-jobs takes 1 to 64, not '%s'", val);
             o->limits.jobs = (int)v;
         } else if (strcmp(a, "--max-events") == 0) {
-            if (number(val, 1000, 1L << 40, &v) < 0)
-                return bad("--max-events takes 1000 or more, not '%s'", val);
+            if (number(val, 1000, HISTORY_EVENTS_MAX, &v) < 0)
+                return bad("--max-events takes 1000 to 4000000000, not '%s'", val);
             o->max_events = v;
+            o->max_events_given = 1;
         } else if (strcmp(a, "--deadline") == 0) {
             if (number(val, 1, 86400, &v) < 0)
                 return bad("--deadline takes 1 to 86400 seconds, not '%s'", val);
@@ -302,6 +343,8 @@ static int parse(int argc, char **argv, struct stress_options *o)
         return bad("%s", "--check reads a history: not with --history, --no-history or --no-check");
     if (o->no_check && !o->history_path)
         return bad("%s", "--no-check needs --history FILE: the history is checked elsewhere");
+    if (o->target && !o->cfg.record)
+        return bad("%s", "--target records a history to check here: not with --no-history");
     return 0;
 }
 
@@ -567,6 +610,38 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
     _exit(0);                          /* the namespace, and everything in it, goes */
 }
 
+/* Whether child PID ended within MS milliseconds (left to be reaped): seen
+ * by its pidfd, or where there is none (gVisor has no pidfd_open) by
+ * SIGCHLD, which the caller blocked (CHLD) before the fork. */
+static int ended_within(pid_t pid, int ms, const sigset_t *chld)
+{
+    uint64_t end = stress_now_ns() + (uint64_t)ms * 1000000u;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    for (;;) {
+        siginfo_t info;
+        memset(&info, 0, sizeof(info));
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            break;
+        uint64_t now = stress_now_ns();
+        if (now >= end) {
+            if (pidfd >= 0)
+                close(pidfd);
+            return 0;
+        }
+        uint64_t left = end - now;
+        struct timespec t = { .tv_sec = (time_t)(left / 1000000000u), .tv_nsec = (long)(left % 1000000000u) };
+        if (pidfd >= 0) {
+            struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+            poll(&pfd, 1, (int)(left / 1000000u) + 1);
+        } else {
+            sigtimedwait(chld, NULL, &t);
+        }
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    return 1;
+}
+
 /* Start the session and wait for it, at most its deadline and a margin. */
 static int run_session(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
                        struct session_report *rep)
@@ -579,24 +654,28 @@ static int run_session(const struct backend *be, const struct stress_options *o,
         return -1;
     }
     pid_t me = getpid();
+    sigset_t chld, before;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &before);    /* its end stays pending for ended_within */
     pid_t pid = fork();
     if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &before, NULL);
         snprintf(rep->why, sizeof(rep->why), "fork: %s", strerror(errno));
         return -1;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &before, NULL);
         session(be, o, sh, rep, me);
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+    }
     int ms = (int)((o->deadline + 30) * 1000);
-    if (pidfd < 0 || poll(&pfd, 1, ms) <= 0) {
+    if (!ended_within(pid, ms, &chld)) {
         kill(pid, SIGKILL);            /* the whole namespace with it */
         if (!rep->why[0])
             snprintf(rep->why, sizeof(rep->why), "the session did not end within its deadline (%d s)", ms / 1000);
     }
-    if (pidfd >= 0)
-        close(pidfd);
     int status = wait_for(pid);
+    sigprocmask(SIG_SETMASK, &before, NULL);
     if (!rep->why[0] && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
         snprintf(rep->why, sizeof(rep->why), "the session ended abnormally (status %#x)", status);
     return rep->why[0] ? -1 : 0;
@@ -609,19 +688,37 @@ static const char *mix_name(int mix)
     return mix == STRESS_MIX_MSG ? "msg" : mix == STRESS_MIX_SEM ? "sem" : mix == STRESS_MIX_SHM ? "shm" : "mixed";
 }
 
+/* H's run line: what SUM says ran. */
+static void fill_run(struct stress_run *run, const struct stress_summary *sum)
+{
+    memset(run, 0, sizeof(*run));
+    run->known = 1;
+    snprintf(run->backend, sizeof(run->backend), "%s", sum->backend);
+    snprintf(run->workload, sizeof(run->workload), "%s", sum->workload);
+    snprintf(run->target, sizeof(run->target), "%s", sum->target ? sum->target : "");
+    run->procs = sum->procs;
+    run->group = sum->group;
+    run->seed = sum->seed;
+    run->operations = sum->operations;
+    run->limit_changes = sum->limit_changes;
+    run->seconds = sum->run_seconds;
+    run->kills = sum->kills;
+    run->killed_at_deadline = sum->killed_at_deadline;
+    snprintf(run->stopped_early, sizeof(run->stopped_early), "%s", sum->stopped_early ? sum->stopped_early : "");
+    snprintf(run->limits_note, sizeof(run->limits_note), "%s", sum->limits_note ? sum->limits_note : "");
+}
+
 static int write_history(const struct stress_options *o, const struct stress_history *h)
 {
-    FILE *f = fopen(o->history_path, "w");
+    FILE *f = o->history_out ? o->history_out : fopen(o->history_path, "w");
     if (!f) {
         fprintf(stderr, "svipc stress: %s: %s\n", o->history_path, strerror(errno));
         return -1;
     }
-    char meta[512];
-    snprintf(meta, sizeof(meta), "\"backend\":\"%s\",\"procs\":%d,\"seed\":%llu,\"workload\":\"%s\"", o->backend,
-             o->cfg.nprocs, (unsigned long long)o->cfg.seed, mix_name(o->cfg.mix));
-    int rc = stress_history_write(h, meta, f);
+    int rc = stress_history_write(h, f);
     if (fclose(f) != 0 || rc < 0) {
-        fprintf(stderr, "svipc stress: %s: cannot write: %s\n", o->history_path, strerror(errno));
+        fprintf(stderr, "svipc stress: %s: cannot write: %s\n", o->history_out ? "standard output" : o->history_path,
+                strerror(errno));
         return -1;
     }
     return 0;
@@ -634,12 +731,16 @@ static void shrink(const struct stress_options *o, const struct stress_history *
 {
     sum->shrunk_file = o->shrink_path;
     const char *fault = getenv("SVIPC_REF_FAULT");
-    char name[128], doc[512];
+    char name[128], doc[512], where[64];
+    /* the scenario is named for what failed: the fault, the target or the backend */
+    snprintf(where, sizeof(where), "%s", fault && *fault ? fault : o->target ? o->target : o->backend);
+    for (char *c = where; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            *c = '-';
     if (o->check_path)
-        snprintf(name, sizeof(name), "stress-%s-checked", fault && *fault ? fault : o->backend);
+        snprintf(name, sizeof(name), "stress-%s-checked", where);
     else
-        snprintf(name, sizeof(name), "stress-%s-seed-%llu", fault && *fault ? fault : o->backend,
-                 (unsigned long long)o->cfg.seed);
+        snprintf(name, sizeof(name), "stress-%s-seed-%llu", where, (unsigned long long)o->cfg.seed);
     char *tried = calloc((size_t)res->nobjects + 1, 1);
     if (!tried) {
         printf("shrink: out of memory\n");
@@ -661,14 +762,17 @@ static void shrink(const struct stress_options *o, const struct stress_history *
         tried[best] = 1;
         if (o->check_path)
             snprintf(doc, sizeof(doc), "Found in the history %s (object %d of %zu calls), shrunk by svipc stress "
-                     "--check --shrink --backend %s.", o->check_path, best, res->objects[best].nevents, o->backend);
+                     "--check --shrink%s%s --backend %s.", o->check_path, best, res->objects[best].nevents,
+                     o->target ? " --target " : "", o->target ? o->target : "", o->backend);
         else
-            snprintf(doc, sizeof(doc), "Found by svipc stress --backend %s --procs %d --seed %llu (object %d of %zu "
-                     "calls)%s%s%s, shrunk by svipc stress --shrink.", o->backend, o->cfg.nprocs,
+            snprintf(doc, sizeof(doc), "Found by svipc stress%s%s --backend %s --procs %d --seed %llu (object %d of %zu "
+                     "calls)%s%s%s, shrunk by svipc stress --shrink.", o->target ? " --target " : "",
+                     o->target ? o->target : "", o->backend, o->cfg.nprocs,
                      (unsigned long long)o->cfg.seed, best, res->objects[best].nevents,
                      fault && *fault ? " with SVIPC_REF_FAULT=" : "", fault && *fault ? fault : "",
                      fault && *fault ? " (a test-only bug of build/svipc-faults)" : "");
-        struct stress_shrink_request rq = { .h = h, .obj = best, .backend = o->backend, .name = name, .doc = doc,
+        struct stress_shrink_request rq = { .h = h, .obj = best, .backend = o->backend, .target = o->target,
+                                            .name = name, .doc = doc,
                                             .seconds = o->shrink_seconds };
         struct stress_shrink_result sr;
         uint64_t t0 = stress_now_ns();
@@ -679,8 +783,9 @@ static void shrink(const struct stress_options *o, const struct stress_history *
         sum->shrunk_steps = sr.steps;
         snprintf(sum->shrunk_why, sizeof(sum->shrunk_why), "%s", sr.why[0] ? sr.why : "not reproduced");
         if (sum->shrunk_reproduced) {
-            printf("shrink: object %d (%zu calls) became %s: %d steps that fail on %s (%d runs, %.1f s)\n", best,
-                   res->objects[best].nevents, o->shrink_path, sr.steps, o->backend, sr.tests, secs);
+            printf("shrink: object %d (%zu calls) became %s: %d steps that fail on %s%s%s (%d runs, %.1f s)\n", best,
+                   res->objects[best].nevents, o->shrink_path, sr.steps, o->backend, o->target ? " on target " : "",
+                   o->target ? o->target : "", sr.tests, secs);
             free(tried);
             return;
         }
@@ -735,7 +840,8 @@ static int check_and_report(const struct stress_options *o, struct stress_histor
     struct stress_check_result res;
     uint64_t t0 = stress_now_ns();
     if (stress_check(h, &o->limits, &res) < 0) {
-        fprintf(stderr, "svipc stress: out of memory for the check\n");
+        fprintf(stderr, "svipc stress: cannot check the history: %s\n",
+                errno == EFBIG ? "2^32 events or more (--max-events)" : strerror(errno));
         return 2;
     }
     double check_secs = seconds_between(t0, stress_now_ns());
@@ -809,10 +915,141 @@ static int check_recorded(const struct stress_options *o)
     return status;
 }
 
+/* "ran: ..." and what stopped or limited the run, from SUM. */
+static void print_ran(const struct stress_summary *sum)
+{
+    double secs = sum->run_seconds;
+    printf("ran: %ld operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
+           "replaced; %ld limit changes\n", sum->operations, secs, secs > 0 ? (double)sum->operations / secs : 0.0,
+           secs > 0 && sum->procs ? (double)sum->operations / secs / sum->procs : 0.0,
+           sum->recorded ? "" : ", not recorded", sum->kills, sum->limit_changes);
+    if (sum->limits_note)
+        printf("limits: %s\n", sum->limits_note);
+    if (sum->stopped_early)
+        printf("stopped early: %s\n", sum->stopped_early);
+}
+
+/* Options that concern the check and its output, made here: not passed
+ * to the run on a target (each takes a value but --no-check). */
+static int host_option(const char *a)
+{
+    static const char *const options[] = { "--target", "--history", "--json", "--shrink", "--shrink-seconds",
+                                           "--check-steps", "--check-mib", "--check-jobs", "--seed", NULL };
+    for (int i = 0; options[i]; i++)
+        if (strcmp(a, options[i]) == 0)
+            return 1;
+    return 0;
+}
+
+#define TARGET_JSON_EVENT_BYTES 200
+
+/* --target: svipc stress runs on the target with --no-check --history -,
+ * and its history is checked here. */
+static int run_on_target(struct stress_options *o, int argc, char **argv)
+{
+    char exe[4096], why[1024], storage[8192], seed[32];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (len <= 0) {
+        fprintf(stderr, "svipc stress: /proc/self/exe: %s; nothing was run\n", len < 0 ? strerror(errno) : "empty");
+        return 2;
+    }
+    exe[len] = '\0';
+    enum { MAX_WORDS = 128 };
+    char *words[MAX_WORDS];
+    int rc = stress_target_command(o->target, exe, words, MAX_WORDS / 2, storage, sizeof(storage), why, sizeof(why));
+    if (rc != 0) {
+        fprintf(stderr, "svipc stress: %s%s\n", why, rc > 0 ? "; nothing was run" : "");
+        return 2;
+    }
+    int n = 0;
+    while (words[n])
+        n++;
+    words[n++] = "stress";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-check") == 0)
+            continue;
+        if (host_option(argv[i])) {
+            i++;                       /* and its value */
+            continue;
+        }
+        if (n == MAX_WORDS - 8) {
+            fprintf(stderr, "svipc stress: too many arguments for a run on a target; nothing was run\n");
+            return 2;
+        }
+        words[n++] = argv[i];
+    }
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->cfg.seed);
+    words[n++] = "--seed";
+    words[n++] = seed;
+    /* the history comes here as JSON Lines (about 200 bytes an event) in
+     * an unnamed file, then into memory: a timed run records what both
+     * hold here, not what the target's memory would */
+    char max_events[32];
+    if (!o->max_events_given) {
+        const char *dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        struct statvfs fs;
+        long room = o->max_events;
+        if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * (double)fs.f_frsize / TARGET_JSON_EVENT_BYTES < (double)room)
+            room = (long)((double)fs.f_bavail * (double)fs.f_frsize / TARGET_JSON_EVENT_BYTES);
+        snprintf(max_events, sizeof(max_events), "%ld", room > 1000 ? room : 1000);
+        words[n++] = "--max-events";
+        words[n++] = max_events;
+    }
+    words[n++] = "--no-check";
+    words[n++] = "--history";
+    words[n++] = "-";
+    words[n] = NULL;
+    char label[160];
+    snprintf(label, sizeof(label), "target %s", o->target);
+    /* its workers' deadline, then the time to collect and write the history */
+    double deadline = o->deadline + 600;
+    printf("svipc stress: on target %s, seed %llu: the run's messages follow from there, then the check here\n",
+           o->target, (unsigned long long)o->cfg.seed);
+    fflush(stdout);
+    struct stress_history h;
+    int status;
+    if (stress_target_record(words, label, deadline, &h, &status, why, sizeof(why)) < 0) {
+        fprintf(stderr, "svipc stress: %s\n", why);
+        return 2;
+    }
+    const struct stress_run *run = &h.run;
+    if (!run->known) {
+        fprintf(stderr, "svipc stress: %s: its history has no run line with the run's figures\n", label);
+        stress_history_free(&h);
+        return 2;
+    }
+    struct stress_summary sum = {
+        .ran = 1, .backend = run->backend, .target = o->target, .workload = run->workload, .procs = run->procs,
+        .group = run->group, .seed = run->seed, .operations = run->operations, .run_seconds = run->seconds,
+        .kills = run->kills, .killed_at_deadline = run->killed_at_deadline, .limit_changes = run->limit_changes,
+        .recorded = 1, .history_file = o->history_path, .result = "nothing ran", .status = 2,
+        .stopped_early = run->stopped_early[0] ? run->stopped_early : NULL,
+        .limits_note = run->limits_note[0] ? run->limits_note : NULL, .shrunk_object = -1,
+    };
+    print_ran(&sum);
+    print_history(label, &h);
+    snprintf(h.run.target, sizeof(h.run.target), "%s", o->target);
+    if (o->history_path && write_history(o, &h) < 0) {
+        stress_history_free(&h);
+        return 2;
+    }
+    if (o->no_check) {
+        printf("result: not checked (--no-check: svipc stress --check %s)\n", o->history_path);
+        sum.result = "not checked (--no-check)";
+        stress_history_free(&h);
+        return summarize(o, &sum);
+    }
+    int result = h.nevents ? check_and_report(o, &h, run->killed_at_deadline, sum.stopped_early, &sum)
+                           : (printf("result: nothing ran\n"), summarize(o, &sum));
+    stress_history_free(&h);
+    return result;
+}
+
 int stress_runs_processes(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--check") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+        if (!strcmp(argv[i], "--check") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
+            (!strcmp(argv[i], "--target") && i + 1 < argc && strcmp(argv[i + 1], "native")))
             return 0;
     return 1;
 }
@@ -825,6 +1062,16 @@ int stress_main(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (o.check_path)
         return check_recorded(&o);
+    if (o.history_path && strcmp(o.history_path, "-") == 0) {
+        /* the history alone on standard output; every message on stderr */
+        int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0 || !(o.history_out = fdopen(fd, "w")) || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+            fprintf(stderr, "svipc stress: standard output: %s\n", strerror(errno));
+            return 2;
+        }
+    }
+    if (o.target)
+        return run_on_target(&o, argc, argv);
     const struct backend *be = backend_by_name(o.backend);
     char why[256];
     if (!be || !be->calls || (be->available && be->available(why, sizeof(why)) < 0)) {
@@ -859,22 +1106,15 @@ int stress_main(int argc, char **argv)
     /* the workers' operations: not the limit writer's */
     size_t limit_changes = stress_worker_events(sh, o.ids), total = stress_events_total(sh) - limit_changes;
     double secs = seconds_between(rep->t_start, rep->t_end);
-    printf("ran: %zu operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
-           "replaced; %zu limit changes\n", total, secs, secs > 0 ? (double)total / secs : 0.0,
-           secs > 0 ? (double)total / secs / o.cfg.nprocs : 0.0, o.cfg.record ? "" : ", not recorded", rep->kills,
-           limit_changes);
-    if (rep->limits_note[0])
-        printf("limits: %s\n", rep->limits_note);
     const char *early = stop_early(&o, sh);
-    if (early)
-        printf("stopped early: %s\n", early);
     struct stress_summary sum = {
         .ran = 1, .backend = o.backend, .workload = mix_name(o.cfg.mix), .procs = o.cfg.nprocs, .group = o.cfg.group, .seed = o.cfg.seed,
         .operations = (long)total, .run_seconds = secs, .kills = rep->kills, .killed_at_deadline = rep->killed,
         .limit_changes = (long)limit_changes,
         .recorded = o.cfg.record, .history_file = o.history_path, .result = "nothing ran", .status = 2,
-        .stopped_early = early, .shrunk_object = -1,
+        .stopped_early = early, .limits_note = rep->limits_note[0] ? rep->limits_note : NULL, .shrunk_object = -1,
     };
+    print_ran(&sum);
     if (!o.cfg.record) {
         printf("result: not checked (--no-history)\n");
         sum.result = "not checked (--no-history)";
@@ -888,10 +1128,11 @@ int stress_main(int argc, char **argv)
     int collected = stress_collect(sh, &h);
     stress_shared_free(sh);            /* the copy is the history now: its memory is the check's */
     if (collected < 0) {
-        fprintf(stderr, "svipc stress: out of memory for the history\n");
+        fprintf(stderr, "svipc stress: cannot collect the history: %s\n", strerror(errno));
         return 2;
     }
     print_history(NULL, &h);
+    fill_run(&h.run, &sum);
     if (o.history_path && write_history(&o, &h) < 0) {
         stress_history_free(&h);
         return 2;

@@ -1077,7 +1077,7 @@ static int attach_slack(struct search *s)
 /* Object OBJ's search over its events (LIST: COUNT indices into H's
  * events, in the history's order; REAPED: when each process was reaped;
  * object_events). */
-static void check_object(const struct stress_history *h, int obj, const size_t *list, size_t count,
+static void check_object(const struct stress_history *h, int obj, const uint32_t *list, size_t count,
                          const uint64_t *reaped, const struct limit_writes *writes,
                          const struct stress_check_limits *lim,
                          struct stress_object_verdict *v)
@@ -1283,11 +1283,12 @@ done:
  * set the deaths of the processes that made a semop with SEM_UNDO on it
  * (the others' deaths change nothing there).  Built in one pass over the
  * history, not one per object: object o's are list[start[o]] up to
- * list[start[o + 1]]; reaped[p]: when process p's death was observed
- * (0: never). */
+ * list[start[o + 1]] (indices of 4 bytes: a history has fewer than 2^32
+ * events, stress_check says so otherwise); reaped[p]: when process p's
+ * death was observed (0: never). */
 struct object_events {
     size_t *start;
-    size_t *list;
+    uint32_t *list;
     uint64_t *reaped;
     struct limit_writes writes;
 };
@@ -1303,6 +1304,10 @@ static void object_events_free(struct object_events *ix)
 
 static int object_events_build(const struct stress_history *h, struct object_events *ix)
 {
+    if (h->nevents >= UINT32_MAX) {
+        errno = EFBIG;                 /* --max-events keeps a run's below */
+        return -1;
+    }
     int nobj = h->nobjects, words = 1;
     for (size_t i = 0; i < h->nevents; i++)         /* the processes the history has, in words */
         if (h->events[i].proc < STRESS_IDS_MAX && h->events[i].proc / 64 + 1 > words)
@@ -1336,7 +1341,7 @@ static int object_events_build(const struct stress_history *h, struct object_eve
     }
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *ev = &h->events[i];
-        if (ev->obj >= nobj || ev->proc >= STRESS_IDS_MAX)
+        if (ev->obj >= (uint32_t)nobj || ev->proc >= STRESS_IDS_MAX)
             continue;
         /* a death concerns the sets its process has SEM_UNDO on and the
          * segments it attached (or tried to) */
@@ -1374,13 +1379,13 @@ static int object_events_build(const struct stress_history *h, struct object_eve
                 for (size_t k = 0; ev->proc < STRESS_IDS_MAX && k < nundo[ev->proc]; k++) {
                     int o = undone[ev->proc][k];
                     if (pass)
-                        ix->list[at[o]++] = i;
+                        ix->list[at[o]++] = (uint32_t)i;
                     else
                         ix->start[o + 1]++;
                 }
-            } else if (ev->obj < nobj) {
+            } else if (ev->obj < (uint32_t)nobj) {
                 if (pass)
-                    ix->list[at[ev->obj]++] = i;
+                    ix->list[at[ev->obj]++] = (uint32_t)i;
                 else
                     ix->start[ev->obj + 1]++;
             }
@@ -1389,7 +1394,7 @@ static int object_events_build(const struct stress_history *h, struct object_eve
         if (!pass) {
             for (int o = 0; o < nobj; o++)
                 ix->start[o + 1] += ix->start[o];
-            if (!(ix->list = malloc((ix->start[nobj] + 1) * sizeof(size_t))))
+            if (!(ix->list = malloc((ix->start[nobj] + 1) * sizeof(*ix->list))))
                 goto out;
         }
     }

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "stress_history.h"
 
+#include "jsonl.h"
 #include "names.h"
 
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CHUNK_EVENTS 512              /* a worker's unit of space (a killed one's last is partly used) */
 
@@ -221,10 +223,27 @@ static int by_call(const void *a, const void *b)
     return x->proc < y->proc ? -1 : x->proc > y->proc;
 }
 
-int stress_collect(const struct stress_shared *sh, struct stress_history *h)
+/* Give back the shared space's pages wholly inside [*FROM, TO): they are
+ * copied (a shared anonymous mapping's pages are freed by MADV_REMOVE; if
+ * that fails they stay until the mapping goes, as they did before). */
+static void give_back(char **from, char *to)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)*from + page - 1) & ~(page - 1), hi = (uintptr_t)to & ~(page - 1);
+    if (hi > lo) {
+        (void)madvise((void *)lo, hi - lo, MADV_REMOVE);
+        *from = (char *)hi;
+    }
+}
+
+int stress_collect(struct stress_shared *sh, struct stress_history *h)
 {
     memset(h, 0, sizeof(*h));
     size_t total = stress_events_total(sh);
+    if (stress_events_total(sh) != total) {
+        errno = EAGAIN;                /* a worker still runs: not ours to read */
+        return -1;
+    }
     h->nobjects = stress_object_count(sh);
     h->objects = calloc((size_t)h->nobjects + 1, sizeof(*h->objects));
     int ndeaths = __atomic_load_n(&sh->ndeaths, __ATOMIC_ACQUIRE);
@@ -235,15 +254,14 @@ int stress_collect(const struct stress_shared *sh, struct stress_history *h)
     }
     memcpy(h->objects, sh->objects, (size_t)h->nobjects * sizeof(*h->objects));
     size_t taken = __atomic_load_n(&sh->next_chunk, __ATOMIC_ACQUIRE);
+    char *copied = (char *)sh->events;
     for (size_t c = 0; c < taken && c < sh->nchunks; c++) {
         size_t n = __atomic_load_n(&sh->chunk_used[c], __ATOMIC_ACQUIRE);
-        if (h->nevents + n > total) {  /* a worker still runs: not ours to read */
-            stress_history_free(h);
-            errno = EAGAIN;
-            return -1;
-        }
+        if (h->nevents + n > total)    /* a worker still runs (a caller's error): what it adds is not ours */
+            n = total - h->nevents;
         memcpy(h->events + h->nevents, &sh->events[c * CHUNK_EVENTS], n * sizeof(struct stress_event));
         h->nevents += n;
+        give_back(&copied, (char *)&sh->events[(c + 1) * CHUNK_EVENTS]);
     }
     memcpy(h->events + h->nevents, sh->deaths, (size_t)ndeaths * sizeof(struct stress_event));
     h->nevents += (size_t)ndeaths;
@@ -286,7 +304,7 @@ void stress_limit_window(const struct stress_history *h, int obj, struct stress_
     w->first = UINT64_MAX;
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *ev = &h->events[i];
-        if (ev->obj != obj)
+        if (ev->obj != (uint32_t)obj)
             continue;
         if (ev->t_call < w->first)
             w->first = ev->t_call;
@@ -419,11 +437,37 @@ void stress_object_json(FILE *f, const struct stress_history *h, int i)
     fputs("]}", f);
 }
 
-int stress_history_write(const struct stress_history *h, const char *meta, FILE *f)
+static void run_json(FILE *f, const struct stress_run *r)
+{
+    if (!r->known)
+        return;
+    fputs(",\"backend\":", f);
+    jsonl_write_string(f, r->backend);
+    if (r->target[0]) {
+        fputs(",\"target\":", f);
+        jsonl_write_string(f, r->target);
+    }
+    fprintf(f, ",\"procs\":%d,\"group\":%d,\"seed\":%llu,\"workload\":", r->procs, r->group,
+            (unsigned long long)r->seed);
+    jsonl_write_string(f, r->workload);
+    fprintf(f, ",\"operations\":%ld,\"seconds\":%.3f,\"kills\":%d,\"killed_at_deadline\":%d,\"limit_changes\":%ld",
+            r->operations, r->seconds, r->kills, r->killed_at_deadline, r->limit_changes);
+    if (r->stopped_early[0]) {
+        fputs(",\"stopped_early\":", f);
+        jsonl_write_string(f, r->stopped_early);
+    }
+    if (r->limits_note[0]) {
+        fputs(",\"limits_note\":", f);
+        jsonl_write_string(f, r->limits_note);
+    }
+}
+
+int stress_history_write(const struct stress_history *h, FILE *f)
 {
     uint64_t t0 = stress_history_t0(h);
-    fprintf(f, "{\"kind\":\"run\"%s%s,\"objects\":%d,\"events\":%zu}\n", meta && *meta ? "," : "", meta ? meta : "",
-            h->nobjects, h->nevents);
+    fputs("{\"kind\":\"run\"", f);
+    run_json(f, &h->run);
+    fprintf(f, ",\"objects\":%d,\"events\":%zu}\n", h->nobjects, h->nevents);
     for (int i = 0; i < h->nobjects; i++) {
         stress_object_json(f, h, i);
         fputc('\n', f);

@@ -17,9 +17,9 @@
 #define STRESS_TEXT_MAX    32      /* a message's text, at most */
 #define STRESS_SOPS_MAX    4       /* sembufs of one semop */
 #define STRESS_SEMS_MAX    8       /* semaphores of one set */
-#define STRESS_OBJECTS_MAX 65535   /* objects of a run, re-created ones included (a uint16_t
-                                    * index; 0xffff is STRESS_OBJ_ALL) */
-#define STRESS_OBJECTS_MAX_TEXT "65535"
+#define STRESS_OBJECTS_MAX 1000000 /* objects of a run, re-created ones included (a 5-minute
+                                    * run at 128 processes makes about 80,000) */
+#define STRESS_OBJECTS_MAX_TEXT "1,000,000"
 #define STRESS_SLOTS_MAX   1024    /* objects alive at once (every group's) */
 #define STRESS_PROCS_MAX   512     /* workers at once */
 #define STRESS_IDS_MAX     16384   /* workers of a run, the ones that replace killed ones too */
@@ -49,7 +49,7 @@ const char *stress_limit_name(int limit);
 /* A death's obj and a sysctl's: it concerns every object (a death: its
  * SEM_UNDO adjustments and attachments; a sysctl: every object its limit
  * applies to). */
-#define STRESS_OBJ_ALL 0xffff
+#define STRESS_OBJ_ALL UINT32_MAX
 
 /* A record of kind 0 is unwritten: a worker took its place in the table
  * and was killed before it wrote it.  Its object, if made, was never
@@ -85,23 +85,44 @@ struct stress_sop {
  * takes effect at one instant between the two.  ret is 0. */
 struct stress_event {
     uint64_t t_call, t_return;     /* CLOCK_MONOTONIC, nanoseconds */
-    uint16_t proc;                 /* worker index */
-    uint16_t op;                   /* enum stress_op */
-    uint16_t obj;                  /* index into the object table */
-    uint16_t nsops;
-    int32_t flags;                 /* msgflg (sem: each sop's own) */
-    int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's;
-                                    * sysctl: the limit's new value */
     int64_t type;                  /* msgsnd: mtype; msgrcv: msgtyp (MSG_COPY: the index);
                                     * semop: semtimedop's timeout in ns, 0 none;
                                     * store and load: the word; sysctl: the limit */
-    int64_t ret;                   /* the call's value, or -1 */
-    int32_t err;                   /* errno when ret is -1 */
-    int32_t pad;
     int64_t rtype;                 /* msgrcv: the mtype received; shmstat: SHM_DEST set */
-    struct stress_sop sops[STRESS_SOPS_MAX];
-    uint8_t text[STRESS_TEXT_MAX]; /* msgsnd: sent; msgrcv: received (ret bytes);
-                                    * store: the word written; load: the word read (8 bytes) */
+    uint32_t obj;                  /* index into the object table */
+    uint16_t proc;                 /* worker index */
+    uint8_t op;                    /* enum stress_op */
+    uint8_t nsops;
+    int16_t err;                   /* errno when ret is -1 */
+    int16_t pad;
+    int32_t flags;                 /* msgflg (sem: each sop's own) */
+    int32_t size;                  /* msgsnd: the text's size; msgrcv: the buffer's;
+                                    * sysctl: the limit's new value */
+    int32_t ret;                   /* the call's value (a size, a count, 0), or -1 */
+    union {                        /* a semop's operations, or any other call's data */
+        struct stress_sop sops[STRESS_SOPS_MAX];
+        uint8_t text[STRESS_TEXT_MAX]; /* msgsnd: sent; msgrcv: received (ret bytes);
+                                        * store: the word written; load: the word read (8 bytes) */
+    };
+};
+/* A run's history is mostly these records (a 5-minute run at 128
+ * processes makes over 150 million): every byte counts. */
+_Static_assert(sizeof(struct stress_event) == 88, "an event record is 88 bytes");
+
+/* What the run that recorded a history was and did, as its "run" line
+ * says (known 0: a line without these figures, or none: a history cut
+ * from a printed violation, or written before they were there). */
+struct stress_run {
+    int known;
+    char backend[16], workload[8];
+    char target[128];                  /* where the workers ran: "" here, or a target's name */
+    int procs, group;
+    uint64_t seed;
+    long operations, limit_changes;
+    double seconds;
+    int kills, killed_at_deadline;
+    char stopped_early[200];           /* why the workers stopped before the run's end, or "" */
+    char limits_note[300];             /* why the limits could not be changed, or "" */
 };
 
 /* A history as the checker reads it. */
@@ -110,6 +131,7 @@ struct stress_history {
     struct stress_object *objects;
     size_t nevents;
     struct stress_event *events;
+    struct stress_run run;
 };
 
 /* The shared recording space of a run: a header (the object table, the
@@ -185,9 +207,11 @@ struct stress_limit_window {
 void stress_limit_window(const struct stress_history *h, int obj, struct stress_limit_window *w);
 int stress_limit_write_in(const struct stress_limit_window *w, const struct stress_event *ev);
 
-/* Copy the recorded history (after the workers are gone) into H, events
- * ordered by invocation: 0, or -1 (out of memory). */
-int stress_collect(const struct stress_shared *sh, struct stress_history *h);
+/* Move the recorded history (after the workers are gone) into H, events
+ * ordered by invocation: 0, or -1 (out of memory).  The shared space is
+ * given back as it is copied (so the run needs the history's memory once,
+ * not twice): SH holds nothing afterwards but its header. */
+int stress_collect(struct stress_shared *sh, struct stress_history *h);
 /* H's events ordered by invocation (then worker), as the checker reads them. */
 void stress_history_sort(struct stress_history *h);
 /* The instant the history's times are written relative to: its first call. */
@@ -206,15 +230,17 @@ void stress_event_json(FILE *f, const struct stress_history *h, const struct str
 /* Object I as a JSON object (no newline): its "kind":"object" line. */
 void stress_object_json(FILE *f, const struct stress_history *h, int i);
 
-/* The history as JSON Lines: a "run" line with META (a JSON object's
- * members, without braces), one line per object, one per event.  0, or -1
- * with errno when a write failed. */
-int stress_history_write(const struct stress_history *h, const char *meta, FILE *f);
+/* The history as JSON Lines: a "run" line (H's run, its objects' and
+ * events' counts), one line per object, one per event.  0, or -1 with
+ * errno when a write failed. */
+int stress_history_write(const struct stress_history *h, FILE *f);
 
 /* Read a history written by stress_history_write (LABEL names the file in
- * messages) into H, events ordered by invocation: 0, or -1 with WHY
- * ("file:line: reason").  Objects keep their numbers only through the
- * events that name them: an object printed alone reads as a history. */
+ * messages) into H, events ordered by invocation, its run line's figures
+ * in H->run: 0, or -1 with WHY ("file:line: reason").  Objects keep their
+ * numbers only through the events that name them: an object printed
+ * alone reads as a history.  A file whose run line counts more events
+ * than it holds is cut short: an error. */
 int stress_history_read(FILE *f, const char *label, struct stress_history *h, char *why, size_t size);
 
 #endif

@@ -96,7 +96,7 @@ static int read_event(json_t *v, const struct stress_history *h, const int *numb
         FAIL("an event needs \"op\"");
     for (int k = STRESS_MSGSND; k <= STRESS_OP_LAST; k++)
         if (strcmp(op, stress_op_name(k)) == 0)
-            ev->op = (uint16_t)k;
+            ev->op = (uint8_t)k;
     if (!ev->op)
         FAIL("unknown op \"%s\"", op);
     if (get_int(v, "proc", 0, STRESS_IDS_MAX - 1, &x))
@@ -112,7 +112,7 @@ static int read_event(json_t *v, const struct stress_history *h, const int *numb
             FAIL("an event's \"obj\" must name an object declared before it");
         if (!h->objects[numbered[x]].kind)
             FAIL("an event's \"obj\" must not name an unwritten object");
-        ev->obj = (uint16_t)numbered[x];
+        ev->obj = (uint32_t)numbered[x];
     }
     const char *text;
     int n;
@@ -139,7 +139,7 @@ static int read_event(json_t *v, const struct stress_history *h, const int *numb
         json_t *sops = json_object_get(v, "sops");
         if (!json_is_array(sops) || json_array_size(sops) < 1 || json_array_size(sops) > STRESS_SOPS_MAX)
             FAIL("a semop needs \"sops\": 1 to %d [num, op, flags]", STRESS_SOPS_MAX);
-        ev->nsops = (uint16_t)json_array_size(sops);
+        ev->nsops = (uint8_t)json_array_size(sops);
         for (size_t i = 0; i < ev->nsops; i++) {
             json_t *s = json_array_get(sops, i);
             if (!json_is_array(s) || json_array_size(s) != 3 || !json_is_integer(json_array_get(s, 0)) ||
@@ -183,8 +183,9 @@ static int read_event(json_t *v, const struct stress_history *h, const int *numb
     if (get_int(v, "return", x, INT64_MAX, &x))
         FAIL("an event's \"return\" is null (pending) or an instant not before its \"call\"");
     ev->t_return = (uint64_t)x + 1;
-    if (get_int(v, "ret", -1, INT64_MAX, &ev->ret))
-        FAIL("an event that returned needs \"ret\" (-1 or more)");
+    if (get_int(v, "ret", -1, INT32_MAX, &x))
+        FAIL("an event that returned needs \"ret\" (-1 to %d)", INT32_MAX);
+    ev->ret = (int32_t)x;
     if (ev->ret < 0) {
         const char *e = json_string_value(json_object_get(v, "errno"));
         if (!e || !(ev->err = name_errno(e)))
@@ -208,6 +209,43 @@ static int read_event(json_t *v, const struct stress_history *h, const int *numb
     return 0;
 }
 
+static void copy_string(json_t *v, const char *key, char *out, size_t size)
+{
+    const char *text = json_string_value(json_object_get(v, key));
+    snprintf(out, size, "%s", text ? text : "");
+}
+
+/* The run line: what recorded the history (its figures are reported, not
+ * checked: one missing leaves the run unknown), and how many events follow. */
+static void read_run(json_t *v, struct stress_run *run, int64_t *events)
+{
+    int64_t x;
+    if (get_int(v, "events", 0, INT64_MAX, &x) == 0)
+        *events = x;
+    memset(run, 0, sizeof(*run));
+    copy_string(v, "backend", run->backend, sizeof(run->backend));
+    copy_string(v, "workload", run->workload, sizeof(run->workload));
+    copy_string(v, "target", run->target, sizeof(run->target));
+    copy_string(v, "stopped_early", run->stopped_early, sizeof(run->stopped_early));
+    copy_string(v, "limits_note", run->limits_note, sizeof(run->limits_note));
+    json_t *seed = json_object_get(v, "seed"), *secs = json_object_get(v, "seconds");
+    int64_t procs, group, ops, changes, kills, killed;
+    if (get_int(v, "procs", 1, STRESS_PROCS_MAX, &procs) || get_int(v, "group", 0, STRESS_PROCS_MAX, &group) ||
+        get_int(v, "operations", 0, INT64_MAX, &ops) || get_int(v, "limit_changes", 0, INT64_MAX, &changes) ||
+        get_int(v, "kills", 0, INT32_MAX, &kills) || get_int(v, "killed_at_deadline", 0, INT32_MAX, &killed) ||
+        !json_is_integer(seed) || !json_is_number(secs))
+        return;
+    run->procs = (int)procs;
+    run->group = (int)group;
+    run->operations = (long)ops;
+    run->limit_changes = (long)changes;
+    run->kills = (int)kills;
+    run->killed_at_deadline = (int)killed;
+    run->seed = (uint64_t)json_integer_value(seed);
+    run->seconds = json_number_value(secs);
+    run->known = 1;
+}
+
 int stress_history_read(FILE *f, const char *label, struct stress_history *h, char *why, size_t size)
 {
     memset(h, 0, sizeof(*h));
@@ -226,6 +264,7 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
     }
     for (int i = 0; i < STRESS_OBJECTS_MAX; i++)
         numbered[i] = -1;
+    int64_t expected = -1;             /* the events the run line counts */
     struct jsonl_reader r;
     jsonl_open(&r, f, label);
     char line_why[256];
@@ -246,7 +285,7 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
         const char *kind = json_string_value(json_object_get(v, "kind"));
         int bad = 0;
         if (kind && strcmp(kind, "run") == 0) {
-            /* what produced it: nothing the checker needs */
+            read_run(v, &h->run, &expected);
         } else if (kind && strcmp(kind, "object") == 0) {
             bad = read_object(v, h, numbered, line_why, sizeof(line_why));
         } else if (kind) {
@@ -275,6 +314,11 @@ int stress_history_read(FILE *f, const char *label, struct stress_history *h, ch
     }
     jsonl_close(&r);
     free(numbered);
+    if (rc == 0 && expected >= 0 && h->nevents < (size_t)expected) {
+        snprintf(why, size, "%s: cut short: %zu events of the %lld its run line counts", label, h->nevents,
+                 (long long)expected);
+        rc = -1;
+    }
     if (rc == 0 && !h->nobjects) {
         snprintf(why, size, "%s: no objects: not a history of svipc stress --history", label);
         rc = -1;

@@ -539,6 +539,7 @@ struct shrinker {
     char self[4096];
     struct timespec until;
     int tests;
+    int model_failed;                  /* the last batch's first candidate failed on the model */
 };
 
 static int out_of_time(const struct shrinker *sk)
@@ -548,9 +549,10 @@ static int out_of_time(const struct shrinker *sk)
     return now.tv_sec > sk->until.tv_sec || (now.tv_sec == sk->until.tv_sec && now.tv_nsec > sk->until.tv_nsec);
 }
 
-/* Run `svipc run FILE --backend BACKENDS --json JSON` with the fault (or
- * without: CLEAN): its exit status, or -1. */
-static int run_svipc(const struct shrinker *sk, const char *file, const char *backends, const char *json, int clean)
+/* Run `svipc run FILE --backend BACKENDS --json JSON [--target TARGET]`
+ * with the fault (or without: CLEAN): its exit status, or -1. */
+static int run_svipc(const struct shrinker *sk, const char *file, const char *backends, const char *json,
+                     const char *target, int clean)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -564,7 +566,14 @@ static int run_svipc(const struct shrinker *sk, const char *file, const char *ba
         if (clean)
             unsetenv("SVIPC_REF_FAULT");
         char *argv[] = { (char *)sk->self, "run", (char *)file, "--backend", (char *)backends, "--json",
-                         (char *)json, "-j", "1", NULL };
+                         (char *)json, "-j", "1", NULL, NULL, NULL, NULL, NULL };
+        if (target) {
+            /* judged by the model's outcomes it holds: Linux has no trace of it */
+            argv[9] = "--target";
+            argv[10] = (char *)target;
+            argv[11] = "--golden";
+            argv[12] = "none";
+        }
         execv(sk->self, argv);
         _exit(127);
     }
@@ -609,33 +618,47 @@ static int try_batch(struct shrinker *sk, unsigned char *const *cands, const uin
         return -1;
     }
     free(b.p);
+    /* the model here; the backend here too, or on the target */
+    char target_json[160];
+    snprintf(target_json, sizeof(target_json), "%s/results-target.jsonl", sk->dir);
     unlink(json);
+    unlink(target_json);
     char backends[64];
     snprintf(backends, sizeof(backends), "model,%s", sk->req->backend);
     sk->tests++;
-    run_svipc(sk, file, backends, json, 0);
-    int model_ok[BATCH_MAX] = { 0 }, be_failed[BATCH_MAX] = { 0 };
-    FILE *r = fopen(json, "r");
-    char line[1 << 16];
-    while (r && fgets(line, sizeof(line), r)) {
-        json_t *j = json_loads(line, 0, NULL);
-        const char *name = j ? json_string_value(json_object_get(j, "name")) : NULL;
-        const char *backend = j ? json_string_value(json_object_get(j, "backend")) : NULL;
-        const char *status = j ? json_string_value(json_object_get(j, "status")) : NULL;
-        int i;
-        if (name && backend && status && sscanf(name, "cand-%d", &i) == 1 && i >= 0 && i < nc && i < BATCH_MAX) {
-            if (strcmp(backend, "model") == 0)
-                model_ok[i] = strcmp(status, "pass") == 0;
-            else if (strcmp(backend, sk->req->backend) == 0)
-                be_failed[i] = strcmp(status, "fail") == 0;
-        }
-        json_decref(j);
+    if (sk->req->target) {
+        run_svipc(sk, file, "model", json, NULL, 0);
+        run_svipc(sk, file, sk->req->backend, target_json, sk->req->target, 0);
+    } else {
+        run_svipc(sk, file, backends, json, NULL, 0);
     }
-    if (r)
-        fclose(r);
+    int model_ok[BATCH_MAX] = { 0 }, be_failed[BATCH_MAX] = { 0 };
+    char *line = NULL;                 /* a long scenario's line holds its whole trace: no bound here */
+    size_t cap = 0;
+    for (int k = 0; k < 2; k++) {
+        FILE *r = fopen(k ? target_json : json, "r");
+        while (r && getline(&line, &cap, r) > 0) {
+            json_t *j = json_loads(line, 0, NULL);
+            const char *name = j ? json_string_value(json_object_get(j, "name")) : NULL;
+            const char *backend = j ? json_string_value(json_object_get(j, "backend")) : NULL;
+            const char *status = j ? json_string_value(json_object_get(j, "status")) : NULL;
+            int i;
+            if (name && backend && status && sscanf(name, "cand-%d", &i) == 1 && i >= 0 && i < nc && i < BATCH_MAX) {
+                if (strcmp(backend, "model") == 0)
+                    model_ok[i] = strcmp(status, "pass") == 0;
+                else if (strcmp(backend, sk->req->backend) == 0)
+                    be_failed[i] = strcmp(status, "fail") == 0;
+            }
+            json_decref(j);
+        }
+        if (r)
+            fclose(r);
+    }
+    free(line);
     for (int i = 0; i < nc; i++)
         if (ok[i] < 0)
             ok[i] = model_ok[i] && be_failed[i];
+    sk->model_failed = !model_ok[0];
     return 0;
 }
 
@@ -740,7 +763,7 @@ int stress_shrink(const struct stress_shrink_request *req, const char *path, str
     stress_limit_window(h, req->obj, &window);
     for (size_t i = 0; i < h->nevents; i++) {
         const struct stress_event *e = &h->events[i];
-        if (e->obj == req->obj || (e->obj == STRESS_OBJ_ALL && e->op == STRESS_DEATH && o->kind != STRESS_QUEUE) ||
+        if (e->obj == (uint32_t)req->obj || (e->obj == STRESS_OBJ_ALL && e->op == STRESS_DEATH && o->kind != STRESS_QUEUE) ||
             stress_limit_write_in(&window, e))
             sk.ev[sk.n++] = e;
     }
@@ -750,8 +773,14 @@ int stress_shrink(const struct stress_shrink_request *req, const char *path, str
     memset(keep, 1, (size_t)sk.n + 1);
     rc = 0;
     if (!try_one(&sk, keep, sk.init)) {
-        snprintf(res->why, sizeof(res->why), "the object's %d calls in invocation order, one at a time, do not fail "
-                 "on %s", sk.n, req->backend);
+        if (sk.model_failed)
+            snprintf(res->why, sizeof(res->why), "the object's %d calls in invocation order, one at a time, do not "
+                     "pass on the model itself (a woken call's retry meets the others in another order than the "
+                     "history's): this history is not shrunk", sk.n);
+        else
+            snprintf(res->why, sizeof(res->why), "the object's %d calls in invocation order, one at a time, do not "
+                     "fail on %s%s%s", sk.n, req->backend, req->target ? " on target " : "",
+                     req->target ? req->target : "");
         goto done;
     }
     /* the shortest failing prefix */
@@ -834,14 +863,14 @@ int stress_shrink(const struct stress_shrink_request *req, const char *path, str
     char json[128];
     snprintf(json, sizeof(json), "%s/final.jsonl", sk.dir);
     sk.tests += 2;
-    int with = run_svipc(&sk, draft, req->backend, json, 0);
+    int with = run_svipc(&sk, draft, req->backend, json, req->target, 0);
     unlink(json);
-    int without = getenv("SVIPC_REF_FAULT") ? run_svipc(&sk, draft, req->backend, json, 1) : 0;
+    int without = getenv("SVIPC_REF_FAULT") ? run_svipc(&sk, draft, req->backend, json, req->target, 1) : 0;
     unlink(json);
     res->reproduced = with == 1;
     if (!res->reproduced)
-        snprintf(res->why, sizeof(res->why), "the scenario written does not fail on %s (exit status %d)",
-                 req->backend, with);
+        snprintf(res->why, sizeof(res->why), "the scenario written does not fail on %s%s%s (exit status %d)",
+                 req->backend, req->target ? " on target " : "", req->target ? req->target : "", with);
     else if (without != 0)
         snprintf(res->why, sizeof(res->why), "the scenario fails on %s without SVIPC_REF_FAULT too (exit status %d)",
                  req->backend, without);
@@ -862,6 +891,8 @@ done:
     snprintf(file, sizeof(file), "%s/candidates.svipc", sk.dir);
     unlink(file);
     snprintf(file, sizeof(file), "%s/results.jsonl", sk.dir);
+    unlink(file);
+    snprintf(file, sizeof(file), "%s/results-target.jsonl", sk.dir);
     unlink(file);
     rmdir(sk.dir);
     return rc;

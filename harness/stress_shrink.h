@@ -19,6 +19,7 @@ struct stress_shrink_request {
     const struct stress_history *h;
     int obj;                           /* the violating object */
     const char *backend;               /* where it fails: "ref" or "kernel" */
+    const char *target;                /* and on which target (svipc run --target), or NULL: here */
     const char *name;                  /* the scenario's name */
     const char *doc;                   /* its doc line (how it was found) */
     double seconds;                    /* time for the search (0: 60) */

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "stress_summary.h"
 
+#include "jsonl.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,30 +58,19 @@ static int write_latency(FILE *f, const struct stress_history *h, int op, int *f
     return 0;
 }
 
-static void write_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static int write_all(FILE *f, const struct stress_summary *s)
 {
     fputs("{\"kind\":\"stress\"", f);
     fprintf(f, ",\"ran\":%s", s->ran ? "true" : "false");
     if (s->ran) {
         fputs(",\"backend\":", f);
-        write_string(f, s->backend);
+        jsonl_write_string(f, s->backend);
+        if (s->target) {
+            fputs(",\"target\":", f);
+            jsonl_write_string(f, s->target);
+        }
         fputs(",\"workload\":", f);
-        write_string(f, s->workload);
+        jsonl_write_string(f, s->workload);
         fprintf(f, ",\"group\":%d", s->group);
         fprintf(f, ",\"procs\":%d,\"seed\":%llu,\"operations\":%ld,\"seconds\":%.3f,\"ops_per_s\":%.0f,"
                 "\"ops_per_s_per_proc\":%.0f,\"kills\":%d,\"killed_at_deadline\":%d,\"limit_changes\":%ld,"
@@ -90,12 +81,16 @@ static int write_all(FILE *f, const struct stress_summary *s)
                 s->killed_at_deadline, s->limit_changes, s->recorded ? "true" : "false");
         if (s->stopped_early) {
             fputs(",\"stopped_early\":", f);
-            write_string(f, s->stopped_early);
+            jsonl_write_string(f, s->stopped_early);
+        }
+        if (s->limits_note) {
+            fputs(",\"limits_note\":", f);
+            jsonl_write_string(f, s->limits_note);
         }
     }
     if (s->history_file) {
         fputs(",\"history\":", f);
-        write_string(f, s->history_file);
+        jsonl_write_string(f, s->history_file);
     }
     if (s->h) {
         fprintf(f, ",\"events\":%zu,\"latency\":{", s->h->nevents);
@@ -110,10 +105,10 @@ static int write_all(FILE *f, const struct stress_summary *s)
                 s->shrunk_reproduced ? "true" : "false");
         if (s->shrunk_reproduced) {
             fprintf(f, ",\"steps\":%d,\"scenario\":", s->shrunk_steps);
-            write_string(f, s->shrunk_file);
+            jsonl_write_string(f, s->shrunk_file);
         } else {
             fputs(",\"why\":", f);
-            write_string(f, s->shrunk_why);
+            jsonl_write_string(f, s->shrunk_why);
         }
         fputc('}', f);
     }
@@ -130,10 +125,10 @@ static int write_all(FILE *f, const struct stress_summary *s)
                 continue;
             fprintf(f, "%s{\"object\":%d,\"verdict\":\"%s\",\"events\":%zu,\"pending\":%zu,\"why\":", first ? "" : ",",
                     i, v->verdict == STRESS_VIOLATION ? "violation" : "undecided", v->nevents, v->npending);
-            write_string(f, v->why);
+            jsonl_write_string(f, v->why);
             if (v->stuck_event >= 0 && s->h) {
                 fputs(",\"dead_end_state\":", f);
-                write_string(f, v->stuck_state);
+                jsonl_write_string(f, v->stuck_state);
                 fputs(",\"dead_end_call\":", f);
                 stress_event_json(f, s->h, &s->h->events[v->stuck_event],
                                   stress_history_t0(s->h));
@@ -144,7 +139,7 @@ static int write_all(FILE *f, const struct stress_summary *s)
         fputs("]}", f);
     }
     fputs(",\"result\":", f);
-    write_string(f, s->result);
+    jsonl_write_string(f, s->result);
     fprintf(f, ",\"status\":%d}\n", s->status);
     return 0;
 }

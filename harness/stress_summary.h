@@ -1,5 +1,5 @@
 /* stress_summary.h: the summary of `svipc stress` as one JSON object
- * (--json FILE), for CI and the HTML report: what ran (backend,
+ * (--json FILE), for CI and the HTML report: what ran (backend, target,
  * processes, seed, operations per second, deaths), the latency of each
  * call from the history (count, failures, percentiles), what the check
  * decided (objects linearizable, violating, undecided; its speed), the
@@ -18,6 +18,7 @@ struct stress_summary {
     /* the run; ran 0: a recorded history checked again (--check) */
     int ran;
     const char *backend, *workload;
+    const char *target;                /* where the workers ran (--target), or NULL: here */
     int procs, group;                  /* group: workers sharing objects (0: all) */
     uint64_t seed;
     long operations;
@@ -26,6 +27,7 @@ struct stress_summary {
     long limit_changes;                /* the limit writer's sysctl writes (not operations) */
     int recorded;                      /* 0: --no-history (nothing checked) */
     const char *stopped_early;         /* why the workers stopped before the run's end, or NULL */
+    const char *limits_note;           /* why the limits could not be changed, or NULL */
     const char *history_file;          /* --history, or --check's input */
     /* the check (res NULL: none) */
     const struct stress_history *h;

@@ -243,7 +243,7 @@ static void draw_semop(struct rng *r, const struct stress_config *cfg, struct st
         if (cfg->undo_percent && (int)rng_below(r, 100) < cfg->undo_percent)
             ev->sops[i].flg |= SEM_UNDO;
     }
-    ev->nsops = (uint16_t)n;
+    ev->nsops = (uint8_t)n;
     if (rng_below(r, 100) < 15)        /* semtimedop: a wait of up to 1 ms */
         ev->type = 1000 + (int64_t)rng_below(r, 1000000);
 }
@@ -353,8 +353,10 @@ static void perform(const struct ipc_calls *calls, int id, struct attachment *at
                                         : calls->shmctl(NULL, id, IPC_RMID, NULL);
         break;
     }
-    ev->ret = ret;
-    ev->err = ret < 0 ? errno : 0;
+    /* a value the record cannot hold (no call here returns one) is kept as
+     * INT32_MAX, which no model outcome matches: a violation, not a pass */
+    ev->ret = ret > INT32_MAX ? INT32_MAX : (int32_t)ret;
+    ev->err = ret < 0 ? (int16_t)errno : 0;
 }
 
 /* Whether O is still there (IPC_STAT: read-only, not an operation). */
@@ -468,7 +470,7 @@ static void do_work(const struct ipc_calls *calls, const struct stress_config *c
             obj = draw_segment(&r, proc, seq, at, obj, ev);
             o = stress_object_at(sh, obj);
         }
-        ev->obj = (uint16_t)obj;
+        ev->obj = (uint32_t)obj;
         if (cfg->record)
             stress_event_invoke(sh, proc, ev);
         perform(calls, o->id, at, ev);
@@ -583,8 +585,12 @@ int stress_limit_writer(const struct ipc_calls *calls, const struct stress_confi
             snprintf(why, size, "cannot write kernel.%s: %s", limit == STRESS_LIMIT_MSGMAX ? "msgmax" : "sem",
                      strerror(ev->err));
             /* a namespace whose limits this process may not write (its
-             * user namespace does not own them): said, and no more writes */
-            return !written && (ev->err == EPERM || ev->err == EACCES || ev->err == EROFS) ? 1 : -1;
+             * user namespace does not own them: EPERM, EACCES, EROFS),
+             * or an implementation whose IPC sysctls cannot be written
+             * (gVisor's fail EIO): said, and no more writes; another
+             * error, or a write that fails after others worked, ends the
+             * run */
+            return !written && (ev->err == EPERM || ev->err == EACCES || ev->err == EROFS || ev->err == EIO) ? 1 : -1;
         }
         written++;
         is_low[limit] = !is_low[limit];

@@ -1,8 +1,9 @@
 """The stress section of the HTML report, from `svipc stress --json` files.
 
 Each file is one run (or one recorded history checked again): its
-backend, processes, operations per second, deaths, the latency of each
-call (percentiles from the history), what the check decided, and every
+backend (and the target it ran on, if any), processes, operations per
+second, deaths, the latency of each call (percentiles from the
+history), what the check decided, and every
 violating or undecided object with the search's dead end.  Runs of one
 backend at several process counts make a scaling table.  Run as a
 command (`python3 reports/stress_report.py FILE...`, as make stress-matrix
@@ -40,6 +41,12 @@ def load(path):
     return record
 
 
+def _implementation(record):
+    """The backend, and where it ran when that was a target ("kernel on gvisor")."""
+    backend = record.get("backend", "(recorded)")
+    return f"{backend} on {record['target']}" if record.get("target") else backend
+
+
 def _cell(value, fmt="{}"):
     return "" if value is None else html.escape(fmt.format(value))
 
@@ -54,7 +61,7 @@ def _runs(records):
         check = r.get("check") or {}
         rows.append(
             "<tr>" + "".join(f"<td>{c}</td>" for c in (
-                _cell(r.get("backend", "(recorded)")), _cell(r.get("procs")), _cell(r.get("seed")),
+                _cell(_implementation(r)), _cell(r.get("procs")), _cell(r.get("seed")),
                 _cell(r.get("operations")), _cell(r.get("ops_per_s"), "{:,.0f}"),
                 _cell(r.get("kills")), _cell(r.get("limit_changes")), _cell(check.get("objects")),
                 _cell(check.get("undecided")),
@@ -71,7 +78,7 @@ def _scaling(records):
     table = {}
     for r in records:
         if r.get("ran") and r.get("ops_per_s") and r.get("recorded", True):
-            key = (r["backend"], r["procs"])
+            key = (_implementation(r), r["procs"])
             table[key] = max(table.get(key, 0), r["ops_per_s"])
     backends = sorted({b for b, _ in table})
     procs = sorted({p for _, p in table})
@@ -89,7 +96,7 @@ def _latency(records):
     for r in records:
         for op, l in sorted((r.get("latency") or {}).items()):
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in (
-                _cell(r.get("backend", "(recorded)")), _cell(r.get("procs")), html.escape(op), _cell(l["calls"]),
+                _cell(_implementation(r)), _cell(r.get("procs")), html.escape(op), _cell(l["calls"]),
                 _cell(l["failed"]), _cell(l["eintr"]), _cell(l["p50_us"], "{:.1f}"), _cell(l["p90_us"], "{:.1f}"),
                 _cell(l["p99_us"], "{:.1f}"), _cell(l["max_us"], "{:.1f}"))) + "</tr>")
     if not rows:
@@ -139,12 +146,12 @@ TEXT_COLUMNS = ("backend", "procs", "seconds", "ops/s", "killed", "limits", "obj
 def text_table(records):
     """The runs as aligned text, one a line (by backend, then processes)."""
     rows = [TEXT_COLUMNS]
-    for r in sorted(records, key=lambda r: (r.get("backend", ""), r.get("procs") or 0)):
+    for r in sorted(records, key=lambda r: (_implementation(r), r.get("procs") or 0)):
         check = r.get("check") or {}
 
         def num(v, fmt="{:,.0f}"):
             return "" if v is None else fmt.format(v)
-        rows.append((r.get("backend", "(recorded)"), num(r.get("procs"), "{}"), num(r.get("seconds"), "{:.0f}"),
+        rows.append((_implementation(r), num(r.get("procs"), "{}"), num(r.get("seconds"), "{:.0f}"),
                      num(r.get("ops_per_s")), num(r.get("kills"), "{}"), num(r.get("limit_changes"), "{}"),
                      num(check.get("objects"), "{}"),
                      num(r.get("events")), num(check.get("seconds"), "{:.0f}"), num(check.get("events_per_s")),

@@ -14,6 +14,8 @@
 #include "ref_arena.h"
 #include "ref_signals.h"
 
+#include "proc_status.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <poll.h>
@@ -425,15 +427,7 @@ Test(ref, unreadable_or_unwritable_memory_is_efault)
 
 static long voluntary_switches(void)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long n = -1;
-    while (f && fgets(line, sizeof(line), f))
-        if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return n;
+    return proc_status_field("voluntary_ctxt_switches");
 }
 
 /* A child of ref_fork has not slept (registering, waiting for the lock or

@@ -7,12 +7,16 @@
  * SEM_UNDO once, between the kill and its observation; a bound that leaves a history undecided;
  * a segment's words, its shm_nattch beside a shmat in flight, its life
  * after IPC_RMID until the last detach, a death's detach; msgmax and
- * semopm met when a call begins, while a limit writer changes them), and `svipc
+ * semopm met when a call begins, while a limit writer changes them); the
+ * recorded history collected (every event, in order, the shared space
+ * given back as it is copied); and `svipc
  * stress` killed with SIGKILL in the middle of a run: nothing of it
  * survives (no process, no object in the host's namespace, no arena file).
  * Must not: decide by timing (instants in the histories are made up). */
 #define _GNU_SOURCE
 #include "stress_check.h"
+
+#include "proc_status.h"
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -574,4 +578,45 @@ Test(stress_run, sigkill_of_svipc_leaves_nothing_kernel, .timeout = 60)
 Test(stress_run, sigkill_of_svipc_leaves_nothing_ref, .timeout = 60)
 {
     killed_run_leaves_nothing("ref");
+}
+
+/* Two workers' 100,000 calls, interleaved in time: collected whole, in
+ * invocation order, and the shared space they filled given back as it is
+ * copied (a 5-minute run's history is then in memory once, not twice). */
+Test(stress_history, collecting_moves_every_event_and_gives_the_shared_space_back)
+{
+    enum { CALLS = 100000 };
+    char why[256];
+    struct stress_shared *sh = stress_shared_new(2, CALLS, 2, why, sizeof(why));
+    cr_assert_not_null(sh, "%s", why);
+    long before = proc_status_field("RssShmem");
+    cr_assert_geq(before, 0, "no RssShmem in /proc/self/status");
+    for (int i = 0; i < CALLS; i++) {
+        int proc = i % 2;
+        struct stress_event *ev = stress_event_begin(sh, proc);
+        cr_assert_not_null(ev, "the space ran out at call %d", i);
+        ev->op = STRESS_MSGSND;
+        ev->type = i;
+        stress_event_invoke(sh, proc, ev);
+        ev->ret = 0;
+        stress_event_respond(ev);
+    }
+    long filled = proc_status_field("RssShmem");
+    long bytes_kib = (long)(CALLS * sizeof(struct stress_event) / 1024);
+    cr_assert_geq(filled - before, bytes_kib * 9 / 10, "the events (%ld KiB) are not in shared memory (%ld -> %ld KiB)",
+                  bytes_kib, before, filled);
+    struct stress_history h;
+    cr_assert_eq(stress_collect(sh, &h), 0);
+    long after = proc_status_field("RssShmem");
+    cr_assert_leq(after - before, bytes_kib / 10, "collecting left %ld of the events' %ld KiB of shared memory",
+                  after - before, bytes_kib);
+    cr_assert_eq(h.nevents, (size_t)CALLS);
+    for (size_t i = 0; i < h.nevents; i++) {
+        cr_assert_eq(h.events[i].type, (int64_t)i, "event %zu is call %lld", i, (long long)h.events[i].type);
+        cr_assert_eq(h.events[i].proc, i % 2);
+        cr_assert(h.events[i].t_return >= h.events[i].t_call && h.events[i].t_call > 0);
+        cr_assert(i == 0 || h.events[i].t_call >= h.events[i - 1].t_call, "event %zu is out of order", i);
+    }
+    stress_history_free(&h);
+    stress_shared_free(sh);
 }

@@ -265,3 +265,17 @@ def test_cli_takes_stress_summaries_and_refuses_other_files(tmp_path, capsys):
     other.write_text('{"kind": "bench"}\n')
     assert report.main(["--out", str(tmp_path / "none"), "--stress", str(other), sample(tmp_path)]) == 2
     assert f"{other}:1: not a svipc stress --json summary" in capsys.readouterr().err
+
+
+def test_a_run_on_a_target_is_named_by_its_target(tmp_path):
+    import stress_report
+    path = stress_summary(tmp_path, "g.json", 2, 3000, status=1,
+                          problems=[{"object": 1, "verdict": "violation", "events": 5, "pending": 0, "why": "no order"}])
+    record = json.loads(open(path).read())
+    record.update(backend="kernel", target="gvisor")
+    open(path, "w").write(json.dumps(record))
+    here = stress_report.load(stress_summary(tmp_path, "k.json", 8, 9000))
+    runs = [stress_report.load(path), here]
+    page = html_report.build([], [], [], stress=runs)
+    assert "<td>kernel on gvisor</td>" in page and "<td>ref</td>" in page
+    assert "kernel on gvisor" in stress_report.text_table(runs)

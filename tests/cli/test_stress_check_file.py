@@ -237,3 +237,15 @@ def test_a_checked_history_is_shrunk_against_a_backend(svipc, tmp_path):
     for name in os.listdir(kept):
         os.unlink(os.path.join(kept, name))
     os.rmdir(kept)
+
+
+def test_a_history_cut_short_is_refused_not_checked(svipc, tmp_path):
+    # the run line counts its events: a file that lost its last lines (a
+    # copy cut off, a target's pipe closed early) is an error, never a pass
+    head = '{"kind":"run","backend":"kernel","objects":1,"events":3}'
+    cut = write(tmp_path, "cut.jsonl", [head] + TWICE[:3])
+    r = run([svipc, "stress", "--check", cut])
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "cut short: 2 events of the 3 its run line counts" in r.stderr, r.stderr
+    whole = run([svipc, "stress", "--check", write(tmp_path, "whole.jsonl", [head] + TWICE)])
+    assert whole.returncode == 1 and "result: NOT linearizable" in whole.stdout, whole.stdout + whole.stderr
