@@ -102,16 +102,25 @@ Test(targets, a_puppet_whose_image_takes_the_window_is_started_again)
     cr_expect(strstr(output, " passed, 0 failed, 0 skipped"), "%s", output);
     cr_assert_eq(squatted(AN_EXEC_STEP, 3, dir), 0, "%s", output);
     cr_expect(strstr(output, "1 passed, 0 failed, 0 skipped"), "%s", output);
-    /* every process given a window went through 3 taken images, then a 4th */
-    snprintf(counts, sizeof(counts), "cat %s/* | sort | uniq -c", dir);
+    /* every process given a window went through 3 taken images, then a
+     * 4th; an exec step's new image is randomised, so now and then its
+     * libraries land in the window of their own accord and it takes one
+     * more (of the 8 tries): 4 images mostly, never fewer, never more
+     * than 3 taken + 8 tries */
+    snprintf(counts, sizeof(counts), "cat %s/* | sort -n | uniq -c", dir);
     FILE *p = popen(counts, "r");
     size_t n = fread(counts, 1, sizeof(counts) - 1, p);
     counts[n] = '\0';
     pclose(p);
     remove_dir(dir);
-    int processes = 0;
-    cr_assert(sscanf(counts, " %d 4\n", &processes) == 1 && processes > 10, "%s", counts);
-    cr_expect(!strchr(strchr(counts, '\n') + 1, '\n'), "images other than 4: %s", counts);
+    int processes = 0, images = 0, more = 0, offset = 0, used;
+    cr_assert(sscanf(counts, " %d 4\n%n", &processes, &offset) == 1 && processes > 10, "%s", counts);
+    for (int k, img; sscanf(counts + offset, " %d %d\n%n", &k, &img, &used) == 2; offset += used) {
+        cr_expect(img > 4 && img <= 3 + 8, "a process went through %d images: %s", img, counts);
+        more += k;
+        images = img;
+    }
+    cr_expect(more <= processes / 4, "%d processes took more than 4 images (up to %d): %s", more, images, counts);
 }
 
 Test(targets, a_window_taken_in_every_image_is_an_error_that_says_so)
