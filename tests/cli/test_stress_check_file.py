@@ -249,3 +249,26 @@ def test_a_history_cut_short_is_refused_not_checked(svipc, tmp_path):
     assert "cut short: 2 events of the 3 its run line counts" in r.stderr, r.stderr
     whole = run([svipc, "stress", "--check", write(tmp_path, "whole.jsonl", [head] + TWICE)])
     assert whole.returncode == 1 and "result: NOT linearizable" in whole.stdout, whole.stdout + whole.stderr
+
+
+def test_a_history_of_more_objects_than_16_bits_count_reads_back_whole(svipc, tmp_path):
+    # a 5-minute run at 128 processes makes about 76,000 objects: each
+    # event must stay with its own.  Each queue holds one message (8 bytes
+    # of 8), sent without waiting, and all sends come before all receives:
+    # two objects' events in one queue would be a send that succeeded on a
+    # full queue, a violation
+    n = 70000
+    lines = ['{"kind":"run","backend":"kernel","objects":%d,"events":%d}' % (n, 2 * n)]
+    for i in range(n):
+        lines.append('{"kind":"object","obj":%d,"type":"queue","id":%d,"slot":0,"qbytes":8}' % (i, i))
+    for i in range(n):
+        text = ("%08x" % i).encode().hex()
+        lines.append('{"proc":0,"obj":%d,"id":%d,"op":"msgsnd","mtype":1,"size":8,"flags":2048,"text":"%s",'
+                     '"call":%d,"return":%d,"ret":0}' % (i, i, text, 2 * i, 2 * i + 1))
+    for i in range(n):
+        text = ("%08x" % i).encode().hex()
+        lines.append('{"proc":0,"obj":%d,"id":%d,"op":"msgrcv","msgtyp":0,"size":32,"flags":2048,"call":%d,'
+                     '"return":%d,"ret":8,"rtype":1,"text":"%s"}' % (i, i, 2 * n + 2 * i, 2 * n + 2 * i + 1, text))
+    r = run([svipc, "stress", "--check", write(tmp_path, "many.jsonl", lines)], timeout=300)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+    assert "check: 70000 objects: 70000 linearizable, 0 violations" in r.stdout, r.stdout[-2000:]
