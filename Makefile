@@ -27,7 +27,7 @@ DESTDIR ?=
 
 HARNESS := names scenario ops clock_tick abi region procfs parse catalog request outcome tool_output tool_run calls kernel_calls verdict wire idmap userns runner puppet backend_kernel backend_ref exec_puppet exec_model engine jsonl trace results output serve pool target coverage progress shard paths \
            observe_load \
-           stress_history stress_history_read stress_workload stress_fifo stress_check stress_shrink stress_summary stress_target stress
+           stress_history stress_history_read stress_workload stress_fifo stress_check stress_shrink stress_summary stress_target child_wait stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
 IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check ref_arena ref_keeper ref_runtime ref_signals
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)

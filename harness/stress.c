@@ -27,6 +27,7 @@
 #include "stress.h"
 
 #include "backend.h"
+#include "child_wait.h"
 #include "stress_check.h"
 #include "stress_history.h"
 #include "stress_shrink.h"
@@ -37,7 +38,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,7 +46,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -610,38 +609,6 @@ static _Noreturn void session(const struct backend *be, const struct stress_opti
     _exit(0);                          /* the namespace, and everything in it, goes */
 }
 
-/* Whether child PID ended within MS milliseconds (left to be reaped): seen
- * by its pidfd, or where there is none (gVisor has no pidfd_open) by
- * SIGCHLD, which the caller blocked (CHLD) before the fork. */
-static int ended_within(pid_t pid, int ms, const sigset_t *chld)
-{
-    uint64_t end = stress_now_ns() + (uint64_t)ms * 1000000u;
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    for (;;) {
-        siginfo_t info;
-        memset(&info, 0, sizeof(info));
-        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
-            break;
-        uint64_t now = stress_now_ns();
-        if (now >= end) {
-            if (pidfd >= 0)
-                close(pidfd);
-            return 0;
-        }
-        uint64_t left = end - now;
-        struct timespec t = { .tv_sec = (time_t)(left / 1000000000u), .tv_nsec = (long)(left % 1000000000u) };
-        if (pidfd >= 0) {
-            struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-            poll(&pfd, 1, (int)(left / 1000000u) + 1);
-        } else {
-            sigtimedwait(chld, NULL, &t);
-        }
-    }
-    if (pidfd >= 0)
-        close(pidfd);
-    return 1;
-}
-
 /* Start the session and wait for it, at most its deadline and a margin. */
 static int run_session(const struct backend *be, const struct stress_options *o, struct stress_shared *sh,
                        struct session_report *rep)
@@ -657,7 +624,7 @@ static int run_session(const struct backend *be, const struct stress_options *o,
     sigset_t chld, before;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &before);    /* its end stays pending for ended_within */
+    sigprocmask(SIG_BLOCK, &chld, &before);    /* its end stays pending for child_ended_by */
     pid_t pid = fork();
     if (pid < 0) {
         sigprocmask(SIG_SETMASK, &before, NULL);
@@ -669,7 +636,7 @@ static int run_session(const struct backend *be, const struct stress_options *o,
         session(be, o, sh, rep, me);
     }
     int ms = (int)((o->deadline + 30) * 1000);
-    if (!ended_within(pid, ms, &chld)) {
+    if (!child_ended_by(pid, child_wait_now_ns() + (uint64_t)ms * 1000000u, &chld)) {
         kill(pid, SIGKILL);            /* the whole namespace with it */
         if (!rep->why[0])
             snprintf(rep->why, sizeof(rep->why), "the session did not end within its deadline (%d s)", ms / 1000);
@@ -686,26 +653,6 @@ static int run_session(const struct backend *be, const struct stress_options *o,
 static const char *mix_name(int mix)
 {
     return mix == STRESS_MIX_MSG ? "msg" : mix == STRESS_MIX_SEM ? "sem" : mix == STRESS_MIX_SHM ? "shm" : "mixed";
-}
-
-/* H's run line: what SUM says ran. */
-static void fill_run(struct stress_run *run, const struct stress_summary *sum)
-{
-    memset(run, 0, sizeof(*run));
-    run->known = 1;
-    snprintf(run->backend, sizeof(run->backend), "%s", sum->backend);
-    snprintf(run->workload, sizeof(run->workload), "%s", sum->workload);
-    snprintf(run->target, sizeof(run->target), "%s", sum->target ? sum->target : "");
-    run->procs = sum->procs;
-    run->group = sum->group;
-    run->seed = sum->seed;
-    run->operations = sum->operations;
-    run->limit_changes = sum->limit_changes;
-    run->seconds = sum->run_seconds;
-    run->kills = sum->kills;
-    run->killed_at_deadline = sum->killed_at_deadline;
-    snprintf(run->stopped_early, sizeof(run->stopped_early), "%s", sum->stopped_early ? sum->stopped_early : "");
-    snprintf(run->limits_note, sizeof(run->limits_note), "%s", sum->limits_note ? sum->limits_note : "");
 }
 
 static int write_history(const struct stress_options *o, const struct stress_history *h)
@@ -918,15 +865,16 @@ static int check_recorded(const struct stress_options *o)
 /* "ran: ..." and what stopped or limited the run, from SUM. */
 static void print_ran(const struct stress_summary *sum)
 {
-    double secs = sum->run_seconds;
+    const struct stress_run *r = &sum->run;
+    double secs = r->seconds;
     printf("ran: %ld operations in %.2f s: %.0f operations/s (%.0f per process)%s; %d workers killed and "
-           "replaced; %ld limit changes\n", sum->operations, secs, secs > 0 ? (double)sum->operations / secs : 0.0,
-           secs > 0 && sum->procs ? (double)sum->operations / secs / sum->procs : 0.0,
-           sum->recorded ? "" : ", not recorded", sum->kills, sum->limit_changes);
-    if (sum->limits_note)
-        printf("limits: %s\n", sum->limits_note);
-    if (sum->stopped_early)
-        printf("stopped early: %s\n", sum->stopped_early);
+           "replaced; %ld limit changes\n", r->operations, secs, secs > 0 ? (double)r->operations / secs : 0.0,
+           secs > 0 && r->procs ? (double)r->operations / secs / r->procs : 0.0,
+           sum->recorded ? "" : ", not recorded", r->kills, r->limit_changes);
+    if (r->limits_note[0])
+        printf("limits: %s\n", r->limits_note);
+    if (r->stopped_early[0])
+        printf("stopped early: %s\n", r->stopped_early);
 }
 
 /* Options that concern the check and its output, made here: not passed
@@ -1018,17 +966,11 @@ static int run_on_target(struct stress_options *o, int argc, char **argv)
         stress_history_free(&h);
         return 2;
     }
-    struct stress_summary sum = {
-        .ran = 1, .backend = run->backend, .target = o->target, .workload = run->workload, .procs = run->procs,
-        .group = run->group, .seed = run->seed, .operations = run->operations, .run_seconds = run->seconds,
-        .kills = run->kills, .killed_at_deadline = run->killed_at_deadline, .limit_changes = run->limit_changes,
-        .recorded = 1, .history_file = o->history_path, .result = "nothing ran", .status = 2,
-        .stopped_early = run->stopped_early[0] ? run->stopped_early : NULL,
-        .limits_note = run->limits_note[0] ? run->limits_note : NULL, .shrunk_object = -1,
-    };
+    snprintf(h.run.target, sizeof(h.run.target), "%s", o->target);
+    struct stress_summary sum = { .ran = 1, .run = h.run, .recorded = 1, .history_file = o->history_path,
+                                  .result = "nothing ran", .status = 2, .shrunk_object = -1 };
     print_ran(&sum);
     print_history(label, &h);
-    snprintf(h.run.target, sizeof(h.run.target), "%s", o->target);
     if (o->history_path && write_history(o, &h) < 0) {
         stress_history_free(&h);
         return 2;
@@ -1039,7 +981,8 @@ static int run_on_target(struct stress_options *o, int argc, char **argv)
         stress_history_free(&h);
         return summarize(o, &sum);
     }
-    int result = h.nevents ? check_and_report(o, &h, run->killed_at_deadline, sum.stopped_early, &sum)
+    int result = h.nevents ? check_and_report(o, &h, run->killed_at_deadline,
+                                              run->stopped_early[0] ? run->stopped_early : NULL, &sum)
                            : (printf("result: nothing ran\n"), summarize(o, &sum));
     stress_history_free(&h);
     return result;
@@ -1108,12 +1051,16 @@ int stress_main(int argc, char **argv)
     double secs = seconds_between(rep->t_start, rep->t_end);
     const char *early = stop_early(&o, sh);
     struct stress_summary sum = {
-        .ran = 1, .backend = o.backend, .workload = mix_name(o.cfg.mix), .procs = o.cfg.nprocs, .group = o.cfg.group, .seed = o.cfg.seed,
-        .operations = (long)total, .run_seconds = secs, .kills = rep->kills, .killed_at_deadline = rep->killed,
-        .limit_changes = (long)limit_changes,
+        .ran = 1, .run = { .known = 1, .procs = o.cfg.nprocs, .group = o.cfg.group, .seed = o.cfg.seed,
+                           .operations = (long)total, .limit_changes = (long)limit_changes, .seconds = secs,
+                           .kills = rep->kills, .killed_at_deadline = rep->killed },
         .recorded = o.cfg.record, .history_file = o.history_path, .result = "nothing ran", .status = 2,
-        .stopped_early = early, .limits_note = rep->limits_note[0] ? rep->limits_note : NULL, .shrunk_object = -1,
+        .shrunk_object = -1,
     };
+    snprintf(sum.run.backend, sizeof(sum.run.backend), "%s", o.backend);
+    snprintf(sum.run.workload, sizeof(sum.run.workload), "%s", mix_name(o.cfg.mix));
+    snprintf(sum.run.stopped_early, sizeof(sum.run.stopped_early), "%s", early ? early : "");
+    snprintf(sum.run.limits_note, sizeof(sum.run.limits_note), "%s", rep->limits_note);
     print_ran(&sum);
     if (!o.cfg.record) {
         printf("result: not checked (--no-history)\n");
@@ -1132,7 +1079,7 @@ int stress_main(int argc, char **argv)
         return 2;
     }
     print_history(NULL, &h);
-    fill_run(&h.run, &sum);
+    h.run = sum.run;
     if (o.history_path && write_history(&o, &h) < 0) {
         stress_history_free(&h);
         return 2;

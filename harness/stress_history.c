@@ -240,10 +240,6 @@ int stress_collect(struct stress_shared *sh, struct stress_history *h)
 {
     memset(h, 0, sizeof(*h));
     size_t total = stress_events_total(sh);
-    if (stress_events_total(sh) != total) {
-        errno = EAGAIN;                /* a worker still runs: not ours to read */
-        return -1;
-    }
     h->nobjects = stress_object_count(sh);
     h->objects = calloc((size_t)h->nobjects + 1, sizeof(*h->objects));
     int ndeaths = __atomic_load_n(&sh->ndeaths, __ATOMIC_ACQUIRE);

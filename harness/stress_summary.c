@@ -63,29 +63,30 @@ static int write_all(FILE *f, const struct stress_summary *s)
     fputs("{\"kind\":\"stress\"", f);
     fprintf(f, ",\"ran\":%s", s->ran ? "true" : "false");
     if (s->ran) {
+        const struct stress_run *r = &s->run;
         fputs(",\"backend\":", f);
-        jsonl_write_string(f, s->backend);
-        if (s->target) {
+        jsonl_write_string(f, r->backend);
+        if (r->target[0]) {
             fputs(",\"target\":", f);
-            jsonl_write_string(f, s->target);
+            jsonl_write_string(f, r->target);
         }
         fputs(",\"workload\":", f);
-        jsonl_write_string(f, s->workload);
-        fprintf(f, ",\"group\":%d", s->group);
+        jsonl_write_string(f, r->workload);
+        fprintf(f, ",\"group\":%d", r->group);
         fprintf(f, ",\"procs\":%d,\"seed\":%llu,\"operations\":%ld,\"seconds\":%.3f,\"ops_per_s\":%.0f,"
                 "\"ops_per_s_per_proc\":%.0f,\"kills\":%d,\"killed_at_deadline\":%d,\"limit_changes\":%ld,"
                 "\"recorded\":%s",
-                s->procs, (unsigned long long)s->seed, s->operations, s->run_seconds,
-                s->run_seconds > 0 ? (double)s->operations / s->run_seconds : 0.0,
-                s->run_seconds > 0 && s->procs ? (double)s->operations / s->run_seconds / s->procs : 0.0, s->kills,
-                s->killed_at_deadline, s->limit_changes, s->recorded ? "true" : "false");
-        if (s->stopped_early) {
+                r->procs, (unsigned long long)r->seed, r->operations, r->seconds,
+                r->seconds > 0 ? (double)r->operations / r->seconds : 0.0,
+                r->seconds > 0 && r->procs ? (double)r->operations / r->seconds / r->procs : 0.0, r->kills,
+                r->killed_at_deadline, r->limit_changes, s->recorded ? "true" : "false");
+        if (r->stopped_early[0]) {
             fputs(",\"stopped_early\":", f);
-            jsonl_write_string(f, s->stopped_early);
+            jsonl_write_string(f, r->stopped_early);
         }
-        if (s->limits_note) {
+        if (r->limits_note[0]) {
             fputs(",\"limits_note\":", f);
-            jsonl_write_string(f, s->limits_note);
+            jsonl_write_string(f, r->limits_note);
         }
     }
     if (s->history_file) {

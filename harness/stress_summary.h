@@ -17,17 +17,8 @@
 struct stress_summary {
     /* the run; ran 0: a recorded history checked again (--check) */
     int ran;
-    const char *backend, *workload;
-    const char *target;                /* where the workers ran (--target), or NULL: here */
-    int procs, group;                  /* group: workers sharing objects (0: all) */
-    uint64_t seed;
-    long operations;
-    double run_seconds;
-    int kills, killed_at_deadline;
-    long limit_changes;                /* the limit writer's sysctl writes (not operations) */
+    struct stress_run run;             /* what ran (with ran 1), as the history's run line says */
     int recorded;                      /* 0: --no-history (nothing checked) */
-    const char *stopped_early;         /* why the workers stopped before the run's end, or NULL */
-    const char *limits_note;           /* why the limits could not be changed, or NULL */
     const char *history_file;          /* --history, or --check's input */
     /* the check (res NULL: none) */
     const struct stress_history *h;

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "stress_target.h"
 
+#include "child_wait.h"
 #include "paths.h"
 #include "target.h"
 
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,9 +102,7 @@ int stress_target_command(const char *spec, const char *exe, char **words, int m
 
 static double now_s(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+    return (double)child_wait_now_ns() / 1e9;
 }
 
 static int write_all(int fd, const char *buf, ssize_t n)
@@ -193,36 +191,13 @@ static int copy_until(int out, int err, int to, const char *prefix, double deadl
     return 0;
 }
 
-/* Whether child PID ends by DEADLINE (now_s), seen by its pidfd (without
- * one, it is waited for). */
-static int ended_by(pid_t pid, double deadline)
-{
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0)
-        return 1;
-    int r;
-    do {
-        double left = deadline - now_s();
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        r = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
-    } while (r < 0 && errno == EINTR);
-    close(pidfd);
-    return r > 0;
-}
-
 /* Ask child PID to end (SIGTERM: a sandbox cleans up), and end its whole
- * group if it has not within STOP_GRACE_S. */
+ * group if it has not within STOP_GRACE_S.  CHLD: as child_ended_by's. */
 #define STOP_GRACE_S 10
-static void stop_child(pid_t pid)
+static void stop_child(pid_t pid, const sigset_t *chld)
 {
     kill(pid, SIGTERM);
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd >= 0) {
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        while (poll(&p, 1, STOP_GRACE_S * 1000) < 0 && errno == EINTR)
-            ;
-        close(pidfd);
-    }
+    child_ended_by(pid, child_wait_now_ns() + STOP_GRACE_S * 1000000000ULL, chld);
     kill(-pid, SIGKILL);
 }
 
@@ -256,8 +231,13 @@ int stress_target_record(char *const *argv, const char *label, double deadline_s
         return -1;
     }
     fflush(NULL);
+    sigset_t chld, before;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &before);    /* its end stays pending for child_ended_by */
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
+        sigprocmask(SIG_SETMASK, &before, NULL);
         setpgid(0, 0);
         /* it ends with svipc: asked (runsc removes its sandbox and its
          * state directory on SIGTERM, none of it on SIGKILL) */
@@ -276,6 +256,7 @@ int stress_target_record(char *const *argv, const char *label, double deadline_s
     close(pipefd[1]);
     close(errfd[1]);
     if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &before, NULL);
         snprintf(why, size, "%s: cannot start %s: %s", label, argv[0], strerror(errno));
         close(pipefd[0]);
         close(errfd[0]);
@@ -290,8 +271,8 @@ int stress_target_record(char *const *argv, const char *label, double deadline_s
     int copy_errno = errno;
     close(pipefd[0]);
     close(errfd[0]);
-    if (copied != 0 || !ended_by(pid, deadline))
-        stop_child(pid);
+    if (copied != 0 || !child_ended_by(pid, (uint64_t)(deadline * 1e9), &chld))
+        stop_child(pid, &chld);
     /* ended (left unreaped, so that its group's number is not reused):
      * then anything of its group left behind, then reaped */
     siginfo_t info;
@@ -301,6 +282,7 @@ int stress_target_record(char *const *argv, const char *label, double deadline_s
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
+    sigprocmask(SIG_SETMASK, &before, NULL);
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (copied != 0) {
         if (copied > 0)
