@@ -10,6 +10,7 @@
 #include "executor.h"
 #include "procfs.h"
 #include "ref.h"
+#include "host_facts.h"
 #include "runner.h"
 #include "userns.h"
 

@@ -20,6 +20,7 @@
 #include "model.h"
 #include "names.h"
 #include "puppet.h"
+#include "host_facts.h"
 #include "runner.h"
 
 #include <errno.h>

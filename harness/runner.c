@@ -6,7 +6,6 @@
 #include "puppet.h"
 #include "wire.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -63,59 +62,3 @@ int runner_env_init(struct runner_env *env, char *why, size_t size)
     return 0;
 }
 
-/* A field of /proc/meminfo (kB, or a count for HugePages_*), or 0. */
-static unsigned long meminfo_kb(const char *field)
-{
-    FILE *f = fopen("/proc/meminfo", "re");
-    char line[256];
-    size_t n = strlen(field);
-    unsigned long kb = 0;
-    while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            kb = strtoul(line + n + 1, NULL, 10);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return kb;
-}
-
-void host_commit(unsigned long *pages, int *noreserve_ignored)
-{
-    unsigned long page_kb = (unsigned long)sysconf(_SC_PAGESIZE) / 1024;
-    int mode = 0;
-    FILE *f = fopen("/proc/sys/vm/overcommit_memory", "re");
-    if (!f || fscanf(f, "%d", &mode) != 1)
-        mode = 0;                      /* OVERCOMMIT_GUESS, the default */
-    if (f)
-        fclose(f);
-    *noreserve_ignored = mode == 2;
-    if (mode == 1) {
-        *pages = ~0UL;
-    } else if (mode == 2) {
-        unsigned long limit = meminfo_kb("CommitLimit"), used = meminfo_kb("Committed_AS");
-        *pages = (limit > used ? limit - used : 0) / page_kb;
-    } else {
-        *pages = (meminfo_kb("MemTotal") + meminfo_kb("SwapTotal")) / page_kb;
-    }
-}
-
-void host_huge_pools(void (*tell)(void *ctx, unsigned long free_pages, int log), void *ctx)
-{
-    DIR *d = opendir("/sys/kernel/mm/hugepages");
-    for (struct dirent *e; d && (e = readdir(d));) {
-        unsigned long kb, free_pages = 0;
-        char tail[8], path[512];
-        if (sscanf(e->d_name, "hugepages-%lukB%7s", &kb, tail) != 1 || !kb || (kb & (kb - 1)))
-            continue;
-        snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (f && fscanf(f, "%lu", &free_pages) != 1)
-            free_pages = 0;
-        if (f)
-            fclose(f);
-        tell(ctx, free_pages, 10 + __builtin_ctzl(kb));
-    }
-    if (d)
-        closedir(d);
-}

@@ -43,17 +43,5 @@ struct runner_env {
  * /proc/PID/syscall the puppets' marks tell who sleeps (observe). */
 int runner_env_init(struct runner_env *env, char *why, size_t size);
 
-/* The host's pools of huge pages (/sys/kernel/mm/hugepages), which
- * SHM_HUGETLB segments draw on: each told to TELL with its free pages and
- * the log2 of its page size (MODEL_SET_HUGEPAGES's arguments). */
-void host_huge_pools(void (*tell)(void *ctx, unsigned long free_pages, int log), void *ctx);
-
-/* The host's overcommit accounting of a shmget without huge pages
- * (__vm_enough_memory): in *PAGES the pages one segment may be charged --
- * vm.overcommit_memory 0: MemTotal + SwapTotal; 1: no limit (ULONG_MAX); 2:
- * CommitLimit - Committed_AS now (the kernel compares with the count at the
- * call, which moves) -- and in *NORESERVE_IGNORED whether SHM_NORESERVE is
- * ignored (mode 2). */
-void host_commit(unsigned long *pages, int *noreserve_ignored);
 
 #endif

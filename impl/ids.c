@@ -78,7 +78,8 @@ int model_ids_add(struct model_ids *ids, struct model_perm *perm, void *obj, lon
 
 void *model_ids_at(const struct model_ids *ids, int idx)
 {
-    if (idx < 0 || idx >= MODEL_IPCMNI)
+    /* none above the highest in use (which bounds a check of the table) */
+    if (idx < 0 || idx > ids->max_idx || idx >= MODEL_IPCMNI)
         return NULL;
     return ids->slot[idx];
 }

@@ -86,7 +86,14 @@ void ref_inject_crash(unsigned long n);
  * after the lock is dropped and before the sleep. */
 enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED };
 void ref_inject_signal(int point, int sig);
-struct ref_stats { unsigned long transactions, checkpoints, recoveries; unsigned nprocs, nwaiting; int keeper_pid; };
+/* The arena's counters; SEGMENTS the model's, SEGMENT_MEMORY the arena's
+ * extents of segment memory, RELEASING extents being given back. */
+struct ref_stats {
+    unsigned long transactions, checkpoints, recoveries;
+    unsigned nprocs, nwaiting;
+    int keeper_pid;
+    unsigned segments, segment_memory, releasing;
+};
 void ref_stats(struct ref_stats *out);
 
 #endif

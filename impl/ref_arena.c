@@ -4,6 +4,7 @@
  * Must not: interpret operations (model_apply does) or wake processes. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
+#include "ref_runtime.h"
 #include "ref_signals.h"
 #include "ref_sys.h"
 
@@ -224,8 +225,16 @@ static int grow_to(struct ref_arena *a, uint64_t end)
     return 0;
 }
 
+/* Whether E lies in the data space (never the header, logs or state). */
+static int in_data_space(const struct ref_arena *a, struct ref_extent e)
+{
+    return e.off >= data_start() && e.len <= a->hdr->data_end - e.off;
+}
+
 static void punch(struct ref_arena *a, struct ref_extent e)
 {
+    if (!in_data_space(a, e))
+        return;
     fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)e.off, (off_t)e.len);
 }
 
@@ -258,12 +267,10 @@ struct ref_extent ref_space_alloc(struct ref_arena *a, uint64_t len, uint64_t al
     return (struct ref_extent){ start, len };
 }
 
-void ref_space_free(struct ref_arena *a, struct ref_extent e)
+/* E, its memory already given back, in the free list. */
+static void free_extent(struct ref_arena *a, struct ref_extent e)
 {
     struct ref_header *h = a->hdr;
-    if (!e.len)
-        return;
-    punch(a, e);
     /* merged with its neighbours, so space is found again as one piece */
     for (uint32_t i = 0; i < h->nfree;) {
         struct ref_extent *f = &h->free_extents[i];
@@ -279,6 +286,90 @@ void ref_space_free(struct ref_arena *a, struct ref_extent e)
     }
     if (h->nfree < REF_MAX_FREE)
         h->free_extents[h->nfree++] = e;     /* else a hole the file keeps */
+}
+
+void ref_space_free(struct ref_arena *a, struct ref_extent e)
+{
+    if (!e.len)
+        return;
+    punch(a, e);
+    free_extent(a, e);
+}
+
+static void free_released(struct ref_arena *a, int32_t pid, int punched);
+
+/* An empty entry of the releasing table, or -1.  When it is full, the
+ * entries of other processes that died before they finished (one that is
+ * not a slot's, as the keeper, is seen only here) are freed first. */
+static int releasing_entry(struct ref_arena *a, int32_t pid)
+{
+    struct ref_header *h = a->hdr;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < REF_MAX_RELEASING; i++)
+            if (h->releasing[i].pid == 0)
+                return i;
+        for (int i = 0; pass == 0 && i < REF_MAX_RELEASING; i++) {
+            int32_t other = h->releasing[i].pid;
+            if (other && other != pid && kill(other, 0) < 0 && errno == ESRCH)
+                free_released(a, other, 0);
+        }
+    }
+    return -1;
+}
+
+void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid)
+{
+    struct ref_header *h = a->hdr;
+    if (!e.len)
+        return;
+    int i = pid > 0 ? releasing_entry(a, pid) : -1;
+    if (i < 0) {
+        ref_space_free(a, e);
+        return;
+    }
+    h->releasing[i].e = e;
+    __atomic_store_n(&h->releasing[i].pid, pid, __ATOMIC_RELEASE);
+    a->releasing++;
+    a->releaser = pid;
+}
+
+/* Without the lock: the entries are this process's alone until it puts
+ * them back under the lock; the table's other entries are not touched. */
+void ref_space_punch_released(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    for (int i = 0; a->releasing && i < REF_MAX_RELEASING; i++)
+        if (__atomic_load_n(&h->releasing[i].pid, __ATOMIC_ACQUIRE) == a->releaser)
+            punch(a, h->releasing[i].e);
+}
+
+/* Under the lock: PID's punched extents join the free list (a second
+ * punch of one is harmless: ref_space_free punches as it frees). */
+static void free_released(struct ref_arena *a, int32_t pid, int punched)
+{
+    struct ref_header *h = a->hdr;
+    for (int i = 0; i < REF_MAX_RELEASING; i++)
+        if (h->releasing[i].pid == pid) {
+            struct ref_extent e = h->releasing[i].e;
+            h->releasing[i].pid = 0;
+            if (punched)
+                free_extent(a, e);
+            else
+                ref_space_free(a, e);
+        }
+}
+
+void ref_space_reuse_released(struct ref_arena *a)
+{
+    if (a->releasing)
+        free_released(a, a->releaser, 1);
+    a->releasing = 0;
+}
+
+void ref_space_orphaned(struct ref_arena *a, int32_t pid)
+{
+    if (pid > 0)
+        free_released(a, pid, 0);
 }
 
 /* ---------- making and checking ---------- */
@@ -369,8 +460,27 @@ static int log_whole(const struct ref_arena *a, int k, char *why, size_t size)
 
 static int rebuild(struct ref_arena *a);
 
+/* Whether a process of the arena is alive (its slot's pid, with the start
+ * time it registered with). */
+static int has_live_process(const struct ref_arena *a)
+{
+    const struct ref_header *h = a->hdr;
+    for (int i = 0; i <= h->proc_high && i < REF_MAX_PROCS; i++) {
+        pid_t pid = h->procs[i].pid;
+        if (pid > 0 && ref_start_time(pid) == h->procs[i].start_time)
+            return 1;
+    }
+    return 0;
+}
+
 /* Under the lock: the header's own fields, the checkpoint, the log and the
- * state; a state that is not well formed is rebuilt when it can be. */
+ * state; a state that is not well formed is rebuilt when it can be.  The
+ * deep part (the state's structure, the log's checksums), whose cost grows
+ * with them, is for an arena opened with none of its processes alive (left
+ * behind, or written while unused): one its live processes use is as they
+ * keep it, each operation whole or undone by recovery, and a process
+ * joining them (a program's fork child, its next command) is not held up
+ * for long under the lock. */
 static int check_contents(struct ref_arena *a, char *why, size_t size)
 {
     struct ref_header *h = a->hdr;
@@ -379,10 +489,17 @@ static int check_contents(struct ref_arena *a, char *why, size_t size)
         snprintf(why, size, "%s: the arena's header is damaged", a->name);
         return -1;
     }
+    for (int i = 0; i < REF_MAX_RELEASING; i++)
+        if (h->releasing[i].pid && !in_data_space(a, h->releasing[i].e)) {
+            snprintf(why, size, "%s: the arena's header is damaged (an extent being released lies outside the "
+                     "data space)", a->name);
+            return -1;
+        }
     if (ref_arena_check_size(a, why, size) < 0)
         return -1;
+    if (has_live_process(a))
+        return 0;
     int k = (int)h->current;
-    int replayable = checkpoint_whole(a, k) && log_whole(a, k, why, size);
     uintptr_t lo = (uintptr_t)a->state, hi = lo + state_span();
     const struct model_heap *heap = &a->state->heap;
     char state_why[256] = "";
@@ -391,7 +508,7 @@ static int check_contents(struct ref_arena *a, char *why, size_t size)
                    model_ns_check(&a->state->ns, lo, hi, state_why, sizeof(state_why)) == 0;
     if (state_ok)
         return 0;
-    if (!replayable) {
+    if (!checkpoint_whole(a, k) || !log_whole(a, k, why, size)) {
         if (!*why)
             snprintf(why, size, "%s: the arena's checkpoint is damaged", a->name);
         return -1;
@@ -775,12 +892,23 @@ void *ref_arena_bounce(struct ref_arena *a, size_t n)
 #define MADV_POPULATE_WRITE 23       /* Linux 5.14 */
 #endif
 
-void ref_arena_prefault(struct ref_arena *a)
+void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 {
-    uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* hints only */
-    uint32_t k = __atomic_load_n(&a->hdr->current, __ATOMIC_RELAXED) & 1;
-    size_t len = limit < REF_PREFAULT_MAX ? (size_t)limit : REF_PREFAULT_MAX;
-    madvise(a->log[k], len, MADV_POPULATE_WRITE);
+    k &= 1;
+    if (end >= a->populated_from[k] && end + PAGE <= a->populated_to[k])
+        return;
+    uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
+    a->prefault_window = window * 2 < REF_PREFAULT_WINDOW ? window * 2 : REF_PREFAULT_WINDOW;
+    uint64_t from = end & ~(PAGE - 1), to = from + window;
+    if (from >= REF_LOG_SIZE)
+        return;
+    if (to > REF_LOG_SIZE)
+        to = REF_LOG_SIZE;
+    madvise(a->log[k] + from, (size_t)(to - from), MADV_POPULATE_WRITE);
+    if (from >= a->populated_from[k] && from <= a->populated_to[k])
+        a->populated_to[k] = to;       /* the window goes on from the last */
+    else
+        a->populated_from[k] = from, a->populated_to[k] = to;
 }
 
 

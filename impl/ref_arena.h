@@ -51,6 +51,7 @@
                                               * the same few pages again after each checkpoint: each page a
                                               * process writes first costs it a fault (more than a record) */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
+#define REF_MAX_RELEASING 256               /* extents being given back outside the lock at once */
 
 /* One process of the arena.  Written under the lock, by single stores
  * that leave it meaningful at every instant. */
@@ -70,6 +71,16 @@ struct ref_proc_slot {
 
 struct ref_extent {
     uint64_t off, len;                 /* in the file; len 0: none */
+};
+
+/* An extent out of use whose memory process PID gives back (a hole
+ * punched in the file) once it has dropped the lock, and then returns to
+ * the free list (ref_space_release); PID 0: an empty entry.  A punch of
+ * megabytes under the lock would stop every other process meanwhile. */
+struct ref_releasing {
+    int32_t pid;
+    uint32_t pad;
+    struct ref_extent e;
 };
 
 struct ref_checkpoint {
@@ -104,6 +115,7 @@ struct ref_header {
     uint64_t log_limit_fixed;          /* a limit set for tests ($SVIPC_REF_LOG_BYTES), or 0 */
     uint64_t checkpoints, recoveries, transactions;   /* statistics */
     int32_t keeper_pid;                /* the keeper listening, as the arena's processes see it */
+    uint32_t host_told;                /* the host's facts (host_facts.h) are in the model */
     uint32_t nwaiting;                 /* slots with waiting set */
     int32_t proc_high;                 /* highest slot index ever used, or -1 */
     int32_t seg_high;                  /* highest index in seg, or -1 */
@@ -111,6 +123,7 @@ struct ref_header {
     uint32_t nfree;
     uint64_t data_end;                 /* the data space's end: the file's size */
     struct ref_extent free_extents[REF_MAX_FREE];
+    struct ref_releasing releasing[REF_MAX_RELEASING];
     int32_t seg_id[MODEL_IPCMNI];      /* the segment whose memory is seg[i], + 1; 0: none */
     struct ref_extent seg[MODEL_IPCMNI];
     struct ref_proc_slot procs[REF_MAX_PROCS];
@@ -150,8 +163,15 @@ struct ref_arena {
     unsigned long crash_countdown;
     /* how long this process spins for the lock before it sleeps */
     struct ref_spin lock_spin;
+    /* the part of each log this process has mapped in (ref_arena_prefault) */
+    uint64_t populated_from[2], populated_to[2];
+    uint64_t prefault_window;          /* the next window's size; 0: the first's */
     /* this process's slot flag while it contends for the lock, or NULL */
     uint32_t *contending;
+    /* extents this process left in the header's releasing table, to give
+     * back once it has dropped the lock, under the pid RELEASER */
+    int releasing;
+    int32_t releaser;
     /* where an operation writes its output before it is copied to the
      * caller's memory (which may fault: EFAULT) */
     void *bounce;
@@ -188,13 +208,17 @@ void ref_unlock(struct ref_arena *a);
  * take its share of the count back. */
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 
-/* Map in, in one call, the pages of the current log that transactions write
- * (up to its limit, at most REF_PREFAULT_MAX), for a process about to make
- * its first call: written one by one, each would cost it a fault, more than
- * its records (the other log is written only after a checkpoint).  A kernel
- * without MADV_POPULATE_WRITE leaves them to fault. */
-#define REF_PREFAULT_MAX (4UL << 20)
-void ref_arena_prefault(struct ref_arena *a);
+/* Map in, in one call, the pages of log K just past END (its end when last
+ * seen), where this process's next records go, without the lock: written
+ * one by one, each page would cost it a fault under the lock.  A window at
+ * a time, again when the end nears the window's end; the window doubles
+ * each time from a few pages up to REF_PREFAULT_WINDOW: a process that
+ * makes one call (a fork child) maps a few pages, one that makes many maps
+ * the log in a call per window.  A kernel without MADV_POPULATE_WRITE
+ * leaves the pages to fault. */
+#define REF_PREFAULT_FIRST  (16UL << 10)
+#define REF_PREFAULT_WINDOW (256UL << 10)
+void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end);
 
 /* This process's buffer for output on its way to the caller's memory (at
  * least N bytes), or NULL when out of memory. */
@@ -209,6 +233,16 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
  * it back (its memory released). */
 struct ref_extent ref_space_alloc(struct ref_arena *a, uint64_t len, uint64_t align);
 void ref_space_free(struct ref_arena *a, struct ref_extent e);
+/* Under the lock: E leaves use now, its memory given back later by PID
+ * without the lock: ref_space_punch_released after the unlock, then
+ * ref_space_reuse_released under the lock again puts it in the free list
+ * (until then nobody is given it).  Freed at once when the table is full.
+ * A PID that died in between has its extents freed by
+ * ref_space_orphaned (under the lock, when its end is applied). */
+void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid);
+void ref_space_punch_released(struct ref_arena *a);
+void ref_space_reuse_released(struct ref_arena *a);
+void ref_space_orphaned(struct ref_arena *a, int32_t pid);
 
 /* Under the lock, a self-test of crash recovery: rebuild the state from
  * the checkpoint and the log in place, as recovery does, and compare it

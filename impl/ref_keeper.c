@@ -42,6 +42,9 @@
 #define MAX_WATCHED REF_MAX_PROCS
 #define MAX_PENDING 256              /* connections whose request has not come */
 #define PENDING_MS 2000              /* how long one may take to send it */
+#define LINGER_MS 1000               /* a drop-in arena's keeper with nobody left waits this
+                                      * long for a next process (a program forking short-lived
+                                      * children would start a keeper for each) */
 #define CLIENT_TIMEOUT_S 2           /* how long a client waits for the keeper, each try */
 
 struct watch_request {
@@ -63,6 +66,7 @@ struct keeper {
     int is_connection[MAX_WATCHED + 1];
     long long since[MAX_WATCHED + 1];            /* when a connection was accepted (ms) */
     int pending;                                 /* connections among the entries */
+    int release_due;                             /* exits applied: memory to give back once idle */
 };
 
 static long long now_ms(void)
@@ -116,8 +120,10 @@ static void take_request(struct keeper *k, int i)
         return;
     }
     int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
-    if (pidfd < 0)
-        ref_apply_exit(k->arena, rq.pid, rq.start_time);      /* gone already */
+    if (pidfd < 0) {
+        ref_apply_exit(k->arena, rq.pid, rq.start_time, 0);   /* gone already */
+        k->release_due = 1;
+    }
     char ack = 'w';
     send(c, &ack, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (pidfd < 0) {
@@ -194,10 +200,20 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         _exit(1);
     ref_sys_close(ready_fd);
     for (;;) {
-        if (poll(k.pfd, (nfds_t)k.n + 1, k.pending ? PENDING_MS : -1) < 0) {
+        /* the memory of segments that exits destroyed is given back when
+         * nothing waits for the keeper: a process asking to be watched
+         * (every fork) is not held up behind megabytes of it */
+        int ready = poll(k.pfd, (nfds_t)k.n + 1, k.release_due ? 0 : k.pending ? PENDING_MS : -1);
+        if (ready < 0) {
             if (errno == EINTR)
                 continue;
             _exit(1);
+        }
+        if (ready == 0 && k.release_due) {
+            check_file(&k);
+            ref_release_dead(k.arena);
+            k.release_due = 0;
+            continue;
         }
         /* from the end, so an entry moved into a freed place was seen */
         for (int i = k.n; i >= 1; i--) {
@@ -207,7 +223,8 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
             if (k.is_connection[i]) {
                 take_request(&k, i);
             } else {
-                ref_apply_exit(k.arena, k.who[i].pid, k.who[i].start_time);
+                ref_apply_exit(k.arena, k.who[i].pid, k.who[i].start_time, 0);
+                k.release_due = 1;
                 drop_entry(&k, i);
             }
         }
@@ -215,6 +232,19 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         if (k.pfd[0].revents & POLLIN)
             accept_all(&k);
         if (k.n == 0) {
+            if (k.release_due) {
+                check_file(&k);
+                ref_release_dead(k.arena);
+                k.release_due = 0;
+            }
+            /* an arena of a path (the drop-in's) outlives its processes:
+             * the next one is awaited a while; a scenario's (a descriptor)
+             * ends with them */
+            struct pollfd next = { .fd = listen_fd, .events = POLLIN };
+            if (strncmp(a->name, "fd:", 3) != 0 && poll(&next, 1, LINGER_MS) > 0) {
+                accept_all(&k);
+                continue;
+            }
             /* nobody left: the next process starts a new keeper; one that
              * connected meanwhile sees the socket close and does so */
             ref_sys_close(listen_fd);

@@ -20,6 +20,7 @@
 #include "ref_signals.h"
 #include "ref_spin.h"
 #include "ctl_cmd.h"
+#include "host_facts.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -220,6 +221,7 @@ static void free_slot(struct ref_arena *a, int i)
     struct ref_header *h = a->hdr;
     struct ref_proc_slot *s = &h->procs[i];
     ref_forget_contender(a, &s->contending);
+    ref_space_orphaned(a, s->pid);     /* memory it was giving back when it died */
     s->waiting = 0;
     s->decided = 0;
     s->collected = 0;
@@ -305,30 +307,62 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
     return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
-static void release_dead_segments(struct ref_arena *a);
+static void release_dead_segments(struct ref_arena *a, pid_t pid);
+static int lock(struct ref_runtime *rt, struct ref_arena *a);
 
 /* Drop the lock, then wake whom the operation resolved.  Every operation
  * ends here, so here too the memory of segments it destroyed (shmdt,
  * IPC_RMID, an exit, an exec, shm_rmid_forced, a failed shmat, a recovery
  * undoing a creation) is given back: the model holds fewer segments than
- * the arena has memory for. */
+ * the arena has memory for.  That memory is released without the lock
+ * (a punch of megabytes would stop every other process), and its extents
+ * return to the free list under the lock again.  Unless RELEASE is 0 (the
+ * keeper, which has processes to serve first): then the next operation
+ * releases it, or the keeper once it is idle (ref_release_dead). */
+static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, int release)
+{
+    for (;;) {
+        if (release && a->hdr->seg_live > a->state->ns.shm_ids.in_use)
+            release_dead_segments(a, rt->registered ? rt->pid : getpid());   /* the keeper has no slot */
+        collect_wakes(rt, a);
+        int n = rt->nwake, all = rt->wake_all;
+        uint32_t *words[MAX_WAKE];
+        memcpy(words, rt->wake, sizeof(uint32_t *) * (size_t)n);
+        rt->nwake = 0;
+        rt->wake_all = 0;
+        int high = a->hdr->proc_high;
+        uint32_t log = a->hdr->current;
+        uint64_t log_end = a->hdr->log_end[log];
+        ref_unlock(a);
+        for (int i = 0; i < n; i++)
+            futex(words[i], FUTEX_WAKE, INT_MAX, NULL);
+        if (all)
+            for (int i = 0; i <= high; i++)
+                futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
+        ref_arena_prefault(a, log, log_end);   /* for this process's next records */
+        if (!a->releasing)
+            return;
+        ref_space_punch_released(a);
+        /* a lock that cannot be taken leaves the extents to be freed when
+         * this process's end is applied */
+        if (lock(rt, a) < 0) {
+            a->releasing = 0;
+            return;
+        }
+        ref_space_reuse_released(a);
+    }
+}
+
 static void unlock_and_wake(struct ref_runtime *rt, struct ref_arena *a)
 {
-    if (a->hdr->seg_live > a->state->ns.shm_ids.in_use)
-        release_dead_segments(a);
-    collect_wakes(rt, a);
-    int n = rt->nwake, all = rt->wake_all;
-    uint32_t *words[MAX_WAKE];
-    memcpy(words, rt->wake, sizeof(uint32_t *) * (size_t)n);
-    rt->nwake = 0;
-    rt->wake_all = 0;
-    int high = a->hdr->proc_high;
-    ref_unlock(a);
-    for (int i = 0; i < n; i++)
-        futex(words[i], FUTEX_WAKE, INT_MAX, NULL);
-    if (all)
-        for (int i = 0; i <= high; i++)
-            futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
+    unlock_wake_release(rt, a, 1);
+}
+
+void ref_release_dead(struct ref_arena *a)
+{
+    struct ref_runtime *rt = &ref_process;
+    if (lock(rt, a) == 0)
+        unlock_and_wake(rt, a);
 }
 
 /* Everyone waiting looks again (a spurious wake-up costs a look). */
@@ -371,6 +405,10 @@ static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
  * 0, or -1 with errno (a damaged lock, reported by ref_lock). */
 static int lock(struct ref_runtime *rt, struct ref_arena *a)
 {
+    if (!a->prefault_window) {         /* this process's first: the log's end read without the lock */
+        uint32_t k = __atomic_load_n(&a->hdr->current, __ATOMIC_RELAXED);
+        ref_arena_prefault(a, k, __atomic_load_n(&a->hdr->log_end[k & 1], __ATOMIC_RELAXED));
+    }
     uint64_t before = __atomic_load_n(&a->hdr->recoveries, __ATOMIC_RELAXED);
     if (ref_lock(a) < 0)
         return -1;
@@ -411,6 +449,11 @@ static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg
 static void on_fork_child(void)
 {
     ref_process.arena.contending = NULL;
+    ref_process.arena.releasing = 0;
+    /* a fork child has none of the parent's pages of the arena mapped in */
+    memset(ref_process.arena.populated_from, 0, sizeof(ref_process.arena.populated_from));
+    memset(ref_process.arena.populated_to, 0, sizeof(ref_process.arena.populated_to));
+    ref_process.arena.prefault_window = 0;
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
     ref_process.registered = 0;
@@ -467,6 +510,42 @@ static const char *arena_path(char *buf, size_t size, int create, char *why, siz
     return buf;
 }
 
+/* The host's huge page pools and overcommit accounting, told once to the
+ * model of an arena a program opens by its path (the drop-in's): shmget
+ * then fails as the host's would, e.g. ENOMEM, not EINVAL, for a huge page
+ * size the host has no free page of.  A scenario's arena is told by the
+ * harness, which may tell it other pools. */
+struct host_pool { unsigned long free_pages; int log; };
+struct host_pools { int n; struct host_pool pool[16]; };
+
+static void note_pool(void *ctx, unsigned long free_pages, int log)
+{
+    struct host_pools *p = ctx;
+    if (p->n < 16)
+        p->pool[p->n++] = (struct host_pool){ free_pages, log };
+}
+
+static void tell_host_facts(struct ref_runtime *rt)
+{
+    struct ref_arena *a = &rt->arena;
+    if (__atomic_load_n(&a->hdr->host_told, __ATOMIC_RELAXED))
+        return;
+    struct host_pools pools = { 0 };
+    unsigned long commit;
+    int noreserve_ignored;
+    host_huge_pools(note_pool, &pools);
+    host_commit(&commit, &noreserve_ignored);
+    if (lock(rt, a) < 0)
+        return;
+    if (!a->hdr->host_told) {
+        for (int i = 0; i < pools.n; i++)
+            txn_event(a, MODEL_SET_HUGEPAGES, (long)pools.pool[i].free_pages, pools.pool[i].log);
+        txn_event(a, MODEL_SET_COMMIT, (long)commit, noreserve_ignored);
+        a->hdr->host_told = 1;
+    }
+    unlock_and_wake(rt, a);
+}
+
 /* $SVIPC_REF_SHARED=1: the arena's owner is trusted by whoever may write it. */
 static int shared_arena(void)
 {
@@ -498,6 +577,8 @@ int ref_attach(const char *path, char *why, size_t size)
     const char *crash = getenv("SVIPC_REF_CRASH_AT");
     rt->arena.crash_countdown = crash ? strtoul(crash, NULL, 10) : 0;
     rt->attached = 1;
+    if (strncmp(path, "fd:", 3) != 0)
+        tell_host_facts(rt);
     return 0;
 }
 
@@ -511,7 +592,6 @@ static int register_self(struct ref_runtime *rt)
     rt->pid = getpid();
     rt->start_time = ref_start_time(0);
     rt->caller_valid = 0;
-    ref_arena_prefault(a);
     if (lock(rt, a) < 0)
         return -1;
     /* our slot: ref_fork made it for us (we are that process), or we
@@ -968,8 +1048,9 @@ int ref_semctl(int id, int num, int cmd, unsigned long arg)
 
 /* ---------- shared memory ---------- */
 
-/* Under the lock: give back the memory of segments the model destroyed. */
-static void release_dead_segments(struct ref_arena *a)
+/* Under the lock: the memory of segments the model destroyed leaves use,
+ * given back by PID once it has dropped the lock. */
+static void release_dead_segments(struct ref_arena *a, pid_t pid)
 {
     struct ref_header *h = a->hdr;
     int high = -1;
@@ -978,7 +1059,7 @@ static void release_dead_segments(struct ref_arena *a)
         if (!id)
             continue;
         if (!model_ids_find(&a->state->ns.shm_ids, id - 1)) {
-            ref_space_free(a, h->seg[i]);
+            ref_space_release(a, h->seg[i], pid);
             h->seg[i] = (struct ref_extent){ 0, 0 };
             h->seg_id[i] = 0;
             h->seg_live--;
@@ -1025,6 +1106,16 @@ int ref_shmget(key_t key, size_t size, int flags)
     return (int)call(rt, &rq, NULL, NULL, 0, NULL);
 }
 
+/* Under the lock: an attachment at ADDR that could not be mapped is
+ * taken back, as a detach would. */
+static void take_back_attach(struct ref_runtime *rt, struct ref_arena *a, long addr)
+{
+    struct model_request dt;
+    fill_request(rt, &dt, MODEL_SHMDT);
+    dt.arg[0] = addr;
+    ref_txn(a, &dt, NULL, NULL);
+}
+
 void *ref_shmat(int id, const void *addr, int flags)
 {
     struct ref_runtime *rt = self();
@@ -1058,28 +1149,35 @@ void *ref_shmat(int id, const void *addr, int flags)
     rq.arg[2] = flags;
     rq.arg[3] = (long)(uintptr_t)reserve;
     long r = ref_txn(a, &rq, NULL, NULL);
-    if (r >= 0 || r < -4095) {
+    uint64_t off = 0;
+    if ((r >= 0 || r < -4095) && !(off = segment_memory(a, id, size))) {
+        take_back_attach(rt, a, r);    /* the file cannot grow */
+        r = -ENOMEM;
+    }
+    unlock_and_wake(rt, a);
+    /* mapped without the lock (a system call that can take long): the
+     * attachment the model counts keeps the memory where it is, and only
+     * this process maps into its own address space */
+    if (off) {
         int prot = PROT_READ | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flags & SHM_EXEC) ? PROT_EXEC : 0);
         int fixed = (reserve || (flags & SHM_REMAP)) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
-        uint64_t off = segment_memory(a, id, size);
-        void *at = off ? mmap((void *)(uintptr_t)r, size, prot, MAP_SHARED | fixed, a->fd, (off_t)off) : MAP_FAILED;
-        int err = off ? EINVAL : ENOMEM;
-        if (at == MAP_FAILED || at != (void *)(uintptr_t)r) {
+        void *at = mmap((void *)(uintptr_t)r, size, prot, MAP_SHARED | fixed, a->fd, (off_t)off);
+        if (at != MAP_FAILED && at == (void *)(uintptr_t)r) {
+            reserve = NULL;            /* replaced by the segment */
+        } else {
             /* the range holds another mapping: shmat's EINVAL, the
              * attachment taken back as a detach would */
             if (at != MAP_FAILED)
                 munmap(at, size);
-            struct model_request dt;
-            fill_request(rt, &dt, MODEL_SHMDT);
-            dt.arg[0] = r;
-            ref_txn(a, &dt, NULL, NULL);
-            r = -err;
+            if (lock(rt, a) == 0) {
+                take_back_attach(rt, a, r);
+                unlock_and_wake(rt, a);
+            }
+            r = -EINVAL;
         }
-        reserve = NULL;
     }
     if (reserve)
         munmap(reserve, size);
-    unlock_and_wake(rt, a);
     if (r < 0 && r >= -4095) {
         errno = (int)-r;
         return (void *)-1;
@@ -1103,9 +1201,13 @@ int ref_shmdt(const void *addr)
     fill_request(rt, &rq, MODEL_SHMDT);
     rq.arg[0] = (long)(uintptr_t)addr;
     long r = ref_txn(a, &rq, NULL, NULL);
+    unlock_and_wake(rt, a);
+    /* unmapped without the lock (tearing down a large mapping takes long):
+     * the model counts the detach already, and the range's memory, even
+     * if another process destroys the segment and its memory is given to
+     * a new one meanwhile, is not touched by this call */
     if (r == 0 && size)
         munmap((void *)addr, size);
-    unlock_and_wake(rt, a);
     return (int)result(r);
 }
 
@@ -1161,7 +1263,7 @@ pid_t ref_fork(void)
     return child;
 }
 
-void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
+void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
 {
     struct ref_runtime *rt = &ref_process;
     if (lock(rt, a) < 0)
@@ -1196,13 +1298,13 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start)
         /* it may have died between deciding a wake-up and making it */
         wake_all_waiters(rt, a);
     }
-    unlock_and_wake(rt, a);
+    unlock_wake_release(rt, a, release);
 }
 
 void ref_process_gone(pid_t pid)
 {
     if (ref_process.attached)
-        ref_apply_exit(&ref_process.arena, pid, 0);
+        ref_apply_exit(&ref_process.arena, pid, 0, 1);
 }
 
 /* ---------- the namespace's files ---------- */
@@ -1437,4 +1539,8 @@ void ref_stats(struct ref_stats *out)
     out->keeper_pid = h->keeper_pid;
     for (int i = 0; i <= h->proc_high; i++)
         out->nprocs += h->procs[i].pid != 0;
+    out->segments = (unsigned)rt->arena.state->ns.shm_ids.in_use;
+    out->segment_memory = (unsigned)h->seg_live;
+    for (int i = 0; i < REF_MAX_RELEASING; i++)
+        out->releasing += h->releasing[i].pid != 0;
 }

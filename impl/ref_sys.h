@@ -5,7 +5,7 @@
  * library's own export, not to the C library's, so the runtime's files
  * (the arena, the keeper's log, /proc/PID/stat) are opened and closed by
  * the kernel directly.
- * Must not: be included outside impl/ref_*.c. */
+ * Must not: be included outside impl/ref_*.c and impl/host_facts.c. */
 #ifndef SVIPC_REF_SYS_H
 #define SVIPC_REF_SYS_H
 

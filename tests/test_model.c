@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "linux_ipc.h"
+#include "host_facts.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -806,7 +807,6 @@ struct verdict {
 
 /* harness/runner.h's (whose other names clash with this file's): the
  * host's huge page pools, each told to TELL. */
-void host_huge_pools(void (*tell)(void *ctx, unsigned long free_pages, int log), void *ctx);
 
 /* The model told of one of the host's huge page pools. */
 struct huge_pools {

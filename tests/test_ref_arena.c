@@ -347,6 +347,49 @@ Test(arena, a_truncated_arena_is_refused_and_the_keeper_stops_cleanly)
     unlink(log);
 }
 
+/* The keeper's pid as the arena's header holds it. */
+static pid_t keeper_of_arena(void)
+{
+    int32_t pid = 0;
+    int fd = open(arena, O_RDONLY);
+    cr_assert_geq(fd, 0, "%s", arena);
+    cr_assert_eq(pread(fd, &pid, sizeof(pid), (off_t)offsetof(struct ref_header, keeper_pid)), (ssize_t)sizeof(pid));
+    close(fd);
+    return pid;
+}
+
+/* Whether process PID has ended (gone, or a zombie nobody reaps). */
+static int process_ended(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *state = strrchr(buf, ')');
+    return !state || state[2] == 'Z' || state[2] == 'X';
+}
+
+Test(arena, a_drop_in_keeper_serves_the_next_program_and_then_ends)
+{
+    /* a program that forks short-lived children (one at a time) would
+     * start a keeper for each if it left with its last process */
+    static char out[OUT_MAX];
+    cr_assert_eq(ipcmk(NULL, out), 0, "%s", out);
+    pid_t first = keeper_of_arena();
+    cr_assert_gt(first, 0);
+    cr_assert_eq(ipcmk(NULL, out), 0, "%s", out);
+    cr_expect_eq(keeper_of_arena(), first, "the next program started a keeper of its own");
+    /* and with nobody left it ends, within a few seconds */
+    double until = now() + 10;
+    while (!process_ended(first) && now() < until)
+        usleep(20000);
+    cr_expect(process_ended(first), "the keeper %d still runs with nobody to watch", (int)first);
+}
+
 Test(arena, a_bad_magic_is_refused_not_reformatted)
 {
     static char out[OUT_MAX];

@@ -1,7 +1,8 @@
 /* test_ref_killstorm.c: the reference runtime under SIGKILL at random
  * instants.  Six worker processes send, receive, take and give back
- * semaphores (with and without SEM_UNDO, blocking with timeouts) and attach
- * and detach a segment, at random; the coordinator kills one with SIGKILL
+ * semaphores (with and without SEM_UNDO, blocking with timeouts), attach
+ * and detach a segment, and make, use and destroy segments of their own, at
+ * random; the coordinator kills one with SIGKILL
  * at a random instant, over and over, starting a new one each time, and
  * every few hundred kills kills them all at once.  Nobody tells the runtime
  * of a death: the keeper must notice it.  After each massacre, with every
@@ -13,7 +14,8 @@
  *   - the SEM_UNDO semaphores are back at their start (every adjustment
  *     applied exactly once), the plain one equals its start plus the
  *     completed operations (give or take the one each dead worker was in);
- *   - nattch is 0 and nobody is left waiting;
+ *   - nattch is 0 and nobody is left waiting; the memory of every
+ *     destroyed segment is given back, none left half-way;
  *   - the state rebuilt from the log equals the live one.
  * Workers record what they are about to do before doing it, in memory the
  * coordinator reads, so a death between the call and the record is told
@@ -162,6 +164,17 @@ static _Noreturn void worker(struct storm *st, int self, unsigned seed)
             if (ref_semtimedop(st->s, &op, 1, NULL) == 0)
                 me->plain_sum += delta;
             me->plain_pending = 0;
+        } else if (r < 85) {
+            /* a segment of its own, made, used and destroyed: its memory
+             * is given back at the detach, without the lock */
+            int id = ref_shmget(IPC_PRIVATE, 65536, IPC_CREAT | 0600);
+            void *p = id >= 0 ? ref_shmat(id, NULL, 0) : (void *)-1;
+            if (p != (void *)-1)
+                memset(p, self, 65536);
+            if (id >= 0)
+                ref_shmctl(id, IPC_RMID, NULL);
+            if (p != (void *)-1)
+                ref_shmdt(p);
         } else if (r < 95) {
             int i = (int)(next_random(&seed) % 2);
             if (!att[i]) {
@@ -271,6 +284,13 @@ static void check_invariants(struct storm *st)
     cr_assert_eq(ref_shmctl(st->m, IPC_STAT, &sds), 0);
     cr_assert_eq(sds.shm_nattch, 0, "after %lu kills: nattch %lu with no process alive", st->kills,
                  (unsigned long)sds.shm_nattch);
+    /* every destroyed segment's memory given back (the call above
+     * released what the last exits left), none half-way; a segment never
+     * attached has none */
+    ref_stats(&rs);
+    cr_assert_leq(rs.segment_memory, rs.segments, "after %lu kills: memory held for %u segments, %u exist",
+                  st->kills, rs.segment_memory, rs.segments);
+    cr_assert_eq(rs.releasing, 0, "after %lu kills: %u extents still being given back", st->kills, rs.releasing);
 
     /* messages: queued (read with MSG_COPY, left in place) + received */
     unsigned char *seen = calloc((size_t)MAX_INCARNATIONS * SEND_MAX, 1);

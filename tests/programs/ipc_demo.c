@@ -1,7 +1,8 @@
 /* ipc_demo.c: an ordinary program that uses System V IPC through the C
  * library, nothing of svipc's: message priorities and a blocked receiver,
  * SEM_UNDO at a child's exit and at SIGKILL, wait-for-zero, shared memory
- * written by a child and read by its parent, nattch through fork and exit.
+ * written by a child and read by its parent, nattch through fork and exit,
+ * huge page segments as the host's pools allow them.
  * It prints only what must be the same on every correct implementation
  * (no ids, pids or times), so its output on the kernel and under
  * LD_PRELOAD=libsvipc-ref.so must be identical.
@@ -165,11 +166,28 @@ static void shared_memory(void)
     shmctl(id2, IPC_RMID, NULL);
 }
 
+/* SHM_HUGETLB segments of each page size a program may name (bits 26-31
+ * of the flags): which the host's pools can give, which sizes it has no
+ * pool of (EINVAL), which pool is empty (ENOMEM). */
+static void huge_pages(void)
+{
+    static const int logs[] = { 0, 16, 21, 25, 30 };
+    for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        int id = shmget(IPC_PRIVATE, 2UL << 20, IPC_CREAT | SHM_HUGETLB | (logs[i] << 26) | 0600);
+        char what[64];
+        snprintf(what, sizeof(what), "huge page size 2^%d: shmget errno", logs[i]);
+        say(what, id < 0 ? errno : 0);
+        if (id >= 0)
+            shmctl(id, IPC_RMID, NULL);
+    }
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     messages();
     semaphores();
     shared_memory();
+    huge_pages();
     return 0;
 }
