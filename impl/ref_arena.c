@@ -422,18 +422,70 @@ int ref_arena_format(struct ref_arena *a, int fd, const char *name, char *why, s
     return 0;
 }
 
+static size_t state_used(const struct ref_state *s)
+{
+    return (size_t)(s->heap.top - (uintptr_t)s);
+}
+
+/* The bytes of the state a checkpoint holds: its USED bytes but each id
+ * table's slots above the table's highest index MAX_IDX[t], which are NULL
+ * in a well-formed state (a removal keeps them so) and never read
+ * (model_ids_at): 3 x 32,768 slots, most of a small state, that every
+ * checkpoint would copy and sum.  The parts, in order, into PART (at most
+ * 4); their count. */
+struct state_part { size_t off, len; };
+
+static int state_parts(const struct ref_state *s, size_t used, const int32_t max_idx[3], struct state_part part[4])
+{
+    const struct model_ids *tables[3] = { &s->ns.msg_ids, &s->ns.sem_ids, &s->ns.shm_ids };
+    size_t gap_from[3], gap_to[3];
+    for (int t = 0; t < 3; t++) {
+        gap_from[t] = (size_t)((const char *)&tables[t]->slot[max_idx[t] + 1] - (const char *)s);
+        gap_to[t] = (size_t)((const char *)&tables[t]->slot[MODEL_IPCMNI] - (const char *)s);
+    }
+    int n = 0;
+    size_t at = 0;
+    for (int t = 0; t < 3; t++) {      /* the tables lie in this order in the namespace */
+        part[n++] = (struct state_part){ at, gap_from[t] - at };
+        at = gap_to[t];
+    }
+    part[n++] = (struct state_part){ at, used > at ? used - at : 0 };
+    return n;
+}
+
+static void live_max_idx(const struct ref_state *s, int32_t max_idx[3])
+{
+    max_idx[0] = s->ns.msg_ids.max_idx;
+    max_idx[1] = s->ns.sem_ids.max_idx;
+    max_idx[2] = s->ns.shm_ids.max_idx;
+}
+
+static uint64_t checkpoint_sum(const void *copy, size_t packed, const int32_t max_idx[3])
+{
+    return checksum(copy, packed, checksum(max_idx, 3 * sizeof(int32_t), 0));
+}
+
 static int checkpoint_whole(const struct ref_arena *a, int k)
 {
     const struct ref_checkpoint *ck = &a->hdr->checkpoint[k];
     if (ck->kind == REF_CK_FRESH)
         return 1;
-    if (ck->kind != REF_CK_COPY || ck->size > state_span() || ck->where.len < ck->size ||
+    if (ck->kind != REF_CK_COPY || ck->size > state_span() || ck->packed > ck->size || ck->where.len < ck->packed ||
         ck->where.off < data_start() || ck->where.off + ck->where.len > a->hdr->data_end)
+        return 0;
+    for (int t = 0; t < 3; t++)
+        if (ck->max_idx[t] < -1 || ck->max_idx[t] >= MODEL_IPCMNI)
+            return 0;
+    struct state_part part[4];
+    size_t packed = 0;
+    for (int i = 0, n = state_parts(a->state, ck->size, ck->max_idx, part); i < n; i++)
+        packed += part[i].len;
+    if (packed != ck->packed)
         return 0;
     void *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
     if (p == MAP_FAILED)
         return 0;
-    int whole = checksum(p, ck->size, 0) == ck->sum;
+    int whole = checkpoint_sum(p, ck->packed, ck->max_idx) == ck->sum;
     munmap(p, ck->where.len);
     return whole;
 }
@@ -769,11 +821,6 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
 
 /* ---------- checkpoints and replay ---------- */
 
-static size_t state_used(const struct ref_state *s)
-{
-    return (size_t)(s->heap.top - (uintptr_t)s);
-}
-
 /* A new checkpoint of the live state, with an empty log; the switch is one
  * store, so a death half-way leaves the old checkpoint and log in force.
  * Each of the two checkpoints keeps its extent and reuses its memory; it
@@ -784,30 +831,42 @@ static int checkpoint(struct ref_arena *a)
     struct ref_header *h = a->hdr;
     uint32_t next = 1 - h->current;
     size_t used = state_used(a->state);
+    int32_t max_idx[3];
+    live_max_idx(a->state, max_idx);
+    struct state_part part[4];
+    int nparts = state_parts(a->state, used, max_idx, part);
+    size_t packed = 0;
+    for (int i = 0; i < nparts; i++)
+        packed += part[i].len;
     struct ref_checkpoint *ck = &h->checkpoint[next];
     struct ref_extent e = ck->where;
-    if (e.len < used) {
-        e = ref_space_alloc(a, used + used / 2, PAGE);
+    if (e.len < packed) {
+        e = ref_space_alloc(a, packed + packed / 2, PAGE);
         if (!e.len)
             return -1;
     }
     /* populated at once: a fault per page costs more than the copy */
-    void *p = mmap(NULL, e.len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, a->fd, (off_t)e.off);
+    size_t span = round_page(packed);
+    void *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, a->fd, (off_t)e.off);
     if (p == MAP_FAILED) {
         if (e.off != ck->where.off)
             ref_space_free(a, e);
         return -1;
     }
-    memcpy(p, a->state, used);
-    uint64_t sum = checksum(p, used, 0);
-    munmap(p, e.len);
+    unsigned char *to = p;
+    for (int i = 0; i < nparts; i++, to += part[i - 1].len)
+        memcpy(to, (const unsigned char *)a->state + part[i].off, part[i].len);
+    uint64_t sum = checkpoint_sum(p, packed, max_idx);
+    munmap(p, span);
     struct ref_extent old = ck->where;
     /* the old contents of this slot are not in force (the current slot is
      * the other one), so it changes in place */
-    *ck = (struct ref_checkpoint){ .kind = REF_CK_COPY, .where = e, .size = used, .sum = sum };
+    *ck = (struct ref_checkpoint){ .kind = REF_CK_COPY, .where = e, .size = used, .packed = packed,
+                                   .max_idx = { max_idx[0], max_idx[1], max_idx[2] }, .sum = sum };
     h->log_end[next] = 0;
+    /* a log as long as the copy: copying costs each operation at most its own size */
     if (!h->log_limit_fixed)
-        h->log_limit = used < REF_LOG_MIN ? REF_LOG_MIN : used > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(used);
+        h->log_limit = packed < REF_LOG_MIN ? REF_LOG_MIN : packed > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(packed);
     __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
     if (old.len && old.off != e.off)
         ref_space_free(a, old);
@@ -829,7 +888,16 @@ static int rebuild_state(struct ref_arena *a)
         void *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
         if (p == MAP_FAILED)
             return -1;
-        memcpy(a->state, p, ck->size);
+        /* the parts copied back, the tables' tails between them made NULL */
+        struct state_part part[4];
+        int nparts = state_parts(a->state, ck->size, ck->max_idx, part);
+        const unsigned char *from = p;
+        for (int i = 0; i < nparts; i++) {
+            size_t gap_end = i + 1 < nparts ? part[i + 1].off : part[i].off + part[i].len;
+            memcpy((unsigned char *)a->state + part[i].off, from, part[i].len);
+            memset((unsigned char *)a->state + part[i].off + part[i].len, 0, gap_end - part[i].off - part[i].len);
+            from += part[i].len;
+        }
         munmap(p, ck->where.len);
     } else {
         fresh_state(a->state, 0);

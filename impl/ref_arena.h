@@ -7,7 +7,8 @@
  * Crash safety: every operation is a model request (model.h) appended to
  * a log as a record, with the caller's input bytes and a checksum, and then
  * applied; it counts once the log's end moves past it.  The log starts at a
- * checkpoint (a checksummed copy of the state, or the fresh state).  A
+ * checkpoint (a checksummed copy of the state but the id tables' empty
+ * tails, or the fresh state).  A
  * process that dies holding the lock leaves the robust mutex owner-dead;
  * the next one to lock restores the checkpoint and applies the committed
  * records again, so the state is exactly that of every completed operation
@@ -87,8 +88,11 @@ struct ref_checkpoint {
     uint32_t kind;                     /* REF_CK_FRESH, or REF_CK_COPY */
     uint32_t pad;
     struct ref_extent where;           /* REF_CK_COPY: the copy, in the data space */
-    uint64_t size;                     /* bytes copied */
-    uint64_t sum;                      /* their checksum */
+    uint64_t size;                     /* the state's bytes in use then */
+    uint64_t packed;                   /* bytes copied: those but the id tables' empty tails */
+    int32_t max_idx[3];                /* the id tables' highest indexes then (msg, sem, shm) */
+    uint32_t pad2;
+    uint64_t sum;                      /* checksum of the highest indexes and the bytes copied */
 };
 
 enum ref_checkpoint_kind { REF_CK_FRESH, REF_CK_COPY };

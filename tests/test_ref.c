@@ -243,6 +243,48 @@ Test(ref, crash_at_each_step_of_a_sequence, .timeout = 60)
     }
 }
 
+Test(ref, checkpoints_hold_objects_at_any_index)
+{
+    /* a checkpoint leaves out the id tables above their highest index:
+     * objects at the first, a middle and the last index of each table,
+     * then enough operations for several checkpoints, and one of them
+     * removed (the highest index moves down), rebuild exactly */
+    static const int at[] = { 0, 12345, 32767 };
+    int msq[3], sem[3], shm[3];
+    char buf[32];
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf, sizeof(buf), "%d", at[i]);
+        cr_assert_eq(ref_sysctl("msg_next_id", buf, NULL, 0), 0);
+        cr_assert_eq(msq[i] = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600), at[i]);
+        cr_assert_eq(ref_sysctl("sem_next_id", buf, NULL, 0), 0);
+        cr_assert_eq(sem[i] = ref_semget(IPC_PRIVATE, 2, IPC_CREAT | 0600), at[i]);
+        cr_assert_eq(ref_sysctl("shm_next_id", buf, NULL, 0), 0);
+        cr_assert_eq(shm[i] = ref_shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600), at[i]);
+    }
+    struct ref_stats before, after;
+    ref_stats(&before);
+    struct { long type; char text[200]; } m = { 1, "x" };
+    for (int n = 0; n < 2000; n++) {
+        cr_assert_eq(ref_msgsnd(msq[n % 3], &m, sizeof(m.text), 0), 0);
+        cr_assert_eq(ref_msgrcv(msq[n % 3], &m, sizeof(m.text), 0, 0), (ssize_t)sizeof(m.text));
+        if (n == 1000) {
+            cr_assert_eq(ref_msgctl(msq[2], IPC_RMID, NULL), 0);
+            cr_assert_eq(ref_semctl(sem[2], 0, IPC_RMID, 0), 0);
+            msq[2] = msq[1];
+        }
+    }
+    ref_stats(&after);
+    cr_assert_geq(after.checkpoints, before.checkpoints + 3, "too few checkpoints (%lu) to prove anything",
+                  after.checkpoints - before.checkpoints);
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the last checkpoint differs from the live one");
+    for (int i = 0; i < 3; i++) {
+        struct msqid_ds ds;
+        cr_expect_eq(ref_msgctl(at[i], IPC_STAT, &ds), i == 2 ? -1 : 0, "queue at index %d", at[i]);
+        struct shmid_ds sds;
+        cr_expect_eq(ref_shmctl(shm[i], IPC_STAT, &sds), 0, "segment at index %d", at[i]);
+    }
+}
+
 Test(ref, null_buffers_fail_with_efault_and_replay_the_same)
 {
     int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
