@@ -300,17 +300,25 @@ static void free_released(struct ref_arena *a, int32_t pid, int punched);
 
 /* An empty entry of the releasing table, or -1.  When it is full, the
  * entries of other processes that died before they finished (one that is
- * not a slot's, as the keeper, is seen only here) are freed first. */
+ * not a slot's, as the keeper, is seen only here) are freed first, each
+ * process looked at once. */
 static int releasing_entry(struct ref_arena *a, int32_t pid)
 {
     struct ref_header *h = a->hdr;
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < REF_MAX_RELEASING; i++)
-            if (h->releasing[i].pid == 0)
-                return i;
-        for (int i = 0; pass == 0 && i < REF_MAX_RELEASING; i++) {
+        for (uint32_t i = 0; i < REF_MAX_RELEASING; i++)
+            if (h->releasing[i].pid == 0) {
+                if (i >= h->releasing_high)
+                    h->releasing_high = i + 1;
+                return (int)i;
+            }
+        int32_t looked = 0;
+        for (uint32_t i = 0; pass == 0 && i < h->releasing_high; i++) {
             int32_t other = h->releasing[i].pid;
-            if (other && other != pid && kill(other, 0) < 0 && errno == ESRCH)
+            if (!other || other == pid || other == looked)
+                continue;
+            looked = other;
+            if (kill(other, 0) < 0 && errno == ESRCH)
                 free_released(a, other, 0);
         }
     }
@@ -338,9 +346,12 @@ void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid)
 void ref_space_punch_released(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
-    for (int i = 0; a->releasing && i < REF_MAX_RELEASING; i++)
-        if (__atomic_load_n(&h->releasing[i].pid, __ATOMIC_ACQUIRE) == a->releaser)
+    uint32_t high = __atomic_load_n(&h->releasing_high, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0, left = (uint32_t)a->releasing; left && i < high && i < REF_MAX_RELEASING; i++)
+        if (__atomic_load_n(&h->releasing[i].pid, __ATOMIC_ACQUIRE) == a->releaser) {
             punch(a, h->releasing[i].e);
+            left--;
+        }
 }
 
 /* Under the lock: PID's punched extents join the free list (a second
@@ -348,7 +359,7 @@ void ref_space_punch_released(struct ref_arena *a)
 static void free_released(struct ref_arena *a, int32_t pid, int punched)
 {
     struct ref_header *h = a->hdr;
-    for (int i = 0; i < REF_MAX_RELEASING; i++)
+    for (uint32_t i = 0; i < h->releasing_high; i++)
         if (h->releasing[i].pid == pid) {
             struct ref_extent e = h->releasing[i].e;
             h->releasing[i].pid = 0;
@@ -357,6 +368,8 @@ static void free_released(struct ref_arena *a, int32_t pid, int punched)
             else
                 ref_space_free(a, e);
         }
+    while (h->releasing_high > 0 && h->releasing[h->releasing_high - 1].pid == 0)
+        h->releasing_high--;
 }
 
 void ref_space_reuse_released(struct ref_arena *a)
@@ -541,7 +554,11 @@ static int check_contents(struct ref_arena *a, char *why, size_t size)
         snprintf(why, size, "%s: the arena's header is damaged", a->name);
         return -1;
     }
-    for (int i = 0; i < REF_MAX_RELEASING; i++)
+    if (h->releasing_high > REF_MAX_RELEASING) {
+        snprintf(why, size, "%s: the arena's header is damaged", a->name);
+        return -1;
+    }
+    for (uint32_t i = 0; i < h->releasing_high; i++)
         if (h->releasing[i].pid && !in_data_space(a, h->releasing[i].e)) {
             snprintf(why, size, "%s: the arena's header is damaged (an extent being released lies outside the "
                      "data space)", a->name);

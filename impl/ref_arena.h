@@ -52,7 +52,7 @@
                                               * the same few pages again after each checkpoint: each page a
                                               * process writes first costs it a fault (more than a record) */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
-#define REF_MAX_RELEASING 256               /* extents being given back outside the lock at once */
+#define REF_MAX_RELEASING 4096              /* extents being given back outside the lock at once */
 
 /* One process of the arena.  Written under the lock, by single stores
  * that leave it meaningful at every instant. */
@@ -127,6 +127,8 @@ struct ref_header {
     uint32_t nfree;
     uint64_t data_end;                 /* the data space's end: the file's size */
     struct ref_extent free_extents[REF_MAX_FREE];
+    uint32_t releasing_high;           /* entries of releasing in use are below this index */
+    uint32_t releasing_pad;
     struct ref_releasing releasing[REF_MAX_RELEASING];
     int32_t seg_id[MODEL_IPCMNI];      /* the segment whose memory is seg[i], + 1; 0: none */
     struct ref_extent seg[MODEL_IPCMNI];

@@ -1541,6 +1541,6 @@ void ref_stats(struct ref_stats *out)
         out->nprocs += h->procs[i].pid != 0;
     out->segments = (unsigned)rt->arena.state->ns.shm_ids.in_use;
     out->segment_memory = (unsigned)h->seg_live;
-    for (int i = 0; i < REF_MAX_RELEASING; i++)
+    for (uint32_t i = 0; i < h->releasing_high && i < REF_MAX_RELEASING; i++)
         out->releasing += h->releasing[i].pid != 0;
 }
