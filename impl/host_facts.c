@@ -1,5 +1,5 @@
 /* host_facts.c: the host's huge page pools and overcommit accounting
- * (host_facts.h), read with the C library's plain file calls.
+ * (host_facts.h), read by system calls (ref_sys.h).
  * Must not: write anything, or fail loudly: a fact it cannot read is the
  * kernel's default (no pool, overcommit mode 0). */
 #define _GNU_SOURCE

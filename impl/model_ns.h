@@ -204,6 +204,8 @@ struct model_ns {
     struct model_undo *undos[MODEL_PID_BUCKETS];   /* every process's, by pid; a pid's most recent first */
     struct model_ids shm_ids;
     unsigned long shm_tot;             /* pages of all segments */
+    unsigned long shm_destroyed;       /* segments destroyed since the namespace began (the runtime
+                                        * gives their memory back when it sees this move) */
     struct model_attach *attaches;     /* every process's */
     /* whose wait the operations since the user last looked have decided
      * (wake_q_add's list): the model only adds, its user takes them;

@@ -228,14 +228,16 @@ static int grow_to(struct ref_arena *a, uint64_t end)
 /* Whether E lies in the data space (never the header, logs or state). */
 static int in_data_space(const struct ref_arena *a, struct ref_extent e)
 {
-    return e.off >= data_start() && e.len <= a->hdr->data_end - e.off;
+    return e.off >= data_start() && e.off <= a->hdr->data_end && e.len <= a->hdr->data_end - e.off;
 }
 
-static void punch(struct ref_arena *a, struct ref_extent e)
+/* E's memory given back, to read as zeros again: 0, or -1 (the file
+ * system cannot punch holes: the extent must not be given out again). */
+static int punch(struct ref_arena *a, struct ref_extent e)
 {
     if (!in_data_space(a, e))
-        return;
-    fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)e.off, (off_t)e.len);
+        return -1;
+    return fallocate(a->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)e.off, (off_t)e.len);
 }
 
 struct ref_extent ref_space_alloc(struct ref_arena *a, uint64_t len, uint64_t align)
@@ -290,55 +292,44 @@ static void free_extent(struct ref_arena *a, struct ref_extent e)
 
 void ref_space_free(struct ref_arena *a, struct ref_extent e)
 {
-    if (!e.len)
-        return;
-    punch(a, e);
-    free_extent(a, e);
+    if (e.len && punch(a, e) == 0)
+        free_extent(a, e);
 }
 
-static void free_released(struct ref_arena *a, int32_t pid, int punched);
-
-/* An empty entry of the releasing table, or -1.  When it is full, the
- * entries of other processes that died before they finished (one that is
- * not a slot's, as the keeper, is seen only here) are freed first, each
- * process looked at once. */
-static int releasing_entry(struct ref_arena *a, int32_t pid)
+/* An empty entry of the releasing table, or -1 (full). */
+static int releasing_entry(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t i = 0; i < REF_MAX_RELEASING; i++)
-            if (h->releasing[i].pid == 0) {
-                if (i >= h->releasing_high)
-                    h->releasing_high = i + 1;
-                return (int)i;
-            }
-        int32_t looked = 0;
-        for (uint32_t i = 0; pass == 0 && i < h->releasing_high; i++) {
-            int32_t other = h->releasing[i].pid;
-            if (!other || other == pid || other == looked)
-                continue;
-            looked = other;
-            if (kill(other, 0) < 0 && errno == ESRCH)
-                free_released(a, other, 0);
+    for (uint32_t i = 0; i < REF_MAX_RELEASING; i++)
+        if (h->releasing[i].pid == 0) {
+            if (i >= h->releasing_high)
+                h->releasing_high = i + 1;
+            return (int)i;
         }
-    }
     return -1;
 }
 
-void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid)
+void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid, uint64_t start)
 {
     struct ref_header *h = a->hdr;
     if (!e.len)
         return;
-    int i = pid > 0 ? releasing_entry(a, pid) : -1;
+    int i = pid > 0 ? releasing_entry(a) : -1;
     if (i < 0) {
         ref_space_free(a, e);
         return;
     }
     h->releasing[i].e = e;
+    h->releasing[i].start = start;
     __atomic_store_n(&h->releasing[i].pid, pid, __ATOMIC_RELEASE);
     a->releasing++;
     a->releaser = pid;
+    a->releaser_start = start;
+}
+
+static int is_releaser(const struct ref_releasing *r, int32_t pid, uint64_t start)
+{
+    return __atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) == pid && r->start == start;
 }
 
 /* Without the lock: the entries are this process's alone until it puts
@@ -347,25 +338,23 @@ void ref_space_punch_released(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     uint32_t high = __atomic_load_n(&h->releasing_high, __ATOMIC_ACQUIRE);
-    for (uint32_t i = 0, left = (uint32_t)a->releasing; left && i < high && i < REF_MAX_RELEASING; i++)
-        if (__atomic_load_n(&h->releasing[i].pid, __ATOMIC_ACQUIRE) == a->releaser) {
-            punch(a, h->releasing[i].e);
-            left--;
-        }
+    for (uint32_t i = 0; a->releasing && i < high && i < REF_MAX_RELEASING; i++)
+        if (is_releaser(&h->releasing[i], a->releaser, a->releaser_start) && punch(a, h->releasing[i].e) < 0)
+            h->releasing[i].e.len = 0;
 }
 
-/* Under the lock: PID's punched extents join the free list (a second
- * punch of one is harmless: ref_space_free punches as it frees). */
-static void free_released(struct ref_arena *a, int32_t pid, int punched)
+/* Under the lock: the extents of the process PID started at START join
+ * the free list (PUNCHED: their memory was given back already). */
+static void free_released(struct ref_arena *a, int32_t pid, uint64_t start, int punched)
 {
     struct ref_header *h = a->hdr;
     for (uint32_t i = 0; i < h->releasing_high; i++)
-        if (h->releasing[i].pid == pid) {
+        if (is_releaser(&h->releasing[i], pid, start)) {
             struct ref_extent e = h->releasing[i].e;
             h->releasing[i].pid = 0;
-            if (punched)
+            if (punched && e.len)
                 free_extent(a, e);
-            else
+            else if (!punched)
                 ref_space_free(a, e);
         }
     while (h->releasing_high > 0 && h->releasing[h->releasing_high - 1].pid == 0)
@@ -375,14 +364,31 @@ static void free_released(struct ref_arena *a, int32_t pid, int punched)
 void ref_space_reuse_released(struct ref_arena *a)
 {
     if (a->releasing)
-        free_released(a, a->releaser, 1);
+        free_released(a, a->releaser, a->releaser_start, 1);
     a->releasing = 0;
 }
 
-void ref_space_orphaned(struct ref_arena *a, int32_t pid)
+void ref_space_orphaned(struct ref_arena *a, int32_t pid, uint64_t start)
 {
     if (pid > 0)
-        free_released(a, pid, 0);
+        free_released(a, pid, start, 0);
+}
+
+void ref_space_sweep_dead(struct ref_arena *a)
+{
+    struct ref_header *h = a->hdr;
+    int32_t looked = 0;
+    uint64_t looked_start = 0;
+    for (uint32_t i = 0; i < h->releasing_high; i++) {
+        int32_t pid = h->releasing[i].pid;
+        uint64_t start = h->releasing[i].start;
+        if (!pid || (pid == looked && start == looked_start))
+            continue;
+        looked = pid;
+        looked_start = start;
+        if (ref_start_time(pid) != start)
+            free_released(a, pid, start, 0);
+    }
 }
 
 /* ---------- making and checking ---------- */
@@ -447,6 +453,9 @@ static size_t state_used(const struct ref_state *s)
  * checkpoint would copy and sum.  The parts, in order, into PART (at most
  * 4); their count. */
 struct state_part { size_t off, len; };
+_Static_assert(offsetof(struct model_ns, msg_ids) < offsetof(struct model_ns, sem_ids) &&
+                   offsetof(struct model_ns, sem_ids) < offsetof(struct model_ns, shm_ids),
+               "state_parts takes the id tables in this order");
 
 static int state_parts(const struct ref_state *s, size_t used, const int32_t max_idx[3], struct state_part part[4])
 {
@@ -466,11 +475,15 @@ static int state_parts(const struct ref_state *s, size_t used, const int32_t max
     return n;
 }
 
+/* The tables' highest indexes; one out of range (a damaged state, which
+ * nobody checked while processes live) has its whole table copied. */
 static void live_max_idx(const struct ref_state *s, int32_t max_idx[3])
 {
-    max_idx[0] = s->ns.msg_ids.max_idx;
-    max_idx[1] = s->ns.sem_ids.max_idx;
-    max_idx[2] = s->ns.shm_ids.max_idx;
+    const struct model_ids *tables[3] = { &s->ns.msg_ids, &s->ns.sem_ids, &s->ns.shm_ids };
+    for (int t = 0; t < 3; t++) {
+        int32_t m = tables[t]->max_idx;
+        max_idx[t] = m < -1 || m >= MODEL_IPCMNI ? MODEL_IPCMNI - 1 : m;
+    }
 }
 
 static uint64_t checkpoint_sum(const void *copy, size_t packed, const int32_t max_idx[3])
@@ -532,7 +545,7 @@ static int has_live_process(const struct ref_arena *a)
     const struct ref_header *h = a->hdr;
     for (int i = 0; i <= h->proc_high && i < REF_MAX_PROCS; i++) {
         pid_t pid = h->procs[i].pid;
-        if (pid > 0 && ref_start_time(pid) == h->procs[i].start_time)
+        if (pid > 0 && h->procs[i].start_time && ref_start_time(pid) == h->procs[i].start_time)
             return 1;
     }
     return 0;
@@ -559,7 +572,7 @@ static int check_contents(struct ref_arena *a, char *why, size_t size)
         return -1;
     }
     for (uint32_t i = 0; i < h->releasing_high; i++)
-        if (h->releasing[i].pid && !in_data_space(a, h->releasing[i].e)) {
+        if (h->releasing[i].pid && h->releasing[i].e.len && !in_data_space(a, h->releasing[i].e)) {
             snprintf(why, size, "%s: the arena's header is damaged (an extent being released lies outside the "
                      "data space)", a->name);
             return -1;
@@ -881,10 +894,12 @@ static int checkpoint(struct ref_arena *a)
     *ck = (struct ref_checkpoint){ .kind = REF_CK_COPY, .where = e, .size = used, .packed = packed,
                                    .max_idx = { max_idx[0], max_idx[1], max_idx[2] }, .sum = sum };
     h->log_end[next] = 0;
-    /* a log as long as the copy: copying costs each operation at most its own size */
+    __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
+    /* a log as long as the copy: copying costs each operation at most its
+     * own size.  Set once the new log, empty, is in force: a shorter limit
+     * never lies below a log's end */
     if (!h->log_limit_fixed)
         h->log_limit = packed < REF_LOG_MIN ? REF_LOG_MIN : packed > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(packed);
-    __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
     if (old.len && old.off != e.off)
         ref_space_free(a, old);
     h->checkpoints++;
@@ -985,10 +1000,13 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
     uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
     a->prefault_window = window * 2 < REF_PREFAULT_WINDOW ? window * 2 : REF_PREFAULT_WINDOW;
     uint64_t from = end & ~(PAGE - 1), to = from + window;
-    if (from >= REF_LOG_SIZE)
+    uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a hint */
+    if (limit > REF_LOG_SIZE)
+        limit = REF_LOG_SIZE;
+    if (from >= limit)
         return;
-    if (to > REF_LOG_SIZE)
-        to = REF_LOG_SIZE;
+    if (to > limit)
+        to = limit;
     madvise(a->log[k] + from, (size_t)(to - from), MADV_POPULATE_WRITE);
     if (from >= a->populated_from[k] && from <= a->populated_to[k])
         a->populated_to[k] = to;       /* the window goes on from the last */
@@ -1007,7 +1025,7 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     h->transactions++;
     if (head.size > h->log_limit)
         return -ENOMEM;                /* more than a log holds: no way to make it durable */
-    if (head.size > h->log_limit - h->log_end[h->current] && checkpoint(a) < 0)
+    if (h->log_end[h->current] + head.size > h->log_limit && checkpoint(a) < 0)
         return -ENOMEM;                /* no room for a checkpoint */
     /* the output goes to the caller's memory only once the operation is
      * done, as the kernel's copy_to_user: a fault there is EFAULT after a

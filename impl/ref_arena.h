@@ -74,14 +74,16 @@ struct ref_extent {
     uint64_t off, len;                 /* in the file; len 0: none */
 };
 
-/* An extent out of use whose memory process PID gives back (a hole
- * punched in the file) once it has dropped the lock, and then returns to
- * the free list (ref_space_release); PID 0: an empty entry.  A punch of
- * megabytes under the lock would stop every other process meanwhile. */
+/* An extent out of use whose memory process PID (started at START) gives
+ * back (a hole punched in the file) once it has dropped the lock, and then
+ * returns to the free list (ref_space_release); PID 0: an empty entry.  A
+ * punch of megabytes under the lock would stop every other process
+ * meanwhile. */
 struct ref_releasing {
     int32_t pid;
     uint32_t pad;
-    struct ref_extent e;
+    uint64_t start;
+    struct ref_extent e;               /* len 0: its punch failed, the extent is left out of use */
 };
 
 struct ref_checkpoint {
@@ -127,6 +129,8 @@ struct ref_header {
     uint32_t nfree;
     uint64_t data_end;                 /* the data space's end: the file's size */
     struct ref_extent free_extents[REF_MAX_FREE];
+    uint64_t shm_destroyed_seen;       /* the model's shm_destroyed when segments' memory was last
+                                        * given back (~0: look again, as after a recovery) */
     uint32_t releasing_high;           /* entries of releasing in use are below this index */
     uint32_t releasing_pad;
     struct ref_releasing releasing[REF_MAX_RELEASING];
@@ -178,6 +182,7 @@ struct ref_arena {
      * back once it has dropped the lock, under the pid RELEASER */
     int releasing;
     int32_t releaser;
+    uint64_t releaser_start;
     /* where an operation writes its output before it is copied to the
      * caller's memory (which may fault: EFAULT) */
     void *bounce;
@@ -239,16 +244,19 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
  * it back (its memory released). */
 struct ref_extent ref_space_alloc(struct ref_arena *a, uint64_t len, uint64_t align);
 void ref_space_free(struct ref_arena *a, struct ref_extent e);
-/* Under the lock: E leaves use now, its memory given back later by PID
- * without the lock: ref_space_punch_released after the unlock, then
- * ref_space_reuse_released under the lock again puts it in the free list
- * (until then nobody is given it).  Freed at once when the table is full.
- * A PID that died in between has its extents freed by
- * ref_space_orphaned (under the lock, when its end is applied). */
-void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid);
+/* Under the lock: E leaves use now, its memory given back later by the
+ * process PID started at START (this one) without the lock:
+ * ref_space_punch_released after the unlock, then ref_space_reuse_released
+ * under the lock again puts it in the free list (until then nobody is
+ * given it).  Freed at once when the table is full.  The extents of a
+ * process that died in between are freed by ref_space_orphaned when its
+ * end is applied, or by ref_space_sweep_dead (the keeper, when idle, for
+ * one that had no slot). */
+void ref_space_release(struct ref_arena *a, struct ref_extent e, int32_t pid, uint64_t start);
 void ref_space_punch_released(struct ref_arena *a);
 void ref_space_reuse_released(struct ref_arena *a);
-void ref_space_orphaned(struct ref_arena *a, int32_t pid);
+void ref_space_orphaned(struct ref_arena *a, int32_t pid, uint64_t start);
+void ref_space_sweep_dead(struct ref_arena *a);
 
 /* Under the lock, a self-test of crash recovery: rebuild the state from
  * the checkpoint and the log in place, as recovery does, and compare it

@@ -8,7 +8,9 @@
  * process asks to be watched by sending its pid and start time, and goes on
  * once the keeper has its pidfd.  The first process that finds no keeper
  * starts one (detached, in its own session); the keeper leaves when it has
- * nobody left to watch.
+ * nobody left to watch (a drop-in arena's a second later, for the next
+ * program).  The memory of segments the deaths destroyed is given back
+ * when nothing waits for the keeper.
  *
  * Trust: anyone on the machine can connect to an abstract socket, so the
  * keeper answers only processes that may write the arena (the peer's
@@ -67,6 +69,7 @@ struct keeper {
     long long since[MAX_WATCHED + 1];            /* when a connection was accepted (ms) */
     int pending;                                 /* connections among the entries */
     int release_due;                             /* exits applied: memory to give back once idle */
+    long long alone_since;                       /* when it was left with nobody to watch, or 0 */
 };
 
 static long long now_ms(void)
@@ -231,6 +234,8 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         drop_stale(&k);
         if (k.pfd[0].revents & POLLIN)
             accept_all(&k);
+        if (k.n > k.pending)
+            k.alone_since = 0;         /* someone to watch again */
         if (k.n == 0) {
             if (k.release_due) {
                 check_file(&k);
@@ -238,10 +243,14 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
                 k.release_due = 0;
             }
             /* an arena of a path (the drop-in's) outlives its processes:
-             * the next one is awaited a while; a scenario's (a descriptor)
-             * ends with them */
+             * the next one is awaited a while (connections that bring
+             * nobody do not extend it); a scenario's (a descriptor) ends
+             * with them */
+            if (!k.alone_since)
+                k.alone_since = now_ms();
+            long long left = k.alone_since + LINGER_MS - now_ms();
             struct pollfd next = { .fd = listen_fd, .events = POLLIN };
-            if (strncmp(a->name, "fd:", 3) != 0 && poll(&next, 1, LINGER_MS) > 0) {
+            if (strncmp(a->name, "fd:", 3) != 0 && left > 0 && poll(&next, 1, (int)left) > 0) {
                 accept_all(&k);
                 continue;
             }

@@ -221,7 +221,7 @@ static void free_slot(struct ref_arena *a, int i)
     struct ref_header *h = a->hdr;
     struct ref_proc_slot *s = &h->procs[i];
     ref_forget_contender(a, &s->contending);
-    ref_space_orphaned(a, s->pid);     /* memory it was giving back when it died */
+    ref_space_orphaned(a, s->pid, s->start_time);   /* memory it was giving back when it died */
     s->waiting = 0;
     s->decided = 0;
     s->collected = 0;
@@ -307,23 +307,44 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
     return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
 }
 
-static void release_dead_segments(struct ref_arena *a, pid_t pid);
+static void release_dead_segments(struct ref_arena *a, pid_t pid, uint64_t start);
 static int lock(struct ref_runtime *rt, struct ref_arena *a);
+
+/* Who gives back destroyed segments' memory (unlock_wake_release): nobody
+ * (it waits for the next operation), the calling process (one with a slot,
+ * whose death is applied, so that memory it held half-way is freed), or
+ * the keeper (which has no slot: what it held half-way is swept when it
+ * next goes idle, ref_space_sweep_dead). */
+enum release_by { RELEASE_NONE, RELEASE_MINE, RELEASE_KEEPER };
+
+/* Whether segments were destroyed since their memory was last given back
+ * (or a recovery may have undone one's creation). */
+static int segments_to_release(const struct ref_arena *a)
+{
+    return a->hdr->seg_live &&
+           (a->state->ns.shm_destroyed != a->hdr->shm_destroyed_seen || a->hdr->seg_live > a->state->ns.shm_ids.in_use);
+}
 
 /* Drop the lock, then wake whom the operation resolved.  Every operation
  * ends here, so here too the memory of segments it destroyed (shmdt,
  * IPC_RMID, an exit, an exec, shm_rmid_forced, a failed shmat, a recovery
- * undoing a creation) is given back: the model holds fewer segments than
- * the arena has memory for.  That memory is released without the lock
- * (a punch of megabytes would stop every other process), and its extents
- * return to the free list under the lock again.  Unless RELEASE is 0 (the
- * keeper, which has processes to serve first): then the next operation
- * releases it, or the keeper once it is idle (ref_release_dead). */
-static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, int release)
+ * undoing a creation) is given back, by RELEASE.  That memory is released
+ * without the lock (a punch of megabytes would stop every other process),
+ * and its extents return to the free list under the lock again.  A process
+ * without a slot leaves it to the next operation; the keeper, which has
+ * processes to serve first, gives it back once it is idle
+ * (ref_release_dead). */
+static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, enum release_by release)
 {
+    if (release == RELEASE_MINE && !rt->registered)
+        release = RELEASE_NONE;
     for (;;) {
-        if (release && a->hdr->seg_live > a->state->ns.shm_ids.in_use)
-            release_dead_segments(a, rt->registered ? rt->pid : getpid());   /* the keeper has no slot */
+        if (release != RELEASE_NONE && segments_to_release(a)) {
+            if (release == RELEASE_MINE)
+                release_dead_segments(a, rt->pid, rt->start_time);
+            else
+                release_dead_segments(a, getpid(), ref_start_time(0));
+        }
         collect_wakes(rt, a);
         int n = rt->nwake, all = rt->wake_all;
         uint32_t *words[MAX_WAKE];
@@ -355,14 +376,16 @@ static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, int
 
 static void unlock_and_wake(struct ref_runtime *rt, struct ref_arena *a)
 {
-    unlock_wake_release(rt, a, 1);
+    unlock_wake_release(rt, a, RELEASE_MINE);
 }
 
 void ref_release_dead(struct ref_arena *a)
 {
     struct ref_runtime *rt = &ref_process;
-    if (lock(rt, a) == 0)
-        unlock_and_wake(rt, a);
+    if (lock(rt, a) < 0)
+        return;
+    ref_space_sweep_dead(a);           /* what a process without a slot held when it died */
+    unlock_wake_release(rt, a, RELEASE_KEEPER);
 }
 
 /* Everyone waiting looks again (a spurious wake-up costs a look). */
@@ -412,8 +435,10 @@ static int lock(struct ref_runtime *rt, struct ref_arena *a)
     uint64_t before = __atomic_load_n(&a->hdr->recoveries, __ATOMIC_RELAXED);
     if (ref_lock(a) < 0)
         return -1;
-    if (a->hdr->recoveries != before)
+    if (a->hdr->recoveries != before) {
         wake_all_waiters(rt, a);
+        a->hdr->shm_destroyed_seen = ~0UL;   /* a creation may have been undone */
+    }
     log_collected(rt, a);
     return 0;
 }
@@ -1049,8 +1074,10 @@ int ref_semctl(int id, int num, int cmd, unsigned long arg)
 /* ---------- shared memory ---------- */
 
 /* Under the lock: the memory of segments the model destroyed leaves use,
- * given back by PID once it has dropped the lock. */
-static void release_dead_segments(struct ref_arena *a, pid_t pid)
+ * given back by the process PID started at START once it has dropped the
+ * lock.  Each extent leaves the table before it is handed on: a death in
+ * between loses it (a hole the file keeps), never gives it out twice. */
+static void release_dead_segments(struct ref_arena *a, pid_t pid, uint64_t start)
 {
     struct ref_header *h = a->hdr;
     int high = -1;
@@ -1059,15 +1086,17 @@ static void release_dead_segments(struct ref_arena *a, pid_t pid)
         if (!id)
             continue;
         if (!model_ids_find(&a->state->ns.shm_ids, id - 1)) {
-            ref_space_release(a, h->seg[i], pid);
-            h->seg[i] = (struct ref_extent){ 0, 0 };
+            struct ref_extent e = h->seg[i];
             h->seg_id[i] = 0;
+            h->seg[i] = (struct ref_extent){ 0, 0 };
             h->seg_live--;
+            ref_space_release(a, e, pid, start);
         } else {
             high = i;
         }
     }
     h->seg_high = high;
+    h->shm_destroyed_seen = a->state->ns.shm_destroyed;
 }
 
 /* Under the lock: where segment ID's memory (SIZE bytes) is in the file,
@@ -1079,10 +1108,11 @@ static uint64_t segment_memory(struct ref_arena *a, int id, size_t size)
     if (h->seg_id[idx] == id + 1 && h->seg[idx].len >= size)
         return h->seg[idx].off;
     if (h->seg_id[idx]) {                      /* a destroyed segment's, not given back yet */
-        ref_space_free(a, h->seg[idx]);
+        struct ref_extent old = h->seg[idx];
+        h->seg_id[idx] = 0;
         h->seg_live--;
+        ref_space_free(a, old);
     }
-    h->seg_id[idx] = 0;
     struct ref_extent e = ref_space_alloc(a, size, PAGE_BYTES);
     if (!e.len)
         return 0;
@@ -1298,7 +1328,7 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
         /* it may have died between deciding a wake-up and making it */
         wake_all_waiters(rt, a);
     }
-    unlock_wake_release(rt, a, release);
+    unlock_wake_release(rt, a, release ? RELEASE_MINE : RELEASE_NONE);
 }
 
 void ref_process_gone(pid_t pid)

@@ -27,6 +27,7 @@ static unsigned long pages(unsigned long size)
 /* shm_destroy */
 static void shm_destroy(struct model_ns *ns, struct model_shm *shp)
 {
+    ns->shm_destroyed++;
     ns->shm_tot -= pages(shp->segsz);
     model_ids_remove(&ns->shm_ids, &shp->perm);
     model_free(ns, shp);

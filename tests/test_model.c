@@ -805,9 +805,6 @@ struct verdict {
     struct coverage cov;
 };
 
-/* harness/runner.h's (whose other names clash with this file's): the
- * host's huge page pools, each told to TELL. */
-
 /* The model told of one of the host's huge page pools. */
 struct huge_pools {
     struct model_ns *ns;
