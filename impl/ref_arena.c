@@ -202,11 +202,14 @@ void ref_arena_unmap(struct ref_arena *a)
 
 int ref_arena_check_size(const struct ref_arena *a, char *why, size_t size)
 {
+    /* the end read before the size: the file grows before its end is
+     * stored (grow_to), so a process growing it meanwhile (the keeper looks
+     * without the lock) never makes a whole file look truncated */
+    uint64_t end = __atomic_load_n(&a->hdr->data_end, __ATOMIC_ACQUIRE);
     struct stat st;
-    if (fstat(a->fd, &st) < 0 || (uint64_t)st.st_size < data_start() ||
-        (uint64_t)st.st_size < a->hdr->data_end) {
+    if (fstat(a->fd, &st) < 0 || (uint64_t)st.st_size < data_start() || (uint64_t)st.st_size < end) {
         snprintf(why, size, "%s: the arena file was truncated (%lld bytes, %llu expected)", a->name,
-                 (long long)st.st_size, (unsigned long long)a->hdr->data_end);
+                 (long long)st.st_size, (unsigned long long)end);
         return -1;
     }
     return 0;
@@ -221,7 +224,7 @@ static int grow_to(struct ref_arena *a, uint64_t end)
         return 0;
     if (ftruncate(a->fd, (off_t)end) < 0)
         return -1;
-    a->hdr->data_end = end;
+    __atomic_store_n(&a->hdr->data_end, end, __ATOMIC_RELEASE);   /* after the file has grown */
     return 0;
 }
 

@@ -317,6 +317,7 @@ static void spawn_keeper(struct ref_arena *a)
             _exit(0);
         ref_sys_close(ready[0]);
         close_all_but(fd, ready[1], a->fd);
+        a->crash_countdown = 0;        /* a test's injected death is its process's, not the keeper's */
         keeper_main(a, fd, ready[1]);
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
