@@ -433,7 +433,7 @@ void stress_object_json(FILE *f, const struct stress_history *h, int i)
     fputs("]}", f);
 }
 
-static void run_json(FILE *f, const struct stress_run *r)
+void stress_run_json(FILE *f, const struct stress_run *r)
 {
     if (!r->known)
         return;
@@ -462,7 +462,7 @@ int stress_history_write(const struct stress_history *h, FILE *f)
 {
     uint64_t t0 = stress_history_t0(h);
     fputs("{\"kind\":\"run\"", f);
-    run_json(f, &h->run);
+    stress_run_json(f, &h->run);
     fprintf(f, ",\"objects\":%d,\"events\":%zu}\n", h->nobjects, h->nevents);
     for (int i = 0; i < h->nobjects; i++) {
         stress_object_json(f, h, i);

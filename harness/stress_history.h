@@ -234,6 +234,10 @@ void stress_object_json(FILE *f, const struct stress_history *h, int i);
  * events' counts), one line per object, one per event.  0, or -1 with
  * errno when a write failed. */
 int stress_history_write(const struct stress_history *h, FILE *f);
+/* R's members of a JSON object (",\"backend\":..." up to its notes), as
+ * the history's run line and the run's summary both hold them; nothing
+ * when R is not known. */
+void stress_run_json(FILE *f, const struct stress_run *r);
 
 /* Read a history written by stress_history_write (LABEL names the file in
  * messages) into H, events ordered by invocation, its run line's figures

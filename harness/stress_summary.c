@@ -64,30 +64,11 @@ static int write_all(FILE *f, const struct stress_summary *s)
     fprintf(f, ",\"ran\":%s", s->ran ? "true" : "false");
     if (s->ran) {
         const struct stress_run *r = &s->run;
-        fputs(",\"backend\":", f);
-        jsonl_write_string(f, r->backend);
-        if (r->target[0]) {
-            fputs(",\"target\":", f);
-            jsonl_write_string(f, r->target);
-        }
-        fputs(",\"workload\":", f);
-        jsonl_write_string(f, r->workload);
-        fprintf(f, ",\"group\":%d", r->group);
-        fprintf(f, ",\"procs\":%d,\"seed\":%llu,\"operations\":%ld,\"seconds\":%.3f,\"ops_per_s\":%.0f,"
-                "\"ops_per_s_per_proc\":%.0f,\"kills\":%d,\"killed_at_deadline\":%d,\"limit_changes\":%ld,"
-                "\"recorded\":%s",
-                r->procs, (unsigned long long)r->seed, r->operations, r->seconds,
+        stress_run_json(f, r);
+        fprintf(f, ",\"ops_per_s\":%.0f,\"ops_per_s_per_proc\":%.0f,\"recorded\":%s",
                 r->seconds > 0 ? (double)r->operations / r->seconds : 0.0,
-                r->seconds > 0 && r->procs ? (double)r->operations / r->seconds / r->procs : 0.0, r->kills,
-                r->killed_at_deadline, r->limit_changes, s->recorded ? "true" : "false");
-        if (r->stopped_early[0]) {
-            fputs(",\"stopped_early\":", f);
-            jsonl_write_string(f, r->stopped_early);
-        }
-        if (r->limits_note[0]) {
-            fputs(",\"limits_note\":", f);
-            jsonl_write_string(f, r->limits_note);
-        }
+                r->seconds > 0 && r->procs ? (double)r->operations / r->seconds / r->procs : 0.0,
+                s->recorded ? "true" : "false");
     }
     if (s->history_file) {
         fputs(",\"history\":", f);

@@ -124,8 +124,7 @@ static void take_request(struct keeper *k, int i)
     }
     int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
     if (pidfd < 0) {
-        ref_apply_exit(k->arena, rq.pid, rq.start_time, 0);   /* gone already */
-        k->release_due = 1;
+        k->release_due |= ref_apply_exit(k->arena, rq.pid, rq.start_time, 0);   /* gone already */
     }
     char ack = 'w';
     send(c, &ack, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -226,8 +225,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
             if (k.is_connection[i]) {
                 take_request(&k, i);
             } else {
-                ref_apply_exit(k.arena, k.who[i].pid, k.who[i].start_time, 0);
-                k.release_due = 1;
+                k.release_due |= ref_apply_exit(k.arena, k.who[i].pid, k.who[i].start_time, 0);
                 drop_entry(&k, i);
             }
         }

@@ -1293,11 +1293,11 @@ pid_t ref_fork(void)
     return child;
 }
 
-void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
+int ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
 {
     struct ref_runtime *rt = &ref_process;
     if (lock(rt, a) < 0)
-        return;
+        return 0;
     int i = slot_of(a->hdr, pid);
     if (i >= 0 && (!start || slot_is_mine(a->hdr, pid, start))) {
 #ifdef REF_TEST_FAULTS
@@ -1328,7 +1328,9 @@ void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
         /* it may have died between deciding a wake-up and making it */
         wake_all_waiters(rt, a);
     }
+    int left = !release && (segments_to_release(a) || a->hdr->releasing_high);   /* or entries to sweep */
     unlock_wake_release(rt, a, release ? RELEASE_MINE : RELEASE_NONE);
+    return left;
 }
 
 void ref_process_gone(pid_t pid)

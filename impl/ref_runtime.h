@@ -17,8 +17,9 @@ uint64_t ref_start_time(pid_t pid);
 /* Apply the exit of PID if its slot still holds that process (START), wake
  * whom it unblocks; idempotent.  Takes the lock.  RELEASE 0 leaves the
  * memory of segments the exit destroyed to be given back later: by the
- * next operation of any process, or by ref_release_dead. */
-void ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release);
+ * next operation of any process, or by ref_release_dead.  Whether memory
+ * is left so (or entries of the releasing table to sweep). */
+int ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release);
 /* Give back the memory of destroyed segments (takes the lock). */
 void ref_release_dead(struct ref_arena *a);
 
