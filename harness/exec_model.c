@@ -41,9 +41,10 @@
  * CAP_IPC_OWNER 15, CAP_SYS_ADMIN 21). */
 #define PUPPET_CAPS ((1ULL << 14) | (1ULL << 15) | (1ULL << 21))
 
-struct mapping {                       /* one attachment, as the process sees it */
+struct mapping {                       /* one attachment, or a part of it, as the process sees it */
     uintptr_t addr;
     unsigned long size;
+    unsigned long offset;              /* of its first byte in the segment */
     int shmid;
     int rdonly;
 };
@@ -234,6 +235,23 @@ static uintptr_t place(const struct mproc *p, unsigned long size)
     }
 }
 
+/* Whatever P maps in [LO, HI) goes, as munmap and MAP_FIXED take it: a
+ * mapping that sticks out keeps its parts outside. */
+static void unmap(struct mproc *p, uintptr_t lo, uintptr_t hi)
+{
+    for (int i = p->nmaps - 1; i >= 0; i--) {
+        struct mapping was = p->map[i];
+        if (was.addr >= hi || was.addr + was.size <= lo)
+            continue;
+        p->map[i] = p->map[--p->nmaps];
+        if (was.addr < lo && p->nmaps < MAX_MAPS)
+            p->map[p->nmaps++] = (struct mapping){ was.addr, lo - was.addr, was.offset, was.shmid, was.rdonly };
+        if (was.addr + was.size > hi && p->nmaps < MAX_MAPS)
+            p->map[p->nmaps++] = (struct mapping){ hi, was.addr + was.size - hi, was.offset + (hi - was.addr),
+                                                   was.shmid, was.rdonly };
+    }
+}
+
 static struct mapping *mapping_at(struct mproc *p, uintptr_t addr, size_t len)
 {
     for (int i = 0; i < p->nmaps; i++)
@@ -316,12 +334,10 @@ static long m_shmat(void *ctx, int id, const void *addr, int flags)
     long size = apply(m, MODEL_SHM_MAP_SIZE, q, 1, NULL, NULL, 0);
     int64_t a[] = { id, (int64_t)(uintptr_t)addr, flags, (int64_t)place(p, size > 0 ? (unsigned long)size : PAGE) };
     long ret = apply(m, MODEL_SHMAT, a, 4, NULL, NULL, 0);
-    if (ret >= 0 && size > 0 && p->nmaps < MAX_MAPS) {     /* user addresses are positive */
-        /* SHM_REMAP: the new mapping replaces whatever it covers, as MAP_FIXED does */
-        for (int i = p->nmaps - 1; i >= 0; i--)
-            if (p->map[i].addr < (uintptr_t)ret + (unsigned long)size && (uintptr_t)ret < p->map[i].addr + p->map[i].size)
-                p->map[i] = p->map[--p->nmaps];
-        p->map[p->nmaps++] = (struct mapping){ (uintptr_t)ret, (unsigned long)size, id, (flags & SHM_RDONLY) != 0 };
+    if (ret >= 0 && size > 0) {        /* user addresses are positive */
+        unmap(p, (uintptr_t)ret, (uintptr_t)ret + (unsigned long)size);
+        if (p->nmaps < MAX_MAPS)
+            p->map[p->nmaps++] = (struct mapping){ (uintptr_t)ret, (unsigned long)size, 0, id, (flags & SHM_RDONLY) != 0 };
     }
     return result(m, ret);
 }
@@ -330,14 +346,14 @@ static long m_shmdt(void *ctx, const void *addr)
 {
     struct model_exec *m = EXEC(ctx);
     struct mproc *p = &m->proc[m->current];
+    /* the model says which mappings the detach takes (a remap may have split one) */
+    struct model_piece pieces[MAX_MAPS];
+    int64_t q[] = { (int64_t)(uintptr_t)addr, 0, MAX_MAPS };
+    long n = apply(m, MODEL_SHMDT_PIECES, q, 3, NULL, pieces, 0);
     int64_t a[] = { (int64_t)(uintptr_t)addr };
     long ret = apply(m, MODEL_SHMDT, a, 1, NULL, NULL, 0);
-    if (ret == 0)
-        for (int i = 0; i < p->nmaps; i++)
-            if (p->map[i].addr == (uintptr_t)addr) {
-                p->map[i] = p->map[--p->nmaps];
-                break;
-            }
+    for (long k = 0; ret == 0 && k < n && k < MAX_MAPS; k++)
+        unmap(p, pieces[k].addr, pieces[k].addr + pieces[k].size);
     return result(m, ret);
 }
 
@@ -466,8 +482,8 @@ static void memory_step(struct model_exec *m, struct mproc *p, const struct requ
         out->ret = -1;
         return;
     }
-    struct segment_bytes *sb = segment(m, map->shmid, map->size);
-    size_t off = addr - map->addr;
+    struct segment_bytes *sb = segment(m, map->shmid, map->offset + map->size);
+    size_t off = map->offset + (addr - map->addr);
     if (!sb || segment_copy(sb, off, writes ? (unsigned char *)rq->data : m->out, n, writes) < 0) {
         out->status = X_ERROR;
         snprintf(out->detail, sizeof(out->detail), "out of memory simulating a segment of %lu bytes", map->size);

@@ -10,6 +10,7 @@
 #include "ctl_cmd.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -74,6 +75,9 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
     case MODEL_SYSVIPC_LINE:
         *out_size = (size_t)rq->arg[2];
         return (size_t)rq->arg[1];
+    case MODEL_SHMDT_PIECES:
+        *out_size = rq->arg[2] > 0 && rq->arg[2] <= 4096 ? (size_t)rq->arg[2] * sizeof(struct model_piece) : 0;
+        return 0;
     default:
         return 0;
     }
@@ -190,6 +194,10 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
         const struct model_shm *shp = a[0] >= 0 ? model_ids_find(&ns->shm_ids, (int)a[0]) : NULL;
         return shp ? (long)shp->map_size : -EINVAL;
     }
+    case MODEL_SHMDT_PIECES:
+        if ((a[2] && !out) || a[1] < 0 || a[1] > INT_MAX || a[2] < 0 || a[2] > 4096)
+            return -EINVAL;
+        return model_shmdt_pieces(ns, c->pid, (uintptr_t)a[0], (int)a[1], out, (int)a[2]);
     default:
         return -ENOSYS;
     }

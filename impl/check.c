@@ -142,9 +142,13 @@ static int check_sets(struct bounds *b, const struct model_ns *ns)
 
 static int check_attaches(struct bounds *b, const struct model_ns *ns)
 {
-    for (const struct model_attach *at = ns->attaches; at; at = at->next)
+    for (const struct model_attach *at = ns->attaches; at; at = at->next) {
         if (!visit(b) || !inside(b, at, sizeof(*at)) || !inside(b, at->shm, sizeof(*at->shm)))
             return bad(b, "an attachment lies outside the arena's heap");
+        if (!at->size || at->size % 4096 || at->pgoff > at->shm->map_size / 4096 ||
+            at->size > at->shm->map_size - at->pgoff * 4096)
+            return bad(b, "an attachment's piece lies outside its segment");
+    }
     return 0;
 }
 

@@ -80,6 +80,15 @@ enum model_op {
     MODEL_SYSCTL_READ,     /* length of IN ("name\0"), room in OUT: 0 or -EINVAL */
     MODEL_SYSVIPC_LINE,    /* id, length of IN (msg, sem or shm), room in OUT: 1 found, 0 none */
     MODEL_SHM_MAP_SIZE,    /* id: the size an attachment of it spans, or -EINVAL */
+    MODEL_SHMDT_PIECES,    /* address, from, room: the mappings the caller's shmdt(address) would
+                            * take, from the FROMth on, as struct model_piece in OUT; their number */
+};
+
+/* A mapping of an attachment: a shmat's, or a part of it left by a later
+ * attachment with SHM_REMAP over the rest. */
+struct model_piece {
+    uintptr_t addr;
+    unsigned long size;
 };
 
 /* The caller passed NULL for the call's buffer: memory it cannot reach;

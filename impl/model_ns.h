@@ -146,14 +146,20 @@ struct model_shm {
     pid_t creator;                     /* 0 once the creator has exited */
 };
 
-/* One attachment of a segment in a process. */
+/* One piece of a segment's attachment in a process: a mapping (a vma)
+ * that counts once in nattch.  A shmat makes one piece of the whole
+ * segment; a later attachment with SHM_REMAP over part of it splits it, as
+ * MAP_FIXED splits a vma, into the pieces that stay mapped. */
 struct model_attach {
     struct model_attach *next;
     pid_t pid;
-    uintptr_t addr;
-    unsigned long size;                /* the segment's size, page aligned */
+    uintptr_t addr;                    /* where the piece begins */
+    unsigned long size;                /* its bytes, page aligned */
+    unsigned long pgoff;               /* the segment's pages before it (vm_pgoff) */
+    unsigned long file;                /* the shmat it is a piece of (its struct file) */
     struct model_shm *shm;
 };
+
 
 struct model_limits {
     long msgmax, msgmnb, msgmni;
@@ -207,6 +213,7 @@ struct model_ns {
     unsigned long shm_destroyed;       /* segments destroyed since the namespace began (the runtime
                                         * gives their memory back when it sees this move) */
     struct model_attach *attaches;     /* every process's */
+    unsigned long shm_files;           /* attachments made since the namespace began */
     /* whose wait the operations since the user last looked have decided
      * (wake_q_add's list): the model only adds, its user takes them;
      * beyond MODEL_RESOLVED_MAX, resolved_lost says anyone may have been */
@@ -301,6 +308,10 @@ long model_shmget(struct model_ns *ns, const struct model_caller *c, int32_t key
 long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uintptr_t addr, int flags,
                  uintptr_t auto_addr, long now);
 long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now);
+/* What shmdt(ADDR) by PID would unmap: the number of pieces (0: EINVAL),
+ * and in OUT up to MAX of them from the FROMth on. */
+int model_shmdt_pieces(const struct model_ns *ns, pid_t pid, uintptr_t addr, int from, struct model_piece *out,
+                       int max);
 long model_shmctl(struct model_ns *ns, const struct model_caller *c, int id, int cmd, void *buf, long now);
 
 /* /proc/sysvipc/TABLE (msg, sem or shm): its header and the line of ID

@@ -47,7 +47,7 @@ uint64_t ref_arena_layout(void)
 {
     const uint64_t facts[] = {
         REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_MAX_FREE, MODEL_IPCMNI,
-        MODEL_SHM_MAP_SIZE,            /* the last operation: a new one changes the log's meaning */
+        MODEL_SHMDT_PIECES,            /* the last operation: a new one changes the log's meaning */
         sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
         offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
         sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),

@@ -44,6 +44,7 @@
 
 #define PAGE_BYTES 4096UL
 #define MAX_WAKE 64
+#define DETACH_PIECES 8                /* a detach's mappings unmapped once the lock is dropped */
 #define WAIT_SPIN_NS 10000             /* a wait looks for its outcome this long before it sleeps */
 #define LOCK_LOST (-2000)              /* a wait that could not take the lock again (errno set) */
 
@@ -81,6 +82,9 @@ struct ref_runtime {
     int inject_point, inject_signal;
     /* how long a wait looks for its outcome before it sleeps */
     struct ref_spin wait_spin;
+    /* whether /proc is another PID namespace's, as process PROC_VIEW_OF saw */
+    pid_t proc_view_of;
+    int proc_foreign;
 #ifdef REF_TEST_FAULTS
     struct ref_fault_state fault;
 #endif
@@ -123,21 +127,58 @@ static int fault_is(int which)
 
 /* ---------- identity ---------- */
 
+/* The first LEN - 1 bytes of PATH, NUL-terminated; their number, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+    int fd = ref_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    ref_sys_close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+/* Process PID of this PID namespace as the mounted /proc numbers it.  A
+ * process in a new PID namespace that kept its parent's /proc (the
+ * harness's puppets do) finds someone else at /proc/PID: then it asks a
+ * pidfd, whose fdinfo gives the pid as that /proc's namespace sees it.
+ * 0 when the process is gone. */
+static pid_t proc_pid(pid_t pid)
+{
+    struct ref_runtime *rt = &ref_process;
+    char path[64], buf[1024];
+    if (rt->proc_view_of != getpid()) {         /* looked at once per process */
+        rt->proc_view_of = getpid();
+        rt->proc_foreign = read_small("/proc/self/stat", buf, sizeof(buf)) > 0 && atoi(buf) != getpid();
+    }
+    if (!rt->proc_foreign)
+        return pid;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+    ssize_t n = read_small(path, buf, sizeof(buf));
+    ref_sys_close(fd);
+    const char *line = n > 0 ? strstr(buf, "\nPid:") : NULL;
+    return line ? (pid_t)atoi(line + 6) : 0;
+}
+
 uint64_t ref_start_time(pid_t pid)
 {
     char path[64], buf[1024];
-    if (pid)
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    else
+    if (pid) {
+        pid_t seen = proc_pid(pid);
+        if (seen <= 0)
+            return 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)seen);
+    } else {
         snprintf(path, sizeof(path), "/proc/self/stat");
-    int fd = ref_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0)
+    }
+    if (read_small(path, buf, sizeof(buf)) <= 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    ref_sys_close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     char *p = strrchr(buf, ')');
     if (!p)
         return 0;
@@ -1223,10 +1264,18 @@ int ref_shmdt(const void *addr)
     struct ref_arena *a = &rt->arena;
     if (lock(rt, a) < 0)
         return -1;
-    unsigned long size = 0;
-    for (const struct model_attach *at = a->state->ns.attaches; at; at = at->next)
-        if (at->pid == rt->pid && at->addr == (uintptr_t)addr)
-            size = at->size;
+    /* the mappings the detach takes: one, unless a later attachment with
+     * SHM_REMAP split it; beyond the first few they are unmapped here */
+    struct model_piece pieces[DETACH_PIECES];
+    int n = model_shmdt_pieces(&a->state->ns, rt->pid, (uintptr_t)addr, 0, pieces, DETACH_PIECES);
+    for (int from = DETACH_PIECES; from < n; from += DETACH_PIECES) {
+        struct model_piece more[DETACH_PIECES];
+        int got = model_shmdt_pieces(&a->state->ns, rt->pid, (uintptr_t)addr, from, more, DETACH_PIECES) - from;
+        for (int i = 0; i < got && i < DETACH_PIECES; i++)
+            munmap((void *)more[i].addr, more[i].size);
+    }
+    if (n > DETACH_PIECES)
+        n = DETACH_PIECES;
     struct model_request rq;
     fill_request(rt, &rq, MODEL_SHMDT);
     rq.arg[0] = (long)(uintptr_t)addr;
@@ -1236,8 +1285,8 @@ int ref_shmdt(const void *addr)
      * the model counts the detach already, and the range's memory, even
      * if another process destroys the segment and its memory is given to
      * a new one meanwhile, is not touched by this call */
-    if (r == 0 && size)
-        munmap((void *)addr, size);
+    for (int i = 0; r == 0 && i < n; i++)
+        munmap((void *)pieces[i].addr, pieces[i].size);
     return (int)result(r);
 }
 

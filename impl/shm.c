@@ -57,17 +57,96 @@ static void shm_close(struct model_ns *ns, struct model_shm *shp, pid_t pid, lon
         shm_destroy(ns, shp);
 }
 
-static void add_attach(struct model_ns *ns, pid_t pid, uintptr_t addr, struct model_shm *shp)
+/* A piece of SHP's attachment FILE in PID: SIZE bytes at ADDR, PGOFF pages into it. */
+static struct model_attach *add_piece(struct model_ns *ns, pid_t pid, uintptr_t addr, unsigned long size,
+                                      unsigned long pgoff, unsigned long file, struct model_shm *shp)
 {
     struct model_attach *a = model_alloc(ns, sizeof(*a));
     if (!a)
-        return;
+        return NULL;
     a->pid = pid;
     a->addr = addr;
-    a->size = shp->map_size;
+    a->size = size;
+    a->pgoff = pgoff;
+    a->file = file;
     a->shm = shp;
     a->next = ns->attaches;
     ns->attaches = a;
+    return a;
+}
+
+static void add_attach(struct model_ns *ns, pid_t pid, uintptr_t addr, struct model_shm *shp)
+{
+    add_piece(ns, pid, addr, shp->map_size, 0, ++ns->shm_files, shp);
+}
+
+/* Where the attachment piece A belongs to began: the address its shmat
+ * returned (vm_start less vm_pgoff pages). */
+static uintptr_t origin(const struct model_attach *a)
+{
+    return a->addr - a->pgoff * PAGE;
+}
+
+/* __split_vma: piece A is cut at AT; it keeps the part below AT when
+ * KEEP_LOW, else the part from AT, and the other part becomes a new piece,
+ * which opens the segment (vm_ops->open: shm_open), so counts in nattch. */
+static int split_piece(struct model_ns *ns, struct model_attach *a, uintptr_t at, int keep_low, long now)
+{
+    unsigned long below = at - a->addr;
+    struct model_attach *other = keep_low ? add_piece(ns, a->pid, at, a->size - below, a->pgoff + below / PAGE,
+                                                      a->file, a->shm)
+                                          : add_piece(ns, a->pid, a->addr, below, a->pgoff, a->file, a->shm);
+    if (!other)
+        return -1;
+    if (keep_low) {
+        a->size = below;
+    } else {
+        a->addr = at;
+        a->size -= below;
+        a->pgoff += below / PAGE;
+    }
+    shm_open(a->shm, a->pid, now);
+    return 0;
+}
+
+/* PID's mappings in [LO, HI) go, as do_mmap with MAP_FIXED unmaps what
+ * it replaces: a piece that sticks out is split first (its parts outside
+ * stay, each counting), then the part inside closes (shm_close, which may
+ * destroy its segment). */
+static void unmap_range(struct model_ns *ns, pid_t pid, uintptr_t lo, uintptr_t hi, long now)
+{
+    struct model_attach **p = &ns->attaches;
+    while (*p) {
+        struct model_attach *a = *p;
+        if (a->pid != pid || a->addr >= hi || a->addr + a->size <= lo) {
+            p = &a->next;
+            continue;
+        }
+        if (a->addr < lo && split_piece(ns, a, lo, 0, now) < 0)
+            return;
+        if (a->addr + a->size > hi && split_piece(ns, a, hi, 1, now) < 0)
+            return;
+        while (*p != a)                /* a split's new piece went to the head, which P may be */
+            p = &(*p)->next;
+        *p = a->next;
+        shm_close(ns, a->shm, pid, now);
+        model_free(ns, a);
+    }
+}
+
+/* Whether a piece of a huge page segment in [LO, HI) would be split off a
+ * huge page boundary: hugetlb's may_split refuses it, and do_mmap fails
+ * with EINVAL before anything is unmapped. */
+static int splits_huge_page(const struct model_ns *ns, pid_t pid, uintptr_t lo, uintptr_t hi)
+{
+    for (const struct model_attach *a = ns->attaches; a; a = a->next) {
+        if (a->pid != pid || !a->shm->huge || a->addr >= hi || a->addr + a->size <= lo)
+            continue;
+        unsigned long mask = a->shm->huge_page - 1;
+        if ((a->addr < lo && (lo & mask)) || (a->addr + a->size > hi && (hi & mask)))
+            return 1;
+    }
+    return 0;
 }
 
 /* ---------- shmget ---------- */
@@ -202,25 +281,82 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
     }
     if (!addr)
         addr = auto_addr;
+    else if ((flags & SHM_REMAP) && splits_huge_page(ns, c->pid, addr, addr + size)) {
+        if (may_destroy(ns, shp))
+            shm_destroy(ns, shp);
+        return -EINVAL;
+    }
+    /* do_shmat's own count keeps the segment while do_mmap replaces what
+     * the range held (with SHM_REMAP: this segment's pieces too) */
+    shp->nattch++;
+    unmap_range(ns, c->pid, addr, addr + size, now);
     shm_open(shp, c->pid, now);
     add_attach(ns, c->pid, addr, shp);
+    shp->nattch--;
     return (long)addr;
+}
+
+/* ksys_shmdt's first loop: of PID's pieces, the lowest whose origin is
+ * ADDR (it looks at every mapping from ADDR up and takes the first whose
+ * start matches its page offset), or NULL. */
+static struct model_attach *detach_first(const struct model_ns *ns, pid_t pid, uintptr_t addr)
+{
+    struct model_attach *first = NULL;
+    for (struct model_attach *a = ns->attaches; a; a = a->next)
+        if (a->pid == pid && origin(a) == addr && (!first || a->addr < first->addr))
+            first = a;
+    return first;
+}
+
+/* Its second loop: with FIRST, the pieces of the same attachment (the
+ * same file) whose origin is ADDR, up to the segment's size from ADDR. */
+static int detach_takes(const struct model_attach *first, const struct model_attach *a, uintptr_t addr)
+{
+    unsigned long i_size = pages(first->shm->segsz) * PAGE;
+    return a == first || (a->pid == first->pid && a->file == first->file && origin(a) == addr && a->addr > first->addr &&
+                          a->addr + a->size - addr <= i_size);
+}
+
+int model_shmdt_pieces(const struct model_ns *ns, pid_t pid, uintptr_t addr, int from, struct model_piece *out,
+                       int max)
+{
+    const struct model_attach *first = (addr & (PAGE - 1)) ? NULL : detach_first(ns, pid, addr);
+    int n = 0;
+    for (const struct model_attach *a = ns->attaches; first && a; a = a->next)
+        if (detach_takes(first, a, addr)) {
+            if (n >= from && n - from < max)
+                out[n - from] = (struct model_piece){ a->addr, a->size };
+            n++;
+        }
+    return n;
 }
 
 long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now)
 {
     if (addr & (PAGE - 1))
         return -EINVAL;
-    for (struct model_attach **p = &ns->attaches; *p; p = &(*p)->next) {
+    struct model_attach *first = detach_first(ns, c->pid, addr);
+    if (!first)
+        return -EINVAL;
+    /* FIRST is freed last: the others are matched against it */
+    for (struct model_attach **p = &ns->attaches; *p;) {
         struct model_attach *a = *p;
-        if (a->pid == c->pid && a->addr == addr) {
-            *p = a->next;
-            shm_close(ns, a->shm, c->pid, now);
-            model_free(ns, a);
-            return 0;
+        if (a == first || !detach_takes(first, a, addr)) {
+            p = &a->next;
+            continue;
         }
+        *p = a->next;
+        shm_close(ns, a->shm, c->pid, now);
+        model_free(ns, a);
     }
-    return -EINVAL;
+    for (struct model_attach **p = &ns->attaches; *p; p = &(*p)->next)
+        if (*p == first) {
+            *p = first->next;
+            break;
+        }
+    shm_close(ns, first->shm, c->pid, now);
+    model_free(ns, first);
+    return 0;
 }
 
 /* ---------- shmctl ---------- */
@@ -346,7 +482,7 @@ void model_fork(struct model_ns *ns, pid_t parent, pid_t child, long now)
     for (struct model_attach *a = ns->attaches; a; a = a->next)
         if (a->pid == parent && a->shm) {
             shm_open(a->shm, parent, now);
-            add_attach(ns, child, a->addr, a->shm);
+            add_piece(ns, child, a->addr, a->size, a->pgoff, a->file, a->shm);
         }
 }
 
