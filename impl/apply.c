@@ -106,6 +106,8 @@ static void *ctl_buffer(const struct model_request *rq, const void *in, void *ou
 long model_apply(struct model_ns *ns, const struct model_request *rq, const void *in, void *out)
 {
     const struct model_caller *c = &rq->caller;
+    if (rq->flags & MODEL_COLLECT_FIRST)
+        model_collect(ns, c->pid);
     if (rq->flags & MODEL_NULL_BUFFER)
         in = out = NULL;
     const int64_t *a = rq->arg;

@@ -94,10 +94,13 @@ struct model_piece {
 /* The caller passed NULL for the call's buffer: memory it cannot reach;
  * where Linux's copy would fault, the call fails with EFAULT. */
 #define MODEL_NULL_BUFFER 1u
+/* The caller took its decided wait's outcome without the lock: its
+ * waiter record goes (MODEL_COLLECT) before the operation is performed. */
+#define MODEL_COLLECT_FIRST 2u
 
 struct model_request {
     uint32_t op;                       /* enum model_op */
-    uint32_t flags;                    /* MODEL_NULL_BUFFER */
+    uint32_t flags;                    /* MODEL_NULL_BUFFER, MODEL_COLLECT_FIRST */
     int64_t now;                       /* seconds, for the times the call sets */
     int64_t arg[6];
     struct model_caller caller;

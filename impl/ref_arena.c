@@ -48,6 +48,7 @@ uint64_t ref_arena_layout(void)
     const uint64_t facts[] = {
         REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_MAX_FREE, MODEL_IPCMNI,
         MODEL_SHMDT_PIECES,            /* the last operation: a new one changes the log's meaning */
+        MODEL_COLLECT_FIRST,           /* so does a new flag */
         sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
         offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
         sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),
@@ -1056,6 +1057,7 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     if (a->crash_countdown && --a->crash_countdown == 0)
         kill(getpid(), SIGKILL);
     __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
+    a->committed++;
     return ret;
 }
 

@@ -187,6 +187,8 @@ struct ref_arena {
      * caller's memory (which may fault: EFAULT) */
     void *bounce;
     size_t bounce_size;
+    /* records this process has committed (ref_txn) */
+    uint64_t committed;
 };
 
 /* The layout of the file as one number: the sizes and places of everything

@@ -451,23 +451,71 @@ static void end_wait(struct ref_header *h, struct ref_proc_slot *s)
     }
 }
 
-static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
+/* This process's slot when it holds an outcome taken without the lock
+ * whose record is not logged yet, or NULL. */
+static struct ref_proc_slot *uncollected(struct ref_runtime *rt, struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     if (rt->slot < 0 || rt->slot > h->proc_high)
-        return;
+        return NULL;
     struct ref_proc_slot *s = &h->procs[rt->slot];
-    if (!s->collected || s->pid != rt->pid)
-        return;
-    txn_event(a, MODEL_COLLECT, rt->pid, 0);
+    return s->collected && s->pid == rt->pid ? s : NULL;
+}
+
+/* Under the lock: the record of S's outcome is logged. */
+static void collected(struct ref_arena *a, struct ref_proc_slot *s)
+{
     s->collected = 0;
     s->decided = 0;
-    end_wait(h, s);
+    end_wait(a->hdr, s);
 }
+
+/* Under the lock: the record of an outcome taken without it, logged on
+ * its own; left for the next lock if the log had no room for it. */
+static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
+{
+    struct ref_proc_slot *s = uncollected(rt, a);
+    if (!s)
+        return;
+    uint64_t before = a->committed;
+    txn_event(a, MODEL_COLLECT, rt->pid, 0);
+    if (a->committed != before)
+        collected(a, s);
+}
+
+static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold);
 
 /* After a recovery nobody knows whom the lost operation would have woken.
  * 0, or -1 with errno (a damaged lock, reported by ref_lock). */
 static int lock(struct ref_runtime *rt, struct ref_arena *a)
+{
+    return lock_as(rt, a, 0);
+}
+
+/* Under the lock, this process's own record RQ, into which an outcome it
+ * took without the lock is folded (MODEL_COLLECT_FIRST) when lock_as left
+ * it to the call (FOLD): one record less per blocking round trip.  A
+ * record that was not committed leaves the collect to a record of its own. */
+static long own_txn(struct ref_runtime *rt, struct ref_arena *a, struct model_request *rq, const void *in, void *out,
+                    int fold)
+{
+    struct ref_proc_slot *s = fold ? uncollected(rt, a) : NULL;
+    if (!s)
+        return ref_txn(a, rq, in, out);
+    uint64_t before = a->committed;
+    rq->flags |= MODEL_COLLECT_FIRST;
+    long r = ref_txn(a, rq, in, out);
+    rq->flags &= ~MODEL_COLLECT_FIRST;
+    if (a->committed != before)
+        collected(a, s);
+    else
+        log_collected(rt, a);
+    return r;
+}
+
+/* lock; FOLD: an outcome taken without the lock is logged with the
+ * caller's next record (own_txn), not on its own. */
+static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold)
 {
     if (!a->prefault_window) {         /* this process's first: the log's end read without the lock */
         uint32_t k = __atomic_load_n(&a->hdr->current, __ATOMIC_RELAXED);
@@ -480,7 +528,8 @@ static int lock(struct ref_runtime *rt, struct ref_arena *a)
         wake_all_waiters(rt, a);
         a->hdr->shm_destroyed_seen = ~0UL;   /* a creation may have been undone */
     }
-    log_collected(rt, a);
+    if (!fold)
+        log_collected(rt, a);
     return 0;
 }
 
@@ -893,9 +942,9 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
     unsigned long signals = ref_signals_seen();
     if (resume)
         injection_point(rt, REF_AT_START);
-    if (lock(rt, a) < 0)
+    if (lock_as(rt, a, 1) < 0)
         return -1;
-    long r = ref_txn(a, rq, in, out);
+    long r = own_txn(rt, a, rq, in, out, 1);
     if (r == MODEL_BLOCKED && resume) {
         /* msgsnd and msgrcv resume with their own arguments; semop's
          * waiter record holds its operations */
@@ -1265,17 +1314,19 @@ int ref_shmdt(const void *addr)
     if (lock(rt, a) < 0)
         return -1;
     /* the mappings the detach takes: one, unless a later attachment with
-     * SHM_REMAP split it; beyond the first few they are unmapped here */
-    struct model_piece pieces[DETACH_PIECES];
-    int n = model_shmdt_pieces(&a->state->ns, rt->pid, (uintptr_t)addr, 0, pieces, DETACH_PIECES);
-    for (int from = DETACH_PIECES; from < n; from += DETACH_PIECES) {
-        struct model_piece more[DETACH_PIECES];
-        int got = model_shmdt_pieces(&a->state->ns, rt->pid, (uintptr_t)addr, from, more, DETACH_PIECES) - from;
-        for (int i = 0; i < got && i < DETACH_PIECES; i++)
-            munmap((void *)more[i].addr, more[i].size);
+     * SHM_REMAP split it (more than a few: listed in the bounce buffer,
+     * which a detach's record does not use) */
+    struct model_piece few[DETACH_PIECES], *pieces = few;
+    int n = model_shmdt_pieces(&a->state->ns, rt->pid, (uintptr_t)addr, 0, few, DETACH_PIECES);
+    if (n > DETACH_PIECES) {
+        pieces = ref_arena_bounce(a, (size_t)n * sizeof(*pieces));
+        if (!pieces) {
+            unlock_and_wake(rt, a);
+            errno = ENOMEM;
+            return -1;
+        }
+        model_shmdt_pieces(&a->state->ns, rt->pid, (uintptr_t)addr, 0, pieces, n);
     }
-    if (n > DETACH_PIECES)
-        n = DETACH_PIECES;
     struct model_request rq;
     fill_request(rt, &rq, MODEL_SHMDT);
     rq.arg[0] = (long)(uintptr_t)addr;

@@ -134,19 +134,35 @@ static void unmap_range(struct model_ns *ns, pid_t pid, uintptr_t lo, uintptr_t 
     }
 }
 
-/* Whether a piece of a huge page segment in [LO, HI) would be split off a
- * huge page boundary: hugetlb's may_split refuses it, and do_mmap fails
- * with EINVAL before anything is unmapped. */
-static int splits_huge_page(const struct model_ns *ns, pid_t pid, uintptr_t lo, uintptr_t hi)
+/* Whether piece A may be split at AT: a huge page segment's only on a
+ * huge page boundary (hugetlb's may_split). */
+static int may_split(const struct model_attach *a, uintptr_t at)
 {
-    for (const struct model_attach *a = ns->attaches; a; a = a->next) {
-        if (a->pid != pid || !a->shm->huge || a->addr >= hi || a->addr + a->size <= lo)
+    return !a->shm->huge || !(at & (a->shm->huge_page - 1));
+}
+
+/* Whether unmapping [LO, HI) would split a piece where it may not be: then
+ * do_mmap fails with EINVAL before anything is unmapped, though the split
+ * at LO, made first (vms_gather_munmap_vmas), stays when the one at HI is
+ * refused; it is made here. */
+static int refuses_split(struct model_ns *ns, pid_t pid, uintptr_t lo, uintptr_t hi, long now)
+{
+    struct model_attach *at_lo = NULL, *at_hi = NULL;
+    for (struct model_attach *a = ns->attaches; a; a = a->next) {
+        if (a->pid != pid)
             continue;
-        unsigned long mask = a->shm->huge_page - 1;
-        if ((a->addr < lo && (lo & mask)) || (a->addr + a->size > hi && (hi & mask)))
-            return 1;
+        if (a->addr < lo && lo < a->addr + a->size)
+            at_lo = a;
+        if (a->addr < hi && hi < a->addr + a->size)
+            at_hi = a;
     }
-    return 0;
+    if (at_lo && !may_split(at_lo, lo))
+        return 1;
+    if (!at_hi || may_split(at_hi, hi))
+        return 0;
+    if (at_lo)
+        split_piece(ns, at_lo, lo, 0, now);
+    return 1;
 }
 
 /* ---------- shmget ---------- */
@@ -281,7 +297,7 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
     }
     if (!addr)
         addr = auto_addr;
-    else if ((flags & SHM_REMAP) && splits_huge_page(ns, c->pid, addr, addr + size)) {
+    else if ((flags & SHM_REMAP) && refuses_split(ns, c->pid, addr, addr + size, now)) {
         if (may_destroy(ns, shp))
             shm_destroy(ns, shp);
         return -EINVAL;
@@ -309,10 +325,12 @@ static struct model_attach *detach_first(const struct model_ns *ns, pid_t pid, u
 }
 
 /* Its second loop: with FIRST, the pieces of the same attachment (the
- * same file) whose origin is ADDR, up to the segment's size from ADDR. */
+ * same file) whose origin is ADDR, up to the file's size from ADDR (the
+ * size page aligned; a huge page segment's file is huge page aligned:
+ * newseg makes it so, the attachment's size either way). */
 static int detach_takes(const struct model_attach *first, const struct model_attach *a, uintptr_t addr)
 {
-    unsigned long i_size = pages(first->shm->segsz) * PAGE;
+    unsigned long i_size = first->shm->map_size;
     return a == first || (a->pid == first->pid && a->file == first->file && origin(a) == addr && a->addr > first->addr &&
                           a->addr + a->size - addr <= i_size);
 }
