@@ -1262,6 +1262,16 @@ void *ref_shmat(int id, const void *addr, int flags)
             reserve = at;
         }
     }
+    /* with SHM_REMAP the model takes the range's attachments away at once:
+     * the memory is found first, so that a file that cannot grow fails the
+     * call before anything is replaced */
+    uint64_t off = 0;
+    int remap = (flags & SHM_REMAP) && wanted;
+    if (remap && size && !(off = segment_memory(a, id, size))) {
+        unlock_and_wake(rt, a);
+        errno = ENOMEM;
+        return (void *)-1;
+    }
     struct model_request rq;
     fill_request(rt, &rq, MODEL_SHMAT);
     rq.arg[0] = id;
@@ -1269,16 +1279,17 @@ void *ref_shmat(int id, const void *addr, int flags)
     rq.arg[2] = flags;
     rq.arg[3] = (long)(uintptr_t)reserve;
     long r = ref_txn(a, &rq, NULL, NULL);
-    uint64_t off = 0;
-    if ((r >= 0 || r < -4095) && !(off = segment_memory(a, id, size))) {
+    int attached = r >= 0 || r < -4095;
+    if (attached && !off && !(off = segment_memory(a, id, size))) {
         take_back_attach(rt, a, r);    /* the file cannot grow */
         r = -ENOMEM;
+        attached = 0;
     }
     unlock_and_wake(rt, a);
     /* mapped without the lock (a system call that can take long): the
      * attachment the model counts keeps the memory where it is, and only
      * this process maps into its own address space */
-    if (off) {
+    if (attached) {
         int prot = PROT_READ | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flags & SHM_EXEC) ? PROT_EXEC : 0);
         int fixed = (reserve || (flags & SHM_REMAP)) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
         void *at = mmap((void *)(uintptr_t)r, size, prot, MAP_SHARED | fixed, a->fd, (off_t)off);
@@ -1286,9 +1297,14 @@ void *ref_shmat(int id, const void *addr, int flags)
             reserve = NULL;            /* replaced by the segment */
         } else {
             /* the range holds another mapping: shmat's EINVAL, the
-             * attachment taken back as a detach would */
+             * attachment taken back as a detach would; after a remap, the
+             * attachments the model took away go from the range too (a
+             * failed MAP_FIXED may have left them), never mapped to memory
+             * that another segment may be given */
             if (at != MAP_FAILED)
                 munmap(at, size);
+            if (remap)
+                munmap((void *)(uintptr_t)r, size);
             if (lock(rt, a) == 0) {
                 take_back_attach(rt, a, r);
                 unlock_and_wake(rt, a);
