@@ -89,6 +89,7 @@ struct model_exec {
     int current;
     int resuming;
     int blocked;                       /* the model said the caller waits */
+    int maps_full;                     /* a mapping did not fit in its process's table */
     unsigned char *out;                /* the caller's buffer, CALLS_OUT_SIZE (malloc's: aligned for any structure) */
 };
 
@@ -235,21 +236,33 @@ static uintptr_t place(const struct mproc *p, unsigned long size)
     }
 }
 
-/* Whatever P maps in [LO, HI) goes, as munmap and MAP_FIXED take it: a
- * mapping that sticks out keeps its parts outside. */
-static void unmap(struct mproc *p, uintptr_t lo, uintptr_t hi)
+/* MAP added to P's table; 0, or -1 when the table is full. */
+static int add_mapping(struct mproc *p, struct mapping map)
 {
+    if (p->nmaps >= MAX_MAPS)
+        return -1;
+    p->map[p->nmaps++] = map;
+    return 0;
+}
+
+/* Whatever P maps in [LO, HI) goes, as munmap and MAP_FIXED take it: a
+ * mapping that sticks out keeps its parts outside.  0, or -1 when a part
+ * did not fit in the table. */
+static int unmap(struct mproc *p, uintptr_t lo, uintptr_t hi)
+{
+    int full = 0;
     for (int i = p->nmaps - 1; i >= 0; i--) {
         struct mapping was = p->map[i];
         if (was.addr >= hi || was.addr + was.size <= lo)
             continue;
         p->map[i] = p->map[--p->nmaps];
-        if (was.addr < lo && p->nmaps < MAX_MAPS)
-            p->map[p->nmaps++] = (struct mapping){ was.addr, lo - was.addr, was.offset, was.shmid, was.rdonly };
-        if (was.addr + was.size > hi && p->nmaps < MAX_MAPS)
-            p->map[p->nmaps++] = (struct mapping){ hi, was.addr + was.size - hi, was.offset + (hi - was.addr),
-                                                   was.shmid, was.rdonly };
+        if (was.addr < lo)
+            full |= add_mapping(p, (struct mapping){ was.addr, lo - was.addr, was.offset, was.shmid, was.rdonly });
+        if (was.addr + was.size > hi)
+            full |= add_mapping(p, (struct mapping){ hi, was.addr + was.size - hi, was.offset + (hi - was.addr),
+                                                     was.shmid, was.rdonly });
     }
+    return full;
 }
 
 static struct mapping *mapping_at(struct mproc *p, uintptr_t addr, size_t len)
@@ -334,11 +347,10 @@ static long m_shmat(void *ctx, int id, const void *addr, int flags)
     long size = apply(m, MODEL_SHM_MAP_SIZE, q, 1, NULL, NULL, 0);
     int64_t a[] = { id, (int64_t)(uintptr_t)addr, flags, (int64_t)place(p, size > 0 ? (unsigned long)size : PAGE) };
     long ret = apply(m, MODEL_SHMAT, a, 4, NULL, NULL, 0);
-    if (ret >= 0 && size > 0) {        /* user addresses are positive */
-        unmap(p, (uintptr_t)ret, (uintptr_t)ret + (unsigned long)size);
-        if (p->nmaps < MAX_MAPS)
-            p->map[p->nmaps++] = (struct mapping){ (uintptr_t)ret, (unsigned long)size, 0, id, (flags & SHM_RDONLY) != 0 };
-    }
+    if (ret >= 0 && size > 0)          /* user addresses are positive */
+        m->maps_full |= unmap(p, (uintptr_t)ret, (uintptr_t)ret + (unsigned long)size) |
+                        add_mapping(p, (struct mapping){ (uintptr_t)ret, (unsigned long)size, 0, id,
+                                                         (flags & SHM_RDONLY) != 0 });
     return result(m, ret);
 }
 
@@ -353,7 +365,8 @@ static long m_shmdt(void *ctx, const void *addr)
     int64_t a[] = { (int64_t)(uintptr_t)addr };
     long ret = apply(m, MODEL_SHMDT, a, 1, NULL, NULL, 0);
     for (long k = 0; ret == 0 && k < n && k < MAX_MAPS; k++)
-        unmap(p, pieces[k].addr, pieces[k].addr + pieces[k].size);
+        m->maps_full |= unmap(p, pieces[k].addr, pieces[k].addr + pieces[k].size);
+    m->maps_full |= ret == 0 && n > MAX_MAPS;
     return result(m, ret);
 }
 
@@ -503,10 +516,17 @@ static void ipc_step(struct model_exec *m, int proc, const struct request *rq, i
     m->current = proc;
     m->resuming = resuming;
     m->blocked = 0;
+    m->maps_full = 0;
     struct calls_effect effect;
     long ret = calls_perform(&model_calls, m, &rq->head, rq->data, m->out, &len, &effect);
     int err = errno;
     m->proc[proc].blocked = m->blocked;
+    if (m->maps_full) {
+        out->status = X_ERROR;
+        snprintf(out->detail, sizeof(out->detail), "more than %d mappings in one process: the model executor "
+                 "cannot follow them", MAX_MAPS);
+        return;
+    }
     if (m->blocked) {
         out->status = X_BLOCKED;
         return;
