@@ -76,7 +76,7 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
         *out_size = (size_t)rq->arg[2];
         return (size_t)rq->arg[1];
     case MODEL_SHMDT_PIECES:
-        *out_size = rq->arg[2] > 0 && rq->arg[2] <= 4096 ? (size_t)rq->arg[2] * sizeof(struct model_piece) : 0;
+        *out_size = rq->arg[2] > 0 && rq->arg[2] <= MODEL_PIECES_MAX ? (size_t)rq->arg[2] * sizeof(struct model_piece) : 0;
         return 0;
     default:
         return 0;
@@ -197,7 +197,7 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
         return shp ? (long)shp->map_size : -EINVAL;
     }
     case MODEL_SHMDT_PIECES:
-        if ((a[2] && !out) || a[1] < 0 || a[1] > INT_MAX || a[2] < 0 || a[2] > 4096)
+        if ((a[2] && !out) || a[1] < 0 || a[1] > INT_MAX || a[2] < 0 || a[2] > MODEL_PIECES_MAX)
             return -EINVAL;
         return model_shmdt_pieces(ns, c->pid, (uintptr_t)a[0], (int)a[1], out, (int)a[2]);
     default:

@@ -84,6 +84,9 @@ enum model_op {
                             * take, from the FROMth on, as struct model_piece in OUT; their number */
 };
 
+/* At most this many pieces a MODEL_SHMDT_PIECES request asks for. */
+#define MODEL_PIECES_MAX 4096
+
 /* A mapping of an attachment: a shmat's, or a part of it left by a later
  * attachment with SHM_REMAP over the rest. */
 struct model_piece {

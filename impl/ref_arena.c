@@ -454,29 +454,27 @@ static size_t state_used(const struct ref_state *s)
  * table's slots above the table's highest index MAX_IDX[t], which are NULL
  * in a well-formed state (a removal keeps them so) and never read
  * (model_ids_at): 3 x 32,768 slots, most of a small state, that every
- * checkpoint would copy and sum.  The parts, in order, into PART (at most
- * 4); their count. */
+ * checkpoint would copy and sum.  The parts, in order, into PART; the
+ * bytes of them all. */
+#define STATE_PARTS 4                  /* before each id table's tail, and after the last */
 struct state_part { size_t off, len; };
 _Static_assert(offsetof(struct model_ns, msg_ids) < offsetof(struct model_ns, sem_ids) &&
                    offsetof(struct model_ns, sem_ids) < offsetof(struct model_ns, shm_ids),
                "state_parts takes the id tables in this order");
 
-static int state_parts(const struct ref_state *s, size_t used, const int32_t max_idx[3], struct state_part part[4])
+static size_t state_parts(const struct ref_state *s, size_t used, const int32_t max_idx[3],
+                          struct state_part part[STATE_PARTS])
 {
     const struct model_ids *tables[3] = { &s->ns.msg_ids, &s->ns.sem_ids, &s->ns.shm_ids };
-    size_t gap_from[3], gap_to[3];
-    for (int t = 0; t < 3; t++) {
-        gap_from[t] = (size_t)((const char *)&tables[t]->slot[max_idx[t] + 1] - (const char *)s);
-        gap_to[t] = (size_t)((const char *)&tables[t]->slot[MODEL_IPCMNI] - (const char *)s);
-    }
-    int n = 0;
-    size_t at = 0;
+    size_t at = 0, total = 0;
     for (int t = 0; t < 3; t++) {      /* the tables lie in this order in the namespace */
-        part[n++] = (struct state_part){ at, gap_from[t] - at };
-        at = gap_to[t];
+        size_t gap_from = (size_t)((const char *)&tables[t]->slot[max_idx[t] + 1] - (const char *)s);
+        part[t] = (struct state_part){ at, gap_from - at };
+        total += part[t].len;
+        at = (size_t)((const char *)&tables[t]->slot[MODEL_IPCMNI] - (const char *)s);
     }
-    part[n++] = (struct state_part){ at, used > at ? used - at : 0 };
-    return n;
+    part[3] = (struct state_part){ at, used > at ? used - at : 0 };
+    return total + part[3].len;
 }
 
 /* The tables' highest indexes; one out of range (a damaged state, which
@@ -506,11 +504,8 @@ static int checkpoint_whole(const struct ref_arena *a, int k)
     for (int t = 0; t < 3; t++)
         if (ck->max_idx[t] < -1 || ck->max_idx[t] >= MODEL_IPCMNI)
             return 0;
-    struct state_part part[4];
-    size_t packed = 0;
-    for (int i = 0, n = state_parts(a->state, ck->size, ck->max_idx, part); i < n; i++)
-        packed += part[i].len;
-    if (packed != ck->packed)
+    struct state_part part[STATE_PARTS];
+    if (state_parts(a->state, ck->size, ck->max_idx, part) != ck->packed)
         return 0;
     void *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
     if (p == MAP_FAILED)
@@ -867,11 +862,8 @@ static int checkpoint(struct ref_arena *a)
     size_t used = state_used(a->state);
     int32_t max_idx[3];
     live_max_idx(a->state, max_idx);
-    struct state_part part[4];
-    int nparts = state_parts(a->state, used, max_idx, part);
-    size_t packed = 0;
-    for (int i = 0; i < nparts; i++)
-        packed += part[i].len;
+    struct state_part part[STATE_PARTS];
+    size_t packed = state_parts(a->state, used, max_idx, part);
     struct ref_checkpoint *ck = &h->checkpoint[next];
     struct ref_extent e = ck->where;
     if (e.len < packed) {
@@ -888,8 +880,10 @@ static int checkpoint(struct ref_arena *a)
         return -1;
     }
     unsigned char *to = p;
-    for (int i = 0; i < nparts; i++, to += part[i - 1].len)
+    for (int i = 0; i < STATE_PARTS; i++) {
         memcpy(to, (const unsigned char *)a->state + part[i].off, part[i].len);
+        to += part[i].len;
+    }
     uint64_t sum = checkpoint_sum(p, packed, max_idx);
     munmap(p, span);
     struct ref_extent old = ck->where;
@@ -925,11 +919,11 @@ static int rebuild_state(struct ref_arena *a)
         if (p == MAP_FAILED)
             return -1;
         /* the parts copied back, the tables' tails between them made NULL */
-        struct state_part part[4];
-        int nparts = state_parts(a->state, ck->size, ck->max_idx, part);
+        struct state_part part[STATE_PARTS];
+        state_parts(a->state, ck->size, ck->max_idx, part);
         const unsigned char *from = p;
-        for (int i = 0; i < nparts; i++) {
-            size_t gap_end = i + 1 < nparts ? part[i + 1].off : part[i].off + part[i].len;
+        for (int i = 0; i < STATE_PARTS; i++) {
+            size_t gap_end = i + 1 < STATE_PARTS ? part[i + 1].off : part[i].off + part[i].len;
             memcpy((unsigned char *)a->state + part[i].off, from, part[i].len);
             memset((unsigned char *)a->state + part[i].off + part[i].len, 0, gap_end - part[i].off - part[i].len);
             from += part[i].len;

@@ -483,23 +483,14 @@ static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
         collected(a, s);
 }
 
-static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold);
-
-/* After a recovery nobody knows whom the lost operation would have woken.
- * 0, or -1 with errno (a damaged lock, reported by ref_lock). */
-static int lock(struct ref_runtime *rt, struct ref_arena *a)
-{
-    return lock_as(rt, a, 0);
-}
-
 /* Under the lock, this process's own record RQ, into which an outcome it
- * took without the lock is folded (MODEL_COLLECT_FIRST) when lock_as left
- * it to the call (FOLD): one record less per blocking round trip.  A
- * record that was not committed leaves the collect to a record of its own. */
-static long own_txn(struct ref_runtime *rt, struct ref_arena *a, struct model_request *rq, const void *in, void *out,
-                    int fold)
+ * took without the lock and has not logged yet (lock_as with FOLD) is
+ * folded (MODEL_COLLECT_FIRST): one record less per blocking round trip.
+ * A record that was not committed leaves the collect to a record of its
+ * own. */
+static long own_txn(struct ref_runtime *rt, struct ref_arena *a, struct model_request *rq, const void *in, void *out)
 {
-    struct ref_proc_slot *s = fold ? uncollected(rt, a) : NULL;
+    struct ref_proc_slot *s = uncollected(rt, a);
     if (!s)
         return ref_txn(a, rq, in, out);
     uint64_t before = a->committed;
@@ -513,8 +504,10 @@ static long own_txn(struct ref_runtime *rt, struct ref_arena *a, struct model_re
     return r;
 }
 
-/* lock; FOLD: an outcome taken without the lock is logged with the
- * caller's next record (own_txn), not on its own. */
+/* After a recovery nobody knows whom the lost operation would have woken.
+ * FOLD: an outcome taken without the lock is logged with the caller's next
+ * record (own_txn), not on its own.  0, or -1 with errno (a damaged lock,
+ * reported by ref_lock). */
 static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold)
 {
     if (!a->prefault_window) {         /* this process's first: the log's end read without the lock */
@@ -531,6 +524,11 @@ static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold)
     if (!fold)
         log_collected(rt, a);
     return 0;
+}
+
+static int lock(struct ref_runtime *rt, struct ref_arena *a)
+{
+    return lock_as(rt, a, 0);
 }
 
 /* ---------- attaching and registering ---------- */
@@ -944,7 +942,7 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
         injection_point(rt, REF_AT_START);
     if (lock_as(rt, a, 1) < 0)
         return -1;
-    long r = own_txn(rt, a, rq, in, out, 1);
+    long r = own_txn(rt, a, rq, in, out);
     if (r == MODEL_BLOCKED && resume) {
         /* msgsnd and msgrcv resume with their own arguments; semop's
          * waiter record holds its operations */
@@ -1262,16 +1260,20 @@ void *ref_shmat(int id, const void *addr, int flags)
             reserve = at;
         }
     }
-    /* with SHM_REMAP the model takes the range's attachments away at once:
-     * the memory is found first, so that a file that cannot grow fails the
-     * call before anything is replaced */
+    /* the segment's memory is found before the model counts the
+     * attachment (and, with SHM_REMAP, takes the range's away): a file
+     * that cannot grow fails the call with nothing changed.  Finding it
+     * costs no memory (the file grows sparse), also for a shmat the model
+     * then refuses */
     uint64_t off = 0;
-    int remap = (flags & SHM_REMAP) && wanted;
-    if (remap && size && !(off = segment_memory(a, id, size))) {
+    if (size && !(off = segment_memory(a, id, size))) {
+        if (reserve)
+            munmap(reserve, size);
         unlock_and_wake(rt, a);
         errno = ENOMEM;
         return (void *)-1;
     }
+    int remap = (flags & SHM_REMAP) && wanted;
     struct model_request rq;
     fill_request(rt, &rq, MODEL_SHMAT);
     rq.arg[0] = id;
@@ -1280,11 +1282,6 @@ void *ref_shmat(int id, const void *addr, int flags)
     rq.arg[3] = (long)(uintptr_t)reserve;
     long r = ref_txn(a, &rq, NULL, NULL);
     int attached = r >= 0 || r < -4095;
-    if (attached && !off && !(off = segment_memory(a, id, size))) {
-        take_back_attach(rt, a, r);    /* the file cannot grow */
-        r = -ENOMEM;
-        attached = 0;
-    }
     unlock_and_wake(rt, a);
     /* mapped without the lock (a system call that can take long): the
      * attachment the model counts keeps the memory where it is, and only

@@ -312,36 +312,43 @@ long model_shmat(struct model_ns *ns, const struct model_caller *c, int id, uint
     return (long)addr;
 }
 
-/* ksys_shmdt's first loop: of PID's pieces, the lowest whose origin is
- * ADDR (it looks at every mapping from ADDR up and takes the first whose
- * start matches its page offset), or NULL. */
-static struct model_attach *detach_first(const struct model_ns *ns, pid_t pid, uintptr_t addr)
+/* What a shmdt(ADDR) by PID takes: ksys_shmdt's first loop finds, of the
+ * process's pieces, the lowest whose origin is ADDR (it looks at every
+ * mapping from ADDR up and takes the first whose start matches its page
+ * offset); its second takes with it the pieces of the same attachment
+ * (the same file) with that origin, up to the file's size from ADDR (the
+ * size page aligned; a huge page segment's file is huge page aligned:
+ * newseg makes it so; the attachment's size either way).  Those lie above
+ * the first by their origin.  0: nothing matches (EINVAL). */
+struct detach {
+    pid_t pid;
+    uintptr_t addr;
+    unsigned long file, i_size;
+};
+
+static int detach_find(const struct model_ns *ns, pid_t pid, uintptr_t addr, struct detach *d)
 {
-    struct model_attach *first = NULL;
-    for (struct model_attach *a = ns->attaches; a; a = a->next)
+    const struct model_attach *first = NULL;
+    for (const struct model_attach *a = ns->attaches; !(addr & (PAGE - 1)) && a; a = a->next)
         if (a->pid == pid && origin(a) == addr && (!first || a->addr < first->addr))
             first = a;
-    return first;
+    if (first)
+        *d = (struct detach){ pid, addr, first->file, first->shm->map_size };
+    return first != NULL;
 }
 
-/* Its second loop: with FIRST, the pieces of the same attachment (the
- * same file) whose origin is ADDR, up to the file's size from ADDR (the
- * size page aligned; a huge page segment's file is huge page aligned:
- * newseg makes it so, the attachment's size either way). */
-static int detach_takes(const struct model_attach *first, const struct model_attach *a, uintptr_t addr)
+static int detach_takes(const struct detach *d, const struct model_attach *a)
 {
-    unsigned long i_size = first->shm->map_size;
-    return a == first || (a->pid == first->pid && a->file == first->file && origin(a) == addr && a->addr > first->addr &&
-                          a->addr + a->size - addr <= i_size);
+    return a->pid == d->pid && a->file == d->file && origin(a) == d->addr && a->addr + a->size - d->addr <= d->i_size;
 }
 
 int model_shmdt_pieces(const struct model_ns *ns, pid_t pid, uintptr_t addr, int from, struct model_piece *out,
                        int max)
 {
-    const struct model_attach *first = (addr & (PAGE - 1)) ? NULL : detach_first(ns, pid, addr);
+    struct detach d;
     int n = 0;
-    for (const struct model_attach *a = ns->attaches; first && a; a = a->next)
-        if (detach_takes(first, a, addr)) {
+    for (const struct model_attach *a = detach_find(ns, pid, addr, &d) ? ns->attaches : NULL; a; a = a->next)
+        if (detach_takes(&d, a)) {
             if (n >= from && n - from < max)
                 out[n - from] = (struct model_piece){ a->addr, a->size };
             n++;
@@ -351,15 +358,12 @@ int model_shmdt_pieces(const struct model_ns *ns, pid_t pid, uintptr_t addr, int
 
 long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t addr, long now)
 {
-    if (addr & (PAGE - 1))
+    struct detach d;
+    if (!detach_find(ns, c->pid, addr, &d))
         return -EINVAL;
-    struct model_attach *first = detach_first(ns, c->pid, addr);
-    if (!first)
-        return -EINVAL;
-    /* FIRST is freed last: the others are matched against it */
     for (struct model_attach **p = &ns->attaches; *p;) {
         struct model_attach *a = *p;
-        if (a == first || !detach_takes(first, a, addr)) {
+        if (!detach_takes(&d, a)) {
             p = &a->next;
             continue;
         }
@@ -367,13 +371,6 @@ long model_shmdt(struct model_ns *ns, const struct model_caller *c, uintptr_t ad
         shm_close(ns, a->shm, c->pid, now);
         model_free(ns, a);
     }
-    for (struct model_attach **p = &ns->attaches; *p; p = &(*p)->next)
-        if (*p == first) {
-            *p = first->next;
-            break;
-        }
-    shm_close(ns, first->shm, c->pid, now);
-    model_free(ns, first);
     return 0;
 }
 
