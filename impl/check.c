@@ -80,11 +80,15 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
         if (n != q->qnum || bytes != q->cbytes)
             return bad(b, "queue %d counts %zu messages of %zu bytes, %zu of %zu found", q->perm.id, q->qnum,
                        q->cbytes, n, bytes);
-        const struct model_msg_waiter *lists[2] = { q->receivers, q->senders };
-        for (int l = 0; l < 2; l++)
-            for (const struct model_msg_waiter *w = lists[l]; w; w = w->qnext)
+        const struct model_msg_waiters *lists[2] = { &q->receivers, &q->senders };
+        for (int l = 0; l < 2; l++) {
+            const struct model_msg_waiter *last = NULL;
+            for (const struct model_msg_waiter *w = lists[l]->first; w; last = w, w = w->qnext)
                 if (!visit(b) || !inside(b, w, sizeof(*w)))
                     return bad(b, "a waiter of queue %d lies outside the arena's heap", q->perm.id);
+            if (lists[l]->last != last)
+                return bad(b, "a waiting list of queue %d does not end where it says", q->perm.id);
+        }
     }
     for (unsigned k = 0; k < MODEL_PID_BUCKETS; k++)
         for (const struct model_msg_waiter *w = ns->waiting[k]; w; w = w->next) {
@@ -96,11 +100,14 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
     return 0;
 }
 
-static int check_sem_list(struct bounds *b, const struct model_sem_waiter *w, int id)
+static int check_sem_list(struct bounds *b, const struct model_sem_queue *list, int id)
 {
-    for (; w; w = w->qnext)
+    const struct model_sem_waiter *last = NULL;
+    for (const struct model_sem_waiter *w = list->first; w; last = w, w = w->qnext)
         if (!visit(b) || !inside(b, w, sizeof(*w)))
             return bad(b, "a waiter of set %d lies outside the arena's heap", id);
+    if (list->last != last)
+        return bad(b, "a waiting list of set %d does not end where it says", id);
     return 0;
 }
 
@@ -112,12 +119,12 @@ static int check_sets(struct bounds *b, const struct model_ns *ns)
             continue;
         if (sma->nsems < 0 || (size_t)sma->nsems > (b->hi - (uintptr_t)sma->sems) / sizeof(sma->sems[0]))
             return bad(b, "set %d has %d semaphores", sma->perm.id, sma->nsems);
-        if (check_sem_list(b, sma->pending_alter, sma->perm.id) < 0 ||
-            check_sem_list(b, sma->pending_const, sma->perm.id) < 0)
+        if (check_sem_list(b, &sma->pending_alter, sma->perm.id) < 0 ||
+            check_sem_list(b, &sma->pending_const, sma->perm.id) < 0)
             return -1;
         for (int s = 0; s < sma->nsems; s++)
-            if (check_sem_list(b, sma->sems[s].pending_alter, sma->perm.id) < 0 ||
-                check_sem_list(b, sma->sems[s].pending_const, sma->perm.id) < 0)
+            if (check_sem_list(b, &sma->sems[s].pending_alter, sma->perm.id) < 0 ||
+                check_sem_list(b, &sma->sems[s].pending_const, sma->perm.id) < 0)
                 return -1;
     }
     for (unsigned k = 0; k < MODEL_PID_BUCKETS; k++) {

@@ -76,6 +76,12 @@ struct model_msg_waiter {
     struct model_msg *msg;
 };
 
+/* Waiters in arrival order, through qnext (the kernel's list_head):
+ * appended at LAST in constant time, whatever their number. */
+struct model_msg_waiters {
+    struct model_msg_waiter *first, *last;
+};
+
 struct model_msq {
     struct model_perm perm;
     long stime, rtime, ctime;
@@ -83,8 +89,8 @@ struct model_msq {
     pid_t lspid, lrpid;
     struct model_msg *messages;        /* in arrival order */
     struct model_msg *last;            /* the newest, where a send appends (list_add_tail) */
-    struct model_msg_waiter *receivers;/* in arrival order, through qnext */
-    struct model_msg_waiter *senders;  /* in arrival order, through qnext */
+    struct model_msg_waiters receivers;
+    struct model_msg_waiters senders;
 };
 
 /* A process blocked in semop (struct sem_queue). */
@@ -104,12 +110,18 @@ struct model_sem_waiter {
     int result;                        /* ... with 0 or -ERRNO */
 };
 
+/* A list of waiters in arrival order (the kernel's list_head): appended
+ * at LAST in constant time, whatever its length. */
+struct model_sem_queue {
+    struct model_sem_waiter *first, *last;
+};
+
 struct model_sem {
     int semval;
     pid_t sempid;
     long otime;
-    struct model_sem_waiter *pending_alter;   /* single-sop waiters, arrival order */
-    struct model_sem_waiter *pending_const;
+    struct model_sem_queue pending_alter;   /* single-sop waiters, arrival order */
+    struct model_sem_queue pending_const;
 };
 
 struct model_sem_array {
@@ -118,8 +130,8 @@ struct model_sem_array {
     int nsems;
     int complex_count;                 /* multi-sop waiters */
     int use_global_lock;               /* complex mode's hysteresis counter */
-    struct model_sem_waiter *pending_alter;   /* the set's lists */
-    struct model_sem_waiter *pending_const;
+    struct model_sem_queue pending_alter;   /* the set's lists */
+    struct model_sem_queue pending_const;
     struct model_sem sems[];
 };
 

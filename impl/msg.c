@@ -76,7 +76,7 @@ static void add_waiter(struct model_ns *ns, struct model_msg_waiter *w, pid_t pi
 }
 
 /* The receivers or the senders of Q. */
-static struct model_msg_waiter **queue_of(struct model_msq *q, int receivers)
+static struct model_msg_waiters *queue_of(struct model_msq *q, int receivers)
 {
     return receivers ? &q->receivers : &q->senders;
 }
@@ -84,19 +84,28 @@ static struct model_msg_waiter **queue_of(struct model_msq *q, int receivers)
 /* Append W to its queue: waiters are served in arrival order. */
 static void enqueue(struct model_msq *q, struct model_msg_waiter *w)
 {
-    struct model_msg_waiter **tail = queue_of(q, w->is_receiver);
-    while (*tail)
-        tail = &(*tail)->qnext;
+    struct model_msg_waiters *list = queue_of(q, w->is_receiver);
     w->qnext = NULL;
     w->qid = q->perm.id;
-    *tail = w;
+    if (list->last)
+        list->last->qnext = w;
+    else
+        list->first = w;
+    list->last = w;
 }
 
 static void dequeue(struct model_msq *q, struct model_msg_waiter *w)
 {
-    for (struct model_msg_waiter **p = queue_of(q, w->is_receiver); *p; p = &(*p)->qnext)
-        if (*p == w) {
-            *p = w->qnext;
+    struct model_msg_waiters *list = queue_of(q, w->is_receiver);
+    struct model_msg_waiter *prev = NULL;
+    for (struct model_msg_waiter *p = list->first; p; prev = p, p = p->qnext)
+        if (p == w) {
+            if (prev)
+                prev->qnext = w->qnext;
+            else
+                list->first = w->qnext;
+            if (list->last == w)
+                list->last = prev;
             return;
         }
 }
@@ -197,7 +206,7 @@ static void resolve(struct model_ns *ns, struct model_msg_waiter *w, int state, 
  * the others keep waiting.  Woken senders run their loop again on resume. */
 static void wake_senders(struct model_ns *ns, struct model_msq *q, int kill)
 {
-    for (struct model_msg_waiter *w = q->senders; w; w = w->qnext) {
+    for (struct model_msg_waiter *w = q->senders.first; w; w = w->qnext) {
         if (w->state != WAIT_PENDING)
             continue;
         if (kill)
@@ -211,7 +220,7 @@ static void wake_senders(struct model_ns *ns, struct model_msq *q, int kill)
  * meaning "retry", after IPC_SET). */
 static void expunge_receivers(struct model_ns *ns, struct model_msq *q, int res)
 {
-    for (struct model_msg_waiter *w = q->receivers; w; w = w->qnext) {
+    for (struct model_msg_waiter *w = q->receivers.first; w; w = w->qnext) {
         if (w->state != WAIT_PENDING)
             continue;
         if (res == EAGAIN)
@@ -225,7 +234,7 @@ static void expunge_receivers(struct model_ns *ns, struct model_msq *q, int res)
  * wants it; one whose buffer is too small gets E2BIG and the next is tried. */
 static int pipelined_send(struct model_ns *ns, struct model_msq *q, struct model_msg *m, long now)
 {
-    for (struct model_msg_waiter *w = q->receivers; w; w = w->qnext) {
+    for (struct model_msg_waiter *w = q->receivers.first; w; w = w->qnext) {
         if (w->state != WAIT_PENDING || !matches(m, w->type, w->mode))
             continue;
         if (w->max_size < m->size) {

@@ -83,8 +83,10 @@ long ref_verify_replay(void);
 void ref_inject_crash(unsigned long n);
 /* Tests: raise SIG once in this process at POINT of its next blocking
  * call: as it starts, once the model said it blocks (under the lock), or
- * after the lock is dropped and before the sleep. */
-enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED };
+ * after the lock is dropped and before the sleep; or (REF_AT_WAKING) of
+ * its next call that wakes a sleeper: after the lock is dropped and before
+ * the wake-up is made. */
+enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED, REF_AT_WAKING };
 void ref_inject_signal(int point, int sig);
 /* The arena's counters; SEGMENTS the model's, SEGMENT_MEMORY the arena's
  * extents of segment memory, RELEASING extents being given back. */

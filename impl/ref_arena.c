@@ -22,11 +22,13 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096UL
-#define CHECKSUM_VERSION 3              /* checksum()'s: a different sum is a different layout */
+#define CHECKSUM_VERSION 4              /* checksum()'s and the checkpoint's: a different sum is a different
+                                         * layout */
 #define LOCK_SPIN_NS    10000            /* looked at this long before sleeping for it (ref_spin.h) */
 #define LOCK_PATIENCE_S 2               /* a lock held this long is looked at: is its holder alive? */
 
@@ -128,6 +130,7 @@ static void set_view(struct ref_arena *a, int fd, void *base)
     a->log[0] = p + log_offset(0);
     a->log[1] = p + log_offset(1);
     a->state = (struct ref_state *)(p + state_offset());
+    memset(a->populated, 0, sizeof(a->populated));   /* of a mapping made before, perhaps of another file */
 }
 
 /* Whether the mapping at REF_ARENA_ADDR is of the file MINE: its
@@ -488,9 +491,15 @@ static void live_max_idx(const struct ref_state *s, int32_t max_idx[3])
     }
 }
 
-static uint64_t checkpoint_sum(const void *copy, size_t packed, const int32_t max_idx[3])
+/* A checkpoint's sum: the highest indexes, then each part (FROM[i] holds
+ * PART[i]'s bytes: the live state's, or the copy's). */
+static uint64_t checkpoint_sum(const unsigned char *const from[STATE_PARTS], const struct state_part part[STATE_PARTS],
+                               const int32_t max_idx[3])
 {
-    return checksum(copy, packed, checksum(max_idx, 3 * sizeof(int32_t), 0));
+    uint64_t h = checksum(max_idx, 3 * sizeof(int32_t), 0);
+    for (int i = 0; i < STATE_PARTS; i++)
+        h = checksum(from[i], part[i].len, h);
+    return h;
 }
 
 static int checkpoint_whole(const struct ref_arena *a, int k)
@@ -507,10 +516,13 @@ static int checkpoint_whole(const struct ref_arena *a, int k)
     struct state_part part[STATE_PARTS];
     if (state_parts(a->state, ck->size, ck->max_idx, part) != ck->packed)
         return 0;
-    void *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
+    unsigned char *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
     if (p == MAP_FAILED)
         return 0;
-    int whole = checkpoint_sum(p, ck->packed, ck->max_idx) == ck->sum;
+    const unsigned char *from[STATE_PARTS];
+    for (int i = 0, at = 0; i < STATE_PARTS; at += (int)part[i].len, i++)
+        from[i] = p + at;
+    int whole = checkpoint_sum(from, part, ck->max_idx) == ck->sum;
     munmap(p, ck->where.len);
     return whole;
 }
@@ -871,21 +883,23 @@ static int checkpoint(struct ref_arena *a)
         if (!e.len)
             return -1;
     }
-    /* populated at once: a fault per page costs more than the copy */
-    size_t span = round_page(packed);
-    void *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, a->fd, (off_t)e.off);
-    if (p == MAP_FAILED) {
+    /* written in one call, not through a mapping of its own: mapping,
+     * populating and unmapping the copy cost more than the copy (a small
+     * log, checkpointed often, keeps what each process maps of the logs
+     * small); a file that cannot hold it fails the call, where a store
+     * through a mapping would fault */
+    const unsigned char *from[STATE_PARTS];
+    struct iovec iov[STATE_PARTS];
+    for (int i = 0; i < STATE_PARTS; i++) {
+        from[i] = (const unsigned char *)a->state + part[i].off;
+        iov[i] = (struct iovec){ (void *)from[i], part[i].len };
+    }
+    if (pwritev(a->fd, iov, STATE_PARTS, (off_t)e.off) != (ssize_t)packed) {
         if (e.off != ck->where.off)
             ref_space_free(a, e);
         return -1;
     }
-    unsigned char *to = p;
-    for (int i = 0; i < STATE_PARTS; i++) {
-        memcpy(to, (const unsigned char *)a->state + part[i].off, part[i].len);
-        to += part[i].len;
-    }
-    uint64_t sum = checkpoint_sum(p, packed, max_idx);
-    munmap(p, span);
+    uint64_t sum = checkpoint_sum(from, part, max_idx);
     struct ref_extent old = ck->where;
     /* the old contents of this slot are not in force (the current slot is
      * the other one), so it changes in place */
@@ -990,26 +1004,41 @@ void *ref_arena_bounce(struct ref_arena *a, size_t n)
 #define MADV_POPULATE_WRITE 23       /* Linux 5.14 */
 #endif
 
+static int unit_populated(const uint64_t *map, uint64_t unit)
+{
+    return (map[unit / 64] >> (unit % 64)) & 1;
+}
+
 void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 {
-    k &= 1;
-    if (end >= a->populated_from[k] && end + PAGE <= a->populated_to[k])
-        return;
-    uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
-    a->prefault_window = window * 2 < REF_PREFAULT_WINDOW ? window * 2 : REF_PREFAULT_WINDOW;
-    uint64_t from = end & ~(PAGE - 1), to = from + window;
+    uint64_t *map = a->populated[k & 1];
     uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a hint */
     if (limit > REF_LOG_SIZE)
         limit = REF_LOG_SIZE;
+    uint64_t from = end & ~(REF_PREFAULT_UNIT - 1);
     if (from >= limit)
         return;
-    if (to > limit)
-        to = limit;
-    madvise(a->log[k] + from, (size_t)(to - from), MADV_POPULATE_WRITE);
-    if (from >= a->populated_from[k] && from <= a->populated_to[k])
-        a->populated_to[k] = to;       /* the window goes on from the last */
-    else
-        a->populated_from[k] = from, a->populated_to[k] = to;
+    uint64_t ahead = end + PAGE < limit ? end + PAGE : limit - 1;   /* where the next records reach */
+    if (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT))
+        return;
+    uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
+    a->prefault_window = window * 2 < REF_PREFAULT_WINDOW ? window * 2 : REF_PREFAULT_WINDOW;
+    uint64_t to = from + window < limit ? from + window : limit;
+    /* the units not mapped in yet, each run of them in one call */
+    for (uint64_t u = from / REF_PREFAULT_UNIT, last = (to - 1) / REF_PREFAULT_UNIT; u <= last;) {
+        if (unit_populated(map, u)) {
+            u++;
+            continue;
+        }
+        uint64_t run = u;
+        while (run <= last && !unit_populated(map, run)) {
+            map[run / 64] |= 1ULL << (run % 64);
+            run++;
+        }
+        uint64_t lo = u * REF_PREFAULT_UNIT, hi = run * REF_PREFAULT_UNIT < limit ? run * REF_PREFAULT_UNIT : limit;
+        madvise(a->log[k & 1] + lo, (size_t)(hi - lo), MADV_POPULATE_WRITE);
+        u = run;
+    }
 }
 
 

@@ -48,11 +48,19 @@
 #ifndef REF_LOG_SIZE                        /* a build setting (the tests build another) */
 #define REF_LOG_SIZE     (1UL << 30)         /* each log's room; what is used of it grows with the state */
 #endif
-#define REF_LOG_MIN      (1UL << 20)         /* a log's use at least.  Small, so that every process touches
+#define REF_LOG_MIN      (64UL << 10)        /* a log's use at least.  Small, so that every process touches
                                               * the same few pages again after each checkpoint: each page a
-                                              * process writes first costs it a fault (more than a record) */
+                                              * process writes first costs it a fault (more than a record),
+                                              * and at hundreds of processes mapping in a megabyte of log
+                                              * each took a tenth of the machine */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 #define REF_MAX_RELEASING 4096              /* extents being given back outside the lock at once */
+/* ref_arena_prefault's windows: the first, the largest, and the unit its
+ * map of what this process has mapped in counts */
+#define REF_PREFAULT_FIRST  (16UL << 10)
+#define REF_PREFAULT_WINDOW (256UL << 10)
+#define REF_PREFAULT_UNIT   REF_PREFAULT_FIRST
+#define REF_PREFAULT_UNITS  ((REF_LOG_SIZE + REF_PREFAULT_UNIT * 64 - 1) / (REF_PREFAULT_UNIT * 64) * 64)
 
 /* One process of the arena.  Written under the lock, by single stores
  * that leave it meaningful at every instant. */
@@ -173,8 +181,10 @@ struct ref_arena {
     unsigned long crash_countdown;
     /* how long this process spins for the lock before it sleeps */
     struct ref_spin lock_spin;
-    /* the part of each log this process has mapped in (ref_arena_prefault) */
-    uint64_t populated_from[2], populated_to[2];
+    /* the units of each log this process has mapped in (ref_arena_prefault):
+     * they stay mapped, so after the first pass through a log none is asked
+     * again (the log restarts at 0 after each checkpoint) */
+    uint64_t populated[2][REF_PREFAULT_UNITS / 64];
     uint64_t prefault_window;          /* the next window's size; 0: the first's */
     /* this process's slot flag while it contends for the lock, or NULL */
     uint32_t *contending;
@@ -224,13 +234,15 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 /* Map in, in one call, the pages of log K just past END (its end when last
  * seen), where this process's next records go, without the lock: written
  * one by one, each page would cost it a fault under the lock.  A window at
- * a time, again when the end nears the window's end; the window doubles
- * each time from a few pages up to REF_PREFAULT_WINDOW: a process that
- * makes one call (a fork child) maps a few pages, one that makes many maps
- * the log in a call per window.  A kernel without MADV_POPULATE_WRITE
- * leaves the pages to fault. */
-#define REF_PREFAULT_FIRST  (16UL << 10)
-#define REF_PREFAULT_WINDOW (256UL << 10)
+ * a time, again when the end nears a part not mapped in yet; the window
+ * doubles each time from a few pages up to REF_PREFAULT_WINDOW: a process
+ * that makes one call (a fork child) maps a few pages, one that makes many
+ * maps the log in a call per window.  What is mapped in stays so (the logs
+ * are never punched), and is remembered: once a process has been through a
+ * log, it asks for nothing more however often the log restarts (at
+ * hundreds of processes, asking again for each window took a sixth of the
+ * machine).  A kernel without MADV_POPULATE_WRITE leaves the pages to
+ * fault. */
 void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end);
 
 /* This process's buffer for output on its way to the caller's memory (at

@@ -350,6 +350,7 @@ static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *t
 
 static void release_dead_segments(struct ref_arena *a, pid_t pid, uint64_t start);
 static int lock(struct ref_runtime *rt, struct ref_arena *a);
+static void injection_point(struct ref_runtime *rt, int point);
 
 /* Who gives back destroyed segments' memory (unlock_wake_release): nobody
  * (it waits for the next operation), the calling process (one with a slot,
@@ -396,6 +397,8 @@ static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, enu
         uint32_t log = a->hdr->current;
         uint64_t log_end = a->hdr->log_end[log];
         ref_unlock(a);
+        if (n || all)
+            injection_point(rt, REF_AT_WAKING);
         for (int i = 0; i < n; i++)
             futex(words[i], FUTEX_WAKE, INT_MAX, NULL);
         if (all)
@@ -435,6 +438,21 @@ static void wake_all_waiters(struct ref_runtime *rt, struct ref_arena *a)
     for (int i = 0; i <= a->hdr->proc_high; i++)
         if (a->hdr->procs[i].waiting)
             queue_wake(rt, &a->hdr->procs[i]);
+}
+
+/* The waiters whose wait was decided and who may still sleep: a process
+ * that died between deciding their wake-up (under the lock) and making it
+ * (after) woke them only in part.  The others need nothing: waking every
+ * waiter at each exit cost hundreds of processes a look each time one of
+ * them ended. */
+static void wake_decided_sleepers(struct ref_runtime *rt, struct ref_arena *a)
+{
+    for (int i = 0; i <= a->hdr->proc_high; i++) {
+        struct ref_proc_slot *s = &a->hdr->procs[i];
+        if (s->waiting && __atomic_load_n(&s->decided, __ATOMIC_ACQUIRE) &&
+            __atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+            queue_wake(rt, s);
+    }
 }
 
 /* Under the lock: an outcome this process took without it (take_outcome)
@@ -564,8 +582,7 @@ static void on_fork_child(void)
     ref_process.arena.contending = NULL;
     ref_process.arena.releasing = 0;
     /* a fork child has none of the parent's pages of the arena mapped in */
-    memset(ref_process.arena.populated_from, 0, sizeof(ref_process.arena.populated_from));
-    memset(ref_process.arena.populated_to, 0, sizeof(ref_process.arena.populated_to));
+    memset(ref_process.arena.populated, 0, sizeof(ref_process.arena.populated));
     ref_process.arena.prefault_window = 0;
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
@@ -1439,7 +1456,7 @@ int ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
 #endif
         free_slot(a, i);
         /* it may have died between deciding a wake-up and making it */
-        wake_all_waiters(rt, a);
+        wake_decided_sleepers(rt, a);
     }
     int left = !release && (segments_to_release(a) || a->hdr->releasing_high);   /* or entries to sweep */
     unlock_wake_release(rt, a, release ? RELEASE_MINE : RELEASE_NONE);

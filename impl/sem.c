@@ -25,7 +25,7 @@
 
 /* ---------- lists ---------- */
 
-static struct model_sem_waiter **list_head(struct model_sem_array *sma, int sem, int alter)
+static struct model_sem_queue *list_head(struct model_sem_array *sma, int sem, int alter)
 {
     if (sem < 0)
         return alter ? &sma->pending_alter : &sma->pending_const;
@@ -34,20 +34,29 @@ static struct model_sem_waiter **list_head(struct model_sem_array *sma, int sem,
 
 static void list_add_tail(struct model_sem_array *sma, struct model_sem_waiter *q, int sem, int alter)
 {
-    struct model_sem_waiter **p = list_head(sma, sem, alter);
-    while (*p)
-        p = &(*p)->qnext;
+    struct model_sem_queue *list = list_head(sma, sem, alter);
     q->qnext = NULL;
-    *p = q;
+    if (list->last)
+        list->last->qnext = q;
+    else
+        list->first = q;
+    list->last = q;
     q->list_sem = sem;
     q->list_alter = alter;
 }
 
 static void list_del(struct model_sem_array *sma, struct model_sem_waiter *q)
 {
-    for (struct model_sem_waiter **p = list_head(sma, q->list_sem, q->list_alter); *p; p = &(*p)->qnext)
-        if (*p == q) {
-            *p = q->qnext;
+    struct model_sem_queue *list = list_head(sma, q->list_sem, q->list_alter);
+    struct model_sem_waiter *prev = NULL;
+    for (struct model_sem_waiter *w = list->first; w; prev = w, w = w->qnext)
+        if (w == q) {
+            if (prev)
+                prev->qnext = q->qnext;
+            else
+                list->first = q->qnext;
+            if (list->last == q)
+                list->last = prev;
             return;
         }
 }
@@ -65,9 +74,9 @@ static void unlink_queue(struct model_sem_array *sma, struct model_sem_waiter *q
 static void merge_queues(struct model_sem_array *sma)
 {
     for (int i = 0; i < sma->nsems; i++)
-        while (sma->sems[i].pending_alter) {
-            struct model_sem_waiter *q = sma->sems[i].pending_alter;
-            sma->sems[i].pending_alter = q->qnext;
+        while (sma->sems[i].pending_alter.first) {
+            struct model_sem_waiter *q = sma->sems[i].pending_alter.first;
+            list_del(sma, q);
             list_add_tail(sma, q, -1, 1);
         }
 }
@@ -77,9 +86,9 @@ static void unmerge_queues(struct model_sem_array *sma)
 {
     if (sma->complex_count)
         return;
-    while (sma->pending_alter) {
-        struct model_sem_waiter *q = sma->pending_alter;
-        sma->pending_alter = q->qnext;
+    while (sma->pending_alter.first) {
+        struct model_sem_waiter *q = sma->pending_alter.first;
+        list_del(sma, q);
         list_add_tail(sma, q, q->sops[0].sem_num, 1);
     }
 }
@@ -202,7 +211,7 @@ static void complete(struct model_ns *ns, struct model_sem_waiter *q, int error)
 static int wake_const_ops(struct model_ns *ns, struct model_sem_array *sma, int semnum)
 {
     int completed = 0;
-    struct model_sem_waiter **p = list_head(sma, semnum, 0);
+    struct model_sem_waiter **p = &list_head(sma, semnum, 0)->first;
     while (*p) {
         struct model_sem_waiter *q = *p;
         int error = perform_atomic_semop(sma, q);
@@ -244,7 +253,7 @@ static int do_smart_wakeup_zero(struct model_ns *ns, struct model_sem_array *sma
 /* check_restart: must update_queue scan its list again from the start? */
 static int check_restart(struct model_sem_array *sma, const struct model_sem_waiter *q)
 {
-    if (sma->pending_alter)
+    if (sma->pending_alter.first)
         return 1;
     return q->nsops > 1;
 }
@@ -254,7 +263,7 @@ static int update_queue(struct model_ns *ns, struct model_sem_array *sma, int se
 {
     int completed = 0;
 again:
-    for (struct model_sem_waiter **p = list_head(sma, semnum, 1); *p;) {
+    for (struct model_sem_waiter **p = &list_head(sma, semnum, 1)->first; *p;) {
         struct model_sem_waiter *q = *p;
         if (semnum != -1 && sma->sems[semnum].semval == 0)
             break;                     /* nothing on this list can proceed */
@@ -287,7 +296,7 @@ static void do_smart_update(struct model_ns *ns, struct model_sem_array *sma, co
                             long now)
 {
     otime |= do_smart_wakeup_zero(ns, sma, sops, nsops);
-    if (sma->pending_alter) {
+    if (sma->pending_alter.first) {
         otime |= update_queue(ns, sma, -1);
     } else if (!sops) {
         for (int i = 0; i < sma->nsems; i++)
@@ -599,12 +608,12 @@ static long semctl_stat(struct model_ns *ns, const struct model_caller *c, int i
 static int count_semcnt(struct model_sem_array *sma, int semnum, int count_zero)
 {
     int n = 0;
-    for (struct model_sem_waiter *q = *list_head(sma, semnum, !count_zero); q; q = q->qnext)
+    for (struct model_sem_waiter *q = list_head(sma, semnum, !count_zero)->first; q; q = q->qnext)
         n++;
     for (int alter = 1; alter >= 0; alter--) {
         if (!alter && !count_zero)
             break;
-        for (struct model_sem_waiter *q = *list_head(sma, -1, alter); q; q = q->qnext) {
+        for (struct model_sem_waiter *q = list_head(sma, -1, alter)->first; q; q = q->qnext) {
             const struct sembuf *sop = &q->sops[q->blocking];
             if (sop->sem_num != semnum)
                 continue;
@@ -697,8 +706,8 @@ static void freeary(struct model_ns *ns, struct model_sem_array *sma)
                 un->semid = -1;
     for (int list = -1; list < sma->nsems; list++)
         for (int alter = 0; alter < 2; alter++)
-            while (*list_head(sma, list, alter)) {
-                struct model_sem_waiter *q = *list_head(sma, list, alter);
+            while (list_head(sma, list, alter)->first) {
+                struct model_sem_waiter *q = list_head(sma, list, alter)->first;
                 unlink_queue(sma, q);
                 complete(ns, q, -EIDRM);
             }

@@ -201,6 +201,101 @@ Test(ref, crash_does_not_lose_or_invent_a_wake_up)
     waitpid(receiver, NULL, 0);
 }
 
+/* The slot of PID, or NULL. */
+static struct ref_proc_slot *slot_of_pid(pid_t pid)
+{
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    for (int i = 0; i <= h->proc_high; i++)
+        if (h->procs[i].pid == pid)
+            return &h->procs[i];
+    return NULL;
+}
+
+/* PID's state letter in /proc (S: asleep), or 0. */
+static char proc_state(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *end = strrchr(buf, ')');
+    return end && end[1] == ' ' ? end[2] : 0;
+}
+
+/* Until PID sleeps in its wait (its wake-up then takes a system call). */
+static void await_asleep(pid_t pid, const char *who)
+{
+    for (int i = 0; i < 100000; i++) {
+        struct ref_proc_slot *s = slot_of_pid(pid);
+        if (s && __atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST) && proc_state(pid) == 'S')
+            return;
+        usleep(100);
+    }
+    cr_assert_fail("%s never slept", who);
+}
+
+/* A process killed after its semop decided a sleeper's wait and dropped
+ * the lock, before it made the wake-up: the sleeper is woken when the
+ * death is applied (by the keeper, here by hand) and has its outcome; a
+ * sleeper whose wait nothing decided is left asleep, not woken to look. */
+Test(ref, a_waker_killed_before_its_wake_up_still_wakes_the_sleeper)
+{
+    int set = ref_semget(IPC_PRIVATE, 2, 0600);
+    cr_assert(set >= 0);
+    int report[2];
+    cr_assert_eq(pipe(report), 0);
+    pid_t sleepers[2];
+    for (int k = 0; k < 2; k++) {
+        sleepers[k] = ref_fork();
+        cr_assert(sleepers[k] >= 0);
+        if (sleepers[k] == 0) {
+            struct sembuf take = { (unsigned short)k, -1, 0 };
+            char verdict = ref_semtimedop(set, &take, 1, NULL) == 0 ? 'y' : 'n';
+            _exit(write(report[1], &verdict, 1) == 1 ? 0 : 2);
+        }
+        await_asleep(sleepers[k], k ? "the other sleeper" : "the sleeper");
+    }
+    struct ref_proc_slot *other = slot_of_pid(sleepers[1]);
+    uint32_t other_word = __atomic_load_n(&other->wake, __ATOMIC_SEQ_CST);
+    pid_t waker = ref_fork();
+    cr_assert(waker >= 0);
+    if (waker == 0) {
+        ref_inject_signal(REF_AT_WAKING, SIGKILL);
+        struct sembuf give = { 0, 1, 0 };
+        ref_semtimedop(set, &give, 1, NULL);
+        _exit(3);                      /* not reached: killed before the wake-up */
+    }
+    int status;
+    cr_assert_eq(waitpid(waker, &status, 0), waker);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the waker was not killed at the wake-up (%#x)",
+              status);
+    cr_assert_eq(ref_semctl(set, 0, GETNCNT, 0), 0, "the waker's semop did not decide the sleeper's wait");
+    ref_process_gone(waker);
+    char verdict = 0;
+    struct pollfd p = { .fd = report[0], .events = POLLIN };
+    int woken = poll(&p, 1, 10000) == 1 && read(report[0], &verdict, 1) == 1;
+    for (int k = 0; !woken && k < 2; k++) {   /* nothing left asleep behind a failure */
+        kill(sleepers[k], SIGKILL);
+        waitpid(sleepers[k], NULL, 0);
+        ref_process_gone(sleepers[k]);
+    }
+    cr_assert(woken, "the sleeper whose wake-up died with its waker sleeps on");
+    cr_expect_eq(verdict, 'y', "the sleeper got the wrong outcome");
+    cr_assert_eq(waitpid(sleepers[0], &status, 0), sleepers[0]);
+    ref_process_gone(sleepers[0]);
+    cr_expect_eq(__atomic_load_n(&other->wake, __ATOMIC_SEQ_CST), other_word,
+                 "a sleeper whose wait nothing decided was woken by an exit");
+    cr_expect_eq(ref_semctl(set, 1, GETNCNT, 0), 1);
+    struct sembuf give = { 1, 1, 0 };
+    cr_assert_eq(ref_semtimedop(set, &give, 1, NULL), 0);
+    cr_assert_eq(waitpid(sleepers[1], &status, 0), sleepers[1]);
+    ref_process_gone(sleepers[1]);
+    ref_semctl(set, 0, IPC_RMID, 0);
+}
+
 /* Deaths at every point of a run of mixed operations. */
 Test(ref, crash_at_each_step_of_a_sequence, .timeout = 60)
 {

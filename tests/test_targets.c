@@ -113,14 +113,17 @@ Test(targets, a_puppet_whose_image_takes_the_window_is_started_again)
     counts[n] = '\0';
     pclose(p);
     remove_dir(dir);
-    int processes = 0, images = 0, more = 0, offset = 0, used;
-    cr_assert(sscanf(counts, " %d 4\n%n", &processes, &offset) == 1 && processes > 10, "%s", counts);
+    int four = 0, images = 0, more = 0, offset = 0, used;
+    cr_assert(sscanf(counts, " %d 4\n%n", &four, &offset) == 1, "%s", counts);
     for (int k, img; sscanf(counts + offset, " %d %d\n%n", &k, &img, &used) == 2; offset += used) {
         cr_expect(img > 4 && img <= 3 + 8, "a process went through %d images: %s", img, counts);
         more += k;
         images = img;
     }
-    cr_expect(more <= processes / 4, "%d processes took more than 4 images (up to %d): %s", more, images, counts);
+    /* the count of processes, not of those that took exactly 4: one
+     * more image for one of 11 is the randomisation above, not a fault */
+    cr_expect(four + more > 10, "%d processes counted: %s", four + more, counts);
+    cr_expect(more <= (four + more) / 4, "%d processes took more than 4 images (up to %d): %s", more, images, counts);
 }
 
 Test(targets, a_window_taken_in_every_image_is_an_error_that_says_so)
