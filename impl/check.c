@@ -83,9 +83,12 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
         const struct model_msg_waiters *lists[2] = { &q->receivers, &q->senders };
         for (int l = 0; l < 2; l++) {
             const struct model_msg_waiter *last = NULL;
-            for (const struct model_msg_waiter *w = lists[l]->first; w; last = w, w = w->qnext)
+            for (const struct model_msg_waiter *w = lists[l]->first; w; last = w, w = w->qnext) {
                 if (!visit(b) || !inside(b, w, sizeof(*w)))
                     return bad(b, "a waiter of queue %d lies outside the arena's heap", q->perm.id);
+                if (w->qprev != last)
+                    return bad(b, "a waiting list of queue %d does not link back", q->perm.id);
+            }
             if (lists[l]->last != last)
                 return bad(b, "a waiting list of queue %d does not end where it says", q->perm.id);
         }
@@ -103,9 +106,12 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
 static int check_sem_list(struct bounds *b, const struct model_sem_queue *list, int id)
 {
     const struct model_sem_waiter *last = NULL;
-    for (const struct model_sem_waiter *w = list->first; w; last = w, w = w->qnext)
+    for (const struct model_sem_waiter *w = list->first; w; last = w, w = w->qnext) {
         if (!visit(b) || !inside(b, w, sizeof(*w)))
             return bad(b, "a waiter of set %d lies outside the arena's heap", id);
+        if (w->qprev != last)
+            return bad(b, "a waiting list of set %d does not link back", id);
+    }
     if (list->last != last)
         return bad(b, "a waiting list of set %d does not end where it says", id);
     return 0;

@@ -60,9 +60,10 @@ struct model_msg {
 struct model_msg_waiter {
     struct model_msg_waiter *next;     /* the namespace's list of waiters of its pid's bucket */
     struct model_msg_waiter *qnext;    /* its queue's receivers or senders */
+    struct model_msg_waiter *qprev;
     pid_t pid;
     int is_receiver;
-    int qid;                           /* the queue it waits on */
+    int qid;                           /* the queue it waits on; -1 once that queue is removed */
     /* receiver */
     long type;
     int mode;                          /* SEARCH_* of msg.c */
@@ -76,8 +77,9 @@ struct model_msg_waiter {
     struct model_msg *msg;
 };
 
-/* Waiters in arrival order, through qnext (the kernel's list_head):
- * appended at LAST in constant time, whatever their number. */
+/* Waiters in arrival order, through qnext and back through qprev (the
+ * kernel's list_head): appended at LAST and removed in constant time,
+ * whatever their number. */
 struct model_msg_waiters {
     struct model_msg_waiter *first, *last;
 };
@@ -97,6 +99,7 @@ struct model_msq {
 struct model_sem_waiter {
     struct model_sem_waiter *next;     /* the namespace's list of semaphore waiters of its pid's bucket */
     struct model_sem_waiter *qnext;    /* the pending list it is on */
+    struct model_sem_waiter *qprev;
     int list_sem;                      /* that list: a semaphore's, or -1 the set's */
     int list_alter;                    /* pending_alter (1) or pending_const (0) */
     pid_t pid;
@@ -110,8 +113,9 @@ struct model_sem_waiter {
     int result;                        /* ... with 0 or -ERRNO */
 };
 
-/* A list of waiters in arrival order (the kernel's list_head): appended
- * at LAST in constant time, whatever its length. */
+/* A list of waiters in arrival order, through qnext and back through
+ * qprev (the kernel's list_head): appended at LAST and removed in constant
+ * time, whatever its length. */
 struct model_sem_queue {
     struct model_sem_waiter *first, *last;
 };

@@ -86,6 +86,7 @@ static void enqueue(struct model_msq *q, struct model_msg_waiter *w)
 {
     struct model_msg_waiters *list = queue_of(q, w->is_receiver);
     w->qnext = NULL;
+    w->qprev = list->last;
     w->qid = q->perm.id;
     if (list->last)
         list->last->qnext = w;
@@ -94,20 +95,27 @@ static void enqueue(struct model_msq *q, struct model_msg_waiter *w)
     list->last = w;
 }
 
+/* W leaves the list it is on (of Q, the queue it waits on). */
 static void dequeue(struct model_msq *q, struct model_msg_waiter *w)
 {
     struct model_msg_waiters *list = queue_of(q, w->is_receiver);
-    struct model_msg_waiter *prev = NULL;
-    for (struct model_msg_waiter *p = list->first; p; prev = p, p = p->qnext)
-        if (p == w) {
-            if (prev)
-                prev->qnext = w->qnext;
-            else
-                list->first = w->qnext;
-            if (list->last == w)
-                list->last = prev;
-            return;
-        }
+    if (w->qprev)
+        w->qprev->qnext = w->qnext;
+    else
+        list->first = w->qnext;
+    if (w->qnext)
+        w->qnext->qprev = w->qprev;
+    else
+        list->last = w->qprev;
+}
+
+/* W leaves its queue's list, unless the queue is gone (remove_queue left
+ * W on no list). */
+static void leave_queue(struct model_ns *ns, struct model_msg_waiter *w)
+{
+    struct model_msq *q = w->qid >= 0 ? model_ids_find(&ns->msg_ids, w->qid) : NULL;
+    if (q && !q->perm.deleted)
+        dequeue(q, w);
 }
 
 int model_msg_wait_resolved(const struct model_ns *ns, pid_t pid)
@@ -426,9 +434,7 @@ long model_msg_resume(struct model_ns *ns, const struct model_caller *c, int id,
         return -EINVAL;
     if (w->state == WAIT_PENDING)
         return MODEL_BLOCKED;
-    struct model_msq *q = model_ids_find(&ns->msg_ids, id);
-    if (q && !q->perm.deleted)
-        dequeue(q, w);
+    leave_queue(ns, w);
     long ret;
     if (w->state == WAIT_GOT_MESSAGE) {
         ret = deliver(buf, w->msg, (size_t)size);
@@ -466,9 +472,7 @@ void model_msg_collect(struct model_ns *ns, pid_t pid)
     struct model_msg_waiter *w = waiter_of(ns, pid);
     if (!w || (w->state != WAIT_GOT_MESSAGE && w->state != WAIT_ERROR))
         return;
-    struct model_msq *q = model_ids_find(&ns->msg_ids, w->qid);
-    if (q && !q->perm.deleted)
-        dequeue(q, w);
+    leave_queue(ns, w);
     forget_waiter(ns, w);
 }
 
@@ -484,11 +488,7 @@ void model_msg_abandon(struct model_ns *ns, pid_t pid, int error)
         return;
     }
     if (!error) {
-        for (int i = 0; i <= ns->msg_ids.max_idx; i++) {
-            struct model_msq *q = ns->msg_ids.slot[i];
-            if (q)
-                dequeue(q, w);
-        }
+        leave_queue(ns, w);
         forget_waiter(ns, w);
     }
 }
@@ -542,6 +542,11 @@ static void remove_queue(struct model_ns *ns, struct model_msq *q)
 {
     expunge_receivers(ns, q, EIDRM);
     wake_senders(ns, q, 1);
+    /* its waiters are on no list now: the lists go with the queue */
+    struct model_msg_waiter *lists[2] = { q->receivers.first, q->senders.first };
+    for (int l = 0; l < 2; l++)
+        for (struct model_msg_waiter *w = lists[l]; w; w = w->qnext)
+            w->qid = -1;
     model_ids_remove(&ns->msg_ids, &q->perm);
     for (struct model_msg *m = q->messages; m; m = m->next) {
         ns->msg_bytes -= (long)m->size;

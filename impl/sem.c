@@ -36,6 +36,7 @@ static void list_add_tail(struct model_sem_array *sma, struct model_sem_waiter *
 {
     struct model_sem_queue *list = list_head(sma, sem, alter);
     q->qnext = NULL;
+    q->qprev = list->last;
     if (list->last)
         list->last->qnext = q;
     else
@@ -48,17 +49,14 @@ static void list_add_tail(struct model_sem_array *sma, struct model_sem_waiter *
 static void list_del(struct model_sem_array *sma, struct model_sem_waiter *q)
 {
     struct model_sem_queue *list = list_head(sma, q->list_sem, q->list_alter);
-    struct model_sem_waiter *prev = NULL;
-    for (struct model_sem_waiter *w = list->first; w; prev = w, w = w->qnext)
-        if (w == q) {
-            if (prev)
-                prev->qnext = q->qnext;
-            else
-                list->first = q->qnext;
-            if (list->last == q)
-                list->last = prev;
-            return;
-        }
+    if (q->qprev)
+        q->qprev->qnext = q->qnext;
+    else
+        list->first = q->qnext;
+    if (q->qnext)
+        q->qnext->qprev = q->qprev;
+    else
+        list->last = q->qprev;
 }
 
 /* unlink_queue */
