@@ -109,11 +109,12 @@ static void dequeue(struct model_msq *q, struct model_msg_waiter *w)
         list->last = w->qprev;
 }
 
-/* W leaves its queue's list, unless the queue is gone (remove_queue left
- * W on no list). */
+/* W leaves its queue's list, unless the queue is gone: remove_queue left
+ * W on no list, its qid -1, which no queue's id is (nor is a queue that
+ * msg_next_id gave the old id since W's). */
 static void leave_queue(struct model_ns *ns, struct model_msg_waiter *w)
 {
-    struct model_msq *q = w->qid >= 0 ? model_ids_find(&ns->msg_ids, w->qid) : NULL;
+    struct model_msq *q = model_ids_find(&ns->msg_ids, w->qid);
     if (q && !q->perm.deleted)
         dequeue(q, w);
 }
