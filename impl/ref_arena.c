@@ -438,7 +438,7 @@ int ref_arena_format(struct ref_arena *a, int fd, const char *name, char *why, s
     h->log_limit_fixed = limit ? strtoull(limit, NULL, 10) : 0;
     if (h->log_limit_fixed < 4096 || h->log_limit_fixed > REF_LOG_SIZE)
         h->log_limit_fixed = 0;
-    h->log_limit = h->log_limit_fixed ? h->log_limit_fixed : REF_LOG_MIN;
+    h->log_limit = h->log_limit_fixed ? h->log_limit_fixed : REF_LOG_FEW;
     h->layout = ref_arena_layout();
     h->seg_high = -1;
     h->proc_high = -1;
@@ -862,6 +862,18 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
 
 /* ---------- checkpoints and replay ---------- */
 
+/* A log's use at least (ref_arena.h): REF_LOG_SPREAD over the processes
+ * of the arena, between REF_LOG_MIN and REF_LOG_FEW. */
+static uint64_t log_least(const struct ref_header *h)
+{
+    uint64_t procs = 0;
+    for (int i = 0; i <= h->proc_high && i < REF_MAX_PROCS; i++)
+        procs += h->procs[i].pid != 0;
+    uint64_t least = procs ? REF_LOG_SPREAD / procs : REF_LOG_FEW;
+    least = least < REF_LOG_MIN ? REF_LOG_MIN : least > REF_LOG_FEW ? REF_LOG_FEW : least;
+    return (least + PAGE - 1) & ~(PAGE - 1);
+}
+
 /* A new checkpoint of the live state, with an empty log; the switch is one
  * store, so a death half-way leaves the old checkpoint and log in force.
  * Each of the two checkpoints keeps its extent and reuses its memory; it
@@ -910,8 +922,10 @@ static int checkpoint(struct ref_arena *a)
     /* a log as long as the copy: copying costs each operation at most its
      * own size.  Set once the new log, empty, is in force: a shorter limit
      * never lies below a log's end */
-    if (!h->log_limit_fixed)
-        h->log_limit = packed < REF_LOG_MIN ? REF_LOG_MIN : packed > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(packed);
+    if (!h->log_limit_fixed) {
+        uint64_t least = log_least(h);
+        h->log_limit = packed < least ? least : packed > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(packed);
+    }
     if (old.len && old.off != e.off)
         ref_space_free(a, old);
     h->checkpoints++;
@@ -1012,14 +1026,20 @@ static int unit_populated(const uint64_t *map, uint64_t unit)
 void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 {
     uint64_t *map = a->populated[k & 1];
+    /* where the next records reach: mapped in already, the usual case, is
+     * known without reading the header (its line is the one every commit
+     * writes: a read here, after each unlock, took it from the next holder) */
+    uint64_t from = end & ~(REF_PREFAULT_UNIT - 1), ahead = end + PAGE;
+    if (ahead >= REF_LOG_SIZE || from >= REF_LOG_SIZE ||
+        (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT)))
+        return;
     uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a hint */
     if (limit > REF_LOG_SIZE)
         limit = REF_LOG_SIZE;
-    uint64_t from = end & ~(REF_PREFAULT_UNIT - 1);
+    uint64_t beyond = ahead / REF_PREFAULT_UNIT;
+    if (ahead >= limit && beyond != from / REF_PREFAULT_UNIT)   /* past the log's end: nothing to map */
+        map[beyond / 64] |= 1ULL << (beyond % 64);                /* there, nor to ask for again */
     if (from >= limit)
-        return;
-    uint64_t ahead = end + PAGE < limit ? end + PAGE : limit - 1;   /* where the next records reach */
-    if (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT))
         return;
     uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
     a->prefault_window = window * 2 < REF_PREFAULT_WINDOW ? window * 2 : REF_PREFAULT_WINDOW;

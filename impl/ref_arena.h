@@ -48,11 +48,14 @@
 #ifndef REF_LOG_SIZE                        /* a build setting (the tests build another) */
 #define REF_LOG_SIZE     (1UL << 30)         /* each log's room; what is used of it grows with the state */
 #endif
-#define REF_LOG_MIN      (64UL << 10)        /* a log's use at least.  Small, so that every process touches
-                                              * the same few pages again after each checkpoint: each page a
-                                              * process writes first costs it a fault (more than a record),
-                                              * and at hundreds of processes mapping in a megabyte of log
-                                              * each took a tenth of the machine */
+#define REF_LOG_MIN      (64UL << 10)        /* a log's use at least, with many processes, and with few: */
+#define REF_LOG_FEW      (1UL << 20)         /* every process maps in the log it writes, a fault per page
+                                              * (at hundreds of processes a megabyte each took a tenth of
+                                              * the machine), while each checkpoint costs the operation that
+                                              * makes it a copy of the state (with two processes sending
+                                              * a million messages a second, 64 KiB logs took an eighth):
+                                              * REF_LOG_SPREAD over the processes, between the two */
+#define REF_LOG_SPREAD   (8UL << 20)
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 #define REF_MAX_RELEASING 4096              /* extents being given back outside the lock at once */
 /* ref_arena_prefault's windows: the first, the largest, and the unit its
