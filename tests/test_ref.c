@@ -296,6 +296,71 @@ Test(ref, a_waker_killed_before_its_wake_up_still_wakes_the_sleeper)
     ref_semctl(set, 0, IPC_RMID, 0);
 }
 
+/* An arena whose logs are sized as a drop-in's are (no fixed size). */
+static void fresh_arena_sized_by_processes(void)
+{
+    unsetenv("SVIPC_REF_LOG_BYTES");
+    snprintf(arena_path, sizeof(arena_path), "/dev/shm/svipc-test-ref-%d", (int)getpid());
+    unlink(arena_path);
+    char why[256];
+    cr_assert_eq(ref_attach(arena_path, why, sizeof(why)), 0, "%s", why);
+    unlink(arena_path);
+}
+
+/* Operations until the next checkpoint; its log's size. */
+static uint64_t log_after_a_checkpoint(int set)
+{
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    struct ref_stats before, now;
+    ref_stats(&before);
+    struct sembuf up = { 0, 1, 0 }, down = { 0, -1, 0 };
+    for (int i = 0; i < 200000; i++) {
+        cr_assert_eq(ref_semtimedop(set, i & 1 ? &down : &up, 1, NULL), 0);
+        ref_stats(&now);
+        if (now.checkpoints != before.checkpoints)
+            return h->log_limit;
+    }
+    cr_assert_fail("no checkpoint in 200,000 operations");
+    return 0;
+}
+
+/* Each process maps in the logs it writes, while each checkpoint costs
+ * the operation that makes it: a log's least size is REF_LOG_SPREAD over
+ * the arena's processes, between REF_LOG_MIN and REF_LOG_FEW. */
+TestSuite(ref_sizing, .init = fresh_arena_sized_by_processes, .fini = drop_arena, .timeout = 60);
+
+Test(ref_sizing, a_log_is_shorter_the_more_processes_share_the_arena)
+{
+    int set = ref_semget(IPC_PRIVATE, 1, 0600);
+    cr_assert(set >= 0);
+    uint64_t one = log_after_a_checkpoint(set);
+    cr_assert_eq(one, REF_LOG_FEW, "one process: %llu", (unsigned long long)one);
+    int hold[2];
+    cr_assert_eq(pipe(hold), 0);
+    enum { KIDS = 31 };
+    pid_t kids[KIDS];
+    for (int k = 0; k < KIDS; k++) {
+        kids[k] = ref_fork();
+        cr_assert(kids[k] >= 0);
+        if (kids[k] == 0) {
+            char c;
+            close(hold[1]);
+            _exit(read(hold[0], &c, 1) == 0 ? 0 : 2);   /* until the parent lets go */
+        }
+    }
+    struct ref_stats st;
+    ref_stats(&st);
+    cr_assert_eq(st.nprocs, KIDS + 1);
+    cr_expect_eq(log_after_a_checkpoint(set), REF_LOG_SPREAD / (KIDS + 1), "%d processes", KIDS + 1);
+    close(hold[1]);
+    for (int k = 0; k < KIDS; k++) {
+        cr_assert_eq(waitpid(kids[k], NULL, 0), kids[k]);
+        ref_process_gone(kids[k]);
+    }
+    cr_expect_eq(log_after_a_checkpoint(set), REF_LOG_FEW, "one process again");
+    ref_semctl(set, 0, IPC_RMID, 0);
+}
+
 /* Deaths at every point of a run of mixed operations. */
 Test(ref, crash_at_each_step_of_a_sequence, .timeout = 60)
 {
