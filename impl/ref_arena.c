@@ -491,14 +491,13 @@ static void live_max_idx(const struct ref_state *s, int32_t max_idx[3])
     }
 }
 
-/* A checkpoint's sum: the highest indexes, then each part (FROM[i] holds
- * PART[i]'s bytes: the live state's, or the copy's). */
-static uint64_t checkpoint_sum(const unsigned char *const from[STATE_PARTS], const struct state_part part[STATE_PARTS],
-                               const int32_t max_idx[3])
+/* A checkpoint's sum: the highest indexes, then each part's bytes (the
+ * live state's, or the copy's). */
+static uint64_t checkpoint_sum(const struct iovec bytes[STATE_PARTS], const int32_t max_idx[3])
 {
     uint64_t h = checksum(max_idx, 3 * sizeof(int32_t), 0);
     for (int i = 0; i < STATE_PARTS; i++)
-        h = checksum(from[i], part[i].len, h);
+        h = checksum(bytes[i].iov_base, bytes[i].iov_len, h);
     return h;
 }
 
@@ -519,10 +518,11 @@ static int checkpoint_whole(const struct ref_arena *a, int k)
     unsigned char *p = mmap(NULL, ck->where.len, PROT_READ, MAP_SHARED, a->fd, (off_t)ck->where.off);
     if (p == MAP_FAILED)
         return 0;
-    const unsigned char *from[STATE_PARTS];
-    for (int i = 0, at = 0; i < STATE_PARTS; at += (int)part[i].len, i++)
-        from[i] = p + at;
-    int whole = checkpoint_sum(from, part, ck->max_idx) == ck->sum;
+    struct iovec copied[STATE_PARTS];
+    size_t at = 0;
+    for (int i = 0; i < STATE_PARTS; at += part[i].len, i++)
+        copied[i] = (struct iovec){ p + at, part[i].len };
+    int whole = checkpoint_sum(copied, ck->max_idx) == ck->sum;
     munmap(p, ck->where.len);
     return whole;
 }
@@ -900,18 +900,15 @@ static int checkpoint(struct ref_arena *a)
      * log, checkpointed often, keeps what each process maps of the logs
      * small); a file that cannot hold it fails the call, where a store
      * through a mapping would fault */
-    const unsigned char *from[STATE_PARTS];
-    struct iovec iov[STATE_PARTS];
-    for (int i = 0; i < STATE_PARTS; i++) {
-        from[i] = (const unsigned char *)a->state + part[i].off;
-        iov[i] = (struct iovec){ (void *)from[i], part[i].len };
-    }
-    if (pwritev(a->fd, iov, STATE_PARTS, (off_t)e.off) != (ssize_t)packed) {
+    struct iovec live[STATE_PARTS];
+    for (int i = 0; i < STATE_PARTS; i++)
+        live[i] = (struct iovec){ (unsigned char *)a->state + part[i].off, part[i].len };
+    if (pwritev(a->fd, live, STATE_PARTS, (off_t)e.off) != (ssize_t)packed) {
         if (e.off != ck->where.off)
             ref_space_free(a, e);
         return -1;
     }
-    uint64_t sum = checkpoint_sum(from, part, max_idx);
+    uint64_t sum = checkpoint_sum(live, max_idx);
     struct ref_extent old = ck->where;
     /* the old contents of this slot are not in force (the current slot is
      * the other one), so it changes in place */
@@ -1023,6 +1020,11 @@ static int unit_populated(const uint64_t *map, uint64_t unit)
     return (map[unit / 64] >> (unit % 64)) & 1;
 }
 
+static void mark_populated(uint64_t *map, uint64_t unit)
+{
+    map[unit / 64] |= 1ULL << (unit % 64);
+}
+
 void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 {
     uint64_t *map = a->populated[k & 1];
@@ -1030,15 +1032,14 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
      * known without reading the header (its line is the one every commit
      * writes: a read here, after each unlock, took it from the next holder) */
     uint64_t from = end & ~(REF_PREFAULT_UNIT - 1), ahead = end + PAGE;
-    if (ahead >= REF_LOG_SIZE || from >= REF_LOG_SIZE ||
-        (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT)))
+    if (ahead >= REF_LOG_SIZE || (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT)))
         return;
     uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a hint */
     if (limit > REF_LOG_SIZE)
         limit = REF_LOG_SIZE;
     uint64_t beyond = ahead / REF_PREFAULT_UNIT;
     if (ahead >= limit && beyond != from / REF_PREFAULT_UNIT)   /* past the log's end: nothing to map */
-        map[beyond / 64] |= 1ULL << (beyond % 64);                /* there, nor to ask for again */
+        mark_populated(map, beyond);                              /* there, nor to ask for again */
     if (from >= limit)
         return;
     uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
@@ -1052,7 +1053,7 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
         }
         uint64_t run = u;
         while (run <= last && !unit_populated(map, run)) {
-            map[run / 64] |= 1ULL << (run % 64);
+            mark_populated(map, run);
             run++;
         }
         uint64_t lo = u * REF_PREFAULT_UNIT, hi = run * REF_PREFAULT_UNIT < limit ? run * REF_PREFAULT_UNIT : limit;

@@ -432,25 +432,18 @@ void ref_release_dead(struct ref_arena *a)
     unlock_wake_release(rt, a, RELEASE_KEEPER);
 }
 
-/* Everyone waiting looks again (a spurious wake-up costs a look). */
-static void wake_all_waiters(struct ref_runtime *rt, struct ref_arena *a)
-{
-    for (int i = 0; i <= a->hdr->proc_high; i++)
-        if (a->hdr->procs[i].waiting)
-            queue_wake(rt, &a->hdr->procs[i]);
-}
-
-/* The waiters whose wait was decided and who may still sleep: a process
- * that died between deciding their wake-up (under the lock) and making it
- * (after) woke them only in part.  The others need nothing: waking every
- * waiter at each exit cost hundreds of processes a look each time one of
- * them ended. */
-static void wake_decided_sleepers(struct ref_runtime *rt, struct ref_arena *a)
+/* Waiters look again (a spurious wake-up costs a look): every one, after
+ * a recovery; or (DECIDED_SLEEPERS) those whose wait was decided and who
+ * may still sleep, after an exit: a process that died between deciding
+ * their wake-up (under the lock) and making it (after) woke them only in
+ * part.  Waking every waiter at each exit cost hundreds of processes a
+ * look each time one of them ended. */
+static void wake_waiters(struct ref_runtime *rt, struct ref_arena *a, int decided_sleepers)
 {
     for (int i = 0; i <= a->hdr->proc_high; i++) {
         struct ref_proc_slot *s = &a->hdr->procs[i];
-        if (s->waiting && __atomic_load_n(&s->decided, __ATOMIC_ACQUIRE) &&
-            __atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))
+        if (s->waiting && (!decided_sleepers || (__atomic_load_n(&s->decided, __ATOMIC_ACQUIRE) &&
+                                                 __atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))))
             queue_wake(rt, s);
     }
 }
@@ -536,7 +529,7 @@ static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold)
     if (ref_lock(a) < 0)
         return -1;
     if (a->hdr->recoveries != before) {
-        wake_all_waiters(rt, a);
+        wake_waiters(rt, a, 0);
         a->hdr->shm_destroyed_seen = ~0UL;   /* a creation may have been undone */
     }
     if (!fold)
@@ -1456,7 +1449,7 @@ int ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
 #endif
         free_slot(a, i);
         /* it may have died between deciding a wake-up and making it */
-        wake_decided_sleepers(rt, a);
+        wake_waiters(rt, a, 1);
     }
     int left = !release && (segments_to_release(a) || a->hdr->releasing_high);   /* or entries to sweep */
     unlock_wake_release(rt, a, release ? RELEASE_MINE : RELEASE_NONE);
