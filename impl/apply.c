@@ -43,7 +43,7 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
          * loads the message (load_msg) before it waits and checks msgmax
          * only then, so its text is whole whatever msgmax is now */
         long size = rq->arg[2];
-        if (size < 0 || (rq->op == MODEL_MSGSND && size > ns->limits.msgmax))
+        if (size < 0 || (rq->op == MODEL_MSGSND && ns && size > ns->limits.msgmax))
             return sizeof(long);       /* the type only: the model refuses the size */
         return sizeof(long) + (size_t)size;
     }
@@ -55,6 +55,8 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
     case MODEL_SEMCTL:
     case MODEL_SHMCTL: {
         const struct ctl_cmd *cmd = ctl_cmd_find(ctl_call_of(rq->op), ctl_cmd_arg(rq));
+        if (cmd && cmd->per_sem && !ns)
+            return MODEL_SIZE_UNKNOWN;
         size_t size = ctl_cmd_buffer_size(cmd, cmd && cmd->per_sem ? nsems_of(ns, (int)rq->arg[0]) : 0);
         if (cmd && cmd->buffer == CTL_BUF_OUT)
             *out_size = size;
@@ -63,7 +65,7 @@ size_t model_input_size(const struct model_ns *ns, const struct model_request *r
     case MODEL_SEMTIMEDOP: {
         /* the count is an unsigned int in the system call, as model_semtimedop reads it */
         unsigned int nsops = (unsigned int)rq->arg[2];
-        if (nsops < 1 || nsops > ns->limits.semopm)
+        if (nsops < 1 || (ns && nsops > ns->limits.semopm))
             return 0;
         return sizeof(struct sembuf) * (size_t)nsops;
     }

@@ -116,7 +116,11 @@ long model_apply(struct model_ns *ns, const struct model_request *rq, const void
 
 /* How many bytes RQ reads through IN (a message, sembufs, an IPC_SET
  * structure, a SETALL array, a sysctl), and in *OUT_SIZE how many it may
- * write through OUT; read off NS where they depend on it (SETALL's nsems). */
+ * write through OUT; read off NS where they depend on it (SETALL's nsems).
+ * NS NULL (a caller without the lock): what the request alone says, every
+ * limit taken to allow it, or MODEL_SIZE_UNKNOWN where the sizes depend on
+ * an object. */
+#define MODEL_SIZE_UNKNOWN ((size_t)-1)
 size_t model_input_size(const struct model_ns *ns, const struct model_request *rq, size_t *out_size);
 
 /* Of the OUT_SIZE bytes model_input_size allowed for the output, how many

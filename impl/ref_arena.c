@@ -1063,46 +1063,119 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 }
 
 
-long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)
+/* RQ's record at REC: its sizes, the request, IN_LEN bytes of input read
+ * from USER_IN, and its sum.  0, or -EFAULT when the input could not be
+ * read (REC then holds all but the input and the sum). */
+static int build_record(struct ref_record *rec, const struct model_request *rq, size_t in_len, size_t out_len,
+                        const void *user_in)
 {
-    struct ref_header *h = a->hdr;
-    size_t out_len;
-    size_t in_len = model_input_size(&a->state->ns, rq, &out_len);
     struct ref_record head = { .size = (uint32_t)record_size(in_len), .in_len = (uint32_t)in_len,
                                .out_len = (uint32_t)out_len, .rq = *rq };
+    memcpy(rec, &head, sizeof(head));
+    if (in_len && ref_copy_guarded(rec->in, user_in, in_len) < 0)
+        return -EFAULT;
+    rec->sum = record_sum(rec);
+    return 0;
+}
+
+/* Under the lock: where a record of SIZE bytes goes, at the log's end (a
+ * checkpoint made first when the log is full), and in *RESULT where the
+ * operation writes its OUT_LEN bytes of output before they reach OUT; or
+ * NULL when there is no room to make it durable or no memory. */
+static struct ref_record *log_room(struct ref_arena *a, size_t size, void *out, size_t out_len, void **result)
+{
+    struct ref_header *h = a->hdr;
     h->transactions++;
-    if (head.size > h->log_limit)
-        return -ENOMEM;                /* more than a log holds: no way to make it durable */
-    if (h->log_end[h->current] + head.size > h->log_limit && checkpoint(a) < 0)
-        return -ENOMEM;                /* no room for a checkpoint */
+    if (size > h->log_limit)
+        return NULL;                   /* more than a log holds: no way to make it durable */
+    if (h->log_end[h->current] + size > h->log_limit && checkpoint(a) < 0)
+        return NULL;                   /* no room for a checkpoint */
     /* the output goes to the caller's memory only once the operation is
      * done, as the kernel's copy_to_user: a fault there is EFAULT after a
      * whole operation, never half of one */
-    void *result = out;
-    if (out && out_len && !(result = ref_arena_bounce(a, out_len)))
+    *result = out;
+    if (out && out_len && !(*result = ref_arena_bounce(a, out_len)))
+        return NULL;
+    return (struct ref_record *)(a->log[h->current] + h->log_end[h->current]);
+}
+
+/* Under the lock: apply the record LOGGED, written at the log's end, and
+ * commit it; its output, written at RESULT, copied to OUT. */
+static long apply_logged(struct ref_arena *a, struct ref_record *logged, void *out, void *result)
+{
+    struct ref_header *h = a->hdr;
+    long ret = model_apply(&a->state->ns, &logged->rq, logged->in, result);
+    /* copied out before the commit, as the kernel's copy_to_user is done
+     * before a killed caller dies: a receive that counts has delivered */
+    if (result != out && ret >= 0 &&
+        ref_copy_guarded(out, result, model_output_size(&logged->rq, ret, logged->out_len)) < 0)
+        ret = -EFAULT;
+    if (a->crash_countdown && --a->crash_countdown == 0)
+        kill(getpid(), SIGKILL);
+    __atomic_store_n(&h->log_end[h->current], h->log_end[h->current] + logged->size, __ATOMIC_RELEASE);
+    a->committed++;
+    return ret;
+}
+
+long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out)
+{
+    size_t out_len;
+    size_t in_len = model_input_size(&a->state->ns, rq, &out_len);
+    void *result;
+    struct ref_record *logged = log_room(a, record_size(in_len), out, out_len, &result);
+    if (!logged)
         return -ENOMEM;
-    uint32_t k = h->current;
-    struct ref_record *logged = (struct ref_record *)(a->log[k] + h->log_end[k]);
-    memcpy(logged, &head, sizeof(head));
-    if (in_len && ref_copy_guarded(logged->in, user_in, in_len) < 0) {
+    if (build_record(logged, rq, in_len, out_len, user_in) < 0) {
         /* unreadable input: the model fails the call where Linux's
          * copy_from_user would (a smaller record, in the room made) */
         logged->rq.flags |= MODEL_NULL_BUFFER;
         logged->in_len = logged->out_len = 0;
         logged->size = (uint32_t)record_size(0);
-        out_len = 0;
+        logged->sum = record_sum(logged);
     }
-    logged->sum = record_sum(logged);
-    long ret = model_apply(&a->state->ns, &logged->rq, logged->in, result);
-    /* copied out before the commit, as the kernel's copy_to_user is done
-     * before a killed caller dies: a receive that counts has delivered */
-    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(rq, ret, out_len)) < 0)
-        ret = -EFAULT;
-    if (a->crash_countdown && --a->crash_countdown == 0)
-        kill(getpid(), SIGKILL);
-    __atomic_store_n(&h->log_end[k], h->log_end[k] + logged->size, __ATOMIC_RELEASE);
-    a->committed++;
-    return ret;
+    return apply_logged(a, logged, out, result);
+}
+
+/* The sizes are what the request says, every limit taken to allow it: a
+ * limit lowered before the lock is taken leaves the outcome as it was, the
+ * model refusing a size over it by the request's own numbers (msgsz,
+ * nsops) before it reads the input; the record then holds input the model
+ * does not read. */
+uint64_t ref_stage(struct ref_arena *a, const struct model_request *rq, const void *user_in)
+{
+    size_t out_len;
+    size_t in_len = model_input_size(NULL, rq, &out_len);
+    if (in_len == MODEL_SIZE_UNKNOWN || in_len > REF_STAGE_MAX)
+        return 0;
+    size_t size = record_size(in_len);
+    if (size > a->staged_room) {
+        void *p = realloc(a->staged, size);
+        if (!p)
+            return 0;
+        a->staged = p;
+        a->staged_room = size;
+    }
+    a->staged_ticket = 0;
+    /* a fault is left to ref_txn, which builds the record Linux's order of
+     * checks gives (a size over a limit is refused before the text is read) */
+    if (build_record(a->staged, rq, in_len, out_len, user_in) < 0)
+        return 0;
+    a->staged_ticket = ++a->stages;
+    return a->staged_ticket;
+}
+
+long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_request *rq, const void *user_in,
+                    void *out)
+{
+    if (!ticket || ticket != a->staged_ticket)
+        return ref_txn(a, rq, user_in, out);
+    const struct ref_record *staged = a->staged;
+    void *result;
+    struct ref_record *logged = log_room(a, staged->size, out, staged->out_len, &result);
+    if (!logged)
+        return -ENOMEM;
+    memcpy(logged, staged, staged->size);
+    return apply_logged(a, logged, out, result);
 }
 
 long ref_arena_verify_replay(struct ref_arena *a)

@@ -56,6 +56,7 @@
                                               * a million messages a second, 64 KiB logs took an eighth):
                                               * REF_LOG_SPREAD over the processes, between the two */
 #define REF_LOG_SPREAD   (8UL << 20)
+#define REF_STAGE_MAX    (64UL << 10)        /* input of a record built before the lock, at most */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 #define REF_MAX_RELEASING 4096              /* extents being given back outside the lock at once */
 /* ref_arena_prefault's windows: the first, the largest, and the unit its
@@ -200,6 +201,12 @@ struct ref_arena {
      * caller's memory (which may fault: EFAULT) */
     void *bounce;
     size_t bounce_size;
+    /* a record built before the lock (ref_stage): its input read and its
+     * sum taken while others hold the lock */
+    struct ref_record *staged;
+    size_t staged_room;
+    uint64_t staged_ticket;            /* the call it was built for (0: none), of */
+    uint64_t stages;                   /* the records staged so far */
     /* records this process has committed (ref_txn) */
     uint64_t committed;
 };
@@ -255,6 +262,19 @@ void *ref_arena_bounce(struct ref_arena *a, size_t n);
 /* Under the lock: log RQ with its input (read from USER_IN) and apply it
  * (model_apply); the model's result.  OUT receives what the call writes. */
 long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *user_in, void *out);
+
+/* Without the lock: build RQ's record, its input read from USER_IN and
+ * its sum, in this process's staging room, as ref_txn would in the log:
+ * under the lock, ref_txn_staged then only copies it there (every
+ * operation holds the lock that much less).  A ticket for it, or 0 when
+ * the record is left to ref_txn: its sizes depend on the state, its input
+ * is over REF_STAGE_MAX or unreadable, or memory is short. */
+uint64_t ref_stage(struct ref_arena *a, const struct model_request *rq, const void *user_in);
+/* Under the lock: ref_txn (the same arguments), with the record staged
+ * for RQ under TICKET when it is still there (no call a signal handler
+ * made meanwhile staged another). */
+long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_request *rq, const void *user_in,
+                    void *out);
 
 /* Under the lock, the data space: an extent of LEN bytes (ALIGN a power
  * of two), its memory zero; or {0, 0} when the file cannot grow.  Free gives

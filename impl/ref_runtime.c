@@ -497,22 +497,36 @@ static void log_collected(struct ref_runtime *rt, struct ref_arena *a)
 /* Under the lock, this process's own record RQ, into which an outcome it
  * took without the lock and has not logged yet (lock_as with FOLD) is
  * folded (MODEL_COLLECT_FIRST): one record less per blocking round trip.
- * A record that was not committed leaves the collect to a record of its
- * own. */
-static long own_txn(struct ref_runtime *rt, struct ref_arena *a, struct model_request *rq, const void *in, void *out)
+ * TICKET: the record stage() built before the lock, or 0.  A record that
+ * was not committed leaves the collect to a record of its own. */
+static long own_txn(struct ref_runtime *rt, struct ref_arena *a, struct model_request *rq, const void *in, void *out,
+                    uint64_t ticket)
 {
     struct ref_proc_slot *s = uncollected(rt, a);
     if (!s)
-        return ref_txn(a, rq, in, out);
+        return ref_txn_staged(a, ticket, rq, in, out);
     uint64_t before = a->committed;
     rq->flags |= MODEL_COLLECT_FIRST;
-    long r = ref_txn(a, rq, in, out);
+    long r = ref_txn_staged(a, ticket, rq, in, out);
     rq->flags &= ~MODEL_COLLECT_FIRST;
     if (a->committed != before)
         collected(a, s);
     else
         log_collected(rt, a);
     return r;
+}
+
+/* Before the lock: RQ's record built (ref_stage) as own_txn will ask for
+ * it, with the outcome this process took without the lock folded in
+ * (only this process sets its flag, and clears it under the lock).  Its
+ * ticket, or 0. */
+static uint64_t stage(struct ref_runtime *rt, struct ref_arena *a, struct model_request *rq, const void *in)
+{
+    if (uncollected(rt, a))
+        rq->flags |= MODEL_COLLECT_FIRST;
+    uint64_t ticket = ref_stage(a, rq, in);
+    rq->flags &= ~MODEL_COLLECT_FIRST;
+    return ticket;
 }
 
 /* After a recovery nobody knows whom the lost operation would have woken.
@@ -948,11 +962,12 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
 {
     struct ref_arena *a = &rt->arena;
     unsigned long signals = ref_signals_seen();
+    uint64_t ticket = stage(rt, a, rq, in);
     if (resume)
         injection_point(rt, REF_AT_START);
     if (lock_as(rt, a, 1) < 0)
         return -1;
-    long r = own_txn(rt, a, rq, in, out);
+    long r = own_txn(rt, a, rq, in, out, ticket);
     if (r == MODEL_BLOCKED && resume) {
         /* msgsnd and msgrcv resume with their own arguments; semop's
          * waiter record holds its operations */

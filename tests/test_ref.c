@@ -554,6 +554,49 @@ Test(ref, a_handler_before_the_call_does_not_interrupt)
     ref_msgctl(id, IPC_RMID, NULL);
 }
 
+/* A handler that makes a call of its own after a call began and before it
+ * takes the lock (the call's record is built by then, outside the lock)
+ * leaves the call its own operation: here the handler sends a message, and
+ * the call it interrupted then sends its own, not the handler's again. */
+static int handler_queue = -1;
+
+static void send_from_handler(int sig)
+{
+    (void)sig;
+    struct msg64 m = { .type = 2, .text = "the handler's" };
+    ref_msgsnd(handler_queue, &m, strlen(m.text) + 1, IPC_NOWAIT);
+}
+
+static void expect_message(int q, long type, const char *text)
+{
+    struct msg64 got;
+    memset(&got, 0, sizeof(got));
+    cr_assert_eq(ref_msgrcv(q, &got, sizeof(got.text), 0, IPC_NOWAIT), (ssize_t)strlen(text) + 1);
+    cr_expect_eq(got.type, type);
+    cr_expect_str_eq(got.text, text);
+}
+
+Test(ref, a_call_a_handler_makes_before_the_lock_leaves_the_interrupted_call_its_own)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = send_from_handler;
+    sigemptyset(&sa.sa_mask);
+    cr_assert_eq(ref_sigaction(SIGUSR1, &sa, NULL), 0);
+    handler_queue = ref_msgget(IPC_PRIVATE, 0600);
+    cr_assert_geq(handler_queue, 0);
+    struct msg64 m = { .type = 1, .text = "the program's" };
+    ref_inject_signal(REF_AT_START, SIGUSR1);
+    cr_assert_eq(ref_msgsnd(handler_queue, &m, strlen(m.text) + 1, 0), 0);
+    expect_message(handler_queue, 2, "the handler's");
+    expect_message(handler_queue, 1, "the program's");
+    struct msg64 none;
+    cr_assert_eq(ref_msgrcv(handler_queue, &none, sizeof(none.text), 0, IPC_NOWAIT), -1);
+    cr_expect_eq(errno, ENOMSG);
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    ref_msgctl(handler_queue, IPC_RMID, NULL);
+}
+
 /* ---------- bad pointers: EFAULT, as on Linux, never a crash ---------- */
 
 Test(ref, unreadable_or_unwritable_memory_is_efault)
