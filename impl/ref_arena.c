@@ -38,6 +38,10 @@ static size_t round_page(size_t n)
 }
 
 /* The fixed part: header, two logs, the state's span; the data space after. */
+_Static_assert(REF_LOG_SIZE <= UINT32_MAX, "a log's end is 32 bits");
+_Static_assert(offsetof(struct ref_header, transactions) + sizeof(uint64_t) - offsetof(struct ref_header, lock) <= 64,
+               "the lock and what every operation writes share one line");
+
 static size_t header_span(void) { return round_page(sizeof(struct ref_header)); }
 static size_t log_offset(int k) { return header_span() + (size_t)k * REF_LOG_SIZE; }
 static size_t state_offset(void) { return log_offset(2); }

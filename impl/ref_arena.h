@@ -67,8 +67,9 @@
 #define REF_PREFAULT_UNITS  ((REF_LOG_SIZE + REF_PREFAULT_UNIT * 64 - 1) / (REF_PREFAULT_UNIT * 64) * 64)
 
 /* One process of the arena.  Written under the lock, by single stores
- * that leave it meaningful at every instant. */
-struct ref_proc_slot {
+ * that leave it meaningful at every instant.  A cache line of its own: a
+ * process looking at its wake word is not disturbed by its neighbours'. */
+struct __attribute__((aligned(64))) ref_proc_slot {
     int32_t pid;                       /* 0: free */
     uint32_t wake;                     /* futex word: bumped to wake it */
     uint32_t waiting;                  /* 1 while blocked in msgsnd/msgrcv/semop */
@@ -117,21 +118,25 @@ struct ref_header {
     uint64_t arena_id;                 /* random: names the keeper's socket */
     int32_t owner_uid;                 /* who made it: the keeper answers the processes it trusts */
     int32_t lock_kind;                 /* the mutex's kind when made: a changed one is damage */
-    pthread_mutex_t lock;              /* robust, process-shared */
-    uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
-    uint32_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
     uint32_t rebuild_seq;              /* odd while the state is being rebuilt: a reader without
                                         * the lock (a waiter taking its outcome) saw it whole if
                                         * it read the same even value before and after */
-    /* everything below is read and written under the lock */
+    /* the first line is read by every operation and written by few: from
+     * here on it is read and written under the lock */
     uint32_t current;                  /* the checkpoint and log in use */
-    struct ref_checkpoint checkpoint[2];
-    uint64_t log_end[2];               /* committed bytes of each log */
     uint64_t log_limit;                /* bytes of a log used before a checkpoint: as much as the
                                         * state at the last one, so that copying it costs each
                                         * operation at most its own size (tests: fewer) */
+    /* one line, the one that passes from holder to holder: the lock and
+     * all that every operation writes in the header (three lines it was) */
+    pthread_mutex_t lock __attribute__((aligned(64)));   /* robust, process-shared */
+    uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
+    uint32_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
+    uint32_t log_end[2];               /* committed bytes of each log (REF_LOG_SIZE fits) */
+    uint64_t transactions;             /* statistics */
+    struct ref_checkpoint checkpoint[2] __attribute__((aligned(64)));
     uint64_t log_limit_fixed;          /* a limit set for tests ($SVIPC_REF_LOG_BYTES), or 0 */
-    uint64_t checkpoints, recoveries, transactions;   /* statistics */
+    uint64_t checkpoints, recoveries;  /* statistics */
     int32_t keeper_pid;                /* the keeper listening, as the arena's processes see it */
     uint32_t host_told;                /* the host's facts (host_facts.h) are in the model */
     uint32_t nwaiting;                 /* slots with waiting set */
