@@ -39,6 +39,7 @@ static size_t round_page(size_t n)
 
 /* The fixed part: header, two logs, the state's span; the data space after. */
 _Static_assert(REF_LOG_SIZE <= UINT32_MAX, "a log's end is 32 bits");
+_Static_assert(REF_MAX_PROCS <= UINT16_MAX, "the lock's contenders are counted in 16 bits");
 _Static_assert(offsetof(struct ref_header, transactions) + sizeof(uint64_t) - offsetof(struct ref_header, lock) <= 64,
                "the lock and what every operation writes share one line");
 
@@ -1103,20 +1104,22 @@ static struct ref_record *log_room(struct ref_arena *a, size_t size, void *out, 
     return (struct ref_record *)(a->log[h->current] + h->log_end[h->current]);
 }
 
-/* Under the lock: apply the record LOGGED, written at the log's end, and
- * commit it; its output, written at RESULT, copied to OUT. */
-static long apply_logged(struct ref_arena *a, struct ref_record *logged, void *out, void *result)
+/* Under the lock: apply the record just written at the log's end and
+ * commit it; its output, written at RESULT, copied to OUT.  REC is that
+ * record, or the staged one it was copied from: the same bytes, which this
+ * process has in its cache (read back at once, the log's copy stalled the
+ * operation until its lines had come from wherever they were). */
+static long apply_logged(struct ref_arena *a, const struct ref_record *rec, void *out, void *result)
 {
     struct ref_header *h = a->hdr;
-    long ret = model_apply(&a->state->ns, &logged->rq, logged->in, result);
+    long ret = model_apply(&a->state->ns, &rec->rq, rec->in, result);
     /* copied out before the commit, as the kernel's copy_to_user is done
      * before a killed caller dies: a receive that counts has delivered */
-    if (result != out && ret >= 0 &&
-        ref_copy_guarded(out, result, model_output_size(&logged->rq, ret, logged->out_len)) < 0)
+    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(&rec->rq, ret, rec->out_len)) < 0)
         ret = -EFAULT;
     if (a->crash_countdown && --a->crash_countdown == 0)
         kill(getpid(), SIGKILL);
-    __atomic_store_n(&h->log_end[h->current], h->log_end[h->current] + logged->size, __ATOMIC_RELEASE);
+    __atomic_store_n(&h->log_end[h->current], h->log_end[h->current] + rec->size, __ATOMIC_RELEASE);
     a->committed++;
     return ret;
 }
@@ -1179,7 +1182,7 @@ long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_req
     if (!logged)
         return -ENOMEM;
     memcpy(logged, staged, staged->size);
-    return apply_logged(a, logged, out, result);
+    return apply_logged(a, staged, out, result);
 }
 
 long ref_arena_verify_replay(struct ref_arena *a)

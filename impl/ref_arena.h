@@ -127,11 +127,13 @@ struct ref_header {
     uint64_t log_limit;                /* bytes of a log used before a checkpoint: as much as the
                                         * state at the last one, so that copying it costs each
                                         * operation at most its own size (tests: fewer) */
+    int32_t proc_high;                 /* highest slot index ever used, or -1 */
     /* one line, the one that passes from holder to holder: the lock and
      * all that every operation writes in the header (three lines it was) */
     pthread_mutex_t lock __attribute__((aligned(64)));   /* robust, process-shared */
-    uint32_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
-    uint32_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
+    uint16_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
+    uint16_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
+    uint32_t nwaiting;                 /* slots with waiting set */
     uint32_t log_end[2];               /* committed bytes of each log (REF_LOG_SIZE fits) */
     uint64_t transactions;             /* statistics */
     struct ref_checkpoint checkpoint[2] __attribute__((aligned(64)));
@@ -139,8 +141,6 @@ struct ref_header {
     uint64_t checkpoints, recoveries;  /* statistics */
     int32_t keeper_pid;                /* the keeper listening, as the arena's processes see it */
     uint32_t host_told;                /* the host's facts (host_facts.h) are in the model */
-    uint32_t nwaiting;                 /* slots with waiting set */
-    int32_t proc_high;                 /* highest slot index ever used, or -1 */
     int32_t seg_high;                  /* highest index in seg, or -1 */
     int32_t seg_live;                  /* entries of seg with a segment */
     uint32_t nfree;
