@@ -1154,29 +1154,27 @@ uint64_t ref_stage(struct ref_arena *a, const struct model_request *rq, const vo
     size_t in_len = model_input_size(NULL, rq, &out_len);
     if (in_len == MODEL_SIZE_UNKNOWN || in_len > REF_STAGE_MAX)
         return 0;
-    size_t size = record_size(in_len);
-    if (size > a->staged_room) {
-        void *p = realloc(a->staged, size);
-        if (!p)
-            return 0;
-        a->staged = p;
-        a->staged_room = size;
-    }
-    a->staged_ticket = 0;
+    /* one room, never moved: a call a signal handler makes meanwhile
+     * writes over it, and the ticket says so, but never frees it */
+    if (!a->staged && !(a->staged = malloc(record_size(REF_STAGE_MAX))))
+        return 0;
+    uint64_t ticket = ++a->stages;
+    a->staged_ticket = ticket;
     /* a fault is left to ref_txn, which builds the record Linux's order of
      * checks gives (a size over a limit is refused before the text is read) */
-    if (build_record(a->staged, rq, in_len, out_len, user_in) < 0)
+    if (build_record(a->staged, rq, in_len, out_len, user_in) < 0 || a->staged_ticket != ticket)
         return 0;
-    a->staged_ticket = ++a->stages;
-    return a->staged_ticket;
+    return ticket;
 }
 
 long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_request *rq, const void *user_in,
                     void *out)
 {
-    if (!ticket || ticket != a->staged_ticket)
-        return ref_txn(a, rq, user_in, out);
     const struct ref_record *staged = a->staged;
+    /* the flags are the one part of the request the caller sets again
+     * under the lock (the collect it folds in): they must agree */
+    if (!ticket || ticket != a->staged_ticket || staged->rq.flags != rq->flags)
+        return ref_txn(a, rq, user_in, out);
     void *result;
     struct ref_record *logged = log_room(a, staged->size, out, staged->out_len, &result);
     if (!logged)

@@ -56,7 +56,7 @@
                                               * a million messages a second, 64 KiB logs took an eighth):
                                               * REF_LOG_SPREAD over the processes, between the two */
 #define REF_LOG_SPREAD   (8UL << 20)
-#define REF_STAGE_MAX    (64UL << 10)        /* input of a record built before the lock, at most */
+#define REF_STAGE_MAX    (16UL << 10)        /* input of a record built before the lock, at most */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 #define REF_MAX_RELEASING 4096              /* extents being given back outside the lock at once */
 /* ref_arena_prefault's windows: the first, the largest, and the unit its
@@ -208,8 +208,7 @@ struct ref_arena {
     size_t bounce_size;
     /* a record built before the lock (ref_stage): its input read and its
      * sum taken while others hold the lock */
-    struct ref_record *staged;
-    size_t staged_room;
+    struct ref_record *staged;         /* room for REF_STAGE_MAX bytes of input */
     uint64_t staged_ticket;            /* the call it was built for (0: none), of */
     uint64_t stages;                   /* the records staged so far */
     /* records this process has committed (ref_txn) */
@@ -273,7 +272,8 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
  * under the lock, ref_txn_staged then only copies it there (every
  * operation holds the lock that much less).  A ticket for it, or 0 when
  * the record is left to ref_txn: its sizes depend on the state, its input
- * is over REF_STAGE_MAX or unreadable, or memory is short. */
+ * is over REF_STAGE_MAX or unreadable, memory is short, or a call a signal
+ * handler made meanwhile staged its own. */
 uint64_t ref_stage(struct ref_arena *a, const struct model_request *rq, const void *user_in);
 /* Under the lock: ref_txn (the same arguments), with the record staged
  * for RQ under TICKET when it is still there (no call a signal handler
