@@ -37,12 +37,12 @@ static size_t round_page(size_t n)
     return (n + PAGE - 1) & ~(PAGE - 1);
 }
 
-/* The fixed part: header, two logs, the state's span; the data space after. */
 _Static_assert(REF_LOG_SIZE <= UINT32_MAX, "a log's end is 32 bits");
 _Static_assert(REF_MAX_PROCS <= UINT16_MAX, "the lock's contenders are counted in 16 bits");
 _Static_assert(offsetof(struct ref_header, transactions) + sizeof(uint64_t) - offsetof(struct ref_header, lock) <= 64,
                "the lock and what every operation writes share one line");
 
+/* The fixed part: header, two logs, the state's span; the data space after. */
 static size_t header_span(void) { return round_page(sizeof(struct ref_header)); }
 static size_t log_offset(int k) { return header_span() + (size_t)k * REF_LOG_SIZE; }
 static size_t state_offset(void) { return log_offset(2); }
