@@ -41,7 +41,7 @@ static double now(void)
 static int run_env(const char *env, const char *args)
 {
     char cmd[16384];
-    int w = snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=/tmp/svipc-test-state %s %s %s 2>&1", env, svipc(), args);
+    int w = snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=build/test-state %s %s %s 2>&1", env, svipc(), args);
     cr_assert(w > 0 && (size_t)w < sizeof(cmd), "the command line is too long for the test");
     FILE *p = popen(cmd, "r");
     cr_assert(p);
@@ -152,7 +152,7 @@ Test(engine, a_run_killed_with_sigkill_leaves_nothing_behind, .timeout = 30)
     const char *mark = "tests/fixtures/long.svipc";
     pid_t pid = fork();
     if (pid == 0) {
-        setenv("SVIPC_STATE_DIR", "/tmp/svipc-test-state", 1);
+        setenv("SVIPC_STATE_DIR", "build/test-state", 1);
         freopen("/dev/null", "w", stdout);
         execl(svipc(), "svipc", "run", mark, (char *)NULL);
         _exit(127);
@@ -306,7 +306,7 @@ Test(outputs, an_input_is_never_an_output, .timeout = 30)
     cr_expect_eq(run("run " QUICK " --json " QUICK), 2, "%s", output);
     expect_text(QUICK, fixture);
     /* the state directory's file */
-    cr_expect_eq(run("run " QUICK " --json /tmp/svipc-test-state/last-run.jsonl"), 2, "%s", output);
+    cr_expect_eq(run("run " QUICK " --json build/test-state/last-run.jsonl"), 2, "%s", output);
     free(fixture);
     free(before);
     unlink("/tmp/svipc-test-link.jsonl");
@@ -402,7 +402,7 @@ Test(outputs, results_are_written_line_by_line_and_a_finished_run_says_so, .time
     unlink(results);
     pid_t pid = fork();
     if (pid == 0) {
-        setenv("SVIPC_STATE_DIR", "/tmp/svipc-test-state", 1);
+        setenv("SVIPC_STATE_DIR", "build/test-state", 1);
         freopen("/dev/null", "w", stdout);
         execl(svipc(), "svipc", "run", QUICK, "tests/fixtures/long.svipc", "--json", results, (char *)NULL);
         _exit(127);

@@ -97,7 +97,7 @@ Test(model_blocking, wake_ups_agree_with_the_kernel, .timeout = 240)
     close(fd);
     write_scenarios(path, SCENARIOS);
     char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=/tmp/svipc-test-state %s run %s --backend kernel,model,ref 2>&1", svipc, path);
+    snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=build/test-state %s run %s --backend kernel,model,ref 2>&1", svipc, path);
     FILE *p = popen(cmd, "r");
     cr_assert(p);
     static char out[1 << 20];

@@ -20,7 +20,7 @@ static int run(const char *args)
 {
     char cmd[8192];
     const char *svipc = getenv("SVIPC") ? getenv("SVIPC") : "./build/svipc";
-    snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=/tmp/svipc-test-state %s %s 2>&1", svipc, args);
+    snprintf(cmd, sizeof(cmd), "SVIPC_STATE_DIR=build/test-state %s %s 2>&1", svipc, args);
     FILE *p = popen(cmd, "r");
     cr_assert(p);
     size_t n = fread(output, 1, sizeof(output) - 1, p);
