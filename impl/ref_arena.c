@@ -1158,8 +1158,7 @@ uint64_t ref_stage(struct ref_arena *a, const struct model_request *rq, const vo
      * writes over it, and the ticket says so, but never frees it */
     if (!a->staged && !(a->staged = malloc(record_size(REF_STAGE_MAX))))
         return 0;
-    uint64_t ticket = ++a->stages;
-    a->staged_ticket = ticket;
+    uint64_t ticket = ++a->staged_ticket;
     /* a fault is left to ref_txn, which builds the record Linux's order of
      * checks gives (a size over a limit is refused before the text is read) */
     if (build_record(a->staged, rq, in_len, out_len, user_in) < 0 || a->staged_ticket != ticket)

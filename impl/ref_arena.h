@@ -209,8 +209,8 @@ struct ref_arena {
     /* a record built before the lock (ref_stage): its input read and its
      * sum taken while others hold the lock */
     struct ref_record *staged;         /* room for REF_STAGE_MAX bytes of input */
-    uint64_t staged_ticket;            /* the call it was built for (0: none), of */
-    uint64_t stages;                   /* the records staged so far */
+    uint64_t staged_ticket;            /* counts the builds there: a caller holds the last one's
+                                        * only if it succeeded and nothing staged since */
     /* records this process has committed (ref_txn) */
     uint64_t committed;
 };

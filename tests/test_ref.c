@@ -479,18 +479,24 @@ static void count_handler(int sig)
     handled++;
 }
 
+/* HANDLER for SIG through the runtime's sigaction, as a program would. */
+static void install_handler(int sig, void (*handler)(int), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    cr_assert_eq(ref_sigaction(sig, &sa, NULL), 0);
+}
+
 /* A blocking call with SIGUSR1 raised (once, by the runtime's fault
  * injection) at POINT: the call fails with EINTR after the handler ran
  * once; without the handler's wrapper it would sleep on (SIGALRM, never
  * handled here, then ends the test as a crash). */
 static void assert_interrupted_at(int point, int semaphore)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = count_handler;
-    sa.sa_flags = SA_RESTART;                 /* SysV IPC is never restarted */
-    sigemptyset(&sa.sa_mask);
-    cr_assert_eq(ref_sigaction(SIGUSR1, &sa, NULL), 0);
+    install_handler(SIGUSR1, count_handler, SA_RESTART);   /* SysV IPC is never restarted */
     handled = 0;
     alarm(5);
     long r;
@@ -539,11 +545,7 @@ Test(ref, a_handler_before_the_sleep_interrupts_semop)
 /* A handler that ran before the call began is not the call's business. */
 Test(ref, a_handler_before_the_call_does_not_interrupt)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = count_handler;
-    sigemptyset(&sa.sa_mask);
-    cr_assert_eq(ref_sigaction(SIGUSR1, &sa, NULL), 0);
+    install_handler(SIGUSR1, count_handler, 0);
     handled = 0;
     raise(SIGUSR1);
     cr_assert_eq(handled, 1);
@@ -578,11 +580,7 @@ static void expect_message(int q, long type, const char *text)
 
 Test(ref, a_call_a_handler_makes_before_the_lock_leaves_the_interrupted_call_its_own)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = send_from_handler;
-    sigemptyset(&sa.sa_mask);
-    cr_assert_eq(ref_sigaction(SIGUSR1, &sa, NULL), 0);
+    install_handler(SIGUSR1, send_from_handler, 0);
     handler_queue = ref_msgget(IPC_PRIVATE, 0600);
     cr_assert_geq(handler_queue, 0);
     struct msg64 m = { .type = 1, .text = "the program's" };
