@@ -70,6 +70,7 @@ struct keeper {
     int pending;                                 /* connections among the entries */
     int release_due;                             /* exits applied: memory to give back once idle */
     long long alone_since;                       /* when it was left with nobody to watch, or 0 */
+    int watched;                                 /* it has watched a process */
 };
 
 static long long now_ms(void)
@@ -201,11 +202,20 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
     if (write(ready_fd, &ok, 1) != 1)
         _exit(1);
     ref_sys_close(ready_fd);
+    /* nobody to watch yet: the process that started it is awaited as a
+     * next one is (one that died, or was refused the arena, before it
+     * asked to be watched would otherwise leave it waiting for ever) */
+    k.alone_since = now_ms();
     for (;;) {
         /* the memory of segments that exits destroyed is given back when
          * nothing waits for the keeper: a process asking to be watched
          * (every fork) is not held up behind megabytes of it */
-        int ready = poll(k.pfd, (nfds_t)k.n + 1, k.release_due ? 0 : k.pending ? PENDING_MS : -1);
+        int timeout = k.release_due ? 0 : k.pending ? PENDING_MS : -1;
+        if (!k.n && !k.release_due) {
+            long long left = k.alone_since + LINGER_MS - now_ms();
+            timeout = left > 0 ? (int)left : 0;
+        }
+        int ready = poll(k.pfd, (nfds_t)k.n + 1, timeout);
         if (ready < 0) {
             if (errno == EINTR)
                 continue;
@@ -232,8 +242,10 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         drop_stale(&k);
         if (k.pfd[0].revents & POLLIN)
             accept_all(&k);
-        if (k.n > k.pending)
+        if (k.n > k.pending) {
             k.alone_since = 0;         /* someone to watch again */
+            k.watched = 1;
+        }
         if (k.n == 0) {
             if (k.release_due) {
                 check_file(&k);
@@ -241,17 +253,14 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
                 k.release_due = 0;
             }
             /* an arena of a path (the drop-in's) outlives its processes:
-             * the next one is awaited a while (connections that bring
-             * nobody do not extend it); a scenario's (a descriptor) ends
-             * with them */
+             * the next one is awaited a while (by the poll above, whose
+             * connections that bring nobody do not extend it); a
+             * scenario's (a descriptor) ends with them */
             if (!k.alone_since)
                 k.alone_since = now_ms();
-            long long left = k.alone_since + LINGER_MS - now_ms();
-            struct pollfd next = { .fd = listen_fd, .events = POLLIN };
-            if (strncmp(a->name, "fd:", 3) != 0 && left > 0 && poll(&next, 1, (int)left) > 0) {
-                accept_all(&k);
+            int descriptor = strncmp(a->name, "fd:", 3) == 0;
+            if (k.alone_since + LINGER_MS - now_ms() > 0 && !(descriptor && k.watched))
                 continue;
-            }
             /* nobody left: the next process starts a new keeper; one that
              * connected meanwhile sees the socket close and does so */
             ref_sys_close(listen_fd);

@@ -373,6 +373,15 @@ static int process_ended(pid_t pid)
     return !state || state[2] == 'Z' || state[2] == 'X';
 }
 
+/* Until keeper PID has ended (ten seconds at most); whether it has. */
+static int keeper_ends(pid_t pid)
+{
+    double until = now() + 10;
+    while (!process_ended(pid) && now() < until)
+        usleep(20000);
+    return process_ended(pid);
+}
+
 Test(arena, a_drop_in_keeper_serves_the_next_program_and_then_ends)
 {
     /* a program that forks short-lived children (one at a time) would
@@ -384,10 +393,7 @@ Test(arena, a_drop_in_keeper_serves_the_next_program_and_then_ends)
     cr_assert_eq(ipcmk(NULL, out), 0, "%s", out);
     cr_expect_eq(keeper_of_arena(), first, "the next program started a keeper of its own");
     /* and with nobody left it ends, within a few seconds */
-    double until = now() + 10;
-    while (!process_ended(first) && now() < until)
-        usleep(20000);
-    cr_expect(process_ended(first), "the keeper %d still runs with nobody to watch", (int)first);
+    cr_expect(keeper_ends(first), "the keeper %d still runs with nobody to watch", (int)first);
 }
 
 Test(arena, a_bad_magic_is_refused_not_reformatted)
@@ -560,6 +566,40 @@ static int keeper_sockets(char names[][64], int max)
     if (f)
         fclose(f);
     return n;
+}
+
+/* A drop-in keeper left with nobody waits a while for the next program;
+ * a connection it refuses meanwhile (another user's: it may not write the
+ * arena, as another test's flood of connections) must not turn that while
+ * into for ever. */
+Test(second_user, a_refused_connection_does_not_keep_a_lingering_keeper_alive)
+{
+    static char out[OUT_MAX];
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcmk -Q 2>&1", arena);
+    cr_assert_eq(run(cmd, out), 0, "%s", out);
+    pid_t keeper = keeper_of_arena();
+    uint64_t id = 0;
+    int fd = open(arena, O_RDONLY);
+    cr_assert_geq(fd, 0, "%s", arena);
+    cr_assert_eq(pread(fd, &id, sizeof(id), (off_t)offsetof(struct ref_header, arena_id)), (ssize_t)sizeof(id));
+    close(fd);
+    pid_t other = fork();
+    if (other == 0) {
+        become(attacker);
+        struct sockaddr_un sun = { .sun_family = AF_UNIX };
+        int len = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "svipc-ref-%016llx", (unsigned long long)id);
+        int c = socket(AF_UNIX, SOCK_STREAM, 0);
+        int made = c >= 0 && connect(c, (struct sockaddr *)&sun,
+                                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) == 0;
+        /* refused: the keeper closes it at once */
+        char byte;
+        _exit(made && read(c, &byte, 1) == 0 ? 0 : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(other, &status, 0), other);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the other user's connection was not made and refused");
+    cr_expect(keeper_ends(keeper), "the keeper %d waits on for ever after refusing a connection", (int)keeper);
 }
 
 Test(second_user, a_flood_of_connections_holds_nobody_up)
