@@ -29,7 +29,7 @@ HARNESS := names scenario ops clock_tick abi region procfs parse catalog request
            observe_load \
            stress_history stress_history_read stress_workload stress_fifo stress_check stress_shrink stress_summary stress_target child_wait stress
 HARNESS_OBJ := $(HARNESS:%=$(BUILD)/harness/%.o)
-IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check host_facts ref_arena ref_keeper ref_runtime ref_signals
+IMPL    := heap ns ids perm user msg sem shm proc ctl_cmd apply cred check host_facts wait_hint ref_arena ref_keeper ref_runtime ref_signals
 IMPL_OBJ := $(IMPL:%=$(BUILD)/impl/%.o)
 # the same, position-independent, for the preload library
 PIC_OBJ := $(IMPL:%=$(BUILD)/pic/%.o) $(BUILD)/pic/preload.o $(BUILD)/pic/ref_procfs.o

@@ -80,6 +80,8 @@ struct __attribute__((aligned(64))) ref_proc_slot {
     uint32_t collected;                /* it took that outcome so, and MODEL_COLLECT is not yet
                                         * logged (it is, first thing, when it next takes the lock) */
     uint32_t contending;               /* asleep (or about to be) for the lock */
+    uint32_t first_in_line;            /* woken to look: its wait came first on its queue, so it
+                                        * looks for its outcome before it sleeps again */
     uint64_t start_time;               /* tells an exec from a reused pid */
 };
 

@@ -19,6 +19,7 @@
 #include "ref_runtime.h"
 #include "ref_signals.h"
 #include "ref_spin.h"
+#include "wait_hint.h"
 #include "ctl_cmd.h"
 #include "host_facts.h"
 
@@ -247,6 +248,7 @@ static int new_slot(struct ref_header *h, pid_t pid, uint64_t start)
             s->notified = 0;
             s->decided = 0;
             s->collected = 0;
+            s->first_in_line = 0;
             s->start_time = start;
             __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
             if (i > h->proc_high)
@@ -300,12 +302,27 @@ static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
         rt->wake_all = 1;
 }
 
+/* S sleeps first in line on the queue this process is about to sleep on
+ * behind it: woken to look for its outcome before it sleeps again, on the
+ * CPU this process leaves, so that the operation that completes it finds
+ * it awake and need not wake it (a wake-up then costs the whole hand-off
+ * its latency, as Linux's semop pays it at each turn).  Notified: a
+ * decision made before it looks needs no wake-up of its own; one made
+ * after it went back to sleep does (it clears the flag first,
+ * woken_to_look). */
+static void wake_to_look(struct ref_runtime *rt, struct ref_proc_slot *s)
+{
+    __atomic_store_n(&s->first_in_line, 1, __ATOMIC_RELAXED);
+    queue_wake(rt, s);
+}
+
 /* The model decided the wait of S's process: its record holds the outcome
  * (seen once the wake-up is) and it is woken, unless it was already. */
 static void mark_decided(struct ref_runtime *rt, struct ref_proc_slot *s)
 {
-    __atomic_store_n(&s->decided, 1, __ATOMIC_RELEASE);
-    if (!s->notified)
+    /* against woken_to_look's clearing of the flag: one sees the other */
+    __atomic_store_n(&s->decided, 1, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&s->notified, __ATOMIC_SEQ_CST))
         queue_wake(rt, s);
 }
 
@@ -433,17 +450,19 @@ void ref_release_dead(struct ref_arena *a)
 }
 
 /* Waiters look again (a spurious wake-up costs a look): every one, after
- * a recovery; or (DECIDED_SLEEPERS) those whose wait was decided and who
- * may still sleep, after an exit: a process that died between deciding
- * their wake-up (under the lock) and making it (after) woke them only in
- * part.  Waking every waiter at each exit cost hundreds of processes a
- * look each time one of them ended. */
-static void wake_waiters(struct ref_runtime *rt, struct ref_arena *a, int decided_sleepers)
+ * a recovery; or (OWED_SLEEPERS) those owed a wake-up who may still sleep
+ * (their wait decided, or their turn to look come), after an exit: a
+ * process that died between deciding their wake-up (under the lock) and
+ * making it (after) woke them only in part, and a decision made since
+ * took the flag it left for a wake-up on its way.  Waking every waiter at
+ * each exit cost hundreds of processes a look each time one of them
+ * ended. */
+static void wake_waiters(struct ref_runtime *rt, struct ref_arena *a, int owed_sleepers)
 {
     for (int i = 0; i <= a->hdr->proc_high; i++) {
         struct ref_proc_slot *s = &a->hdr->procs[i];
-        if (s->waiting && (!decided_sleepers || (__atomic_load_n(&s->decided, __ATOMIC_ACQUIRE) &&
-                                                 __atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))))
+        int owed = __atomic_load_n(&s->decided, __ATOMIC_ACQUIRE) || __atomic_load_n(&s->notified, __ATOMIC_ACQUIRE);
+        if (s->waiting && (!owed_sleepers || (owed && __atomic_load_n(&s->sleeping, __ATOMIC_SEQ_CST))))
             queue_wake(rt, s);
     }
 }
@@ -864,6 +883,46 @@ static long take_outcome(struct ref_runtime *rt, struct ref_arena *a, const stru
     return r;
 }
 
+/* Without the lock: look for the outcome first when LOOK (a bounded
+ * spin), then sleep until the wake word moves past SEEN, a signal handler
+ * runs, or UNTIL.  0, or the sleep's errno (ETIMEDOUT, EINTR). */
+static int sleep_for_outcome(struct ref_runtime *rt, struct ref_proc_slot *s, uint32_t seen, unsigned long signals,
+                             const struct timespec *until, int look)
+{
+    /* a partner on another CPU often answers within microseconds:
+     * looked for first, neither this sleep nor its wake-up is needed */
+    struct wake_watch watch = { &s->wake, seen, signals };
+    if (look)
+        ref_spin_until(&rt->wait_spin, WAIT_SPIN_NS, woken, &watch);
+    __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
+    int err = 0;
+    if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen && ref_signals_seen() == signals) {
+        long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
+        err = w < 0 && errno != EAGAIN ? errno : 0;
+    }
+    __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
+    return err;
+}
+
+/* Woken undecided: whether only to look, as the first in line now
+ * (wake_to_look), so that it may look and sleep again without the lock;
+ * then *SEEN is the wake word to sleep on.  Anything else that woke it (a
+ * recovery of the arena, whose waiters must each ask the model again) is
+ * for the resume under the lock.  The word is read before the flags: a
+ * recovery's count is raised before its wake-up, a decision before its
+ * wake-up, and a wake-up not seen here ends the next sleep at once. */
+static int woken_to_look(struct ref_header *h, struct ref_proc_slot *s, uint64_t recoveries, uint32_t *seen)
+{
+    *seen = __atomic_load_n(&s->wake, __ATOMIC_SEQ_CST);
+    if (!__atomic_exchange_n(&s->first_in_line, 0, __ATOMIC_SEQ_CST) ||
+        __atomic_load_n(&h->recoveries, __ATOMIC_SEQ_CST) != recoveries)
+        return 0;
+    /* the wake-up that brought it here is spent: a decision from now on
+     * must wake it again (mark_decided) */
+    __atomic_store_n(&s->notified, 0, __ATOMIC_SEQ_CST);
+    return !__atomic_load_n(&s->decided, __ATOMIC_SEQ_CST);
+}
+
 /* Sleep until the model resolves this process's wait; RESUME is the
  * record that collects the outcome (the call's arguments again).  DEADLINE
  * (CLOCK_MONOTONIC) ends a semtimedop's wait.  SIGNALS is what
@@ -900,28 +959,39 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
         if (!resolved && ref_signals_seen() != signals) {
             err = EINTR;               /* a handler ran before the sleep */
         } else if (!resolved) {
+            /* only the first in line looks before it sleeps: the others'
+             * turn is further off, and the CPU they would spin on is the
+             * one the processes ahead of them need.  One queued behind a
+             * sleeping first hands it the CPU it leaves */
+            int look = model_wait_first_in_line(&a->state->ns, rt->pid);
+            if (!look) {
+                pid_t first = model_sem_first_in_line(&a->state->ns, rt->pid);
+                int j = first ? slot_of(h, first) : -1;
+                if (j >= 0 && h->procs[j].waiting && !h->procs[j].decided && h->procs[j].sleeping)
+                    wake_to_look(rt, &h->procs[j]);
+            }
+            uint64_t recoveries = h->recoveries;
+            s->first_in_line = 0;
             /* from here a handler bumps the word: the futex cannot sleep past it */
             ref_signals_watch(&s->wake);
             unlock_and_wake(rt, a);
             injection_point(rt, REF_AT_UNLOCKED);
-            /* a partner on another CPU often answers within microseconds:
-             * looked for first, neither this sleep nor its wake-up is needed */
-            struct wake_watch watch = { &s->wake, seen, signals };
-            ref_spin_until(&rt->wait_spin, WAIT_SPIN_NS, woken, &watch);
-            __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST) == seen && ref_signals_seen() == signals) {
-                long w = futex(&s->wake, FUTEX_WAIT_BITSET, seen, until);
-                err = w < 0 && errno != EAGAIN ? errno : 0;
+            for (;;) {
+                err = sleep_for_outcome(rt, s, seen, signals, until, look);
+                /* decided: the outcome stands, whatever else woke it (as
+                 * Linux's woken task finds its result before it looks for
+                 * signals) */
+                r = take_outcome(rt, a, &own, resume, out);
+                if (r != MODEL_BLOCKED) {
+                    ref_signals_watch(NULL);
+                    *unlocked = 1;
+                    return r;
+                }
+                if (err || ref_signals_seen() != signals || !woken_to_look(h, s, recoveries, &seen))
+                    break;
+                look = 1;
             }
-            __atomic_store_n(&s->sleeping, 0, __ATOMIC_RELAXED);
             ref_signals_watch(NULL);
-            /* decided: the outcome stands, whatever else woke it (as Linux's
-             * woken task finds its result before it looks for signals) */
-            r = take_outcome(rt, a, &own, resume, out);
-            if (r != MODEL_BLOCKED) {
-                *unlocked = 1;
-                return r;
-            }
             if (err != ETIMEDOUT && ref_signals_seen() != signals)
                 err = EINTR;
             if (lock(rt, a) < 0)

@@ -296,6 +296,110 @@ Test(ref, a_waker_killed_before_its_wake_up_still_wakes_the_sleeper)
     ref_semctl(set, 0, IPC_RMID, 0);
 }
 
+/* A child that takes semaphore 0 of SET (blocking), reports 'y' on REPORT
+ * once it has, and exits; ARM_KILL: killed at its wake-ups instead. */
+static pid_t taker(int set, int report, int arm_kill)
+{
+    pid_t pid = ref_fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (arm_kill)
+            ref_inject_signal(REF_AT_WAKING, SIGKILL);
+        struct sembuf take = { 0, -1, 0 };
+        char verdict = ref_semtimedop(set, &take, 1, NULL) == 0 ? 'y' : 'n';
+        _exit(write(report, &verdict, 1) == 1 ? 0 : 2);
+    }
+    return pid;
+}
+
+/* Whether a byte came on FD within ten seconds ('y' in *VERDICT). */
+static int reported(int fd, char *verdict)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 10000) == 1 && read(fd, verdict, 1) == 1;
+}
+
+/* A process that sleeps behind a sleeper first in line on a semaphore
+ * hands it its CPU: the first is woken to look for its outcome before it
+ * sleeps again (the operation that completes it then finds it awake), the
+ * one behind is not; each still gets the semaphore in its turn. */
+Test(ref, a_process_queued_behind_a_sleeper_wakes_the_first_in_line_to_look)
+{
+    int set = ref_semget(IPC_PRIVATE, 1, 0600);
+    cr_assert(set >= 0);
+    int report[2];
+    cr_assert_eq(pipe(report), 0);
+    pid_t first = taker(set, report[1], 0);
+    await_asleep(first, "the first in line");
+    struct ref_proc_slot *s = slot_of_pid(first);
+    uint32_t word = __atomic_load_n(&s->wake, __ATOMIC_SEQ_CST);
+    pid_t second = taker(set, report[1], 0);
+    await_asleep(second, "the second in line");
+    cr_expect_neq(__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST), word, "the first in line was not woken to look");
+    await_asleep(first, "the first in line, after its look");
+    uint32_t second_word = __atomic_load_n(&slot_of_pid(second)->wake, __ATOMIC_SEQ_CST);
+    cr_expect_eq(ref_semctl(set, 0, GETNCNT, 0), 2);
+    struct sembuf give = { 0, 1, 0 };
+    cr_assert_eq(ref_semtimedop(set, &give, 1, NULL), 0);
+    char verdict = 0;
+    int status;
+    cr_assert(reported(report[0], &verdict), "the first in line, woken to look before, slept past its turn");
+    cr_expect_eq(verdict, 'y');
+    cr_assert_eq(waitpid(first, &status, 0), first, "the second took the semaphore before the first");
+    ref_process_gone(first);
+    cr_expect_eq(__atomic_load_n(&slot_of_pid(second)->wake, __ATOMIC_SEQ_CST), second_word,
+                 "the second in line was woken though nothing decided its wait and none slept behind it");
+    cr_assert_eq(ref_semtimedop(set, &give, 1, NULL), 0);
+    cr_assert(reported(report[0], &verdict), "the second in line slept past its turn");
+    cr_assert_eq(waitpid(second, &status, 0), second);
+    ref_process_gone(second);
+    cr_expect_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    ref_semctl(set, 0, IPC_RMID, 0);
+}
+
+/* A process killed after it decided to wake the first in line to look
+ * (under the lock) and before it did: the flag that says a wake-up is on
+ * its way must not keep the operation that completes the sleeper from
+ * waking it, whether that operation comes before the death is applied or
+ * after. */
+Test(ref, a_process_killed_before_it_wakes_the_first_in_line_to_look_loses_no_wake_up)
+{
+    for (int completed_first = 0; completed_first < 2; completed_first++) {
+        int set = ref_semget(IPC_PRIVATE, 1, 0600);
+        cr_assert(set >= 0);
+        int report[2];
+        cr_assert_eq(pipe(report), 0);
+        pid_t first = taker(set, report[1], 0);
+        await_asleep(first, "the first in line");
+        pid_t doomed = taker(set, report[1], 1);
+        int status;
+        cr_assert_eq(waitpid(doomed, &status, 0), doomed);
+        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+                  "the process behind was not killed at its wake-up (%#x)", status);
+        struct sembuf give = { 0, 1, 0 };
+        if (completed_first)
+            cr_assert_eq(ref_semtimedop(set, &give, 1, NULL), 0);
+        ref_process_gone(doomed);
+        if (!completed_first)
+            cr_assert_eq(ref_semtimedop(set, &give, 1, NULL), 0);
+        char verdict = 0;
+        int woken = reported(report[0], &verdict);
+        if (!woken) {                  /* nothing left asleep behind a failure */
+            kill(first, SIGKILL);
+            waitpid(first, NULL, 0);
+            ref_process_gone(first);
+        }
+        cr_assert(woken, "the first in line sleeps on past its turn (completed %s the death was applied)",
+                  completed_first ? "before" : "after");
+        cr_expect_eq(verdict, 'y');
+        cr_assert_eq(waitpid(first, &status, 0), first);
+        ref_process_gone(first);
+        ref_semctl(set, 0, IPC_RMID, 0);
+        close(report[0]);
+        close(report[1]);
+    }
+}
+
 /* An arena whose logs are sized as a drop-in's are (no fixed size). */
 static void fresh_arena_sized_by_processes(void)
 {
