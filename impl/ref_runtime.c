@@ -25,6 +25,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/futex.h>
@@ -83,6 +84,8 @@ struct ref_runtime {
     int inject_point, inject_signal;
     /* how long a wait looks for its outcome before it sleeps */
     struct ref_spin wait_spin;
+    /* it woke sleepers since it last waited (sleep_for_outcome) */
+    int woke_sleepers;
     /* whether /proc is another PID namespace's, as process PROC_VIEW_OF saw */
     pid_t proc_view_of;
     int proc_foreign;
@@ -418,6 +421,8 @@ static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, enu
             injection_point(rt, REF_AT_WAKING);
         for (int i = 0; i < n; i++)
             futex(words[i], FUTEX_WAKE, INT_MAX, NULL);
+        if (n || all)
+            rt->woke_sleepers = 1;
         if (all)
             for (int i = 0; i <= high; i++)
                 futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
@@ -890,8 +895,15 @@ static int sleep_for_outcome(struct ref_runtime *rt, struct ref_proc_slot *s, ui
                              const struct timespec *until, int look)
 {
     /* a partner on another CPU often answers within microseconds:
-     * looked for first, neither this sleep nor its wake-up is needed */
+     * looked for first, neither this sleep nor its wake-up is needed.  One
+     * this process has just woken may be waiting for this CPU (more
+     * processes than CPUs): it is given the CPU first, or the spin would
+     * only put off the answer it looks for */
     struct wake_watch watch = { &s->wake, seen, signals };
+    int woke = rt->woke_sleepers;
+    rt->woke_sleepers = 0;
+    if (look && woke)
+        sched_yield();
     if (look)
         ref_spin_until(&rt->wait_spin, WAIT_SPIN_NS, woken, &watch);
     __atomic_store_n(&s->sleeping, 1, __ATOMIC_SEQ_CST);
