@@ -25,12 +25,12 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/futex.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
