@@ -84,7 +84,9 @@ struct ref_runtime {
     int inject_point, inject_signal;
     /* how long a wait looks for its outcome before it sleeps */
     struct ref_spin wait_spin;
-    /* it woke sleepers since it last waited (sleep_for_outcome) */
+    /* it woke sleepers in this call (1) or the one before (2), since it
+     * last waited: a ping-pong's wake-up is made by the call before the
+     * one that waits, a stream's long before (sleep_for_outcome) */
     int woke_sleepers;
     /* whether /proc is another PID namespace's, as process PROC_VIEW_OF saw */
     pid_t proc_view_of;
@@ -422,7 +424,7 @@ static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, enu
         for (int i = 0; i < n; i++)
             futex(words[i], FUTEX_WAKE, INT_MAX, NULL);
         if (n || all)
-            rt->woke_sleepers = 1;
+            rt->woke_sleepers |= 1;
         if (all)
             for (int i = 0; i <= high; i++)
                 futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
@@ -1071,8 +1073,10 @@ static long call(struct ref_runtime *rt, struct model_request *rq, const void *i
 static struct ref_runtime *begin(struct model_request *rq, enum model_op op)
 {
     struct ref_runtime *rt = self();
-    if (rt)
+    if (rt) {
         fill_request(rt, rq, op);
+        rt->woke_sleepers = (rt->woke_sleepers << 1) & 3;
+    }
 #ifdef REF_TEST_FAULTS
     if (rt)
         rt->fault.nsops = rt->fault.resolved = 0;
