@@ -228,7 +228,7 @@ unit: $(TEST_BIN) puppets
 # The Python tests: reports, the gate, the CI workflow, the generator, and svipc
 # as a command (tests/cli: shards, the status line, make install, rootless runs).
 pytest: $(DEPS_STAMP) $(BUILD)/svipc $(PRELOAD) $(BUILD)/svipc-bench bench-workers $(OBSERVER_LIB) $(BUILD)/svipc-faults
-	$(PYTHON) -m pytest -q -p no:cacheprovider reports/tests ci/tests suites/gen tests/cli
+	$(PYTHON) -m pytest -q -p no:cacheprovider --basetemp=$(BUILD)/pytest-tmp reports/tests ci/tests suites/gen tests/cli
 
 # The example workflow, by yamllint's rules (and actionlint's where installed:
 # Debian has no package of it).
