@@ -80,6 +80,12 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* What is left of the wait for a next process (ms; 0 or less: over). */
+static long long linger_left(const struct keeper *k)
+{
+    return k->alone_since + LINGER_MS - now_ms();
+}
+
 /* Whether the process behind connection C may write the arena: its user
  * owns the file or is root, or the file's mode lets its user or group write. */
 static int peer_trusted(const struct ref_arena *a, int c)
@@ -212,7 +218,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
          * (every fork) is not held up behind megabytes of it */
         int timeout = k.release_due ? 0 : k.pending ? PENDING_MS : -1;
         if (!k.n && !k.release_due) {
-            long long left = k.alone_since + LINGER_MS - now_ms();
+            long long left = linger_left(&k);
             timeout = left > 0 ? (int)left : 0;
         }
         int ready = poll(k.pfd, (nfds_t)k.n + 1, timeout);
@@ -259,7 +265,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
             if (!k.alone_since)
                 k.alone_since = now_ms();
             int descriptor = strncmp(a->name, "fd:", 3) == 0;
-            if (k.alone_since + LINGER_MS - now_ms() > 0 && !(descriptor && k.watched))
+            if (linger_left(&k) > 0 && !(descriptor && k.watched))
                 continue;
             /* nobody left: the next process starts a new keeper; one that
              * connected meanwhile sees the socket close and does so */

@@ -307,16 +307,22 @@ static void queue_wake(struct ref_runtime *rt, struct ref_proc_slot *s)
         rt->wake_all = 1;
 }
 
-/* S sleeps first in line on the queue this process is about to sleep on
- * behind it: woken to look for its outcome before it sleeps again, on the
- * CPU this process leaves, so that the operation that completes it finds
- * it awake and need not wake it (a wake-up then costs the whole hand-off
- * its latency, as Linux's semop pays it at each turn).  Notified: a
- * decision made before it looks needs no wake-up of its own; one made
- * after it went back to sleep does (it clears the flag first,
- * woken_to_look). */
-static void wake_to_look(struct ref_runtime *rt, struct ref_proc_slot *s)
+/* Under the lock: the one first in line on the semaphore queue this
+ * process is about to sleep on behind it, if it sleeps, is woken to look
+ * for its outcome before it sleeps again, on the CPU this process leaves:
+ * the operation that completes it then finds it awake and need not wake
+ * it (a wake-up costs the whole hand-off its latency, as Linux's semop
+ * pays it at each turn).  Notified: a decision made before it looks needs
+ * no wake-up of its own; one made after it went back to sleep does (it
+ * clears the flag first, woken_to_look). */
+static void wake_first_to_look(struct ref_runtime *rt, struct ref_arena *a)
 {
+    struct ref_header *h = a->hdr;
+    pid_t first = model_sem_first_in_line(&a->state->ns, rt->pid);
+    int j = first ? slot_of(h, first) : -1;
+    struct ref_proc_slot *s = j >= 0 ? &h->procs[j] : NULL;
+    if (!s || !s->waiting || s->decided || !s->sleeping)
+        return;
     __atomic_store_n(&s->first_in_line, 1, __ATOMIC_RELAXED);
     queue_wake(rt, s);
 }
@@ -919,7 +925,7 @@ static int sleep_for_outcome(struct ref_runtime *rt, struct ref_proc_slot *s, ui
 }
 
 /* Woken undecided: whether only to look, as the first in line now
- * (wake_to_look), so that it may look and sleep again without the lock;
+ * (wake_first_to_look), so that it may look and sleep again without the lock;
  * then *SEEN is the wake word to sleep on.  Anything else that woke it (a
  * recovery of the arena, whose waiters must each ask the model again) is
  * for the resume under the lock.  The word is read before the flags: a
@@ -978,12 +984,8 @@ static long wait_outcome(struct ref_runtime *rt, struct ref_arena *a, struct mod
              * one the processes ahead of them need.  One queued behind a
              * sleeping first hands it the CPU it leaves */
             int look = model_wait_first_in_line(&a->state->ns, rt->pid);
-            if (!look) {
-                pid_t first = model_sem_first_in_line(&a->state->ns, rt->pid);
-                int j = first ? slot_of(h, first) : -1;
-                if (j >= 0 && h->procs[j].waiting && !h->procs[j].decided && h->procs[j].sleeping)
-                    wake_to_look(rt, &h->procs[j]);
-            }
+            if (!look)
+                wake_first_to_look(rt, a);
             uint64_t recoveries = h->recoveries;
             s->first_in_line = 0;
             /* from here a handler bumps the word: the futex cannot sleep past it */

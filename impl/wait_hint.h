@@ -1,4 +1,4 @@
-/* wait_hint.h: who is next in line on a semaphore queue, read off the
+/* wait_hint.h: who is first in line on a semaphore queue, read off the
  * model's queues for the reference runtime's choice of which waiter looks
  * for its outcome before it sleeps (ref_runtime.c).  Read-only queries:
  * nothing here decides an outcome or changes the model's state. */
@@ -13,11 +13,10 @@
  * partner), 0 when PID does not wait. */
 int model_wait_first_in_line(const struct model_ns *ns, pid_t pid);
 
-/* The first waiter on the queue of PID's semaphore operation (waiting:
- * the queue it is on; completed: the one it left), or 0: the one the next
- * operation on that semaphore may complete.  Only a queue of operations
- * that change a value has one (the waiters for zero of a semaphore
- * complete together). */
+/* The first waiter on the queue PID's semaphore operation waits on, or
+ * 0: the one the next operation on that semaphore may complete.  Only a
+ * queue of operations that change a value has one (the waiters for zero
+ * of a semaphore complete together). */
 pid_t model_sem_first_in_line(const struct model_ns *ns, pid_t pid);
 
 #endif

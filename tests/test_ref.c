@@ -237,6 +237,41 @@ static void await_asleep(pid_t pid, const char *who)
     cr_assert_fail("%s never slept", who);
 }
 
+/* A child that takes semaphore NUM of SET (blocking), reports 'y' on
+ * REPORT once it has, and exits; ARM_KILL: killed at its wake-ups instead. */
+static pid_t taker(int set, int num, int report, int arm_kill)
+{
+    pid_t pid = ref_fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (arm_kill)
+            ref_inject_signal(REF_AT_WAKING, SIGKILL);
+        struct sembuf take = { (unsigned short)num, -1, 0 };
+        char verdict = ref_semtimedop(set, &take, 1, NULL) == 0 ? 'y' : 'n';
+        _exit(write(report, &verdict, 1) == 1 ? 0 : 2);
+    }
+    return pid;
+}
+
+/* Whether a byte came on FD within ten seconds ('y' in *VERDICT). */
+static int reported(int fd, char *verdict)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 10000) == 1 && read(fd, verdict, 1) == 1;
+}
+
+/* A set of one semaphore (at 0) in *SET, a pipe for verdicts in REPORT,
+ * and the first in line taking it, asleep; its pid. */
+static pid_t first_in_line_asleep(int *set, int report[2])
+{
+    *set = ref_semget(IPC_PRIVATE, 1, 0600);
+    cr_assert(*set >= 0);
+    cr_assert_eq(pipe(report), 0);
+    pid_t first = taker(*set, 0, report[1], 0);
+    await_asleep(first, "the first in line");
+    return first;
+}
+
 /* A process killed after its semop decided a sleeper's wait and dropped
  * the lock, before it made the wake-up: the sleeper is woken when the
  * death is applied (by the keeper, here by hand) and has its outcome; a
@@ -249,13 +284,7 @@ Test(ref, a_waker_killed_before_its_wake_up_still_wakes_the_sleeper)
     cr_assert_eq(pipe(report), 0);
     pid_t sleepers[2];
     for (int k = 0; k < 2; k++) {
-        sleepers[k] = ref_fork();
-        cr_assert(sleepers[k] >= 0);
-        if (sleepers[k] == 0) {
-            struct sembuf take = { (unsigned short)k, -1, 0 };
-            char verdict = ref_semtimedop(set, &take, 1, NULL) == 0 ? 'y' : 'n';
-            _exit(write(report[1], &verdict, 1) == 1 ? 0 : 2);
-        }
+        sleepers[k] = taker(set, k, report[1], 0);
         await_asleep(sleepers[k], k ? "the other sleeper" : "the sleeper");
     }
     struct ref_proc_slot *other = slot_of_pid(sleepers[1]);
@@ -275,8 +304,7 @@ Test(ref, a_waker_killed_before_its_wake_up_still_wakes_the_sleeper)
     cr_assert_eq(ref_semctl(set, 0, GETNCNT, 0), 0, "the waker's semop did not decide the sleeper's wait");
     ref_process_gone(waker);
     char verdict = 0;
-    struct pollfd p = { .fd = report[0], .events = POLLIN };
-    int woken = poll(&p, 1, 10000) == 1 && read(report[0], &verdict, 1) == 1;
+    int woken = reported(report[0], &verdict);
     for (int k = 0; !woken && k < 2; k++) {   /* nothing left asleep behind a failure */
         kill(sleepers[k], SIGKILL);
         waitpid(sleepers[k], NULL, 0);
@@ -296,44 +324,17 @@ Test(ref, a_waker_killed_before_its_wake_up_still_wakes_the_sleeper)
     ref_semctl(set, 0, IPC_RMID, 0);
 }
 
-/* A child that takes semaphore 0 of SET (blocking), reports 'y' on REPORT
- * once it has, and exits; ARM_KILL: killed at its wake-ups instead. */
-static pid_t taker(int set, int report, int arm_kill)
-{
-    pid_t pid = ref_fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        if (arm_kill)
-            ref_inject_signal(REF_AT_WAKING, SIGKILL);
-        struct sembuf take = { 0, -1, 0 };
-        char verdict = ref_semtimedop(set, &take, 1, NULL) == 0 ? 'y' : 'n';
-        _exit(write(report, &verdict, 1) == 1 ? 0 : 2);
-    }
-    return pid;
-}
-
-/* Whether a byte came on FD within ten seconds ('y' in *VERDICT). */
-static int reported(int fd, char *verdict)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    return poll(&p, 1, 10000) == 1 && read(fd, verdict, 1) == 1;
-}
-
 /* A process that sleeps behind a sleeper first in line on a semaphore
  * hands it its CPU: the first is woken to look for its outcome before it
  * sleeps again (the operation that completes it then finds it awake), the
  * one behind is not; each still gets the semaphore in its turn. */
 Test(ref, a_process_queued_behind_a_sleeper_wakes_the_first_in_line_to_look)
 {
-    int set = ref_semget(IPC_PRIVATE, 1, 0600);
-    cr_assert(set >= 0);
-    int report[2];
-    cr_assert_eq(pipe(report), 0);
-    pid_t first = taker(set, report[1], 0);
-    await_asleep(first, "the first in line");
+    int set, report[2];
+    pid_t first = first_in_line_asleep(&set, report);
     struct ref_proc_slot *s = slot_of_pid(first);
     uint32_t word = __atomic_load_n(&s->wake, __ATOMIC_SEQ_CST);
-    pid_t second = taker(set, report[1], 0);
+    pid_t second = taker(set, 0, report[1], 0);
     await_asleep(second, "the second in line");
     cr_expect_neq(__atomic_load_n(&s->wake, __ATOMIC_SEQ_CST), word, "the first in line was not woken to look");
     await_asleep(first, "the first in line, after its look");
@@ -365,13 +366,9 @@ Test(ref, a_process_queued_behind_a_sleeper_wakes_the_first_in_line_to_look)
 Test(ref, a_process_killed_before_it_wakes_the_first_in_line_to_look_loses_no_wake_up)
 {
     for (int completed_first = 0; completed_first < 2; completed_first++) {
-        int set = ref_semget(IPC_PRIVATE, 1, 0600);
-        cr_assert(set >= 0);
-        int report[2];
-        cr_assert_eq(pipe(report), 0);
-        pid_t first = taker(set, report[1], 0);
-        await_asleep(first, "the first in line");
-        pid_t doomed = taker(set, report[1], 1);
+        int set, report[2];
+        pid_t first = first_in_line_asleep(&set, report);
+        pid_t doomed = taker(set, 0, report[1], 1);
         int status;
         cr_assert_eq(waitpid(doomed, &status, 0), doomed);
         cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,

@@ -347,14 +347,20 @@ Test(arena, a_truncated_arena_is_refused_and_the_keeper_stops_cleanly)
     unlink(log);
 }
 
+/* LEN bytes of the arena's header at OFFSET, read from the file. */
+static void read_header(off_t offset, void *buf, size_t len)
+{
+    int fd = open(arena, O_RDONLY);
+    cr_assert_geq(fd, 0, "%s", arena);
+    cr_assert_eq(pread(fd, buf, len, offset), (ssize_t)len);
+    close(fd);
+}
+
 /* The keeper's pid as the arena's header holds it. */
 static pid_t keeper_of_arena(void)
 {
     int32_t pid = 0;
-    int fd = open(arena, O_RDONLY);
-    cr_assert_geq(fd, 0, "%s", arena);
-    cr_assert_eq(pread(fd, &pid, sizeof(pid), (off_t)offsetof(struct ref_header, keeper_pid)), (ssize_t)sizeof(pid));
-    close(fd);
+    read_header((off_t)offsetof(struct ref_header, keeper_pid), &pid, sizeof(pid));
     return pid;
 }
 
@@ -580,10 +586,7 @@ Test(second_user, a_refused_connection_does_not_keep_a_lingering_keeper_alive)
     cr_assert_eq(run(cmd, out), 0, "%s", out);
     pid_t keeper = keeper_of_arena();
     uint64_t id = 0;
-    int fd = open(arena, O_RDONLY);
-    cr_assert_geq(fd, 0, "%s", arena);
-    cr_assert_eq(pread(fd, &id, sizeof(id), (off_t)offsetof(struct ref_header, arena_id)), (ssize_t)sizeof(id));
-    close(fd);
+    read_header((off_t)offsetof(struct ref_header, arena_id), &id, sizeof(id));
     pid_t other = fork();
     if (other == 0) {
         become(attacker);
