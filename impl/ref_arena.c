@@ -6,6 +6,7 @@
 #include "ref_arena.h"
 #include "ref_runtime.h"
 #include "ref_signals.h"
+#include "ref_spin.h"
 #include "ref_sys.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@
 #define PAGE 4096UL
 #define CHECKSUM_VERSION 4              /* checksum()'s and the checkpoint's: a different sum is a different
                                          * layout */
-#define LOCK_SPIN_NS    10000            /* looked at this long before sleeping for it (ref_spin.h) */
+#define LOCK_SPIN_NS    100000          /* looked at this long at most before sleeping for it (spin_for_lock) */
 #define LOCK_PATIENCE_S 2               /* a lock held this long is looked at: is its holder alive? */
 
 static size_t round_page(size_t n)
@@ -38,7 +39,7 @@ static size_t round_page(size_t n)
 }
 
 _Static_assert(REF_LOG_SIZE <= UINT32_MAX, "a log's end is 32 bits");
-_Static_assert(REF_MAX_PROCS <= UINT16_MAX, "the lock's contenders are counted in 16 bits");
+_Static_assert(REF_MAX_PROCS <= UINT16_MAX, "the lock's contenders and the waiting slots are counted in 16 bits");
 _Static_assert(offsetof(struct ref_header, transactions) + sizeof(uint64_t) - offsetof(struct ref_header, lock) <= 64,
                "the lock and what every operation writes share one line");
 
@@ -57,7 +58,7 @@ uint64_t ref_arena_layout(void)
         MODEL_SHMDT_PIECES,            /* the last operation: a new one changes the log's meaning */
         MODEL_COLLECT_FIRST,           /* so does a new flag */
         sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
-        offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
+        offsetof(struct ref_header, holder_cpu), offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
         sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),
         sizeof(struct ref_state), offsetof(struct ref_state, heap), offsetof(struct ref_state, heap_bytes),
         sizeof(struct model_heap), sizeof(struct model_ns), sizeof(struct model_limits), sizeof(struct model_ids),
@@ -761,32 +762,51 @@ static int thread_exists(pid_t tid)
  * too: the keeper takes the dead process's share back (its flag says).
  * A wait is bounded: past LOCK_PATIENCE_S, a holder that does not exist (a
  * damaged word, or a process of another PID namespace) is reported. */
-struct lock_try {
-    pthread_mutex_t *lock;
-    int rc;
-};
 
-/* Spinning: the word read until no thread holds it (a read shares the
- * cache line; a failed trylock would take it away from the holder), then
- * taken (also when its holder died: EOWNERDEAD). */
-static int lock_taken(const void *arg)
+/* This thread's CPU + 1, or 0 when not known. */
+static uint16_t cpu_now(void)
 {
-    struct lock_try *t = (struct lock_try *)arg;
-    if (__atomic_load_n(&t->lock->__data.__lock, __ATOMIC_RELAXED) & FUTEX_TID_MASK)
-        return 0;
-    t->rc = pthread_mutex_trylock(t->lock);
-    return t->rc != EBUSY;
+    int cpu = sched_getcpu();
+    return cpu >= 0 && cpu < UINT16_MAX ? (uint16_t)(cpu + 1) : 0;
+}
+
+/* Spinning for the lock while its holder may be running: the word read
+ * until no thread holds it (a read shares the cache line; a failed trylock
+ * would take it away from the holder), then taken (also when its holder
+ * died: EOWNERDEAD); EBUSY, to sleep, once LOCK_SPIN_NS have passed or the
+ * holder took it on this CPU (it is not running, then: this thread is).
+ * No budget that shrinks when spins fail, as a wait for an outcome has
+ * (ref_spin.h): with a hundred processes on two CPUs it sent each process
+ * to sleep at every contention after a few failures, each sleep cost a
+ * context switch and a wake-up, and the wake-up, preempting whoever held
+ * the lock on the other CPU, made the next processes fail: msg_pairs at
+ * 100 pairs slept for the lock once every 5 messages (76k sleeps, 2.9 s;
+ * the kernel 1.0 s).  Spinning through the holder's work instead, it
+ * sleeps once every 50 (1.5-1.8 s). */
+static int spin_for_lock(struct ref_header *h)
+{
+    uint16_t me = cpu_now();
+    uint64_t until = ref_spin_now_ns() + LOCK_SPIN_NS;
+    for (uint32_t i = 1;; i++) {
+        if (!(__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_RELAXED) & FUTEX_TID_MASK)) {
+            int rc = pthread_mutex_trylock(&h->lock);
+            if (rc != EBUSY)
+                return rc;
+        } else if (me && __atomic_load_n(&h->holder_cpu, __ATOMIC_RELAXED) == me) {
+            return EBUSY;
+        }
+        ref_cpu_relax();
+        if ((i & 15) == 0 && ref_spin_now_ns() >= until)
+            return EBUSY;
+    }
 }
 
 int ref_lock(struct ref_arena *a)
 {
     struct ref_header *h = a->hdr;
     int rc = pthread_mutex_trylock(&h->lock);
-    if (rc == EBUSY) {
-        struct lock_try t = { &h->lock, EBUSY };
-        if (ref_spin_until(&a->lock_spin, LOCK_SPIN_NS, lock_taken, &t))
-            rc = t.rc;
-    }
+    if (rc == EBUSY)
+        rc = spin_for_lock(h);
     if (rc == EBUSY) {
         __atomic_add_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
         if (a->contending)
@@ -809,6 +829,8 @@ int ref_lock(struct ref_arena *a)
             __atomic_store_n(a->contending, 0, __ATOMIC_SEQ_CST);
         __atomic_sub_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
     }
+    if (rc == 0 || rc == EOWNERDEAD)
+        __atomic_store_n(&h->holder_cpu, cpu_now(), __ATOMIC_RELAXED);
     if (rc == EOWNERDEAD) {
         pthread_mutex_consistent(&h->lock);
         if (rebuild(a) == 0) {

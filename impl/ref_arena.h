@@ -34,7 +34,6 @@
 
 #include "heap.h"
 #include "model_ns.h"
-#include "ref_spin.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -135,7 +134,8 @@ struct ref_header {
     pthread_mutex_t lock __attribute__((aligned(64)));   /* robust, process-shared */
     uint16_t lock_contenders;          /* processes waiting for the lock (ref_lock) */
     uint16_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
-    uint32_t nwaiting;                 /* slots with waiting set */
+    uint16_t nwaiting;                 /* slots with waiting set */
+    uint16_t holder_cpu;               /* the CPU the holder took the lock on, + 1; 0: not known */
     uint32_t log_end[2];               /* committed bytes of each log (REF_LOG_SIZE fits) */
     uint64_t transactions;             /* statistics */
     struct ref_checkpoint checkpoint[2] __attribute__((aligned(64)));
@@ -190,8 +190,6 @@ struct ref_arena {
      * kills itself inside its Nth transaction, after applying it and before
      * committing it, while it holds the lock */
     unsigned long crash_countdown;
-    /* how long this process spins for the lock before it sleeps */
-    struct ref_spin lock_spin;
     /* the units of each log this process has mapped in (ref_arena_prefault):
      * they stay mapped, so after the first pass through a log none is asked
      * again (the log restarts at 0 after each checkpoint) */

@@ -1,12 +1,13 @@
-/* ref_spin.h: bounded, adaptive spinning before a sleep.  On this kind of
- * machine a futex sleep and its wake-up cost 15-20 us a round trip, while
- * the arena's lock is held for well under a microsecond and a partner
- * running on another CPU answers within a few: a process that looks again
- * for a few microseconds first often need not sleep, and then its waker
- * need not call futex_wake either.  The spin is bounded in time and adapts
- * to what it wins: a process whose spins fail (its partner is not running,
- * as with more processes than CPUs) halves its budget down to nothing, and
- * tries a small one again after a number of calls that did not spin.
+/* ref_spin.h: bounded, adaptive spinning before a sleep for an outcome.
+ * On this kind of machine a futex sleep and its wake-up cost 15-60 us a
+ * round trip, while a partner running on another CPU answers within a
+ * few: a process that looks again for a few microseconds first often need
+ * not sleep, and then its waker need not call futex_wake either.  The spin
+ * is bounded in time and adapts to what it wins: a process whose spins
+ * fail (its partner is not running, as with more processes than CPUs)
+ * halves its budget down to nothing, and tries a small one again after a
+ * number of calls that did not spin.  (The arena's lock spins its own way,
+ * with the clock and the pause below: ref_arena.c.)
  * Must not: sleep, make a system call (but the vDSO clock), or spin
  * without a bound. */
 #ifndef SVIPC_REF_SPIN_H

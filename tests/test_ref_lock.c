@@ -1,13 +1,14 @@
 /* test_ref_lock.c: the arena's lock under contention, and the bounded
- * spinning (ref_spin.h) that the lock and the runtime's waits do before
- * they sleep: a spin that never wins stays bounded and backs off to none,
- * then tries again; a win restores the budget; a wake-up lost with an
+ * spinning that the runtime's waits do before they sleep (ref_spin.h): a
+ * spin that never wins stays bounded and backs off to none, then tries
+ * again; a win restores the budget; a wake-up lost with an
  * unlock that died is made by the next unlock; a contender that dies takes
  * its share and its wake-up in flight with it.
  * Must not: decide anything by sleeping: processes report through pipes
  * and are looked at through the arena and /proc, each wait with a deadline. */
 #define _GNU_SOURCE
 #include "ref_arena.h"
+#include "ref_spin.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
