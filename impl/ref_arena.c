@@ -773,8 +773,9 @@ static uint16_t cpu_now(void)
 /* Spinning for the lock while its holder may be running: the word read
  * until no thread holds it (a read shares the cache line; a failed trylock
  * would take it away from the holder), then taken (also when its holder
- * died: EOWNERDEAD); EBUSY, to sleep, once LOCK_SPIN_NS have passed or the
- * holder took it on this CPU (it is not running, then: this thread is).
+ * died: EOWNERDEAD); EBUSY, to sleep, once LOCK_SPIN_NS (or the view's
+ * lock_spin_ns) have passed, or at once when the holder took it on this
+ * CPU (it is not running, then: this thread is).
  * No budget that shrinks when spins fail, as a wait for an outcome has
  * (ref_spin.h): with a hundred processes on two CPUs it sent each process
  * to sleep at every contention after a few failures, each sleep cost a
@@ -783,10 +784,11 @@ static uint16_t cpu_now(void)
  * 100 pairs slept for the lock once every 5 messages (76k sleeps, 2.9 s;
  * the kernel 1.0 s).  Spinning through the holder's work instead, it
  * sleeps once every 50 (1.5-1.8 s). */
-static int spin_for_lock(struct ref_header *h)
+static int spin_for_lock(struct ref_arena *a)
 {
+    struct ref_header *h = a->hdr;
     uint16_t me = cpu_now();
-    uint64_t until = ref_spin_now_ns() + LOCK_SPIN_NS;
+    uint64_t until = ref_spin_now_ns() + (a->lock_spin_ns ? a->lock_spin_ns : LOCK_SPIN_NS);
     for (uint32_t i = 1;; i++) {
         if (!(__atomic_load_n(&h->lock.__data.__lock, __ATOMIC_RELAXED) & FUTEX_TID_MASK)) {
             int rc = pthread_mutex_trylock(&h->lock);
@@ -806,7 +808,7 @@ int ref_lock(struct ref_arena *a)
     struct ref_header *h = a->hdr;
     int rc = pthread_mutex_trylock(&h->lock);
     if (rc == EBUSY)
-        rc = spin_for_lock(h);
+        rc = spin_for_lock(a);
     if (rc == EBUSY) {
         __atomic_add_fetch(&h->lock_contenders, 1, __ATOMIC_SEQ_CST);
         if (a->contending)

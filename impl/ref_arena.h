@@ -190,6 +190,9 @@ struct ref_arena {
      * kills itself inside its Nth transaction, after applying it and before
      * committing it, while it holds the lock */
     unsigned long crash_countdown;
+    /* how long this process spins for the lock at most before it sleeps
+     * (0: LOCK_SPIN_NS; tests set it) */
+    uint64_t lock_spin_ns;
     /* the units of each log this process has mapped in (ref_arena_prefault):
      * they stay mapped, so after the first pass through a log none is asked
      * again (the log restarts at 0 after each checkpoint) */

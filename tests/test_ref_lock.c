@@ -1,7 +1,9 @@
 /* test_ref_lock.c: the arena's lock under contention, and the bounded
  * spinning that the runtime's waits do before they sleep (ref_spin.h): a
  * spin that never wins stays bounded and backs off to none, then tries
- * again; a win restores the budget; a wake-up lost with an
+ * again; a win restores the budget; a contender spins for a holder that
+ * may be running and sleeps at once for one that took the lock on its own
+ * CPU; a wake-up lost with an
  * unlock that died is made by the next unlock; a contender that dies takes
  * its share and its wake-up in flight with it.
  * Must not: decide anything by sleeping: processes report through pipes
@@ -14,10 +16,12 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,4 +188,90 @@ Test(lock, a_contender_that_died_takes_its_share_and_its_wake_up_with_it, .init 
     ref_forget_contender(&arena, &contending);
     cr_expect_eq(arena.hdr->lock_contenders, 1);
     cr_expect_eq(arena.hdr->lock_waking, 1);
+}
+
+/* A child pinned to CPU 0 (so that the holder's CPU can be said to be its
+ * own or another), which announces on READY that it is about to take the
+ * lock, takes it with a spin of 20 s at most, and exits with the
+ * voluntary context switches the call cost it (a sleep is one; a spin
+ * none), or 100 when it could not run. */
+static pid_t contender_on_cpu0(int ready)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    if (sched_setaffinity(0, sizeof(one), &one) < 0 || sched_getcpu() != 0)
+        _exit(100);
+    arena.lock_spin_ns = 20ULL * 1000000000;
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
+    if (write(ready, "r", 1) != 1 || ref_lock(&arena) < 0)
+        _exit(100);
+    getrusage(RUSAGE_SELF, &after);
+    ref_unlock(&arena);
+    long slept = after.ru_nvcsw - before.ru_nvcsw;
+    _exit(slept > 99 ? 99 : (int)slept);
+}
+
+/* The CPU time PID has used (its CPU clock), in nanoseconds, or -1. */
+static long long cpu_ns(pid_t pid)
+{
+    clockid_t clock;
+    struct timespec t;
+    if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &t) != 0)
+        return -1;
+    return (long long)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* The holder took the lock on the contender's CPU: it cannot be running
+ * (the contender is), so the contender sleeps at once, though it would
+ * spin for 20 s for a holder that may be running. */
+Test(lock, a_contender_sleeps_at_once_for_a_holder_that_took_the_lock_on_its_cpu, .init = make_arena, .timeout = 30)
+{
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    cr_assert_eq(ref_lock(&arena), 0);
+    __atomic_store_n(&arena.hdr->holder_cpu, 1, __ATOMIC_RELAXED);   /* CPU 0, + 1 */
+    pid_t contender = contender_on_cpu0(ready[1]);
+    cr_assert_eq(read_byte(ready[0], 10), 'r', "the contender could not run on CPU 0");
+    await_sleeper(contender);
+    ref_unlock(&arena);
+    int status;
+    cr_assert_eq(waitpid(contender, &status, 0), contender);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 100, "the contender never got the lock");
+    cr_expect_geq(WEXITSTATUS(status), 1, "the contender took the lock without sleeping");
+}
+
+/* A holder on another CPU may be running: the contender spins (here for
+ * as long as the holder keeps it, which 20 s cover), and takes the
+ * lock without a sleep once it is released.  It is released once the
+ * contender has spun for 20 ms of its own CPU time. */
+Test(lock, a_contender_spins_for_a_holder_that_may_be_running, .init = make_arena, .timeout = 60)
+{
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        cr_skip_test("one CPU: every holder is on the contender's");
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    cr_assert_eq(ref_lock(&arena), 0);
+    __atomic_store_n(&arena.hdr->holder_cpu, 2, __ATOMIC_RELAXED);   /* CPU 1, + 1 */
+    pid_t contender = contender_on_cpu0(ready[1]);
+    cr_assert_eq(read_byte(ready[0], 10), 'r', "the contender could not run on CPU 0");
+    long long start = cpu_ns(contender);
+    cr_assert_geq(start, 0);
+    double until = now() + 30;
+    while (cpu_ns(contender) - start < 20000000) {
+        cr_assert_lt(now(), until, "the contender never spun: it used %lld us of CPU in 30 s",
+                     (cpu_ns(contender) - start) / 1000);
+        cr_assert_eq(arena.hdr->lock_contenders, 0, "the contender went to sleep for a holder that may be running");
+        sched_yield();
+    }
+    ref_unlock(&arena);
+    int status;
+    cr_assert_eq(waitpid(contender, &status, 0), contender);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 100, "the contender never got the lock");
+    cr_expect_eq(WEXITSTATUS(status), 0, "the contender slept %d times for a holder that may be running",
+                 WEXITSTATUS(status));
 }
