@@ -190,30 +190,49 @@ Test(lock, a_contender_that_died_takes_its_share_and_its_wake_up_with_it, .init 
     cr_expect_eq(arena.hdr->lock_waking, 1);
 }
 
-/* A child pinned to CPU 0 (so that the holder's CPU can be said to be its
- * own or another), which announces on READY that it is about to take the
- * lock, takes it with a spin of 20 s at most, and exits with the
- * voluntary context switches the call cost it (a sleep is one; a spin
- * none), or 100 when it could not run. */
-static pid_t contender_on_cpu0(int ready)
+/* The lock taken, as if on CPU HOLDER_CPU - 1, and a child pinned to CPU
+ * 0 (so that the holder's CPU can be said to be its own or another) that
+ * takes it with a spin of 20 s at most and exits with the voluntary
+ * context switches the call cost it (a sleep is one; a spin none), or 100
+ * when it could not run.  Its pid, once it is about to take the lock. */
+static pid_t contender_on_cpu0(uint16_t holder_cpu)
 {
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    cr_assert_eq(ref_lock(&arena), 0);
+    __atomic_store_n(&arena.hdr->holder_cpu, holder_cpu, __ATOMIC_RELAXED);
     pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(0, &one);
-    if (sched_setaffinity(0, sizeof(one), &one) < 0 || sched_getcpu() != 0)
-        _exit(100);
-    arena.lock_spin_ns = 20ULL * 1000000000;
-    struct rusage before, after;
-    getrusage(RUSAGE_SELF, &before);
-    if (write(ready, "r", 1) != 1 || ref_lock(&arena) < 0)
-        _exit(100);
-    getrusage(RUSAGE_SELF, &after);
+    if (pid == 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(0, &one);
+        if (sched_setaffinity(0, sizeof(one), &one) < 0 || sched_getcpu() != 0)
+            _exit(100);
+        arena.lock_spin_ns = 20ULL * 1000000000;
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        if (write(ready[1], "r", 1) != 1 || ref_lock(&arena) < 0)
+            _exit(100);
+        getrusage(RUSAGE_SELF, &after);
+        ref_unlock(&arena);
+        long slept = after.ru_nvcsw - before.ru_nvcsw;
+        _exit(slept > 99 ? 99 : (int)slept);
+    }
+    cr_assert_eq(read_byte(ready[0], 10), 'r', "the contender could not run on CPU 0");
+    close(ready[0]);
+    close(ready[1]);
+    return pid;
+}
+
+/* The times CONTENDER slept for the lock, once the lock is released and
+ * it has taken it. */
+static int contender_sleeps(pid_t contender)
+{
     ref_unlock(&arena);
-    long slept = after.ru_nvcsw - before.ru_nvcsw;
-    _exit(slept > 99 ? 99 : (int)slept);
+    int status;
+    cr_assert_eq(waitpid(contender, &status, 0), contender);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 100, "the contender never got the lock");
+    return WEXITSTATUS(status);
 }
 
 /* The CPU time PID has used (its CPU clock), in nanoseconds, or -1. */
@@ -231,18 +250,9 @@ static long long cpu_ns(pid_t pid)
  * spin for 20 s for a holder that may be running. */
 Test(lock, a_contender_sleeps_at_once_for_a_holder_that_took_the_lock_on_its_cpu, .init = make_arena, .timeout = 30)
 {
-    int ready[2];
-    cr_assert_eq(pipe(ready), 0);
-    cr_assert_eq(ref_lock(&arena), 0);
-    __atomic_store_n(&arena.hdr->holder_cpu, 1, __ATOMIC_RELAXED);   /* CPU 0, + 1 */
-    pid_t contender = contender_on_cpu0(ready[1]);
-    cr_assert_eq(read_byte(ready[0], 10), 'r', "the contender could not run on CPU 0");
+    pid_t contender = contender_on_cpu0(1);   /* CPU 0, + 1 */
     await_sleeper(contender);
-    ref_unlock(&arena);
-    int status;
-    cr_assert_eq(waitpid(contender, &status, 0), contender);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 100, "the contender never got the lock");
-    cr_expect_geq(WEXITSTATUS(status), 1, "the contender took the lock without sleeping");
+    cr_expect_geq(contender_sleeps(contender), 1, "the contender took the lock without sleeping");
 }
 
 /* A holder on another CPU may be running: the contender spins (here for
@@ -253,12 +263,7 @@ Test(lock, a_contender_spins_for_a_holder_that_may_be_running, .init = make_aren
 {
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
         cr_skip_test("one CPU: every holder is on the contender's");
-    int ready[2];
-    cr_assert_eq(pipe(ready), 0);
-    cr_assert_eq(ref_lock(&arena), 0);
-    __atomic_store_n(&arena.hdr->holder_cpu, 2, __ATOMIC_RELAXED);   /* CPU 1, + 1 */
-    pid_t contender = contender_on_cpu0(ready[1]);
-    cr_assert_eq(read_byte(ready[0], 10), 'r', "the contender could not run on CPU 0");
+    pid_t contender = contender_on_cpu0(2);   /* CPU 1, + 1 */
     long long start = cpu_ns(contender);
     cr_assert_geq(start, 0);
     double until = now() + 30;
@@ -268,10 +273,6 @@ Test(lock, a_contender_spins_for_a_holder_that_may_be_running, .init = make_aren
         cr_assert_eq(arena.hdr->lock_contenders, 0, "the contender went to sleep for a holder that may be running");
         sched_yield();
     }
-    ref_unlock(&arena);
-    int status;
-    cr_assert_eq(waitpid(contender, &status, 0), contender);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 100, "the contender never got the lock");
-    cr_expect_eq(WEXITSTATUS(status), 0, "the contender slept %d times for a holder that may be running",
-                 WEXITSTATUS(status));
+    int slept = contender_sleeps(contender);
+    cr_expect_eq(slept, 0, "the contender slept %d times for a holder that may be running", slept);
 }
