@@ -85,8 +85,9 @@ void ref_inject_crash(unsigned long n);
  * call: as it starts, once the model said it blocks (under the lock), or
  * after the lock is dropped and before the sleep; or (REF_AT_WAKING) of
  * its next call that wakes a sleeper: after the lock is dropped and before
- * the wake-up is made. */
-enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED, REF_AT_WAKING };
+ * the wake-up is made; or (REF_AT_FORKED) of its next ref_fork, in the
+ * parent, after the fork and before the parent puts it in the model. */
+enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED, REF_AT_WAKING, REF_AT_FORKED };
 void ref_inject_signal(int point, int sig);
 /* The arena's counters; SEGMENTS the model's, SEGMENT_MEMORY the arena's
  * extents of segment memory, RELEASING extents being given back. */

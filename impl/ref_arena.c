@@ -59,7 +59,7 @@ uint64_t ref_arena_layout(void)
         MODEL_COLLECT_FIRST,           /* so does a new flag */
         sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
         offsetof(struct ref_header, holder_cpu), offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
-        sizeof(struct ref_proc_slot), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),
+        sizeof(struct ref_proc_slot), offsetof(struct ref_proc_slot, fork_applied_start), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),
         sizeof(struct ref_state), offsetof(struct ref_state, heap), offsetof(struct ref_state, heap_bytes),
         sizeof(struct model_heap), sizeof(struct model_ns), sizeof(struct model_limits), sizeof(struct model_ids),
         sizeof(struct model_perm), sizeof(struct model_msq), sizeof(struct model_msg),

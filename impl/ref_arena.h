@@ -82,6 +82,8 @@ struct __attribute__((aligned(64))) ref_proc_slot {
     uint32_t first_in_line;            /* woken to look: its wait came first on its queue, so it
                                         * looks for its outcome before it sleeps again */
     uint64_t start_time;               /* tells an exec from a reused pid */
+    int32_t fork_applied_for;          /* its last fork child whose fork is in the model (ref_fork), */
+    uint64_t fork_applied_start;       /* and when that child started */
 };
 
 struct ref_extent {

@@ -73,8 +73,11 @@ struct ref_runtime {
     uint64_t start_time;
     struct model_caller caller;
     int caller_valid;
-    /* made by ref_fork: the parent made its slot, taken at the first call */
+    /* made by ref_fork: the fork is put in the model by the parent or by
+     * this child's first call, whichever comes first (fork_once) */
     int forked;
+    pid_t fork_parent;
+    uint64_t fork_parent_start;
     /* processes to wake once the lock is dropped */
     int nwake;
     uint32_t *wake[MAX_WAKE];
@@ -254,6 +257,8 @@ static int new_slot(struct ref_header *h, pid_t pid, uint64_t start)
             s->decided = 0;
             s->collected = 0;
             s->first_in_line = 0;
+            s->fork_applied_for = 0;
+            s->fork_applied_start = 0;
             s->start_time = start;
             __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
             if (i > h->proc_high)
@@ -616,6 +621,36 @@ static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg
     return ref_txn(a, &rq, NULL, NULL);
 }
 
+/* Under the lock: the fork of CHILD (started at START) by PARENT (started
+ * at PARENT_START) is in the model, and CHILD has its slot, put there by
+ * the first of the two to ask (ref_fork's parent after the fork, or the
+ * child at its first call).  The attachments the model copies are the
+ * parent's at the fork: only the parent's own calls change them, and it
+ * makes none in between (a thread's shmat racing a fork aside, which the
+ * lock held across the fork did not order either: its mapping is made
+ * after the unlock).  The parent's slot names the fork last put in the
+ * model, so that a child that put it there and has ended since is not put
+ * back.  The child's slot, or -1 (the table is full, or the child has
+ * ended). */
+static int fork_once(struct ref_arena *a, pid_t parent, uint64_t parent_start, pid_t child, uint64_t start)
+{
+    struct ref_header *h = a->hdr;
+    int p = slot_of(h, parent);
+    struct ref_proc_slot *ps = p >= 0 && h->procs[p].start_time == parent_start ? &h->procs[p] : NULL;
+    if (slot_is_mine(h, child, start))
+        return slot_of(h, child);
+    /* put in the model, and ended since (START 0: the child was reaped
+     * before the parent read it) */
+    if (ps && ps->fork_applied_for == child && (ps->fork_applied_start == start || !start))
+        return -1;
+    txn_event(a, MODEL_FORK, parent, child);
+    if (ps) {
+        ps->fork_applied_for = child;
+        ps->fork_applied_start = start;
+    }
+    return new_slot(h, child, start);
+}
+
 static void on_fork_child(void)
 {
     ref_process.arena.contending = NULL;
@@ -763,10 +798,13 @@ static int register_self(struct ref_runtime *rt)
     rt->caller_valid = 0;
     if (lock(rt, a) < 0)
         return -1;
-    /* our slot: ref_fork made it for us (we are that process), or we
-     * had it before an exec */
-    int mine = slot_is_mine(a->hdr, rt->pid, rt->start_time), forked = rt->forked;
+    /* our slot: made by our fork (ref_fork's parent, or us now while the
+     * parent is alive), or ours before an exec */
+    int forked = rt->forked;
     rt->forked = 0;
+    if (forked && slot_is_mine(a->hdr, rt->fork_parent, rt->fork_parent_start))
+        fork_once(a, rt->fork_parent, rt->fork_parent_start, rt->pid, rt->start_time);
+    int mine = slot_is_mine(a->hdr, rt->pid, rt->start_time);
     if (forked && mine) {
         rt->slot = slot_of(a->hdr, rt->pid);
         a->contending = &a->hdr->procs[rt->slot].contending;
@@ -1494,28 +1532,33 @@ pid_t ref_fork(void)
     if (!rt->registered || !rt->attached)
         return ref_real_fork();
     struct ref_arena *a = &rt->arena;
-    /* the lock is held across the fork so that the child's attachments in
-     * the model are the parent's at that instant */
-    if (lock(rt, a) < 0)
-        return ref_real_fork();
+    pid_t parent = rt->pid;
+    uint64_t parent_start = rt->start_time;
+    /* without the lock: a fork takes long (hundreds of microseconds, and
+     * more to read the child's start time), and every other process waited
+     * that long when the lock was held across it (with 400 processes made,
+     * a tenth of msg_pairs's time at 200 pairs) */
     pid_t child = ref_real_fork();
     if (child == 0) {
-        /* on_fork_child has cleared what was the parent's; the parent
-         * makes our slot and has the keeper watch us, and we take the slot
-         * at our first call: a fork child runs on at once, never asleep in
-         * a registration before the program's next step */
+        /* on_fork_child has cleared what was the parent's; our fork is
+         * put in the model and our slot made by the parent or by our
+         * first call, and the parent has the keeper watch us: a fork child
+         * runs on at once, never asleep in a registration before the
+         * program's next step */
         rt->forked = 1;
+        rt->fork_parent = parent;
+        rt->fork_parent_start = parent_start;
         return 0;
     }
-    uint64_t start = 0;
-    if (child > 0) {
-        txn_event(a, MODEL_FORK, rt->pid, child);
-        start = ref_start_time(child);
-        new_slot(a->hdr, child, start);
-    }
+    if (child < 0)
+        return child;
+    injection_point(rt, REF_AT_FORKED);
+    uint64_t start = ref_start_time(child);
+    if (lock(rt, a) < 0)
+        return child;
+    fork_once(a, parent, parent_start, child, start);
     unlock_and_wake(rt, a);
-    if (child > 0)
-        ref_keeper_watch(a, child, start);
+    ref_keeper_watch(a, child, start);
     return child;
 }
 

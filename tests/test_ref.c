@@ -804,6 +804,87 @@ Test(ref, a_fork_child_has_not_slept_when_fork_returns)
     ref_msgctl(q, IPC_RMID, NULL);
 }
 
+/* ---------- a fork is put in the model once, by whichever comes first ---------- */
+
+/* The parent's part, raised in it after the fork and before it puts the
+ * fork in the model (REF_AT_FORKED): it lets the child's first call come
+ * first, and (REAP) the child end and its end be applied. */
+static struct {
+    int report;                        /* the child's pid and the nattch its first call saw */
+    int reap;
+    long child_saw[2];
+    struct ref_stats after;            /* the arena's counters as the handler returned */
+} fork_pause;
+
+static void child_goes_first(int sig)
+{
+    (void)sig;
+    if (read(fork_pause.report, fork_pause.child_saw, sizeof(fork_pause.child_saw)) != sizeof(fork_pause.child_saw))
+        fork_pause.child_saw[0] = fork_pause.child_saw[1] = -1;
+    if (fork_pause.reap && fork_pause.child_saw[0] > 0) {
+        waitpid((pid_t)fork_pause.child_saw[0], NULL, 0);
+        ref_process_gone((pid_t)fork_pause.child_saw[0]);
+    }
+    ref_stats(&fork_pause.after);
+}
+
+/* The parent forks without holding the arena's lock: the child's first
+ * call, made while the parent has not yet put the fork in the model, puts
+ * it there itself (the child counts its inherited attachment: nattch 2),
+ * and the parent then adds nothing, also when the child has ended
+ * meanwhile and its end been applied (no fork and exit of a ghost). */
+Test(ref, a_fork_is_put_in_the_model_once_by_whichever_of_the_two_comes_first)
+{
+    int m = ref_shmget(IPC_PRIVATE, 4096, 0600);
+    cr_assert(m >= 0);
+    void *at = ref_shmat(m, NULL, 0);
+    cr_assert(at != (void *)-1);
+    install_handler(SIGUSR2, child_goes_first, 0);
+    for (int reap = 0; reap < 2; reap++) {
+        int report[2], go[2];
+        cr_assert_eq(pipe(report), 0);
+        cr_assert_eq(pipe(go), 0);
+        fork_pause.report = report[0];
+        fork_pause.reap = reap;
+        ref_inject_signal(REF_AT_FORKED, SIGUSR2);
+        pid_t child = ref_fork();
+        cr_assert(child >= 0);
+        if (child == 0) {
+            close(go[1]);                  /* a parent that fails ends it (EOF) */
+            struct shmid_ds ds;
+            long saw[2] = { getpid(), ref_shmctl(m, IPC_STAT, &ds) == 0 ? (long)ds.shm_nattch : -1 };
+            char c;
+            if (write(report[1], saw, sizeof(saw)) != sizeof(saw) || (!reap && read(go[0], &c, 1) != 1))
+                _exit(1);
+            _exit(0);
+        }
+        close(go[0]);
+        struct ref_stats now;
+        ref_stats(&now);
+        struct shmid_ds ds;
+        cr_assert_eq(ref_shmctl(m, IPC_STAT, &ds), 0);
+        cr_assert_eq(fork_pause.child_saw[0], child, "the child's first call did not report before the parent went on");
+        cr_assert_eq(fork_pause.child_saw[1], 2, "the child's first call saw nattch %ld, not its inherited attachment",
+                     fork_pause.child_saw[1]);
+        cr_assert_eq(now.transactions, fork_pause.after.transactions,
+                     "the parent put the fork in the model again (%lu records)",
+                     now.transactions - fork_pause.after.transactions);
+        cr_assert_eq(ds.shm_nattch, reap ? 1 : 2, "nattch %lu after the fork (child %s)", (unsigned long)ds.shm_nattch,
+                     reap ? "ended" : "alive");
+        cr_assert_eq(slot_of_pid(child) != NULL, !reap, "the child's slot is %s", reap ? "back" : "missing");
+        if (!reap) {
+            cr_assert_eq(write(go[1], "g", 1), 1);
+            cr_assert_eq(waitpid(child, NULL, 0), child);
+            ref_process_gone(child);
+        }
+        cr_assert_eq(ref_shmctl(m, IPC_STAT, &ds), 0);
+        cr_assert_eq(ds.shm_nattch, 1);
+        close(report[0]), close(report[1]), close(go[1]);
+    }
+    cr_assert_eq(ref_shmdt(at), 0);
+    ref_shmctl(m, IPC_RMID, NULL);
+}
+
 /* A waiter woken with its outcome decided takes it without the arena's
  * lock: here the lock is held by the test from before the waiter runs
  * again (it is stopped across the send) until the waiter has reported what
