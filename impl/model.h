@@ -33,8 +33,8 @@ struct model_caller {
     uid_t euid;
     gid_t egid;
     int ngroups;
-    gid_t groups[MODEL_MAX_GROUPS];
     unsigned caps;
+    gid_t groups[MODEL_MAX_GROUPS];    /* last: a logged request keeps only the NGROUPS it has */
 };
 
 struct model_ns;
@@ -101,6 +101,9 @@ struct model_piece {
  * waiter record goes (MODEL_COLLECT) before the operation is performed. */
 #define MODEL_COLLECT_FIRST 2u
 
+/* The caller is its last member, and the caller's groups the caller's
+ * last: the reference runtime's log stores a request without the groups
+ * it does not have (ref_arena.c). */
 struct model_request {
     uint32_t op;                       /* enum model_op */
     uint32_t flags;                    /* MODEL_NULL_BUFFER, MODEL_COLLECT_FIRST */

@@ -65,7 +65,8 @@ uint64_t ref_arena_layout(void)
         sizeof(struct model_perm), sizeof(struct model_msq), sizeof(struct model_msg),
         sizeof(struct model_msg_waiter), sizeof(struct model_sem_array), sizeof(struct model_sem),
         sizeof(struct model_sem_waiter), sizeof(struct model_undo), sizeof(struct model_shm),
-        sizeof(struct model_attach), sizeof(struct model_caller), sizeof(struct model_request),
+        sizeof(struct model_attach), sizeof(struct model_caller), offsetof(struct model_caller, groups),
+        sizeof(struct model_request), offsetof(struct model_request, caller),
         sizeof(struct ref_record), CHECKSUM_VERSION,
     };
     uint64_t h = 0xcbf29ce484222325ULL;          /* FNV-1a over the facts */
@@ -110,20 +111,62 @@ static uint64_t checksum(const void *p, size_t n, uint64_t h)
     return s ^ (s >> 31);
 }
 
-/* A record's checksum: its sizes, the request up to the caller's groups,
- * the groups it has (of MODEL_MAX_GROUPS: most callers have none, and every
- * operation sums its record under the lock), the rest, and the input.  Its
- * own sum field is left out. */
+/* ---------- records ---------- */
+
+/* The bytes of RQ a record keeps: all but the caller's groups it does not
+ * have (the groups are the request's last member). */
+static size_t request_bytes(const struct model_request *rq)
+{
+    int n = rq->caller.ngroups;
+    size_t ngroups = n < 0 ? 0 : n > MODEL_MAX_GROUPS ? MODEL_MAX_GROUPS : (size_t)n;
+    return offsetof(struct model_request, caller.groups) + ngroups * sizeof(rq->caller.groups[0]);
+}
+
+static size_t round8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t record_size(size_t rq_len, size_t in_len)
+{
+    return sizeof(struct ref_record) + round8(rq_len) + round8(in_len);
+}
+
+static const unsigned char *record_input(const struct ref_record *rec)
+{
+    return rec->body + round8(rec->rq_len);
+}
+
+/* The request REC holds, its absent groups zero. */
+static void record_request(const struct ref_record *rec, struct model_request *rq)
+{
+    memcpy(rq, rec->body, rec->rq_len);
+    memset((unsigned char *)rq + rec->rq_len, 0, sizeof(*rq) - rec->rq_len);
+}
+
+/* A record's checksum: its sizes, the request's bytes and the input (its
+ * own sum field left out). */
 static uint64_t record_sum(const struct ref_record *rec)
 {
-    const struct model_request *rq = &rec->rq;
-    const struct model_caller *c = &rq->caller;
-    size_t ngroups = c->ngroups < 0 ? 0 : c->ngroups > MODEL_MAX_GROUPS ? MODEL_MAX_GROUPS : (size_t)c->ngroups;
     uint64_t h = checksum(rec, offsetof(struct ref_record, sum), 0);
-    h = checksum(rq, offsetof(struct model_request, caller.groups), h);
-    h = checksum(c->groups, ngroups * sizeof(c->groups[0]), h);
-    h = checksum(&c->caps, sizeof(*rq) - offsetof(struct model_request, caller.caps), h);
-    return checksum(rec->in, rec->in_len, h);
+    h = checksum(rec->body, rec->rq_len, h);
+    return checksum(record_input(rec), rec->in_len, h);
+}
+
+/* Whether the ROOM bytes at REC hold a whole record: its sizes within
+ * them and agreeing with each other and with the request's groups, and
+ * its sum right. */
+static int record_whole(const struct ref_record *rec, uint64_t room)
+{
+    if (room < sizeof(*rec) || rec->size < sizeof(*rec) || rec->size > room || rec->size % 8 ||
+        rec->rq_len < offsetof(struct model_request, caller.groups) || rec->rq_len > sizeof(struct model_request) ||
+        rec->in_len > rec->size || rec->size != record_size(rec->rq_len, rec->in_len))
+        return 0;
+    int ngroups;
+    memcpy(&ngroups, rec->body + offsetof(struct model_request, caller.ngroups), sizeof(ngroups));
+    struct model_request head;
+    head.caller.ngroups = ngroups;
+    return request_bytes(&head) == rec->rq_len && record_sum(rec) == rec->sum;
 }
 
 /* ---------- mapping ---------- */
@@ -543,8 +586,7 @@ static int log_whole(const struct ref_arena *a, int k, char *why, size_t size)
     }
     for (uint64_t off = 0; off < end;) {
         const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
-        if (end - off < sizeof(*rec) || rec->size < sizeof(*rec) || rec->size > end - off || rec->size % 8 ||
-            rec->in_len > rec->size - sizeof(*rec) || record_sum(rec) != rec->sum) {
+        if (!record_whole(rec, end - off)) {
             snprintf(why, size, "%s: log record at %llu is damaged", a->name, (unsigned long long)off);
             return 0;
         }
@@ -990,7 +1032,7 @@ static int rebuild_state(struct ref_arena *a)
     void *scratch = NULL;
     for (uint64_t off = 0; off + sizeof(struct ref_record) <= h->log_end[k];) {
         const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
-        if (rec->size < sizeof(*rec) || rec->size > h->log_end[k] - off || record_sum(rec) != rec->sum)
+        if (!record_whole(rec, h->log_end[k] - off))
             break;
         if (rec->out_len > scratch_size) {
             free(scratch);
@@ -999,7 +1041,9 @@ static int rebuild_state(struct ref_arena *a)
             if (!scratch)
                 abort();               /* half rebuilt: never carry on corrupt */
         }
-        model_apply(&a->state->ns, &rec->rq, rec->in, scratch);
+        struct model_request rq;
+        record_request(rec, &rq);
+        model_apply(&a->state->ns, &rq, record_input(rec), scratch);
         off += rec->size;
     }
     free(scratch);
@@ -1020,11 +1064,6 @@ static int rebuild(struct ref_arena *a)
     int r = rebuild_state(a);
     rewriting(a);
     return r;
-}
-
-static size_t record_size(size_t in_len)
-{
-    return (sizeof(struct ref_record) + in_len + 7) & ~(size_t)7;
 }
 
 /* Room for N bytes of output, or NULL. */
@@ -1098,11 +1137,15 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 static int build_record(struct ref_record *rec, const struct model_request *rq, size_t in_len, size_t out_len,
                         const void *user_in)
 {
-    struct ref_record head = { .size = (uint32_t)record_size(in_len), .in_len = (uint32_t)in_len,
-                               .out_len = (uint32_t)out_len, .rq = *rq };
-    memcpy(rec, &head, sizeof(head));
-    if (in_len && ref_copy_guarded(rec->in, user_in, in_len) < 0)
+    size_t rq_len = request_bytes(rq);
+    *rec = (struct ref_record){ .size = (uint32_t)record_size(rq_len, in_len), .in_len = (uint32_t)in_len,
+                                .out_len = (uint32_t)out_len, .rq_len = (uint32_t)rq_len };
+    memcpy(rec->body, rq, rq_len);
+    memset(rec->body + rq_len, 0, round8(rq_len) - rq_len);
+    unsigned char *in = rec->body + round8(rq_len);
+    if (in_len && ref_copy_guarded(in, user_in, in_len) < 0)
         return -EFAULT;
+    memset(in + in_len, 0, round8(in_len) - in_len);
     rec->sum = record_sum(rec);
     return 0;
 }
@@ -1136,10 +1179,12 @@ static struct ref_record *log_room(struct ref_arena *a, size_t size, void *out, 
 static long apply_logged(struct ref_arena *a, const struct ref_record *rec, void *out, void *result)
 {
     struct ref_header *h = a->hdr;
-    long ret = model_apply(&a->state->ns, &rec->rq, rec->in, result);
+    struct model_request rq;
+    record_request(rec, &rq);
+    long ret = model_apply(&a->state->ns, &rq, record_input(rec), result);
     /* copied out before the commit, as the kernel's copy_to_user is done
      * before a killed caller dies: a receive that counts has delivered */
-    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(&rec->rq, ret, rec->out_len)) < 0)
+    if (result != out && ret >= 0 && ref_copy_guarded(out, result, model_output_size(&rq, ret, rec->out_len)) < 0)
         ret = -EFAULT;
     if (a->crash_countdown && --a->crash_countdown == 0)
         kill(getpid(), SIGKILL);
@@ -1153,16 +1198,15 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     size_t out_len;
     size_t in_len = model_input_size(&a->state->ns, rq, &out_len);
     void *result;
-    struct ref_record *logged = log_room(a, record_size(in_len), out, out_len, &result);
+    struct ref_record *logged = log_room(a, record_size(request_bytes(rq), in_len), out, out_len, &result);
     if (!logged)
         return -ENOMEM;
     if (build_record(logged, rq, in_len, out_len, user_in) < 0) {
         /* unreadable input: the model fails the call where Linux's
          * copy_from_user would (a smaller record, in the room made) */
-        logged->rq.flags |= MODEL_NULL_BUFFER;
-        logged->in_len = logged->out_len = 0;
-        logged->size = (uint32_t)record_size(0);
-        logged->sum = record_sum(logged);
+        struct model_request unread = *rq;
+        unread.flags |= MODEL_NULL_BUFFER;
+        build_record(logged, &unread, 0, 0, NULL);
     }
     return apply_logged(a, logged, out, result);
 }
@@ -1180,7 +1224,7 @@ uint64_t ref_stage(struct ref_arena *a, const struct model_request *rq, const vo
         return 0;
     /* one room, never moved: a call a signal handler makes meanwhile
      * writes over it, and the ticket says so, but never frees it */
-    if (!a->staged && !(a->staged = malloc(record_size(REF_STAGE_MAX))))
+    if (!a->staged && !(a->staged = malloc(record_size(sizeof(*rq), REF_STAGE_MAX))))
         return 0;
     uint64_t ticket = ++a->staged_ticket;
     /* a fault is left to ref_txn, which builds the record Linux's order of
@@ -1196,7 +1240,10 @@ long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_req
     const struct ref_record *staged = a->staged;
     /* the flags are the one part of the request the caller sets again
      * under the lock (the collect it folds in): they must agree */
-    if (!ticket || ticket != a->staged_ticket || staged->rq.flags != rq->flags)
+    uint32_t staged_flags = 0;
+    if (ticket && ticket == a->staged_ticket)
+        memcpy(&staged_flags, staged->body + offsetof(struct model_request, flags), sizeof(staged_flags));
+    if (!ticket || ticket != a->staged_ticket || staged_flags != rq->flags)
         return ref_txn(a, rq, user_in, out);
     void *result;
     struct ref_record *logged = log_room(a, staged->size, out, staged->out_len, &result);

@@ -170,15 +170,17 @@ struct ref_state {
     unsigned char heap_bytes[] __attribute__((aligned(64)));
 };
 
-/* One operation in the log: the request and the caller's input bytes. */
+/* One operation in the log: the request and the caller's input bytes.
+ * The body holds the request's first RQ_LEN bytes (all but the caller's
+ * groups it does not have: most callers have none, and each byte is
+ * copied under the lock), zeros to a multiple of 8, then the input. */
 struct ref_record {
     uint32_t size;                     /* of the whole record, a multiple of 8 */
-    uint32_t in_len;                   /* input bytes that follow */
+    uint32_t in_len;                   /* input bytes in the body */
     uint32_t out_len;                  /* room the output needs (replay's scratch) */
-    uint32_t reserved;
-    uint64_t sum;                      /* checksum of the record with sum 0 and its input */
-    struct model_request rq;
-    unsigned char in[];
+    uint32_t rq_len;                   /* request bytes in the body */
+    uint64_t sum;                      /* checksum of the sizes, the request's bytes and the input */
+    unsigned char body[];
 };
 
 /* A process's view of an arena (its runtime object's part). */

@@ -17,6 +17,7 @@
 #include "proc_status.h"
 
 #include <criterion/criterion.h>
+#include <grp.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -802,6 +803,52 @@ Test(ref, a_fork_child_has_not_slept_when_fork_returns)
     struct msg64 got;
     cr_assert_eq(ref_msgrcv(q, &got, sizeof(got.text), 0, IPC_NOWAIT), 14);
     ref_msgctl(q, IPC_RMID, NULL);
+}
+
+/* ---------- a caller's groups are in its records ---------- */
+
+/* A record keeps only the supplementary groups its caller has: a send
+ * that only a group allows (the queue's group is one of the sender's
+ * supplementary groups, the sender neither its owner nor privileged) is
+ * allowed live and again when the state is rebuilt from the log. */
+Test(ref, a_callers_groups_are_logged_and_replayed)
+{
+    if (geteuid() != 0)
+        cr_skip_test("setting supplementary groups needs root");
+    /* made in a group of its own (a creator's group allows as its group does) */
+    cr_assert_eq(setegid(7777), 0);
+    ref_credentials_changed();
+    int q = ref_msgget(IPC_PRIVATE, 0020);
+    cr_assert_eq(setegid(0), 0);
+    ref_credentials_changed();
+    cr_assert(q >= 0);
+    struct msqid_ds ds;
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, &ds), 0);
+    ds.msg_perm.gid = 4321;
+    cr_assert_eq(ref_msgctl(q, IPC_SET, &ds), 0);
+    int report[2];
+    cr_assert_eq(pipe(report), 0);
+    pid_t child = ref_fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+        gid_t groups[] = { 1111, 4321 };
+        if (setgroups(2, groups) < 0 || setegid(5555) < 0 || seteuid(1000) < 0)
+            _exit(2);
+        ref_credentials_changed();
+        struct msg64 m = { .type = 1, .text = "by group" };
+        long sent = ref_msgsnd(q, &m, 8, IPC_NOWAIT) < 0 ? -errno : 0;
+        _exit(write(report[1], &sent, sizeof(sent)) == sizeof(sent) ? 0 : 1);
+    }
+    long sent = -2;
+    cr_assert_eq(read(report[0], &sent, sizeof(sent)), (ssize_t)sizeof(sent));
+    cr_assert_eq(waitpid(child, NULL, 0), child);
+    ref_process_gone(child);
+    cr_assert_eq(sent, 0, "the send its group allows failed (errno %ld)", -sent);
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, &ds), 0);
+    cr_assert_eq(ds.msg_qnum, 1);
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    ref_msgctl(q, IPC_RMID, NULL);
+    close(report[0]), close(report[1]);
 }
 
 /* ---------- a fork is put in the model once, by whichever comes first ---------- */
