@@ -630,25 +630,25 @@ static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg
  * lock held across the fork did not order either: its mapping is made
  * after the unlock).  The parent's slot names the fork last put in the
  * model, so that a child that put it there and has ended since is not put
- * back.  The child's slot, or -1 (the table is full, or the child has
- * ended). */
-static int fork_once(struct ref_arena *a, pid_t parent, uint64_t parent_start, pid_t child, uint64_t start)
+ * back.  (A full table leaves the child without a slot: its first call
+ * fails with EAGAIN.) */
+static void fork_once(struct ref_arena *a, pid_t parent, uint64_t parent_start, pid_t child, uint64_t start)
 {
     struct ref_header *h = a->hdr;
     int p = slot_of(h, parent);
     struct ref_proc_slot *ps = p >= 0 && h->procs[p].start_time == parent_start ? &h->procs[p] : NULL;
     if (slot_is_mine(h, child, start))
-        return slot_of(h, child);
+        return;
     /* put in the model, and ended since (START 0: the child was reaped
      * before the parent read it) */
     if (ps && ps->fork_applied_for == child && (ps->fork_applied_start == start || !start))
-        return -1;
+        return;
     txn_event(a, MODEL_FORK, parent, child);
     if (ps) {
         ps->fork_applied_for = child;
         ps->fork_applied_start = start;
     }
-    return new_slot(h, child, start);
+    new_slot(h, child, start);
 }
 
 static void on_fork_child(void)
