@@ -30,6 +30,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -930,6 +931,62 @@ Test(ref, a_fork_is_put_in_the_model_once_by_whichever_of_the_two_comes_first)
     }
     cr_assert_eq(ref_shmdt(at), 0);
     ref_shmctl(m, IPC_RMID, NULL);
+}
+
+/* A parent killed after its fork, before it put the fork in the model
+ * (stopped there by fault injection, then SIGKILL), leaves its child's
+ * inherited attachment counted when the child's first call comes first:
+ * the child puts the fork in the model itself while the parent's slot is
+ * there, and the parent's death then takes only the parent's attachment. */
+Test(ref, a_parent_killed_inside_fork_leaves_its_child_counted)
+{
+    int m = ref_shmget(IPC_PRIVATE, 4096, 0600);
+    cr_assert(m >= 0);
+    int report[2], go[2];
+    cr_assert_eq(pipe(report), 0);
+    cr_assert_eq(pipe(go), 0);
+    pid_t parent = ref_fork();
+    cr_assert(parent >= 0);
+    if (parent == 0) {
+        if (ref_shmat(m, NULL, 0) == (void *)-1)
+            _exit(2);
+        ref_inject_signal(REF_AT_FORKED, SIGSTOP);
+        if (ref_fork() == 0) {
+            close(go[1]);
+            struct shmid_ds ds;
+            long saw[2] = { getpid(), ref_shmctl(m, IPC_STAT, &ds) == 0 ? (long)ds.shm_nattch : -1 };
+            char c;
+            if (write(report[1], saw, sizeof(saw)) != sizeof(saw) || read(go[0], &c, 1) != 1)
+                _exit(1);
+            _exit(0);
+        }
+        _exit(3);                      /* killed before it gets here */
+    }
+    int status;
+    cr_assert_eq(waitpid(parent, &status, WUNTRACED), parent);
+    cr_assert(WIFSTOPPED(status), "the parent was not stopped inside its fork");
+    long saw[2] = { 0, 0 };
+    struct pollfd p = { .fd = report[0], .events = POLLIN };
+    cr_assert_eq(poll(&p, 1, 10000), 1, "the child's first call did not return while its parent was stopped");
+    cr_assert_eq(read(report[0], saw, sizeof(saw)), (ssize_t)sizeof(saw));
+    cr_assert_eq(saw[1], 2, "the child's first call saw nattch %ld, not its inherited attachment", saw[1]);
+    cr_assert_eq(kill(parent, SIGKILL), 0);
+    cr_assert_eq(waitpid(parent, &status, 0), parent);
+    ref_process_gone(parent);
+    struct shmid_ds ds;
+    cr_assert_eq(ref_shmctl(m, IPC_STAT, &ds), 0);
+    cr_assert_eq(ds.shm_nattch, 1, "nattch %lu once the parent's death was applied", (unsigned long)ds.shm_nattch);
+    int child = (int)syscall(SYS_pidfd_open, (pid_t)saw[0], 0);
+    cr_assert(child >= 0);
+    cr_assert_eq(write(go[1], "g", 1), 1);
+    p = (struct pollfd){ .fd = child, .events = POLLIN };
+    cr_assert_eq(poll(&p, 1, 10000), 1, "the child did not end");
+    ref_process_gone((pid_t)saw[0]);
+    cr_assert_eq(ref_shmctl(m, IPC_STAT, &ds), 0);
+    cr_assert_eq(ds.shm_nattch, 0);
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    ref_shmctl(m, IPC_RMID, NULL);
+    close(child), close(report[0]), close(report[1]), close(go[0]), close(go[1]);
 }
 
 /* A waiter woken with its outcome decided takes it without the arena's
