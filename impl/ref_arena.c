@@ -113,13 +113,13 @@ static uint64_t checksum(const void *p, size_t n, uint64_t h)
 
 /* ---------- records ---------- */
 
-/* The bytes of RQ a record keeps: all but the caller's groups it does not
- * have (the groups are the request's last member). */
-static size_t request_bytes(const struct model_request *rq)
+/* The bytes of a request whose caller has NGROUPS groups that a record
+ * keeps: all but the groups it does not have (the groups are the
+ * request's last member). */
+static size_t request_bytes(int ngroups)
 {
-    int n = rq->caller.ngroups;
-    size_t ngroups = n < 0 ? 0 : n > MODEL_MAX_GROUPS ? MODEL_MAX_GROUPS : (size_t)n;
-    return offsetof(struct model_request, caller.groups) + ngroups * sizeof(rq->caller.groups[0]);
+    size_t n = ngroups < 0 ? 0 : ngroups > MODEL_MAX_GROUPS ? MODEL_MAX_GROUPS : (size_t)ngroups;
+    return offsetof(struct model_request, caller.groups) + n * sizeof(gid_t);
 }
 
 static size_t round8(size_t n)
@@ -136,6 +136,10 @@ static const unsigned char *record_input(const struct ref_record *rec)
 {
     return rec->body + round8(rec->rq_len);
 }
+
+/* A field of the request REC holds (one of the bytes it keeps). */
+#define RECORD_FIELD(rec, type, member) \
+    ({ type v_; memcpy(&v_, (rec)->body + offsetof(struct model_request, member), sizeof(v_)); v_; })
 
 /* The request REC holds, its absent groups zero. */
 static void record_request(const struct ref_record *rec, struct model_request *rq)
@@ -162,11 +166,7 @@ static int record_whole(const struct ref_record *rec, uint64_t room)
         rec->rq_len < offsetof(struct model_request, caller.groups) || rec->rq_len > sizeof(struct model_request) ||
         rec->in_len > rec->size || rec->size != record_size(rec->rq_len, rec->in_len))
         return 0;
-    int ngroups;
-    memcpy(&ngroups, rec->body + offsetof(struct model_request, caller.ngroups), sizeof(ngroups));
-    struct model_request head;
-    head.caller.ngroups = ngroups;
-    return request_bytes(&head) == rec->rq_len && record_sum(rec) == rec->sum;
+    return request_bytes(RECORD_FIELD(rec, int, caller.ngroups)) == rec->rq_len && record_sum(rec) == rec->sum;
 }
 
 /* ---------- mapping ---------- */
@@ -1137,7 +1137,7 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
 static int build_record(struct ref_record *rec, const struct model_request *rq, size_t in_len, size_t out_len,
                         const void *user_in)
 {
-    size_t rq_len = request_bytes(rq);
+    size_t rq_len = request_bytes(rq->caller.ngroups);
     *rec = (struct ref_record){ .size = (uint32_t)record_size(rq_len, in_len), .in_len = (uint32_t)in_len,
                                 .out_len = (uint32_t)out_len, .rq_len = (uint32_t)rq_len };
     memcpy(rec->body, rq, rq_len);
@@ -1198,7 +1198,7 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     size_t out_len;
     size_t in_len = model_input_size(&a->state->ns, rq, &out_len);
     void *result;
-    struct ref_record *logged = log_room(a, record_size(request_bytes(rq), in_len), out, out_len, &result);
+    struct ref_record *logged = log_room(a, record_size(request_bytes(rq->caller.ngroups), in_len), out, out_len, &result);
     if (!logged)
         return -ENOMEM;
     if (build_record(logged, rq, in_len, out_len, user_in) < 0) {
@@ -1240,10 +1240,7 @@ long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_req
     const struct ref_record *staged = a->staged;
     /* the flags are the one part of the request the caller sets again
      * under the lock (the collect it folds in): they must agree */
-    uint32_t staged_flags = 0;
-    if (ticket && ticket == a->staged_ticket)
-        memcpy(&staged_flags, staged->body + offsetof(struct model_request, flags), sizeof(staged_flags));
-    if (!ticket || ticket != a->staged_ticket || staged_flags != rq->flags)
+    if (!ticket || ticket != a->staged_ticket || RECORD_FIELD(staged, uint32_t, flags) != rq->flags)
         return ref_txn(a, rq, user_in, out);
     void *result;
     struct ref_record *logged = log_room(a, staged->size, out, staged->out_len, &result);
