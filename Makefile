@@ -189,7 +189,7 @@ $(PRELOAD): $(PIC_OBJ)
 # be refused by the other (tests/test_ref_arena.c).
 $(BUILD)/tests/libsvipc-ref-other.so: impl/*.c impl/*.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Iimpl '-DREF_LOG_SIZE=(2UL << 20)' -o $@ \
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Iimpl '-DREF_AREA_SIZE=(128UL << 10)' -o $@ \
 	  $(IMPL:%=impl/%.c) impl/preload.c impl/ref_procfs.c -ldl
 
 $(BUILD)/tests/test_ref_arena: $(BUILD)/tests/libsvipc-ref-other.so

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define PAGE 4096UL
-#define CHECKSUM_VERSION 4              /* checksum()'s and the checkpoint's: a different sum is a different
+#define CHECKSUM_VERSION 5              /* checksum()'s and the checkpoint's: a different sum is a different
                                          * layout */
 #define LOCK_SPIN_NS    100000          /* looked at this long at most before sleeping for it (spin_for_lock) */
 #define LOCK_PATIENCE_S 2               /* a lock held this long is looked at: is its holder alive? */
@@ -39,14 +39,17 @@ static size_t round_page(size_t n)
 }
 
 _Static_assert(REF_LOG_SIZE <= UINT32_MAX, "a log's end is 32 bits");
+_Static_assert(REF_AREA_UNITS <= 64 && REF_AREA_SIZE % REF_PREFAULT_UNIT == 0, "an area's map of units is one word");
 _Static_assert(REF_MAX_PROCS <= UINT16_MAX, "the lock's contenders and the waiting slots are counted in 16 bits");
 _Static_assert(offsetof(struct ref_header, transactions) + sizeof(uint64_t) - offsetof(struct ref_header, lock) <= 64,
                "the lock and what every operation writes share one line");
 
-/* The fixed part: header, two logs, the state's span; the data space after. */
+/* The fixed part: header, the common logs, the slots' areas, the state's
+ * span; the data space after. */
 static size_t header_span(void) { return round_page(sizeof(struct ref_header)); }
 static size_t log_offset(int k) { return header_span() + (size_t)k * REF_LOG_SIZE; }
-static size_t state_offset(void) { return log_offset(2); }
+static size_t areas_offset(void) { return log_offset(2); }
+static size_t state_offset(void) { return areas_offset() + (size_t)REF_MAX_PROCS * 2 * REF_AREA_SIZE; }
 static size_t state_span(void) { return round_page(sizeof(struct ref_state) + REF_HEAP_SIZE); }
 static size_t map_span(void) { return state_offset() + state_span(); }
 static uint64_t data_start(void) { return map_span(); }
@@ -54,11 +57,12 @@ static uint64_t data_start(void) { return map_span(); }
 uint64_t ref_arena_layout(void)
 {
     const uint64_t facts[] = {
-        REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_MAX_FREE, MODEL_IPCMNI,
+        REF_ARENA_ADDR, REF_MAX_PROCS, REF_HEAP_SIZE, REF_LOG_SIZE, REF_AREA_SIZE, REF_MAX_FREE, MODEL_IPCMNI,
         MODEL_SHMDT_PIECES,            /* the last operation: a new one changes the log's meaning */
         MODEL_COLLECT_FIRST,           /* so does a new flag */
         sizeof(struct ref_header), offsetof(struct ref_header, lock), offsetof(struct ref_header, current),
         offsetof(struct ref_header, holder_cpu), offsetof(struct ref_header, seg), offsetof(struct ref_header, procs),
+        offsetof(struct ref_header, area_end), sizeof(struct ref_area_end),
         sizeof(struct ref_proc_slot), offsetof(struct ref_proc_slot, fork_applied_start), sizeof(pthread_mutex_t), sizeof(struct ref_checkpoint),
         sizeof(struct ref_state), offsetof(struct ref_state, heap), offsetof(struct ref_state, heap_bytes),
         sizeof(struct model_heap), sizeof(struct model_ns), sizeof(struct model_limits), sizeof(struct model_ids),
@@ -67,7 +71,7 @@ uint64_t ref_arena_layout(void)
         sizeof(struct model_sem_waiter), sizeof(struct model_undo), sizeof(struct model_shm),
         sizeof(struct model_attach), sizeof(struct model_caller), offsetof(struct model_caller, groups),
         sizeof(struct model_request), offsetof(struct model_request, caller),
-        sizeof(struct ref_record), CHECKSUM_VERSION,
+        sizeof(struct ref_record), offsetof(struct ref_record, seq), CHECKSUM_VERSION,
     };
     uint64_t h = 0xcbf29ce484222325ULL;          /* FNV-1a over the facts */
     const unsigned char *b = (const unsigned char *)facts;
@@ -148,13 +152,19 @@ static void record_request(const struct ref_record *rec, struct model_request *r
     memset((unsigned char *)rq + rec->rq_len, 0, sizeof(*rq) - rec->rq_len);
 }
 
-/* A record's checksum: its sizes, the request's bytes and the input (its
- * own sum field left out). */
+/* A record's checksum but its sequence number: its sizes, the request's
+ * bytes and the input (built before the lock, when staged). */
 static uint64_t record_sum(const struct ref_record *rec)
 {
-    uint64_t h = checksum(rec, offsetof(struct ref_record, sum), 0);
+    uint64_t h = checksum(rec, offsetof(struct ref_record, seq), 0);
     h = checksum(rec->body, rec->rq_len, h);
     return checksum(record_input(rec), rec->in_len, h);
+}
+
+/* The whole sum: SUM (record_sum's) mixed with the sequence number SEQ. */
+static uint64_t sealed_sum(uint64_t sum, uint32_t seq)
+{
+    return checksum_mix(sum, 0x5e90000000000000ULL ^ seq);
 }
 
 /* Whether the ROOM bytes at REC hold a whole record: its sizes within
@@ -166,7 +176,8 @@ static int record_whole(const struct ref_record *rec, uint64_t room)
         rec->rq_len < offsetof(struct model_request, caller.groups) || rec->rq_len > sizeof(struct model_request) ||
         rec->in_len > rec->size || rec->size != record_size(rec->rq_len, rec->in_len))
         return 0;
-    return request_bytes(RECORD_FIELD(rec, int, caller.ngroups)) == rec->rq_len && record_sum(rec) == rec->sum;
+    return request_bytes(RECORD_FIELD(rec, int, caller.ngroups)) == rec->rq_len &&
+           sealed_sum(record_sum(rec), rec->seq) == rec->sum;
 }
 
 /* ---------- mapping ---------- */
@@ -176,10 +187,44 @@ static void set_view(struct ref_arena *a, int fd, void *base)
     unsigned char *p = base;
     a->fd = fd;
     a->hdr = base;
-    a->log[0] = p + log_offset(0);
-    a->log[1] = p + log_offset(1);
     a->state = (struct ref_state *)(p + state_offset());
     memset(a->populated, 0, sizeof(a->populated));   /* of a mapping made before, perhaps of another file */
+    ref_arena_write_to(a, REF_AREA_COMMON);
+}
+
+size_t ref_arena_state_offset(void)
+{
+    return state_offset();
+}
+
+size_t ref_arena_area_offset(int area, int k)
+{
+    return area == REF_AREA_COMMON ? log_offset(k) : areas_offset() + ((size_t)area * 2 + (size_t)k) * REF_AREA_SIZE;
+}
+
+/* AREA's log K in this view. */
+static unsigned char *area_at(const struct ref_arena *a, int area, uint32_t k)
+{
+    return (unsigned char *)a->hdr + ref_arena_area_offset(area, (int)k);
+}
+
+static uint64_t area_room(int area)
+{
+    return area == REF_AREA_COMMON ? REF_LOG_SIZE : REF_AREA_SIZE;
+}
+
+/* The committed bytes of AREA's log K: 0 when its end was written in
+ * another epoch than log K's checkpoint. */
+static uint32_t area_end(const struct ref_header *h, int area, uint32_t k)
+{
+    uint64_t w = __atomic_load_n(&h->area_end[area].word[k], __ATOMIC_ACQUIRE);
+    return (uint32_t)(w >> 32) == h->checkpoint[k].epoch ? (uint32_t)w : 0;
+}
+
+/* AREA's log K ends at END: one store, the commit. */
+static void set_area_end(struct ref_header *h, int area, uint32_t k, uint64_t end)
+{
+    __atomic_store_n(&h->area_end[area].word[k], (uint64_t)h->checkpoint[k].epoch << 32 | end, __ATOMIC_RELEASE);
 }
 
 /* Whether the mapping at REF_ARENA_ADDR is of the file MINE: its
@@ -540,11 +585,12 @@ static void live_max_idx(const struct ref_state *s, int32_t max_idx[3])
     }
 }
 
-/* A checkpoint's sum: the highest indexes, then each part's bytes (the
- * live state's, or the copy's). */
-static uint64_t checkpoint_sum(const struct iovec bytes[STATE_PARTS], const int32_t max_idx[3])
+/* A checkpoint's sum: its epoch and the highest indexes, then each part's
+ * bytes (the live state's, or the copy's). */
+static uint64_t checkpoint_sum(const struct iovec bytes[STATE_PARTS], const int32_t max_idx[3], uint32_t epoch)
 {
-    uint64_t h = checksum(max_idx, 3 * sizeof(int32_t), 0);
+    uint64_t h = checksum(&epoch, sizeof(epoch), 0);
+    h = checksum(max_idx, 3 * sizeof(int32_t), h);
     for (int i = 0; i < STATE_PARTS; i++)
         h = checksum(bytes[i].iov_base, bytes[i].iov_len, h);
     return h;
@@ -571,26 +617,34 @@ static int checkpoint_whole(const struct ref_arena *a, int k)
     size_t at = 0;
     for (int i = 0; i < STATE_PARTS; at += part[i].len, i++)
         copied[i] = (struct iovec){ p + at, part[i].len };
-    int whole = checkpoint_sum(copied, ck->max_idx) == ck->sum;
+    int whole = checkpoint_sum(copied, ck->max_idx, ck->epoch) == ck->sum;
     munmap(p, ck->where.len);
     return whole;
 }
 
-/* Whether the committed part of log K is records with their checksums. */
-static int log_whole(const struct ref_arena *a, int k, char *why, size_t size)
+/* Whether the committed part of every area's log K is records with their
+ * checksums, in their order. */
+static int log_whole(const struct ref_arena *a, uint32_t k, char *why, size_t size)
 {
-    uint64_t end = a->hdr->log_end[k];
-    if (end > a->hdr->log_limit) {
-        snprintf(why, size, "%s: log %d's end (%llu) is beyond the log", a->name, k, (unsigned long long)end);
-        return 0;
-    }
-    for (uint64_t off = 0; off < end;) {
-        const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
-        if (!record_whole(rec, end - off)) {
-            snprintf(why, size, "%s: log record at %llu is damaged", a->name, (unsigned long long)off);
+    for (int area = 0; area < REF_AREAS; area++) {
+        uint64_t end = area_end(a->hdr, area, k);
+        if (end > area_room(area)) {
+            snprintf(why, size, "%s: log %u's end in area %d (%llu) is beyond the area", a->name, k, area,
+                     (unsigned long long)end);
             return 0;
         }
-        off += rec->size;
+        const unsigned char *log = area_at(a, area, k);
+        uint32_t seq = 0;
+        for (uint64_t off = 0; off < end;) {
+            const struct ref_record *rec = (const struct ref_record *)(log + off);
+            if (!record_whole(rec, end - off) || rec->seq <= seq) {
+                snprintf(why, size, "%s: log record at %llu of area %d is damaged", a->name,
+                         (unsigned long long)off, area);
+                return 0;
+            }
+            seq = rec->seq;
+            off += rec->size;
+        }
     }
     return 1;
 }
@@ -649,7 +703,7 @@ static int check_contents(struct ref_arena *a, char *why, size_t size)
                    model_ns_check(&a->state->ns, lo, hi, state_why, sizeof(state_why)) == 0;
     if (state_ok)
         return 0;
-    if (!checkpoint_whole(a, k) || !log_whole(a, k, why, size)) {
+    if (!checkpoint_whole(a, k) || !log_whole(a, (uint32_t)k, why, size)) {
         if (!*why)
             snprintf(why, size, "%s: the arena's checkpoint is damaged", a->name);
         return -1;
@@ -979,14 +1033,18 @@ static int checkpoint(struct ref_arena *a)
             ref_space_free(a, e);
         return -1;
     }
-    uint64_t sum = checkpoint_sum(live, max_idx);
+    /* a new epoch: every area's end in log NEXT, written in an older one,
+     * is 0 from now on */
+    uint32_t epoch = h->checkpoint[h->current].epoch + 1;
+    uint64_t sum = checkpoint_sum(live, max_idx, epoch);
     struct ref_extent old = ck->where;
     /* the old contents of this slot are not in force (the current slot is
      * the other one), so it changes in place */
-    *ck = (struct ref_checkpoint){ .kind = REF_CK_COPY, .where = e, .size = used, .packed = packed,
+    *ck = (struct ref_checkpoint){ .kind = REF_CK_COPY, .epoch = epoch, .where = e, .size = used, .packed = packed,
                                    .max_idx = { max_idx[0], max_idx[1], max_idx[2] }, .sum = sum };
-    h->log_end[next] = 0;
     __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
+    h->log_used = 0;                   /* (a rebuild counts them again, should this process die here) */
+    h->log_seq = 0;
     /* a log as long as the copy: copying costs each operation at most its
      * own size.  Set once the new log, empty, is in force: a shorter limit
      * never lies below a log's end */
@@ -1000,10 +1058,85 @@ static int checkpoint(struct ref_arena *a)
     return 0;
 }
 
-/* Rebuild the live state: the checkpoint, then every committed record.
- * -1, the state untouched, when the checkpoint is damaged; a record found
- * damaged stops the rebuild where it is (the state of what came before). */
-static int rebuild_state(struct ref_arena *a)
+/* A committed record of log K, for the rebuild: its sequence number,
+ * area and offset there. */
+struct logged {
+    uint32_t seq;
+    int area;
+    uint64_t off;
+};
+
+static int by_seq(const void *x, const void *y)
+{
+    uint32_t a = ((const struct logged *)x)->seq, b = ((const struct logged *)y)->seq;
+    return (a > b) - (a < b);
+}
+
+/* Every area's committed records in log K that are whole (an area's walk
+ * stops at a damaged one, where the area then ends when TRIM), in their
+ * order; their count in *N.  Aborts when out of memory (a rebuild half
+ * done must not go on). */
+static struct logged *committed_records(struct ref_arena *a, uint32_t k, int trim, size_t *n)
+{
+    size_t room = 0;
+    for (int area = 0; area < REF_AREAS; area++) {
+        uint64_t end = area_end(a->hdr, area, k);
+        room += end <= area_room(area) ? end / sizeof(struct ref_record) : 0;
+    }
+    struct logged *all = malloc((room ? room : 1) * sizeof(*all));
+    if (!all)
+        abort();
+    *n = 0;
+    for (int area = 0; area < REF_AREAS; area++) {
+        uint64_t end = area_end(a->hdr, area, k);
+        if (end > area_room(area))
+            end = 0;                   /* damaged: none of its records can be trusted */
+        const unsigned char *log = area_at(a, area, k);
+        for (uint64_t off = 0; off + sizeof(struct ref_record) <= end && *n < room;) {
+            const struct ref_record *rec = (const struct ref_record *)(log + off);
+            if (!record_whole(rec, end - off)) {
+                if (trim)
+                    set_area_end(a->hdr, area, k, off);
+                break;
+            }
+            all[(*n)++] = (struct logged){ rec->seq, area, off };
+            off += rec->size;
+        }
+    }
+    qsort(all, *n, sizeof(*all), by_seq);
+    return all;
+}
+
+/* After a rebuild that applied the records up to sequence number LAST:
+ * each area ends before its first record past it (one that came after a
+ * damaged or missing record, which the rebuild could not apply), so that
+ * the numbers from LAST + 1 on are given to new records only; and the
+ * header's count of the log is that of the records left. */
+static void log_rebuilt(struct ref_arena *a, uint32_t k, const struct logged *all, size_t n, size_t applied)
+{
+    struct ref_header *h = a->hdr;
+    for (size_t i = applied; i < n; i++) {     /* in order: an area's first one past LAST comes first */
+        uint64_t end = area_end(h, all[i].area, k);
+        if (all[i].off < end)
+            set_area_end(h, all[i].area, k, all[i].off);
+    }
+    uint64_t used = 0;
+    for (int area = 0; area < REF_AREAS; area++) {
+        uint64_t end = area_end(h, area, k);
+        if (end > area_room(area))
+            set_area_end(h, area, k, end = 0);
+        used += end;
+    }
+    h->log_used = (uint32_t)used;
+    h->log_seq = applied ? all[applied - 1].seq : 0;
+}
+
+/* Rebuild the live state: the checkpoint, then every committed record, in
+ * their order.  -1, the state untouched, when the checkpoint is damaged; a
+ * record found damaged or missing stops the rebuild where it is (the state
+ * of what came before), and when TRIM, it and the records after it are
+ * dropped from the log. */
+static int rebuild_state(struct ref_arena *a, int trim)
 {
     struct ref_header *h = a->hdr;
     uint32_t k = h->current;
@@ -1028,12 +1161,11 @@ static int rebuild_state(struct ref_arena *a)
     } else {
         fresh_state(a->state, 0);
     }
-    size_t scratch_size = 0;
+    size_t scratch_size = 0, n, applied = 0;
     void *scratch = NULL;
-    for (uint64_t off = 0; off + sizeof(struct ref_record) <= h->log_end[k];) {
-        const struct ref_record *rec = (const struct ref_record *)(a->log[k] + off);
-        if (!record_whole(rec, h->log_end[k] - off))
-            break;
+    struct logged *all = committed_records(a, k, trim, &n);
+    for (; applied < n && all[applied].seq == applied + 1; applied++) {
+        const struct ref_record *rec = (const struct ref_record *)(area_at(a, all[applied].area, k) + all[applied].off);
         if (rec->out_len > scratch_size) {
             free(scratch);
             scratch_size = rec->out_len;
@@ -1044,9 +1176,11 @@ static int rebuild_state(struct ref_arena *a)
         struct model_request rq;
         record_request(rec, &rq);
         model_apply(&a->state->ns, &rq, record_input(rec), scratch);
-        off += rec->size;
     }
     free(scratch);
+    if (trim)
+        log_rebuilt(a, k, all, n, applied);
+    free(all);
     model_forget_resolved(&a->state->ns);
     return 0;
 }
@@ -1061,7 +1195,7 @@ static void rewriting(struct ref_arena *a)
 static int rebuild(struct ref_arena *a)
 {
     rewriting(a);
-    int r = rebuild_state(a);
+    int r = rebuild_state(a, 1);
     rewriting(a);
     return r;
 }
@@ -1093,18 +1227,46 @@ static void mark_populated(uint64_t *map, uint64_t unit)
     map[unit / 64] |= 1ULL << (unit % 64);
 }
 
-void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
+void ref_arena_write_to(struct ref_arena *a, int area)
 {
-    uint64_t *map = a->populated[k & 1];
+    a->area = area >= 0 && area < REF_AREAS ? area : REF_AREA_COMMON;
+    a->area_populated[0] = a->area_populated[1] = 0;
+    a->next_known = 0;
+}
+
+/* Where a record of SIZE bytes by this process goes in log K: its own
+ * area when it has room, else the common log. */
+static int area_for(const struct ref_arena *a, uint32_t k, size_t size)
+{
+    return a->area != REF_AREA_COMMON && area_end(a->hdr, a->area, k) + size <= REF_AREA_SIZE ? a->area
+                                                                                               : REF_AREA_COMMON;
+}
+
+/* Where this process's next record goes: a typical one, or a few. */
+static struct ref_log_place next_place(const struct ref_arena *a)
+{
+    uint32_t k = __atomic_load_n(&a->hdr->current, __ATOMIC_RELAXED) & 1;
+    int area = area_for(a, k, 1024);
+    return (struct ref_log_place){ k, area, area_end(a->hdr, area, k) };
+}
+
+void ref_arena_prefault(struct ref_arena *a)
+{
+    struct ref_log_place at = a->next_known ? a->next_place : next_place(a);
+    uint32_t k = at.k & 1;
+    int common = at.area == REF_AREA_COMMON;
+    uint64_t *map = common ? a->populated[k] : &a->area_populated[k];
     /* where the next records reach: mapped in already, the usual case, is
      * known without reading the header (its line is the one every commit
      * writes: a read here, after each unlock, took it from the next holder) */
-    uint64_t from = end & ~(REF_PREFAULT_UNIT - 1), ahead = end + PAGE;
-    if (ahead >= REF_LOG_SIZE || (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT)))
+    uint64_t end = at.end, from = end & ~(REF_PREFAULT_UNIT - 1), ahead = end + PAGE;
+    uint64_t room = area_room(at.area);
+    if (ahead >= room || (unit_populated(map, from / REF_PREFAULT_UNIT) && unit_populated(map, ahead / REF_PREFAULT_UNIT)))
         return;
-    uint64_t limit = __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED);   /* a hint */
-    if (limit > REF_LOG_SIZE)
-        limit = REF_LOG_SIZE;
+    /* the common log's use is bounded by the limit (a hint); an area's by its room */
+    uint64_t limit = common ? __atomic_load_n(&a->hdr->log_limit, __ATOMIC_RELAXED) : room;
+    if (limit > room)
+        limit = room;
     uint64_t beyond = ahead / REF_PREFAULT_UNIT;
     if (ahead >= limit && beyond != from / REF_PREFAULT_UNIT)   /* past the log's end: nothing to map */
         mark_populated(map, beyond);                              /* there, nor to ask for again */
@@ -1113,6 +1275,7 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
     uint64_t window = a->prefault_window ? a->prefault_window : REF_PREFAULT_FIRST;
     a->prefault_window = window * 2 < REF_PREFAULT_WINDOW ? window * 2 : REF_PREFAULT_WINDOW;
     uint64_t to = from + window < limit ? from + window : limit;
+    unsigned char *log = area_at(a, at.area, k);
     /* the units not mapped in yet, each run of them in one call */
     for (uint64_t u = from / REF_PREFAULT_UNIT, last = (to - 1) / REF_PREFAULT_UNIT; u <= last;) {
         if (unit_populated(map, u)) {
@@ -1125,15 +1288,15 @@ void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end)
             run++;
         }
         uint64_t lo = u * REF_PREFAULT_UNIT, hi = run * REF_PREFAULT_UNIT < limit ? run * REF_PREFAULT_UNIT : limit;
-        madvise(a->log[k & 1] + lo, (size_t)(hi - lo), MADV_POPULATE_WRITE);
+        madvise(log + lo, (size_t)(hi - lo), MADV_POPULATE_WRITE);
         u = run;
     }
 }
 
-
 /* RQ's record at REC: its sizes, the request, IN_LEN bytes of input read
- * from USER_IN, and its sum.  0, or -EFAULT when the input could not be
- * read (REC then holds all but the input and the sum). */
+ * from USER_IN, and its sum but the sequence number's (seal_record adds
+ * it, under the lock).  0, or -EFAULT when the input could not be read
+ * (REC then holds all but the input and the sum). */
 static int build_record(struct ref_record *rec, const struct model_request *rq, size_t in_len, size_t out_len,
                         const void *user_in)
 {
@@ -1150,17 +1313,19 @@ static int build_record(struct ref_record *rec, const struct model_request *rq, 
     return 0;
 }
 
-/* Under the lock: where a record of SIZE bytes goes, at the log's end (a
- * checkpoint made first when the log is full), and in *RESULT where the
- * operation writes its OUT_LEN bytes of output before they reach OUT; or
- * NULL when there is no room to make it durable or no memory. */
-static struct ref_record *log_room(struct ref_arena *a, size_t size, void *out, size_t out_len, void **result)
+/* Under the lock: where a record of SIZE bytes goes (*AT: this process's
+ * area, or the common log; a checkpoint made first when the log is full),
+ * and in *RESULT where the operation writes its OUT_LEN bytes of output
+ * before they reach OUT; or NULL when there is no room to make it durable
+ * or no memory. */
+static struct ref_record *log_room(struct ref_arena *a, size_t size, void *out, size_t out_len, void **result,
+                                   struct ref_log_place *at)
 {
     struct ref_header *h = a->hdr;
     h->transactions++;
     if (size > h->log_limit)
         return NULL;                   /* more than a log holds: no way to make it durable */
-    if (h->log_end[h->current] + size > h->log_limit && checkpoint(a) < 0)
+    if (h->log_used + size > h->log_limit && checkpoint(a) < 0)
         return NULL;                   /* no room for a checkpoint */
     /* the output goes to the caller's memory only once the operation is
      * done, as the kernel's copy_to_user: a fault there is EFAULT after a
@@ -1168,15 +1333,28 @@ static struct ref_record *log_room(struct ref_arena *a, size_t size, void *out, 
     *result = out;
     if (out && out_len && !(*result = ref_arena_bounce(a, out_len)))
         return NULL;
-    return (struct ref_record *)(a->log[h->current] + h->log_end[h->current]);
+    /* the common log holds what the limit allows: it is part of the use */
+    uint32_t k = h->current;
+    int area = area_for(a, k, size);
+    *at = (struct ref_log_place){ k, area, area_end(h, area, k) };
+    return (struct ref_record *)(area_at(a, area, k) + at->end);
 }
 
-/* Under the lock: apply the record just written at the log's end and
- * commit it; its output, written at RESULT, copied to OUT.  REC is that
- * record, or the staged one it was copied from: the same bytes, which this
- * process has in its cache (read back at once, the log's copy stalled the
- * operation until its lines had come from wherever they were). */
-static long apply_logged(struct ref_arena *a, const struct ref_record *rec, void *out, void *result)
+/* Under the lock: REC, written by log_room's caller, is next in the log's
+ * order. */
+static void seal_record(const struct ref_arena *a, struct ref_record *rec)
+{
+    rec->seq = a->hdr->log_seq + 1;
+    rec->sum = sealed_sum(rec->sum, rec->seq);
+}
+
+/* Under the lock: apply the record just written at AT and commit it; its
+ * output, written at RESULT, copied to OUT.  REC is that record, or the
+ * staged one it was copied from: the same bytes, which this process has in
+ * its cache (read back at once, the log's copy stalled the operation until
+ * its lines had come from wherever they were). */
+static long apply_logged(struct ref_arena *a, const struct ref_record *rec, struct ref_log_place at, void *out,
+                         void *result)
 {
     struct ref_header *h = a->hdr;
     struct model_request rq;
@@ -1188,7 +1366,16 @@ static long apply_logged(struct ref_arena *a, const struct ref_record *rec, void
         ret = -EFAULT;
     if (a->crash_countdown && --a->crash_countdown == 0)
         kill(getpid(), SIGKILL);
-    __atomic_store_n(&h->log_end[h->current], h->log_end[h->current] + rec->size, __ATOMIC_RELEASE);
+    set_area_end(h, at.area, at.k, at.end + rec->size);   /* the commit */
+    h->log_used += rec->size;
+    h->log_seq++;
+    /* for ref_arena_prefault after the unlock: the same area, or the
+     * common log once its own is nearly full (read from the header then) */
+    if (at.area == REF_AREA_COMMON || at.end + rec->size + 1024 <= REF_AREA_SIZE)
+        a->next_place = (struct ref_log_place){ at.k, at.area, at.end + rec->size };
+    else
+        a->next_place = next_place(a);
+    a->next_known = 1;
     a->committed++;
     return ret;
 }
@@ -1198,7 +1385,9 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
     size_t out_len;
     size_t in_len = model_input_size(&a->state->ns, rq, &out_len);
     void *result;
-    struct ref_record *logged = log_room(a, record_size(request_bytes(rq->caller.ngroups), in_len), out, out_len, &result);
+    struct ref_log_place at;
+    struct ref_record *logged =
+        log_room(a, record_size(request_bytes(rq->caller.ngroups), in_len), out, out_len, &result, &at);
     if (!logged)
         return -ENOMEM;
     if (build_record(logged, rq, in_len, out_len, user_in) < 0) {
@@ -1208,7 +1397,8 @@ long ref_txn(struct ref_arena *a, const struct model_request *rq, const void *us
         unread.flags |= MODEL_NULL_BUFFER;
         build_record(logged, &unread, 0, 0, NULL);
     }
-    return apply_logged(a, logged, out, result);
+    seal_record(a, logged);
+    return apply_logged(a, logged, at, out, result);
 }
 
 /* The sizes are what the request says, every limit taken to allow it: a
@@ -1243,11 +1433,13 @@ long ref_txn_staged(struct ref_arena *a, uint64_t ticket, const struct model_req
     if (!ticket || ticket != a->staged_ticket || RECORD_FIELD(staged, uint32_t, flags) != rq->flags)
         return ref_txn(a, rq, user_in, out);
     void *result;
-    struct ref_record *logged = log_room(a, staged->size, out, staged->out_len, &result);
+    struct ref_log_place at;
+    struct ref_record *logged = log_room(a, staged->size, out, staged->out_len, &result, &at);
     if (!logged)
         return -ENOMEM;
     memcpy(logged, staged, staged->size);
-    return apply_logged(a, staged, out, result);
+    seal_record(a, logged);
+    return apply_logged(a, staged, at, out, result);
 }
 
 long ref_arena_verify_replay(struct ref_arena *a)
@@ -1264,7 +1456,7 @@ long ref_arena_verify_replay(struct ref_arena *a)
      * live state put back (a failed rebuild leaves it untouched) */
     rewriting(a);
     long diff = -1;
-    if (rebuild_state(a) == 0) {
+    if (rebuild_state(a, 0) == 0) {
         size_t rebuilt = state_used(a->state);
         diff = rebuilt != used ? (long)(rebuilt < used ? rebuilt : used) + 1 : 0;
         for (size_t i = 0; !diff && i < used; i++)

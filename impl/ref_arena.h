@@ -5,14 +5,19 @@
  * segments and checkpoints.
  *
  * Crash safety: every operation is a model request (model.h) appended to
- * a log as a record, with the caller's input bytes and a checksum, and then
- * applied; it counts once the log's end moves past it.  The log starts at a
- * checkpoint (a checksummed copy of the state but the id tables' empty
- * tails, or the fresh state).  A
+ * a log as a record, with the caller's input bytes, its place in the log's
+ * order (a sequence number) and a checksum, and then applied; it counts
+ * once the end of the area it went to moves past it.  The log is areas:
+ * one per process slot, written by that slot's process (so that a process
+ * writes, and maps in, pages of its own, reused after each checkpoint,
+ * never those hundreds of others write), and a large common one for
+ * processes without a slot and for what an area cannot hold.  The log
+ * starts at a checkpoint (a checksummed copy of the state but the id
+ * tables' empty tails, or the fresh state).  A
  * process that dies holding the lock leaves the robust mutex owner-dead;
  * the next one to lock restores the checkpoint and applies the committed
- * records again, so the state is exactly that of every completed operation
- * and none of the interrupted one.
+ * records again, in their order, so the state is exactly that of every
+ * completed operation and none of the interrupted one.
  *
  * Damage: an arena is checked when a process attaches (its header, size,
  * lock, checkpoint and log checksums, and the state's well-formedness,
@@ -21,7 +26,8 @@
  * held by a thread that does not exist is reported, never waited for.
  *
  * Layout of the file (offsets fixed by the constants below):
- *   header | log 0 | log 1 | state (at most REF_HEAP_SIZE) | data space
+ *   header | common log 0 | common log 1 | slot areas (2 a slot) |
+ *   state (at most REF_HEAP_SIZE) | data space
  * The data space holds extents, allocated first fit and grown at the end
  * (the file grows with it): each segment's memory, and the checkpoints.
  * Its apparent size is what has been used, past the state's span.
@@ -44,10 +50,13 @@
 #define REF_FORMATTING   0x474e4954414d524fULL   /* being formatted: its maker died if seen under the flock */
 #define REF_MAX_PROCS    4096
 #define REF_HEAP_SIZE    (2UL << 30)         /* the model's objects: Linux's default limits fit */
-#ifndef REF_LOG_SIZE                        /* a build setting (the tests build another) */
-#define REF_LOG_SIZE     (1UL << 30)         /* each log's room; what is used of it grows with the state */
+#define REF_LOG_SIZE     (1UL << 30)         /* the common log's room; what is used of it grows with the state */
+#ifndef REF_AREA_SIZE                       /* a build setting (the tests build another) */
+#define REF_AREA_SIZE    (256UL << 10)       /* a slot's area (each of its two); more goes to the common log */
 #endif
-#define REF_LOG_MIN      (64UL << 10)        /* a log's use at least, with many processes, and with few: */
+#define REF_AREAS        (REF_MAX_PROCS + 1) /* an area a slot, then the common log */
+#define REF_AREA_COMMON  REF_MAX_PROCS
+#define REF_LOG_MIN      (64UL << 10)        /* the log's use at least, with many processes, and with few: */
 #define REF_LOG_FEW      (1UL << 20)         /* every process maps in the log it writes, a fault per page
                                               * (at hundreds of processes a megabyte each took a tenth of
                                               * the machine), while each checkpoint costs the operation that
@@ -64,6 +73,7 @@
 #define REF_PREFAULT_WINDOW (256UL << 10)
 #define REF_PREFAULT_UNIT   REF_PREFAULT_FIRST
 #define REF_PREFAULT_UNITS  ((REF_LOG_SIZE + REF_PREFAULT_UNIT * 64 - 1) / (REF_PREFAULT_UNIT * 64) * 64)
+#define REF_AREA_UNITS      (REF_AREA_SIZE / REF_PREFAULT_UNIT)
 
 /* One process of the arena.  Written under the lock, by single stores
  * that leave it meaningful at every instant.  A cache line of its own: a
@@ -104,13 +114,22 @@ struct ref_releasing {
 
 struct ref_checkpoint {
     uint32_t kind;                     /* REF_CK_FRESH, or REF_CK_COPY */
-    uint32_t pad;
+    uint32_t epoch;                    /* counts checkpoints: an area's end written in another is 0 */
     struct ref_extent where;           /* REF_CK_COPY: the copy, in the data space */
     uint64_t size;                     /* the state's bytes in use then */
     uint64_t packed;                   /* bytes copied: those but the id tables' empty tails */
     int32_t max_idx[3];                /* the id tables' highest indexes then (msg, sem, shm) */
     uint32_t pad2;
-    uint64_t sum;                      /* checksum of the highest indexes and the bytes copied */
+    uint64_t sum;                      /* checksum of the epoch, the highest indexes and the bytes copied */
+};
+
+/* Where an area's records end, in each log: the checkpoint epoch it was
+ * written in (the high 32 bits) and the committed bytes (the low), one
+ * store.  An end of another epoch than its log's checkpoint is 0, so a
+ * checkpoint need not clear thousands of them.  A line of its own: its
+ * process writes it at every commit. */
+struct __attribute__((aligned(64))) ref_area_end {
+    uint64_t word[2];
 };
 
 enum ref_checkpoint_kind { REF_CK_FRESH, REF_CK_COPY };
@@ -138,7 +157,8 @@ struct ref_header {
     uint16_t lock_waking;              /* 1: a sleeper for the lock was woken and is not back yet */
     uint16_t nwaiting;                 /* slots with waiting set */
     uint16_t holder_cpu;               /* the CPU the holder took the lock on, + 1; 0: not known */
-    uint32_t log_end[2];               /* committed bytes of each log (REF_LOG_SIZE fits) */
+    uint32_t log_used;                 /* bytes of records since the checkpoint (all areas) */
+    uint32_t log_seq;                  /* the last committed record's sequence number */
     uint64_t transactions;             /* statistics */
     struct ref_checkpoint checkpoint[2] __attribute__((aligned(64)));
     uint64_t log_limit_fixed;          /* a limit set for tests ($SVIPC_REF_LOG_BYTES), or 0 */
@@ -162,6 +182,7 @@ struct ref_header {
      * of the slot last given to a pid equal to this index modulo
      * REF_MAX_PROCS (a hint: the slot's pid says whether it holds) */
     uint16_t slot_hint[REF_MAX_PROCS];
+    struct ref_area_end area_end[REF_AREAS];
 };
 
 struct ref_state {
@@ -179,8 +200,19 @@ struct ref_record {
     uint32_t in_len;                   /* input bytes in the body */
     uint32_t out_len;                  /* room the output needs (replay's scratch) */
     uint32_t rq_len;                   /* request bytes in the body */
-    uint64_t sum;                      /* checksum of the sizes, the request's bytes and the input */
+    uint32_t seq;                      /* its place among the records since the checkpoint: 1, 2, ... */
+    uint32_t pad;
+    uint64_t sum;                      /* checksum of the sizes, the request's bytes and the input, then
+                                        * of the sequence number (added under the lock) */
     unsigned char body[];
+};
+
+/* Where a process's next record goes: the log in use, the area, and the
+ * end there. */
+struct ref_log_place {
+    uint32_t k;
+    int area;
+    uint64_t end;
 };
 
 /* A process's view of an arena (its runtime object's part). */
@@ -189,7 +221,7 @@ struct ref_arena {
     const char *name;                  /* for messages: the path, or "fd:N" */
     struct ref_header *hdr;
     struct ref_state *state;
-    unsigned char *log[2];
+    int area;                          /* the area this process writes: its slot's, or REF_AREA_COMMON */
     /* fault injection for tests ($SVIPC_REF_CRASH_AT=N): the process
      * kills itself inside its Nth transaction, after applying it and before
      * committing it, while it holds the lock */
@@ -197,10 +229,14 @@ struct ref_arena {
     /* how long this process spins for the lock at most before it sleeps
      * (0: LOCK_SPIN_NS; tests set it) */
     uint64_t lock_spin_ns;
-    /* the units of each log this process has mapped in (ref_arena_prefault):
-     * they stay mapped, so after the first pass through a log none is asked
-     * again (the log restarts at 0 after each checkpoint) */
+    /* the units of each common log, and of its own area, this process has
+     * mapped in (ref_arena_prefault): they stay mapped, so after the first
+     * pass none is asked again (an area restarts at 0 after each checkpoint) */
     uint64_t populated[2][REF_PREFAULT_UNITS / 64];
+    uint64_t area_populated[2];
+    /* where its next record goes, as of its last commit (known: 1) */
+    struct ref_log_place next_place;
+    int next_known;
     uint64_t prefault_window;          /* the next window's size; 0: the first's */
     /* this process's slot flag while it contends for the lock, or NULL */
     uint32_t *contending;
@@ -252,19 +288,23 @@ void ref_unlock(struct ref_arena *a);
  * take its share of the count back. */
 void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 
-/* Map in, in one call, the pages of log K just past END (its end when last
- * seen), where this process's next records go, without the lock: written
- * one by one, each page would cost it a fault under the lock.  A window at
- * a time, again when the end nears a part not mapped in yet; the window
- * doubles each time from a few pages up to REF_PREFAULT_WINDOW: a process
- * that makes one call (a fork child) maps a few pages, one that makes many
- * maps the log in a call per window.  What is mapped in stays so (the logs
- * are never punched), and is remembered: once a process has been through a
- * log, it asks for nothing more however often the log restarts (at
- * hundreds of processes, asking again for each window took a sixth of the
- * machine).  A kernel without MADV_POPULATE_WRITE leaves the pages to
- * fault. */
-void ref_arena_prefault(struct ref_arena *a, uint32_t k, uint64_t end);
+/* This process writes its records to AREA (its slot's, or
+ * REF_AREA_COMMON): what it had mapped in of another area is forgotten. */
+void ref_arena_write_to(struct ref_arena *a, int area);
+/* Map in, in one call, the pages where this process's next records go
+ * (as its last commit left them, or as the header says now), without the
+ * lock: written one by one, each
+ * page would cost it a fault under the lock.  A window at a time, again
+ * when the end nears a part not mapped in yet; the window doubles each
+ * time from a few pages up to REF_PREFAULT_WINDOW: a process that makes
+ * one call (a fork child) maps a few pages, one that makes many maps the
+ * log in a call per window.  What is mapped in stays so (the logs are
+ * never punched), and is remembered: once a process has been through its
+ * area or the common log, it asks for nothing more however often they
+ * restart (at hundreds of processes, asking again for each window took a
+ * sixth of the machine).  A kernel without MADV_POPULATE_WRITE leaves the
+ * pages to fault. */
+void ref_arena_prefault(struct ref_arena *a);
 
 /* This process's buffer for output on its way to the caller's memory (at
  * least N bytes), or NULL when out of memory. */
@@ -312,6 +352,11 @@ void ref_space_sweep_dead(struct ref_arena *a);
  * with the state it replaced byte for byte.  0 when equal, else the offset
  * + 1 of the first difference (the live state is put back either way). */
 long ref_arena_verify_replay(struct ref_arena *a);
+
+/* Offsets in the file (for tests that damage it): the state, and AREA's
+ * log K. */
+size_t ref_arena_state_offset(void);
+size_t ref_arena_area_offset(int area, int k);
 
 /* Whether the file still holds the whole arena (a truncated one would
  * fault on access): 0, or -1 with WHY. */

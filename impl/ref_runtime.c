@@ -427,8 +427,6 @@ static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, enu
         rt->nwake = 0;
         rt->wake_all = 0;
         int high = a->hdr->proc_high;
-        uint32_t log = a->hdr->current;
-        uint64_t log_end = a->hdr->log_end[log];
         ref_unlock(a);
         if (n || all)
             injection_point(rt, REF_AT_WAKING);
@@ -439,7 +437,7 @@ static void unlock_wake_release(struct ref_runtime *rt, struct ref_arena *a, enu
         if (all)
             for (int i = 0; i <= high; i++)
                 futex(&a->hdr->procs[i].wake, FUTEX_WAKE, INT_MAX, NULL);
-        ref_arena_prefault(a, log, log_end);   /* for this process's next records */
+        ref_arena_prefault(a);         /* for this process's next records */
         if (!a->releasing)
             return;
         ref_space_punch_released(a);
@@ -572,10 +570,8 @@ static uint64_t stage(struct ref_runtime *rt, struct ref_arena *a, struct model_
  * reported by ref_lock). */
 static int lock_as(struct ref_runtime *rt, struct ref_arena *a, int fold)
 {
-    if (!a->prefault_window) {         /* this process's first: the log's end read without the lock */
-        uint32_t k = __atomic_load_n(&a->hdr->current, __ATOMIC_RELAXED);
-        ref_arena_prefault(a, k, __atomic_load_n(&a->hdr->log_end[k & 1], __ATOMIC_RELAXED));
-    }
+    if (!a->prefault_window)           /* this process's first: where it writes, read without the lock */
+        ref_arena_prefault(a);
     uint64_t before = __atomic_load_n(&a->hdr->recoveries, __ATOMIC_RELAXED);
     if (ref_lock(a) < 0)
         return -1;
@@ -655,8 +651,10 @@ static void on_fork_child(void)
 {
     ref_process.arena.contending = NULL;
     ref_process.arena.releasing = 0;
-    /* a fork child has none of the parent's pages of the arena mapped in */
+    /* a fork child has none of the parent's pages of the arena mapped in,
+     * and no slot yet: it writes to the common log until it has */
     memset(ref_process.arena.populated, 0, sizeof(ref_process.arena.populated));
+    ref_arena_write_to(&ref_process.arena, REF_AREA_COMMON);
     ref_process.arena.prefault_window = 0;
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
@@ -808,6 +806,7 @@ static int register_self(struct ref_runtime *rt)
     if (forked && mine) {
         rt->slot = slot_of(a->hdr, rt->pid);
         a->contending = &a->hdr->procs[rt->slot].contending;
+        ref_arena_write_to(a, rt->slot);
         unlock_and_wake(rt, a);
         rt->registered = 1;
         ref_keeper_watch(a, rt->pid, rt->start_time);   /* in case the parent died before it asked */
@@ -840,6 +839,7 @@ static int register_self(struct ref_runtime *rt)
     }
     rt->slot = i;
     rt->arena.contending = &a->hdr->procs[i].contending;
+    ref_arena_write_to(a, i);
     rt->registered = 1;
     return 0;
 }

@@ -464,6 +464,40 @@ Test(ref_sizing, a_log_is_shorter_the_more_processes_share_the_arena)
     ref_semctl(set, 0, IPC_RMID, 0);
 }
 
+/* The committed bytes of AREA in the log in use. */
+static uint32_t area_used(int area)
+{
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    uint32_t k = h->current;
+    uint64_t w = __atomic_load_n(&h->area_end[area].word[k], __ATOMIC_SEQ_CST);
+    return (uint32_t)(w >> 32) == h->checkpoint[k].epoch ? (uint32_t)w : 0;
+}
+
+/* A process's area holds REF_AREA_SIZE bytes; what the log's limit allows
+ * beyond that goes to the common log, in the same order, without a
+ * checkpoint (one process's log is REF_LOG_FEW, more than its area). */
+Test(ref_sizing, records_that_fill_a_process_area_go_on_in_the_common_log)
+{
+    int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    cr_assert(q >= 0);
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    struct ref_stats before, now;
+    ref_stats(&before);
+    int mine = (int)(slot_of_pid(getpid()) - h->procs);
+    struct { long type; char text[1000]; } m = { 1, "x" };
+    for (int i = 0; i < 1000 && area_used(REF_AREA_COMMON) < 8192; i++) {
+        cr_assert_eq(ref_msgsnd(q, &m, sizeof(m.text), 0), 0);
+        cr_assert_eq(ref_msgrcv(q, &m, sizeof(m.text), 0, 0), (ssize_t)sizeof(m.text));
+    }
+    ref_stats(&now);
+    cr_assert_eq(now.checkpoints, before.checkpoints, "a checkpoint came first");
+    cr_expect_gt(area_used(mine), REF_AREA_SIZE - 2048, "the process's area holds only %u bytes", area_used(mine));
+    cr_expect_leq(area_used(mine), REF_AREA_SIZE);
+    cr_assert_geq(area_used(REF_AREA_COMMON), 8192, "nothing went to the common log");
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    ref_msgctl(q, IPC_RMID, NULL);
+}
+
 /* Deaths at every point of a run of mixed operations. */
 Test(ref, crash_at_each_step_of_a_sequence, .timeout = 60)
 {
@@ -546,6 +580,135 @@ Test(ref, checkpoints_hold_objects_at_any_index)
         struct shmid_ds sds;
         cr_expect_eq(ref_shmctl(shm[i], IPC_STAT, &sds), 0, "segment at index %d", at[i]);
     }
+}
+
+/* ---------- the log's areas: one a process, merged in their order ---------- */
+
+/* The areas holding records in the log in use (an end written in another
+ * epoch is none). */
+static int areas_with_records(void)
+{
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    uint32_t k = h->current;
+    int n = 0;
+    for (int i = 0; i < REF_AREAS; i++) {
+        uint64_t w = __atomic_load_n(&h->area_end[i].word[k], __ATOMIC_SEQ_CST);
+        n += (uint32_t)(w >> 32) == h->checkpoint[k].epoch && (uint32_t)w != 0;
+    }
+    return n;
+}
+
+/* KIDS processes (ref_fork) take turns, passed round by a semaphore each,
+ * sending ROUNDS messages "kid:round" to Q, with type kid + 1. */
+static void take_turns_sending(int q, int kids, int rounds)
+{
+    int turns = ref_semget(IPC_PRIVATE, kids, IPC_CREAT | 0600);
+    cr_assert(turns >= 0);
+    pid_t pid[8];
+    cr_assert(kids <= 8);
+    for (int k = 0; k < kids; k++) {
+        pid[k] = ref_fork();
+        cr_assert(pid[k] >= 0);
+        if (pid[k] == 0) {
+            for (int r = 0; r < rounds; r++) {
+                struct sembuf mine = { (unsigned short)k, -1, 0 }, next = { (unsigned short)((k + 1) % kids), 1, 0 };
+                struct msg64 m = { 1 + k, "" };
+                snprintf(m.text, sizeof(m.text), "%d:%d", k, r);
+                if (ref_semtimedop(turns, &mine, 1, NULL) != 0 || ref_msgsnd(q, &m, strlen(m.text) + 1, 0) != 0 ||
+                    ref_semtimedop(turns, &next, 1, NULL) != 0)
+                    _exit(1);
+            }
+            _exit(0);
+        }
+    }
+    struct sembuf start = { 0, 1, 0 };
+    cr_assert_eq(ref_semtimedop(turns, &start, 1, NULL), 0);
+    for (int k = 0; k < kids; k++) {
+        int status;
+        cr_assert_eq(waitpid(pid[k], &status, 0), pid[k]);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sender %d failed", k);
+        ref_process_gone(pid[k]);
+    }
+    ref_semctl(turns, 0, IPC_RMID, 0);
+}
+
+/* Each process writes its records to its own area; a rebuild merges them
+ * by their sequence numbers: three processes take turns sending to one
+ * queue, so the queue's order is the log's order across their areas (an
+ * area replayed after another would reorder it). */
+Test(ref, records_in_several_areas_are_replayed_in_their_order)
+{
+    enum { KIDS = 3, ROUNDS = 5 };
+    int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    cr_assert(q >= 0);
+    struct ref_stats before, after;
+    ref_stats(&before);
+    take_turns_sending(q, KIDS, ROUNDS);
+    ref_stats(&after);
+    cr_assert_eq(after.checkpoints, before.checkpoints, "a checkpoint came between: too little left to replay");
+    cr_assert_geq(areas_with_records(), KIDS + 1, "the records are not in the processes' own areas");
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    for (int i = 0; i < KIDS * ROUNDS; i++) {
+        struct msg64 m;
+        char want[16];
+        snprintf(want, sizeof(want), "%d:%d", i % KIDS, i / KIDS);
+        cr_assert_gt(ref_msgrcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT), 0, "message %d is missing", i);
+        cr_expect_str_eq(m.text, want);
+    }
+}
+
+/* The record in the log in use whose bytes hold TEXT, or NULL. */
+static struct ref_record *record_holding(const char *text)
+{
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+    uint32_t k = h->current;
+    for (int i = 0; i < REF_AREAS; i++) {
+        uint64_t w = h->area_end[i].word[k];
+        if ((uint32_t)(w >> 32) != h->checkpoint[k].epoch)
+            continue;
+        unsigned char *log = (unsigned char *)REF_ARENA_ADDR + ref_arena_area_offset(i, (int)k);
+        for (uint64_t off = 0; off < (uint32_t)w;) {
+            struct ref_record *rec = (struct ref_record *)(log + off);
+            if (memmem(rec, rec->size, text, strlen(text)))
+                return rec;
+            off += rec->size;
+        }
+    }
+    return NULL;
+}
+
+/* A damaged record stops a rebuild where it is: it and every record made
+ * after it, whatever their area, are dropped, and the numbers after the
+ * last one applied go to the records made next (two records with one
+ * number would stop the next rebuild, or reorder it), in areas that end
+ * where the dropped records began. */
+Test(ref, a_rebuild_stopped_by_a_damaged_record_drops_what_came_after_it)
+{
+    enum { KIDS = 2, ROUNDS = 3 };
+    int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    cr_assert(q >= 0);
+    take_turns_sending(q, KIDS, ROUNDS);   /* 0:0 1:0 0:1 1:1 0:2 1:2 */
+    struct msg64 later = { 9, "parent" };
+    cr_assert_eq(ref_msgsnd(q, &later, 7, 0), 0);
+    struct ref_record *rec = record_holding("1:1");
+    cr_assert_not_null(rec, "the fourth message's record is not in the log");
+    ((unsigned char *)memmem(rec, rec->size, "1:1", 3))[2] ^= 1;
+    unsigned long before = recoveries();
+    CRASH_CHILD(ref_msgsnd(q, &later, 7, 0));
+    struct msg64 m;
+    cr_assert_eq(ref_msgsnd(q, &(struct msg64){ 10, "after" }, 6, 0), 0);
+    assert_recovered(before);
+    static const char *const kept[] = { "0:0", "1:0", "0:1", "after" };
+    for (int i = 0; i < 4; i++) {
+        cr_assert_gt(ref_msgrcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT), 0, "message %d is missing", i);
+        cr_expect_str_eq(m.text, kept[i]);
+    }
+    cr_expect_eq(ref_msgrcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT), -1, "a message made after the damage is kept");
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    /* new processes in the same slots: their records follow the damaged
+     * one's place in its area, which must be gone too */
+    take_turns_sending(q, KIDS, 1);
+    cr_assert_eq(ref_verify_replay(), 0, "records written where the damaged one was are lost to a rebuild");
 }
 
 Test(ref, null_buffers_fail_with_efault_and_replay_the_same)

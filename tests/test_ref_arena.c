@@ -66,7 +66,7 @@ Test(arena, another_builds_arena_is_refused_and_left_alone)
     cr_assert_eq(sscanf(out, "Message queue id: %d", &id), 1, "%s", out);
     struct stat before, after;
     cr_assert_eq(stat(arena, &before), 0);
-    /* the same program on a build whose log is another size */
+    /* the same program on a build whose log areas are another size */
     snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/tests/libsvipc-ref-other.so ipcmk -Q 2>&1",
              arena);
     int status = run(cmd, out);
@@ -266,7 +266,7 @@ Test(arena, a_damaged_state_is_rebuilt_from_the_log)
     static unsigned char junk[4096];
     srand(11);
     random_bytes(junk, sizeof(junk));
-    off_t state = (off_t)(((sizeof(struct ref_header) + 4095) & ~4095UL) + 2 * REF_LOG_SIZE);
+    off_t state = (off_t)ref_arena_state_offset();
     damage(state + (off_t)offsetof(struct model_ns, msg_ids.slot), junk, sizeof(junk));
     char cmd[512];
     snprintf(cmd, sizeof(cmd), "SVIPC_REF_ARENA=%s LD_PRELOAD=./build/libsvipc-ref.so ipcrm -q %d -q %d 2>&1", arena,
@@ -283,10 +283,11 @@ Test(arena, damage_the_log_cannot_repair_is_refused)
     static unsigned char junk[4096];
     srand(13);
     random_bytes(junk, sizeof(junk));
-    off_t log0 = (off_t)((sizeof(struct ref_header) + 4095) & ~4095UL);
-    off_t state = log0 + 2 * (off_t)REF_LOG_SIZE;
+    off_t state = (off_t)ref_arena_state_offset();
     damage(state + (off_t)offsetof(struct model_ns, msg_ids.slot), junk, sizeof(junk));
-    damage(log0 + 8, junk, 64);                      /* the first record's checksum and more */
+    /* the first record's sizes, checksum and more: the first ipcmk's, in
+     * the area of the arena's first slot */
+    damage((off_t)ref_arena_area_offset(0, 0) + 8, junk, 64);
     int status = ipcmk(NULL, out);
     cr_expect(status != 0 && status < 124, "status %d: %s", status, out);
     cr_expect(strstr(out, "damaged"), "%s", out);
