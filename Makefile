@@ -182,8 +182,11 @@ $(BUILD)/libsvipc-observe.so: observe/observe.c observe/observe_json.c observe/*
 	  observe/observe_json.c -lbpf -ljansson
 
 # The reference runtime as a drop-in for the C library's IPC calls.
+# Bound at load (-z now): a fork child of a program that never made a
+# call resolves nothing lazily, each symbol a copy of a page and ld.so's
+# code faulted in again.
 $(PRELOAD): $(PIC_OBJ)
-	$(CC) $(CFLAGS) -shared -o $@ $^ -ldl
+	$(CC) $(CFLAGS) -shared -Wl,-z,now -o $@ $^ -ldl
 
 # The library again with another arena layout: an arena of one build must
 # be refused by the other (tests/test_ref_arena.c).

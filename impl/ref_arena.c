@@ -188,8 +188,7 @@ static void set_view(struct ref_arena *a, int fd, void *base)
     a->fd = fd;
     a->hdr = base;
     a->state = (struct ref_state *)(p + state_offset());
-    memset(a->populated, 0, sizeof(a->populated));   /* of a mapping made before, perhaps of another file */
-    ref_arena_write_to(a, REF_AREA_COMMON);
+    ref_arena_forked(a);               /* a mapping made before, perhaps of another file */
 }
 
 size_t ref_arena_state_offset(void)
@@ -1227,6 +1226,13 @@ static void mark_populated(uint64_t *map, uint64_t unit)
     map[unit / 64] |= 1ULL << (unit % 64);
 }
 
+void ref_arena_forked(struct ref_arena *a)
+{
+    a->common_map_valid = 0;
+    a->prefault_window = 0;
+    ref_arena_write_to(a, REF_AREA_COMMON);
+}
+
 void ref_arena_write_to(struct ref_arena *a, int area)
 {
     a->area = area >= 0 && area < REF_AREAS ? area : REF_AREA_COMMON;
@@ -1255,6 +1261,12 @@ void ref_arena_prefault(struct ref_arena *a)
     struct ref_log_place at = a->next_known ? a->next_place : next_place(a);
     uint32_t k = at.k & 1;
     int common = at.area == REF_AREA_COMMON;
+    if (common && a->area == REF_AREA_COMMON)
+        return;                        /* no slot (yet): a few records, not worth a map of the common log */
+    if (common && !a->common_map_valid) {
+        memset(a->populated, 0, sizeof(a->populated));
+        a->common_map_valid = 1;
+    }
     uint64_t *map = common ? a->populated[k] : &a->area_populated[k];
     /* where the next records reach: mapped in already, the usual case, is
      * known without reading the header (its line is the one every commit

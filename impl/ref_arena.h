@@ -229,10 +229,9 @@ struct ref_arena {
     /* how long this process spins for the lock at most before it sleeps
      * (0: LOCK_SPIN_NS; tests set it) */
     uint64_t lock_spin_ns;
-    /* the units of each common log, and of its own area, this process has
-     * mapped in (ref_arena_prefault): they stay mapped, so after the first
-     * pass none is asked again (an area restarts at 0 after each checkpoint) */
-    uint64_t populated[2][REF_PREFAULT_UNITS / 64];
+    /* the units of its own area this process has mapped in
+     * (ref_arena_prefault): they stay mapped, so after the first pass none
+     * is asked again (an area restarts at 0 after each checkpoint) */
     uint64_t area_populated[2];
     /* where its next record goes, as of its last commit (known: 1) */
     struct ref_log_place next_place;
@@ -256,6 +255,11 @@ struct ref_arena {
                                         * only if it succeeded and nothing staged since */
     /* records this process has committed (ref_txn) */
     uint64_t committed;
+    /* the same for each common log, last: 16 KiB that a process writing
+     * only its own area never touches (a fork child's copy of a page it
+     * writes costs a fault), cleared at its first use when not VALID */
+    int common_map_valid;
+    uint64_t populated[2][REF_PREFAULT_UNITS / 64];
 };
 
 /* The layout of the file as one number: the sizes and places of everything
@@ -291,6 +295,9 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 /* This process writes its records to AREA (its slot's, or
  * REF_AREA_COMMON): what it had mapped in of another area is forgotten. */
 void ref_arena_write_to(struct ref_arena *a, int area);
+/* In a fork child: it has none of the parent's pages of the arena mapped
+ * in, and no slot yet (it writes to the common log until it has). */
+void ref_arena_forked(struct ref_arena *a);
 /* Map in, in one call, the pages where this process's next records go
  * (as its last commit left them, or as the header says now), without the
  * lock: written one by one, each

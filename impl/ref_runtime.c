@@ -66,10 +66,8 @@ struct ref_fault_state {
 struct ref_runtime {
     int attached;
     int registered;
-    struct ref_arena arena;
     pid_t pid;
     int slot;                          /* its index in the process table */
-    char name[4096];                   /* the arena's, for messages */
     uint64_t start_time;
     struct model_caller caller;
     int caller_valid;
@@ -97,6 +95,10 @@ struct ref_runtime {
 #ifdef REF_TEST_FAULTS
     struct ref_fault_state fault;
 #endif
+    /* last, the large members: what a fork child writes above is in one
+     * or two pages, each a copy it faults for */
+    char name[4096];                   /* the arena's, for messages */
+    struct ref_arena arena;
 };
 
 static struct ref_runtime ref_process = { .slot = -1 };
@@ -651,11 +653,7 @@ static void on_fork_child(void)
 {
     ref_process.arena.contending = NULL;
     ref_process.arena.releasing = 0;
-    /* a fork child has none of the parent's pages of the arena mapped in,
-     * and no slot yet: it writes to the common log until it has */
-    memset(ref_process.arena.populated, 0, sizeof(ref_process.arena.populated));
-    ref_arena_write_to(&ref_process.arena, REF_AREA_COMMON);
-    ref_process.arena.prefault_window = 0;
+    ref_arena_forked(&ref_process.arena);
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
     ref_process.registered = 0;
