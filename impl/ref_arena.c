@@ -531,7 +531,7 @@ int ref_arena_format(struct ref_arena *a, int fd, const char *name, char *why, s
     h->log_limit_fixed = limit ? strtoull(limit, NULL, 10) : 0;
     if (h->log_limit_fixed < 4096 || h->log_limit_fixed > REF_LOG_SIZE)
         h->log_limit_fixed = 0;
-    h->log_limit = h->log_limit_fixed ? h->log_limit_fixed : REF_LOG_FEW;
+    h->log_limit = h->log_limit_fixed ? h->log_limit_fixed : REF_LOG_LEAST;
     h->layout = ref_arena_layout();
     h->seg_high = -1;
     h->proc_high = -1;
@@ -986,18 +986,6 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending)
 
 /* ---------- checkpoints and replay ---------- */
 
-/* A log's use at least (ref_arena.h): REF_LOG_SPREAD over the processes
- * of the arena, between REF_LOG_MIN and REF_LOG_FEW. */
-static uint64_t log_least(const struct ref_header *h)
-{
-    uint64_t procs = 0;
-    for (int i = 0; i <= h->proc_high && i < REF_MAX_PROCS; i++)
-        procs += h->procs[i].pid != 0;
-    uint64_t least = procs ? REF_LOG_SPREAD / procs : REF_LOG_FEW;
-    least = least < REF_LOG_MIN ? REF_LOG_MIN : least > REF_LOG_FEW ? REF_LOG_FEW : least;
-    return (least + PAGE - 1) & ~(PAGE - 1);
-}
-
 /* A new checkpoint of the live state, with an empty log; the switch is one
  * store, so a death half-way leaves the old checkpoint and log in force.
  * Each of the two checkpoints keeps its extent and reuses its memory; it
@@ -1044,12 +1032,14 @@ static int checkpoint(struct ref_arena *a)
     __atomic_store_n(&h->current, next, __ATOMIC_RELEASE);
     h->log_used = 0;                   /* (a rebuild counts them again, should this process die here) */
     h->log_seq = 0;
-    /* a log as long as the copy: copying costs each operation at most its
-     * own size.  Set once the new log, empty, is in force: a shorter limit
-     * never lies below a log's end */
+    /* a log REF_LOG_PER_STATE times as long as the copy: copying costs
+     * each operation a fraction of its own size.  Set once the new log,
+     * empty, is in force: a shorter limit never lies below its use */
     if (!h->log_limit_fixed) {
-        uint64_t least = log_least(h);
-        h->log_limit = packed < least ? least : packed > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(packed);
+        uint64_t want = (uint64_t)packed * REF_LOG_PER_STATE;
+        if (want > REF_LOG_MULTIPLE_MAX)
+            want = packed > REF_LOG_MULTIPLE_MAX ? packed : REF_LOG_MULTIPLE_MAX;
+        h->log_limit = want < REF_LOG_LEAST ? REF_LOG_LEAST : want > REF_LOG_SIZE ? REF_LOG_SIZE : round_page(want);
     }
     if (old.len && old.off != e.off)
         ref_space_free(a, old);

@@ -56,14 +56,16 @@
 #endif
 #define REF_AREAS        (REF_MAX_PROCS + 1) /* an area a slot, then the common log */
 #define REF_AREA_COMMON  REF_MAX_PROCS
-#define REF_LOG_MIN      (64UL << 10)        /* the log's use at least, with many processes, and with few: */
-#define REF_LOG_FEW      (1UL << 20)         /* every process maps in the log it writes, a fault per page
-                                              * (at hundreds of processes a megabyte each took a tenth of
-                                              * the machine), while each checkpoint costs the operation that
-                                              * makes it a copy of the state (with two processes sending
-                                              * a million messages a second, 64 KiB logs took an eighth):
-                                              * REF_LOG_SPREAD over the processes, between the two */
-#define REF_LOG_SPREAD   (8UL << 20)
+#define REF_LOG_LEAST    (1UL << 20)         /* the log's use before a checkpoint, at least (each checkpoint
+                                              * costs the operation that makes it a copy of the state: with
+                                              * two processes sending a million messages a second, 64 KiB
+                                              * logs took an eighth), */
+#define REF_LOG_PER_STATE 4                 /* and else this many times the state's copy (at 200 pairs of
+                                              * msg_pairs, checkpoints every state's size of log stopped every
+                                              * process 600 times in 5 s); each process writes its share to
+                                              * its own area, pages it maps in once; */
+#define REF_LOG_MULTIPLE_MAX (64UL << 20)   /* up to this much (the log is memory too): a larger state's log
+                                              * is as long as its copy */
 #define REF_STAGE_MAX    (16UL << 10)        /* input of a record built before the lock, at most */
 #define REF_MAX_FREE     1024               /* free extents remembered (more: left as holes) */
 #define REF_MAX_RELEASING 4096              /* extents being given back outside the lock at once */

@@ -399,8 +399,8 @@ Test(ref, a_process_killed_before_it_wakes_the_first_in_line_to_look_loses_no_wa
     }
 }
 
-/* An arena whose logs are sized as a drop-in's are (no fixed size). */
-static void fresh_arena_sized_by_processes(void)
+/* An arena whose log is sized as a drop-in's is (no fixed size). */
+static void fresh_arena_sized_by_its_state(void)
 {
     unsetenv("SVIPC_REF_LOG_BYTES");
     snprintf(arena_path, sizeof(arena_path), "/dev/shm/svipc-test-ref-%d", (int)getpid());
@@ -427,20 +427,22 @@ static uint64_t log_after_a_checkpoint(int set)
     return 0;
 }
 
-/* Each process maps in the logs it writes, while each checkpoint costs
- * the operation that makes it: a log's least size is REF_LOG_SPREAD over
- * the arena's processes, between REF_LOG_MIN and REF_LOG_FEW. */
-TestSuite(ref_sizing, .init = fresh_arena_sized_by_processes, .fini = drop_arena, .timeout = 60);
+/* Each checkpoint costs the operation that makes it a copy of the state,
+ * and each process writes its share of the log to pages of its own: the
+ * log holds REF_LOG_PER_STATE times the state's copy, REF_LOG_LEAST at
+ * least, however many processes share the arena. */
+TestSuite(ref_sizing, .init = fresh_arena_sized_by_its_state, .fini = drop_arena, .timeout = 60);
 
-Test(ref_sizing, a_log_is_shorter_the_more_processes_share_the_arena)
+Test(ref_sizing, a_log_holds_a_multiple_of_the_state_whatever_the_processes)
 {
+    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
     int set = ref_semget(IPC_PRIVATE, 1, 0600);
     cr_assert(set >= 0);
     uint64_t one = log_after_a_checkpoint(set);
-    cr_assert_eq(one, REF_LOG_FEW, "one process: %llu", (unsigned long long)one);
+    cr_assert_eq(one, REF_LOG_LEAST, "one process: %llu", (unsigned long long)one);
     int hold[2];
     cr_assert_eq(pipe(hold), 0);
-    enum { KIDS = 31 };
+    enum { KIDS = 31, QUEUES = 48 };
     pid_t kids[KIDS];
     for (int k = 0; k < KIDS; k++) {
         kids[k] = ref_fork();
@@ -454,13 +456,29 @@ Test(ref_sizing, a_log_is_shorter_the_more_processes_share_the_arena)
     struct ref_stats st;
     ref_stats(&st);
     cr_assert_eq(st.nprocs, KIDS + 1);
-    cr_expect_eq(log_after_a_checkpoint(set), REF_LOG_SPREAD / (KIDS + 1), "%d processes", KIDS + 1);
+    cr_expect_eq(log_after_a_checkpoint(set), REF_LOG_LEAST, "%d processes", KIDS + 1);
     close(hold[1]);
     for (int k = 0; k < KIDS; k++) {
         cr_assert_eq(waitpid(kids[k], NULL, 0), kids[k]);
         ref_process_gone(kids[k]);
     }
-    cr_expect_eq(log_after_a_checkpoint(set), REF_LOG_FEW, "one process again");
+    /* a state of some hundreds of kilobytes: queues full of messages */
+    int q[QUEUES];
+    struct { long type; char text[2000]; } m = { 1, "x" };
+    for (int i = 0; i < QUEUES; i++) {
+        cr_assert((q[i] = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600)) >= 0);
+        while (ref_msgsnd(q[i], &m, sizeof(m.text), IPC_NOWAIT) == 0)
+            ;
+        cr_assert_eq(errno, EAGAIN);
+    }
+    uint64_t limit = log_after_a_checkpoint(set);
+    uint64_t packed = h->checkpoint[h->current].packed;
+    cr_assert_gt(packed * REF_LOG_PER_STATE, REF_LOG_LEAST, "the state is too small (%llu bytes) to prove anything",
+                 (unsigned long long)packed);
+    cr_expect_eq(limit, (packed * REF_LOG_PER_STATE + 4095) & ~4095ULL, "a state of %llu bytes: a log of %llu",
+                 (unsigned long long)packed, (unsigned long long)limit);
+    for (int i = 0; i < QUEUES; i++)
+        ref_msgctl(q[i], IPC_RMID, NULL);
     ref_semctl(set, 0, IPC_RMID, 0);
 }
 
@@ -475,7 +493,7 @@ static uint32_t area_used(int area)
 
 /* A process's area holds REF_AREA_SIZE bytes; what the log's limit allows
  * beyond that goes to the common log, in the same order, without a
- * checkpoint (one process's log is REF_LOG_FEW, more than its area). */
+ * checkpoint (a small state's log is REF_LOG_LEAST, more than an area). */
 Test(ref_sizing, records_that_fill_a_process_area_go_on_in_the_common_log)
 {
     int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
