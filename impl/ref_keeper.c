@@ -21,6 +21,7 @@
  * Must not: keep arena state of its own, or run in a process that itself
  * uses the arena's IPC. */
 #define _GNU_SOURCE
+#include "ref_fmt.h"
 #include "ref_runtime.h"
 #include "ref_signals.h"
 #include "ref_sys.h"
@@ -103,9 +104,9 @@ static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
 {
     memset(sun, 0, sizeof(*sun));
     sun->sun_family = AF_UNIX;
-    int n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "svipc-ref-%016llx",
-                     (unsigned long long)a->hdr->arena_id);
-    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    /* (no snprintf: a fork child's first call asks the keeper) */
+    char *end = ref_put_hex(ref_put_str(sun->sun_path + 1, "svipc-ref-"), a->hdr->arena_id, 16);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)(end - sun->sun_path));
 }
 
 static void drop_entry(struct keeper *k, int i)

@@ -15,6 +15,7 @@
  * or decide an outcome itself: the model decides, in Linux's order. */
 #define _GNU_SOURCE
 #include "ref.h"
+#include "ref_fmt.h"
 #include "ref_sys.h"
 #include "ref_runtime.h"
 #include "ref_signals.h"
@@ -184,24 +185,22 @@ uint64_t ref_start_time(pid_t pid)
         pid_t seen = proc_pid(pid);
         if (seen <= 0)
             return 0;
-        snprintf(path, sizeof(path), "/proc/%d/stat", (int)seen);
+        ref_put_str(ref_put_dec(ref_put_str(path, "/proc/"), (uint64_t)seen), "/stat");
     } else {
-        snprintf(path, sizeof(path), "/proc/self/stat");
+        ref_put_str(path, "/proc/self/stat");
     }
-    if (read_small(path, buf, sizeof(buf)) <= 0)
+    ssize_t n = read_small(path, buf, sizeof(buf));
+    /* after the name (its last ')': a name may hold any character), the
+     * state is field 3, the start time field 22 */
+    ssize_t at = n;
+    while (at > 0 && buf[at - 1] != ')')
+        at--;
+    if (at <= 0)
         return 0;
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    /* after the name: state is field 3, starttime field 22 */
-    unsigned long long start = 0;
-    int field = 2;
-    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " "))
-        if (++field == 22) {
-            start = strtoull(tok, NULL, 10);
-            break;
-        }
-    return start;
+    for (int field = 2; at < n; at++)
+        if (buf[at] == ' ' && ++field == 22)
+            return ref_get_dec(buf + at + 1);
+    return 0;
 }
 
 static unsigned read_caps(void)

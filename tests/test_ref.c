@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "ref.h"
 #include "ref_arena.h"
+#include "ref_runtime.h"
 #include "ref_signals.h"
 
 #include "proc_status.h"
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
@@ -598,6 +600,55 @@ Test(ref, checkpoints_hold_objects_at_any_index)
         struct shmid_ds sds;
         cr_expect_eq(ref_shmctl(shm[i], IPC_STAT, &sds), 0, "segment at index %d", at[i]);
     }
+}
+
+/* ---------- who a process is: its pid and start time ---------- */
+
+/* Field 22 of /proc/PID/stat (0: this process), read with stdio. */
+static unsigned long long start_time_by_stdio(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), pid ? "/proc/%d/stat" : "/proc/self/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    cr_assert_not_null(p);
+    unsigned long long v = 0;
+    cr_assert_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &v), 1);
+    return v;
+}
+
+/* A process is known by its pid and start time (an exec or a reused pid
+ * tells from them): read from /proc as Linux writes it, after a name that
+ * may hold spaces and parentheses of its own. */
+Test(ref, a_start_time_is_read_from_proc_whatever_the_name)
+{
+    cr_assert_eq(ref_start_time(0), start_time_by_stdio(0));
+    cr_assert_eq(ref_start_time(getpid()), start_time_by_stdio(0));
+    int ready[2], hold[2];
+    cr_assert_eq(pipe(ready), 0);
+    cr_assert_eq(pipe(hold), 0);
+    pid_t child = fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+        char c;
+        prctl(PR_SET_NAME, "a) 1 2 (b", 0, 0, 0);
+        close(hold[1]);
+        if (write(ready[1], "r", 1) != 1 || read(hold[0], &c, 1) < 0)
+            _exit(2);
+        _exit(0);
+    }
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    uint64_t seen = ref_start_time(child);
+    unsigned long long want = start_time_by_stdio(child);
+    close(hold[1]);
+    waitpid(child, NULL, 0);
+    cr_expect_neq(seen, 0);
+    cr_expect_eq(seen, want, "start time %llu, /proc says %llu", (unsigned long long)seen, want);
 }
 
 /* ---------- the log's areas: one a process, merged in their order ---------- */
