@@ -302,17 +302,17 @@ void ref_arena_write_to(struct ref_arena *a, int area);
 void ref_arena_forked(struct ref_arena *a);
 /* Map in, in one call, the pages where this process's next records go
  * (as its last commit left them, or as the header says now), without the
- * lock: written one by one, each
- * page would cost it a fault under the lock.  A window at a time, again
- * when the end nears a part not mapped in yet; the window doubles each
- * time from a few pages up to REF_PREFAULT_WINDOW: a process that makes
- * one call (a fork child) maps a few pages, one that makes many maps the
- * log in a call per window.  What is mapped in stays so (the logs are
- * never punched), and is remembered: once a process has been through its
- * area or the common log, it asks for nothing more however often they
- * restart (at hundreds of processes, asking again for each window took a
- * sixth of the machine).  A kernel without MADV_POPULATE_WRITE leaves the
- * pages to fault. */
+ * lock: written one by one, each page would cost it a fault under the
+ * lock.  A window at a time, again when the end nears a part not mapped
+ * in yet; the window doubles each time from a few pages up to
+ * REF_PREFAULT_WINDOW: a process that makes one call (a fork child) maps a
+ * few pages, one that makes many maps its area in a call per window.  What
+ * is mapped in stays so (the logs are never punched), and is remembered:
+ * once a process has been through its area or the common log, it asks for
+ * nothing more however often they restart (at hundreds of processes,
+ * asking again for each window took a sixth of the machine).  A process
+ * without a slot maps nothing in.  A kernel without MADV_POPULATE_WRITE
+ * leaves the pages to fault. */
 void ref_arena_prefault(struct ref_arena *a);
 
 /* This process's buffer for output on its way to the caller's memory (at
