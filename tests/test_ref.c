@@ -518,6 +518,40 @@ Test(ref_sizing, records_that_fill_a_process_area_go_on_in_the_common_log)
     ref_msgctl(q, IPC_RMID, NULL);
 }
 
+/* A process whose area is full logs to the common log: a death inside
+ * such an operation undoes it, and what it committed there before stays. */
+Test(ref_sizing, a_death_in_an_operation_logged_in_the_common_log_undoes_it)
+{
+    int q = ref_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+    cr_assert(q >= 0);
+    unsigned long before = recoveries();
+    struct ref_stats st0, st1;
+    ref_stats(&st0);
+    int kept = 0;
+    CRASH_CHILD({
+        struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
+        int mine = (int)(slot_of_pid(getpid()) - h->procs);
+        struct { long type; char text[1000]; } m = { 1, "x" };
+        ref_inject_crash(0);
+        for (int i = 0; i < 1000 && area_used(REF_AREA_COMMON) < 8192; i++)
+            if (ref_msgsnd(q, &m, sizeof(m.text), 0) != 0 || ref_msgrcv(q, &m, sizeof(m.text), 0, 0) < 0)
+                _exit(3);
+        /* one kept in the common log, then the one the death interrupts */
+        if (area_used(mine) < REF_AREA_SIZE - 2048 || ref_msgsnd(q, &m, sizeof(m.text), 0) != 0)
+            _exit(4);
+        ref_inject_crash(1);
+        ref_msgsnd(q, &m, sizeof(m.text), 0);
+    });
+    ref_stats(&st1);
+    cr_assert_eq(st1.checkpoints, st0.checkpoints, "a checkpoint came between: the common log held nothing");
+    struct msqid_ds ds;
+    cr_assert_eq(ref_msgctl(q, IPC_STAT, &ds), 0);
+    kept = (int)ds.msg_qnum;
+    cr_expect_eq(kept, 1, "%d messages: the one sent before the death is lost, or the interrupted one counts", kept);
+    assert_recovered(before);
+    ref_msgctl(q, IPC_RMID, NULL);
+}
+
 /* Deaths at every point of a run of mixed operations. */
 Test(ref, crash_at_each_step_of_a_sequence, .timeout = 60)
 {
