@@ -188,7 +188,7 @@ static void set_view(struct ref_arena *a, int fd, void *base)
     a->fd = fd;
     a->hdr = base;
     a->state = (struct ref_state *)(p + state_offset());
-    ref_arena_forked(a);               /* a mapping made before, perhaps of another file */
+    ref_arena_forget_pages(a);         /* of a mapping made before, perhaps of another file */
 }
 
 size_t ref_arena_state_offset(void)
@@ -621,28 +621,48 @@ static int checkpoint_whole(const struct ref_arena *a, int k)
     return whole;
 }
 
+/* A committed record of log K, for the rebuild: its sequence number,
+ * area and offset there. */
+struct logged {
+    uint32_t seq;
+    int area;
+    uint64_t off;
+};
+
+/* AREA's committed records in log K, from its start while each is whole
+ * and numbered after the one before it, each added to ALL at *N (at most
+ * ROOM of them; ALL NULL: none); where they stop: the area's end when all
+ * are, else the first that is not (an end beyond the area: 0, none of its
+ * records to be trusted). */
+static uint64_t walk_area(const struct ref_arena *a, int area, uint32_t k, struct logged *all, size_t *n,
+                          size_t room)
+{
+    uint64_t end = area_end(a->hdr, area, k), off = 0;
+    if (end > area_room(area))
+        return 0;
+    const unsigned char *log = area_at(a, area, k);
+    for (uint32_t seq = 0; off < end;) {
+        const struct ref_record *rec = (const struct ref_record *)(log + off);
+        if (!record_whole(rec, end - off) || rec->seq <= seq || (all && *n >= room))
+            break;
+        if (all)
+            all[(*n)++] = (struct logged){ rec->seq, area, off };
+        seq = rec->seq;
+        off += rec->size;
+    }
+    return off;
+}
+
 /* Whether the committed part of every area's log K is records with their
  * checksums, in their order. */
 static int log_whole(const struct ref_arena *a, uint32_t k, char *why, size_t size)
 {
     for (int area = 0; area < REF_AREAS; area++) {
-        uint64_t end = area_end(a->hdr, area, k);
-        if (end > area_room(area)) {
-            snprintf(why, size, "%s: log %u's end in area %d (%llu) is beyond the area", a->name, k, area,
-                     (unsigned long long)end);
+        uint64_t end = area_end(a->hdr, area, k), whole = walk_area(a, area, k, NULL, NULL, 0);
+        if (whole != end) {
+            snprintf(why, size, "%s: log %u's record at %llu of area %d is damaged", a->name, k,
+                     (unsigned long long)whole, area);
             return 0;
-        }
-        const unsigned char *log = area_at(a, area, k);
-        uint32_t seq = 0;
-        for (uint64_t off = 0; off < end;) {
-            const struct ref_record *rec = (const struct ref_record *)(log + off);
-            if (!record_whole(rec, end - off) || rec->seq <= seq) {
-                snprintf(why, size, "%s: log record at %llu of area %d is damaged", a->name,
-                         (unsigned long long)off, area);
-                return 0;
-            }
-            seq = rec->seq;
-            off += rec->size;
         }
     }
     return 1;
@@ -1047,24 +1067,16 @@ static int checkpoint(struct ref_arena *a)
     return 0;
 }
 
-/* A committed record of log K, for the rebuild: its sequence number,
- * area and offset there. */
-struct logged {
-    uint32_t seq;
-    int area;
-    uint64_t off;
-};
-
 static int by_seq(const void *x, const void *y)
 {
     uint32_t a = ((const struct logged *)x)->seq, b = ((const struct logged *)y)->seq;
     return (a > b) - (a < b);
 }
 
-/* Every area's committed records in log K that are whole (an area's walk
- * stops at a damaged one, where the area then ends when TRIM), in their
- * order; their count in *N.  Aborts when out of memory (a rebuild half
- * done must not go on). */
+/* Every area's committed records in log K that are whole (walk_area's;
+ * when TRIM, an area ends where its walk stopped), in their order; their
+ * count in *N.  Aborts when out of memory (a rebuild half done must not
+ * go on). */
 static struct logged *committed_records(struct ref_arena *a, uint32_t k, int trim, size_t *n)
 {
     size_t room = 0;
@@ -1077,20 +1089,9 @@ static struct logged *committed_records(struct ref_arena *a, uint32_t k, int tri
         abort();
     *n = 0;
     for (int area = 0; area < REF_AREAS; area++) {
-        uint64_t end = area_end(a->hdr, area, k);
-        if (end > area_room(area))
-            end = 0;                   /* damaged: none of its records can be trusted */
-        const unsigned char *log = area_at(a, area, k);
-        for (uint64_t off = 0; off + sizeof(struct ref_record) <= end && *n < room;) {
-            const struct ref_record *rec = (const struct ref_record *)(log + off);
-            if (!record_whole(rec, end - off)) {
-                if (trim)
-                    set_area_end(a->hdr, area, k, off);
-                break;
-            }
-            all[(*n)++] = (struct logged){ rec->seq, area, off };
-            off += rec->size;
-        }
+        uint64_t whole = walk_area(a, area, k, all, n, room);
+        if (trim && whole != area_end(a->hdr, area, k))
+            set_area_end(a->hdr, area, k, whole);
     }
     qsort(all, *n, sizeof(*all), by_seq);
     return all;
@@ -1110,12 +1111,8 @@ static void log_rebuilt(struct ref_arena *a, uint32_t k, const struct logged *al
             set_area_end(h, all[i].area, k, all[i].off);
     }
     uint64_t used = 0;
-    for (int area = 0; area < REF_AREAS; area++) {
-        uint64_t end = area_end(h, area, k);
-        if (end > area_room(area))
-            set_area_end(h, area, k, end = 0);
-        used += end;
-    }
+    for (int area = 0; area < REF_AREAS; area++)
+        used += area_end(h, area, k);  /* each within its room: committed_records trimmed it */
     h->log_used = (uint32_t)used;
     h->log_seq = applied ? all[applied - 1].seq : 0;
 }
@@ -1216,7 +1213,7 @@ static void mark_populated(uint64_t *map, uint64_t unit)
     map[unit / 64] |= 1ULL << (unit % 64);
 }
 
-void ref_arena_forked(struct ref_arena *a)
+void ref_arena_forget_pages(struct ref_arena *a)
 {
     a->common_map_valid = 0;
     a->prefault_window = 0;

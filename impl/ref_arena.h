@@ -297,9 +297,10 @@ void ref_forget_contender(struct ref_arena *a, uint32_t *contending);
 /* This process writes its records to AREA (its slot's, or
  * REF_AREA_COMMON): what it had mapped in of another area is forgotten. */
 void ref_arena_write_to(struct ref_arena *a, int area);
-/* In a fork child: it has none of the parent's pages of the arena mapped
- * in, and no slot yet (it writes to the common log until it has). */
-void ref_arena_forked(struct ref_arena *a);
+/* What this process had mapped in of the arena is forgotten (a fork
+ * child has none of its parent's pages; a new view none of an old
+ * mapping's), and it writes to the common log until it has a slot. */
+void ref_arena_forget_pages(struct ref_arena *a);
 /* Map in, in one call, the pages where this process's next records go
  * (as its last commit left them, or as the header says now), without the
  * lock: written one by one, each page would cost it a fault under the

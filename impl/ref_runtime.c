@@ -652,7 +652,7 @@ static void on_fork_child(void)
 {
     ref_process.arena.contending = NULL;
     ref_process.arena.releasing = 0;
-    ref_arena_forked(&ref_process.arena);
+    ref_arena_forget_pages(&ref_process.arena);
     /* a child made by a plain fork(2) starts as a new process; ref_fork
      * sets up its children itself */
     ref_process.registered = 0;

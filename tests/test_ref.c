@@ -527,7 +527,6 @@ Test(ref_sizing, a_death_in_an_operation_logged_in_the_common_log_undoes_it)
     unsigned long before = recoveries();
     struct ref_stats st0, st1;
     ref_stats(&st0);
-    int kept = 0;
     CRASH_CHILD({
         struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
         int mine = (int)(slot_of_pid(getpid()) - h->procs);
@@ -546,7 +545,7 @@ Test(ref_sizing, a_death_in_an_operation_logged_in_the_common_log_undoes_it)
     cr_assert_eq(st1.checkpoints, st0.checkpoints, "a checkpoint came between: the common log held nothing");
     struct msqid_ds ds;
     cr_assert_eq(ref_msgctl(q, IPC_STAT, &ds), 0);
-    kept = (int)ds.msg_qnum;
+    int kept = (int)ds.msg_qnum;
     cr_expect_eq(kept, 1, "%d messages: the one sent before the death is lost, or the interrupted one counts", kept);
     assert_recovered(before);
     ref_msgctl(q, IPC_RMID, NULL);
@@ -691,13 +690,9 @@ Test(ref, a_start_time_is_read_from_proc_whatever_the_name)
  * epoch is none). */
 static int areas_with_records(void)
 {
-    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
-    uint32_t k = h->current;
     int n = 0;
-    for (int i = 0; i < REF_AREAS; i++) {
-        uint64_t w = __atomic_load_n(&h->area_end[i].word[k], __ATOMIC_SEQ_CST);
-        n += (uint32_t)(w >> 32) == h->checkpoint[k].epoch && (uint32_t)w != 0;
-    }
+    for (int i = 0; i < REF_AREAS; i++)
+        n += area_used(i) != 0;
     return n;
 }
 
@@ -763,14 +758,10 @@ Test(ref, records_in_several_areas_are_replayed_in_their_order)
 /* The record in the log in use whose bytes hold TEXT, or NULL. */
 static struct ref_record *record_holding(const char *text)
 {
-    struct ref_header *h = (struct ref_header *)REF_ARENA_ADDR;
-    uint32_t k = h->current;
+    uint32_t k = ((struct ref_header *)REF_ARENA_ADDR)->current;
     for (int i = 0; i < REF_AREAS; i++) {
-        uint64_t w = h->area_end[i].word[k];
-        if ((uint32_t)(w >> 32) != h->checkpoint[k].epoch)
-            continue;
         unsigned char *log = (unsigned char *)REF_ARENA_ADDR + ref_arena_area_offset(i, (int)k);
-        for (uint64_t off = 0; off < (uint32_t)w;) {
+        for (uint64_t off = 0, end = area_used(i); off < end;) {
             struct ref_record *rec = (struct ref_record *)(log + off);
             if (memmem(rec, rec->size, text, strlen(text)))
                 return rec;
