@@ -62,6 +62,21 @@ static int check_ids(struct bounds *b, const struct model_ids *ids, const char *
     return 0;
 }
 
+/* BIN's chunks and free blocks inside the bounds, and where it carves. */
+static int check_bin(struct bounds *b, const struct model_heap_bin *bin)
+{
+    if (bin->carve > bin->carve_end || (bin->carve && !inside(b, (const void *)bin->carve, bin->carve_end - bin->carve)))
+        return -1;
+    for (uintptr_t c = bin->chunks; c; c = *(const uintptr_t *)c)
+        if (!visit(b) || !inside(b, (const void *)c, sizeof(uintptr_t)))
+            return -1;
+    for (int k = 0; k < MODEL_HEAP_BIN_CLASSES; k++)
+        for (uintptr_t f = bin->free_list[k]; f; f = ((const uint64_t *)f)[1])
+            if (!visit(b) || !inside(b, (const void *)f, 16))
+                return -1;
+    return 0;
+}
+
 static int check_queues(struct bounds *b, const struct model_ns *ns)
 {
     for (int i = 0; i <= ns->msg_ids.max_idx; i++) {
@@ -80,6 +95,8 @@ static int check_queues(struct bounds *b, const struct model_ns *ns)
         if (n != q->qnum || bytes != q->cbytes)
             return bad(b, "queue %d counts %zu messages of %zu bytes, %zu of %zu found", q->perm.id, q->qnum,
                        q->cbytes, n, bytes);
+        if (q->bin && (!inside(b, q->bin, sizeof(*q->bin)) || check_bin(b, q->bin) < 0))
+            return bad(b, "queue %d's memory (its bin) lies outside the arena's heap", q->perm.id);
         const struct model_msg_waiters *lists[2] = { &q->receivers, &q->senders };
         for (int l = 0; l < 2; l++) {
             const struct model_msg_waiter *last = NULL;

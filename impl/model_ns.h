@@ -13,6 +13,7 @@
 #ifndef SVIPC_MODEL_NS_H
 #define SVIPC_MODEL_NS_H
 
+#include "heap.h"
 #include "model.h"
 
 #include <stddef.h>
@@ -93,6 +94,7 @@ struct model_msq {
     struct model_msg *last;            /* the newest, where a send appends (list_add_tail) */
     struct model_msg_waiters receivers;
     struct model_msg_waiters senders;
+    struct model_heap_bin *bin;        /* its messages' and waiters' memory, or NULL */
 };
 
 /* A process blocked in semop (struct sem_queue). */
@@ -248,6 +250,10 @@ int model_ns_check(const struct model_ns *ns, uintptr_t lo, uintptr_t hi, char *
 /* The memory of the namespace's objects: zeroed; NULL when exhausted. */
 void *model_alloc(struct model_ns *ns, size_t size);
 void model_free(struct model_ns *ns, void *p);
+/* The same from an owner's bin (heap.h; model_free gives a block back to
+ * it), and the owner letting its bin go. */
+void *model_alloc_in(struct model_ns *ns, struct model_heap_bin **bin, size_t size);
+void model_drop_bin(struct model_ns *ns, struct model_heap_bin **bin);
 
 /* Whether PID, blocked in msgsnd, msgrcv or semop, has an outcome waiting
  * for its resume (a message, an error, a retry): the runtime wakes it. */

@@ -25,13 +25,14 @@ enum search { SEARCH_ANY, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL, SEARC
 
 /* ---------- namespace parts ---------- */
 
-static void free_messages(struct model_ns *ns, struct model_msg *m)
+/* Q's messages, and its hold on its bin (which its waiters may outlive it in). */
+static void free_messages(struct model_ns *ns, struct model_msq *q)
 {
-    while (m) {
-        struct model_msg *next = m->next;
+    for (struct model_msg *m = q->messages, *next; m; m = next) {
+        next = m->next;
         model_free(ns, m);
-        m = next;
     }
+    model_drop_bin(ns, &q->bin);
 }
 
 void model_msg_free_all(struct model_ns *ns)
@@ -39,7 +40,7 @@ void model_msg_free_all(struct model_ns *ns)
     for (int i = 0; i <= ns->msg_ids.max_idx; i++) {    /* none above the highest in use */
         struct model_msq *q = ns->msg_ids.slot[i];
         if (q) {
-            free_messages(ns, q->messages);
+            free_messages(ns, q);
             model_free(ns, q);
         }
     }
@@ -304,7 +305,7 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
     if (!fits(q, size)) {
         if (flags & IPC_NOWAIT)
             return -EAGAIN;
-        struct model_msg_waiter *w = model_alloc(ns, sizeof(*w));
+        struct model_msg_waiter *w = model_alloc_in(ns, &q->bin, sizeof(*w));
         if (!w)
             return -ENOMEM;
         w->size = size;
@@ -312,7 +313,7 @@ static long send_loop(struct model_ns *ns, const struct model_caller *c, int id,
         enqueue(q, w);
         return MODEL_BLOCKED;
     }
-    struct model_msg *m = model_alloc(ns, sizeof(*m) + size);
+    struct model_msg *m = model_alloc_in(ns, &q->bin, sizeof(*m) + size);
     if (!m)
         return -ENOMEM;
     m->next = NULL;
@@ -404,7 +405,7 @@ static long receive_loop(struct model_ns *ns, const struct model_caller *c, int 
     }
     if (flags & IPC_NOWAIT)
         return -ENOMSG;
-    struct model_msg_waiter *w = model_alloc(ns, sizeof(*w));
+    struct model_msg_waiter *w = model_alloc_in(ns, &q->bin, sizeof(*w));
     if (!w)
         return -ENOMEM;
     w->is_receiver = 1;
@@ -553,7 +554,7 @@ static void remove_queue(struct model_ns *ns, struct model_msq *q)
         ns->msg_bytes -= (long)m->size;
         ns->msg_hdrs--;
     }
-    free_messages(ns, q->messages);
+    free_messages(ns, q);
     model_free(ns, q);        /* its waiters stay in the namespace's list until they resume */
 }
 

@@ -1,8 +1,9 @@
 /* test_model_edges.c: white-box tests of the model's internal state where
  * no call can show it: what an operation that runs out of memory leaves
  * behind (the model's own heap, heap.h, is made small and filled, so the
- * next allocation fails where Linux's would not have to), and waiters kept
- * by pid beside many more processes than the scenarios have.
+ * next allocation fails where Linux's would not have to), waiters kept
+ * by pid beside many more processes than the scenarios have, and where a
+ * queue's messages lie in the heap.
  * Must not: be the place for behaviour a scenario can show (suites/ is). */
 #define _GNU_SOURCE
 #include "heap.h"
@@ -121,4 +122,85 @@ Test(model_edges, waiters_of_many_more_pids_than_lists_are_each_their_own)
     ns.waiting[(b + 1) % MODEL_PID_BUCKETS] = moved;
     cr_expect_eq(model_ns_check(&ns, (uintptr_t)big, (uintptr_t)big + sizeof(big), why, sizeof(why)), -1);
     cr_expect(strstr(why, "listed under another pid"), "%s", why);
+}
+
+/* The pages of the heap QUEUE's messages lie on: each message's block,
+ * header included, counted once per page it touches. */
+static int pages_of_messages(const struct model_ns *ns, int queue)
+{
+    uintptr_t seen[64];
+    int n = 0;
+    const struct model_msq *q = model_ids_find(&ns->msg_ids, queue);
+    cr_assert(q);
+    for (const struct model_msg *m = q->messages; m; m = m->next)
+        for (uintptr_t page = ((uintptr_t)m - 16) / 4096; page <= ((uintptr_t)m->text + m->size - 1) / 4096; page++) {
+            int known = 0;
+            for (int i = 0; i < n; i++)
+                known |= seen[i] == page;
+            if (!known && n < 64)
+                seen[n++] = page;
+        }
+    return n;
+}
+
+/* Sixteen queues sent to in turn: each queue's messages lie on pages of
+ * its own (its bin's chunks), not spread over every queue's pages, also
+ * when they are sent again after being received (their blocks reused, the
+ * heap not grown); removing the queues gives their memory back.  (Each
+ * process of the reference runtime faults in each page of the arena it
+ * first touches, under the arena's lock.) */
+Test(model_edges, a_queues_messages_lie_on_pages_of_its_own)
+{
+    static unsigned char big[1 << 20] __attribute__((aligned(4096)));
+    static struct model_ns ns;
+    static struct model_heap heap;
+    enum { QUEUES = 16, MESSAGES = 32 };
+    memset(&ns, 0, sizeof(ns));
+    model_heap_init(&heap, big, sizeof(big));
+    model_ns_init(&ns, &heap);
+    size_t in_use = heap.bytes_in_use;
+    int queue[QUEUES];
+    for (int k = 0; k < QUEUES; k++) {
+        queue[k] = (int)apply(&ns, MODEL_MSGGET, (long[]){ 0, IPC_CREAT | 0600 }, 2, NULL, NULL);
+        cr_assert_geq(queue[k], 0);
+    }
+    struct { long type; char text[64]; } m = { 1, "forty bytes of text in every message..." };
+    uintptr_t top = 0;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < MESSAGES; i++)
+            for (int k = 0; k < QUEUES; k++)
+                cr_assert_eq(apply(&ns, MODEL_MSGSND, (long[]){ queue[k], 0, 40, IPC_NOWAIT }, 4, &m, NULL), 0);
+        /* 32 blocks of 128 bytes: 4 KiB, on chunks of 1, 2 and 4 KiB */
+        for (int k = 0; k < QUEUES; k++) {
+            int pages = pages_of_messages(&ns, queue[k]);
+            cr_expect_leq(pages, 4, "round %d: queue %d's messages lie on %d pages", round, k, pages);
+        }
+        if (round == 0)
+            top = heap.top;
+        else
+            cr_expect_eq(heap.top, top, "the heap grew by %lu bytes for messages sent again",
+                         (unsigned long)(heap.top - top));
+        char why[256];
+        cr_assert_eq(model_ns_check(&ns, (uintptr_t)big, (uintptr_t)big + sizeof(big), why, sizeof(why)), 0, "%s",
+                     why);
+        struct { long type; char text[64]; } got;
+        for (int k = 0; round == 0 && k < QUEUES; k++)
+            for (int i = 0; i < MESSAGES; i++)
+                cr_assert_eq(apply(&ns, MODEL_MSGRCV, (long[]){ queue[k], 0, 64, 0, IPC_NOWAIT }, 5, NULL, &got), 40);
+    }
+    /* a receiver handed a message (its waiter and the message are the
+     * queue's blocks) outlives its queue: the message is whole when it
+     * resumes, and the queue's memory goes back only then */
+    enum { RECEIVER = 77 };
+    cr_assert_eq(apply_as(&ns, RECEIVER, MODEL_MSGRCV, (long[]){ queue[0], 0, 64, 5, 0 }, 5, NULL, NULL), MODEL_BLOCKED);
+    struct { long type; char text[64]; } five = { 5, "for the receiver" };
+    cr_assert_eq(apply(&ns, MODEL_MSGSND, (long[]){ queue[0], 0, 17, IPC_NOWAIT }, 4, &five, NULL), 0);
+    for (int k = 0; k < QUEUES; k++)
+        cr_assert_eq(apply(&ns, MODEL_MSGCTL, (long[]){ queue[k], IPC_RMID }, 2, NULL, NULL), 0);
+    cr_expect_gt(heap.bytes_in_use, in_use, "the memory of a message not yet received was given back");
+    struct { long type; char text[64]; } got = { 0, "" };
+    cr_assert_eq(apply_as(&ns, RECEIVER, MODEL_MSGRCV_RESUME, (long[]){ queue[0], 0, 64, 5, 0 }, 5, NULL, &got), 17);
+    cr_expect_str_eq(got.text, "for the receiver");
+    cr_expect_eq(heap.bytes_in_use, in_use, "%ld bytes of the queues' memory were not given back",
+                 (long)(heap.bytes_in_use - in_use));
 }
