@@ -104,13 +104,15 @@ EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 EXPORT pid_t waitpid(pid_t pid, int *status, int options) { return wait_and_apply(pid, status, options, NULL); }
 EXPORT pid_t wait(int *status) { return wait_and_apply(-1, status, 0, NULL); }
 
-/* credential changes: the call itself, then a refresh */
+/* credential changes: a fork child registered first, the call itself,
+ * then a refresh */
 #define CRED_CALL(name, params, args)                                   \
     EXPORT int name params                                              \
     {                                                                   \
         static int (*real) params;                                      \
         if (!real)                                                      \
             real = (int(*) params)next(#name);                          \
+        ref_credentials_changing();                                     \
         int ret = real args;                                              \
         ref_credentials_changed();                                      \
         return ret;                                                     \

@@ -40,6 +40,10 @@ int ref_shmctl(int id, int cmd, void *buf);
 /* fork(2) that gives the child the parent's attachments in the model at
  * the instant of the fork. */
 pid_t ref_fork(void);
+/* The process is about to change its ids, groups or capabilities: a fork
+ * child not registered yet registers now, while its credentials are those
+ * the arena's keeper answers. */
+void ref_credentials_changing(void);
 /* The process changed its ids, groups or capabilities. */
 void ref_credentials_changed(void);
 /* Process PID (as the arena's processes see it) has ended: apply its exit
@@ -86,7 +90,9 @@ void ref_inject_crash(unsigned long n);
  * after the lock is dropped and before the sleep; or (REF_AT_WAKING) of
  * its next call that wakes a sleeper: after the lock is dropped and before
  * the wake-up is made; or (REF_AT_FORKED) of its next ref_fork, in the
- * parent, after the fork and before the parent puts it in the model. */
+ * parent, after the fork and before the parent puts it in the model (a
+ * parent that has asked for an attachment: another's child registers
+ * itself, and no point is reached). */
 enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED, REF_AT_WAKING, REF_AT_FORKED };
 void ref_inject_signal(int point, int sig);
 /* The arena's counters; SEGMENTS the model's, SEGMENT_MEMORY the arena's

@@ -442,8 +442,9 @@ Test(ref_sizing, a_log_holds_a_multiple_of_the_state_whatever_the_processes)
     cr_assert(set >= 0);
     uint64_t one = log_after_a_checkpoint(set);
     cr_assert_eq(one, REF_LOG_LEAST, "one process: %llu", (unsigned long long)one);
-    int hold[2];
+    int hold[2], ready[2];
     cr_assert_eq(pipe(hold), 0);
+    cr_assert_eq(pipe(ready), 0);
     enum { KIDS = 31, QUEUES = 48 };
     pid_t kids[KIDS];
     for (int k = 0; k < KIDS; k++) {
@@ -452,9 +453,18 @@ Test(ref_sizing, a_log_holds_a_multiple_of_the_state_whatever_the_processes)
         if (kids[k] == 0) {
             char c;
             close(hold[1]);
+            int ok = ref_semctl(set, 0, GETVAL, 0) == 0;   /* registers */
+            if (write(ready[1], ok ? "r" : "x", 1) != 1)
+                _exit(2);
             _exit(read(hold[0], &c, 1) == 0 ? 0 : 2);   /* until the parent lets go */
         }
     }
+    for (int k = 0; k < KIDS; k++) {
+        char c = 0;
+        cr_assert_eq(read(ready[0], &c, 1), 1);
+        cr_assert_eq(c, 'r', "a child's first call failed");
+    }
+    close(ready[0]), close(ready[1]);
     struct ref_stats st;
     ref_stats(&st);
     cr_assert_eq(st.nprocs, KIDS + 1);
@@ -1063,6 +1073,60 @@ Test(ref, a_fork_child_has_not_slept_when_fork_returns)
     ref_msgctl(q, IPC_RMID, NULL);
 }
 
+/* A parent without attachments puts nothing of its fork in the model: a
+ * child that makes no call costs nothing, and one that does registers at
+ * its first call as a new process, watched by the keeper: killed, its
+ * SEM_UNDO is applied without anyone applying its exit by hand. */
+Test(ref, a_child_of_a_parent_without_attachments_registers_at_its_first_call)
+{
+    int set = ref_semget(IPC_PRIVATE, 1, 0600);
+    cr_assert(set >= 0);
+    struct ref_stats before, after;
+    ref_stats(&before);
+    pid_t quiet = ref_fork();
+    cr_assert(quiet >= 0);
+    if (quiet == 0)
+        _exit(0);
+    cr_assert_eq(waitpid(quiet, NULL, 0), quiet);
+    ref_process_gone(quiet);
+    int go[2], report[2];
+    cr_assert_eq(pipe(go), 0);
+    cr_assert_eq(pipe(report), 0);
+    pid_t child = ref_fork();
+    cr_assert(child >= 0);
+    if (child == 0) {
+        char c;
+        struct sembuf up = { .sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO };
+        long r = read(go[0], &c, 1) == 1 ? ref_semtimedop(set, &up, 1, NULL) : -2;
+        if (write(report[1], &r, sizeof(r)) != sizeof(r))
+            _exit(1);
+        while (read(go[0], &c, 1) != 0)  /* until the test is done or kills it */
+            ;
+        _exit(0);
+    }
+    close(go[0]), close(report[1]);
+    ref_stats(&after);
+    cr_assert_eq(after.transactions, before.transactions, "the forks were logged (%lu records)",
+                 after.transactions - before.transactions);
+    cr_assert_null(slot_of_pid(child), "the child has a slot before its first call");
+    cr_assert_eq(write(go[1], "g", 1), 1);
+    long r = -3;
+    cr_assert_eq(read(report[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+    cr_assert_eq(r, 0, "the child's first call failed (%ld)", r);
+    cr_assert_not_null(slot_of_pid(child), "the child's first call left it without a slot");
+    cr_assert_eq(ref_semctl(set, 0, GETVAL, 0), 1);
+    cr_assert_eq(kill(child, SIGKILL), 0);
+    cr_assert_eq(waitpid(child, NULL, 0), child);
+    int value = 1;
+    for (int i = 0; i < 100000 && (value = ref_semctl(set, 0, GETVAL, 0)) != 0; i++)
+        usleep(100);
+    cr_assert_eq(value, 0, "the child's SEM_UNDO was not applied: the keeper did not watch it");
+    cr_assert_null(slot_of_pid(child), "the dead child's slot is left");
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    close(go[1]), close(report[0]);
+    ref_semctl(set, 0, IPC_RMID, 0);
+}
+
 /* ---------- a caller's groups are in its records ---------- */
 
 /* A record keeps only the supplementary groups its caller has: a send
@@ -1090,6 +1154,7 @@ Test(ref, a_callers_groups_are_logged_and_replayed)
     cr_assert(child >= 0);
     if (child == 0) {
         gid_t groups[] = { 1111, 4321 };
+        ref_credentials_changing();    /* as the library's setgroups does */
         if (setgroups(2, groups) < 0 || setegid(5555) < 0 || seteuid(1000) < 0)
             _exit(2);
         ref_credentials_changed();

@@ -2,13 +2,15 @@
  * library, nothing of svipc's: message priorities and a blocked receiver,
  * SEM_UNDO at a child's exit and at SIGKILL, wait-for-zero, shared memory
  * written by a child and read by its parent, nattch through fork and exit,
- * huge page segments as the host's pools allow them.
+ * huge page segments as the host's pools allow them, a child that drops
+ * its privileges before its first call (run as root).
  * It prints only what must be the same on every correct implementation
  * (no ids, pids or times), so its output on the kernel and under
  * LD_PRELOAD=libsvipc-ref.so must be identical.
  * Must not: sleep to order events; pipes order them. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,9 +184,36 @@ static void huge_pages(void)
     }
 }
 
+/* A worker forked by a privileged parent gives its privileges up before
+ * its first call; the queue's mode lets others write, so its send is
+ * allowed as any process's is. */
+static void dropped_privileges(void)
+{
+    if (geteuid() != 0) {
+        say("send after dropping privileges", -1);   /* not tried */
+        return;
+    }
+    int q = msgget(IPC_PRIVATE, IPC_CREAT | 0622);
+    pid_t child = fork();
+    if (child == 0) {
+        struct message m = { .type = 1, .text = "from nobody" };
+        if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(100);
+        _exit(msgsnd(q, &m, 12, IPC_NOWAIT) < 0 ? errno : 0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    say("send after dropping privileges", WIFEXITED(status) ? WEXITSTATUS(status) : -2);
+    struct msqid_ds ds;
+    msgctl(q, IPC_STAT, &ds);
+    say("qnum after it", (long)ds.msg_qnum);
+    msgctl(q, IPC_RMID, NULL);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    dropped_privileges();              /* first: before this process attaches anything */
     messages();
     semaphores();
     shared_memory();
