@@ -40,6 +40,17 @@ static int class_of(size_t size)
     return cls;
 }
 
+/* B, of SPAN bytes, handed out: its header's words CLS and SECOND, the
+ * whole block zeroed, slack included (the heap's bytes depend on nothing
+ * but the calls); its caller's bytes. */
+static void *hand_out(struct block_header *b, uint64_t cls, uint64_t second, size_t span)
+{
+    b->cls = cls;
+    b->next_free = second;
+    memset((unsigned char *)b + HEADER, 0, span - HEADER);
+    return (unsigned char *)b + HEADER;
+}
+
 void model_heap_init(struct model_heap *h, void *base, size_t size)
 {
     memset(h, 0, sizeof(*h));
@@ -64,14 +75,8 @@ void *model_heap_alloc(struct model_heap *h, size_t size)
         b = (struct block_header *)h->top;
         h->top += span;
     }
-    b->cls = (uint64_t)cls;
-    b->next_free = 0;
     h->bytes_in_use += span;
-    /* the whole block, slack included: the heap's bytes depend on nothing
-     * but the calls */
-    memset((unsigned char *)b + HEADER, 0, span - HEADER);
-    (void)size;
-    return (unsigned char *)b + HEADER;
+    return hand_out(b, (uint64_t)cls, 0, span);
 }
 
 static void bin_release(struct model_heap *h, struct model_heap_bin *bin);
@@ -139,11 +144,8 @@ void *model_heap_bin_alloc(struct model_heap *h, struct model_heap_bin **binp, s
         b = (struct block_header *)bin->carve;
         bin->carve += span;
     }
-    b->cls = (uint64_t)cls | IN_BIN;
-    b->next_free = (uint64_t)(uintptr_t)bin;
     bin->live++;
-    memset((unsigned char *)b + HEADER, 0, span - HEADER);
-    return (unsigned char *)b + HEADER;
+    return hand_out(b, (uint64_t)cls | IN_BIN, (uint64_t)(uintptr_t)bin, span);
 }
 
 void model_heap_bin_drop(struct model_heap *h, struct model_heap_bin **binp)
