@@ -28,16 +28,37 @@ struct block_header {
     uint64_t next_free;                /* while on a free list */
 };
 
+/* A block of class CLS holds this many bytes, its header included. */
+static size_t span_of(int cls)
+{
+    return (size_t)1 << (cls + MIN_SHIFT);
+}
+
 static int class_of(size_t size)
 {
     size_t need = size + HEADER;
     int cls = 0;
-    while (((size_t)1 << (cls + MIN_SHIFT)) < need) {
+    while (span_of(cls) < need) {
         cls++;
         if (cls >= MODEL_HEAP_CLASSES)
             return -1;
     }
     return cls;
+}
+
+/* The first block of the free list *LIST, taken off it, or NULL. */
+static struct block_header *pop(uintptr_t *list)
+{
+    struct block_header *b = (struct block_header *)*list;
+    if (b)
+        *list = (uintptr_t)b->next_free;
+    return b;
+}
+
+static void push(uintptr_t *list, struct block_header *b)
+{
+    b->next_free = (uint64_t)*list;
+    *list = (uintptr_t)b;
 }
 
 /* B, of SPAN bytes, handed out: its header's words CLS and SECOND, the
@@ -64,12 +85,9 @@ void *model_heap_alloc(struct model_heap *h, size_t size)
     int cls = class_of(size);
     if (cls < 0)
         return NULL;
-    size_t span = (size_t)1 << (cls + MIN_SHIFT);
-    struct block_header *b;
-    if (h->free_list[cls]) {
-        b = (struct block_header *)h->free_list[cls];
-        h->free_list[cls] = (uintptr_t)b->next_free;
-    } else {
+    size_t span = span_of(cls);
+    struct block_header *b = pop(&h->free_list[cls]);
+    if (!b) {
         if (h->end - h->top < span)
             return NULL;
         b = (struct block_header *)h->top;
@@ -88,18 +106,14 @@ void model_heap_free(struct model_heap *h, void *p)
     struct block_header *b = (struct block_header *)((unsigned char *)p - HEADER);
     if (b->cls & IN_BIN) {
         struct model_heap_bin *bin = (struct model_heap_bin *)(uintptr_t)b->next_free;
-        int k = (int)(b->cls & ~IN_BIN);
-        b->cls = (uint64_t)k;
-        b->next_free = (uint64_t)bin->free_list[k];
-        bin->free_list[k] = (uintptr_t)b;
+        b->cls &= ~IN_BIN;
+        push(&bin->free_list[b->cls], b);
         if (!--bin->live && bin->dropped)
             bin_release(h, bin);
         return;
     }
-    int cls = (int)b->cls;
-    b->next_free = (uint64_t)h->free_list[cls];
-    h->free_list[cls] = (uintptr_t)b;
-    h->bytes_in_use -= (size_t)1 << (cls + MIN_SHIFT);
+    push(&h->free_list[b->cls], b);
+    h->bytes_in_use -= span_of((int)b->cls);
 }
 
 static void bin_release(struct model_heap *h, struct model_heap_bin *bin)
@@ -120,12 +134,9 @@ void *model_heap_bin_alloc(struct model_heap *h, struct model_heap_bin **binp, s
     if (!*binp && !(*binp = model_heap_alloc(h, sizeof(**binp))))
         return NULL;
     struct model_heap_bin *bin = *binp;
-    size_t span = (size_t)1 << (cls + MIN_SHIFT);
-    struct block_header *b;
-    if (bin->free_list[cls]) {
-        b = (struct block_header *)bin->free_list[cls];
-        bin->free_list[cls] = (uintptr_t)b->next_free;
-    } else {
+    size_t span = span_of(cls);
+    struct block_header *b = pop(&bin->free_list[cls]);
+    if (!b) {
         if (bin->carve_end - bin->carve < span) {
             /* a new chunk, a block of the heap's (what the last one has
              * left is not used) */
