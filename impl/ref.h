@@ -90,10 +90,11 @@ void ref_inject_crash(unsigned long n);
  * after the lock is dropped and before the sleep; or (REF_AT_WAKING) of
  * its next call that wakes a sleeper: after the lock is dropped and before
  * the wake-up is made; or (REF_AT_FORKED) of its next ref_fork, in the
- * parent, after the fork and before the parent puts it in the model (a
- * parent that has asked for an attachment: another's child registers
- * itself, and no point is reached). */
-enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED, REF_AT_WAKING, REF_AT_FORKED };
+ * parent, after the fork and before the parent puts it in the model, or
+ * (REF_AT_TELLING) after it did and before it tells the keeper of the
+ * child (a parent that has asked for an attachment: another's child
+ * registers itself, and no point is reached). */
+enum { REF_AT_START = 1, REF_AT_DECIDED, REF_AT_UNLOCKED, REF_AT_WAKING, REF_AT_FORKED, REF_AT_TELLING };
 void ref_inject_signal(int point, int sig);
 /* The arena's counters; SEGMENTS the model's, SEGMENT_MEMORY the arena's
  * extents of segment memory, RELEASING extents being given back. */

@@ -93,6 +93,9 @@ struct __attribute__((aligned(64))) ref_proc_slot {
     uint32_t contending;               /* asleep (or about to be) for the lock */
     uint32_t first_in_line;            /* woken to look: its wait came first on its queue, so it
                                         * looks for its outcome before it sleeps again */
+    uint32_t tells_pending;            /* forks it put in the model whose child it has not yet
+                                        * told the keeper of (ref_fork): if it dies so, the keeper
+                                        * looks over the table for processes it does not watch */
     uint64_t start_time;               /* tells an exec from a reused pid */
     int32_t fork_applied_for;          /* its last fork child whose fork is in the model (ref_fork), */
     uint64_t fork_applied_start;       /* and when that child started */
@@ -170,6 +173,8 @@ struct ref_header {
     int32_t seg_high;                  /* highest index in seg, or -1 */
     int32_t seg_live;                  /* entries of seg with a segment */
     uint32_t nfree;
+    uint32_t keeper_scan;              /* 1: a process died before it told the keeper of its fork
+                                        * child: the keeper looks over the table (ref_keeper.c) */
     uint64_t data_end;                 /* the data space's end: the file's size */
     struct ref_extent free_extents[REF_MAX_FREE];
     uint64_t shm_destroyed_seen;       /* the model's shm_destroyed when segments' memory was last

@@ -5,12 +5,20 @@
  * wakes whom that unblocks.  The dying process takes no part.
  *
  * The keeper listens on an abstract unix socket named by the arena's id; a
- * process asks to be watched by sending its pid and start time, and goes on
- * once the keeper has its pidfd.  The first process that finds no keeper
- * starts one (detached, in its own session); the keeper leaves when it has
- * nobody left to watch (a drop-in arena's a second later, for the next
- * program).  The memory of segments the deaths destroyed is given back
- * when nothing waits for the keeper.
+ * process is watched once its pid and start time are sent there: by itself
+ * as it registers, by its parent when a fork puts it in the model.  The
+ * sender does not wait for an answer (a round trip cost each fork a
+ * millisecond here): the keeper checks the start time against the pid's
+ * process (a parent may reap its child, and the pid be reused, before the
+ * keeper reads), and a process registering holds the arena's first byte
+ * shared while it tells, so that the keeper, which takes it exclusive to
+ * leave, never leaves with a request unread.  A parent that dies before it
+ * told leaves a mark; the keeper then looks over the process table for
+ * processes it does not watch.  The first process that finds no keeper
+ * starts one (detached, in its own session) and waits for its answer; the
+ * keeper leaves when it has nobody left to watch (a drop-in arena's a
+ * second later, for the next program).  The memory of segments the deaths
+ * destroyed is given back when nothing waits for the keeper.
  *
  * Trust: anyone on the machine can connect to an abstract socket, so the
  * keeper answers only processes that may write the arena (the peer's
@@ -49,6 +57,8 @@
                                       * long for a next process (a program forking short-lived
                                       * children would start a keeper for each) */
 #define CLIENT_TIMEOUT_S 2           /* how long a client waits for the keeper, each try */
+#define LEAVE_RETRY_MS 10            /* a keeper that would leave while a process tells it of
+                                      * itself looks again this much later */
 
 struct watch_request {
     int32_t pid;
@@ -71,6 +81,7 @@ struct keeper {
     int pending;                                 /* connections among the entries */
     int release_due;                             /* exits applied: memory to give back once idle */
     long long alone_since;                       /* when it was left with nobody to watch, or 0 */
+    long long leave_again;                       /* when to try leaving again, or 0 */
     int watched;                                 /* it has watched a process */
 };
 
@@ -96,8 +107,18 @@ static int peer_trusted(const struct ref_arena *a, int c)
     struct stat st;
     if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || fstat(a->fd, &st) < 0)
         return 0;
-    return cred.uid == 0 || cred.uid == st.st_uid || (st.st_mode & 002) ||
-           ((st.st_mode & 020) && cred.gid == st.st_gid);
+    if (cred.uid == 0 || cred.uid == st.st_uid || (st.st_mode & 002) || ((st.st_mode & 020) && cred.gid == st.st_gid))
+        return 1;
+    /* the file's group among the peer's supplementary groups, as open(2)
+     * would have let it write (a teller is not told it was refused) */
+    gid_t groups[256];
+    len = sizeof(groups);
+    if (!(st.st_mode & 020) || getsockopt(c, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+        return 0;
+    for (size_t i = 0; i < len / sizeof(gid_t); i++)
+        if (groups[i] == st.st_gid)
+            return 1;
+    return 0;
 }
 
 static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
@@ -109,9 +130,9 @@ static socklen_t socket_name(const struct ref_arena *a, struct sockaddr_un *sun)
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)(end - sun->sun_path));
 }
 
-static void drop_entry(struct keeper *k, int i)
+/* Entry I out of the table (its descriptor left open). */
+static void forget_entry(struct keeper *k, int i)
 {
-    ref_sys_close(k->pfd[i].fd);
     k->pending -= k->is_connection[i];
     k->pfd[i] = k->pfd[k->n];
     k->who[i] = k->who[k->n];
@@ -120,31 +141,96 @@ static void drop_entry(struct keeper *k, int i)
     k->n--;
 }
 
-/* A request arrived on connection I: the entry becomes the pidfd of the
- * process named, or the process's end is applied if it is gone already. */
+static void drop_entry(struct keeper *k, int i)
+{
+    ref_sys_close(k->pfd[i].fd);
+    forget_entry(k, i);
+}
+
+/* Whether the keeper watches PID started at START already. */
+static int watching(const struct keeper *k, pid_t pid, uint64_t start)
+{
+    for (int i = 1; i <= k->n; i++)
+        if (!k->is_connection[i] && k->who[i].pid == pid && k->who[i].start_time == start)
+            return 1;
+    return 0;
+}
+
+/* Whether PIDFD, made for PID, is the process that started at START, not
+ * one that has the pid since (its start time, read after the pidfd was
+ * made: the same one says that process held the pid from before, so the
+ * pidfd is its own).  Unreadable: gone, unless the pidfd says it runs. */
+static int same_process(pid_t pid, uint64_t start, int pidfd)
+{
+    uint64_t now = ref_start_time(pid);
+    if (now)
+        return now == start;
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    return poll(&p, 1, 0) == 0;
+}
+
+/* Watch PID (started at START) through a pidfd, or apply its end if it is
+ * gone already (or its pid is another process's now). */
+static void watch(struct keeper *k, pid_t pid, uint64_t start)
+{
+    if (watching(k, pid, start))
+        return;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd >= 0 && start && !same_process(pid, start, pidfd)) {
+        ref_sys_close(pidfd);
+        pidfd = -1;
+    }
+    if (pidfd < 0) {
+        k->release_due |= ref_apply_exit(k->arena, pid, start, 0);
+        return;
+    }
+    if (k->n >= MAX_WATCHED) {                   /* not for a slot's process: one per slot */
+        ref_sys_close(pidfd);
+        return;
+    }
+    k->n++;
+    k->pfd[k->n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+    k->who[k->n] = (struct watch_request){ .pid = pid, .start_time = start };
+    k->is_connection[k->n] = 0;
+}
+
+/* The processes of the table the keeper does not watch, watched (or their
+ * ends applied): asked for by the mark a process left that died before it
+ * told the keeper of its fork child, and before the keeper leaves.  The
+ * mark is cleared first: one left during the look brings another. */
+static void look_over_table(struct keeper *k)
+{
+    struct ref_header *h = k->arena->hdr;
+    __atomic_store_n(&h->keeper_scan, 0, __ATOMIC_SEQ_CST);
+    int high = __atomic_load_n(&h->proc_high, __ATOMIC_RELAXED);
+    for (int i = 0; i <= high && i < REF_MAX_PROCS; i++) {
+        pid_t pid = __atomic_load_n(&h->procs[i].pid, __ATOMIC_ACQUIRE);
+        uint64_t start = h->procs[i].start_time;
+        if (pid > 0 && start && !watching(k, pid, start))
+            watch(k, pid, start);
+    }
+}
+
+/* A request arrived on connection I: its process watched (pid 0: the
+ * table looked over); answered, for a process that waits for the answer;
+ * the connection closed. */
 static void take_request(struct keeper *k, int i)
 {
     int c = k->pfd[i].fd;
     struct watch_request rq;
-    if (recv(c, &rq, sizeof(rq), MSG_DONTWAIT) != sizeof(rq)) {
-        drop_entry(k, i);                        /* the client died or misspoke */
+    ssize_t got = recv(c, &rq, sizeof(rq), MSG_DONTWAIT);
+    forget_entry(k, i);                          /* C is closed after the answer, below */
+    if (got != sizeof(rq)) {                     /* the client died or misspoke */
+        ref_sys_close(c);
         return;
     }
-    int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)rq.pid, 0);
-    if (pidfd < 0) {
-        k->release_due |= ref_apply_exit(k->arena, rq.pid, rq.start_time, 0);   /* gone already */
-    }
+    if (rq.pid > 0)
+        watch(k, rq.pid, rq.start_time);
+    else
+        look_over_table(k);
     char ack = 'w';
     send(c, &ack, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (pidfd < 0) {
-        drop_entry(k, i);                        /* closes the connection */
-        return;
-    }
     ref_sys_close(c);
-    k->pfd[i] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-    k->who[i] = rq;
-    k->is_connection[i] = 0;
-    k->pending--;
 }
 
 /* New connections: from a process that may not write the arena, closed at
@@ -194,6 +280,19 @@ static void check_file(struct keeper *k)
     }
 }
 
+/* The arena file's first byte, locked with a process-owned record lock:
+ * exclusive by a process that starts a keeper (one at a time) and by the
+ * keeper that leaves; shared by a process that tells the keeper of itself.
+ * WAIT 0: -1 at once if another holds it. */
+static int byte_lock(struct ref_arena *a, int type, int wait)
+{
+    struct flock l = { .l_type = (short)type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+    int rc;
+    while ((rc = fcntl(a->fd, wait ? F_SETLKW : F_SETLK, &l)) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
 static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_fd)
 {
     static struct keeper k;
@@ -219,7 +318,7 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
          * (every fork) is not held up behind megabytes of it */
         int timeout = k.release_due ? 0 : k.pending ? PENDING_MS : -1;
         if (!k.n && !k.release_due) {
-            long long left = linger_left(&k);
+            long long left = k.leave_again ? k.leave_again - now_ms() : linger_left(&k);
             timeout = left > 0 ? (int)left : 0;
         }
         int ready = poll(k.pfd, (nfds_t)k.n + 1, timeout);
@@ -249,8 +348,13 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
         drop_stale(&k);
         if (k.pfd[0].revents & POLLIN)
             accept_all(&k);
+        if (__atomic_load_n(&a->hdr->keeper_scan, __ATOMIC_ACQUIRE)) {
+            check_file(&k);
+            look_over_table(&k);
+        }
         if (k.n > k.pending) {
             k.alone_since = 0;         /* someone to watch again */
+            k.leave_again = 0;
             k.watched = 1;
         }
         if (k.n == 0) {
@@ -268,8 +372,23 @@ static _Noreturn void keeper_main(struct ref_arena *a, int listen_fd, int ready_
             int descriptor = strncmp(a->name, "fd:", 3) == 0;
             if (linger_left(&k) > 0 && !(descriptor && k.watched))
                 continue;
-            /* nobody left: the next process starts a new keeper; one that
-             * connected meanwhile sees the socket close and does so */
+            /* nobody left; but not while a process tells it of itself (it
+             * holds the arena's first byte shared from before it tells
+             * until its slot is made): its request would be lost with the
+             * socket.  With the byte, any request sent is in: taken, and
+             * the table looked over (a process whose teller died); then
+             * the next process finds no keeper and starts one */
+            if (byte_lock(a, F_WRLCK, 0) < 0) {
+                k.leave_again = now_ms() + LEAVE_RETRY_MS;
+                continue;
+            }
+            check_file(&k);
+            look_over_table(&k);
+            accept_all(&k);
+            if (k.n) {
+                byte_lock(a, F_UNLCK, 0);
+                continue;
+            }
             ref_sys_close(listen_fd);
             _exit(0);
         }
@@ -361,50 +480,61 @@ static int keeper_trusted(const struct ref_arena *a, int fd)
            (cred.uid == 0 || cred.uid == (uid_t)a->hdr->owner_uid || cred.uid == geteuid());
 }
 
-static int ask_keeper(struct ref_arena *a, const struct watch_request *rq)
+/* RQ sent to the keeper: 0 once it is in the keeper's socket and (AWAIT)
+ * the keeper answered; -1 when no keeper took it. */
+static int send_request(struct ref_arena *a, const struct watch_request *rq, int await)
 {
     struct sockaddr_un sun;
     socklen_t len = socket_name(a, &sun);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* a teller never blocks: a keeper whose queue of connections is full
+     * is asked the slow way (ref_keeper_watch) */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (await ? 0 : SOCK_NONBLOCK), 0);
     if (fd < 0)
         return -1;
-    /* connect, send and the answer each within the deadline */
-    struct timeval limit = { .tv_sec = CLIENT_TIMEOUT_S };
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    if (await) {
+        /* connect, send and the answer each within the deadline */
+        struct timeval limit = { .tv_sec = CLIENT_TIMEOUT_S };
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+    }
     int rc = -1;
     if (connect(fd, (struct sockaddr *)&sun, len) == 0 && keeper_trusted(a, fd) &&
         send(fd, rq, sizeof(*rq), MSG_NOSIGNAL) == sizeof(*rq)) {
-        char ack;
-        ssize_t n;
-        while ((n = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR)
-            ;
-        rc = n == 1 ? 0 : -1;
+        rc = 0;
+        if (await) {
+            char ack;
+            ssize_t n;
+            while ((n = recv(fd, &ack, 1, 0)) < 0 && errno == EINTR)
+                ;
+            rc = n == 1 ? 0 : -1;
+        }
     }
-    ref_sys_close(fd);
+    ref_sys_close(fd);                 /* a request told stays in the keeper's socket */
     return rc;
 }
 
-/* The arena file's first byte, locked with a process-owned record lock: the
- * processes that find no keeper start one at a time, so one is started. */
-static void spawn_lock(struct ref_arena *a, int type)
+int ref_keeper_tell(struct ref_arena *a, pid_t pid, uint64_t start)
 {
-    struct flock l = { .l_type = (short)type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
-    while (fcntl(a->fd, F_SETLKW, &l) < 0 && errno == EINTR)
-        ;
+    struct watch_request rq = { .pid = pid, .start_time = start };
+    return send_request(a, &rq, 0);
+}
+
+void ref_keeper_hold(struct ref_arena *a, int hold)
+{
+    byte_lock(a, hold ? F_RDLCK : F_UNLCK, 1);
 }
 
 int ref_keeper_watch(struct ref_arena *a, pid_t pid, uint64_t start)
 {
     struct watch_request rq = { .pid = pid, .start_time = start };
     for (int attempt = 0; attempt < 3; attempt++) {
-        if (ask_keeper(a, &rq) == 0)
+        if (send_request(a, &rq, 1) == 0)
             return 0;
-        spawn_lock(a, F_WRLCK);
-        int done = ask_keeper(a, &rq) == 0;     /* another process may have started one */
+        byte_lock(a, F_WRLCK, 1);
+        int done = send_request(a, &rq, 1) == 0;     /* another process may have started one */
         if (!done)
             spawn_keeper(a);
-        spawn_lock(a, F_UNLCK);
+        byte_lock(a, F_UNLCK, 1);
         if (done)
             return 0;
     }

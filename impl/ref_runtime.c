@@ -268,6 +268,7 @@ static int new_slot(struct ref_header *h, pid_t pid, uint64_t start)
             s->first_in_line = 0;
             s->fork_applied_for = 0;
             s->fork_applied_start = 0;
+            s->tells_pending = 0;
             s->start_time = start;
             __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
             if (i > h->proc_high)
@@ -284,6 +285,10 @@ static void free_slot(struct ref_arena *a, int i)
     struct ref_proc_slot *s = &h->procs[i];
     ref_forget_contender(a, &s->contending);
     ref_space_orphaned(a, s->pid, s->start_time);   /* memory it was giving back when it died */
+    /* it died before it told the keeper of a fork child it put here: the
+     * keeper looks over the table (whoever freed the slot tells it to) */
+    if (__atomic_load_n(&s->tells_pending, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&h->keeper_scan, 1, __ATOMIC_RELEASE);
     s->waiting = 0;
     s->decided = 0;
     s->collected = 0;
@@ -626,6 +631,26 @@ static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg
     return ref_txn(a, &rq, NULL, NULL);
 }
 
+/* The keeper told to watch PID without waiting for its answer; asked, and
+ * started if need be, when it could not be told.  For a process whose slot
+ * is made: before it is, a teller holds the keeper (register_new). */
+static void tell_keeper(struct ref_arena *a, pid_t pid, uint64_t start)
+{
+    ref_keeper_hold(a, 1);
+    int told = ref_keeper_tell(a, pid, start) == 0;
+    ref_keeper_hold(a, 0);
+    if (!told)
+        ref_keeper_watch(a, pid, start);
+}
+
+/* A slot freed of a process that died before it told the keeper of a fork
+ * child: the keeper told to look over the table. */
+static void nudge_keeper(struct ref_arena *a)
+{
+    if (__atomic_load_n(&a->hdr->keeper_scan, __ATOMIC_ACQUIRE))
+        ref_keeper_tell(a, 0, 0);
+}
+
 /* Under the lock: the fork of CHILD (started at START) by PARENT (started
  * at PARENT_START) is in the model, and CHILD has its slot, put there by
  * the first of the two to ask (ref_fork's parent after the fork, or the
@@ -636,24 +661,25 @@ static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg
  * after the unlock).  The parent's slot names the fork last put in the
  * model, so that a child that put it there and has ended since is not put
  * back.  (A full table leaves the child without a slot: its first call
- * fails with EAGAIN.) */
-static void fork_once(struct ref_arena *a, pid_t parent, uint64_t parent_start, pid_t child, uint64_t start)
+ * fails with EAGAIN.)  Whether this call put it there. */
+static int fork_once(struct ref_arena *a, pid_t parent, uint64_t parent_start, pid_t child, uint64_t start)
 {
     struct ref_header *h = a->hdr;
     int p = slot_of(h, parent);
     struct ref_proc_slot *ps = p >= 0 && h->procs[p].start_time == parent_start ? &h->procs[p] : NULL;
     if (slot_is_mine(h, child, start))
-        return;
+        return 0;
     /* put in the model, and ended since (START 0: the child was reaped
      * before the parent read it) */
     if (ps && ps->fork_applied_for == child && (ps->fork_applied_start == start || !start))
-        return;
+        return 0;
     txn_event(a, MODEL_FORK, parent, child);
     if (ps) {
         ps->fork_applied_for = child;
         ps->fork_applied_start = start;
     }
     new_slot(h, child, start);
+    return 1;
 }
 
 static void on_fork_child(void)
@@ -792,8 +818,10 @@ int ref_attach(const char *path, char *why, size_t size)
 
 /* Register this process: a new one, or the same one after an exec (its
  * slot is there with its start time), whose attachments the exec drops.
- * A new process is watched by the keeper before it has a slot, so that a
- * death at any instant of the registration leaves no slot unwatched. */
+ * A new process tells the keeper of itself before it has a slot, so that a
+ * death at any instant of the registration leaves no slot unwatched (the
+ * keeper checks a request against the process's start time: one that died
+ * before it is read has its end applied). */
 static int register_new(struct ref_runtime *rt, int exec);
 
 static int register_self(struct ref_runtime *rt)
@@ -810,10 +838,10 @@ static int register_self(struct ref_runtime *rt)
         return -1;
     /* our slot: made by our fork (ref_fork's parent, or us now while the
      * parent is alive), or ours before an exec */
-    int forked = rt->forked;
+    int forked = rt->forked, made = 0;
     rt->forked = 0;
     if (forked && slot_is_mine(a->hdr, rt->fork_parent, rt->fork_parent_start))
-        fork_once(a, rt->fork_parent, rt->fork_parent_start, rt->pid, rt->start_time);
+        made = fork_once(a, rt->fork_parent, rt->fork_parent_start, rt->pid, rt->start_time);
     int mine = slot_is_mine(a->hdr, rt->pid, rt->start_time);
     if (forked && mine) {
         rt->slot = slot_of(a->hdr, rt->pid);
@@ -821,7 +849,11 @@ static int register_self(struct ref_runtime *rt)
         ref_arena_write_to(a, rt->slot);
         unlock_and_wake(rt, a);
         rt->registered = 1;
-        ref_keeper_watch(a, rt->pid, rt->start_time);   /* in case the parent died before it asked */
+        /* a slot the parent made, the parent tells the keeper of (or,
+         * dying first, has it look over the table); one we made, we do:
+         * the parent may have died before its fork_once */
+        if (made)
+            tell_keeper(a, rt->pid, rt->start_time);
         return 0;
     }
     int exec = mine;
@@ -835,13 +867,27 @@ static int register_self(struct ref_runtime *rt)
 static int register_new(struct ref_runtime *rt, int exec)
 {
     struct ref_arena *a = &rt->arena;
-    if (!exec && ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
-        fprintf(stderr, "svipc-ref: %s: the arena's keeper did not answer\n", a->name);
-        errno = ENOLCK;
+    /* told before the slot is made, the keeper held until it is (an
+     * unread request cannot be lost to a keeper leaving); with no keeper
+     * to tell, one is started and its answer awaited */
+    int held = !exec;
+    if (held) {
+        ref_keeper_hold(a, 1);
+        if (ref_keeper_tell(a, rt->pid, rt->start_time) < 0) {
+            ref_keeper_hold(a, 0);
+            held = 0;
+            if (ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
+                fprintf(stderr, "svipc-ref: %s: the arena's keeper did not answer\n", a->name);
+                errno = ENOLCK;
+                return -1;
+            }
+        }
+    }
+    if (lock(rt, a) < 0) {
+        if (held)
+            ref_keeper_hold(a, 0);
         return -1;
     }
-    if (lock(rt, a) < 0)
-        return -1;
     int i = slot_of(a->hdr, rt->pid);
     if (exec && i >= 0) {
         txn_event(a, MODEL_EXEC, rt->pid, 0);
@@ -854,6 +900,9 @@ static int register_new(struct ref_runtime *rt, int exec)
         i = new_slot(a->hdr, rt->pid, rt->start_time);
     }
     unlock_and_wake(rt, a);
+    if (held)
+        ref_keeper_hold(a, 0);
+    nudge_keeper(a);
     if (i < 0) {
         errno = EAGAIN;
         return -1;
@@ -1602,8 +1651,17 @@ pid_t ref_fork(void)
     if (lock(rt, a) < 0)
         return child;
     fork_once(a, parent, parent_start, child, start);
+    /* the child we tell the keeper of: if we die before we do, our slot
+     * says so, and the keeper looks for it */
+    struct ref_proc_slot *me = &a->hdr->procs[rt->slot];
+    __atomic_add_fetch(&me->tells_pending, 1, __ATOMIC_RELEASE);
     unlock_and_wake(rt, a);
-    ref_keeper_watch(a, child, start);
+    injection_point(rt, REF_AT_TELLING);
+    if (start)
+        tell_keeper(a, child, start);
+    else
+        ref_keeper_watch(a, child, start);   /* reaped already: the keeper applies its end */
+    __atomic_sub_fetch(&me->tells_pending, 1, __ATOMIC_RELEASE);
     return child;
 }
 
@@ -1649,8 +1707,10 @@ int ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release)
 
 void ref_process_gone(pid_t pid)
 {
-    if (ref_process.attached)
+    if (ref_process.attached) {
         ref_apply_exit(&ref_process.arena, pid, 0, 1);
+        nudge_keeper(&ref_process.arena);
+    }
 }
 
 /* ---------- the namespace's files ---------- */

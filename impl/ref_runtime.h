@@ -23,9 +23,18 @@ int ref_apply_exit(struct ref_arena *a, pid_t pid, uint64_t start, int release);
 /* Give back the memory of destroyed segments (takes the lock). */
 void ref_release_dead(struct ref_arena *a);
 
-/* Have the arena's keeper watch PID (starting the keeper if there is none);
- * 0, or -1 when no keeper could be reached. */
+/* Have the arena's keeper watch PID (starting the keeper if there is none),
+ * waiting for its answer; 0, or -1 when no keeper could be reached. */
 int ref_keeper_watch(struct ref_arena *a, pid_t pid, uint64_t start);
+/* Tell the keeper to watch PID without waiting for its answer (PID 0: to
+ * look over the process table, where a process left keeper_scan); 0 once
+ * the request is in the keeper's socket, -1 when there is no keeper to
+ * take it (then ref_keeper_watch).  A teller the keeper does not watch yet
+ * (a process telling of itself) holds the keeper (ref_keeper_hold) from
+ * before it tells until its slot is made, so the keeper does not leave in
+ * between with the request unread. */
+int ref_keeper_tell(struct ref_arena *a, pid_t pid, uint64_t start);
+void ref_keeper_hold(struct ref_arena *a, int hold);
 
 /* The C library's fork, even when the preload library exports its own. */
 pid_t ref_real_fork(void);

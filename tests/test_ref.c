@@ -18,6 +18,7 @@
 #include "proc_status.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <errno.h>
 #include <poll.h>
@@ -1314,6 +1315,146 @@ Test(ref, a_parent_killed_inside_fork_leaves_its_child_counted)
     cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
     ref_shmctl(m, IPC_RMID, NULL);
     close(child), close(report[0]), close(go[1]);
+}
+
+/* Clock ticks since boot, as /proc/PID/stat counts a start time. */
+static uint64_t boot_ticks(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_BOOTTIME, &t);
+    long hz = sysconf(_SC_CLK_TCK);
+    return (uint64_t)t.tv_sec * (uint64_t)hz + (uint64_t)t.tv_nsec / (1000000000UL / (uint64_t)hz);
+}
+
+/* Until segment M's nattch is WANT and PID has no slot (ten seconds at
+ * most: the keeper's part); whether they are. */
+static int keeper_applied(int m, unsigned long want, pid_t pid)
+{
+    struct shmid_ds ds;
+    for (int i = 0; i < 100000; i++) {
+        if (ref_shmctl(m, IPC_STAT, &ds) == 0 && ds.shm_nattch == want && !slot_of_pid(pid))
+            return 1;
+        usleep(100);
+    }
+    return 0;
+}
+
+/* A parent tells the keeper of its fork child without waiting for its
+ * answer, after the fork is in the model.  Killed before it told (stopped
+ * there by fault injection, then SIGKILL), it leaves a mark in its slot:
+ * the keeper, applying its end, looks over the process table and watches
+ * the child, which made no call of its own; the child killed in turn, its
+ * inherited attachment is taken away by the keeper alone. */
+Test(ref, a_parent_killed_before_it_told_the_keeper_leaves_its_child_watched)
+{
+    int m = ref_shmget(IPC_PRIVATE, 4096, 0600);
+    cr_assert(m >= 0);
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    pid_t parent = ref_fork();
+    cr_assert(parent >= 0);
+    if (parent == 0) {
+        if (ref_shmat(m, NULL, 0) == (void *)-1)
+            _exit(2);
+        ref_inject_signal(REF_AT_TELLING, SIGSTOP);
+        if (ref_fork() == 0) {
+            char c;
+            close(go[1]);
+            while (read(go[0], &c, 1) != 0)   /* no call: until the test is done or kills it */
+                ;
+            _exit(0);
+        }
+        _exit(3);                      /* killed before it gets here */
+    }
+    close(go[0]);
+    int status;
+    int stopped = waitpid(parent, &status, WUNTRACED) == parent && WIFSTOPPED(status);
+    struct ref_proc_slot *ps = slot_of_pid(parent);
+    pid_t child = ps ? ps->fork_applied_for : 0;
+    unsigned pending = ps ? ps->tells_pending : 0;
+    int killed = kill(parent, SIGKILL) == 0 && waitpid(parent, &status, 0) == parent;
+    cr_assert(stopped, "the parent was not stopped before it told the keeper");
+    cr_assert(killed);
+    cr_assert(child > 0, "the parent's fork is not in the model");
+    cr_assert_eq(pending, 1, "the parent's slot does not say it has a child to tell of");
+    int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+    cr_assert(pidfd >= 0);
+    /* nobody applies the parent's end by hand: the keeper's pidfd does */
+    cr_assert(keeper_applied(m, 1, parent), "the parent's end was not applied (its attachment counted)");
+    cr_assert_not_null(slot_of_pid(child), "the child's slot went with its parent");
+    cr_assert_eq(kill(child, SIGKILL), 0);
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    cr_assert_eq(poll(&p, 1, 10000), 1, "the child did not end");
+    cr_assert(keeper_applied(m, 0, child), "the child's end was not applied: the keeper did not watch it");
+    cr_assert_eq(ref_verify_replay(), 0, "the state rebuilt from the log differs from the live one");
+    close(pidfd), close(go[1]);
+    ref_shmctl(m, IPC_RMID, NULL);
+}
+
+/* The keeper reads a request when it gets to it: a parent may have reaped
+ * its child by then, and another process have the pid.  The keeper tells
+ * them apart by the start time the request names (stopped while the
+ * parent forks, its child ends and the pid is given to a new process,
+ * through ns_last_pid): the child's end is applied, not the new process
+ * watched in its place. */
+Test(ref, the_keeper_tells_a_reused_pid_from_the_process_it_was_told_of)
+{
+    if (geteuid() != 0)
+        cr_skip_test("choosing the next pid (ns_last_pid) needs root");
+    int m = ref_shmget(IPC_PRIVATE, 4096, 0600);
+    cr_assert(m >= 0);
+    void *at = ref_shmat(m, NULL, 0);   /* an attached parent puts its forks in the model */
+    cr_assert(at != (void *)-1);
+    struct ref_stats st;
+    ref_stats(&st);
+    pid_t keeper = st.keeper_pid;
+    cr_assert(keeper > 0);
+    int go[2];
+    cr_assert_eq(pipe(go), 0);
+    cr_assert_eq(kill(keeper, SIGSTOP), 0);
+    pid_t child = ref_fork();
+    if (child == 0)
+        _exit(0);                      /* no call of its own */
+    pid_t reaped = waitpid(child, NULL, 0);
+    struct shmid_ds ds;
+    int nattch = ref_shmctl(m, IPC_STAT, &ds) == 0 ? (int)ds.shm_nattch : -1;
+    struct ref_proc_slot *cs = slot_of_pid(child);
+    uint64_t started = cs ? cs->start_time : 0;
+    /* the same pid for a process outside the arena, started a clock tick
+     * later (a start time counts ticks: two processes of one tick look
+     * alike, to the keeper as to every user of /proc) */
+    while (started && boot_ticks() <= started)
+        usleep(1000);
+    char last[32];
+    snprintf(last, sizeof(last), "%d", (int)child - 1);
+    int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+    int set = fd >= 0 && write(fd, last, strlen(last)) == (ssize_t)strlen(last);
+    pid_t again = set ? ref_real_fork() : -1;
+    if (again == 0) {
+        char c;
+        close(go[1]);
+        while (read(go[0], &c, 1) != 0)
+            ;
+        _exit(0);
+    }
+    if (fd >= 0)
+        close(fd);
+    close(go[0]);
+    kill(keeper, SIGCONT);
+    cr_assert_eq(reaped, child);
+    cr_assert_eq(nattch, 2, "nattch %d after the fork (the child's copy not counted)", nattch);
+    if (again != child) {
+        close(go[1]);
+        if (again > 0)
+            waitpid(again, NULL, 0);
+        cr_skip_test("the pid could not be given again (ns_last_pid %s)", set ? "raced" : "not writable");
+    }
+    cr_assert(keeper_applied(m, 1, child), "the ended child's attachment is still counted: the keeper watched the "
+                                           "new process with its pid instead");
+    close(go[1]);
+    cr_assert_eq(waitpid(again, NULL, 0), again);
+    cr_assert_eq(ref_shmdt(at), 0);
+    ref_shmctl(m, IPC_RMID, NULL);
 }
 
 /* A waiter woken with its outcome decided takes it without the arena's
