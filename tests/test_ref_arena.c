@@ -403,6 +403,65 @@ Test(arena, a_drop_in_keeper_serves_the_next_program_and_then_ends)
     cr_expect(keeper_ends(first), "the keeper %d still runs with nobody to watch", (int)first);
 }
 
+/* Whether process PID sleeps in poll(2) with a timeout of at most MS
+ * milliseconds (its /proc syscall line: x86-64's poll is 7, the timeout its
+ * third argument). */
+static int polls_briefly(pid_t pid, long ms)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    long nr = -1;
+    unsigned long fds = 0, nfds = 0, timeout = ~0UL;
+    return sscanf(buf, "%ld %lx %lx %lx", &nr, &fds, &nfds, &timeout) == 4 && nr == 7 && (long)timeout >= 0 &&
+           (long)timeout <= ms;
+}
+
+/* A process tells the keeper of itself without waiting for its answer,
+ * holding the arena's first byte shared until its slot is made; a keeper
+ * with nobody left takes the byte exclusive to leave, so that it never
+ * leaves with a request unread.  Held here by the test: past its linger
+ * the keeper tries, cannot, and looks again every few milliseconds, alive;
+ * let go, it leaves. */
+Test(arena, a_keeper_does_not_leave_while_a_process_tells_it_of_itself)
+{
+#ifndef __x86_64__
+    cr_skip_test("the keeper's system call is read as x86-64 numbers it");
+#endif
+    static char out[OUT_MAX];
+    cr_assert_eq(ipcmk(NULL, out), 0, "%s", out);   /* a program came and went: its keeper lingers */
+    pid_t keeper = keeper_of_arena();
+    cr_assert_gt(keeper, 0);
+    int fd = open(arena, O_RDWR);
+    cr_assert_geq(fd, 0);
+    struct flock l = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+    cr_assert_eq(fcntl(fd, F_SETLK, &l), 0);
+    /* brief polls seen over a fifth of a second: the linger's last poll
+     * (which may be brief too) is over, the keeper is trying to leave */
+    double until = now() + 10, first_brief = 0;
+    while (!process_ended(keeper) && now() < until) {
+        if (!polls_briefly(keeper, 10))
+            first_brief = 0;
+        else if (!first_brief)
+            first_brief = now();
+        else if (now() - first_brief > 0.2)
+            break;
+        usleep(1000);
+    }
+    int alive = !process_ended(keeper), tried = first_brief && now() - first_brief > 0.2;
+    l.l_type = F_UNLCK;
+    fcntl(fd, F_SETLK, &l);
+    close(fd);
+    cr_assert(alive, "the keeper left while a process held the arena's first byte");
+    cr_assert(tried, "the keeper was not seen trying to leave");
+    cr_expect(keeper_ends(keeper), "the keeper %d still runs once the byte was let go", (int)keeper);
+}
+
 Test(arena, a_bad_magic_is_refused_not_reformatted)
 {
     static char out[OUT_MAX];
