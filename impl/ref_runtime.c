@@ -631,16 +631,21 @@ static long txn_event(struct ref_arena *a, enum model_op op, long arg0, long arg
     return ref_txn(a, &rq, NULL, NULL);
 }
 
-/* The keeper told to watch PID without waiting for its answer; asked, and
- * started if need be, when it could not be told.  For a process whose slot
- * is made: before it is, a teller holds the keeper (register_new). */
-static void tell_keeper(struct ref_arena *a, pid_t pid, uint64_t start)
+/* The keeper told to watch PID (started at START) without waiting for its
+ * answer: 1, the keeper still held when HOLD (by a process telling of
+ * itself before its slot is made, which lets go once it is).  Or, when it
+ * could not be told, asked, and started if need be: 0, or -1 when no
+ * keeper could be reached. */
+static int tell_keeper(struct ref_arena *a, pid_t pid, uint64_t start, int hold)
 {
     ref_keeper_hold(a, 1);
-    int told = ref_keeper_tell(a, pid, start) == 0;
+    if (ref_keeper_tell(a, pid, start) == 0) {
+        if (!hold)
+            ref_keeper_hold(a, 0);
+        return 1;
+    }
     ref_keeper_hold(a, 0);
-    if (!told)
-        ref_keeper_watch(a, pid, start);
+    return ref_keeper_watch(a, pid, start);
 }
 
 /* A slot freed of a process that died before it told the keeper of a fork
@@ -853,7 +858,7 @@ static int register_self(struct ref_runtime *rt)
          * dying first, has it look over the table); one we made, we do:
          * the parent may have died before its fork_once */
         if (made)
-            tell_keeper(a, rt->pid, rt->start_time);
+            tell_keeper(a, rt->pid, rt->start_time, 0);
         return 0;
     }
     int exec = mine;
@@ -870,18 +875,15 @@ static int register_new(struct ref_runtime *rt, int exec)
     /* told before the slot is made, the keeper held until it is (an
      * unread request cannot be lost to a keeper leaving); with no keeper
      * to tell, one is started and its answer awaited */
-    int held = !exec;
-    if (held) {
-        ref_keeper_hold(a, 1);
-        if (ref_keeper_tell(a, rt->pid, rt->start_time) < 0) {
-            ref_keeper_hold(a, 0);
-            held = 0;
-            if (ref_keeper_watch(a, rt->pid, rt->start_time) < 0) {
-                fprintf(stderr, "svipc-ref: %s: the arena's keeper did not answer\n", a->name);
-                errno = ENOLCK;
-                return -1;
-            }
+    int held = 0;
+    if (!exec) {
+        int told = tell_keeper(a, rt->pid, rt->start_time, 1);
+        if (told < 0) {
+            fprintf(stderr, "svipc-ref: %s: the arena's keeper did not answer\n", a->name);
+            errno = ENOLCK;
+            return -1;
         }
+        held = told == 1;
     }
     if (lock(rt, a) < 0) {
         if (held)
@@ -1658,7 +1660,7 @@ pid_t ref_fork(void)
     unlock_and_wake(rt, a);
     injection_point(rt, REF_AT_TELLING);
     if (start)
-        tell_keeper(a, child, start);
+        tell_keeper(a, child, start, 0);
     else
         ref_keeper_watch(a, child, start);   /* reaped already: the keeper applies its end */
     __atomic_sub_fetch(&me->tells_pending, 1, __ATOMIC_RELEASE);
