@@ -41,6 +41,7 @@ static size_t round_page(size_t n)
 _Static_assert(REF_LOG_SIZE <= UINT32_MAX, "a log's end is 32 bits");
 _Static_assert(REF_AREA_UNITS <= 64 && REF_AREA_SIZE % REF_PREFAULT_UNIT == 0, "an area's map of units is one word");
 _Static_assert(REF_MAX_PROCS <= UINT16_MAX, "the lock's contenders and the waiting slots are counted in 16 bits");
+_Static_assert(sizeof(struct ref_proc_slot) == 64, "a process's slot is one cache line of its own");
 _Static_assert(offsetof(struct ref_header, transactions) + sizeof(uint64_t) - offsetof(struct ref_header, lock) <= 64,
                "the lock and what every operation writes share one line");
 
