@@ -206,14 +206,14 @@ static void look_over_table(struct keeper *k)
     for (int i = 0; i <= high && i < REF_MAX_PROCS; i++) {
         pid_t pid = __atomic_load_n(&h->procs[i].pid, __ATOMIC_ACQUIRE);
         uint64_t start = h->procs[i].start_time;
-        if (pid > 0 && start && !watching(k, pid, start))
+        if (pid > 0 && start)
             watch(k, pid, start);
     }
 }
 
-/* A request arrived on connection I: its process watched (pid 0: the
- * table looked over); answered, for a process that waits for the answer;
- * the connection closed. */
+/* A request arrived on connection I: its process watched (pid 0 only
+ * wakes the keeper, which then finds keeper_scan set); answered, for a
+ * process that waits for the answer; the connection closed. */
 static void take_request(struct keeper *k, int i)
 {
     int c = k->pfd[i].fd;
@@ -226,8 +226,6 @@ static void take_request(struct keeper *k, int i)
     }
     if (rq.pid > 0)
         watch(k, rq.pid, rq.start_time);
-    else
-        look_over_table(k);
     char ack = 'w';
     send(c, &ack, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     ref_sys_close(c);

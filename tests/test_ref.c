@@ -1074,6 +1074,17 @@ Test(ref, a_fork_child_has_not_slept_when_fork_returns)
     ref_msgctl(q, IPC_RMID, NULL);
 }
 
+/* A child's last step: it waits until FD (the write end held by the test)
+ * is closed, by the test being done or dying, or until it is killed. */
+static _Noreturn void stay_until_closed(int fd)
+{
+    char c;
+    ssize_t n;
+    while ((n = read(fd, &c, 1)) > 0 || (n < 0 && errno == EINTR))
+        ;
+    _exit(0);
+}
+
 /* A parent without attachments puts nothing of its fork in the model: a
  * child that makes no call costs nothing, and one that does registers at
  * its first call as a new process, watched by the keeper: killed, its
@@ -1101,9 +1112,7 @@ Test(ref, a_child_of_a_parent_without_attachments_registers_at_its_first_call)
         long r = read(go[0], &c, 1) == 1 ? ref_semtimedop(set, &up, 1, NULL) : -2;
         if (write(report[1], &r, sizeof(r)) != sizeof(r))
             _exit(1);
-        while (read(go[0], &c, 1) != 0)  /* until the test is done or kills it */
-            ;
-        _exit(0);
+        stay_until_closed(go[0]);
     }
     close(go[0]), close(report[1]);
     ref_stats(&after);
@@ -1358,11 +1367,8 @@ Test(ref, a_parent_killed_before_it_told_the_keeper_leaves_its_child_watched)
             _exit(2);
         ref_inject_signal(REF_AT_TELLING, SIGSTOP);
         if (ref_fork() == 0) {
-            char c;
             close(go[1]);
-            while (read(go[0], &c, 1) != 0)   /* no call: until the test is done or kills it */
-                ;
-            _exit(0);
+            stay_until_closed(go[0]);  /* no call of its own */
         }
         _exit(3);                      /* killed before it gets here */
     }
@@ -1431,11 +1437,8 @@ Test(ref, the_keeper_tells_a_reused_pid_from_the_process_it_was_told_of)
     int set = fd >= 0 && write(fd, last, strlen(last)) == (ssize_t)strlen(last);
     pid_t again = set ? ref_real_fork() : -1;
     if (again == 0) {
-        char c;
         close(go[1]);
-        while (read(go[0], &c, 1) != 0)
-            ;
-        _exit(0);
+        stay_until_closed(go[0]);
     }
     if (fd >= 0)
         close(fd);

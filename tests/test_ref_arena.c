@@ -365,17 +365,27 @@ static pid_t keeper_of_arena(void)
     return pid;
 }
 
+/* /proc/PID/NAME's first SIZE - 1 bytes into BUF, NUL-terminated; -1 when
+ * the process (or the file) is gone. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
 /* Whether process PID has ended (gone, or a zombie nobody reaps). */
 static int process_ended(pid_t pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    char buf[512];
+    if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
         return 1;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
     const char *state = strrchr(buf, ')');
     return !state || state[2] == 'Z' || state[2] == 'X';
 }
@@ -408,14 +418,9 @@ Test(arena, a_drop_in_keeper_serves_the_next_program_and_then_ends)
  * third argument). */
 static int polls_briefly(pid_t pid, long ms)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    char buf[256];
+    if (read_proc(pid, "syscall", buf, sizeof(buf)) < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
     long nr = -1;
     unsigned long fds = 0, nfds = 0, timeout = ~0UL;
     return sscanf(buf, "%ld %lx %lx %lx", &nr, &fds, &nfds, &timeout) == 4 && nr == 7 && (long)timeout >= 0 &&
